@@ -1,0 +1,56 @@
+"""Catalogue readers and writers (pure: no Django, no database).
+
+Readers yield ``EventRow | RowError`` and never stop at a bad row; writers
+take the shapes described in :mod:`catalog.formats.events` and yield pieces
+for a streaming response.
+"""
+
+from catalog.formats.csv_reader import CSV_FIELDS, EVENT_TYPES_ZH, read_csv
+from catalog.formats.events import (
+    EventOut,
+    FocalMechanismOut,
+    MagnitudeOut,
+    OriginOut,
+    as_event,
+    public_id,
+)
+from catalog.formats.fdsn_text import (
+    FDSN_TEXT_COLUMNS,
+    FDSN_TEXT_HEADER,
+    read_fdsn_text,
+    write_fdsn_text,
+)
+from catalog.formats.geojson import write_geojson
+from catalog.formats.quakeml import (
+    BED_NAMESPACE,
+    QUAKEML_NAMESPACE,
+    read_quakeml,
+    write_quakeml,
+)
+from catalog.formats.rows import BEIJING, EventRow, FormatError, ReadResult, RowError
+
+__all__ = [
+    "BED_NAMESPACE",
+    "BEIJING",
+    "CSV_FIELDS",
+    "EVENT_TYPES_ZH",
+    "FDSN_TEXT_COLUMNS",
+    "FDSN_TEXT_HEADER",
+    "QUAKEML_NAMESPACE",
+    "EventOut",
+    "EventRow",
+    "FocalMechanismOut",
+    "FormatError",
+    "MagnitudeOut",
+    "OriginOut",
+    "ReadResult",
+    "RowError",
+    "as_event",
+    "public_id",
+    "read_csv",
+    "read_fdsn_text",
+    "read_quakeml",
+    "write_fdsn_text",
+    "write_geojson",
+    "write_quakeml",
+]

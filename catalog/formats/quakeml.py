@@ -1,0 +1,355 @@
+"""QuakeML 1.2 (BED): read with ObsPy, write as a stream of bytes."""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from datetime import UTC, datetime
+from typing import IO, TYPE_CHECKING, Any
+from xml.sax.saxutils import escape, quoteattr
+
+from lxml import etree
+
+from catalog.formats.events import EventOut, as_event, public_id
+from catalog.formats.rows import (
+    DEPTH_RANGE_KM,
+    LATITUDE_RANGE,
+    LONGITUDE_RANGE,
+    EventRow,
+    FormatError,
+    ReadResult,
+    RowError,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping
+
+__all__ = ["BED_NAMESPACE", "QUAKEML_NAMESPACE", "read_quakeml", "write_quakeml"]
+
+BED_NAMESPACE = "http://quakeml.org/xmlns/bed/1.2"
+QUAKEML_NAMESPACE = "http://quakeml.org/xmlns/quakeml/1.2"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _parse_safely(data: bytes) -> etree._ElementTree:
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False
+    )
+    try:
+        tree = etree.parse(io.BytesIO(data), parser)
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno or (exc.position[0] if exc.position else None)
+        raise FormatError(
+            f"QuakeML is not well-formed XML: line {line}: {exc.msg}", line=line
+        ) from None
+    if tree.docinfo.internalDTD is not None:
+        raise FormatError("QuakeML with a DOCTYPE is not accepted", line=1)
+    root = tree.getroot()
+    if etree.QName(root).localname != "quakeml":
+        raise FormatError(
+            f"not QuakeML: line {root.sourceline}: root element is "
+            f"<{etree.QName(root).localname}>, "
+            "expected <q:quakeml>",
+            line=root.sourceline,
+        )
+    if not root.xpath("*[local-name()='eventParameters']"):
+        raise FormatError(
+            "QuakeML has no <eventParameters> element", line=root.sourceline
+        )
+    return tree
+
+
+def read_quakeml(fileobj: IO[Any] | bytes) -> Iterator[ReadResult]:
+    """Yield an EventRow (or a RowError) per <event> of a QuakeML 1.2 document.
+
+    Not streaming: ObsPy reads the whole document into memory first, so keep
+    uploads to a sensible size. The document is first parsed by lxml without
+    entity expansion, DTDs or network access; malformed XML raises
+    FormatError naming the line lxml reports.
+
+    Per event: the preferred origin and magnitude (else the first ones),
+    depth converted from metres to km, the region-name description as the
+    location, and nodal plane 1 of the preferred focal mechanism.
+    """
+    import obspy
+
+    data = fileobj if isinstance(fileobj, bytes) else fileobj.read()
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    tree = _parse_safely(data)
+    lines = {
+        element.get("publicID"): element.sourceline
+        for element in tree.getroot().iter(f"{{{BED_NAMESPACE}}}event", "event")
+    }
+    try:
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            catalog = obspy.read_events(io.BytesIO(data), format="QUAKEML")
+    except Exception as exc:  # noqa: BLE001 - ObsPy raises bare Exception/ValueError
+        raise FormatError(f"QuakeML could not be read: {exc}") from None
+    for event in catalog:
+        event_id = str(event.resource_id) if event.resource_id else None
+        line = lines.get(event_id)
+        try:
+            yield _event_row(event, event_id, line)
+        except ValueError as problem:
+            yield RowError(line, f"event {event_id}: {problem}")
+
+
+def _event_row(event: Any, event_id: str | None, line: int | None) -> EventRow:
+    origin = event.preferred_origin() or (event.origins[0] if event.origins else None)
+    if origin is None:
+        raise ValueError("has no origin")
+    if origin.time is None:
+        raise ValueError("origin has no valid time")
+    if origin.latitude is None or origin.longitude is None:
+        raise ValueError("origin has no latitude/longitude")
+    if not LATITUDE_RANGE[0] <= origin.latitude <= LATITUDE_RANGE[1]:
+        raise ValueError(f"latitude '{origin.latitude}' is out of range -90..90")
+    if not LONGITUDE_RANGE[0] <= origin.longitude <= LONGITUDE_RANGE[1]:
+        raise ValueError(f"longitude '{origin.longitude}' is out of range -180..180")
+    depth_km = None if origin.depth is None else origin.depth / 1000.0
+    if depth_km is not None and not DEPTH_RANGE_KM[0] <= depth_km <= DEPTH_RANGE_KM[1]:
+        raise ValueError(f"depth '{origin.depth}' m is out of range")
+    magnitude = event.preferred_magnitude() or (
+        event.magnitudes[0] if event.magnitudes else None
+    )
+    location = ""
+    for description in event.event_descriptions:
+        if description.type == "region name":
+            location = description.text or ""
+            break
+    else:
+        if event.event_descriptions:
+            location = event.event_descriptions[0].text or ""
+    strike = dip = rake = None
+    mechanism = event.preferred_focal_mechanism() or (
+        event.focal_mechanisms[0] if event.focal_mechanisms else None
+    )
+    if (
+        mechanism is not None
+        and mechanism.nodal_planes
+        and mechanism.nodal_planes.nodal_plane_1
+    ):
+        plane = mechanism.nodal_planes.nodal_plane_1
+        strike, dip, rake = plane.strike, plane.dip, plane.rake
+    info = origin.creation_info or event.creation_info
+    mag_info = magnitude.creation_info if magnitude is not None else None
+    return EventRow(
+        origin_time=origin.time.datetime.replace(tzinfo=UTC),
+        latitude=float(origin.latitude),
+        longitude=float(origin.longitude),
+        depth_km=depth_km,
+        magnitude=None if magnitude is None else float(magnitude.mag),
+        magnitude_type=None if magnitude is None else magnitude.magnitude_type,
+        location_name=location,
+        public_id=event_id,
+        source=(info.agency_id or info.author) if info else None,
+        magnitude_author=(mag_info.author or mag_info.agency_id) if mag_info else None,
+        event_type=event.event_type,
+        evaluation_mode=origin.evaluation_mode,
+        evaluation_status=origin.evaluation_status,
+        strike=strike,
+        dip=dip,
+        rake=rake,
+        line=line,
+    )
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _clean(value: object) -> str:
+    return _CONTROL.sub(" ", str(value))
+
+
+def _text(value: object) -> str:
+    return escape(_clean(value))
+
+
+def _attr(value: object) -> str:
+    return quoteattr(_clean(value))
+
+
+def _time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _number(value: float) -> str:
+    return repr(float(value))
+
+
+def _value(tag: str, value: float) -> str:
+    return f"<{tag}><value>{_number(value)}</value></{tag}>"
+
+
+def _creation_info(
+    agency: str | None, author: str | None, creation_time: datetime | None
+) -> str:
+    parts = []
+    if agency:
+        parts.append(f"<agencyID>{_text(agency)}</agencyID>")
+    if author:
+        parts.append(f"<author>{_text(author)}</author>")
+    if creation_time is not None:
+        parts.append(f"<creationTime>{_time(creation_time)}</creationTime>")
+    return f"<creationInfo>{''.join(parts)}</creationInfo>" if parts else ""
+
+
+def _event_xml(
+    event: EventOut,
+    *,
+    include_all_origins: bool,
+    include_all_magnitudes: bool,
+    prefix: str,
+) -> str:
+    def pid(kind: str, local_id: str) -> str:
+        return public_id(kind, local_id, prefix)
+
+    preferred_origin = event.preferred_origin
+    preferred_magnitude = event.preferred_magnitude
+    preferred_mechanism = event.preferred_focal_mechanism
+    origins = event.origins if include_all_origins else (preferred_origin,)
+    magnitudes = event.magnitudes if include_all_magnitudes else (preferred_magnitude,)
+    out = [f"<event publicID={_attr(pid('event', event.id))}>"]
+    if event.location_name:
+        out.append(
+            f"<description><text>{_text(event.location_name)}</text>"
+            "<type>region name</type></description>"
+        )
+    for mechanism in event.focal_mechanisms:
+        planes = _value("strike", mechanism.strike) + _value("dip", mechanism.dip)
+        planes += _value("rake", mechanism.rake)
+        second = ""
+        if None not in (mechanism.strike2, mechanism.dip2, mechanism.rake2):
+            second = (
+                "<nodalPlane2>"
+                + _value("strike", mechanism.strike2)  # type: ignore[arg-type]
+                + _value("dip", mechanism.dip2)  # type: ignore[arg-type]
+                + _value("rake", mechanism.rake2)  # type: ignore[arg-type]
+                + "</nodalPlane2>"
+            )
+        out.append(
+            f"<focalMechanism publicID={_attr(pid('focalmechanism', mechanism.id))}>"
+            '<nodalPlanes preferredPlane="1">'
+            f"<nodalPlane1>{planes}</nodalPlane1>{second}"
+            "</nodalPlanes>"
+            + _creation_info(mechanism.agency, mechanism.author, None)
+            + "</focalMechanism>"
+        )
+    for origin in origins:
+        if origin is None:
+            continue
+        parts = [
+            f"<origin publicID={_attr(pid('origin', origin.id))}>",
+            f"<time><value>{_time(origin.time)}</value></time>",
+            _value("latitude", origin.latitude),
+            _value("longitude", origin.longitude),
+        ]
+        if origin.depth_km is not None:
+            parts.append(_value("depth", round(origin.depth_km * 1000.0, 3)))
+        if origin.evaluation_mode:
+            parts.append(
+                f"<evaluationMode>{_text(origin.evaluation_mode)}</evaluationMode>"
+            )
+        if origin.evaluation_status:
+            parts.append(
+                f"<evaluationStatus>{_text(origin.evaluation_status)}</evaluationStatus>"
+            )
+        parts.append(_creation_info(origin.agency, origin.author, origin.creation_time))
+        parts.append("</origin>")
+        out.append("".join(parts))
+    for magnitude in magnitudes:
+        if magnitude is None:
+            continue
+        parts = [
+            f"<magnitude publicID={_attr(pid('magnitude', magnitude.id))}>",
+            _value("mag", magnitude.magnitude),
+        ]
+        if magnitude.magnitude_type:
+            parts.append(f"<type>{_text(magnitude.magnitude_type)}</type>")
+        if magnitude.origin_id:
+            parts.append(
+                f"<originID>{_text(pid('origin', magnitude.origin_id))}</originID>"
+            )
+        if magnitude.station_count is not None:
+            parts.append(f"<stationCount>{int(magnitude.station_count)}</stationCount>")
+        if magnitude.evaluation_mode:
+            parts.append(
+                f"<evaluationMode>{_text(magnitude.evaluation_mode)}</evaluationMode>"
+            )
+        if magnitude.evaluation_status:
+            parts.append(
+                f"<evaluationStatus>{_text(magnitude.evaluation_status)}</evaluationStatus>"
+            )
+        parts.append(
+            _creation_info(magnitude.agency, magnitude.author, magnitude.creation_time)
+        )
+        parts.append("</magnitude>")
+        out.append("".join(parts))
+    if preferred_origin is not None:
+        out.append(
+            f"<preferredOriginID>{_text(pid('origin', preferred_origin.id))}"
+            "</preferredOriginID>"
+        )
+    if preferred_magnitude is not None:
+        out.append(
+            "<preferredMagnitudeID>"
+            f"{_text(pid('magnitude', preferred_magnitude.id))}"
+            "</preferredMagnitudeID>"
+        )
+    if preferred_mechanism is not None:
+        out.append(
+            "<preferredFocalMechanismID>"
+            f"{_text(pid('focalmechanism', preferred_mechanism.id))}"
+            "</preferredFocalMechanismID>"
+        )
+    if event.event_type:
+        out.append(f"<type>{_text(event.event_type)}</type>")
+    out.append(
+        _creation_info(event.agency, event.author, event.creation_time or event.updated)
+    )
+    out.append("</event>\n")
+    return "".join(out)
+
+
+def write_quakeml(
+    events: Iterable[EventOut | EventRow | Mapping[str, Any]],
+    *,
+    include_all_origins: bool = False,
+    include_all_magnitudes: bool = False,
+    id_prefix: str = "smi:ispec",
+    parameters_id: str | None = None,
+    agency_id: str | None = "ISPEC",
+    creation_time: datetime | None = None,
+) -> Iterator[bytes]:
+    """Yield a QuakeML 1.2 document in pieces: the header, one piece per
+    event, the footer. Nothing holds more than one event in memory.
+
+    Inputs are described in :mod:`catalog.formats.events`. Without
+    ``include_all_origins`` / ``include_all_magnitudes`` only the preferred
+    origin / magnitude is written (FDSN defaults). Depths are written in
+    metres. ``creation_time`` defaults to now (UTC).
+    """
+    created = creation_time or datetime.now(UTC)
+    parameters = parameters_id or f"{id_prefix}/eventParameters"
+    yield (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<q:quakeml xmlns="{BED_NAMESPACE}" xmlns:q="{QUAKEML_NAMESPACE}">\n'
+        f"<eventParameters publicID={_attr(parameters)}>\n"
+        f"{_creation_info(agency_id, None, created)}\n"
+    ).encode()
+    for index, item in enumerate(events, start=1):
+        event = as_event(item, fallback_id=str(index))
+        yield _event_xml(
+            event,
+            include_all_origins=include_all_origins,
+            include_all_magnitudes=include_all_magnitudes,
+            prefix=id_prefix,
+        ).encode("utf-8")
+    yield b"</eventParameters>\n</q:quakeml>\n"
