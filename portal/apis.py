@@ -1,0 +1,189 @@
+"""API of the portal core: token, bureaus, people, me, notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .apis_base import TenantApi
+from .exceptions import PermissionDenied
+from .models import Bureau, Role
+from .permissions import can_manage_bureaus, can_manage_people
+from .serializers import (
+    BureauListOutputSerializer,
+    BureauOutputSerializer,
+    MembershipOutputSerializer,
+    NotificationOutputSerializer,
+    UserOutputSerializer,
+)
+
+
+class TokenObtainApi(APIView):
+    """``POST {"username", "password"}`` → ``{"token"}``. Failures are throttled."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField()
+        password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses=OutputSerializer)
+    def post(self, request: Request) -> Response:
+        data = TenantApi.parse(self.InputSerializer, request.data)
+        user = authenticate(request._request, username=data["username"], password=data["password"])
+        if user is None:
+            return Response(
+                {"detail": _("Wrong username or password, or the account is deactivated.")},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeApi(TenantApi):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=UserOutputSerializer)
+    def get(self, request: Request) -> Response:
+        actor = request.actor
+        body = UserOutputSerializer(request.user).data
+        body["memberships"] = MembershipOutputSerializer(selectors.user_memberships(user=request.user), many=True).data
+        body["bureau"] = actor.bureau.code if actor and actor.bureau else None
+        body["roles"] = sorted(actor.roles) if actor else []
+        body["unread_notifications"] = selectors.notification_unread_count(user=request.user)
+        return Response(body)
+
+
+class BureauInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=16, required=False)
+    name_zh = serializers.CharField(max_length=100, required=False)
+    name_en = serializers.CharField(max_length=150, required=False)
+    kind = serializers.ChoiceField(choices=Bureau.Kind.choices, required=False)
+    is_active = serializers.BooleanField(required=False)
+    jurisdiction = serializers.JSONField(required=False, allow_null=True)
+
+
+class BureauListApi(TenantApi):
+    @extend_schema(responses=BureauListOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return self.paginate(request, selectors.bureau_list(actor=request.actor), BureauListOutputSerializer)
+
+    @extend_schema(request=BureauInputSerializer, responses=BureauOutputSerializer)
+    def post(self, request: Request) -> Response:
+        if not can_manage_bureaus(request.actor):
+            raise PermissionDenied(_("Only a system administrator can create bureaus."))
+        data = self.parse(BureauInputSerializer, request.data)
+        for name in ("code", "name_zh", "name_en", "kind"):
+            if not data.get(name):
+                raise serializers.ValidationError({name: [_("This field is required.")]})
+        bureau = services.bureau_create(actor=request.actor, **data)
+        return Response(BureauOutputSerializer(bureau).data, status=status.HTTP_201_CREATED)
+
+
+class BureauDetailApi(TenantApi):
+    @extend_schema(responses=BureauOutputSerializer)
+    def get(self, request: Request, code: str) -> Response:
+        return Response(BureauOutputSerializer(selectors.bureau_get(actor=request.actor, code=code)).data)
+
+    @extend_schema(request=BureauInputSerializer, responses=BureauOutputSerializer)
+    def patch(self, request: Request, code: str) -> Response:
+        bureau = selectors.bureau_get(actor=request.actor, code=code)
+        data = self.parse(BureauInputSerializer, request.data, partial=True)
+        bureau = services.bureau_update(actor=request.actor, bureau=bureau, **data)
+        return Response(BureauOutputSerializer(bureau).data)
+
+    put = patch
+
+
+class MembershipInputSerializer(serializers.Serializer):
+    bureau = serializers.CharField(required=False)
+    role = serializers.ChoiceField(choices=Role.choices)
+    discipline = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+
+
+class UserListApi(TenantApi):
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(trim_whitespace=False)
+        display_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+        email = serializers.EmailField(required=False, allow_blank=True)
+        phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+        memberships = MembershipInputSerializer(many=True)
+
+    @extend_schema(responses=UserOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        if not can_manage_people(request.actor):
+            raise PermissionDenied(_("Only bureau administrators can list people."))
+        return self.paginate(request, selectors.user_list(actor=request.actor), UserOutputSerializer)
+
+    @extend_schema(request=InputSerializer, responses=UserOutputSerializer)
+    def post(self, request: Request) -> Response:
+        if not can_manage_people(request.actor):
+            raise PermissionDenied(_("Only bureau administrators can add people."))
+        data = self.parse(self.InputSerializer, request.data)
+        user = services.user_create(actor=request.actor, **data)
+        user = selectors.user_get(actor=request.actor, user_id=user.pk)
+        return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class UserDetailApi(TenantApi):
+    class InputSerializer(serializers.Serializer):
+        display_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+        email = serializers.EmailField(required=False, allow_blank=True)
+        phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+        password = serializers.CharField(required=False, trim_whitespace=False)
+        is_active = serializers.BooleanField(required=False)
+        memberships = MembershipInputSerializer(many=True, required=False)
+
+    @extend_schema(responses=UserOutputSerializer)
+    def get(self, request: Request, user_id: int) -> Response:
+        return Response(UserOutputSerializer(selectors.user_get(actor=request.actor, user_id=user_id)).data)
+
+    @extend_schema(request=InputSerializer, responses=UserOutputSerializer)
+    def patch(self, request: Request, user_id: int) -> Response:
+        user = selectors.user_get(actor=request.actor, user_id=user_id)
+        data = self.parse(self.InputSerializer, request.data, partial=True)
+        services.user_update(actor=request.actor, user=user, **data)
+        return Response(UserOutputSerializer(selectors.user_get(actor=request.actor, user_id=user_id)).data)
+
+    put = patch
+
+
+class NotificationListApi(TenantApi):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=NotificationOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        unread = request.query_params.get("unread") in ("1", "true", "yes")
+        qs = selectors.notification_list(user=request.user, unread_only=unread)
+        return self.paginate(request, qs, NotificationOutputSerializer)
+
+
+class NotificationReadApi(TenantApi):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request: Request) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        count = services.notification_mark_read(user=request.user, notification_ids=data.get("ids"))
+        return Response({"marked_read": count})

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = _("Portal")
+
+    def ready(self) -> None:
+        from . import panels  # noqa: F401  (registers the dashboard panels)

@@ -1,0 +1,64 @@
+"""Dashboard panels: what is waiting for a person, by the roles they hold.
+
+Each app registers panel functions for roles in its ``AppConfig.ready()``; the
+dashboard shows the panels of every role the person holds in the selected
+bureau. A panel function returns None when it has nothing to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .tenancy import Actor
+
+
+@dataclass
+class PanelItem:
+    label: str
+    url: str = ""
+    meta: str = ""
+    level: str = ""  # "", "warning", "danger": overdue work is flagged
+
+
+@dataclass
+class Panel:
+    key: str
+    title: str
+    count: int | None = None
+    items: list[PanelItem] = field(default_factory=list)
+    url: str = ""
+    empty_text: str = ""
+
+
+PanelFunc = Callable[[Actor], Panel | None]
+_REGISTRY: dict[str, list[PanelFunc]] = {}
+SYSTEM_ADMIN = "system_admin"
+EVERYONE = "*"
+
+
+def register(*roles: str) -> Callable[[PanelFunc], PanelFunc]:
+    def decorator(func: PanelFunc) -> PanelFunc:
+        for role in roles:
+            if func not in _REGISTRY.setdefault(role, []):
+                _REGISTRY[role].append(func)
+        return func
+
+    return decorator
+
+
+def panels_for(actor: Actor) -> list[Panel]:
+    keys = [EVERYONE, *sorted(actor.roles)]
+    if actor.is_system_admin:
+        keys.insert(1, SYSTEM_ADMIN)
+    seen: set[PanelFunc] = set()
+    panels: list[Panel] = []
+    for key in keys:
+        for func in _REGISTRY.get(key, []):
+            if func in seen:
+                continue
+            seen.add(func)
+            panel = func(actor)
+            if panel is not None:
+                panels.append(panel)
+    return panels

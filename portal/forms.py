@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from disciplines.models import Discipline
+
+from .models import Bureau, Role
+
+
+class BureauForm(forms.Form):
+    code = forms.CharField(label=_("code"), max_length=16)
+    name_zh = forms.CharField(label=_("Chinese name"), max_length=100)
+    name_en = forms.CharField(label=_("English name"), max_length=150)
+    kind = forms.ChoiceField(label=_("kind"), choices=Bureau.Kind.choices)
+    is_active = forms.BooleanField(label=_("active"), required=False, initial=True)
+    jurisdiction = forms.CharField(
+        label=_("jurisdiction (GeoJSON)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "font-monospace small"}),
+        help_text=_("A GeoJSON Polygon or MultiPolygon in longitude/latitude (WGS84)."),
+    )
+    jurisdiction_file = forms.FileField(label=_("or upload a GeoJSON file"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        upload = data.pop("jurisdiction_file", None)
+        if upload:
+            if upload.size > 20 * 1024 * 1024:
+                self.add_error("jurisdiction_file", _("The file is larger than 20 MB."))
+            else:
+                try:
+                    data["jurisdiction"] = upload.read().decode("utf-8")
+                except UnicodeDecodeError:
+                    self.add_error("jurisdiction_file", _("The file is not UTF-8 text."))
+        return data
+
+
+def _discipline_choices() -> list[tuple[str, str]]:
+    return [("", _("all disciplines")), *((d.code, f"{d.name_zh} {d.name_en}") for d in Discipline.objects.all())]
+
+
+class GrantForm(forms.Form):
+    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+    discipline = forms.ChoiceField(label=_("discipline"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["discipline"].choices = _discipline_choices()
+
+
+class PersonForm(GrantForm):
+    username = forms.CharField(label=_("username"), max_length=150)
+    display_name = forms.CharField(label=_("display name"), max_length=100, required=False)
+    email = forms.EmailField(label=_("e-mail"), required=False)
+    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
+    password = forms.CharField(label=_("initial password"), widget=forms.PasswordInput, min_length=8)
+    field_order = ["username", "display_name", "email", "phone", "password", "role", "discipline"]

@@ -1,0 +1,182 @@
+"""Bureaus (the tenants), people, their memberships, the audit trail and notifications."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.gis.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractUser):
+    """A person. What they may do comes from their memberships, never from this row."""
+
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+
+class Bureau(TimeStamped):
+    """A tenant: a provincial earthquake bureau or a national unit."""
+
+    class Kind(models.TextChoices):
+        NATIONAL = "national", _("national")
+        PROVINCIAL = "provincial", _("provincial")
+        CENTER = "center", _("center")
+
+    code = models.CharField(
+        _("code"), max_length=16, unique=True, help_text=_("Short code such as JX, NM or CENC.")
+    )
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    jurisdiction = models.MultiPolygonField(_("jurisdiction"), srid=4326, null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("bureau")
+        verbose_name_plural = _("bureaus")
+        constraints = [
+            models.CheckConstraint(condition=~Q(code=""), name="bureau_code_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+    @property
+    def reads_published(self) -> bool:
+        """National units and centres read what provinces have published."""
+        return self.kind in (self.Kind.NATIONAL, self.Kind.CENTER)
+
+    def display_name(self, language: str | None) -> str:
+        return self.name_en if (language or "").startswith("en") else self.name_zh
+
+
+class Role(models.TextChoices):
+    """Duties held in a bureau, not ranks: a person may hold several."""
+
+    BUREAU_ADMIN = "bureau_admin", _("bureau admin")
+    REPORTER = "reporter", _("reporter")
+    EXPERT = "expert", _("discipline expert")
+    FORECASTER = "forecaster", _("forecaster")
+    CHAIR = "chair", _("chair")
+    APPROVER = "approver", _("approver")
+    VIEWER = "viewer", _("viewer")
+
+
+class Membership(TimeStamped):
+    """A person holds a role in a bureau, some roles for one discipline.
+
+    A revoked membership is kept (revoked_at set) so the history of who could
+    do what stays readable.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    discipline = models.ForeignKey(
+        "disciplines.Discipline", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    granted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["bureau__code", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "bureau", "role", "discipline"],
+                condition=Q(revoked_at__isnull=True),
+                nulls_distinct=False,
+                name="membership_one_active_grant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        discipline = f"/{self.discipline.code}" if self.discipline_id else ""
+        return f"{self.user} @ {self.bureau.code}: {self.role}{discipline}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when, and the state it moved from and to."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=64)
+    target_id = models.CharField(max_length=64)
+    from_state = models.CharField(max_length=32, blank=True)
+    to_state = models.CharField(max_length=32, blank=True)
+    comment = models.TextField(blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"
+
+
+class Notification(models.Model):
+    """A message to one person; a bureau-wide notice is one row per member."""
+
+    class Level(models.TextChoices):
+        INFO = "info", _("info")
+        WARNING = "warning", _("warning")
+        URGENT = "urgent", _("urgent")
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=48, default="message")
+    level = models.CharField(max_length=8, choices=Level.choices, default=Level.INFO)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

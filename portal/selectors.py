@@ -1,0 +1,116 @@
+"""Reads of the portal core. Each takes the actor and returns only what they may see."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from .exceptions import NotFound
+from .models import AuditEvent, Bureau, Membership, Notification, User
+from .permissions import can_manage_people
+from .tenancy import Actor
+
+
+def bureau_list(*, actor: Actor | None) -> QuerySet[Bureau]:
+    """Every signed-in person may read the list of bureaus (names, kinds, jurisdictions)."""
+    if actor is None:
+        return Bureau.objects.none()
+    qs = Bureau.objects.all()
+    return qs if actor.is_system_admin else qs.filter(is_active=True)
+
+
+def bureau_get(*, actor: Actor | None, code: str) -> Bureau:
+    try:
+        return bureau_list(actor=actor).get(code=code)
+    except Bureau.DoesNotExist:
+        raise NotFound() from None
+
+
+def user_list(*, actor: Actor | None) -> QuerySet[User]:
+    """People the actor manages: everyone for a system admin, the own bureau's for its admin."""
+    if actor is None or not can_manage_people(actor):
+        return User.objects.none()
+    active = Membership.objects.filter(revoked_at__isnull=True).select_related("bureau", "discipline")
+    qs = User.objects.all()
+    if not actor.is_system_admin:
+        qs = qs.filter(memberships__bureau_id=actor.bureau_id).distinct()
+        active = active.filter(bureau_id=actor.bureau_id)
+    return qs.prefetch_related(Prefetch("memberships", queryset=active, to_attr="active_memberships")).order_by(
+        "username"
+    )
+
+
+def user_get(*, actor: Actor | None, user_id: int) -> User:
+    """A person the actor manages; NotFound otherwise (no existence leak)."""
+    try:
+        return user_list(actor=actor).get(pk=user_id)
+    except User.DoesNotExist:
+        raise NotFound() from None
+
+
+def membership_get(*, actor: Actor | None, membership_id: int) -> Membership:
+    if actor is None or not can_manage_people(actor):
+        raise NotFound()
+    qs = Membership.objects.select_related("bureau", "user", "discipline")
+    if not actor.is_system_admin:
+        qs = qs.filter(bureau_id=actor.bureau_id)
+    try:
+        return qs.get(pk=membership_id)
+    except Membership.DoesNotExist:
+        raise NotFound() from None
+
+
+def user_memberships(*, user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user, revoked_at__isnull=True)
+        .select_related("bureau", "discipline")
+        .order_by("bureau__code", "role")
+    )
+
+
+def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(recipient=user).select_related("bureau")
+    return qs.filter(read_at__isnull=True) if unread_only else qs
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def audit_list(*, actor: Actor | None) -> QuerySet[AuditEvent]:
+    """Audit trail of the actor's bureau (all of it for a system admin)."""
+    if actor is None:
+        return AuditEvent.objects.none()
+    qs = AuditEvent.objects.select_related("actor", "bureau")
+    if actor.is_system_admin:
+        return qs
+    if not can_manage_people(actor):
+        return qs.none()
+    return qs.filter(bureau_id=actor.bureau_id)
+
+
+def audit_for(*, target_type: str, target_id: int | str) -> QuerySet[AuditEvent]:
+    """History of one object; callers check the object is visible first."""
+    return AuditEvent.objects.filter(target_type=target_type, target_id=str(target_id)).select_related("actor")
+
+
+def bureau_people_summary(*, bureau: Bureau) -> dict[str, int]:
+    counts = (
+        Membership.objects.filter(bureau=bureau, revoked_at__isnull=True, user__is_active=True)
+        .values("role")
+        .annotate(n=Count("user", distinct=True))
+    )
+    return {row["role"]: row["n"] for row in counts}
+
+
+def bureau_inactive_people(*, bureau: Bureau) -> QuerySet[User]:
+    return User.objects.filter(Q(memberships__bureau=bureau), is_active=False).distinct()
+
+
+def bureau_by_code(*, code: str) -> Bureau | None:
+    """For workers and commands, which act for the system, not for a person."""
+    return Bureau.objects.filter(code=code).first()
+
+
+def user_by_id(*, user_id: int) -> User | None:
+    """For workers and commands, which act for the system, not for a person."""
+    return User.objects.filter(pk=user_id, is_active=True).first()

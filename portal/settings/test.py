@@ -1,0 +1,27 @@
+"""pytest: fast hashing, e-mail kept in memory, Celery eager unless a test starts a worker.
+
+Redis keys, channel groups and the Celery queue carry a per-run prefix so that
+test runs side by side (and a running demo) never see each other's messages.
+Subprocesses started by the tests (daphne, a Celery worker) receive the same
+values through the environment.
+"""
+
+import os
+import uuid
+
+from .base import *  # noqa: F403
+from .base import CACHES, CHANNEL_LAYERS, env
+
+DEBUG = False
+RUN_ID = env("PORTAL_TEST_RUN_ID", default=f"t{os.getpid()}-{uuid.uuid4().hex[:6]}")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_DEFAULT_QUEUE = f"ispec-{RUN_ID}"
+CACHES["default"]["KEY_PREFIX"] = f"ispec-{RUN_ID}"
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"ispec-{RUN_ID}"
+MEDIA_ROOT = Path(env("PORTAL_MEDIA_ROOT", default=f"/tmp/ispec-test-media/{RUN_ID}"))  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+AXES_FAILURE_LIMIT = 3
+HEALTH_CELERY_TIMEOUT = 1.0

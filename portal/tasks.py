@@ -1,0 +1,24 @@
+"""Celery tasks of the portal core."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import selectors, services
+
+
+@shared_task(name="portal.notify_bureau", time_limit=60)
+def notify_bureau_task(*, bureau_code: str, title: str, body: str = "", url: str = "", level: str = "info") -> int:
+    """Notify every member of a bureau; returns how many people it reached."""
+    bureau = selectors.bureau_by_code(code=bureau_code)
+    if bureau is None:
+        return 0
+    return services.notify_bureau(bureau=bureau, title=title, body=body, url=url, level=level)
+
+
+@shared_task(name="portal.notify_user", time_limit=60)
+def notify_user_task(*, user_id: int, title: str, body: str = "", url: str = "", level: str = "info") -> int | None:
+    user = selectors.user_by_id(user_id=user_id)
+    if user is None:
+        return None
+    return services.notify_user(user=user, title=title, body=body, url=url, level=level).pk

@@ -1,0 +1,173 @@
+"""Tenancy: who is acting, in which bureau, and what they may read.
+
+This module is the one place that decides visibility. Every tenant-owned model
+inherits :class:`TenantOwned`, and every selector starts from
+``Model.objects.visible_to(actor)``:
+
+* people of a bureau read everything of their own bureau (drafts included);
+* national units and centres also read what other bureaus have *published*
+  (each model says what published means in ``PUBLISHED_Q``);
+* a province never reads another province's unpublished work;
+* material shared with a joint consultation is opened by the model's
+  ``shared_q(actor)`` hook;
+* no actor, no rows (fail closed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.contrib.gis.db import models
+from django.db.models import Q, QuerySet
+
+from .models import Bureau, Membership, Role, TimeStamped, User
+
+if TYPE_CHECKING:
+    from disciplines.models import Discipline
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A signed-in person acting in one bureau with the roles they hold there."""
+
+    user: User
+    bureau: Bureau | None
+    memberships: tuple[Membership, ...] = field(default=())
+
+    @property
+    def bureau_id(self) -> int | None:
+        return self.bureau.pk if self.bureau else None
+
+    @property
+    def is_system_admin(self) -> bool:
+        return bool(self.user.is_superuser and self.user.is_active)
+
+    @property
+    def roles(self) -> set[str]:
+        return {m.role for m in self.memberships}
+
+    def has_role(self, role: Role | str, *, discipline: Discipline | str | None = None) -> bool:
+        """True when the person holds ``role`` in this bureau.
+
+        With ``discipline``, a membership for that discipline or one with no
+        discipline (it covers all) counts.
+        """
+        code = getattr(discipline, "code", discipline)
+        for membership in self.memberships:
+            if membership.role != role:
+                continue
+            if code is None or membership.discipline_id is None:
+                return True
+            if membership.discipline.code == code:
+                return True
+        return False
+
+    def disciplines_for(self, role: Role | str) -> set[str] | None:
+        """Discipline codes covered by ``role``; None means every discipline."""
+        codes: set[str] = set()
+        for membership in self.memberships:
+            if membership.role != role:
+                continue
+            if membership.discipline_id is None:
+                return None
+            codes.add(membership.discipline.code)
+        return codes
+
+    @property
+    def reads_published(self) -> bool:
+        return bool(self.bureau and self.bureau.reads_published)
+
+
+def memberships_of(user: User) -> list[Membership]:
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return list(
+        Membership.objects.filter(user=user, revoked_at__isnull=True, bureau__is_active=True)
+        .select_related("bureau", "discipline")
+        .order_by("bureau__code", "role")
+    )
+
+
+def bureaus_of(user: User) -> list[Bureau]:
+    seen: dict[int, Bureau] = {}
+    for membership in memberships_of(user):
+        seen.setdefault(membership.bureau_id, membership.bureau)
+    return list(seen.values())
+
+
+def actor_for(user: User, bureau_code: str | None = None) -> Actor | None:
+    """Resolve the actor for ``user`` in the bureau named by ``bureau_code``.
+
+    Without a code the person's first bureau is used. A code the person holds
+    no role in gives no actor (a system admin may act in any bureau).
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    memberships = memberships_of(user)
+    bureau: Bureau | None = None
+    if bureau_code:
+        bureau = next((m.bureau for m in memberships if m.bureau.code == bureau_code), None)
+        if bureau is None and user.is_superuser:
+            bureau = Bureau.objects.filter(code=bureau_code).first()
+        if bureau is None:
+            return None
+    elif memberships:
+        bureau = memberships[0].bureau
+    held = tuple(m for m in memberships if bureau and m.bureau_id == bureau.pk)
+    if bureau is None and not user.is_superuser:
+        return None
+    return Actor(user=user, bureau=bureau, memberships=held)
+
+
+class TenantQuerySet(QuerySet):
+    def for_bureau(self, bureau: Bureau | int) -> TenantQuerySet:
+        return self.filter(bureau=bureau)
+
+    def visible_to(self, actor: Actor | None) -> TenantQuerySet:
+        """Rows ``actor`` may read; none without an actor (fail closed)."""
+        if actor is None:
+            return self.none()
+        model: Any = self.model
+        if actor.is_system_admin:
+            return self
+        if actor.bureau is None:
+            return self.none()
+        condition = Q(bureau_id=actor.bureau_id)
+        published = getattr(model, "PUBLISHED_Q", None)
+        if published is not None and actor.reads_published:
+            condition |= published
+        shared = model.shared_q(actor)
+        if shared is not None:
+            condition |= shared
+        return self.filter(condition)
+
+    def editable_by(self, actor: Actor | None) -> TenantQuerySet:
+        """Rows ``actor`` may change: only their own bureau's."""
+        if actor is None:
+            return self.none()
+        if actor.is_system_admin:
+            return self
+        if actor.bureau is None:
+            return self.none()
+        return self.filter(bureau_id=actor.bureau_id)
+
+
+class TenantOwned(TimeStamped):
+    """Base of every model that belongs to a bureau."""
+
+    bureau = models.ForeignKey("portal.Bureau", on_delete=models.PROTECT, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+
+    # What "published" means for the model, e.g. Q(status__in=["issued", "archived"]);
+    # None: never read outside the bureau.
+    PUBLISHED_Q: ClassVar[Q | None] = None
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def shared_q(cls, actor: Actor) -> Q | None:
+        """Rows of other bureaus opened to ``actor`` (e.g. a joint consultation)."""
+        return None

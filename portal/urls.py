@@ -1,0 +1,47 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import apis, views
+from .health import healthz
+
+api_v1 = [
+    path("auth/token/", apis.TokenObtainApi.as_view(), name="api-token"),
+    path("me/", apis.MeApi.as_view(), name="api-me"),
+    path("bureaus/", apis.BureauListApi.as_view(), name="api-bureau-list"),
+    path("bureaus/<str:code>/", apis.BureauDetailApi.as_view(), name="api-bureau-detail"),
+    path("users/", apis.UserListApi.as_view(), name="api-user-list"),
+    path("users/<int:user_id>/", apis.UserDetailApi.as_view(), name="api-user-detail"),
+    path("notifications/", apis.NotificationListApi.as_view(), name="api-notification-list"),
+    path("notifications/read/", apis.NotificationReadApi.as_view(), name="api-notification-read"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("bureau/switch/", views.switch_bureau, name="switch-bureau"),
+    path("bureaus.geojson", views.bureaus_geojson, name="bureaus-geojson"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("manage/bureaus/", views.bureau_admin_list, name="bureau-admin-list"),
+    path("manage/bureaus/new/", views.bureau_admin_edit, name="bureau-admin-new"),
+    path("manage/bureaus/<str:code>/", views.bureau_admin_edit, name="bureau-admin-edit"),
+    path("manage/people/", views.people_list, name="people-list"),
+    path("manage/people/new/", views.person_add, name="person-add"),
+    path("manage/people/<int:user_id>/", views.person_detail, name="person-detail"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "portal.errors.not_found"
+handler500 = "portal.errors.server_error"

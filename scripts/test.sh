@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole suite: lint, then pytest against PostGIS, Redis, a real Celery worker and Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+set -a; [ -f .env ] && . ./.env; set +a
+echo "== ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "== compilemessages"
+.venv/bin/python manage.py compilemessages -v0 --ignore=.venv
+echo "== pytest"
+exec .venv/bin/pytest "$@"

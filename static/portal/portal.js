@@ -1,0 +1,132 @@
+/* ISPEC portal: live notifications over websockets, toasts, and the shared Leaflet maps.
+ * Apps listen for live events with document.addEventListener("ispec:event", e => e.detail). */
+(function () {
+  "use strict";
+  var ISPEC = (window.ISPEC = window.ISPEC || {});
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text) node.textContent = text;
+    return node;
+  }
+  ISPEC.el = el;
+
+  ISPEC.toast = function (title, body, url, level) {
+    var box = document.getElementById("toasts");
+    if (!box || !window.bootstrap) return;
+    var toast = el("div", { class: "toast", role: "status", "data-level": level || "info" });
+    var header = el("div", { class: "toast-header" + (level === "urgent" ? " text-bg-danger" : "") });
+    var strong = el("strong", { class: "me-auto" }, title);
+    header.appendChild(strong);
+    header.appendChild(el("button", { type: "button", class: "btn-close", "data-bs-dismiss": "toast", "aria-label": "close" }));
+    toast.appendChild(header);
+    var bodyNode = el("div", { class: "toast-body" });
+    if (url) { var a = el("a", { href: url }, body || title); bodyNode.appendChild(a); } else { bodyNode.textContent = body || ""; }
+    toast.appendChild(bodyNode);
+    box.appendChild(toast);
+    new window.bootstrap.Toast(toast, { delay: level === "urgent" ? 20000 : 8000 }).show();
+  };
+
+  function setUnread(n) {
+    document.querySelectorAll(".js-unread-count").forEach(function (b) {
+      b.textContent = n; b.classList.toggle("d-none", !n);
+    });
+    document.querySelectorAll('[data-panel-count="notifications"]').forEach(function (b) { b.textContent = n; });
+  }
+  function bumpUnread() {
+    var badge = document.querySelector(".js-unread-count");
+    setUnread((parseInt(badge && badge.textContent, 10) || 0) + 1);
+  }
+
+  function prependNotification(event) {
+    var list = document.getElementById("notification-list");
+    if (list) {
+      var empty = list.querySelector(".js-empty"); if (empty) empty.remove();
+      var li = el("li", { class: "list-group-item fw-semibold", "data-live": "1" });
+      if (event.url) li.appendChild(el("a", { href: event.url }, event.title)); else li.textContent = event.title;
+      list.insertBefore(li, list.firstChild);
+    }
+    var items = document.querySelector('[data-panel-items="notifications"]');
+    if (items) {
+      var row = el("li", { class: "list-group-item", "data-live": "1" });
+      if (event.url) row.appendChild(el("a", { href: event.url }, event.title)); else row.textContent = event.title;
+      items.insertBefore(row, items.firstChild);
+    }
+  }
+
+  /* A websocket that reconnects with backoff; onmessage gets parsed JSON. */
+  ISPEC.socket = function (path, onmessage, onopen) {
+    var delay = 500, ws, closed = false;
+    function connect() {
+      var proto = location.protocol === "https:" ? "wss://" : "ws://";
+      ws = new WebSocket(proto + location.host + path);
+      ws.onopen = function () { delay = 500; if (onopen) onopen(ws); };
+      ws.onmessage = function (m) { try { onmessage(JSON.parse(m.data), ws); } catch (e) { console.error(e); } };
+      ws.onclose = function (e) {
+        if (closed || e.code === 4401 || e.code === 4403) return;  // refused: do not hammer
+        setTimeout(connect, delay); delay = Math.min(delay * 2, 15000);
+      };
+    }
+    connect();
+    return { close: function () { closed = true; ws.close(); }, send: function (d) { ws.send(JSON.stringify(d)); }, raw: function () { return ws; } };
+  };
+
+  var path = document.body.getAttribute("data-ws-notifications");
+  if (path) {
+    ISPEC.notifications = ISPEC.socket(path, function (event) {
+      if (event.kind === "hello") { setUnread(event.unread); document.body.setAttribute("data-ws-ready", "1"); return; }
+      if (event.kind === "notification") {
+        bumpUnread(); prependNotification(event); ISPEC.toast(event.title, event.body, event.url, event.level);
+      }
+      document.dispatchEvent(new CustomEvent("ispec:event", { detail: event }));
+    });
+  }
+
+  /* Maps: an offline basemap drawn from the bureaus' jurisdictions; tiles only when configured. */
+  var boundaries = null;
+  ISPEC.boundaries = function () {
+    if (!boundaries) boundaries = fetch("/bureaus.geojson", { credentials: "same-origin" }).then(function (r) { return r.json(); });
+    return boundaries;
+  };
+
+  ISPEC.baseMap = function (node, options) {
+    options = options || {};
+    var map = L.map(node, { zoomSnap: 0.25, worldCopyJump: true }).setView(options.center || [35, 105], options.zoom || 4);
+    var tiles = node.getAttribute("data-tile-url");
+    if (tiles) L.tileLayer(tiles, { attribution: node.getAttribute("data-tile-attribution") || "" }).addTo(map);
+    map.attributionControl.addAttribution("Boundaries: Apache ECharts 4.9 (Apache-2.0)");
+    var highlight = node.getAttribute("data-highlight");
+    var only = node.getAttribute("data-only");
+    map.whenBoundariesReady = ISPEC.boundaries().then(function (fc) {
+      var layer = L.geoJSON(fc, {
+        filter: function (f) { return !only || f.properties.code === only; },
+        style: function (f) {
+          var mine = highlight && f.properties.code === highlight;
+          var national = f.properties.kind !== "provincial";
+          return national ? { opacity: 0, fillOpacity: 0 } : { color: mine ? "#c0392b" : "#5b7fa6", weight: mine ? 2.5 : 1, fillColor: mine ? "#f5b7b1" : "#ffffff", fillOpacity: mine ? 0.45 : 0.7 };
+        },
+        onEachFeature: function (f, l) { if (f.properties.kind === "provincial") l.bindTooltip(f.properties.code + " " + f.properties.name, { sticky: true }); }
+      }).addTo(map);
+      layer.bringToBack();
+      map.boundaryLayer = layer;
+      if (options.fit !== false) {
+        var target = null;
+        layer.eachLayer(function (l) { if (highlight && l.feature.properties.code === highlight && l.feature.properties.kind === "provincial") target = l; });
+        if (target) map.fitBounds(target.getBounds(), { padding: [10, 10] });
+        else if (only) map.fitBounds(layer.getBounds());
+      }
+      node.setAttribute("data-map-ready", "1");
+      return layer;
+    });
+    return map;
+  };
+
+  ISPEC.jurisdictionMap = function (node) {
+    var map = ISPEC.baseMap(node, { fit: true });
+    map.whenBoundariesReady.then(function (layer) {
+      node.setAttribute("data-feature-count", layer.getLayers().length);
+    });
+    return map;
+  };
+})();
