@@ -63,9 +63,7 @@ def to_days(values: Any) -> np.ndarray:
         return arr.astype(float).reshape(-1)
     if arr.dtype.kind in "OUS":
         arr = arr.astype("datetime64[ms]")
-    return (
-        arr.astype("datetime64[ms]").astype(np.int64).astype(float).reshape(-1) / DAY_MS
-    )
+    return arr.astype("datetime64[ms]").astype(np.int64).astype(float).reshape(-1) / DAY_MS
 
 
 def days_to_iso(days: np.ndarray) -> list[str]:
@@ -114,9 +112,7 @@ def fnum(x: Any, ndigits: int | None = None) -> float | None:
     return round(x, ndigits) if ndigits is not None else x
 
 
-def cell_polygon(
-    lon_c: float, lat_c: float, cell: float, decimals: int
-) -> list[list[list[float]]]:
+def cell_polygon(lon_c: float, lat_c: float, cell: float, decimals: int) -> list[list[list[float]]]:
     h = cell / 2.0
     w, e = round(lon_c - h, decimals + 1), round(lon_c + h, decimals + 1)
     s, n = round(lat_c - h, decimals + 1), round(lat_c + h, decimals + 1)

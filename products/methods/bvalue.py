@@ -55,9 +55,7 @@ def shi_bolt(sample: np.ndarray, b: float) -> float:
     return float(LN10 * b * b * np.sqrt(ss / (n * (n - 1))))
 
 
-def _b_from_sample(
-    sample: np.ndarray, ref: float, bin_width: float, estimator: str
-) -> float:
+def _b_from_sample(sample: np.ndarray, ref: float, bin_width: float, estimator: str) -> float:
     """b from binned magnitudes (or differences) ``sample`` at or above ``ref``."""
     mean = float(sample.mean())
     if estimator == "tinti_mulargia":
@@ -74,9 +72,7 @@ def resolve_mc(
     bin_width: float,
 ) -> float:
     if mc is None:
-        return estimate_mc(
-            magnitudes, mc_method=mc_method, mc_correction=mc_correction, bin=bin_width
-        )["mc"]
+        return estimate_mc(magnitudes, mc_method=mc_method, mc_correction=mc_correction, bin=bin_width)["mc"]
     return round_to_bin(mc, bin_width)
 
 
@@ -98,8 +94,7 @@ def _estimate(
     n_above = int(above.size)
     require(
         n_above >= min_events,
-        f"{label} needs at least {min_events} events at or above Mc={mcv}; "
-        f"the selection has {n_above}",
+        f"{label} needs at least {min_events} events at or above Mc={mcv}; the selection has {n_above}",
         have=n_above,
         need=min_events,
     )
@@ -123,8 +118,7 @@ def _estimate(
     distinct = int(np.unique(sample).size)
     require(
         distinct >= 2,
-        f"{label} needs at least 2 distinct magnitudes at or above Mc={mcv}; "
-        f"the selection has {distinct}",
+        f"{label} needs at least 2 distinct magnitudes at or above Mc={mcv}; the selection has {distinct}",
         have=distinct,
         need=2,
     )
@@ -134,9 +128,7 @@ def _estimate(
     return b, b_err, a, int(sample.size)
 
 
-def _time_order(
-    magnitudes: np.ndarray, times: Any
-) -> tuple[np.ndarray, np.ndarray | None]:
+def _time_order(magnitudes: np.ndarray, times: Any) -> tuple[np.ndarray, np.ndarray | None]:
     if times is None:
         return magnitudes, None
     days = to_days(times)
@@ -174,9 +166,7 @@ def bvalue(
         have=int(mags.size),
         need=min_events,
     )
-    mcv = resolve_mc(
-        mags, mc, mc_method=mc_method, mc_correction=mc_correction, bin_width=bin
-    )
+    mcv = resolve_mc(mags, mc, mc_method=mc_method, mc_correction=mc_correction, bin_width=bin)
     idx = bin_index(mags, bin)
     mc_k = int(bin_index(np.array([mcv]), bin)[0])
     dmc_k = int(bin_index(np.array([bin if dmc is None else dmc]), bin)[0])
@@ -220,9 +210,7 @@ def bvalue_series(
         have=int(mags.size),
         need=window,
     )
-    mcv = resolve_mc(
-        mags, mc, mc_method=mc_method, mc_correction=mc_correction, bin_width=bin
-    )
+    mcv = resolve_mc(mags, mc, mc_method=mc_method, mc_correction=mc_correction, bin_width=bin)
     idx = bin_index(mags, bin)
     mc_k = int(bin_index(np.array([mcv]), bin)[0])
     dmc_k = int(bin_index(np.array([bin if dmc is None else dmc]), bin)[0])
@@ -230,16 +218,14 @@ def bvalue_series(
     idx, days = idx[keep], days[keep]
     require(
         idx.size >= window,
-        f"bvalue_series needs at least {window} events at or above Mc={mcv}; "
-        f"the selection has {idx.size}",
+        f"bvalue_series needs at least {window} events at or above Mc={mcv}; the selection has {idx.size}",
         have=int(idx.size),
         need=window,
     )
     span = float(days[-1] - days[0])
     require(
         span >= 1.0,
-        "bvalue_series needs at least 1 day of data; "
-        f"the selection spans {span:.2f} days",
+        f"bvalue_series needs at least 1 day of data; the selection spans {span:.2f} days",
         have=round(span, 2),
         need=1,
     )
@@ -248,9 +234,7 @@ def bvalue_series(
     for start in range(0, idx.size - window + 1, step):
         w = idx[start : start + window]
         try:
-            b, b_err, _, _ = _estimate(
-                w, mc_k, bin, estimator, dmc_k, need, "bvalue_series"
-            )
+            b, b_err, _, _ = _estimate(w, mc_k, bin, estimator, dmc_k, need, "bvalue_series")
         except ValueError:
             b, b_err = float("nan"), float("nan")
         ts.append(days[start + window - 1])

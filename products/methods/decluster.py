@@ -46,9 +46,7 @@ METHODS = ("gardner_knopoff", "reasenberg")
 def gk_windows(mags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Gardner-Knopoff distance (km) and time (days) windows."""
     dist = 10.0 ** (0.1238 * mags + 0.983)
-    time = np.where(
-        mags >= 6.5, 10.0 ** (0.032 * mags + 2.7389), 10.0 ** (0.5409 * mags - 0.547)
-    )
+    time = np.where(mags >= 6.5, 10.0 ** (0.032 * mags + 2.7389), 10.0 ** (0.5409 * mags - 0.547))
     return dist, time
 
 
@@ -107,9 +105,7 @@ def reasenberg_mask(
     n = mags.size
     lat_a = np.asarray(lat, dtype=float).reshape(-1)
     lon_a = np.asarray(lon, dtype=float).reshape(-1)
-    dep = (
-        np.zeros(n) if depth is None else np.nan_to_num(np.asarray(depth, dtype=float))
-    )
+    dep = np.zeros(n) if depth is None else np.nan_to_num(np.asarray(depth, dtype=float))
     order = np.argsort(days, kind="stable")
     d, la, lo, m, z = days[order], lat_a[order], lon_a[order], mags[order], dep[order]
     radius = 0.011 * 10.0 ** (0.4 * m)
@@ -196,9 +192,7 @@ def decluster(
     """Decluster; returns ``{"mainshock": [bool, ...] (input order), "n_total",
     "n_mainshocks", "n_clustered", "method"}``."""
     if method == "gardner_knopoff":
-        mask = gardner_knopoff_mask(
-            lat, lon, times, magnitudes, fs_time_prop=fs_time_prop
-        )
+        mask = gardner_knopoff_mask(lat, lon, times, magnitudes, fs_time_prop=fs_time_prop)
     elif method == "reasenberg":
         mask = reasenberg_mask(
             lat,

@@ -66,9 +66,7 @@ def inside(coords: Any, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     ring = _ring(coords)
     path = Path(ring)
     pts = np.column_stack([lon, lat])
-    return path.contains_points(pts, radius=1e-9) | path.contains_points(
-        pts, radius=-1e-9
-    )
+    return path.contains_points(pts, radius=1e-9) | path.contains_points(pts, radius=-1e-9)
 
 
 def union_area_km2(polygons: list[np.ndarray]) -> float:
@@ -101,11 +99,7 @@ def alarm_space_time(forecasts: list[dict[str, Any]], t0: float, t1: float) -> f
     edges = np.unique(np.concatenate([starts, ends]))
     total = 0.0
     for a, b in itertools.pairwise(edges):
-        active = [
-            f["polygon"]
-            for f, s, e in zip(forecasts, starts, ends, strict=True)
-            if s <= a and e >= b
-        ]
+        active = [f["polygon"] for f, s, e in zip(forecasts, starts, ends, strict=True) if s <= a and e >= b]
         if active:
             total += union_area_km2(active) * (b - a)
     return total
@@ -117,12 +111,8 @@ def _prepare(forecasts: list[dict[str, Any]]) -> list[dict[str, Any]]:
         g = dict(f)
         g["_start"] = float(to_days(np.array([f["start"]]))[0])
         g["_end"] = float(to_days(np.array([f["end"]]))[0])
-        g["_mag_min"] = float(
-            f.get("mag_min") if f.get("mag_min") is not None else -np.inf
-        )
-        g["_mag_max"] = float(
-            f.get("mag_max") if f.get("mag_max") is not None else np.inf
-        )
+        g["_mag_min"] = float(f.get("mag_min") if f.get("mag_min") is not None else -np.inf)
+        g["_mag_max"] = float(f.get("mag_max") if f.get("mag_max") is not None else np.inf)
         out.append(g)
     return out
 

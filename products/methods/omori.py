@@ -36,19 +36,11 @@ def integral(c: float, p: float, s: float, t: float) -> float:
     return float(((t + c) ** q - (s + c) ** q) / q)
 
 
-def neg_log_likelihood(
-    theta: np.ndarray, times: np.ndarray, s: float, t: float
-) -> float:
+def neg_log_likelihood(theta: np.ndarray, times: np.ndarray, s: float, t: float) -> float:
     k, c, p = theta
     if k <= 0 or c <= 0:
         return float("inf")
-    return float(
-        -(
-            times.size * np.log(k)
-            - p * np.log(times + c).sum()
-            - k * integral(c, p, s, t)
-        )
-    )
+    return float(-(times.size * np.log(k) - p * np.log(times + c).sum() - k * integral(c, p, s, t)))
 
 
 def _profile(x: np.ndarray, times: np.ndarray, s: float, t: float) -> float:
@@ -68,9 +60,7 @@ def numerical_hessian(f: Any, x: np.ndarray) -> np.ndarray:
             ei = np.zeros(n)
             ej = np.zeros(n)
             ei[i], ej[j] = h[i], h[j]
-            v = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (
-                4 * h[i] * h[j]
-            )
+            v = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (4 * h[i] * h[j])
             hess[i, j] = hess[j, i] = v
     return hess
 
@@ -101,8 +91,7 @@ def omori(
     sel = days[(days > t_start) & (days <= end)]
     require(
         sel.size >= MIN_EVENTS,
-        f"omori needs at least {MIN_EVENTS} events after the mainshock; "
-        f"the selection has {sel.size}",
+        f"omori needs at least {MIN_EVENTS} events after the mainshock; the selection has {sel.size}",
         have=int(sel.size),
         need=MIN_EVENTS,
     )
@@ -128,9 +117,7 @@ def omori(
     k = sel.size / integral(c, p, t_start, end)
     theta = np.array([k, c, p])
     errs: list[float | None] = [None, None, None]
-    hess = numerical_hessian(
-        lambda th: neg_log_likelihood(th, sel, t_start, end), theta
-    )
+    hess = numerical_hessian(lambda th: neg_log_likelihood(th, sel, t_start, end), theta)
     try:
         cov = np.linalg.inv(hess)
         diag = np.diag(cov)
@@ -154,9 +141,7 @@ def omori(
     }
 
 
-def simulate(
-    k: float, c: float, p: float, t_end: float, rng: np.random.Generator
-) -> np.ndarray:
+def simulate(k: float, c: float, p: float, t_end: float, rng: np.random.Generator) -> np.ndarray:
     """Event times of an Omori-Utsu process on (0, t_end] by inverse-CDF sampling."""
     total = k * integral(c, p, 0.0, t_end)
     n = rng.poisson(total)

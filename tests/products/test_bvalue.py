@@ -26,9 +26,7 @@ def test_aki_utsu_and_shi_bolt_on_a_hand_worked_set() -> None:
     b = math.log10(math.e) / 0.55
     assert result["b"] == pytest.approx(0.7896263307, abs=1e-9)
     assert result["b"] == pytest.approx(b, rel=1e-12)
-    assert result["b_err"] == pytest.approx(
-        math.log(10) * b * b * math.sqrt(2.06 / 90), rel=1e-9
-    )
+    assert result["b_err"] == pytest.approx(math.log(10) * b * b * math.sqrt(2.06 / 90), rel=1e-9)
     assert result["b_err"] == pytest.approx(0.2172057, abs=1e-6)
     assert result["a"] == pytest.approx(1 + 2 * b, rel=1e-12)
     assert (result["mc"], result["n"]) == (2.0, 10)
@@ -143,9 +141,7 @@ def test_too_few_events_above_mc_raises_with_have_and_need() -> None:
     mags = [1.0] * 48 + [2.3, 2.4, 2.5, 2.3, 2.6, 2.7, 2.3, 2.9, 3.0, 2.4, 2.5, 3.3]
     with pytest.raises(InsufficientData) as info:
         bvalue(mags, mc=2.3)
-    assert str(info.value) == (
-        "bvalue needs at least 50 events at or above Mc=2.3; the selection has 12"
-    )
+    assert str(info.value) == ("bvalue needs at least 50 events at or above Mc=2.3; the selection has 12")
     assert (info.value.have, info.value.need) == (12, 50)
 
 
@@ -162,9 +158,7 @@ def test_empty_selection_raises_insufficient_data() -> None:
 
 def test_series_recovers_a_step_in_b() -> None:
     # given: 2000 events with b = 1.0 then 2000 with b = 0.6, one per 0.01 day
-    mags = np.concatenate(
-        [gr_magnitudes(2000, 1.0, 1.95, 1), gr_magnitudes(2000, 0.6, 1.95, 2)]
-    )
+    mags = np.concatenate([gr_magnitudes(2000, 1.0, 1.95, 1), gr_magnitudes(2000, 0.6, 1.95, 2)])
     times = np.arange(mags.size) * 0.01
     # when
     result = bvalue_series(mags, times, window=400, step=100, mc=2.0)
@@ -178,9 +172,7 @@ def test_series_recovers_a_step_in_b() -> None:
 
 def test_series_gives_iso_times_for_datetime_input() -> None:
     mags = gr_magnitudes(500, 1.0, 1.95, 3)
-    times = np.datetime64("2024-01-01T00:00:00") + np.arange(500) * np.timedelta64(
-        1, "h"
-    )
+    times = np.datetime64("2024-01-01T00:00:00") + np.arange(500) * np.timedelta64(1, "h")
     result = bvalue_series(mags, times, window=200, step=100, mc=2.0)
     assert result["t"][0] == "2024-01-09T07:00:00"
 

@@ -57,9 +57,7 @@ def test_gardner_knopoff_foreshock_window() -> None:
 def test_a_larger_later_event_is_not_claimed_by_a_smaller_one() -> None:
     # M3 at day 0, M5 at day 1 next to it: the M5 is the mainshock, the M3 is free
     lat = np.array([30.0, 30.0])
-    result = decluster(
-        lat, np.array([110.0, 110.01]), np.array([0.0, 1.0]), np.array([3.0, 5.0])
-    )
+    result = decluster(lat, np.array([110.0, 110.01]), np.array([0.0, 1.0]), np.array([3.0, 5.0]))
     assert result["mainshock"] == [True, True]
 
 

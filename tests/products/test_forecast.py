@@ -86,9 +86,7 @@ def test_r0_binomial_for_two_events() -> None:
 
 def test_area_of_a_one_degree_cell_at_the_equator() -> None:
     # R^2 * (pi / 180) * sin(1 deg) = 6371.0088^2 * 0.0174533 * 0.0174524
-    assert area_km2([[0, 0], [1, 0], [1, 1], [0, 1]]) == pytest.approx(
-        12363.8, rel=1e-4
-    )
+    assert area_km2([[0, 0], [1, 0], [1, 1], [0, 1]]) == pytest.approx(12363.8, rel=1e-4)
 
 
 def test_iso_dates_are_accepted() -> None:

@@ -35,9 +35,7 @@ def test_datetimes_with_a_mainshock_time_are_accepted() -> None:
     days = simulate(100.0, 0.05, 1.1, 20.0, np.random.default_rng(5))
     main = np.datetime64("2024-01-01T00:00:00")
     stamps = main + (days * 86_400_000).astype("timedelta64[ms]")
-    assert omori(stamps, mainshock_time=main)["K"] == pytest.approx(
-        omori(days)["K"], rel=1e-6
-    )
+    assert omori(stamps, mainshock_time=main)["K"] == pytest.approx(omori(days)["K"], rel=1e-6)
 
 
 def test_results_are_plain_python_numbers() -> None:
@@ -48,9 +46,7 @@ def test_results_are_plain_python_numbers() -> None:
 def test_too_few_events_raise() -> None:
     with pytest.raises(InsufficientData) as info:
         omori([0.1, 0.5, 2.0])
-    assert str(info.value) == (
-        "omori needs at least 20 events after the mainshock; the selection has 3"
-    )
+    assert str(info.value) == ("omori needs at least 20 events after the mainshock; the selection has 3")
 
 
 def test_one_day_of_data_raises() -> None:
