@@ -1,3 +1,4 @@
+# ruff: noqa: RUF002 - Chinese text uses full-width punctuation
 """Parse the quick-report SMS (地震速报短信) sent by CENC and the provincial networks.
 
 The texts seen in practice are listed in ``/work/shared/DOMAIN.md``
@@ -175,9 +176,7 @@ def _fail(part: str, chinese: str, english: str, text: str) -> QuickReportParseE
 # ---------------------------------------------------------------- patterns
 
 _SENDER_RE = re.compile(r"【\s*([^】]+?)\s*】")
-_AGENCY_RE = re.compile(
-    r"(?:据\s*)?(?P<agency>[\u4e00-\u9fffA-Za-z]+?)\s*(?P<kind>自动|正式)?\s*测定"
-)
+_AGENCY_RE = re.compile(r"(?:据\s*)?(?P<agency>[\u4e00-\u9fffA-Za-z]+?)\s*(?P<kind>自动|正式)?\s*测定")
 _TIME_RE = re.compile(
     r"""
     (?:
@@ -202,12 +201,8 @@ _LOCATION_RE = re.compile(
 )
 _LAT_HEMI_RE = re.compile(rf"(?P<hemi>北纬|南纬)\s*:?\s*(?P<value>{_NUMBER})")
 _LON_HEMI_RE = re.compile(rf"(?P<hemi>东经|西经)\s*:?\s*(?P<value>{_NUMBER})")
-_LAT_LABEL_RE = re.compile(
-    rf"纬度\s*[:=]?\s*(?P<value>{_NUMBER})\s*(?:度|°)?\s*(?P<hemi>[NS])?"
-)
-_LON_LABEL_RE = re.compile(
-    rf"经度\s*[:=]?\s*(?P<value>{_NUMBER})\s*(?:度|°)?\s*(?P<hemi>[EW])?"
-)
+_LAT_LABEL_RE = re.compile(rf"纬度\s*[:=]?\s*(?P<value>{_NUMBER})\s*(?:度|°)?\s*(?P<hemi>[NS])?")
+_LON_LABEL_RE = re.compile(rf"经度\s*[:=]?\s*(?P<value>{_NUMBER})\s*(?:度|°)?\s*(?P<hemi>[EW])?")
 _LAT_SUFFIX_RE = re.compile(rf"(?P<value>{_NUMBER})\s*°\s*(?P<hemi>[NS])(?![A-Za-z])")
 _LON_SUFFIX_RE = re.compile(rf"(?P<value>{_NUMBER})\s*°\s*(?P<hemi>[EW])(?![A-Za-z])")
 _MAG_RE = re.compile(
@@ -223,9 +218,7 @@ _MAG_LABEL_RE = re.compile(
     r"\s*(?P<approx>左右)?"
 )
 _DEPTH_LABEL_RE = re.compile(r"(?:震源)?深度\s*[:=为约]?\s*")
-_DEPTH_VALUE_RE = re.compile(
-    rf"(?P<value>{_NUMBER})\s*(?P<unit>千米|公里|km|米|m)?", re.IGNORECASE
-)
+_DEPTH_VALUE_RE = re.compile(rf"(?P<value>{_NUMBER})\s*(?P<unit>千米|公里|km|米|m)?", re.IGNORECASE)
 
 _MAG_TYPES = {
     "m": "M",

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation
 """Streaming reader for catalogue tables (CSV, TSV, semicolon-separated).
 
 The header row names the columns, in English or Chinese, matched without
@@ -142,12 +143,12 @@ _STATUS = {
     "final": ("manual", "final"),
 }
 
-_MAG_VALUE_RE = re.compile(
-    r"^\s*(?P<type>[A-Za-z][A-Za-z_]{0,4})?\s*(?P<value>[-+]?\d+(?:\.\d+)?)\s*$"
-)
+_MAG_VALUE_RE = re.compile(r"^\s*(?P<type>[A-Za-z][A-Za-z_]{0,4})?\s*(?P<value>[-+]?\d+(?:\.\d+)?)\s*$")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 _UNIT_RE = re.compile(r"^(?P<name>.*?)\s*[(\[（]\s*(?P<unit>[^)\]）]*)\s*[)\]）]\s*$")
 _MAX_HEADER_SEARCH = 10
+#: Raw field names of the news.ceic.ac.cn service, whose times are Beijing time.
+_CEIC_KEYS = frozenset({"otime", "epilat", "epilon", "epidepth", "locationc", "cataid"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,14 +159,7 @@ class _Column:
 
 
 def _split_header(header: str) -> tuple[str, str]:
-    text = (
-        unicodedata.normalize("NFKC", header)
-        .strip()
-        .strip('"')
-        .lstrip("#")
-        .strip()
-        .lower()
-    )
+    text = unicodedata.normalize("NFKC", header).strip().strip('"').lstrip("#").strip().lower()
     unit = ""
     match = _UNIT_RE.match(text)
     if match:
@@ -197,10 +191,7 @@ def _map_columns(
             columns[field] = _Column(index, headers[index].strip(), unit)
     for field, header in (mapping or {}).items():
         if field not in _ALIASES:
-            raise FormatError(
-                f"mapping names an unknown field '{field}'; "
-                f"known: {', '.join(CSV_FIELDS)}"
-            )
+            raise FormatError(f"mapping names an unknown field '{field}'; known: {', '.join(CSV_FIELDS)}")
         wanted = header.strip()
         matches = [i for i, h in enumerate(headers) if h.strip() == wanted]
         if not matches:
@@ -224,11 +215,7 @@ def _sniff_delimiter(line: str) -> str:
 
 
 def _usable(columns: Mapping[str, _Column]) -> bool:
-    return (
-        ("time" in columns or "date" in columns)
-        and "latitude" in columns
-        and "longitude" in columns
-    )
+    return ("time" in columns or "date" in columns) and "latitude" in columns and "longitude" in columns
 
 
 def read_csv(
@@ -281,12 +268,13 @@ def read_csv(
             line=1,
         )
     header_line = line_no
-    chinese = any(_CJK_RE.search(h) for h in headers)
+    chinese = any(_CJK_RE.search(h) for h in headers) or any(
+        _split_header(h)[0] in _CEIC_KEYS for h in headers
+    )
     default_tz = resolve_tz(tz, BEIJING if chinese else UTC)
     if "magnitude" not in columns:
         raise FormatError(
-            "the header has no magnitude column "
-            f"(columns: {', '.join(h.strip() for h in headers)})",
+            f"the header has no magnitude column (columns: {', '.join(h.strip() for h in headers)})",
             line=header_line,
         )
 
@@ -296,16 +284,10 @@ def read_csv(
     for fields in reader:
         start = header_line + previous_end + 1
         previous_end = reader.line_num
-        if (
-            not fields
-            or all(not f.strip() for f in fields)
-            or fields[0].lstrip().startswith("#")
-        ):
+        if not fields or all(not f.strip() for f in fields) or fields[0].lstrip().startswith("#"):
             continue
         if len(fields) < needed:
-            yield RowError(
-                start, f"expected at least {needed} columns, found {len(fields)}"
-            )
+            yield RowError(start, f"expected at least {needed} columns, found {len(fields)}")
             continue
         try:
             yield _row(
@@ -319,14 +301,10 @@ def read_csv(
             )
         except BadValueError as problem:
             column = columns.get(problem.column)
-            yield RowError(
-                start, problem.reason, column.header if column else problem.column
-            )
+            yield RowError(start, problem.reason, column.header if column else problem.column)
 
 
-def _column_tz(
-    column: _Column, default: tzinfo, explicit: str | tzinfo | None
-) -> tzinfo:
+def _column_tz(column: _Column, default: tzinfo, explicit: str | tzinfo | None) -> tzinfo:
     if explicit is not None or not column.unit:
         return default
     unit = column.unit.replace(" ", "")
@@ -357,9 +335,7 @@ def _row(
             if re.match(r"^\s*\d{4}[-/.]", get("time")):
                 origin_time = parse_datetime(get("time"), default_tz=tz, column="time")
             else:
-                origin_time = parse_date_and_clock(
-                    get("date"), get("time"), default_tz=tz, column="time"
-                )
+                origin_time = parse_date_and_clock(get("date"), get("time"), default_tz=tz, column="time")
         else:
             origin_time = parse_datetime(get("date"), default_tz=tz, column="time")
     else:
@@ -371,12 +347,8 @@ def _row(
             column="time",
         )
 
-    latitude = parse_float(
-        get("latitude"), column="latitude", value_range=LATITUDE_RANGE
-    )
-    longitude = parse_float(
-        get("longitude"), column="longitude", value_range=LONGITUDE_RANGE
-    )
+    latitude = parse_float(get("latitude"), column="latitude", value_range=LATITUDE_RANGE)
+    longitude = parse_float(get("longitude"), column="longitude", value_range=LONGITUDE_RANGE)
     depth = None
     if "depth" in columns:
         raw_depth = get("depth")
@@ -391,8 +363,7 @@ def _row(
         if depth is not None and not DEPTH_RANGE_KM[0] <= depth <= DEPTH_RANGE_KM[1]:
             raise BadValueError(
                 "depth",
-                f"depth '{raw_depth}' is out of range "
-                f"{DEPTH_RANGE_KM[0]:g}..{DEPTH_RANGE_KM[1]:g} km",
+                f"depth '{raw_depth}' is out of range {DEPTH_RANGE_KM[0]:g}..{DEPTH_RANGE_KM[1]:g} km",
             )
 
     raw_mag = get("magnitude")
@@ -401,9 +372,7 @@ def _row(
         raise BadValueError("magnitude", "magnitude is empty")
     if match is None:
         raise BadValueError("magnitude", f"magnitude '{raw_mag}' is not a number")
-    magnitude = parse_float(
-        match.group("value"), column="magnitude", value_range=MAGNITUDE_RANGE
-    )
+    magnitude = parse_float(match.group("value"), column="magnitude", value_range=MAGNITUDE_RANGE)
     magnitude_type = clean_text(get("magnitude_type"))
     if magnitude_type is None and match.group("type"):
         magnitude_type = match.group("type")
@@ -419,9 +388,7 @@ def _row(
     def angle(field: str, low: float, high: float) -> float | None:
         if field not in columns:
             return None
-        return parse_float(
-            get(field), column=field, value_range=(low, high), required=False
-        )
+        return parse_float(get(field), column=field, value_range=(low, high), required=False)
 
     return EventRow(
         origin_time=origin_time,

@@ -61,9 +61,7 @@ class OriginOut:
     longitude: float
     depth_km: float | None = None
     evaluation_mode: str | None = None  # "manual" | "automatic"
-    evaluation_status: str | None = (
-        None  # "preliminary" | "confirmed" | "reviewed" | ...
-    )
+    evaluation_status: str | None = None  # "preliminary" | "confirmed" | "reviewed" | ...
     agency: str | None = None  # creationInfo/agencyID, e.g. "CENC", "JX"
     author: str | None = None
     creation_time: datetime | None = None
@@ -217,9 +215,7 @@ def _from_flat(data: Mapping[str, Any], fallback_id: str | None) -> EventOut:
     )
 
 
-def as_event(
-    obj: EventOut | EventRow | Mapping[str, Any], *, fallback_id: str | None = None
-) -> EventOut:
+def as_event(obj: EventOut | EventRow | Mapping[str, Any], *, fallback_id: str | None = None) -> EventOut:
     """Coerce one writer input (see the module docstring) to an EventOut."""
     if isinstance(obj, EventOut):
         return obj
@@ -233,12 +229,9 @@ def as_event(
         return _from_flat(data, fallback_id)
     if "origins" not in obj:
         return _from_flat(obj, fallback_id)
-    origins = tuple(
-        o if isinstance(o, OriginOut) else _build(OriginOut, o) for o in obj["origins"]
-    )
+    origins = tuple(o if isinstance(o, OriginOut) else _build(OriginOut, o) for o in obj["origins"])
     magnitudes = tuple(
-        m if isinstance(m, MagnitudeOut) else _build(MagnitudeOut, m)
-        for m in obj.get("magnitudes") or ()
+        m if isinstance(m, MagnitudeOut) else _build(MagnitudeOut, m) for m in obj.get("magnitudes") or ()
     )
     mechanisms = tuple(
         f if isinstance(f, FocalMechanismOut) else _build(FocalMechanismOut, f)
@@ -246,11 +239,7 @@ def as_event(
     )
     if not origins:
         raise ValueError(f"event {obj.get('id')}: no origin")
-    rest = {
-        k: v
-        for k, v in obj.items()
-        if k not in ("origins", "magnitudes", "focal_mechanisms")
-    }
+    rest = {k: v for k, v in obj.items() if k not in ("origins", "magnitudes", "focal_mechanisms")}
     rest.setdefault("id", fallback_id)
     return _build(
         EventOut,

@@ -79,9 +79,7 @@ def _header_positions(line: str) -> dict[str, int]:
     return positions
 
 
-def read_fdsn_text(
-    fileobj: IO[Any] | Iterable[Any], *, encoding: str | None = None
-) -> Iterator[ReadResult]:
+def read_fdsn_text(fileobj: IO[Any] | Iterable[Any], *, encoding: str | None = None) -> Iterator[ReadResult]:
     """Yield an EventRow or a RowError per line of an FDSN text response.
 
     Streams line by line. Line 1 is the header (when present); comment lines
@@ -102,8 +100,7 @@ def read_fdsn_text(
         if len(fields) < needed:
             yield RowError(
                 line_no,
-                f"expected {len(FDSN_TEXT_COLUMNS)} '|'-separated columns, "
-                f"found {len(fields)}",
+                f"expected {len(FDSN_TEXT_COLUMNS)} '|'-separated columns, found {len(fields)}",
             )
             continue
         try:
@@ -115,15 +112,11 @@ def read_fdsn_text(
 def _row(fields: list[str], positions: Mapping[str, int], line_no: int) -> EventRow:
     def get(key: str) -> str:
         index = positions.get(key)
-        return (
-            fields[index].strip() if index is not None and index < len(fields) else ""
-        )
+        return fields[index].strip() if index is not None and index < len(fields) else ""
 
     if not get("time"):
         raise BadValueError("time", "time is empty")
-    depth = parse_float(
-        get("depth"), column="depth", value_range=DEPTH_RANGE_KM, required=False
-    )
+    depth = parse_float(get("depth"), column="depth", value_range=DEPTH_RANGE_KM, required=False)
     magnitude = parse_float(
         get("magnitude"),
         column="magnitude",
@@ -132,12 +125,8 @@ def _row(fields: list[str], positions: Mapping[str, int], line_no: int) -> Event
     )
     return EventRow(
         origin_time=parse_datetime(get("time"), default_tz=UTC, column="time"),
-        latitude=parse_float(
-            get("latitude"), column="latitude", value_range=LATITUDE_RANGE
-        ),  # type: ignore[arg-type]
-        longitude=parse_float(
-            get("longitude"), column="longitude", value_range=LONGITUDE_RANGE
-        ),  # type: ignore[arg-type]
+        latitude=parse_float(get("latitude"), column="latitude", value_range=LATITUDE_RANGE),  # type: ignore[arg-type]
+        longitude=parse_float(get("longitude"), column="longitude", value_range=LONGITUDE_RANGE),  # type: ignore[arg-type]
         depth_km=depth,
         magnitude=magnitude,
         magnitude_type=clean_text(get("magnitude_type")),

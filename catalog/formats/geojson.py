@@ -38,9 +38,7 @@ def _ms(value: datetime) -> int:
     return round(value.astimezone(UTC).timestamp() * 1000)
 
 
-def _feature(
-    event: EventOut, *, net: str, event_url: str | None, detail_url: str | None
-) -> dict[str, Any]:
+def _feature(event: EventOut, *, net: str, event_url: str | None, detail_url: str | None) -> dict[str, Any]:
     origin = event.preferred_origin
     if origin is None:
         raise ValueError(f"event {event.id}: no origin")
@@ -67,17 +65,14 @@ def _feature(
             "cdi": None,
             "mmi": None,
             "alert": None,
-            "status": "automatic"
-            if origin.evaluation_mode == "automatic"
-            else "reviewed",
+            "status": "automatic" if origin.evaluation_mode == "automatic" else "reviewed",
             "tsunami": 0,
             "sig": sig,
             "net": net,
             "code": code,
             "ids": f",{feature_id},",
             "sources": f",{source},",
-            "types": ",origin,"
-            + ("focal-mechanism," if event.focal_mechanisms else ""),
+            "types": ",origin," + ("focal-mechanism," if event.focal_mechanisms else ""),
             "nst": None if magnitude is None else magnitude.station_count,
             "dmin": None,
             "rms": None,

@@ -37,16 +37,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _parse_safely(data: bytes) -> etree._ElementTree:
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False
-    )
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
     try:
         tree = etree.parse(io.BytesIO(data), parser)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or (exc.position[0] if exc.position else None)
-        raise FormatError(
-            f"QuakeML is not well-formed XML: line {line}: {exc.msg}", line=line
-        ) from None
+        raise FormatError(f"QuakeML is not well-formed XML: line {line}: {exc.msg}", line=line) from None
     if tree.docinfo.internalDTD is not None:
         raise FormatError("QuakeML with a DOCTYPE is not accepted", line=1)
     root = tree.getroot()
@@ -58,9 +54,7 @@ def _parse_safely(data: bytes) -> etree._ElementTree:
             line=root.sourceline,
         )
     if not root.xpath("*[local-name()='eventParameters']"):
-        raise FormatError(
-            "QuakeML has no <eventParameters> element", line=root.sourceline
-        )
+        raise FormatError("QuakeML has no <eventParameters> element", line=root.sourceline)
     return tree
 
 
@@ -90,7 +84,7 @@ def read_quakeml(fileobj: IO[Any] | bytes) -> Iterator[ReadResult]:
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("always")
             catalog = obspy.read_events(io.BytesIO(data), format="QUAKEML")
-    except Exception as exc:  # noqa: BLE001 - ObsPy raises bare Exception/ValueError
+    except Exception as exc:  # ObsPy raises bare Exception and ValueError
         raise FormatError(f"QuakeML could not be read: {exc}") from None
     for event in catalog:
         event_id = str(event.resource_id) if event.resource_id else None
@@ -116,9 +110,7 @@ def _event_row(event: Any, event_id: str | None, line: int | None) -> EventRow:
     depth_km = None if origin.depth is None else origin.depth / 1000.0
     if depth_km is not None and not DEPTH_RANGE_KM[0] <= depth_km <= DEPTH_RANGE_KM[1]:
         raise ValueError(f"depth '{origin.depth}' m is out of range")
-    magnitude = event.preferred_magnitude() or (
-        event.magnitudes[0] if event.magnitudes else None
-    )
+    magnitude = event.preferred_magnitude() or (event.magnitudes[0] if event.magnitudes else None)
     location = ""
     for description in event.event_descriptions:
         if description.type == "region name":
@@ -131,11 +123,7 @@ def _event_row(event: Any, event_id: str | None, line: int | None) -> EventRow:
     mechanism = event.preferred_focal_mechanism() or (
         event.focal_mechanisms[0] if event.focal_mechanisms else None
     )
-    if (
-        mechanism is not None
-        and mechanism.nodal_planes
-        and mechanism.nodal_planes.nodal_plane_1
-    ):
+    if mechanism is not None and mechanism.nodal_planes and mechanism.nodal_planes.nodal_plane_1:
         plane = mechanism.nodal_planes.nodal_plane_1
         strike, dip, rake = plane.strike, plane.dip, plane.rake
     info = origin.creation_info or event.creation_info
@@ -188,9 +176,7 @@ def _value(tag: str, value: float) -> str:
     return f"<{tag}><value>{_number(value)}</value></{tag}>"
 
 
-def _creation_info(
-    agency: str | None, author: str | None, creation_time: datetime | None
-) -> str:
+def _creation_info(agency: str | None, author: str | None, creation_time: datetime | None) -> str:
     parts = []
     if agency:
         parts.append(f"<agencyID>{_text(agency)}</agencyID>")
@@ -219,8 +205,7 @@ def _event_xml(
     out = [f"<event publicID={_attr(pid('event', event.id))}>"]
     if event.location_name:
         out.append(
-            f"<description><text>{_text(event.location_name)}</text>"
-            "<type>region name</type></description>"
+            f"<description><text>{_text(event.location_name)}</text><type>region name</type></description>"
         )
     for mechanism in event.focal_mechanisms:
         planes = _value("strike", mechanism.strike) + _value("dip", mechanism.dip)
@@ -238,9 +223,7 @@ def _event_xml(
             f"<focalMechanism publicID={_attr(pid('focalmechanism', mechanism.id))}>"
             '<nodalPlanes preferredPlane="1">'
             f"<nodalPlane1>{planes}</nodalPlane1>{second}"
-            "</nodalPlanes>"
-            + _creation_info(mechanism.agency, mechanism.author, None)
-            + "</focalMechanism>"
+            "</nodalPlanes>" + _creation_info(mechanism.agency, mechanism.author, None) + "</focalMechanism>"
         )
     for origin in origins:
         if origin is None:
@@ -254,13 +237,9 @@ def _event_xml(
         if origin.depth_km is not None:
             parts.append(_value("depth", round(origin.depth_km * 1000.0, 3)))
         if origin.evaluation_mode:
-            parts.append(
-                f"<evaluationMode>{_text(origin.evaluation_mode)}</evaluationMode>"
-            )
+            parts.append(f"<evaluationMode>{_text(origin.evaluation_mode)}</evaluationMode>")
         if origin.evaluation_status:
-            parts.append(
-                f"<evaluationStatus>{_text(origin.evaluation_status)}</evaluationStatus>"
-            )
+            parts.append(f"<evaluationStatus>{_text(origin.evaluation_status)}</evaluationStatus>")
         parts.append(_creation_info(origin.agency, origin.author, origin.creation_time))
         parts.append("</origin>")
         out.append("".join(parts))
@@ -274,34 +253,21 @@ def _event_xml(
         if magnitude.magnitude_type:
             parts.append(f"<type>{_text(magnitude.magnitude_type)}</type>")
         if magnitude.origin_id:
-            parts.append(
-                f"<originID>{_text(pid('origin', magnitude.origin_id))}</originID>"
-            )
+            parts.append(f"<originID>{_text(pid('origin', magnitude.origin_id))}</originID>")
         if magnitude.station_count is not None:
             parts.append(f"<stationCount>{int(magnitude.station_count)}</stationCount>")
         if magnitude.evaluation_mode:
-            parts.append(
-                f"<evaluationMode>{_text(magnitude.evaluation_mode)}</evaluationMode>"
-            )
+            parts.append(f"<evaluationMode>{_text(magnitude.evaluation_mode)}</evaluationMode>")
         if magnitude.evaluation_status:
-            parts.append(
-                f"<evaluationStatus>{_text(magnitude.evaluation_status)}</evaluationStatus>"
-            )
-        parts.append(
-            _creation_info(magnitude.agency, magnitude.author, magnitude.creation_time)
-        )
+            parts.append(f"<evaluationStatus>{_text(magnitude.evaluation_status)}</evaluationStatus>")
+        parts.append(_creation_info(magnitude.agency, magnitude.author, magnitude.creation_time))
         parts.append("</magnitude>")
         out.append("".join(parts))
     if preferred_origin is not None:
-        out.append(
-            f"<preferredOriginID>{_text(pid('origin', preferred_origin.id))}"
-            "</preferredOriginID>"
-        )
+        out.append(f"<preferredOriginID>{_text(pid('origin', preferred_origin.id))}</preferredOriginID>")
     if preferred_magnitude is not None:
         out.append(
-            "<preferredMagnitudeID>"
-            f"{_text(pid('magnitude', preferred_magnitude.id))}"
-            "</preferredMagnitudeID>"
+            f"<preferredMagnitudeID>{_text(pid('magnitude', preferred_magnitude.id))}</preferredMagnitudeID>"
         )
     if preferred_mechanism is not None:
         out.append(
@@ -311,9 +277,7 @@ def _event_xml(
         )
     if event.event_type:
         out.append(f"<type>{_text(event.event_type)}</type>")
-    out.append(
-        _creation_info(event.agency, event.author, event.creation_time or event.updated)
-    )
+    out.append(_creation_info(event.agency, event.author, event.creation_time or event.updated))
     out.append("</event>\n")
     return "".join(out)
 

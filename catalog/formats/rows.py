@@ -95,9 +95,7 @@ class BadValueError(ValueError):
 # ---------------------------------------------------------------- input lines
 
 
-def iter_text_lines(
-    fileobj: IO[Any] | Iterable[Any], encoding: str | None
-) -> Iterator[str]:
+def iter_text_lines(fileobj: IO[Any] | Iterable[Any], encoding: str | None) -> Iterator[str]:
     """Yield text lines from a text or binary file-like object, one at a time.
 
     Binary input is decoded line by line: with ``encoding`` when given,
@@ -181,15 +179,11 @@ def parse_datetime(text: str, *, default_tz: tzinfo, column: str) -> datetime:
             tzinfo=_zone(g["zone"], default_tz),
         )
     except ValueError as exc:
-        raise BadValueError(
-            column, f"{column} '{text}' is not a valid date-time ({exc})"
-        ) from None
+        raise BadValueError(column, f"{column} '{text}' is not a valid date-time ({exc})") from None
     return value.astimezone(UTC)
 
 
-def parse_date_and_clock(
-    date_text: str, clock_text: str, *, default_tz: tzinfo, column: str
-) -> datetime:
+def parse_date_and_clock(date_text: str, clock_text: str, *, default_tz: tzinfo, column: str) -> datetime:
     """Join a date column and a time-of-day column (CENC: 发震日期 + 发震时刻)."""
     clock = _CLOCK_RE.match(clock_text)
     if clock is None:
@@ -223,9 +217,7 @@ def parse_float(
     if value_range is not None:
         low, high = value_range
         if not low <= value <= high:
-            raise BadValueError(
-                column, f"{column} '{text}' is out of range {low:g}..{high:g}"
-            )
+            raise BadValueError(column, f"{column} '{text}' is out of range {low:g}..{high:g}")
     return value
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -211,9 +212,7 @@ def test_southern_and_western_hemisphere_are_negative():
 
 
 def test_labelled_coordinates_with_hemisphere_letters():
-    text = CENC_LABELLED.replace(
-        "震中纬度44.10，经度120.73", "震中纬度15.2°S，经度70.1°W"
-    )
+    text = CENC_LABELLED.replace("震中纬度44.10，经度120.73", "震中纬度15.2°S，经度70.1°W")
 
     report = parse_quick_report(text, received_at=RECEIVED)
 
@@ -369,8 +368,7 @@ def test_time_error_message():
         parse_quick_report(text, received_at=RECEIVED)
 
     assert caught.value.message == (
-        "无法识别发震时间 / could not read the origin time in "
-        "'中国地震台网正式测定:在甘肃发生6.2级地震'"
+        "无法识别发震时间 / could not read the origin time in '中国地震台网正式测定:在甘肃发生6.2级地震'"
     )
 
 
@@ -383,9 +381,7 @@ def test_naive_received_at_is_refused():
 
 
 def test_normalise_text_folds_width_and_whitespace():
-    assert (
-        normalise_text("  北纬（３５．７０度）\n\t发生\u200b ") == "北纬(35.70度) 发生"
-    )
+    assert normalise_text("  北纬（３５．７０度）\n\t发生\u200b ") == "北纬(35.70度) 发生"
 
 
 def test_fingerprint_is_stable_across_width_and_wrapping():
