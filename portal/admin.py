@@ -40,7 +40,16 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor", "bureau", "action", "target_type", "target_id", "from_state", "to_state"]
+    list_display = [
+        "created_at",
+        "actor",
+        "bureau",
+        "action",
+        "target_type",
+        "target_id",
+        "from_state",
+        "to_state",
+    ]
     list_filter = ["action", "bureau"]
     search_fields = ["target_id", "comment"]
 

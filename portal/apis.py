@@ -8,7 +8,6 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -53,8 +52,7 @@ class TokenObtainApi(APIView):
                 {"detail": _("Wrong username or password, or the account is deactivated.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": services.auth_token_get_or_create(user=user)})
 
 
 class MeApi(TenantApi):
@@ -64,7 +62,9 @@ class MeApi(TenantApi):
     def get(self, request: Request) -> Response:
         actor = request.actor
         body = UserOutputSerializer(request.user).data
-        body["memberships"] = MembershipOutputSerializer(selectors.user_memberships(user=request.user), many=True).data
+        body["memberships"] = MembershipOutputSerializer(
+            selectors.user_memberships(user=request.user), many=True
+        ).data
         body["bureau"] = actor.bureau.code if actor and actor.bureau else None
         body["roles"] = sorted(actor.roles) if actor else []
         body["unread_notifications"] = selectors.notification_unread_count(user=request.user)

@@ -39,7 +39,11 @@ class TenantApi(APIView):
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
-    def paginate(self, request: Request, queryset: Any, serializer_class: type[serializers.Serializer]) -> Any:
+    def paginate(
+        self, request: Request, queryset: Any, serializer_class: type[serializers.Serializer]
+    ) -> Any:
         paginator = Pagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(serializer_class(page, many=True, context={"request": request}).data)
+        return paginator.get_paginated_response(
+            serializer_class(page, many=True, context={"request": request}).data
+        )

@@ -9,7 +9,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
-def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     message = _("Too many failed sign-in attempts. Please wait 15 minutes and try again.")
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=429)

@@ -25,8 +25,18 @@ DEFAULT_DEMO_PASSWORD = "ispec-demo-2026"  # demo only; printed by `make run`
 # Names of the autonomous regions and municipalities as their bureaus use them.
 NATIONAL_UNITS = [
     ("CENC", "中国地震台网中心", "China Earthquake Networks Center", Bureau.Kind.NATIONAL),
-    ("IGP", "中国地震局地球物理研究所", "Institute of Geophysics, China Earthquake Administration", Bureau.Kind.NATIONAL),
-    ("SMC", "中国地震局第二监测中心", "The Second Monitoring and Application Center, CEA", Bureau.Kind.CENTER),
+    (
+        "IGP",
+        "中国地震局地球物理研究所",
+        "Institute of Geophysics, China Earthquake Administration",
+        Bureau.Kind.NATIONAL,
+    ),
+    (
+        "SMC",
+        "中国地震局第二监测中心",
+        "The Second Monitoring and Application Center, CEA",
+        Bureau.Kind.CENTER,
+    ),
 ]
 
 
@@ -115,7 +125,9 @@ def _bureau_cast(code: str, surname: str) -> list[DemoPerson]:
         DemoPerson(f"{low}_expert_deform", f"{surname}形变专家", ((code, Role.EXPERT, "deformation"),)),
         DemoPerson(f"{low}_expert_em", f"{surname}电磁专家", ((code, Role.EXPERT, "electromagnetism"),)),
         DemoPerson(f"{low}_forecaster", f"{surname}预报员", ((code, Role.FORECASTER, None),)),
-        DemoPerson(f"{low}_chair", f"{surname}主持人", ((code, Role.CHAIR, None), (code, Role.FORECASTER, None))),
+        DemoPerson(
+            f"{low}_chair", f"{surname}主持人", ((code, Role.CHAIR, None), (code, Role.FORECASTER, None))
+        ),
         DemoPerson(f"{low}_approver", f"{surname}签发人", ((code, Role.APPROVER, None),)),
         DemoPerson(f"{low}_viewer", f"{surname}浏览者", ((code, Role.VIEWER, None),)),
     ]

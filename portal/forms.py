@@ -39,7 +39,10 @@ class BureauForm(forms.Form):
 
 
 def _discipline_choices() -> list[tuple[str, str]]:
-    return [("", _("all disciplines")), *((d.code, f"{d.name_zh} {d.name_en}") for d in Discipline.objects.all())]
+    return [
+        ("", _("all disciplines")),
+        *((d.code, f"{d.name_zh} {d.name_en}") for d in Discipline.objects.all()),
+    ]
 
 
 class GrantForm(forms.Form):

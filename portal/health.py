@@ -49,4 +49,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _timed(_database), "redis": _timed(_redis)}
     checks["celery"] = _timed(_celery) if checks["redis"]["ok"] else {"ok": False, "detail": "redis is down"}
     healthy = all(check["ok"] for check in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
+    )

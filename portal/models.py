@@ -96,13 +96,9 @@ class Membership(TimeStamped):
     discipline = models.ForeignKey(
         "disciplines.Discipline", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    granted_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    granted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    revoked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["bureau__code", "role"]
@@ -129,9 +125,7 @@ class AuditEvent(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    bureau = models.ForeignKey(
-        Bureau, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     action = models.CharField(max_length=64)
     target_type = models.CharField(max_length=64)
     target_id = models.CharField(max_length=64)
@@ -158,9 +152,7 @@ class Notification(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    bureau = models.ForeignKey(
-        Bureau, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
+    bureau = models.ForeignKey(Bureau, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     kind = models.CharField(max_length=48, default="message")
     level = models.CharField(max_length=8, choices=Level.choices, default=Level.INFO)
     title = models.CharField(max_length=200)

@@ -18,8 +18,10 @@ def unread_notifications(actor: Actor) -> Panel:
         key="notifications",
         title=_("Unread notifications"),
         count=unread.count(),
-        items=[PanelItem(label=n.title, url=n.url or reverse("notifications"), meta=n.body[:80], level=n.level)
-               for n in unread[:5]],
+        items=[
+            PanelItem(label=n.title, url=n.url or reverse("notifications"), meta=n.body[:80], level=n.level)
+            for n in unread[:5]
+        ],
         url=reverse("notifications"),
         empty_text=_("Nothing new."),
     )
@@ -33,10 +35,21 @@ def bureau_people(actor: Actor) -> Panel | None:
     labels = dict(Role.choices)
     inactive = selectors.bureau_inactive_people(bureau=actor.bureau)
     items = [PanelItem(label=str(labels.get(role, role)), meta=str(n)) for role, n in sorted(summary.items())]
-    items += [PanelItem(label=_("Deactivated: %(name)s") % {"name": u.label},
-                        url=reverse("person-detail", args=[u.pk]), level="warning") for u in inactive[:5]]
-    return Panel(key="people", title=_("People and roles of %(bureau)s") % {"bureau": actor.bureau.name_zh},
-                 count=sum(summary.values()), items=items, url=reverse("people-list"))
+    items += [
+        PanelItem(
+            label=_("Deactivated: %(name)s") % {"name": u.label},
+            url=reverse("person-detail", args=[u.pk]),
+            level="warning",
+        )
+        for u in inactive[:5]
+    ]
+    return Panel(
+        key="people",
+        title=_("People and roles of %(bureau)s") % {"bureau": actor.bureau.name_zh},
+        count=sum(summary.values()),
+        items=items,
+        url=reverse("people-list"),
+    )
 
 
 @register(SYSTEM_ADMIN)
@@ -44,8 +57,17 @@ def bureaus_overview(actor: Actor) -> Panel:
     bureaus = selectors.bureau_list(actor=actor)
     missing = bureaus.filter(jurisdiction__isnull=True)
     return Panel(
-        key="bureaus", title=_("Bureaus"), count=bureaus.count(),
-        items=[PanelItem(label=_("%(code)s has no jurisdiction yet") % {"code": b.code},
-                         url=reverse("bureau-admin-edit", args=[b.code]), level="warning") for b in missing[:10]],
-        url=reverse("bureau-admin-list"), empty_text=_("Every bureau has a jurisdiction."),
+        key="bureaus",
+        title=_("Bureaus"),
+        count=bureaus.count(),
+        items=[
+            PanelItem(
+                label=_("%(code)s has no jurisdiction yet") % {"code": b.code},
+                url=reverse("bureau-admin-edit", args=[b.code]),
+                level="warning",
+            )
+            for b in missing[:10]
+        ],
+        url=reverse("bureau-admin-list"),
+        empty_text=_("Every bureau has a jurisdiction."),
     )

@@ -34,9 +34,9 @@ def user_list(*, actor: Actor | None) -> QuerySet[User]:
     if not actor.is_system_admin:
         qs = qs.filter(memberships__bureau_id=actor.bureau_id).distinct()
         active = active.filter(bureau_id=actor.bureau_id)
-    return qs.prefetch_related(Prefetch("memberships", queryset=active, to_attr="active_memberships")).order_by(
-        "username"
-    )
+    return qs.prefetch_related(
+        Prefetch("memberships", queryset=active, to_attr="active_memberships")
+    ).order_by("username")
 
 
 def user_get(*, actor: Actor | None, user_id: int) -> User:
@@ -90,7 +90,9 @@ def audit_list(*, actor: Actor | None) -> QuerySet[AuditEvent]:
 
 def audit_for(*, target_type: str, target_id: int | str) -> QuerySet[AuditEvent]:
     """History of one object; callers check the object is visible first."""
-    return AuditEvent.objects.filter(target_type=target_type, target_id=str(target_id)).select_related("actor")
+    return AuditEvent.objects.filter(target_type=target_type, target_id=str(target_id)).select_related(
+        "actor"
+    )
 
 
 def bureau_people_summary(*, bureau: Bureau) -> dict[str, int]:

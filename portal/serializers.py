@@ -51,7 +51,16 @@ class UserOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "email", "phone", "is_active", "is_superuser", "memberships"]
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "email",
+            "phone",
+            "is_active",
+            "is_superuser",
+            "memberships",
+        ]
 
     def get_memberships(self, obj: User) -> list[dict[str, Any]]:
         rows = getattr(obj, "active_memberships", None)

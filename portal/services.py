@@ -341,6 +341,12 @@ def user_reactivate(*, actor: Actor, user: User) -> User:
     return user
 
 
+def auth_token_get_or_create(*, user: User) -> str:
+    """The person's API token key, created on first use."""
+    token, _created = Token.objects.get_or_create(user=user)
+    return token.key
+
+
 # --- notifications -------------------------------------------------------------------
 
 

@@ -8,7 +8,9 @@ from . import selectors, services
 
 
 @shared_task(name="portal.notify_bureau", time_limit=60)
-def notify_bureau_task(*, bureau_code: str, title: str, body: str = "", url: str = "", level: str = "info") -> int:
+def notify_bureau_task(
+    *, bureau_code: str, title: str, body: str = "", url: str = "", level: str = "info"
+) -> int:
     """Notify every member of a bureau; returns how many people it reached."""
     bureau = selectors.bureau_by_code(code=bureau_code)
     if bureau is None:
@@ -17,7 +19,9 @@ def notify_bureau_task(*, bureau_code: str, title: str, body: str = "", url: str
 
 
 @shared_task(name="portal.notify_user", time_limit=60)
-def notify_user_task(*, user_id: int, title: str, body: str = "", url: str = "", level: str = "info") -> int | None:
+def notify_user_task(
+    *, user_id: int, title: str, body: str = "", url: str = "", level: str = "info"
+) -> int | None:
     user = selectors.user_by_id(user_id=user_id)
     if user is None:
         return None

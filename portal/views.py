@@ -58,7 +58,11 @@ def bureaus_geojson(request: HttpRequest) -> JsonResponse:
             {
                 "type": "Feature",
                 "geometry": json.loads(bureau.jurisdiction.geojson),
-                "properties": {"code": bureau.code, "name": bureau.display_name(language), "kind": bureau.kind},
+                "properties": {
+                    "code": bureau.code,
+                    "name": bureau.display_name(language),
+                    "kind": bureau.kind,
+                },
             }
         )
     response = JsonResponse({"type": "FeatureCollection", "features": features})
@@ -114,8 +118,11 @@ def bureau_admin_edit(request: HttpRequest, code: str | None = None) -> HttpResp
     initial: dict[str, Any] = {}
     if bureau:
         initial = {
-            "code": bureau.code, "name_zh": bureau.name_zh, "name_en": bureau.name_en,
-            "kind": bureau.kind, "is_active": bureau.is_active,
+            "code": bureau.code,
+            "name_zh": bureau.name_zh,
+            "name_en": bureau.name_en,
+            "kind": bureau.kind,
+            "is_active": bureau.is_active,
             "jurisdiction": bureau.jurisdiction.geojson if bureau.jurisdiction else "",
         }
     form = BureauForm(request.POST or None, request.FILES or None, initial=initial)
@@ -161,8 +168,12 @@ def person_add(request: HttpRequest) -> HttpResponse:
         grant = {"bureau": actor.bureau.code, "role": data["role"], "discipline": data["discipline"] or None}
         try:
             user = services.user_create(
-                actor=actor, username=data["username"], password=data["password"],
-                display_name=data["display_name"], email=data["email"], phone=data["phone"],
+                actor=actor,
+                username=data["username"],
+                password=data["password"],
+                display_name=data["display_name"],
+                email=data["email"],
+                phone=data["phone"],
                 memberships=[grant],
             )
         except PortalError as exc:
@@ -186,12 +197,17 @@ def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         try:
             if action == "grant" and form.is_valid():
                 services.membership_grant(
-                    actor=actor, user=person, bureau_code=actor.bureau.code if actor.bureau else None,
-                    role=form.cleaned_data["role"], discipline=form.cleaned_data["discipline"] or None,
+                    actor=actor,
+                    user=person,
+                    bureau_code=actor.bureau.code if actor.bureau else None,
+                    role=form.cleaned_data["role"],
+                    discipline=form.cleaned_data["discipline"] or None,
                 )
                 messages.success(request, _("Role granted."))
             elif action == "revoke":
-                membership = selectors.membership_get(actor=actor, membership_id=int(request.POST["membership"]))
+                membership = selectors.membership_get(
+                    actor=actor, membership_id=int(request.POST["membership"])
+                )
                 services.membership_revoke(actor=actor, membership=membership)
                 messages.success(request, _("Role revoked."))
             elif action == "deactivate":
@@ -206,4 +222,6 @@ def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
             messages.error(request, getattr(exc, "message", _("The request could not be processed.")))
             return redirect("person-detail", user_id=person.pk)
     history = selectors.audit_list(actor=actor).filter(extra__user=person.username)[:20]
-    return render(request, "portal/manage/person_detail.html", {"person": person, "form": form, "history": history})
+    return render(
+        request, "portal/manage/person_detail.html", {"person": person, "form": form, "history": history}
+    )

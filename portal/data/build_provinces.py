@@ -125,15 +125,11 @@ def decode(data: dict) -> dict:
         for c, coordinate in enumerate(coordinates):
             if geometry["type"] == "Polygon":
                 _check_bmp(coordinate)
-                coordinates[c] = decode_polygon(
-                    coordinate, encode_offsets[c], encode_scale
-                )
+                coordinates[c] = decode_polygon(coordinate, encode_offsets[c], encode_scale)
             elif geometry["type"] == "MultiPolygon":
                 for c2, polygon in enumerate(coordinate):
                     _check_bmp(polygon)
-                    coordinate[c2] = decode_polygon(
-                        polygon, encode_offsets[c][c2], encode_scale
-                    )
+                    coordinate[c2] = decode_polygon(polygon, encode_offsets[c][c2], encode_scale)
         del geometry["encodeOffsets"]
     data["UTF8Encoding"] = False
     return data
@@ -289,8 +285,7 @@ def shapely_report(features: list) -> None:
     overlaps.sort(key=lambda t: -t[2])
     print(
         f"shapely: {len(overlaps)} pairs of neighbours overlap by more than "
-        f"1e-6 sq deg, largest: "
-        + ", ".join(f"{a}/{b} {area:.4f}" for a, b, area in overlaps[:5])
+        f"1e-6 sq deg, largest: " + ", ".join(f"{a}/{b} {area:.4f}" for a, b, area in overlaps[:5])
     )
 
 
@@ -337,13 +332,11 @@ def build(source: Path, out_dir: Path) -> int:
     else:
         print("repaired with ogr2ogr -makevalid")
         stats = {"unclosed": 0, "dropped_rings": 0, "reoriented": 0, "filled_holes": 0}
-        for feature, fixed in zip(features, repaired):
+        for feature, fixed in zip(features, repaired, strict=False):
             if fixed["properties"]["code"] != feature["properties"]["code"]:
                 raise RuntimeError("ogr2ogr reordered the features")
             polygons = as_multipolygon(fixed["geometry"])
-            feature["geometry"]["coordinates"] = clean_multipolygon(
-                polygons, stats, fill_slivers=True
-            )
+            feature["geometry"]["coordinates"] = clean_multipolygon(polygons, stats, fill_slivers=True)
         print(
             "after repair: {dropped_rings} degenerate rings dropped, "
             "{filled_holes} sliver holes filled, "

@@ -39,9 +39,13 @@ INSTALLED_APPS = [
     "axes",
     "portal",
     "disciplines",
+    "catalog",
     "consultations",
+    "products",
     "reports",
 ]
+# Apps whose urls.py / api_urls.py / routing.py plug into the portal's URLs and websockets.
+PORTAL_FEATURE_APPS = ["disciplines", "catalog", "consultations", "products", "reports"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -80,7 +84,9 @@ TEMPLATES = [
 
 DATABASES = {
     "default": env.db_url(
-        "DATABASE_URL", default="postgis://postgres@127.0.0.1:5432/ispec", engine="django.contrib.gis.db.backends.postgis"
+        "DATABASE_URL",
+        default="postgis://postgres@127.0.0.1:5432/ispec",
+        engine="django.contrib.gis.db.backends.postgis",
     )
 }
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
@@ -165,8 +171,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: its WWW-Authenticate header makes "not signed in" a 401, not a 403.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "portal.apis_base.Pagination",

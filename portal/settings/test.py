@@ -9,7 +9,7 @@ values through the environment.
 import os
 import uuid
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import CACHES, CHANNEL_LAYERS, env
 
 DEBUG = False
@@ -21,7 +21,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = f"ispec-{RUN_ID}"
 CACHES["default"]["KEY_PREFIX"] = f"ispec-{RUN_ID}"
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"ispec-{RUN_ID}"
-MEDIA_ROOT = Path(env("PORTAL_MEDIA_ROOT", default=f"/tmp/ispec-test-media/{RUN_ID}"))  # noqa: F405
+MEDIA_ROOT = Path(env("PORTAL_MEDIA_ROOT", default=f"/tmp/ispec-test-media/{RUN_ID}"))
 WHITENOISE_USE_FINDERS = True
 AXES_FAILURE_LIMIT = 3
 HEALTH_CELERY_TIMEOUT = 1.0

@@ -52,9 +52,7 @@ def point_in_ring(x, y, ring):
 def point_in_multipolygon(x, y, coordinates):
     for polygon in coordinates:
         exterior, holes = polygon[0], polygon[1:]
-        if point_in_ring(x, y, exterior) and not any(
-            point_in_ring(x, y, hole) for hole in holes
-        ):
+        if point_in_ring(x, y, exterior) and not any(point_in_ring(x, y, hole) for hole in holes):
             return True
     return False
 
@@ -77,7 +75,8 @@ def test_31_provinces_with_bureau_codes(provinces):
     assert set(codes) == CODES
     for f in features:
         props = f["properties"]
-        assert props["name_zh"] and props["name_en"]
+        assert props["name_zh"]
+        assert props["name_en"]
     names = {f["properties"]["code"]: f["properties"]["name_zh"] for f in features}
     assert names["JX"] == "江西省"
     assert names["NM"] == "内蒙古自治区"
@@ -85,7 +84,7 @@ def test_31_provinces_with_bureau_codes(provinces):
 
 
 @pytest.mark.parametrize(
-    "name,expected",
+    ("name", "expected"),
     [("china_provinces.geojson", 31), ("china_other_regions.geojson", 3)],
 )
 def test_multipolygons_with_closed_rings(name, expected):
@@ -102,18 +101,18 @@ def test_multipolygons_with_closed_rings(name, expected):
                 assert len(ring) >= 4, code
                 assert ring[0] == ring[-1], code
                 for lon, lat in ring:
-                    assert 73 < lon < 136 and 3 < lat < 54, (code, lon, lat)
-                    assert round(lon, 4) == lon and round(lat, 4) == lat, code
+                    assert 73 < lon < 136, (code, lon)
+                    assert 3 < lat < 54, (code, lat)
+                    assert round(lon, 4) == lon, code
+                    assert round(lat, 4) == lat, code
 
 
 def test_other_regions_codes():
-    codes = {
-        f["properties"]["code"] for f in load("china_other_regions.geojson")["features"]
-    }
+    codes = {f["properties"]["code"] for f in load("china_other_regions.geojson")["features"]}
     assert codes == {"TW", "HK", "MO"}
 
 
-@pytest.mark.parametrize("city,lat,lon,code", CITIES)
+@pytest.mark.parametrize(("city", "lat", "lon", "code"), CITIES)
 def test_city_inside_its_province_only(provinces, city, lat, lon, code):
     hits = [
         f["properties"]["code"]
