@@ -18,10 +18,10 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Polygon as PolygonPatch  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.patches import Polygon as PolygonPatch
 
-from .rendering import figure_png  # noqa: E402
+from .rendering import figure_png
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "portal" / "data"
 FONTS = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "DejaVu Sans"]
@@ -35,7 +35,9 @@ def province_rings() -> list[tuple[str, list[list[tuple[float, float]]]]]:
         with open(DATA_DIR / name, encoding="utf-8") as handle:
             for feature in json.load(handle)["features"]:
                 polygons = feature["geometry"]["coordinates"]
-                rings.append((feature["properties"]["code"], [[tuple(p) for p in poly[0]] for poly in polygons]))
+                rings.append(
+                    (feature["properties"]["code"], [[tuple(p) for p in poly[0]] for poly in polygons])
+                )
     return rings
 
 
@@ -52,7 +54,8 @@ def _circle(lon: float, lat: float, radius_km: float, n: int = 90) -> list[tuple
     dlat = radius_km / 111.2
     dlon = radius_km / (111.2 * max(math.cos(math.radians(lat)), 0.01))
     return [
-        (lon + dlon * math.cos(2 * math.pi * i / n), lat + dlat * math.sin(2 * math.pi * i / n)) for i in range(n + 1)
+        (lon + dlon * math.cos(2 * math.pi * i / n), lat + dlat * math.sin(2 * math.pi * i / n))
+        for i in range(n + 1)
     ]
 
 
@@ -80,29 +83,63 @@ def draw_map(
                 continue
             axes.add_patch(
                 PolygonPatch(
-                    ring, closed=True, facecolor="#fdebd0" if code in marked else "#ffffff",
-                    edgecolor="#7f8c8d", linewidth=0.6, zorder=1,
+                    ring,
+                    closed=True,
+                    facecolor="#fdebd0" if code in marked else "#ffffff",
+                    edgecolor="#7f8c8d",
+                    linewidth=0.6,
+                    zorder=1,
                 )
             )
     for circle in layer.circles_km:
         ring = _circle(circle["lon"], circle["lat"], circle["radius_km"])
-        axes.plot([p[0] for p in ring], [p[1] for p in ring], linestyle="--", color=circle.get("color", "#555"),
-                  linewidth=0.9, zorder=2, label=circle.get("label"))
+        axes.plot(
+            [p[0] for p in ring],
+            [p[1] for p in ring],
+            linestyle="--",
+            color=circle.get("color", "#555"),
+            linewidth=0.9,
+            zorder=2,
+            label=circle.get("label"),
+        )
     for polygon in layer.polygons:
         for ring in polygon["rings"]:
-            axes.add_patch(PolygonPatch(ring, closed=True, facecolor=polygon.get("color", "#e74c3c"), alpha=0.3,
-                                        edgecolor=polygon.get("color", "#e74c3c"), linewidth=1.4, zorder=3))
+            axes.add_patch(
+                PolygonPatch(
+                    ring,
+                    closed=True,
+                    facecolor=polygon.get("color", "#e74c3c"),
+                    alpha=0.3,
+                    edgecolor=polygon.get("color", "#e74c3c"),
+                    linewidth=1.4,
+                    zorder=3,
+                )
+            )
             if polygon.get("label"):
                 cx = sum(p[0] for p in ring) / len(ring)
                 cy = sum(p[1] for p in ring) / len(ring)
                 axes.annotate(polygon["label"], (cx, cy), ha="center", fontsize=8, zorder=6)
     for point in layer.points:
-        axes.scatter([point["lon"]], [point["lat"]], s=point.get("size", 20), c=point.get("color", "#c0392b"),
-                     marker=point.get("marker", "o"), edgecolors=point.get("edge", "k"), linewidths=0.4,
-                     zorder=5 if point.get("marker") == "*" else 4, label=point.get("legend"))
+        axes.scatter(
+            [point["lon"]],
+            [point["lat"]],
+            s=point.get("size", 20),
+            c=point.get("color", "#c0392b"),
+            marker=point.get("marker", "o"),
+            edgecolors=point.get("edge", "k"),
+            linewidths=0.4,
+            zorder=5 if point.get("marker") == "*" else 4,
+            label=point.get("legend"),
+        )
         if point.get("label"):
-            axes.annotate(point["label"], (point["lon"], point["lat"]), xytext=(4, 4), textcoords="offset points",
-                          fontsize=7, zorder=6)
+            axes.annotate(
+                point["label"],
+                (point["lon"], point["lat"]),
+                xytext=(4, 4),
+                textcoords="offset points",
+                fontsize=7,
+                zorder=6,
+            )
     axes.set_xlim(lon0, lon1)
     axes.set_ylim(lat0, lat1)
     axes.set_aspect(1 / max(math.cos(math.radians((lat0 + lat1) / 2)), 0.05))
@@ -120,7 +157,9 @@ def draw_map(
     return figure_png(figure)
 
 
-def extent_around(lon: float, lat: float, radius_km: float, *, margin: float = 1.15) -> tuple[float, float, float, float]:
+def extent_around(
+    lon: float, lat: float, radius_km: float, *, margin: float = 1.15
+) -> tuple[float, float, float, float]:
     dlat = radius_km * margin / 111.2
     dlon = radius_km * margin / (111.2 * max(math.cos(math.radians(lat)), 0.05))
     return (lon - dlon, lon + dlon, lat - dlat, lat + dlat)

@@ -44,7 +44,11 @@ def _static_path(relative: str) -> Path | None:
     if found:
         return Path(found)
     candidate = (Path(settings.STATIC_ROOT) / relative).resolve()
-    return candidate if candidate.is_file() and Path(settings.STATIC_ROOT).resolve() in candidate.parents else None
+    return (
+        candidate
+        if candidate.is_file() and Path(settings.STATIC_ROOT).resolve() in candidate.parents
+        else None
+    )
 
 
 def _media_path(relative: str) -> Path | None:

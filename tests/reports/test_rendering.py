@@ -11,7 +11,9 @@ from reports.rendering import RenderError, png_data_uri, render_html, render_pdf
 
 
 def test_pdf_renders_chinese_text(tmp_path, settings):
-    pdf = render_pdf("reports/test_sample.html", {"title": "江西省地震局 震情通报", "rows": [("上高县", "2.4")]})
+    pdf = render_pdf(
+        "reports/test_sample.html", {"title": "江西省地震局 震情通报", "rows": [("上高县", "2.4")]}
+    )
     assert pdf.startswith(b"%PDF")
     path = tmp_path / "sample.pdf"
     path.write_bytes(pdf)
@@ -26,7 +28,9 @@ def test_html_is_phone_friendly():
     assert "@page" not in html
 
 
-@pytest.mark.parametrize("url", ["http://169.254.169.254/latest", "file:///etc/passwd", "https://example.com/x.png"])
+@pytest.mark.parametrize(
+    "url", ["http://169.254.169.254/latest", "file:///etc/passwd", "https://example.com/x.png"]
+)
 def test_fetcher_refuses_other_addresses(url):
     with pytest.raises(RenderError):
         url_fetcher(url)
@@ -39,16 +43,24 @@ def test_fetcher_serves_our_static_files():
 
 
 def test_pdf_embeds_a_static_image_and_skips_a_foreign_one():
-    pdf = render_pdf("reports/test_sample.html", {"title": "x", "rows": [],
-                     "images": ["/static/vendor/leaflet/images/marker-icon.png", "http://10.0.0.1/x.png"]})
+    pdf = render_pdf(
+        "reports/test_sample.html",
+        {
+            "title": "x",
+            "rows": [],
+            "images": ["/static/vendor/leaflet/images/marker-icon.png", "http://10.0.0.1/x.png"],
+        },
+    )
     assert pdf.startswith(b"%PDF")
     assert b"/Subtype /Image" in pdf
 
 
 def test_static_map_is_a_png_with_the_epicentre():
     extent = extent_around(115.01, 28.11, 200)
-    layer = MapLayer(points=[{"lon": 115.01, "lat": 28.11, "marker": "*", "size": 200, "label": "M2.4"}],
-                     circles_km=[{"lon": 115.01, "lat": 28.11, "radius_km": 50}])
+    layer = MapLayer(
+        points=[{"lon": 115.01, "lat": 28.11, "marker": "*", "size": 200, "label": "M2.4"}],
+        circles_km=[{"lon": 115.01, "lat": 28.11, "radius_km": 50}],
+    )
     png = draw_map(extent=extent, layer=layer, title="震中位置图", highlight=["JX"])
     assert png.startswith(b"\x89PNG")
     assert png_data_uri(png).startswith("data:image/png;base64,")
