@@ -10,7 +10,8 @@ inherits :class:`TenantOwned`, and every selector starts from
 * a province never reads another province's unpublished work;
 * material shared with a joint consultation is opened by the model's
   ``shared_q(actor)`` hook;
-* no actor, no rows (fail closed).
+* rows the model declares public (``PUBLIC_Q``) are read by anyone;
+* otherwise: no actor, no rows (fail closed).
 """
 
 from __future__ import annotations
@@ -125,15 +126,18 @@ class TenantQuerySet(QuerySet):
         return self.filter(bureau=bureau)
 
     def visible_to(self, actor: Actor | None) -> TenantQuerySet:
-        """Rows ``actor`` may read; none without an actor (fail closed)."""
-        if actor is None:
-            return self.none()
+        """Rows ``actor`` may read; without an actor only the model's public rows (fail closed)."""
         model: Any = self.model
+        public = getattr(model, "PUBLIC_Q", None)
+        if actor is None:
+            return self.filter(public) if public is not None else self.none()
         if actor.is_system_admin:
             return self
         if actor.bureau is None:
-            return self.none()
+            return self.filter(public) if public is not None else self.none()
         condition = Q(bureau_id=actor.bureau_id)
+        if public is not None:
+            condition |= public
         published = getattr(model, "PUBLISHED_Q", None)
         if published is not None and actor.reads_published:
             condition |= published
@@ -160,9 +164,12 @@ class TenantOwned(TimeStamped):
 
     objects = TenantQuerySet.as_manager()
 
-    # What "published" means for the model, e.g. Q(status__in=["issued", "archived"]);
-    # None: never read outside the bureau.
+    # What "published" means for the model, e.g. Q(status__in=["issued", "archived"]):
+    # national units and centres read those rows of every bureau. None: never read
+    # outside the bureau.
     PUBLISHED_Q: ClassVar[Q | None] = None
+    # Rows anyone may read, even without signing in (e.g. published catalog events).
+    PUBLIC_Q: ClassVar[Q | None] = None
 
     class Meta:
         abstract = True
