@@ -34,6 +34,23 @@ def _box(lon0: float, lat0: float, lon1: float, lat1: float) -> MultiPolygon:
     return MultiPolygon(Polygon.from_bbox((lon0, lat0, lon1, lat1)), srid=4326)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _drop_stray_connections(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end the connections other threads left open
+    (database_sync_to_async workers, subprocesses that did not close cleanly).
+
+    Depending on django_db_setup makes this teardown run before the database is dropped.
+    """
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with no cached sessions or login-failure counters of this run."""
