@@ -1,0 +1,209 @@
+"""Earthquake events, their versions (solutions), imports and the quick-report inbox.
+
+An :class:`Event` carries its *preferred* solution denormalised on the row
+(origin time, epicentre, depth, magnitude) so the FDSN service and the maps
+filter one table; every solution it ever had is an :class:`EventVersion`
+(an automatic quick report replaced by the formal one keeps both).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GistIndex
+from django.db.models import Q
+from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy as _
+
+from portal.tenancy import TenantOwned
+
+
+class EventStatus(models.TextChoices):
+    AUTOMATIC = "automatic", _("automatic")
+    REVIEWED = "reviewed", _("reviewed")
+    DELETED = "deleted", _("deleted")
+
+
+class ReportKind(models.TextChoices):
+    AUTOMATIC = "automatic", _("automatic quick report")
+    FORMAL = "formal", _("formal quick report")
+    CATALOG = "catalog", _("catalog")
+
+
+class DataOrigin(models.TextChoices):
+    QUICK_REPORT = "quick_report", _("quick report")
+    IMPORT = "import", _("import")
+    MANUAL = "manual", _("entered by hand")
+    DEMO = "demo", _("demo data")
+
+
+class Event(TenantOwned):
+    """An earthquake in a bureau's catalog, with its preferred solution on the row."""
+
+    public_id = models.CharField(_("event id"), max_length=64, unique=True)
+    # The id the event has in the file it came from (USGS/CENC ids); matched on re-import.
+    external_id = models.CharField(_("external id"), max_length=128, blank=True, default="")
+    origin_time = models.DateTimeField(_("origin time"))
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    location = models.PointField(_("epicentre"), srid=4326)
+    depth_km = models.FloatField(_("depth (km)"), null=True, blank=True)
+    magnitude = models.FloatField(_("magnitude"), null=True, blank=True)
+    magnitude_type = models.CharField(_("magnitude type"), max_length=8, blank=True, default="M")
+    location_name = models.CharField(_("place"), max_length=200, blank=True, default="")
+    source = models.CharField(_("source"), max_length=64, blank=True, default="")
+    event_type = models.CharField(_("event type"), max_length=40, default="earthquake")
+    status = models.CharField(_("status"), max_length=16, choices=EventStatus.choices)
+    report_kind = models.CharField(_("report kind"), max_length=16, choices=ReportKind.choices)
+    is_published = models.BooleanField(_("published"), default=False)
+    strike = models.FloatField(_("strike"), null=True, blank=True)
+    dip = models.FloatField(_("dip"), null=True, blank=True)
+    rake = models.FloatField(_("rake"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    PUBLIC_Q: ClassVar[Q] = Q(is_published=True) & ~Q(status="deleted")
+    PUBLISHED_Q: ClassVar[Q] = PUBLIC_Q
+
+    class Meta:
+        ordering = ["-origin_time", "-id"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        indexes = [
+            models.Index(fields=["-origin_time"], name="event_time_idx"),
+            models.Index(fields=["magnitude"], name="event_magnitude_idx"),
+            models.Index(fields=["bureau", "-origin_time"], name="event_bureau_time_idx"),
+            models.Index(fields=["updated_at"], name="event_updated_idx"),
+            models.Index(fields=["external_id"], name="event_external_idx"),
+            # Radius searches measure on the sphere (geography), see selectors.
+            GistIndex(
+                Cast("location", output_field=models.PointField(geography=True, srid=4326)),
+                name="event_geog_gist",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90) & Q(latitude__lte=90), name="event_latitude_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-180) & Q(longitude__lte=180), name="event_longitude_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        mag = f"{self.magnitude_type}{self.magnitude:.1f}" if self.magnitude is not None else "M?"
+        return f"{self.origin_time:%Y-%m-%d %H:%M:%S} {mag} {self.location_name}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("catalog:event-detail", kwargs={"public_id": self.public_id})
+
+
+class EventVersion(models.Model):
+    """One solution of an event as it arrived (quick report, import, correction)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField(_("version"))
+    origin_time = models.DateTimeField(_("origin time"))
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    depth_km = models.FloatField(_("depth (km)"), null=True, blank=True)
+    magnitude = models.FloatField(_("magnitude"), null=True, blank=True)
+    magnitude_type = models.CharField(_("magnitude type"), max_length=8, blank=True, default="M")
+    location_name = models.CharField(_("place"), max_length=200, blank=True, default="")
+    source = models.CharField(_("source"), max_length=64, blank=True, default="")
+    status = models.CharField(_("status"), max_length=16, choices=EventStatus.choices)
+    report_kind = models.CharField(_("report kind"), max_length=16, choices=ReportKind.choices)
+    strike = models.FloatField(_("strike"), null=True, blank=True)
+    dip = models.FloatField(_("dip"), null=True, blank=True)
+    rake = models.FloatField(_("rake"), null=True, blank=True)
+    data_origin = models.CharField(_("came from"), max_length=16, choices=DataOrigin.choices)
+    raw_text = models.TextField(_("raw text"), blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        "portal.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["event", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "version"], name="eventversion_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} v{self.version}"
+
+
+class QuickReportMessage(TenantOwned):
+    """A quick-report SMS as received; kept whether it parsed or not (the inbox)."""
+
+    class Status(models.TextChoices):
+        PARSED = "parsed", _("parsed")
+        FAILED = "failed", _("failed")
+        CORRECTED = "corrected", _("corrected")
+
+    text = models.TextField(_("message"))
+    received_at = models.DateTimeField(_("received at"))
+    fingerprint = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    error = models.TextField(_("error"), blank=True, default="")
+    error_part = models.CharField(_("part"), max_length=16, blank=True, default="")
+    corrected_text = models.TextField(_("corrected text"), blank=True, default="")
+    event = models.ForeignKey(
+        Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="quick_reports"
+    )
+    submitted_by = models.ForeignKey(
+        "portal.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    corrected_by = models.ForeignKey(
+        "portal.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["bureau", "status"], name="qrmessage_bureau_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.received_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class EventImport(TenantOwned):
+    """One catalog file import: runs in a Celery task, reports progress and a summary."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        TEXT = "text", _("FDSN text")
+        QUAKEML = "quakeml", "QuakeML 1.2"
+
+    file = models.FileField(_("file"), upload_to="catalog/imports/%Y/%m/")
+    filename = models.CharField(_("file name"), max_length=200)
+    format = models.CharField(_("format"), max_length=16, choices=Format.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    publish = models.BooleanField(_("publish the events"), default=True)
+    size_bytes = models.BigIntegerField(default=0)
+    rows_read = models.PositiveIntegerField(default=0)
+    inserted = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    # The first rejected rows, [{"line": 12, "reason": "..."}]; capped (see services).
+    errors = models.JSONField(default=list, blank=True)
+    error = models.TextField(_("error"), blank=True, default="")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        "portal.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"

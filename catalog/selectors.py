@@ -1,0 +1,346 @@
+"""Reads of the catalog: events by visibility, FDSN-style selections, neighbours.
+
+Visibility (``Event.PUBLIC_Q``): a published, not deleted event is read by
+anyone, signed in or not; a bureau's unpublished (or deleted) events only by
+its own people (and the system admin).
+
+Distances are great-circle distances on the sphere of PostGIS's mean Earth
+radius (6 371 008.7714 m): ``ST_DWithin(geography, geography, metres,
+use_spheroid => false)``. FDSN radii are degrees of arc on that sphere
+(1 degree = 111.195 km), which is what the specification means by "degrees"
+and what ObsPy's ``locations2degrees`` computes.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.gis.geos import Polygon
+from django.db.models import BooleanField, F, Func, Q, QuerySet
+
+from portal.exceptions import InvalidInput, NotFound
+
+from .fdsn_params import FdsnParamError, FdsnQuery, parse_fdsn_query
+from .models import Event, EventImport, EventVersion, QuickReportMessage
+
+if TYPE_CHECKING:
+    from portal.tenancy import Actor
+
+#: PostGIS's sphere (``use_spheroid => false``), metres.
+EARTH_RADIUS_M = 6_371_008.7714
+METRES_PER_DEGREE = math.pi / 180.0 * EARTH_RADIUS_M
+
+#: Keys ``events_for_selection`` accepts (FDSN names, no output options).
+SELECTION_KEYS = (
+    "starttime",
+    "endtime",
+    "minlatitude",
+    "maxlatitude",
+    "minlongitude",
+    "maxlongitude",
+    "latitude",
+    "longitude",
+    "minradius",
+    "maxradius",
+    "minmagnitude",
+    "maxmagnitude",
+    "mindepth",
+    "maxdepth",
+    "magnitudetype",
+    "eventtype",
+    "updatedafter",
+)
+
+
+class _SphereDWithin(Func):
+    """``ST_DWithin(location::geography, point::geography, metres, false)``.
+
+    The cast matches the expression of the ``event_geog_gist`` index, so the
+    search uses it.
+    """
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, expression: Any, *, lon: float, lat: float, metres: float) -> None:
+        self.lon, self.lat, self.metres = float(lon), float(lat), float(metres)
+        super().__init__(expression)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        inner, params = compiler.compile(self.source_expressions[0])
+        sql = (
+            f"ST_DWithin(({inner})::geography(POINT,4326), "
+            "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s, false)"
+        )
+        return sql, [*params, self.lon, self.lat, self.metres]
+
+
+def within_km(qs: QuerySet[Event], *, lon: float, lat: float, radius_km: float) -> QuerySet[Event]:
+    return qs.filter(_SphereDWithin(F("location"), lon=lon, lat=lat, metres=radius_km * 1000.0))
+
+
+# ---------------------------------------------------------------- events
+
+
+def event_list(*, actor: Actor | None) -> QuerySet[Event]:
+    """Events ``actor`` may read (anonymous: published only), newest first."""
+    return Event.objects.visible_to(actor).select_related("bureau")
+
+
+def event_get(*, actor: Actor | None, public_id: str) -> Event:
+    """One event by its public id; NotFound for missing and not-visible alike."""
+    try:
+        return event_list(actor=actor).get(public_id=public_id)
+    except Event.DoesNotExist:
+        raise NotFound from None
+
+
+def event_get_by_pk(*, actor: Actor | None, event_id: int) -> Event:
+    try:
+        return event_list(actor=actor).get(pk=event_id)
+    except Event.DoesNotExist:
+        raise NotFound from None
+
+
+def event_get_for_worker(*, event_id: int) -> Event | None:
+    """The event for a background job or hook (no actor: the caller holds the id)."""
+    return Event.objects.select_related("bureau").filter(pk=event_id).first()
+
+
+def event_versions(*, event: Event) -> QuerySet[EventVersion]:
+    return EventVersion.objects.filter(event=event).order_by("-version")
+
+
+def versions_for_events(*, event_ids: list[int]) -> dict[int, list[EventVersion]]:
+    """Versions of several events (for includeallorigins), oldest first per event."""
+    result: dict[int, list[EventVersion]] = {}
+    for version in EventVersion.objects.filter(event_id__in=event_ids).order_by("event_id", "version"):
+        result.setdefault(version.event_id, []).append(version)
+    return result
+
+
+def apply_fdsn_filters(qs: QuerySet[Event], query: FdsnQuery) -> QuerySet[Event]:
+    """Narrow ``qs`` by the filters of a validated FDSN query (no ordering, no paging)."""
+    if query.eventid is not None:
+        qs = qs.filter(Q(public_id=query.eventid) | Q(external_id=query.eventid))
+    if query.starttime is not None:
+        qs = qs.filter(origin_time__gte=query.starttime)
+    if query.endtime is not None:
+        qs = qs.filter(origin_time__lte=query.endtime)
+    if query.updatedafter is not None:
+        qs = qs.filter(updated_at__gt=query.updatedafter)
+    if query.has_box:
+        south = query.minlatitude if query.minlatitude is not None else -90.0
+        north = query.maxlatitude if query.maxlatitude is not None else 90.0
+        west = query.minlongitude if query.minlongitude is not None else -180.0
+        east = query.maxlongitude if query.maxlongitude is not None else 180.0
+        if query.crosses_antimeridian:
+            boxes = [(west, south, 180.0, north), (-180.0, south, east, north)]
+        else:
+            boxes = [(west, south, east, north)]
+        condition = Q()
+        for box in boxes:
+            # && on the GiST index; points on the edge count as inside (FDSN: inclusive).
+            condition |= Q(location__bboverlaps=Polygon.from_bbox(box))
+        qs = qs.filter(condition)
+    if query.has_radius:
+        lat, lon = query.radius_centre
+        if query.maxradius is not None and query.maxradius < 180.0:
+            qs = qs.filter(
+                _SphereDWithin(F("location"), lon=lon, lat=lat, metres=query.maxradius * METRES_PER_DEGREE)
+            )
+        if query.minradius is not None and query.minradius > 0.0:
+            qs = qs.exclude(
+                _SphereDWithin(F("location"), lon=lon, lat=lat, metres=query.minradius * METRES_PER_DEGREE)
+            )
+    if query.mindepth is not None:
+        qs = qs.filter(depth_km__gte=query.mindepth)
+    if query.maxdepth is not None:
+        qs = qs.filter(depth_km__lte=query.maxdepth)
+    if query.minmagnitude is not None:
+        qs = qs.filter(magnitude__gte=query.minmagnitude)
+    if query.maxmagnitude is not None:
+        qs = qs.filter(magnitude__lte=query.maxmagnitude)
+    if query.magnitudetype is not None:
+        qs = qs.filter(magnitude_type__iexact=query.magnitudetype)
+    if query.eventtype:
+        types = Q()
+        for pattern in query.eventtype:
+            if "*" in pattern or "?" in pattern:
+                regex = (
+                    "^"
+                    + "".join(".*" if c == "*" else "." if c == "?" else _re_escape(c) for c in pattern)
+                    + "$"
+                )
+                types |= Q(event_type__iregex=regex)
+            else:
+                types |= Q(event_type__iexact=pattern)
+        qs = qs.filter(types)
+    if query.contributor is not None:
+        qs = qs.filter(Q(bureau__code__iexact=query.contributor) | Q(source__iexact=query.contributor))
+    if query.catalog is not None:
+        qs = qs.filter(bureau__code__iexact=query.catalog)
+    return qs
+
+
+def _re_escape(char: str) -> str:
+    return "\\" + char if not char.isalnum() else char
+
+
+FDSN_ORDER = {
+    "time": ("-origin_time", "-id"),
+    "time-asc": ("origin_time", "id"),
+    "magnitude": ("-magnitude", "-origin_time", "-id"),
+    "magnitude-asc": ("magnitude", "origin_time", "id"),
+}
+
+
+def events_for_fdsn(*, actor: Actor | None, query: FdsnQuery) -> QuerySet[Event]:
+    """The events an FDSN query selects, visible to ``actor``, ordered (not yet paged)."""
+    qs = apply_fdsn_filters(Event.objects.visible_to(actor), query)
+    if query.orderby.startswith("magnitude"):
+        qs = qs.filter(magnitude__isnull=False)
+    return qs.select_related("bureau").order_by(*FDSN_ORDER[query.orderby])
+
+
+def _selection_value(value: Any) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def parse_selection(selection: dict[str, Any]) -> FdsnQuery:
+    """Validate an FDSN-style selection dict; InvalidInput names the bad key."""
+    if not isinstance(selection, dict):
+        raise InvalidInput("the selection must be an object of FDSN filter keys", field="selection")
+    params: dict[str, str] = {}
+    for key, value in selection.items():
+        name = str(key).lower()
+        if name not in SELECTION_KEYS:
+            raise InvalidInput(
+                f"{key}: not a selection key (allowed: {', '.join(SELECTION_KEYS)})", field=str(key)
+            )
+        if value is None or value == "":
+            continue
+        params[name] = _selection_value(value)
+    try:
+        return parse_fdsn_query(params, max_limit=10**9, allow_box_and_radius=True)
+    except FdsnParamError as exc:
+        raise InvalidInput(exc.message, field=exc.param) from None
+
+
+def events_for_selection(*, actor: Actor | None, selection: dict[str, Any]) -> QuerySet[Event]:
+    """Events matching an FDSN-style filter dict (product engine, reports).
+
+    Keys: starttime, endtime (datetime or ISO text, UTC), minlatitude,
+    maxlatitude, minlongitude, maxlongitude, latitude, longitude, minradius,
+    maxradius (degrees), minmagnitude, maxmagnitude, mindepth, maxdepth,
+    magnitudetype, eventtype, updatedafter. A box and a radius together mean
+    their intersection. Ordered by origin time, oldest first. Raises
+    InvalidInput naming the key.
+    """
+    query = parse_selection(selection)
+    return apply_fdsn_filters(Event.objects.visible_to(actor), query).order_by("origin_time", "id")
+
+
+def events_near(
+    *,
+    actor: Actor | None,
+    lon: float,
+    lat: float,
+    radius_km: float,
+    since: datetime | None = None,
+    min_magnitude: float | None = None,
+) -> QuerySet[Event]:
+    """Visible events within ``radius_km`` (great circle) of a point, newest first."""
+    if not (-90.0 <= lat <= 90.0):
+        raise InvalidInput("latitude out of range -90..90", field="lat")
+    if not (-180.0 <= lon <= 180.0):
+        raise InvalidInput("longitude out of range -180..180", field="lon")
+    if radius_km <= 0:
+        raise InvalidInput("the radius must be positive", field="radius_km")
+    qs = within_km(Event.objects.visible_to(actor), lon=lon, lat=lat, radius_km=radius_km)
+    if since is not None:
+        qs = qs.filter(origin_time__gte=since)
+    if min_magnitude is not None:
+        qs = qs.filter(magnitude__gte=min_magnitude)
+    return qs.select_related("bureau").order_by("-origin_time", "-id")
+
+
+def events_catalog_names(*, actor: Actor | None) -> list[str]:
+    """Bureau codes with visible events (the FDSN ``catalogs`` document)."""
+    return sorted(set(Event.objects.visible_to(actor).values_list("bureau__code", flat=True).distinct()))
+
+
+def events_contributor_names(*, actor: Actor | None) -> list[str]:
+    names = Event.objects.visible_to(actor).exclude(source="").values_list("source", flat=True).distinct()
+    return sorted(set(names) | set(events_catalog_names(actor=actor)))
+
+
+def event_duplicate_candidates(
+    *, bureau_id: int, origin_time: datetime, lon: float, lat: float, seconds: float, km: float
+) -> QuerySet[Event]:
+    """The bureau's events within ``seconds`` and ``km`` of a solution, closest in time first."""
+    window = timedelta(seconds=seconds)
+    qs = Event.objects.filter(
+        bureau_id=bureau_id,
+        origin_time__gte=origin_time - window,
+        origin_time__lte=origin_time + window,
+    )
+    return within_km(qs, lon=lon, lat=lat, radius_km=km).order_by("origin_time")
+
+
+# ---------------------------------------------------------------- quick reports and imports
+
+
+def quick_report_list(*, actor: Actor | None) -> QuerySet[QuickReportMessage]:
+    """Quick-report messages of the actor's bureau (the inbox is never public)."""
+    if actor is None:
+        return QuickReportMessage.objects.none()
+    return (
+        QuickReportMessage.objects.editable_by(actor)
+        .select_related("event", "submitted_by", "bureau")
+        .order_by("-received_at", "-id")
+    )
+
+
+def quick_report_get(*, actor: Actor | None, message_id: int) -> QuickReportMessage:
+    try:
+        return quick_report_list(actor=actor).get(pk=message_id)
+    except QuickReportMessage.DoesNotExist:
+        raise NotFound from None
+
+
+def quick_report_find_duplicate(*, bureau_id: int, fingerprint: str) -> QuickReportMessage | None:
+    """A parsed message of the bureau with the same text (the same SMS sent twice)."""
+    return (
+        QuickReportMessage.objects.filter(bureau_id=bureau_id, fingerprint=fingerprint, event__isnull=False)
+        .select_related("event")
+        .order_by("id")
+        .first()
+    )
+
+
+def event_import_list(*, actor: Actor | None) -> QuerySet[EventImport]:
+    if actor is None:
+        return EventImport.objects.none()
+    return EventImport.objects.editable_by(actor).select_related("bureau", "created_by")
+
+
+def event_import_get(*, actor: Actor | None, import_id: int) -> EventImport:
+    try:
+        return event_import_list(actor=actor).get(pk=import_id)
+    except EventImport.DoesNotExist:
+        raise NotFound from None
+
+
+def event_import_get_for_worker(*, import_id: int) -> EventImport | None:
+    return EventImport.objects.select_related("bureau").filter(pk=import_id).first()
