@@ -46,7 +46,7 @@ def test_repeated_failures_are_throttled(api, jx_admin):
         "/api/v1/auth/token/", {"username": "jx_admin", "password": "pass-word-123"}, format="json"
     )
     assert right.status_code == 429
-    assert "Too many" in right.json()["detail"] or "尝试" in right.json()["detail"]
+    assert "Too many" in right.json()["detail"] or "登录失败次数过多" in right.json()["detail"]
 
 
 def test_missing_fields_name_the_field(api):

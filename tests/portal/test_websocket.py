@@ -42,7 +42,7 @@ async def test_channel_layer_is_redis():
 
 
 async def test_anonymous_connection_is_refused():
-    communicator, connected, code = await connect(None)
+    _communicator, connected, code = await connect(None)
     assert connected is False
     assert code == 4401
 
