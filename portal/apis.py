@@ -182,7 +182,10 @@ class NotificationReadApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         ids = serializers.ListField(child=serializers.IntegerField(), required=False)
 
-    @extend_schema(request=InputSerializer)
+    class OutputSerializer(serializers.Serializer):
+        marked_read = serializers.IntegerField()
+
+    @extend_schema(request=InputSerializer, responses=OutputSerializer)
     def post(self, request: Request) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         count = services.notification_mark_read(user=request.user, notification_ids=data.get("ids"))

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import Bureau, Membership, Notification, User
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
 class GeoJSONField(serializers.Field):
     """A GEOS geometry as a GeoJSON object; parsing is left to the service (portal.geo)."""
 

@@ -47,7 +47,9 @@ def test_interfaces_do_not_query_models_directly(path: Path) -> None:
     assert offending == []
 
 
-STATE_ASSIGNMENT = re.compile(r"(?<!self)\.(status|state)\s*=[^=]")  # an exception or value object may set its own
+STATE_ASSIGNMENT = re.compile(
+    r"(?<!self)\.(status|state)\s*=[^=]"
+)  # an exception or value object may set its own
 
 
 def _non_service_files() -> list[Path]:

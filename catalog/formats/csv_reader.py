@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 - Chinese text uses full-width punctuation
+
 """Streaming reader for catalogue tables (CSV, TSV, semicolon-separated).
 
 The header row names the columns, in English or Chinese, matched without

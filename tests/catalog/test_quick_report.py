@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 - Chinese text uses full-width punctuation
+
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
