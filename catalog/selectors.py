@@ -190,18 +190,17 @@ def _re_escape(char: str) -> str:
 
 
 FDSN_ORDER = {
-    "time": ("-origin_time", "-id"),
-    "time-asc": ("origin_time", "id"),
-    "magnitude": ("-magnitude", "-origin_time", "-id"),
-    "magnitude-asc": ("magnitude", "origin_time", "id"),
+    "time": (F("origin_time").desc(), F("id").desc()),
+    "time-asc": (F("origin_time").asc(), F("id").asc()),
+    # Events without a magnitude come last either way (USGS does the same).
+    "magnitude": (F("magnitude").desc(nulls_last=True), F("origin_time").desc(), F("id").desc()),
+    "magnitude-asc": (F("magnitude").asc(nulls_last=True), F("origin_time").asc(), F("id").asc()),
 }
 
 
 def events_for_fdsn(*, actor: Actor | None, query: FdsnQuery) -> QuerySet[Event]:
     """The events an FDSN query selects, visible to ``actor``, ordered (not yet paged)."""
     qs = apply_fdsn_filters(Event.objects.visible_to(actor), query)
-    if query.orderby.startswith("magnitude"):
-        qs = qs.filter(magnitude__isnull=False)
     return qs.select_related("bureau").order_by(*FDSN_ORDER[query.orderby])
 
 
@@ -344,3 +343,8 @@ def event_import_get(*, actor: Actor | None, import_id: int) -> EventImport:
 
 def event_import_get_for_worker(*, import_id: int) -> EventImport | None:
     return EventImport.objects.select_related("bureau").filter(pk=import_id).first()
+
+
+def events_matching_text(qs: QuerySet[Event], text: str) -> QuerySet[Event]:
+    """Narrow by a free text: the place name, the source or the event id."""
+    return qs.filter(Q(location_name__icontains=text) | Q(source__icontains=text) | Q(public_id__iexact=text))

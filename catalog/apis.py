@@ -1,0 +1,203 @@
+"""API of the catalog: quick-report intake and inbox, events, imports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from portal.apis_base import TenantApi
+from portal.exceptions import InvalidInput
+
+from . import selectors
+from .import_services import event_import_create, import_progress
+from .models import Event, QuickReportMessage
+from .quick_report import BEIJING
+from .services import QuickReportRejected, quick_report_correct, quick_report_submit
+
+
+class EventOutputSerializer(serializers.Serializer):
+    id = serializers.CharField(source="public_id")
+    origin_time = serializers.SerializerMethodField()
+    latitude = serializers.FloatField()
+    longitude = serializers.FloatField()
+    depth_km = serializers.FloatField(allow_null=True)
+    magnitude = serializers.FloatField(allow_null=True)
+    magnitude_type = serializers.CharField()
+    location_name = serializers.CharField()
+    report_kind = serializers.CharField()
+    source = serializers.CharField()
+    status = serializers.CharField()
+    version = serializers.IntegerField()
+    is_published = serializers.BooleanField()
+    bureau = serializers.CharField(source="bureau.code")
+    url = serializers.CharField(source="get_absolute_url")
+
+    def get_origin_time(self, event: Event) -> str:
+        """ISO 8601 in Beijing time (+08:00), to the millisecond."""
+        return event.origin_time.astimezone(BEIJING).isoformat(timespec="milliseconds")
+
+
+class VersionOutputSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    origin_time = serializers.SerializerMethodField()
+    latitude = serializers.FloatField()
+    longitude = serializers.FloatField()
+    depth_km = serializers.FloatField(allow_null=True)
+    magnitude = serializers.FloatField(allow_null=True)
+    magnitude_type = serializers.CharField()
+    location_name = serializers.CharField()
+    report_kind = serializers.CharField()
+    status = serializers.CharField()
+    data_origin = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def get_origin_time(self, version: Any) -> str:
+        return version.origin_time.astimezone(BEIJING).isoformat(timespec="milliseconds")
+
+
+class QuickReportMessageOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    status = serializers.CharField()
+    error = serializers.CharField()
+    error_part = serializers.CharField()
+    corrected_text = serializers.CharField()
+    event = serializers.CharField(source="event.public_id", allow_null=True, default=None)
+
+
+def _report_response(result: Any) -> Response:
+    body = dict(EventOutputSerializer(result.event).data)
+    body["message_id"] = result.message.pk
+    body["repeated"] = result.repeated
+    return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+def _rejected(problem: QuickReportRejected) -> Response:
+    return Response(
+        {
+            "detail": problem.message,
+            "errors": {problem.field: [problem.message]},
+            "message_id": problem.inbox_message.pk,
+        },
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+class QuickReportApi(TenantApi):
+    """POST a quick-report SMS; GET the bureau's inbox."""
+
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(trim_whitespace=True, max_length=2000)
+        received_at = serializers.DateTimeField(required=False, default_timezone=BEIJING)
+
+    @extend_schema(
+        request=InputSerializer, responses={201: EventOutputSerializer, 200: EventOutputSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        """201: a new event; 200: the same text again, or a new version of an existing event."""
+        data = self.parse(self.InputSerializer, request.data)
+        try:
+            result = quick_report_submit(
+                actor=request.actor, text=data["text"], received_at=data.get("received_at") or timezone.now()
+            )
+        except QuickReportRejected as problem:
+            return _rejected(problem)
+        return _report_response(result)
+
+    @extend_schema(responses=QuickReportMessageOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        messages = selectors.quick_report_list(actor=request.actor)
+        wanted = request.query_params.get("status")
+        if wanted:
+            if wanted not in QuickReportMessage.Status.values:
+                raise InvalidInput(
+                    f"status: one of {', '.join(QuickReportMessage.Status.values)}", field="status"
+                )
+            messages = messages.filter(status=wanted)
+        return self.paginate(request, messages, QuickReportMessageOutputSerializer)
+
+
+class QuickReportCorrectApi(TenantApi):
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(trim_whitespace=True, max_length=2000)
+
+    @extend_schema(request=InputSerializer, responses=EventOutputSerializer)
+    def post(self, request: Request, message_id: int) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        message = selectors.quick_report_get(actor=request.actor, message_id=message_id)
+        try:
+            result = quick_report_correct(actor=request.actor, message=message, text=data["text"])
+        except QuickReportRejected as problem:
+            return _rejected(problem)
+        return _report_response(result)
+
+
+class EventListApi(TenantApi):
+    """Events visible to the caller (anonymous: published), FDSN-style filters, paginated."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=EventOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        selection = {k: v for k, v in request.query_params.items() if k not in ("page", "page_size", "q")}
+        events = selectors.events_for_selection(actor=request.actor, selection=selection)
+        text = request.query_params.get("q", "").strip()
+        if text:
+            events = selectors.events_matching_text(events, text)
+        return self.paginate(request, events.order_by("-origin_time", "-id"), EventOutputSerializer)
+
+
+class EventDetailApi(TenantApi):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=EventOutputSerializer)
+    def get(self, request: Request, public_id: str) -> Response:
+        event = selectors.event_get(actor=request.actor, public_id=public_id)
+        body = dict(EventOutputSerializer(event).data)
+        body["versions"] = VersionOutputSerializer(selectors.event_versions(event=event), many=True).data
+        return Response(body)
+
+
+class EventImportCreateApi(TenantApi):
+    """POST multipart ``file`` (+ ``format`` csv|text|quakeml, ``publish``) → 202 with the import id."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField()
+        format = serializers.ChoiceField(choices=["csv", "text", "quakeml"], required=False)
+        publish = serializers.BooleanField(required=False, default=True)
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request: Request) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        record = event_import_create(
+            actor=request.actor, upload=data["file"], file_format=data.get("format"), publish=data["publish"]
+        )
+        body = import_progress(record)
+        body["status_url"] = f"/api/v1/events/imports/{record.pk}/"
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+    def get(self, request: Request) -> Response:
+        records = selectors.event_import_list(actor=request.actor)
+        paginator_page = self.paginate(request, records, EventImportOutputSerializer)
+        return paginator_page
+
+
+class EventImportOutputSerializer(serializers.Serializer):
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return import_progress(instance)
+
+
+class EventImportDetailApi(TenantApi):
+    def get(self, request: Request, import_id: int) -> Response:
+        record = selectors.event_import_get(actor=request.actor, import_id=import_id)
+        return Response(import_progress(record))

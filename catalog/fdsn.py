@@ -1,0 +1,338 @@
+"""FDSN event web service 1.2 under ``/fdsnws/event/1/``.
+
+query (xml = QuakeML 1.2, text, geojson), count, version, application.wadl,
+catalogs, contributors. Errors are the plain-text ASCII documents of the
+specification, naming the parameter. Published events are served to
+anyone; a bureau's unpublished events only to its signed-in people
+(session cookie, or ``Authorization: Token <key>`` with an optional
+``X-Bureau`` header).
+
+Results stream: rows are read from a server-side cursor in chunks and
+written in ~64 kB pieces, so memory does not grow with the result. A
+request without ``limit`` that would return more than ``max_events()``
+events is refused with 413, as is a ``limit`` above it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from portal.middleware import requested_bureau_code
+from portal.tenancy import Actor, actor_for
+
+from . import selectors
+from .fdsn_params import (
+    SERVICE_VERSION,
+    FdsnParamError,
+    FdsnQuery,
+    application_wadl,
+    catalogs_xml,
+    contributors_xml,
+    error_body,
+    parse_fdsn_query,
+)
+from .formats import write_fdsn_text, write_geojson, write_quakeml
+from .formats.events import EventOut, MagnitudeOut, OriginOut
+
+#: The most events one response may hold; ``settings.CATALOG_FDSN_MAX_EVENTS`` overrides.
+DEFAULT_MAX_EVENTS = 20_000
+CHUNK_ROWS = 2000
+PIECE_BYTES = 64 * 1024
+
+VALUE_FIELDS = (
+    "id",
+    "public_id",
+    "origin_time",
+    "latitude",
+    "longitude",
+    "depth_km",
+    "magnitude",
+    "magnitude_type",
+    "location_name",
+    "source",
+    "status",
+    "event_type",
+    "strike",
+    "dip",
+    "rake",
+    "updated_at",
+    "created_at",
+    "version",
+    "bureau__code",
+)
+
+
+def max_events() -> int:
+    return int(getattr(settings, "CATALOG_FDSN_MAX_EVENTS", DEFAULT_MAX_EVENTS))
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("fdsn-version")).rsplit("version", 1)[0]
+
+
+def _actor(request: HttpRequest) -> Actor | None:
+    """The session's actor, or the one a token names (programs)."""
+    actor = getattr(request, "actor", None)
+    if actor is not None:
+        return actor
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Token "):
+        from rest_framework.authentication import TokenAuthentication
+        from rest_framework.exceptions import AuthenticationFailed
+
+        try:
+            found = TokenAuthentication().authenticate_credentials(header.split(" ", 1)[1].strip())
+        except AuthenticationFailed:
+            return None
+        return actor_for(found[0], requested_bureau_code(request))
+    return None
+
+
+def _error(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    body = error_body(
+        status,
+        message,
+        request_url=request.build_absolute_uri(),
+        documentation_url=_base_url(request) + "application.wadl",
+    )
+    return HttpResponse(body, status=status, content_type="text/plain; charset=us-ascii")
+
+
+def _parse(request: HttpRequest) -> FdsnQuery:
+    return parse_fdsn_query(dict(request.GET.lists()), max_limit=max_events())
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    automatic = row["status"] == "automatic"
+    return {
+        "id": row["public_id"],
+        "time": row["origin_time"],
+        "latitude": row["latitude"],
+        "longitude": row["longitude"],
+        "depth_km": row["depth_km"],
+        "magnitude": row["magnitude"],
+        "magnitude_type": row["magnitude_type"] or None,
+        "location_name": row["location_name"],
+        "agency": row["source"] or row["bureau__code"],
+        "author": row["source"] or row["bureau__code"],
+        "catalog": row["bureau__code"],
+        "contributor": row["bureau__code"],
+        "contributor_id": row["public_id"],
+        "evaluation_mode": "automatic" if automatic else "manual",
+        "evaluation_status": "preliminary" if automatic else "reviewed",
+        "event_type": row["event_type"] or "earthquake",
+        "strike": row["strike"],
+        "dip": row["dip"],
+        "rake": row["rake"],
+        "updated": row["updated_at"],
+        "creation_time": row["created_at"],
+    }
+
+
+def _with_versions(rows: list[dict[str, Any]], *, origins: bool, magnitudes: bool) -> Iterator[Any]:
+    """Events with their versions as further origins and magnitudes."""
+    versions = selectors.versions_for_events(event_ids=[r["id"] for r in rows])
+    for row in rows:
+        flat = _flat(row)
+        history = versions.get(row["id"], [])
+        if not history:
+            yield flat
+            continue
+        public_id = row["public_id"]
+        preferred = f"{public_id}-v{row['version']}"
+        origin_list = [
+            OriginOut(
+                id=f"{public_id}-v{v.version}",
+                time=v.origin_time,
+                latitude=v.latitude,
+                longitude=v.longitude,
+                depth_km=v.depth_km,
+                evaluation_mode="automatic" if v.status == "automatic" else "manual",
+                evaluation_status="preliminary" if v.status == "automatic" else "reviewed",
+                agency=v.source or row["bureau__code"],
+                creation_time=v.created_at,
+            )
+            for v in history
+        ]
+        magnitude_list = [
+            MagnitudeOut(
+                id=f"{public_id}-v{v.version}",
+                magnitude=v.magnitude,
+                magnitude_type=v.magnitude_type or None,
+                origin_id=f"{public_id}-v{v.version}",
+                evaluation_mode="automatic" if v.status == "automatic" else "manual",
+                agency=v.source or row["bureau__code"],
+                creation_time=v.created_at,
+            )
+            for v in history
+            if v.magnitude is not None
+        ]
+        chosen_origins = origin_list if origins else [o for o in origin_list if o.id == preferred]
+        chosen_magnitudes = magnitude_list if magnitudes else [m for m in magnitude_list if m.id == preferred]
+        if not chosen_origins:  # history without the preferred number: fall back to the row
+            yield flat
+            continue
+        yield EventOut(
+            id=public_id,
+            origins=tuple(chosen_origins),
+            magnitudes=tuple(chosen_magnitudes),
+            preferred_origin_id=preferred,
+            preferred_magnitude_id=preferred,
+            location_name=flat["location_name"],
+            event_type=flat["event_type"],
+            catalog=flat["catalog"],
+            contributor=flat["contributor"],
+            contributor_id=public_id,
+            agency=flat["agency"],
+            creation_time=flat["creation_time"],
+            updated=flat["updated"],
+        )
+
+
+def _events(rows: Iterator[dict[str, Any]], query: FdsnQuery) -> Iterator[Any]:
+    if not (query.includeallorigins or query.includeallmagnitudes):
+        for row in rows:
+            yield _flat(row)
+        return
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK_ROWS:
+            yield from _with_versions(
+                chunk, origins=query.includeallorigins, magnitudes=query.includeallmagnitudes
+            )
+            chunk = []
+    if chunk:
+        yield from _with_versions(
+            chunk, origins=query.includeallorigins, magnitudes=query.includeallmagnitudes
+        )
+
+
+def _pieces(parts: Iterable[str | bytes]) -> Iterator[bytes]:
+    """Join small writer pieces into ~64 kB ones (fewer round trips through the server)."""
+    buffer: list[bytes] = []
+    size = 0
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        buffer.append(data)
+        size += len(data)
+        if size >= PIECE_BYTES:
+            yield b"".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield b"".join(buffer)
+
+
+def _selected(request: HttpRequest, query: FdsnQuery) -> tuple[Any, HttpResponse | None]:
+    qs = selectors.events_for_fdsn(actor=_actor(request), query=query)
+    start = query.start_index
+    if query.limit is not None:
+        return qs[start : start + query.limit], None
+    ceiling = max_events()
+    if qs[start : start + ceiling + 1].count() > ceiling:
+        return None, _error(
+            request,
+            413,
+            f"the query selects more than {ceiling} events; narrow it or give a limit of at most {ceiling}",
+        )
+    return qs[start : start + ceiling], None
+
+
+@require_GET
+def query(request: HttpRequest) -> HttpResponse:
+    try:
+        params = _parse(request)
+    except FdsnParamError as problem:
+        return _error(request, problem.status, problem.message)
+    qs, refusal = _selected(request, params)
+    if refusal is not None:
+        return refusal
+    rows = qs.values(*VALUE_FIELDS).iterator(chunk_size=CHUNK_ROWS)
+    first = next(rows, None)
+    if first is None:
+        return HttpResponse(status=params.nodata)
+
+    def all_rows() -> Iterator[dict[str, Any]]:
+        yield first
+        yield from rows
+
+    events = _events(all_rows(), params)
+    if params.format == "text":
+        body: Iterable[str | bytes] = write_fdsn_text(events)
+        content_type = "text/plain; charset=utf-8"
+    elif params.format == "geojson":
+        event_url = request.build_absolute_uri("/events/") + "{id}/"
+        body = write_geojson(
+            events, url=request.build_absolute_uri(), api=SERVICE_VERSION, net="ispec", event_url=event_url
+        )
+        content_type = "application/json"
+    else:
+        body = write_quakeml(
+            events,
+            include_all_origins=params.includeallorigins,
+            include_all_magnitudes=params.includeallmagnitudes,
+        )
+        content_type = "application/xml"
+    return StreamingHttpResponse(_pieces(body), content_type=content_type)
+
+
+@require_GET
+def count(request: HttpRequest) -> HttpResponse:
+    """Number of events a query selects (as USGS's ``count``): plain text, or JSON with format=geojson."""
+    try:
+        params = _parse(request)
+    except FdsnParamError as problem:
+        return _error(request, problem.status, problem.message)
+    qs = selectors.events_for_fdsn(actor=_actor(request), query=params)
+    total = qs.order_by().count()
+    total = max(0, total - params.start_index)
+    if params.limit is not None:
+        total = min(total, params.limit)
+    if params.format == "geojson":
+        return HttpResponse(
+            json.dumps({"count": total, "maxAllowed": max_events()}), content_type="application/json"
+        )
+    return HttpResponse(f"{total}\n", content_type="text/plain; charset=us-ascii")
+
+
+@require_GET
+def version(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(SERVICE_VERSION, content_type="text/plain")
+
+
+@require_GET
+def wadl(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(application_wadl(_base_url(request)), content_type="application/xml")
+
+
+@require_GET
+def catalogs(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(
+        catalogs_xml(selectors.events_catalog_names(actor=_actor(request))), content_type="application/xml"
+    )
+
+
+@require_GET
+def contributors(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(
+        contributors_xml(selectors.events_contributor_names(actor=_actor(request))),
+        content_type="application/xml",
+    )
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    base = _base_url(request)
+    text = (
+        "ISPEC FDSN event web service " + SERVICE_VERSION + "\n\n"
+        f"{base}query?starttime=2024-01-01&minmagnitude=3&format=text\n"
+        f"{base}count  {base}version  {base}application.wadl  {base}catalogs  {base}contributors\n"
+    )
+    return HttpResponse(text, content_type="text/plain; charset=us-ascii")

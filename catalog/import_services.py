@@ -1,0 +1,613 @@
+"""Catalog file imports: streaming, batched upserts, all-or-nothing per file.
+
+The readers in :mod:`catalog.formats` yield one row at a time; rows are
+gathered in batches (``IMPORT_BATCH_SIZE``) and each batch costs a handful
+of queries: one to find rows already known by their external id, one
+``unnest`` join to find the bureau's events within the duplicate window
+(time on the origin-time index, distance by ``ST_DWithin`` on the sphere),
+one bulk insert of new events, one of their versions and one bulk update of
+changed ones. Memory stays flat: nothing but the current batch and the
+first ``MAX_STORED_ERRORS`` rejected rows are held.
+
+The whole file runs in one transaction (see :mod:`catalog.services`): a
+fatal error (unreadable file, broken XML, no header) stores nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import IO, Any
+
+from django.contrib.gis.geos import Point
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.exceptions import InvalidInput, PermissionDenied
+from portal.models import Bureau, User
+from portal.services import audit_record, broadcast, broadcast_on_commit
+from portal.tenancy import Actor
+
+from .formats import EventRow, FormatError, RowError, read_csv, read_fdsn_text, read_quakeml
+from .models import DataOrigin, Event, EventImport, EventStatus, EventVersion, ReportKind
+from .services import (
+    LIVE_WINDOW,
+    PUBLIC_GROUP,
+    SOLUTION_FIELDS,
+    Solution,
+    can_post_quick_report,
+    duplicate_km,
+    duplicate_seconds,
+    event_feature,
+    events_group,
+    make_public_id,
+)
+
+logger = logging.getLogger(__name__)
+
+IMPORT_BATCH_SIZE = 2000
+MAX_STORED_ERRORS = 1000
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+FORMATS = ("csv", "text", "quakeml")
+_EARTH_RADIUS_KM = 6371.0087714
+
+
+@dataclass
+class ImportSummary:
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    fraction: float = 0.0
+
+    def reject(self, line: int | None, reason: str) -> None:
+        self.rejected += 1
+        if len(self.errors) < MAX_STORED_ERRORS:
+            self.errors.append({"line": line, "reason": reason})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows_read": self.rows_read,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "errors": self.errors,
+            "progress": round(self.fraction, 4),
+        }
+
+
+def _solution(row: EventRow) -> Solution:
+    automatic = (row.evaluation_mode or "").lower() == "automatic"
+    return Solution(
+        origin_time=row.origin_time,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        depth_km=row.depth_km,
+        magnitude=row.magnitude,
+        magnitude_type=(row.magnitude_type or "M")[:8],
+        location_name=(row.location_name or "")[:200],
+        source=(row.source or row.contributor or "")[:64],
+        status=EventStatus.AUTOMATIC if automatic else EventStatus.REVIEWED,
+        report_kind=ReportKind.CATALOG,
+        strike=row.strike,
+        dip=row.dip,
+        rake=row.rake,
+        event_type=(row.event_type or "earthquake")[:40],
+        external_id=(row.public_id or "")[:128],
+    )
+
+
+def _distance_km(a: Solution, b: Solution) -> float:
+    """Great-circle distance on the sphere (haversine), km."""
+    p1, p2 = math.radians(a.latitude), math.radians(b.latitude)
+    dp, dl = p2 - p1, math.radians(b.longitude - a.longitude)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+_WINDOW_SQL = """
+SELECT DISTINCT ON (v.idx) v.idx, e.id
+FROM unnest(%s::int[], %s::timestamptz[], %s::float8[], %s::float8[]) AS v(idx, t, lon, lat)
+JOIN catalog_event e
+  ON e.bureau_id = %s
+ AND e.origin_time BETWEEN v.t - make_interval(secs => %s) AND v.t + make_interval(secs => %s)
+ AND ST_DWithin(e.location::geography(POINT,4326),
+                ST_SetSRID(ST_MakePoint(v.lon, v.lat), 4326)::geography, %s, false)
+ORDER BY v.idx, abs(extract(epoch FROM e.origin_time - v.t)), e.id
+"""
+
+
+class _Batcher:
+    """Upserts batches of solutions into one bureau's catalog (inside the caller's transaction)."""
+
+    def __init__(self, *, bureau: Bureau, publish: bool, user: User | None, summary: ImportSummary) -> None:
+        self.bureau = bureau
+        self.publish = publish
+        self.user = user if user is not None and user.pk else None
+        self.summary = summary
+        self.seconds = duplicate_seconds()
+        self.km = duplicate_km()
+        self.live_after = timezone.now() - LIVE_WINDOW
+        self.live: list[tuple[int, bool]] = []
+
+    def _match_existing(self, solutions: list[Solution]) -> dict[int, int]:
+        """Index in batch -> id of the bureau's event it duplicates."""
+        matches: dict[int, int] = {}
+        external = {s.external_id for s in solutions if s.external_id}
+        if external:
+            known = dict(
+                Event.objects.filter(bureau=self.bureau, external_id__in=external).values_list(
+                    "external_id", "id"
+                )
+            )
+            for index, solution in enumerate(solutions):
+                if solution.external_id in known:
+                    matches[index] = known[solution.external_id]
+        rest = [i for i in range(len(solutions)) if i not in matches]
+        if not rest:
+            return matches
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _WINDOW_SQL,
+                [
+                    rest,
+                    [solutions[i].origin_time for i in rest],
+                    [solutions[i].longitude for i in rest],
+                    [solutions[i].latitude for i in rest],
+                    self.bureau.pk,
+                    self.seconds,
+                    self.seconds,
+                    self.km * 1000.0,
+                ],
+            )
+            for index, event_id in cursor.fetchall():
+                matches[index] = event_id
+        return matches
+
+    def _fold_within_batch(
+        self, solutions: list[Solution], unmatched: list[int]
+    ) -> tuple[list[int], dict[int, int]]:
+        """Unmatched rows that duplicate an earlier row of the same batch: (firsts, later -> first)."""
+        order = sorted(unmatched, key=lambda i: solutions[i].origin_time)
+        firsts: list[int] = []
+        folded: dict[int, int] = {}
+        by_external: dict[str, int] = {}
+        window = timedelta(seconds=self.seconds)
+        for position, index in enumerate(order):
+            solution = solutions[index]
+            target = by_external.get(solution.external_id) if solution.external_id else None
+            back = position - 1
+            while target is None and back >= 0:
+                other = order[back]
+                if solution.origin_time - solutions[other].origin_time > window:
+                    break
+                if other not in folded and _distance_km(solution, solutions[other]) <= self.km:
+                    target = other
+                back -= 1
+            if target is None:
+                firsts.append(index)
+                if solution.external_id:
+                    by_external[solution.external_id] = index
+            else:
+                folded[index] = target
+        return firsts, folded
+
+    def flush(self, solutions: list[Solution], raw: list[str]) -> None:
+        if not solutions:
+            return
+        matches = self._match_existing(solutions)
+        unmatched = [i for i in range(len(solutions)) if i not in matches]
+        firsts, folded = self._fold_within_batch(solutions, unmatched)
+        # A later row of the same event in this batch replaces the first one's values.
+        final: dict[int, Solution] = {i: solutions[i] for i in firsts}
+        for later, first in sorted(folded.items(), key=lambda kv: solutions[kv[0]].origin_time):
+            final[first] = solutions[later]
+            self.summary.updated += 1
+        self._insert([final[i] for i in firsts], [raw[i] for i in firsts])
+        if matches:
+            self._update(matches, solutions, raw)
+
+    def _insert(self, solutions: list[Solution], raw: list[str]) -> None:
+        if not solutions:
+            return
+        events = []
+        for solution in solutions:
+            event = Event(
+                bureau=self.bureau,
+                public_id=make_public_id(
+                    self.bureau.code, solution.origin_time, solution.latitude, solution.longitude
+                ),
+                external_id=solution.external_id,
+                location=Point(solution.longitude, solution.latitude, srid=4326),
+                event_type=solution.event_type,
+                is_published=self.publish,
+                version=1,
+                **{name: getattr(solution, name) for name in SOLUTION_FIELDS},
+            )
+            events.append(event)
+        Event.objects.bulk_create(events)
+        EventVersion.objects.bulk_create(
+            [
+                EventVersion(
+                    event=event,
+                    version=1,
+                    data_origin=DataOrigin.IMPORT,
+                    raw_text=text,
+                    created_by=self.user,
+                    **{name: getattr(solution, name) for name in SOLUTION_FIELDS},
+                )
+                for event, solution, text in zip(events, solutions, raw, strict=True)
+            ]
+        )
+        self.summary.inserted += len(events)
+        self.live += [(e.pk, True) for e in events if e.origin_time >= self.live_after]
+
+    def _update(self, matches: dict[int, int], solutions: list[Solution], raw: list[str]) -> None:
+        events = Event.objects.in_bulk(set(matches.values()))
+        top = dict(
+            EventVersion.objects.filter(event_id__in=events.keys())
+            .values("event_id")
+            .annotate(top=Max("version"))
+            .values_list("event_id", "top")
+        )
+        versions: list[EventVersion] = []
+        changed: dict[int, Event] = {}
+        now = timezone.now()
+        for index in sorted(matches, key=lambda i: solutions[i].origin_time):
+            event = events[matches[index]]
+            solution = solutions[index]
+            if all(getattr(event, n) == getattr(solution, n) for n in SOLUTION_FIELDS) and (
+                event.is_published or not self.publish
+            ):
+                self.summary.unchanged += 1
+                continue
+            number = top.get(event.pk, 0) + 1
+            top[event.pk] = number
+            versions.append(
+                EventVersion(
+                    event=event,
+                    version=number,
+                    data_origin=DataOrigin.IMPORT,
+                    raw_text=raw[index],
+                    created_by=self.user,
+                    **{name: getattr(solution, name) for name in SOLUTION_FIELDS},
+                )
+            )
+            if not (event.status == EventStatus.REVIEWED and solution.status == EventStatus.AUTOMATIC):
+                for name in SOLUTION_FIELDS:
+                    setattr(event, name, getattr(solution, name))
+                event.location = Point(solution.longitude, solution.latitude, srid=4326)
+                event.event_type = solution.event_type
+                if solution.external_id:
+                    event.external_id = solution.external_id
+                event.version = number
+            event.is_published = event.is_published or self.publish
+            event.updated_at = now
+            changed[event.pk] = event
+            self.summary.updated += 1
+        if changed:
+            Event.objects.bulk_update(
+                list(changed.values()),
+                [
+                    *SOLUTION_FIELDS,
+                    "location",
+                    "event_type",
+                    "external_id",
+                    "version",
+                    "is_published",
+                    "updated_at",
+                ],
+            )
+            EventVersion.objects.bulk_create(versions)
+            self.live += [(pk, False) for pk, e in changed.items() if e.origin_time >= self.live_after]
+
+
+def import_rows(
+    *,
+    bureau: Bureau,
+    rows: Iterable[EventRow | RowError],
+    publish: bool = True,
+    user: User | None = None,
+    batch_size: int = IMPORT_BATCH_SIZE,
+    progress: Callable[[ImportSummary], None] | None = None,
+    fraction: Callable[[EventRow | RowError], float] | None = None,
+) -> ImportSummary:
+    """Upsert rows into the bureau's catalog; call inside a transaction.
+
+    Rejected rows are counted with their line and reason. Raises FormatError
+    (from the reader) when the input cannot be read at all; the caller's
+    transaction then stores nothing.
+    """
+    summary = ImportSummary()
+    batcher = _Batcher(bureau=bureau, publish=publish, user=user, summary=summary)
+    solutions: list[Solution] = []
+    raw: list[str] = []
+    for row in rows:
+        summary.rows_read += 1
+        if isinstance(row, RowError):
+            summary.reject(row.line, row.reason)
+        else:
+            try:
+                solution = _solution(row)
+            except (TypeError, ValueError) as problem:
+                summary.reject(row.line, str(problem))
+            else:
+                solutions.append(solution)
+                raw.append(f"line {row.line}" if row.line else "")
+        if len(solutions) >= batch_size:
+            batcher.flush(solutions, raw)
+            solutions, raw = [], []
+            if fraction is not None:
+                summary.fraction = fraction(row)
+            if progress is not None:
+                progress(summary)
+    batcher.flush(solutions, raw)
+    summary.fraction = 1.0
+    if progress is not None:
+        progress(summary)
+    _announce_live(batcher.live)
+    return summary
+
+
+def _announce_live(live: list[tuple[int, bool]]) -> None:
+    """Hooks and live pushes for recent events only (see catalog.services)."""
+    from portal import hooks
+
+    if not live:
+        return
+    events = Event.objects.select_related("bureau").in_bulk([pk for pk, _ in live])
+    for pk, created in live:
+        event = events.get(pk)
+        if event is None:
+            continue
+        message = {
+            "kind": "catalog.event",
+            "action": "create" if created else "update",
+            "data": event_feature(event),
+        }
+        broadcast_on_commit(events_group(event.bureau_id), message)
+        if event.is_published and event.status != EventStatus.DELETED:
+            broadcast_on_commit(PUBLIC_GROUP, message)
+        hooks.fire("event.arrived", event_id=pk, created=created, source="import")
+
+
+# ---------------------------------------------------------------- files
+
+
+class _CountingLines:
+    """Iterates a binary file's lines, counting the bytes consumed (for progress)."""
+
+    def __init__(self, fileobj: IO[bytes]) -> None:
+        self.fileobj = fileobj
+        self.consumed = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for line in self.fileobj:
+            self.consumed += len(line)
+            yield line
+
+
+def read_file(
+    fileobj: IO[bytes], file_format: str, size: int
+) -> tuple[Iterator[EventRow | RowError], Callable[[Any], float]]:
+    """The reader for ``file_format`` and a function giving the fraction read."""
+    if file_format == "quakeml":
+        data = fileobj.read()
+        total_lines = max(1, data.count(b"\n"))
+        return read_quakeml(data), lambda row: min(1.0, (getattr(row, "line", None) or 0) / total_lines)
+    lines = _CountingLines(fileobj)
+    reader = read_csv(lines) if file_format == "csv" else read_fdsn_text(lines)
+    return reader, lambda _row: min(1.0, lines.consumed / max(1, size))
+
+
+def import_file(
+    *,
+    bureau: Bureau,
+    fileobj: IO[bytes],
+    file_format: str,
+    size: int,
+    publish: bool = True,
+    user: User | None = None,
+    batch_size: int = IMPORT_BATCH_SIZE,
+    progress: Callable[[ImportSummary], None] | None = None,
+) -> ImportSummary:
+    """Import one catalog file in one transaction. Raises FormatError (nothing stored)."""
+    if file_format not in FORMATS:
+        raise InvalidInput(_("Unknown format; use csv, text or quakeml."), field="format")
+    reader, fraction = read_file(fileobj, file_format, size)
+    with transaction.atomic():
+        return import_rows(
+            bureau=bureau,
+            rows=reader,
+            publish=publish,
+            user=user,
+            batch_size=batch_size,
+            progress=progress,
+            fraction=fraction,
+        )
+
+
+# ---------------------------------------------------------------- EventImport workflow
+
+
+def import_progress_key(import_id: int) -> str:
+    return f"catalog.import.{import_id}"
+
+
+def guess_format(filename: str) -> str | None:
+    name = filename.lower()
+    if name.endswith((".xml", ".quakeml", ".qml")):
+        return "quakeml"
+    if name.endswith((".csv", ".tsv")):
+        return "csv"
+    if name.endswith((".txt", ".text")):
+        return "text"
+    return None
+
+
+def event_import_create(
+    *, actor: Actor | None, upload: Any, file_format: str | None = None, publish: bool = True
+) -> EventImport:
+    """Store an uploaded file and queue its import (status QUEUED).
+
+    Forecasters and bureau admins of the bureau (and the system admin acting
+    in one) may import. Raises PermissionDenied or InvalidInput.
+    """
+    if not can_post_quick_report(actor):
+        raise PermissionDenied(_("Only forecasters and bureau admins can import catalogs."))
+    if actor is None or actor.bureau is None:
+        raise PermissionDenied
+    if upload is None:
+        raise InvalidInput(_("Choose a file to import."), field="file")
+    if not upload.size:
+        raise InvalidInput(_("The file is empty."), field="file")
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise InvalidInput(_("The file is larger than 512 MB."), field="file")
+    chosen = (file_format or "").strip().lower() or guess_format(upload.name or "")
+    if chosen not in FORMATS:
+        raise InvalidInput(_("Say the format: csv, text or quakeml."), field="format")
+    from .tasks import event_import_task
+
+    with transaction.atomic():
+        record = EventImport(
+            bureau=actor.bureau,
+            filename=(upload.name or "upload")[:200],
+            format=chosen,
+            publish=publish,
+            size_bytes=upload.size,
+            created_by=actor.user,
+        )
+        record.file.save(f"{actor.bureau.code}-{upload.name or 'upload'}"[-100:], upload, save=False)
+        record.save()
+        audit_record(actor=actor, action="event_import.create", target=record, to_state=record.status)
+        transaction.on_commit(
+            lambda: event_import_task.delay(bureau_id=record.bureau_id, import_id=record.pk)
+        )
+    return record
+
+
+def _push_progress(record: EventImport, summary: ImportSummary, status: str) -> None:
+    payload = {"kind": "catalog.import", "id": record.pk, "status": status, **summary.as_dict()}
+    payload["errors"] = summary.errors[:20]
+    cache.set(import_progress_key(record.pk), payload, 24 * 3600)
+    # Sent now, not on commit: the rows are still in the open transaction.
+    broadcast(events_group(record.bureau_id), payload)
+
+
+def event_import_run(*, import_id: int) -> EventImport | None:
+    """QUEUED -> RUNNING -> DONE | FAILED. Idempotent: a finished import is left alone.
+
+    A RUNNING import found again (a worker died mid-file) is run again: its
+    transaction never committed, so nothing of it is stored.
+    """
+    with transaction.atomic():
+        record = (
+            EventImport.objects.select_for_update(of=("self",))
+            .select_related("bureau", "created_by")
+            .filter(pk=import_id)
+            .first()
+        )
+        if record is None or record.status in (EventImport.Status.DONE, EventImport.Status.FAILED):
+            return record
+        from_state = record.status
+        record.status = EventImport.Status.RUNNING
+        record.started_at = timezone.now()
+        record.save(update_fields=["status", "started_at", "updated_at"])
+        audit_record(
+            actor=record.created_by,
+            action="event_import.start",
+            target=record,
+            from_state=from_state,
+            to_state=record.status,
+        )
+    _push_progress(record, ImportSummary(), record.status)
+    try:
+        with record.file.open("rb") as handle, transaction.atomic():
+            summary = import_file(
+                bureau=record.bureau,
+                fileobj=handle,
+                file_format=record.format,
+                size=record.size_bytes,
+                publish=record.publish,
+                user=record.created_by,
+                progress=lambda s: _push_progress(record, s, EventImport.Status.RUNNING),
+            )
+            _finish(record, EventImport.Status.DONE, summary=summary)
+    except FormatError as problem:
+        where = _("line %(line)s: ") % {"line": problem.line} if problem.line else ""
+        _finish(record, EventImport.Status.FAILED, error=f"{where}{problem.message}")
+    except (OSError, InvalidInput) as problem:
+        _finish(record, EventImport.Status.FAILED, error=str(problem))
+    return record
+
+
+def _finish(
+    record: EventImport, status: str, *, summary: ImportSummary | None = None, error: str = ""
+) -> None:
+    with transaction.atomic():
+        from_state = record.status
+        record.status = status
+        record.finished_at = timezone.now()
+        record.error = error
+        summary = summary or ImportSummary()
+        record.rows_read = summary.rows_read
+        record.inserted = summary.inserted
+        record.updated = summary.updated
+        record.unchanged = summary.unchanged
+        record.rejected = summary.rejected
+        record.errors = summary.errors
+        record.save()
+        audit_record(
+            actor=record.created_by,
+            action="event_import.finish",
+            target=record,
+            from_state=from_state,
+            to_state=status,
+            comment=error,
+            extra={k: v for k, v in summary.as_dict().items() if k != "errors"},
+        )
+    payload = {
+        "kind": "catalog.import",
+        "id": record.pk,
+        "status": status,
+        "error": error,
+        **summary.as_dict(),
+    }
+    payload["errors"] = summary.errors[:20]
+    cache.set(import_progress_key(record.pk), payload, 24 * 3600)
+    transaction.on_commit(lambda: broadcast(events_group(record.bureau_id), payload))
+
+
+def import_progress(record: EventImport) -> dict[str, Any]:
+    """Status, progress and counts of an import (live figures while it runs)."""
+    live = cache.get(import_progress_key(record.pk)) if record.status == EventImport.Status.RUNNING else None
+    data = {
+        "id": record.pk,
+        "filename": record.filename,
+        "format": record.format,
+        "status": record.status,
+        "error": record.error,
+        "rows_read": record.rows_read,
+        "inserted": record.inserted,
+        "updated": record.updated,
+        "unchanged": record.unchanged,
+        "rejected": record.rejected,
+        "errors": record.errors,
+        "progress": 1.0 if record.status in (EventImport.Status.DONE, EventImport.Status.FAILED) else 0.0,
+        "created_at": record.created_at.isoformat(),
+        "finished_at": record.finished_at.isoformat() if record.finished_at else None,
+    }
+    if live:
+        for key in ("rows_read", "inserted", "updated", "unchanged", "rejected", "progress"):
+            data[key] = live.get(key, data[key])
+        data["errors"] = live.get("errors", [])
+    return data
