@@ -1,1 +1,8 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import ProductRunConsumer, ProductRunsConsumer
+
+websocket_urlpatterns = [
+    path("ws/products/", ProductRunsConsumer.as_asgi()),
+    path("ws/products/<int:run_id>/", ProductRunConsumer.as_asgi()),
+]

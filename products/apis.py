@@ -1,0 +1,127 @@
+"""The product engine's API (/api/v1/products/...).
+
+* ``GET methods/``: the methods with parameter schemas, input kind and result;
+* ``POST ""``: ``{"method", "params", "catalog"}`` queues a run: 202 ``{"id", "status"}``;
+  400 names the unknown method, each bad parameter (``params.<name>``) and each
+  bad catalog key (``catalog.<key>``);
+* ``GET ""``: the bureau's runs (paginated; ``?status=``, ``?method=``);
+* ``GET <id>/``: one run with result, figure URLs, error and provenance;
+* ``POST <id>/rerun/``: run a failed or stuck run again (idempotent).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from portal.apis_base import TenantApi
+
+from . import selectors, services
+from .catalogue import methods_described
+from .models import ProductRun
+
+
+def figure_urls(request: Request, run: ProductRun) -> list[str]:
+    return [
+        request.build_absolute_uri(reverse("products:run-figure", args=[run.pk, name]))
+        for name in run.figures
+    ]
+
+
+class RunOutputSerializer(serializers.Serializer):
+    def to_representation(self, run: ProductRun) -> dict[str, Any]:
+        request = self.context["request"]
+        return {
+            "id": run.pk,
+            "bureau": run.bureau.code,
+            "method": run.method,
+            "status": run.status,
+            "progress": run.progress,
+            "params": run.params,
+            "selection": run.selection,
+            "result": run.result,
+            "figures": figure_urls(request, run),
+            "error": run.error or None,
+            "provenance": {
+                **run.provenance,
+                "params_hash": run.params_hash,
+                "input_hash": run.input_hash or None,
+                "input_count": run.input_count,
+                "reused_from": run.reused_from_id,
+            },
+            "schedule": run.schedule_id,
+            "created_at": run.created_at.isoformat(),
+            "started_at": run.started_at.isoformat() if run.started_at else None,
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+            "url": request.build_absolute_uri(run.get_absolute_url()),
+        }
+
+
+class RunSummarySerializer(serializers.Serializer):
+    def to_representation(self, run: ProductRun) -> dict[str, Any]:
+        return {
+            "id": run.pk,
+            "method": run.method,
+            "status": run.status,
+            "progress": run.progress,
+            "error": run.error or None,
+            "created_at": run.created_at.isoformat(),
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        }
+
+
+def _invalid(exc: services.RunRequestInvalid) -> Response:
+    return Response(
+        {"detail": exc.message, "errors": {k: [v] for k, v in exc.errors.items()}},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+class MethodListApi(TenantApi):
+    def get(self, request: Request) -> Response:
+        return Response({"results": methods_described()})
+
+
+class RunListCreateApi(TenantApi):
+    class InputSerializer(serializers.Serializer):
+        method = serializers.CharField()
+        params = serializers.JSONField(required=False, default=dict)
+        catalog = serializers.JSONField(required=False, default=dict)
+
+    def get(self, request: Request) -> Response:
+        runs = selectors.run_list(actor=request.actor)
+        if request.query_params.get("status"):
+            runs = runs.filter(status=request.query_params["status"])
+        if request.query_params.get("method"):
+            runs = runs.filter(method=request.query_params["method"])
+        return self.paginate(request, runs, RunSummarySerializer)
+
+    def post(self, request: Request) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        try:
+            run = services.run_create(
+                actor=request.actor, method=data["method"], params=data["params"], catalog=data["catalog"]
+            )
+        except services.RunRequestInvalid as exc:
+            return _invalid(exc)
+        return Response(
+            {"id": run.pk, "status": run.status, "url": request.build_absolute_uri(run.get_absolute_url())},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class RunDetailApi(TenantApi):
+    def get(self, request: Request, run_id: int) -> Response:
+        run = selectors.run_get(actor=request.actor, run_id=run_id)
+        return Response(RunOutputSerializer(run, context={"request": request}).data)
+
+
+class RunRerunApi(TenantApi):
+    def post(self, request: Request, run_id: int) -> Response:
+        run = selectors.run_get(actor=request.actor, run_id=run_id)
+        run = services.run_rerun(actor=request.actor, run=run)
+        return Response({"id": run.pk, "status": run.status}, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import get_language
+
+from products.methods.registry import METHODS
+
+register = template.Library()
+
+
+@register.simple_tag
+def method_title(name: str) -> str:
+    """The method's title in the current language (its code name when unknown)."""
+    method = METHODS.get(name)
+    if method is None:
+        return name
+    return method.title_en if (get_language() or "").startswith("en") else method.title_zh
+
+
+@register.filter
+def get_item(mapping: dict, key: str):  # type: ignore[no-untyped-def,type-arg]
+    return mapping.get(key) if isinstance(mapping, dict) else None

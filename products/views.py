@@ -1,0 +1,280 @@
+"""Pages of the product engine: gallery, runs, run form, product page, schedules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.exceptions import NotFound, PermissionDenied
+
+from . import selectors, services
+from .catalogue import describe
+from .forms import fields_for, request_from_post
+from .methods.registry import METHODS
+from .models import RunStatus
+from .permissions import can_change_schedule, can_manage_schedules, can_rerun_run, can_run_products
+
+CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+def _page_error(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return render(request, "portal/error.html", {"message": message}, status=status)
+
+
+def _needs_actor(view):  # type: ignore[no-untyped-def]
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.actor is None:
+            return render(request, "portal/no_role.html", status=403)
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            return _page_error(request, _("Not found."), 404)
+        except PermissionDenied as exc:
+            return _page_error(request, exc.message, 403)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return login_required(wrapped)
+
+
+def _method_choices() -> list[dict[str, str]]:
+    return [{"name": m.name, "title_zh": m.title_zh, "title_en": m.title_en} for m in METHODS.values()]
+
+
+@_needs_actor
+def gallery(request: HttpRequest) -> HttpResponse:
+    """The latest result of each scheduled product of the bureau, with its figure."""
+    actor = request.actor
+    return render(
+        request,
+        "products/gallery.html",
+        {
+            "items": selectors.gallery(actor=actor),
+            "recent": selectors.runs_latest(actor=actor, limit=8),
+            "can_run": can_run_products(actor),
+            "can_schedule": can_manage_schedules(actor),
+        },
+    )
+
+
+@_needs_actor
+def run_list(request: HttpRequest) -> HttpResponse:
+    runs = selectors.run_list(actor=request.actor)
+    status = request.GET.get("status", "")
+    if status in RunStatus.values:
+        runs = runs.filter(status=status)
+    page = Paginator(runs, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "products/run_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": RunStatus.choices,
+            "extra_query": f"status={status}&" if status else "",
+        },
+    )
+
+
+@_needs_actor
+def run_new(request: HttpRequest) -> HttpResponse:
+    """The run form, generated from the chosen method's parameter schema."""
+    actor = request.actor
+    if not can_run_products(actor):
+        raise PermissionDenied(_("Only forecasters and seismology experts of a bureau run products."))
+    name = request.POST.get("method") or request.GET.get("method") or "bvalue"
+    if name not in METHODS:
+        name = "bvalue"
+    described = describe(METHODS[name])
+    params: dict[str, Any] = {}
+    catalog: dict[str, Any] = {"jurisdiction": True, "days": 365} if described["input"] == "catalog" else {}
+    if request.GET.get("mainshock"):
+        params["mainshock"] = request.GET["mainshock"]
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        params, catalog = request_from_post(described, request.POST)
+        try:
+            run = services.run_create(actor=actor, method=name, params=params, catalog=catalog)
+        except services.RunRequestInvalid as exc:
+            errors = exc.errors
+        else:
+            return redirect(run.get_absolute_url())
+    param_fields, catalog_fields = fields_for(described, params, catalog, errors)
+    return render(
+        request,
+        "products/run_form.html",
+        {
+            "method": described,
+            "methods": _method_choices(),
+            "param_fields": param_fields,
+            "catalog_fields": catalog_fields,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@_needs_actor
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = selectors.run_get(actor=request.actor, run_id=run_id)
+    method = METHODS.get(run.method)
+    result = run.result if isinstance(run.result, dict) else {}
+    scalars = [(k, v) for k, v in result.items() if not isinstance(v, list | dict) and k != "type"]
+    return render(
+        request,
+        "products/run_detail.html",
+        {
+            "run": run,
+            "method": method,
+            "scalars": scalars,
+            "figures": [(name, name.rsplit(".", 1)[-1]) for name in run.figures],
+            "interactive": run.method in ("bvalue_series", "bvalue_grid", "rate_change")
+            and run.status == RunStatus.SUCCEEDED,
+            "can_rerun": can_rerun_run(request.actor, run) and run.status == RunStatus.FAILED,
+        },
+    )
+
+
+@_needs_actor
+def run_figure(request: HttpRequest, run_id: int, name: str) -> FileResponse:
+    """A run's figure file, to people who may read the run (media is not served publicly)."""
+    run = selectors.run_get(actor=request.actor, run_id=run_id)
+    if name not in run.figures:
+        raise Http404
+    path = services.run_directory(run.bureau_id, run.figure_run_id) / Path(name).name
+    if not path.is_file():
+        raise Http404
+    response = FileResponse(
+        path.open("rb"), content_type=CONTENT_TYPES.get(path.suffix[1:], "application/octet-stream")
+    )
+    response["Cache-Control"] = "private, max-age=86400"  # a run's figures never change
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+@_needs_actor
+def run_rerun(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = selectors.run_get(actor=request.actor, run_id=run_id)
+    services.run_rerun(actor=request.actor, run=run)
+    messages.info(request, _("The run was queued again."))
+    return redirect(run.get_absolute_url())
+
+
+# --- schedules --------------------------------------------------------------------
+
+
+@_needs_actor
+def schedule_list(request: HttpRequest) -> HttpResponse:
+    schedules = selectors.schedule_list(actor=request.actor)
+    page = Paginator(schedules, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "products/schedule_list.html",
+        {"page": page, "can_schedule": can_manage_schedules(request.actor)},
+    )
+
+
+CRON_FIELDS = ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")
+
+
+def _schedule_form(request: HttpRequest, schedule: Any = None) -> HttpResponse:
+    actor = request.actor
+    name = (
+        request.POST.get("method") or request.GET.get("method") or (schedule.method if schedule else "bvalue")
+    )
+    if name not in METHODS:
+        name = "bvalue"
+    described = describe(METHODS[name])
+    if schedule is not None and schedule.method == name:
+        params, catalog = dict(schedule.params), dict(schedule.selection)
+    else:
+        params, catalog = {}, ({"jurisdiction": True, "days": 365} if described["input"] == "catalog" else {})
+    values = {
+        "name": schedule.name if schedule else "",
+        "is_enabled": schedule.is_enabled if schedule else True,
+        **{
+            k: getattr(schedule, k) if schedule else d
+            for k, d in zip(CRON_FIELDS, ("0", "6", "*", "*", "*"), strict=True)
+        },
+    }
+    errors: dict[str, str] = {}
+    if request.method == "POST" and request.POST.get("save"):
+        params, catalog = request_from_post(described, request.POST)
+        values = {
+            "name": request.POST.get("name", ""),
+            "is_enabled": "is_enabled" in request.POST,
+            **{k: request.POST.get(k, "") for k in CRON_FIELDS},
+        }
+        data = {**values, "method": name, "params": params, "catalog": catalog}
+        try:
+            if schedule is None:
+                schedule = services.schedule_create(actor=actor, **data)
+            else:
+                schedule = services.schedule_update(actor=actor, schedule=schedule, **data)
+        except services.RunRequestInvalid as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, _("The schedule was saved."))
+            return redirect("products:schedule-list")
+    param_fields, catalog_fields = fields_for(described, params, catalog, errors)
+    return render(
+        request,
+        "products/schedule_form.html",
+        {
+            "schedule": schedule,
+            "method": described,
+            "methods": _method_choices(),
+            "param_fields": param_fields,
+            "catalog_fields": catalog_fields,
+            "values": values,
+            "errors": errors,
+            "cron_fields": [(k, values[k], errors.get(k)) for k in CRON_FIELDS],
+        },
+        status=400 if errors else 200,
+    )
+
+
+@_needs_actor
+def schedule_new(request: HttpRequest) -> HttpResponse:
+    if not can_manage_schedules(request.actor):
+        raise PermissionDenied(_("Only forecasters set up recurring products."))
+    return _schedule_form(request)
+
+
+@_needs_actor
+def schedule_edit(request: HttpRequest, schedule_id: int) -> HttpResponse:
+    schedule = selectors.schedule_get(actor=request.actor, schedule_id=schedule_id)
+    if not can_change_schedule(request.actor, schedule):
+        raise PermissionDenied(_("Only forecasters of the schedule's bureau may change it."))
+    return _schedule_form(request, schedule)
+
+
+@require_POST
+@_needs_actor
+def schedule_action(request: HttpRequest, schedule_id: int, action: str) -> HttpResponse:
+    schedule = selectors.schedule_get(actor=request.actor, schedule_id=schedule_id)
+    actor = request.actor
+    if action == "pause":
+        services.schedule_set_enabled(actor=actor, schedule=schedule, enabled=False)
+        messages.info(request, _("The schedule is paused."))
+    elif action == "resume":
+        services.schedule_set_enabled(actor=actor, schedule=schedule, enabled=True)
+        messages.info(request, _("The schedule runs again."))
+    elif action == "run":
+        run = services.schedule_run_now(actor=actor, schedule=schedule)
+        return redirect(run.get_absolute_url())
+    elif action == "delete":
+        services.schedule_delete(actor=actor, schedule=schedule)
+        messages.info(request, _("The schedule was removed; its runs are kept."))
+    else:
+        raise Http404
+    return redirect("products:schedule-list")

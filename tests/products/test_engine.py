@@ -1,0 +1,370 @@
+"""The product engine: runs, reuse by hash, provenance, failures, reruns, killed workers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from portal.exceptions import PermissionDenied
+from portal.models import AuditEvent
+from products import provenance, services
+from products.inputs import read_rows, rows_hash
+from products.models import ProductRun
+
+pytestmark = pytest.mark.django_db
+
+BVALUE = {"method": "bvalue", "params": {"mc": 2.0}, "catalog": {"jurisdiction": True}}
+
+
+def _run(actor, capture, **request):
+    with capture(execute=True):
+        run = services.run_create(actor=actor, **(request or BVALUE))
+    run.refresh_from_db()
+    return run
+
+
+def test_bvalue_run_succeeds_with_result_figures_and_provenance(
+    jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
+):
+    # given
+    make_events(jx, 600)
+    # when
+    run = _run(as_actor(jx_forecaster), django_capture_on_commit_callbacks)
+    # then
+    assert run.status == ProductRun.Status.SUCCEEDED
+    assert run.progress == 100
+    assert run.input_count == 600
+    assert 0.8 < run.result["b"] < 1.2
+    assert run.result["mc"] == 2.0
+    assert run.figures == ["bvalue.png", "bvalue.svg"]
+    directory = services.run_directory(jx.pk, run.pk)
+    assert (directory / "bvalue.png").read_bytes()[:4] == b"\x89PNG"
+    assert b"<svg" in (directory / "bvalue.svg").read_bytes()[:400]
+    assert run.provenance["code_version"] == provenance.code_version()
+    assert run.provenance["methods_sha256"] == provenance.methods_sha256()
+    assert run.provenance["input_sha256"] == run.input_hash
+    assert run.params_hash == provenance.params_hash("bvalue", run.params)
+    assert run.params["mc"] == 2.0
+    assert run.params["estimator"] == "aki_utsu"
+    assert run.selection == {"jurisdiction": True}
+    actions = list(
+        AuditEvent.objects.filter(target_type="products.productrun", target_id=str(run.pk))
+        .order_by("id")
+        .values_list("action", "to_state")
+    )
+    assert actions == [
+        ("product_run.create", "queued"),
+        ("product_run.start", "running"),
+        ("product_run.succeed", "succeeded"),
+    ]
+
+
+def test_input_hash_is_sha256_of_sorted_rows(jx, make_events):
+    from catalog.models import Event
+
+    make_events(jx, 30)
+    rows = read_rows(Event.objects.all())
+    again = read_rows(Event.objects.order_by("-magnitude"))
+    assert list(rows.ids) == sorted(rows.ids)
+    assert rows_hash(rows) == rows_hash(again) == rows.hash()
+    first = Event.objects.order_by("id").first()
+    assert rows.times[0].astype("datetime64[us]").item() == first.origin_time.replace(tzinfo=None)
+    Event.objects.filter(pk=first.pk).update(magnitude=first.magnitude + 0.1)
+    assert read_rows(Event.objects.all()).hash() != rows.hash()
+
+
+def test_same_method_params_and_input_reuse_the_stored_result(
+    jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
+):
+    # given
+    make_events(jx, 400)
+    actor = as_actor(jx_forecaster)
+    first = _run(actor, django_capture_on_commit_callbacks)
+    # when: the same request, spelled differently (defaults given explicitly)
+    second = _run(
+        actor,
+        django_capture_on_commit_callbacks,
+        method="bvalue",
+        params={"mc": 2.0, "estimator": "aki_utsu"},
+        catalog={"jurisdiction": True},
+    )
+    # then
+    assert second.status == ProductRun.Status.SUCCEEDED
+    assert second.reused_from_id == first.pk
+    assert second.result == first.result
+    assert second.figures == first.figures
+    assert second.figure_run_id == first.pk
+    assert not services.run_directory(jx.pk, second.pk).exists()  # no second copy of the figures
+    assert ProductRun.objects.filter(status="succeeded", reused_from__isnull=True).count() == 1
+
+
+def test_changed_input_or_params_compute_again(
+    jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
+):
+    make_events(jx, 400)
+    actor = as_actor(jx_forecaster)
+    first = _run(actor, django_capture_on_commit_callbacks)
+    make_events(jx, 50, seed=9)
+    more = _run(actor, django_capture_on_commit_callbacks)
+    other = _run(
+        actor,
+        django_capture_on_commit_callbacks,
+        method="bvalue",
+        params={"mc": 2.2},
+        catalog={"jurisdiction": True},
+    )
+    assert (more.reused_from_id, other.reused_from_id) == (None, None)
+    assert more.input_hash != first.input_hash
+    assert other.params_hash != first.params_hash
+    assert other.input_hash == more.input_hash
+
+
+def test_too_few_events_fail_with_how_many_it_had_and_needs(
+    jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
+):
+    make_events(jx, 12)
+    run = _run(as_actor(jx_forecaster), django_capture_on_commit_callbacks)
+    assert run.status == ProductRun.Status.FAILED
+    assert run.error == "bvalue needs at least 50 events; the selection has 12"
+    assert run.result is None
+    assert run.figures == []
+    assert run.finished_at is not None
+
+
+def test_empty_selection_fails_with_a_message(
+    jx, jx_forecaster, as_actor, django_capture_on_commit_callbacks
+):
+    run = _run(as_actor(jx_forecaster), django_capture_on_commit_callbacks)
+    assert run.status == ProductRun.Status.FAILED
+    assert "the selection has 0" in run.error
+
+
+def test_degenerate_magnitudes_fail_without_a_crash(
+    jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
+):
+    import numpy as np
+
+    make_events(jx, 200, mags=np.full(200, 3.0))
+    run = _run(
+        as_actor(jx_forecaster),
+        django_capture_on_commit_callbacks,
+        method="bvalue",
+        params={},
+        catalog={"jurisdiction": True},
+    )
+    assert run.status == ProductRun.Status.FAILED
+    assert run.error
+    assert run.result is None
+
+
+def test_jurisdiction_selection_leaves_out_events_outside(
+    jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
+):
+    import numpy as np
+
+    make_events(jx, 300)
+    make_events(jx, 100, seed=5, lat=np.full(100, 40.0), lon=np.full(100, 100.0))  # in NM, not JX
+    run = _run(as_actor(jx_forecaster), django_capture_on_commit_callbacks)
+    assert run.input_count == 300
+    everything = _run(
+        as_actor(jx_forecaster),
+        django_capture_on_commit_callbacks,
+        method="bvalue",
+        params={"mc": 2.0},
+        catalog={},
+    )
+    assert everything.input_count == 400
+
+
+def test_viewer_cannot_request_runs(jx_viewer, as_actor):
+    with pytest.raises(PermissionDenied):
+        services.run_create(actor=as_actor(jx_viewer), **BVALUE)
+    assert ProductRun.objects.count() == 0
+
+
+def test_rerun_of_a_failed_run_is_idempotent(
+    jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
+):
+    # given: a run that failed for lack of data
+    make_events(jx, 20)
+    actor = as_actor(jx_forecaster)
+    run = _run(actor, django_capture_on_commit_callbacks)
+    assert run.status == "failed"
+    make_events(jx, 400, seed=3)
+    # when: rerun twice in one go (a double click), then once more after it succeeded
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.run_rerun(actor=actor, run=run)
+        services.run_rerun(actor=actor, run=run)
+    run.refresh_from_db()
+    result = run.result
+    with django_capture_on_commit_callbacks(execute=True) as later:
+        services.run_rerun(actor=actor, run=run)
+    run.refresh_from_db()
+    # then: one execution, one result, unchanged by the later rerun
+    assert len([c for c in callbacks if "apply_async" in repr(c.__code__.co_names)]) == 1
+    assert run.status == "succeeded"
+    assert run.error == ""
+    assert run.attempts == 2
+    assert run.result == result
+    assert later == []
+    assert ProductRun.objects.count() == 1
+
+
+def test_other_bureau_cannot_rerun(
+    jx, jx_forecaster, nm_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
+):
+    make_events(jx, 5)
+    run = _run(as_actor(jx_forecaster), django_capture_on_commit_callbacks)
+    with pytest.raises(PermissionDenied):
+        services.run_rerun(actor=as_actor(nm_forecaster), run=run)
+    run.refresh_from_db()
+    assert run.status == "failed"
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL: nothing in the engine may catch it."""
+
+
+def test_a_worker_killed_after_drawing_leaves_no_half_result_and_is_requeued(
+    jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
+):
+    # given: a queued run
+    make_events(jx, 400)
+    run = services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
+    seen = {}
+
+    def die_after_figures(step):
+        if step == "figures":
+            seen["tmp"] = sorted(p.name for p in services._temporary_root(jx.pk).glob("*/*"))
+            raise Killed
+
+    # when: the worker dies after writing its figures to the temporary directory
+    with pytest.raises(Killed):
+        services.run_execute(
+            bureau_id=jx.pk, run_id=run.pk, task_id=run.task_id, after_step=die_after_figures
+        )
+    # then: figures had been written, but nothing of them is stored or visible
+    assert seen["tmp"] == ["bvalue.png", "bvalue.svg"]
+    run.refresh_from_db()
+    assert (run.status, run.result, run.figures, run.progress < 100) == ("running", None, [], True)
+    assert not services.run_directory(jx.pk, run.pk).exists()
+    # when: the beat job finds it stale after the time limit
+    later = timezone.now() + timedelta(seconds=services.TIME_LIMIT + 120)
+    old_task = run.task_id
+    with django_capture_on_commit_callbacks(execute=True):
+        touched = services.runs_requeue_stale(now=later)
+    # then: it ran again under a new task id and completed in full
+    run.refresh_from_db()
+    assert touched == [run.pk]
+    assert run.status == "succeeded"
+    assert run.task_id != old_task
+    assert run.attempts == 2
+    assert sorted(p.name for p in services.run_directory(jx.pk, run.pk).iterdir()) == [
+        "bvalue.png",
+        "bvalue.svg",
+    ]
+
+
+def test_a_redelivered_task_resumes_and_a_superseded_one_does_nothing(
+    jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
+):
+    make_events(jx, 400)
+    run = services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
+    with pytest.raises(Killed):
+        services.run_execute(
+            bureau_id=jx.pk,
+            run_id=run.pk,
+            task_id=run.task_id,
+            after_step=lambda step: (_ for _ in ()).throw(Killed) if step == "input" else None,
+        )
+    assert services.run_execute(bureau_id=jx.pk, run_id=run.pk, task_id="someone-else") is None
+    resumed = services.run_execute(bureau_id=jx.pk, run_id=run.pk, task_id=run.task_id)
+    assert resumed.status == "succeeded"
+    assert services.run_execute(bureau_id=jx.pk, run_id=run.pk, task_id=run.task_id) is None  # done: no-op
+
+
+def test_a_run_stuck_too_often_is_failed_with_a_reason(jx, jx_forecaster, as_actor, make_events):
+    make_events(jx, 400)
+    run = services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
+    ProductRun.objects.filter(pk=run.pk).update(
+        status="running", attempts=services.MAX_ATTEMPTS, started_at=timezone.now() - timedelta(hours=2)
+    )
+    services.runs_requeue_stale()
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert "3 attempts" in run.error
+
+
+def test_omori_reads_the_mainshock_sequence(
+    jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
+):
+    import numpy as np
+
+    from products.methods.omori import simulate
+
+    times = simulate(60.0, 0.05, 1.1, 30.0, np.random.default_rng(4))
+    make_events(
+        jx,
+        1,
+        prefix="main",
+        mags=np.array([6.1]),
+        lat=np.array([28.0]),
+        lon=np.array([115.0]),
+        times=np.array([0.0]),
+    )
+    make_events(
+        jx,
+        times.size,
+        prefix="after",
+        seed=7,
+        lat=np.full(times.size, 28.05),
+        lon=np.full(times.size, 115.02),
+        times=times,
+    )
+    make_events(jx, 50, prefix="far", seed=8, lat=np.full(50, 26.0), lon=np.full(50, 114.0))  # 250 km away
+    run = _run(
+        as_actor(jx_forecaster),
+        django_capture_on_commit_callbacks,
+        method="omori",
+        params={"mainshock": "main1-0", "radius_km": 30, "days": 30},
+    )
+    assert run.status == "succeeded", run.error
+    assert run.input_count == times.size + 1
+    assert run.selection["sequence"]["mainshock"] == "main1-0"
+    assert run.selection["maxradius"] == pytest.approx(30 / 111.19492664455873, abs=1e-6)
+    assert 0.9 < run.result["p"] < 1.4
+    assert run.result["n"] == times.size
+
+
+def test_forecast_score_with_forecasts_given(
+    jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
+):
+    import numpy as np
+
+    make_events(jx, 40, mags=np.full(40, 5.0))
+    params = {
+        "period_start": "2025-01-01",
+        "period_end": "2025-12-31",
+        "forecasts": [
+            {
+                "start": "2025-01-01",
+                "end": "2026-01-01",
+                "mag_min": 4.5,
+                "probability": 0.5,
+                "polygon": [[114, 26], [115.5, 26], [115.5, 29], [114, 29]],
+            }
+        ],
+        "region": [[114, 26], [117, 26], [117, 29], [114, 29]],
+    }
+    run = _run(
+        as_actor(jx_forecaster),
+        django_capture_on_commit_callbacks,
+        method="forecast_score",
+        params=params,
+        catalog={},
+    )
+    assert run.status == "succeeded", run.error
+    assert run.result["n_events"] == 40
+    assert run.result["alarm_fraction"] == pytest.approx(0.5, abs=0.01)
