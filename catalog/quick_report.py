@@ -1,4 +1,3 @@
-
 """Parse the quick-report SMS (地震速报短信) sent by CENC and the provincial networks.
 
 The texts seen in practice are listed in ``/work/shared/DOMAIN.md``

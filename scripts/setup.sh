@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 
 export DEBIAN_FRONTEND=noninteractive
+export PGOPTIONS='-c client_min_messages=warning'
 APT_UPDATED=0
 apt_install() {
   local missing=()

@@ -344,9 +344,13 @@ def real_celery(celery_worker_process):
     app.conf.task_always_eager = previous
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    """Debian's Chromium driven by Playwright (never a downloaded browser).
+
+    Module-scoped: Playwright's sync API holds an event loop on the main thread while
+    it runs, which asyncio tests of later modules (websockets) could not start under.
+    """
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():

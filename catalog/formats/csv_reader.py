@@ -1,4 +1,3 @@
-
 """Streaming reader for catalogue tables (CSV, TSV, semicolon-separated).
 
 The header row names the columns, in English or Chinese, matched without

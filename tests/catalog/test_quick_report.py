@@ -1,4 +1,3 @@
-
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
