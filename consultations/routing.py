@@ -1,1 +1,7 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import MeetingRoomConsumer
+
+websocket_urlpatterns = [
+    path("ws/consultations/meetings/<int:meeting_id>/", MeetingRoomConsumer.as_asgi()),
+]

@@ -1,0 +1,424 @@
+"""The consultations API: meetings, opinions, the conclusion, votes, comments and the
+report workflow. One class per operation; fetch through selectors, act through services."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from django.http import HttpResponse
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from portal.apis_base import TenantApi
+
+from . import selectors, services
+from .models import ConsultationReport, Likelihood, Meeting, MeetingKind, MeetingMaterial, Vote
+from .reporting import report_pdf
+
+# --- output ------------------------------------------------------------------------
+
+
+class MeetingOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    bureau = serializers.CharField(source="bureau.code")
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(allow_null=True)
+    place = serializers.CharField()
+    chair = serializers.CharField(source="chair.username", allow_null=True, default=None)
+    recorder = serializers.CharField(source="recorder.username", allow_null=True, default=None)
+    agenda = serializers.CharField()
+    last_seq = serializers.IntegerField()
+    joint_bureaus = serializers.SerializerMethodField()
+    participants = serializers.SerializerMethodField()
+
+    def get_joint_bureaus(self, meeting: Meeting) -> list[str]:
+        return sorted(b.code for b in meeting.joint_bureaus.all())
+
+    def get_participants(self, meeting: Meeting) -> list[str]:
+        return sorted(u.username for u in meeting.participants.all())
+
+
+class ReportOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    bureau = serializers.CharField(source="bureau.code")
+    meeting = serializers.IntegerField(source="meeting_id")
+    version = serializers.IntegerField()
+    corrects = serializers.IntegerField(source="corrects_id", allow_null=True)
+    correction_note = serializers.CharField()
+    title = serializers.CharField()
+    number = serializers.CharField()
+    status = serializers.CharField()
+    review_comment = serializers.CharField()
+    content_sha256 = serializers.CharField()
+    signed_off_at = serializers.DateTimeField(allow_null=True)
+    issued_at = serializers.DateTimeField(allow_null=True)
+
+
+def _meeting_detail(request: Request, meeting: Meeting) -> dict[str, Any]:
+    data = dict(MeetingOutputSerializer(meeting).data)
+    conclusion = selectors.conclusion_of(meeting=meeting)
+    data["opinions"] = [
+        services.opinion_payload(o) for o in selectors.opinion_list(actor=request.actor, meeting=meeting)
+    ]
+    data["conclusion"] = conclusion.text if conclusion else ""
+    data["forecasts"] = (
+        [services.forecast_payload(f) for f in conclusion.forecasts.all()] if conclusion else []
+    )
+    data["materials"] = [
+        {"kind": m.kind, "object_id": m.object_id, "title": m.title, "url": m.file.url if m.file else m.url}
+        for m in meeting.materials.all()
+    ]
+    data["votes"] = selectors.vote_tally(meeting=meeting)["counts"]
+    data["reports"] = [r.pk for r in selectors.reports_of_meeting(actor=request.actor, meeting=meeting)]
+    return data
+
+
+# --- meetings ----------------------------------------------------------------------
+
+
+class MeetingListApi(TenantApi):
+    """GET: meetings (filters: kind, start, end, q). POST: schedule a meeting."""
+
+    class FilterSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=MeetingKind.choices, required=False)
+        start = serializers.DateTimeField(required=False)
+        end = serializers.DateTimeField(required=False)
+        q = serializers.CharField(required=False, max_length=100)
+
+    class InputSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=MeetingKind.choices)
+        title = serializers.CharField(max_length=200)
+        starts_at = serializers.DateTimeField()
+        ends_at = serializers.DateTimeField(required=False, allow_null=True)
+        place = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        agenda = serializers.CharField(required=False, allow_blank=True)
+        chair = serializers.CharField(required=False)
+        recorder = serializers.CharField(required=False, allow_null=True)
+        participants = serializers.ListField(child=serializers.CharField(), required=False)
+        joint_bureaus = serializers.ListField(child=serializers.CharField(), required=False)
+
+    def get(self, request: Request) -> Response:
+        filters = self.parse(self.FilterSerializer, request.query_params)
+        qs = selectors.meeting_list(
+            actor=request.actor,
+            kind=filters.get("kind"),
+            start=filters.get("start"),
+            end=filters.get("end"),
+            text=filters.get("q"),
+        ).prefetch_related("joint_bureaus", "participants")
+        return self.paginate(request, qs, MeetingOutputSerializer)
+
+    def post(self, request: Request) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        meeting = services.meeting_create(actor=request.actor, **_people(data))
+        return Response(MeetingOutputSerializer(meeting).data, status=status.HTTP_201_CREATED)
+
+
+def _people(data: dict[str, Any]) -> dict[str, Any]:
+    """Resolve usernames and bureau codes of a meeting form into rows."""
+    if data.get("chair"):
+        data["chair"] = selectors.people_by_username(usernames=[data["chair"]], field="chair")[0]
+    if "recorder" in data:
+        name = data["recorder"]
+        data["recorder"] = (
+            selectors.people_by_username(usernames=[name], field="recorder")[0] if name else None
+        )
+    if "participants" in data:
+        data["participants"] = selectors.people_by_username(
+            usernames=data["participants"], field="participants"
+        )
+    if "joint_bureaus" in data:
+        data["joint_bureaus"] = selectors.bureaus_by_code(codes=data["joint_bureaus"], field="joint_bureaus")
+    return data
+
+
+class MeetingDetailApi(TenantApi):
+    """GET: a meeting with its opinions, conclusion and material. PATCH: agenda, participants, …"""
+
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(required=False, max_length=200)
+        starts_at = serializers.DateTimeField(required=False)
+        ends_at = serializers.DateTimeField(required=False, allow_null=True)
+        place = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        agenda = serializers.CharField(required=False, allow_blank=True)
+        chair = serializers.CharField(required=False)
+        recorder = serializers.CharField(required=False, allow_null=True)
+        participants = serializers.ListField(child=serializers.CharField(), required=False)
+
+    def get(self, request: Request, meeting_id: int) -> Response:
+        meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
+        return Response(_meeting_detail(request, meeting))
+
+    def patch(self, request: Request, meeting_id: int) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
+        meeting = services.meeting_update(actor=request.actor, meeting=meeting, **_people(data))
+        return Response(_meeting_detail(request, meeting))
+
+
+class MeetingOpenApi(TenantApi):
+    def post(self, request: Request, meeting_id: int) -> Response:
+        meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
+        meeting = services.meeting_open(actor=request.actor, meeting=meeting)
+        return Response(MeetingOutputSerializer(meeting).data)
+
+
+class MeetingCloseApi(TenantApi):
+    def post(self, request: Request, meeting_id: int) -> Response:
+        meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
+        meeting = services.meeting_close(actor=request.actor, meeting=meeting)
+        return Response(MeetingOutputSerializer(meeting).data)
+
+
+class MaterialAttachApi(TenantApi):
+    """POST: put a product, anomaly, event, file (multipart) or report before the meeting."""
+
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=MeetingMaterial.Kind.choices)
+        title = serializers.CharField(max_length=300)
+        object_id = serializers.CharField(required=False, allow_blank=True, max_length=64)
+        url = serializers.CharField(required=False, allow_blank=True, max_length=500)
+        file = serializers.FileField(required=False)
+
+    def post(self, request: Request, meeting_id: int) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
+        material = services.material_attach(actor=request.actor, meeting=meeting, **data)
+        return Response(
+            {"id": material.pk, "kind": material.kind, "title": material.title},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class GeoJSONField(serializers.Field):
+    """GeoJSON geometry as a dict or text; checked by the service (parse_region)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str):
+            try:
+                return json.loads(data)
+            except ValueError:
+                raise serializers.ValidationError("Not JSON.") from None
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Expected a GeoJSON object.")
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class OpinionSubmitApi(TenantApi):
+    """POST: submit or revise the discipline's opinion (until the meeting closes)."""
+
+    class InputSerializer(serializers.Serializer):
+        discipline = serializers.CharField(max_length=24)
+        summary = serializers.CharField()
+        anomalies_cited = serializers.ListField(child=serializers.JSONField(), required=False)
+        window_start = serializers.DateField(required=False, allow_null=True)
+        window_end = serializers.DateField(required=False, allow_null=True)
+        regions = GeoJSONField(required=False, allow_null=True)
+        min_magnitude = serializers.DecimalField(
+            max_digits=3, decimal_places=1, required=False, allow_null=True
+        )
+        max_magnitude = serializers.DecimalField(
+            max_digits=3, decimal_places=1, required=False, allow_null=True
+        )
+        likelihood = serializers.ChoiceField(choices=Likelihood.choices, required=False, allow_blank=True)
+
+    def post(self, request: Request, meeting_id: int) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
+        opinion = services.opinion_submit(actor=request.actor, meeting=meeting, **data)
+        return Response(services.opinion_payload(opinion), status=status.HTTP_201_CREATED)
+
+
+class ConclusionEditApi(TenantApi):
+    """PUT: the chair's conclusion text (draft, seen live by the room)."""
+
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(allow_blank=True, max_length=20000)
+
+    def put(self, request: Request, meeting_id: int) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
+        conclusion = services.conclusion_edit(actor=request.actor, meeting=meeting, text=data["text"])
+        return Response({"text": conclusion.text, "revision": conclusion.revision})
+
+
+class ForecastAddApi(TenantApi):
+    """POST: a forecast record of the conclusion."""
+
+    class InputSerializer(serializers.Serializer):
+        window_start = serializers.DateField()
+        window_end = serializers.DateField()
+        region = GeoJSONField()
+        min_magnitude = serializers.DecimalField(max_digits=3, decimal_places=1)
+        max_magnitude = serializers.DecimalField(
+            max_digits=3, decimal_places=1, required=False, allow_null=True
+        )
+        likelihood = serializers.ChoiceField(choices=Likelihood.choices)
+        note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+    def post(self, request: Request, meeting_id: int) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
+        forecast = services.forecast_add(actor=request.actor, meeting=meeting, **data)
+        return Response(services.forecast_payload(forecast), status=status.HTTP_201_CREATED)
+
+
+class ForecastRemoveApi(TenantApi):
+    def delete(self, request: Request, meeting_id: int, forecast_id: int) -> Response:
+        meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
+        services.forecast_remove(actor=request.actor, meeting=meeting, forecast_id=forecast_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VoteCastApi(TenantApi):
+    class InputSerializer(serializers.Serializer):
+        choice = serializers.ChoiceField(choices=Vote.Choice.choices)
+        remark = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+    def post(self, request: Request, meeting_id: int) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
+        vote = services.vote_cast(actor=request.actor, meeting=meeting, **data)
+        return Response({"choice": vote.choice, "remark": vote.remark}, status=status.HTTP_201_CREATED)
+
+
+class CommentAddApi(TenantApi):
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(max_length=4000)
+
+    def post(self, request: Request, meeting_id: int) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
+        comment = services.comment_add(actor=request.actor, meeting=meeting, text=data["text"])
+        return Response({"id": comment.pk, "text": comment.text}, status=status.HTTP_201_CREATED)
+
+
+class RoomEventListApi(TenantApi):
+    """GET ?since=N: the room's events after N (the same catch-up the websocket gives)."""
+
+    class FilterSerializer(serializers.Serializer):
+        since = serializers.IntegerField(min_value=0, default=0)
+
+    def get(self, request: Request, meeting_id: int) -> Response:
+        since = self.parse(self.FilterSerializer, request.query_params)["since"]
+        meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
+        events = selectors.room_events_after(meeting=meeting, since=since)
+        return Response(
+            {"events": [services.room_event_message(e) for e in events], "last_seq": meeting.last_seq}
+        )
+
+
+# --- reports -----------------------------------------------------------------------
+
+
+class ReportCreateApi(TenantApi):
+    """POST: start (or fetch) the meeting's report in progress."""
+
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+    def post(self, request: Request, meeting_id: int) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
+        report = services.report_create(actor=request.actor, meeting=meeting, title=data.get("title", ""))
+        return Response(ReportOutputSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class ReportListApi(TenantApi):
+    class FilterSerializer(serializers.Serializer):
+        status = serializers.CharField(required=False)
+        q = serializers.CharField(required=False, max_length=100)
+
+    def get(self, request: Request) -> Response:
+        filters = self.parse(self.FilterSerializer, request.query_params)
+        qs = selectors.report_list(actor=request.actor, status=filters.get("status"), text=filters.get("q"))
+        return self.paginate(request, qs, ReportOutputSerializer)
+
+
+class ReportDetailApi(TenantApi):
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(required=False, max_length=200)
+        number = serializers.CharField(required=False, allow_blank=True, max_length=60)
+
+    def get(self, request: Request, report_id: int) -> Response:
+        report = selectors.report_get(actor=request.actor, report_id=report_id)
+        data = dict(ReportOutputSerializer(report).data)
+        data["content"] = services.report_content(report)
+        return Response(data)
+
+    def patch(self, request: Request, report_id: int) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        report = selectors.report_get(actor=request.actor, report_id=report_id)
+        report = services.report_update(actor=request.actor, report=report, **data)
+        return Response(ReportOutputSerializer(report).data)
+
+
+class _ReportTransitionApi(TenantApi):
+    service: ClassVar[Any]
+
+    class InputSerializer(serializers.Serializer):
+        comment = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+    def post(self, request: Request, report_id: int) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        report = selectors.report_get(actor=request.actor, report_id=report_id)
+        report = type(self).service(actor=request.actor, report=report, comment=data.get("comment", ""))
+        return Response(ReportOutputSerializer(report).data)
+
+
+class ReportSubmitApi(_ReportTransitionApi):
+    service = staticmethod(services.report_submit)
+
+
+class ReportReturnApi(_ReportTransitionApi):
+    service = staticmethod(services.report_return)
+
+
+class ReportReviewApi(_ReportTransitionApi):
+    service = staticmethod(services.report_review)
+
+
+class ReportSignOffApi(_ReportTransitionApi):
+    service = staticmethod(services.report_sign_off)
+
+
+class ReportIssueApi(_ReportTransitionApi):
+    service = staticmethod(services.report_issue)
+
+
+class ReportArchiveApi(_ReportTransitionApi):
+    service = staticmethod(services.report_archive)
+
+
+class ReportCorrectApi(TenantApi):
+    """POST: a new draft version correcting a signed report; ``note`` says what it corrects."""
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(max_length=4000)
+
+    def post(self, request: Request, report_id: int) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        report = selectors.report_get(actor=request.actor, report_id=report_id)
+        correction = services.report_correct(actor=request.actor, report=report, note=data["note"])
+        return Response(ReportOutputSerializer(correction).data, status=status.HTTP_201_CREATED)
+
+
+class ReportPdfApi(TenantApi):
+    def get(self, request: Request, report_id: int) -> HttpResponse:
+        report: ConsultationReport = selectors.report_get(actor=request.actor, report_id=report_id)
+        response = HttpResponse(report_pdf(report), content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'inline; filename="consultation-report-{report.pk}-v{report.version}.pdf"'
+        )
+        return response

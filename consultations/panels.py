@@ -1,0 +1,127 @@
+"""Dashboard panels of consultations, one per role that has work here."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from portal.dashboard import Panel, PanelItem, register
+from portal.models import Role
+from portal.tenancy import Actor
+
+from . import selectors
+
+
+def _when(value) -> str:  # type: ignore[no-untyped-def]
+    return formats.date_format(value, "SHORT_DATETIME_FORMAT") if value else ""
+
+
+@register(Role.CHAIR)
+def meetings_to_chair(actor: Actor) -> Panel | None:
+    if actor.bureau is None:
+        return None
+    meetings = selectors.meeting_upcoming_chaired(actor=actor)
+    return Panel(
+        key="consultations-chair",
+        title=_("Meetings I chair"),
+        count=meetings.count(),
+        items=[
+            PanelItem(
+                label=m.title,
+                url=m.get_absolute_url(),
+                meta=_when(m.starts_at),
+                level="danger" if m.kind in ("emergency", "post_earthquake") else "",
+            )
+            for m in meetings[:5]
+        ],
+        url=reverse("consultations:calendar"),
+        empty_text=_("No meetings to chair."),
+    )
+
+
+@register(Role.EXPERT)
+def meetings_needing_my_opinion(actor: Actor) -> Panel | None:
+    if actor.bureau is None:
+        return None
+    pending = selectors.meetings_needing_opinion(actor=actor)
+    return Panel(
+        key="consultations-opinions",
+        title=_("Meetings waiting for my discipline's opinion"),
+        count=len(pending),
+        items=[
+            PanelItem(
+                label=m.title,
+                url=reverse("consultations:opinion-edit", args=[m.pk]) + f"?discipline={code}",
+                meta=_when(m.starts_at),
+                level="warning" if m.status == "open" else "",
+            )
+            for m, code in pending[:5]
+        ],
+        url=reverse("consultations:calendar"),
+        empty_text=_("Every opinion is in."),
+    )
+
+
+@register(Role.APPROVER)
+def reports_awaiting_sign_off(actor: Actor) -> Panel | None:
+    if actor.bureau is None:
+        return None
+    reports = selectors.reports_awaiting_sign_off(actor=actor)
+    return Panel(
+        key="consultations-sign-off",
+        title=_("Consultation reports awaiting review and sign-off"),
+        count=reports.count(),
+        items=[
+            PanelItem(
+                label=r.title,
+                url=reverse("consultations:report-detail", args=[r.pk]),
+                meta=r.get_status_display(),
+            )
+            for r in reports[:5]
+        ],
+        url=reverse("consultations:report-list") + "?status=submitted",
+        empty_text=_("Nothing to sign off."),
+    )
+
+
+@register(Role.FORECASTER)
+def report_drafts(actor: Actor) -> Panel | None:
+    if actor.bureau is None:
+        return None
+    drafts = selectors.report_drafts(actor=actor)
+    return Panel(
+        key="consultations-drafts",
+        title=_("Consultation report drafts"),
+        count=drafts.count(),
+        items=[
+            PanelItem(
+                label=r.title,
+                url=reverse("consultations:report-detail", args=[r.pk]),
+                meta=r.get_status_display(),
+                level="warning" if r.status == "returned" else "",
+            )
+            for r in drafts[:5]
+        ],
+        url=reverse("consultations:report-list") + "?status=draft",
+        empty_text=_("No drafts."),
+    )
+
+
+@register(Role.VIEWER, Role.FORECASTER, Role.CHAIR)
+def latest_issued_reports(actor: Actor) -> Panel | None:
+    reports = selectors.reports_issued_latest(actor=actor)[:5]
+    return Panel(
+        key="consultations-issued",
+        title=_("Latest issued consultation reports"),
+        items=[
+            PanelItem(
+                label=f"{r.bureau.code} · {r.title}",
+                url=reverse("consultations:report-read", args=[r.pk]),
+                meta=formats.date_format(r.issued_at, "SHORT_DATE_FORMAT") if r.issued_at else "",
+            )
+            for r in reports
+        ],
+        url=reverse("consultations:report-list") + "?status=issued",
+        empty_text=_("No issued reports yet."),
+    )

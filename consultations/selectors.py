@@ -1,0 +1,299 @@
+"""Reads of consultations: every query starts from ``visible_to(actor)``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.exceptions import NotFound
+from portal.models import Bureau, Role, User
+from portal.tenancy import Actor
+
+from .models import (
+    Conclusion,
+    ConsultationReport,
+    DisciplineOpinion,
+    EmergencySettings,
+    Forecast,
+    Meeting,
+    MeetingKind,
+    ReportStatus,
+    RoomEvent,
+    RoomPresence,
+    Vote,
+)
+from .permissions import can_join_room
+
+
+def meeting_list(
+    *,
+    actor: Actor | None,
+    kind: str | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    text: str | None = None,
+) -> QuerySet[Meeting]:
+    """Meetings the actor may read (own bureau's, and joint meetings their bureau is in)."""
+    qs = Meeting.objects.visible_to(actor).select_related("bureau", "chair", "recorder")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if start:
+        qs = qs.filter(starts_at__gte=start)
+    if end:
+        qs = qs.filter(starts_at__lt=end)
+    if text:
+        # the title, the agenda, the conclusion and the opinions are what people remember
+        ids = DisciplineOpinion.objects.visible_to(actor).filter(summary__icontains=text).values("meeting_id")
+        qs = qs.filter(
+            Q(title__icontains=text)
+            | Q(agenda__icontains=text)
+            | Q(conclusion__text__icontains=text)
+            | Q(id__in=ids)
+        )
+    return qs
+
+
+def meeting_get(*, actor: Actor | None, meeting_id: int) -> Meeting:
+    try:
+        return meeting_list(actor=actor).get(pk=meeting_id)
+    except (Meeting.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def meeting_for_room(*, user: User, meeting_id: int) -> Meeting | None:
+    """The meeting if ``user`` may join its live room (participant or member of its bureaus)."""
+    meeting = Meeting.objects.filter(pk=meeting_id).select_related("bureau").first()
+    if meeting is None or not can_join_room(user, meeting):
+        return None
+    return meeting
+
+
+def meeting_month(*, actor: Actor | None, year: int, month: int) -> QuerySet[Meeting]:
+    tz = timezone.get_current_timezone()
+    start = dt.datetime(year, month, 1, tzinfo=tz)
+    end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
+    return meeting_list(actor=actor, start=start, end=end).order_by("starts_at")
+
+
+def meeting_upcoming_chaired(*, actor: Actor) -> QuerySet[Meeting]:
+    return (
+        meeting_list(actor=actor)
+        .filter(chair=actor.user, status__in=[Meeting.Status.SCHEDULED, Meeting.Status.OPEN])
+        .order_by("starts_at")
+    )
+
+
+def meetings_needing_opinion(*, actor: Actor) -> list[tuple[Meeting, str]]:
+    """(meeting, discipline code) pairs where the actor's disciplines have given no opinion yet."""
+    codes = actor.disciplines_for(Role.EXPERT)
+    if codes is None:
+        from disciplines.models import Discipline
+
+        codes = set(Discipline.objects.values_list("code", flat=True))
+    if not codes:
+        return []
+    meetings = meeting_list(actor=actor).exclude(status=Meeting.Status.CLOSED).order_by("starts_at")[:20]
+    given = set(
+        DisciplineOpinion.objects.filter(meeting__in=meetings, bureau_id=actor.bureau_id).values_list(
+            "meeting_id", "discipline__code"
+        )
+    )
+    return [(m, code) for m in meetings for code in sorted(codes) if (m.pk, code) not in given]
+
+
+def opinion_list(*, actor: Actor | None, meeting: Meeting) -> QuerySet[DisciplineOpinion]:
+    return (
+        DisciplineOpinion.objects.visible_to(actor)
+        .filter(meeting=meeting)
+        .select_related("discipline", "author", "bureau")
+        .prefetch_related("revisions")
+    )
+
+
+def opinion_get(*, actor: Actor | None, opinion_id: int) -> DisciplineOpinion:
+    try:
+        return (
+            DisciplineOpinion.objects.visible_to(actor)
+            .select_related("meeting", "discipline")
+            .get(pk=opinion_id)
+        )
+    except DisciplineOpinion.DoesNotExist:
+        raise NotFound() from None
+
+
+def conclusion_of(*, meeting: Meeting) -> Conclusion | None:
+    return Conclusion.objects.filter(meeting=meeting).prefetch_related("forecasts").first()
+
+
+def vote_tally(*, meeting: Meeting) -> dict[str, Any]:
+    votes = list(Vote.objects.filter(meeting=meeting).select_related("user").order_by("user__username"))
+    counts = dict.fromkeys(Vote.Choice.values, 0)
+    for vote in votes:
+        counts[vote.choice] += 1
+    return {"counts": counts, "votes": votes}
+
+
+def room_events_after(*, meeting: Meeting, since: int, limit: int = 1000) -> list[RoomEvent]:
+    return list(RoomEvent.objects.filter(meeting=meeting, seq__gt=since).order_by("seq")[:limit])
+
+
+def room_present(*, meeting: Meeting) -> list[dict[str, Any]]:
+    users = (
+        User.objects.filter(pk__in=RoomPresence.objects.filter(meeting=meeting).values("user_id"))
+        .order_by("username")
+        .distinct()
+    )
+    return [{"id": u.pk, "name": u.label} for u in users]
+
+
+def meeting_people(*, meeting: Meeting) -> QuerySet[User]:
+    """People who may be chosen as chair, recorder or participant: members of its bureaus."""
+    bureau_ids = [meeting.bureau_id, *meeting.joint_bureaus.values_list("id", flat=True)]
+    return people_of_bureaus(bureau_ids=bureau_ids)
+
+
+def people_of_bureaus(*, bureau_ids: list[int]) -> QuerySet[User]:
+    return (
+        User.objects.filter(
+            is_active=True, memberships__bureau_id__in=bureau_ids, memberships__revoked_at__isnull=True
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def partner_bureaus(*, actor: Actor) -> QuerySet[Bureau]:
+    """Bureaus that may join a joint meeting: the other provincial bureaus."""
+    return Bureau.objects.filter(is_active=True, kind=Bureau.Kind.PROVINCIAL).exclude(pk=actor.bureau_id)
+
+
+# --- reports -----------------------------------------------------------------------
+
+
+def report_list(
+    *, actor: Actor | None, status: str | None = None, text: str | None = None
+) -> QuerySet[ConsultationReport]:
+    qs = ConsultationReport.objects.visible_to(actor).select_related("bureau", "meeting", "signed_off_by")
+    if status:
+        qs = qs.filter(status=status)
+    if text:
+        qs = qs.filter(Q(title__icontains=text) | Q(meeting__title__icontains=text))
+    return qs
+
+
+def report_get(*, actor: Actor | None, report_id: int) -> ConsultationReport:
+    try:
+        return report_list(actor=actor).get(pk=report_id)
+    except (ConsultationReport.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def reports_of_meeting(*, actor: Actor | None, meeting: Meeting) -> QuerySet[ConsultationReport]:
+    return report_list(actor=actor).filter(meeting=meeting).order_by("version")
+
+
+def reports_awaiting_sign_off(*, actor: Actor) -> QuerySet[ConsultationReport]:
+    return (
+        ConsultationReport.objects.editable_by(actor)
+        .filter(status__in=[ReportStatus.SUBMITTED, ReportStatus.REVIEWED])
+        .select_related("meeting")
+        .order_by("submitted_at")
+    )
+
+
+def report_drafts(*, actor: Actor) -> QuerySet[ConsultationReport]:
+    return (
+        ConsultationReport.objects.editable_by(actor)
+        .filter(status__in=[ReportStatus.DRAFT, ReportStatus.RETURNED])
+        .select_related("meeting")
+    )
+
+
+def reports_issued_latest(*, actor: Actor) -> QuerySet[ConsultationReport]:
+    return (
+        report_list(actor=actor)
+        .filter(status__in=[ReportStatus.ISSUED, ReportStatus.ARCHIVED])
+        .order_by("-issued_at")
+    )
+
+
+def report_audit(*, report: ConsultationReport) -> QuerySet[Any]:
+    from portal.models import AuditEvent
+
+    return AuditEvent.objects.filter(
+        target_type=report._meta.label_lower, target_id=str(report.pk)
+    ).select_related("actor")
+
+
+# --- forecasts ---------------------------------------------------------------------
+
+
+def forecasts_for_scoring(*, actor: Actor | None, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """Forecasts of conclusions whose window overlaps [start, end], for forecast scoring.
+
+    Only conclusions of reports the actor may read that were signed off or later count:
+    a draft is not a forecast anyone made. Each row: window_start, window_end, region
+    (GeoJSON MultiPolygon dict), min_magnitude, max_magnitude, likelihood, bureau
+    (code) and meeting_id.
+    """
+    frozen = ConsultationReport.objects.visible_to(actor).filter(status__in=ConsultationReport.FROZEN)
+    qs = (
+        Forecast.objects.visible_to(actor)
+        .filter(
+            conclusion__meeting_id__in=frozen.values("meeting_id"),
+            window_start__lte=end,
+            window_end__gte=start,
+        )
+        .select_related("bureau", "conclusion")
+        .order_by("window_start", "id")
+    )
+    return [
+        {
+            "window_start": f.window_start,
+            "window_end": f.window_end,
+            "region": json.loads(f.region.geojson),
+            "min_magnitude": float(f.min_magnitude),
+            "max_magnitude": float(f.max_magnitude) if f.max_magnitude is not None else None,
+            "likelihood": f.likelihood,
+            "bureau": f.bureau.code,
+            "meeting_id": f.conclusion.meeting_id,
+        }
+        for f in qs
+    ]
+
+
+# --- emergency ---------------------------------------------------------------------
+
+
+def emergency_settings_for(*, bureau: Bureau) -> EmergencySettings | None:
+    return EmergencySettings.objects.filter(bureau=bureau).prefetch_related("on_duty").first()
+
+
+def meeting_kinds() -> list[tuple[str, str]]:
+    return list(MeetingKind.choices)
+
+
+def people_by_username(*, usernames: list[str], field: str) -> list[User]:
+    """Users named in a request; InvalidInput naming the first unknown one."""
+    from portal.exceptions import InvalidInput
+
+    found = {u.username: u for u in User.objects.filter(username__in=usernames, is_active=True)}
+    for name in usernames:
+        if name not in found:
+            raise InvalidInput(_("Unknown person %(name)s.") % {"name": name}, field=field)
+    return [found[name] for name in usernames]
+
+
+def bureaus_by_code(*, codes: list[str], field: str) -> list[Bureau]:
+    from portal.exceptions import InvalidInput
+
+    found = {b.code: b for b in Bureau.objects.filter(code__in=[c.upper() for c in codes], is_active=True)}
+    for code in codes:
+        if code.upper() not in found:
+            raise InvalidInput(_("Unknown bureau %(code)s.") % {"code": code}, field=field)
+    return [found[code.upper()] for code in codes]
