@@ -1,1 +1,7 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import DisciplinesConsumer
+
+websocket_urlpatterns = [
+    path("ws/disciplines/", DisciplinesConsumer.as_asgi()),
+]

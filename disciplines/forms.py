@@ -1,0 +1,268 @@
+"""Forms of the disciplines pages (phone-first: native date/time inputs, camera for photos)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Anomaly,
+    AssessmentRating,
+    BureauAnomalySettings,
+    CheckResult,
+    InterferenceFactor,
+    VerificationReport,
+    ZeroReport,
+)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the services check each one's size and type."""
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(
+                attrs={"class": "form-control", "accept": "image/*,.pdf,.csv,.txt,.xlsx,.docx"}
+            ),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):  # type: ignore[no-untyped-def]
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class ZeroReportForm(forms.Form):
+    unit = forms.TypedChoiceField(
+        label=_("Reporting unit"),
+        coerce=int,
+        widget=forms.Select(attrs={"class": "form-select form-select-lg"}),
+    )
+    period = forms.DateField(
+        label=_("Period"),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-lg"}),
+    )
+    status = forms.ChoiceField(
+        label=_("Result"),
+        choices=ZeroReport.Status.choices,
+        initial=ZeroReport.Status.NONE,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    observation_item = forms.CharField(
+        label=_("Observation item"),
+        required=False,
+        max_length=60,
+        widget=forms.TextInput(attrs={"class": "form-control", "list": "observation-items"}),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
+    )
+    onset_at = forms.DateTimeField(
+        label=_("Onset time (Beijing)"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}),
+    )
+    attachments = MultipleFileField(label=_("Photos or files"), required=False)
+
+    def __init__(self, *args, units=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [(u.pk, f"{u.name} · {u.discipline.name_zh}") for u in units]
+
+
+class CsvImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,text/csv"}),
+    )
+    import_valid = forms.BooleanField(
+        label=_("Import the valid lines even if some lines have errors"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(
+        label=_("Verifier"), coerce=int, widget=forms.Select(attrs={"class": "form-select"})
+    )
+    due_at = forms.DateTimeField(
+        label=_("Deadline (empty: the bureau's default)"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}),
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+
+    def __init__(self, *args, experts=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [(u.pk, u.label) for u in experts]
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"class": "form-control", "rows": 2})
+    )
+
+
+class ExpertAnomalyForm(forms.Form):
+    source = forms.ChoiceField(
+        label=_("Source"),
+        choices=[
+            (Anomaly.Source.EXPERT, Anomaly.Source.EXPERT.label),
+            (Anomaly.Source.PRODUCT, Anomaly.Source.PRODUCT.label),
+        ],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    discipline = forms.ChoiceField(label=_("Discipline"), widget=forms.Select(attrs={"class": "form-select"}))
+    station = forms.CharField(
+        label=_("Station"), max_length=100, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+    observation_item = forms.CharField(
+        label=_("Observation item"), max_length=60, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+    onset_at = forms.DateTimeField(
+        label=_("Onset time (Beijing)"),
+        input_formats=["%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}),
+    )
+    lon = forms.FloatField(
+        label=_("Longitude"),
+        min_value=-180,
+        max_value=180,
+        required=False,
+        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.0001"}),
+    )
+    lat = forms.FloatField(
+        label=_("Latitude"),
+        min_value=-90,
+        max_value=90,
+        required=False,
+        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.0001"}),
+    )
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"class": "form-control", "rows": 3})
+    )
+    product_reference = forms.CharField(
+        label=_("Product reference"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    attachments = MultipleFileField(label=_("Photos or files"), required=False)
+
+    def __init__(self, *args, disciplines=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["discipline"].choices = [(d.code, d.name_zh) for d in disciplines]
+
+
+class VerificationForm(forms.Form):
+    observation = forms.CharField(
+        label=_("Observation (station and item)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    instrument = forms.CharField(
+        label=_("Instrument"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    onset_at = forms.DateTimeField(
+        label=_("Onset time (Beijing)"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M"
+        ),
+    )
+    shape = forms.CharField(
+        label=_("Shape of the anomaly"),
+        required=False,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}),
+    )
+    amplitude = forms.CharField(
+        label=_("Amplitude"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    analysis = forms.CharField(
+        label=_("Analysis"), required=False, widget=forms.Textarea(attrs={"class": "form-control", "rows": 5})
+    )
+    conclusion = forms.ChoiceField(
+        label=_("Conclusion"),
+        required=False,
+        choices=[("", "---------"), *VerificationReport.Conclusion.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    figures = MultipleFileField(label=_("Figures"), required=False)
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        for factor in InterferenceFactor:
+            self.fields[f"check_{factor.value}"] = forms.ChoiceField(
+                label=factor.label,
+                required=False,
+                choices=[("", "---------"), *CheckResult.choices],
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+            self.fields[f"finding_{factor.value}"] = forms.CharField(
+                label=_("Finding"),
+                required=False,
+                max_length=2000,
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+            )
+
+    def check_fields(self):  # type: ignore[no-untyped-def]
+        return [(self[f"check_{f.value}"], self[f"finding_{f.value}"]) for f in InterferenceFactor]
+
+    def checks(self) -> dict[str, dict[str, str]]:
+        return {
+            f.value: {
+                "result": self.cleaned_data.get(f"check_{f.value}") or "",
+                "finding": self.cleaned_data.get(f"finding_{f.value}") or "",
+            }
+            for f in InterferenceFactor
+        }
+
+
+class RatingForm(forms.Form):
+    credibility = forms.ChoiceField(
+        label=_("Credibility"), choices=AssessmentRating.Credibility.choices, widget=forms.RadioSelect
+    )
+    relation = forms.ChoiceField(
+        label=_("Relation to seismicity"),
+        choices=AssessmentRating.Relation.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    recommendation = forms.ChoiceField(
+        label=_("Recommendation"),
+        choices=Anomaly.Decision.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"class": "form-control", "rows": 2})
+    )
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = BureauAnomalySettings
+        fields = ["verification_hours", "assessment_hours"]
+        widgets = {
+            "verification_hours": forms.NumberInput(attrs={"class": "form-control", "min": 1, "max": 1440}),
+            "assessment_hours": forms.NumberInput(attrs={"class": "form-control", "min": 1, "max": 1440}),
+        }

@@ -1,0 +1,91 @@
+"""Reporting units and the bureau's anomaly settings (bureau admins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from portal.exceptions import InvalidInput, PermissionDenied
+from portal.models import User
+from portal.services import audit_record
+from portal.tenancy import Actor
+
+from .. import permissions
+from ..models import BureauAnomalySettings, Discipline, ReportingUnit
+
+
+@transaction.atomic
+def unit_create(
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    discipline: Discipline,
+    lon: float,
+    lat: float,
+    kind: str = ReportingUnit.Kind.STATION,
+    observation_items: list[str] | None = None,
+    reporters: list[User] | None = None,
+    **extra: Any,
+) -> ReportingUnit:
+    """A new reporting unit of the actor's bureau; its location must lie in the bureau's jurisdiction."""
+    if not permissions.can_manage_units(actor) or actor.bureau is None:
+        raise PermissionDenied(_("Only a bureau administrator manages reporting units."))
+    code = (code or "").strip()
+    if not code:
+        raise InvalidInput(_("A reporting unit needs a code."), field="code")
+    point = Point(float(lon), float(lat), srid=4326)
+    jurisdiction = actor.bureau.jurisdiction
+    if jurisdiction is not None and not jurisdiction.buffer(0.05).contains(point):
+        raise InvalidInput(_("The location lies outside the bureau's jurisdiction."), field="location")
+    for user in reporters or []:
+        if not user.memberships.filter(bureau=actor.bureau, revoked_at__isnull=True).exists():
+            raise InvalidInput(
+                _("%(name)s is not a member of this bureau.") % {"name": user.label}, field="reporters"
+            )
+    unit = ReportingUnit(
+        bureau=actor.bureau,
+        code=code,
+        name=(name or "").strip() or code,
+        kind=kind,
+        discipline=discipline,
+        location=point,
+        observation_items=[i.strip() for i in (observation_items or []) if i.strip()],
+        **extra,
+    )
+    try:
+        with transaction.atomic():
+            unit.save()
+    except IntegrityError:
+        raise InvalidInput(
+            _("The code %(code)s is taken in this bureau.") % {"code": code}, field="code"
+        ) from None
+    unit.reporters.set(reporters or [])
+    audit_record(actor=actor, action="reporting_unit.create", target=unit)
+    return unit
+
+
+@transaction.atomic
+def anomaly_settings_update(
+    *, actor: Actor, verification_hours: int, assessment_hours: int
+) -> BureauAnomalySettings:
+    """Set the bureau's verification and assessment deadlines (hours)."""
+    if not permissions.can_manage_anomaly_settings(actor) or actor.bureau is None:
+        raise PermissionDenied(_("Only a bureau administrator changes these settings."))
+    for name, value in (("verification_hours", verification_hours), ("assessment_hours", assessment_hours)):
+        if not isinstance(value, int) or not 1 <= value <= 24 * 60:
+            raise InvalidInput(_("Give a number of hours between 1 and 1440."), field=name)
+    row, _created = BureauAnomalySettings.objects.update_or_create(
+        bureau=actor.bureau,
+        defaults={"verification_hours": verification_hours, "assessment_hours": assessment_hours},
+    )
+    audit_record(
+        actor=actor,
+        action="anomaly_settings.update",
+        target=row,
+        extra={"verification_hours": verification_hours, "assessment_hours": assessment_hours},
+    )
+    return row
