@@ -39,7 +39,8 @@ def _redis() -> str:
 
 
 def _celery() -> str:
-    replies = celery_app.control.ping(timeout=float(getattr(settings, "HEALTH_CELERY_TIMEOUT", 1.5)))
+    # limit=1: the first worker that answers is enough; do not wait out the timeout
+    replies = celery_app.control.ping(timeout=float(getattr(settings, "HEALTH_CELERY_TIMEOUT", 1.5)), limit=1)
     if not replies:
         raise RuntimeError("no Celery worker answered the ping")
     return ", ".join(sorted(name for reply in replies for name in reply))

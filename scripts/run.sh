@@ -35,7 +35,7 @@ echo $! > var/run/beat.pid
 for _ in $(seq 1 60); do curl -fs -o /dev/null "http://127.0.0.1:${PORT}/login/" && break; sleep 0.5; done
 health=$(curl -s "http://127.0.0.1:${PORT}/healthz" || true)
 for _ in $(seq 1 20); do echo "$health" | grep -q '"status": "ok"' && break; sleep 1; health=$(curl -s "http://127.0.0.1:${PORT}/healthz" || true); done
-PASSWORD=$($PY -c 'from portal.demo import demo_password; print(demo_password())' 2>/dev/null)
+PASSWORD=$($PY manage.py shell --no-imports -c 'from portal.demo import demo_password; print(demo_password())')
 cat <<TXT
 
   ISPEC portal is up:   http://127.0.0.1:${PORT}/     (listening on ${HOST}:${PORT})

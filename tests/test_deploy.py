@@ -28,7 +28,9 @@ def test_check_deploy_passes_with_production_settings():
 
 def test_production_refuses_to_start_without_a_secret_key():
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
-    env.update(DJANGO_SETTINGS_MODULE="portal.settings.production", DJANGO_ALLOWED_HOSTS="x", PORTAL_READ_DOTENV="0")
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings.production", DJANGO_ALLOWED_HOSTS="x", PORTAL_READ_DOTENV="0"
+    )
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=ROOT,

@@ -113,7 +113,7 @@
       if (options.fit !== false) {
         var target = null;
         layer.eachLayer(function (l) { if (highlight && l.feature.properties.code === highlight && l.feature.properties.kind === "provincial") target = l; });
-        if (target) map.fitBounds(target.getBounds(), { padding: [10, 10] });
+        if (target) map.fitBounds(target.getBounds().pad(0.35));
         else if (only) map.fitBounds(layer.getBounds());
       }
       node.setAttribute("data-map-ready", "1");
