@@ -1,0 +1,302 @@
+"""Reads of the reports app: topic reports, their pushes, GIS layers, towns, and what a
+report is built from.
+
+Every tenant read starts from ``visible_to(actor)``; the ``*_for_worker`` reads
+are for Celery tasks and hooks that hold an id and act for the system.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.gis.db.models import GeometryField
+from django.contrib.gis.db.models.functions import Distance, GeoFunc
+from django.contrib.gis.geos import Point, Polygon
+from django.contrib.gis.measure import D
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from portal.exceptions import NotFound
+from portal.models import Bureau
+
+from .geodesy import Offset, offset
+from .models import GisFeature, GisLayer, PushAttempt, TopicReport, TopicReportSettings, Town
+
+if TYPE_CHECKING:
+    from catalog.models import Event
+    from portal.tenancy import Actor
+
+
+class ClosestPoint(GeoFunc):
+    """``ST_ClosestPoint(geometry, point)``: where a line or polygon comes nearest the epicentre."""
+
+    function = "ST_ClosestPoint"
+    arity = 2
+    geom_param_pos = (0, 1)
+
+    @property
+    def output_field(self) -> GeometryField:  # type: ignore[override]
+        return GeometryField(srid=4326)
+
+
+def _box_around(lon: float, lat: float, radius_km: float) -> Polygon:
+    """A lon/lat box that contains the circle of ``radius_km``: an index-friendly first cut."""
+    dlat = radius_km / 110.0 + 0.01
+    dlon = radius_km / (110.0 * max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 0.01)) + 0.01
+    return Polygon.from_bbox((lon - dlon, lat - dlat, lon + dlon, lat + dlat))
+
+
+# --- topic reports --------------------------------------------------------------------
+
+
+def topic_report_list(*, actor: Actor | None) -> QuerySet[TopicReport]:
+    """Topic reports ``actor`` may read: their bureau's, and every bureau's ready ones for
+    national units and centres; newest first."""
+    return (
+        TopicReport.objects.visible_to(actor).select_related("event", "bureau").order_by("-created_at", "-id")
+    )
+
+
+def topic_report_get(*, actor: Actor | None, report_id: int) -> TopicReport:
+    """One topic report; NotFound for missing and not-visible alike."""
+    try:
+        return topic_report_list(actor=actor).get(pk=report_id)
+    except TopicReport.DoesNotExist:
+        raise NotFound from None
+
+
+def reports_for_event(*, actor: Actor | None, event: Event) -> QuerySet[TopicReport]:
+    """The topic reports of ``event`` that ``actor`` may read, newest version first."""
+    return topic_report_list(actor=actor).filter(event=event).order_by("-event_version", "bureau__code")
+
+
+def topic_report_versions(*, actor: Actor | None, report: TopicReport) -> QuerySet[TopicReport]:
+    """Every version of the report (same bureau and event) that ``actor`` may read."""
+    return topic_report_list(actor=actor).filter(bureau_id=report.bureau_id, event_id=report.event_id)
+
+
+def topic_report_get_for_worker(*, report_id: int) -> TopicReport | None:
+    return TopicReport.objects.select_related("event", "bureau").filter(pk=report_id).first()
+
+
+def topic_report_find(*, bureau_id: int, event_id: int, event_version: int) -> TopicReport | None:
+    return TopicReport.objects.filter(
+        bureau_id=bureau_id, event_id=event_id, event_version=event_version
+    ).first()
+
+
+def push_attempt_list(*, report: TopicReport) -> QuerySet[PushAttempt]:
+    """The pushes of a report the caller already may read."""
+    return PushAttempt.objects.filter(report=report).order_by("channel")
+
+
+def push_attempt_get(*, actor: Actor | None, attempt_id: int) -> PushAttempt:
+    try:
+        return PushAttempt.objects.editable_by(actor).select_related("report").get(pk=attempt_id)
+    except PushAttempt.DoesNotExist:
+        raise NotFound from None
+
+
+def push_attempt_get_for_worker(*, attempt_id: int) -> PushAttempt | None:
+    return (
+        PushAttempt.objects.select_related("report", "report__event", "report__bureau")
+        .filter(pk=attempt_id)
+        .first()
+    )
+
+
+def push_attempt_failed_list(*, actor: Actor | None) -> QuerySet[PushAttempt]:
+    """Failed and retrying pushes of the actor's own bureau, newest first."""
+    return (
+        PushAttempt.objects.editable_by(actor)
+        .filter(status__in=[PushAttempt.Status.FAILED, PushAttempt.Status.RETRYING])
+        .select_related("report", "report__event")
+        .order_by("-updated_at")
+    )
+
+
+# --- settings -------------------------------------------------------------------------
+
+
+def topic_report_settings_for(*, bureau: Bureau) -> TopicReportSettings:
+    """The bureau's settings; an unsaved row with the defaults when it has none."""
+    found = TopicReportSettings.objects.filter(bureau=bureau).first()
+    if found is not None:
+        return found
+    # National units cover the country: they opt in by saving settings.
+    return TopicReportSettings(bureau=bureau, enabled=bureau.kind == Bureau.Kind.PROVINCIAL)
+
+
+def topic_report_settings_get(*, actor: Actor) -> TopicReportSettings:
+    if actor.bureau is None:
+        raise NotFound
+    return topic_report_settings_for(bureau=actor.bureau)
+
+
+def bureaus_for_event(*, event: Event) -> list[tuple[Bureau, TopicReportSettings]]:
+    """Bureaus that want a report of ``event``: the epicentre lies in their jurisdiction (or
+    within their ``distance_km`` of it), the magnitude is at or above their threshold, and
+    reports are enabled. Distances on the sphere (ST_DistanceSphere)."""
+    if event.magnitude is None:
+        return []
+    point = Point(event.longitude, event.latitude, srid=4326)
+    stored = {s.bureau_id: s for s in TopicReportSettings.objects.filter(enabled=True)}
+    widest_km = max([s.distance_km for s in stored.values()] + [0.0])
+    candidates = (
+        Bureau.objects.filter(is_active=True, jurisdiction__isnull=False)
+        .filter(Q(jurisdiction__bboverlaps=_box_around(event.longitude, event.latitude, widest_km + 1)))
+        .annotate(distance=Distance("jurisdiction", point))
+        .order_by("code")
+    )
+    wanted = []
+    for bureau in candidates:
+        settings = stored.get(bureau.pk)
+        if settings is None:
+            settings = topic_report_settings_for(bureau=bureau)
+            if settings.pk is not None:  # stored but disabled
+                continue
+        if not settings.enabled or event.magnitude < settings.threshold_magnitude - 1e-9:
+            continue
+        if bureau.distance.km > settings.distance_km + 1e-6:
+            continue
+        wanted.append((bureau, settings))
+    return wanted
+
+
+# --- what a report is built from --------------------------------------------------------
+
+
+def event_for_worker(*, event_id: int) -> Event | None:
+    from catalog.selectors import event_get_for_worker
+
+    return event_get_for_worker(event_id=event_id)
+
+
+def event_version_received_at(*, event: Event) -> dt.datetime:
+    """When the event's current version reached the portal (its version row's creation)."""
+    from catalog.models import EventVersion
+
+    created = (
+        EventVersion.objects.filter(event=event, version=event.version)
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return created or event.updated_at or timezone.now()
+
+
+@dataclass
+class Nearby:
+    """A place near the epicentre and where it lies."""
+
+    obj: Any
+    offset: Offset  # from the epicentre to the place
+    longitude: float
+    latitude: float
+
+
+def towns_near(*, lon: float, lat: float, radius_km: float, limit: int = 200) -> list[Nearby]:
+    """Towns within ``radius_km`` of a point, nearest first (indexed ST_DWithin on geography;
+    the distance shown is the haversine one, see reports.geodesy)."""
+    point = Point(lon, lat, srid=4326)
+    rows = Town.objects.filter(location__dwithin=(point, D(km=radius_km * 1.01)))
+    found = []
+    for town in rows:
+        place = offset(lon, lat, town.location.x, town.location.y)
+        if place.distance_km <= radius_km:
+            found.append(Nearby(town, place, town.location.x, town.location.y))
+    found.sort(key=lambda n: n.offset.distance_km)
+    return found[:limit]
+
+
+@dataclass
+class LayerSummary:
+    layer: GisLayer
+    count: int
+    nearest: list[Nearby]
+
+
+def layers_near(
+    *, bureau_id: int, lon: float, lat: float, radius_km: float, nearest: int = 3
+) -> list[LayerSummary]:
+    """For each of the bureau's layers: how many features lie within ``radius_km`` of the
+    point and the nearest few with distance and direction."""
+    point = Point(lon, lat, srid=4326)
+    features = (
+        GisFeature.objects.filter(bureau_id=bureau_id, geometry__bboverlaps=_box_around(lon, lat, radius_km))
+        .annotate(distance=Distance("geometry", point), closest=ClosestPoint("geometry", point))
+        .filter(distance__lte=D(km=radius_km))
+        .select_related("layer")
+        .order_by("layer_id", "distance")
+    )
+    summaries: dict[int, LayerSummary] = {}
+    for layer in GisLayer.objects.filter(bureau_id=bureau_id).order_by("kind", "name"):
+        summaries[layer.pk] = LayerSummary(layer=layer, count=0, nearest=[])
+    for feature in features:
+        summary = summaries[feature.layer_id]
+        summary.count += 1
+        if len(summary.nearest) < nearest:
+            closest = feature.closest
+            summary.nearest.append(
+                Nearby(feature, offset(lon, lat, closest.x, closest.y), closest.x, closest.y)
+            )
+    return list(summaries.values())
+
+
+def historical_events(
+    *,
+    bureau: Bureau,
+    event: Event,
+    radius_km: float,
+    min_magnitude: float,
+    since: dt.date,
+) -> QuerySet[Event]:
+    """Earlier events within ``radius_km`` of ``event`` at or above ``min_magnitude`` since
+    ``since``, that the bureau may read (published, or its own), newest first."""
+    from catalog.models import Event as EventModel
+    from catalog.selectors import within_km
+
+    start = dt.datetime.combine(since, dt.time(0, 0), tzinfo=dt.UTC)
+    readable = EventModel.objects.filter(Q(is_published=True) | Q(bureau=bureau)).exclude(status="deleted")
+    return (
+        within_km(readable, lon=event.longitude, lat=event.latitude, radius_km=radius_km)
+        .exclude(pk=event.pk)
+        .filter(origin_time__gte=start, origin_time__lt=event.origin_time, magnitude__gte=min_magnitude)
+        .order_by("-origin_time", "-id")
+    )
+
+
+def largest_events_near(*, bureau: Bureau, event: Event, radius_km: float, limit: int = 5) -> QuerySet[Event]:
+    """The largest earlier events within ``radius_km`` ever recorded in the catalog."""
+    from catalog.models import Event as EventModel
+    from catalog.selectors import within_km
+
+    readable = EventModel.objects.filter(Q(is_published=True) | Q(bureau=bureau)).exclude(status="deleted")
+    return (
+        within_km(readable, lon=event.longitude, lat=event.latitude, radius_km=radius_km)
+        .exclude(pk=event.pk)
+        .filter(magnitude__isnull=False, origin_time__lt=event.origin_time)
+        .order_by("-magnitude", "-origin_time")[:limit]
+    )
+
+
+# --- GIS layers -------------------------------------------------------------------------
+
+
+def gis_layer_list(*, actor: Actor | None) -> QuerySet[GisLayer]:
+    """The bureau's own layers (never read outside the bureau)."""
+    return GisLayer.objects.visible_to(actor).select_related("bureau", "uploaded_by").order_by("kind", "name")
+
+
+def gis_layer_get(*, actor: Actor | None, layer_id: int) -> GisLayer:
+    try:
+        return gis_layer_list(actor=actor).get(pk=layer_id)
+    except GisLayer.DoesNotExist:
+        raise NotFound from None
+
+
+def gis_feature_list(*, layer: GisLayer) -> QuerySet[GisFeature]:
+    """Features of a layer the caller already may read."""
+    return GisFeature.objects.filter(layer=layer).order_by("id")

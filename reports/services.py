@@ -1,0 +1,749 @@
+"""Writes of the reports app: topic reports (queue, build, ready/failed, versions), their push
+over each channel with retries, GIS layer uploads, and the bureau's topic-report settings.
+
+Topic report workflow (one service per move, each locks the row and writes the audit):
+
+    queued --start--> building --finish--> ready
+                      building --fail----> failed --requeue--> queued
+
+Push workflow, per channel: pending/retrying --sent--> sent;
+pending/retrying --error--> retrying (attempts left) or failed; failed --retry--> retrying.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import requests
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from portal import hooks
+from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
+from portal.models import Notification, Role
+from portal.services import audit_record, notify_bureau
+
+from . import selectors
+from .gazetteer import GazetteerRow
+from .geojson import GeoJSONError, parse_layer
+from .models import GisFeature, GisLayer, GisLayerKind, PushAttempt, TopicReport, TopicReportSettings, Town
+from .permissions import can_manage_gis_layers, can_manage_topic_settings, can_rebuild_topic_report
+from .rendering import png_data_uri, render_pdf
+
+if TYPE_CHECKING:
+    from portal.tenancy import Actor
+
+logger = logging.getLogger(__name__)
+
+Status = TopicReport.Status
+TRANSITIONS: dict[str, set[str]] = {
+    Status.QUEUED: {Status.BUILDING, Status.FAILED},
+    Status.BUILDING: {Status.READY, Status.FAILED},
+    Status.FAILED: {Status.QUEUED},
+    Status.READY: set(),
+}
+PushStatus = PushAttempt.Status
+PUSH_TRANSITIONS: dict[str, set[str]] = {
+    PushStatus.PENDING: {PushStatus.SENT, PushStatus.RETRYING, PushStatus.FAILED},
+    PushStatus.RETRYING: {PushStatus.SENT, PushStatus.RETRYING, PushStatus.FAILED},
+    PushStatus.FAILED: {PushStatus.RETRYING},
+    PushStatus.SENT: set(),
+}
+# Events older than this when they arrive (catalog imports, late corrections of old
+# quakes) get no emergency report: the flow is for the quake that just happened.
+MAX_EVENT_AGE = dt.timedelta(days=7)
+SKIPPED_SOURCES = {"import", "fdsn_import"}
+GIS_MAX_BYTES_DEFAULT = 5 * 1024 * 1024
+GIS_MAX_FEATURES_DEFAULT = 20_000
+
+
+def _require(report: TopicReport, to: str) -> None:
+    if to not in TRANSITIONS[report.status]:
+        raise InvalidTransition(
+            _("A %(from)s report cannot become %(to)s.") % {"from": report.status, "to": to}, field="status"
+        )
+
+
+def _report_locked(report_id: int) -> TopicReport:
+    return TopicReport.objects.select_for_update().select_related("event", "bureau").get(pk=report_id)
+
+
+# --- arrival: which bureaus get a report -------------------------------------------------
+
+
+def topic_reports_for_event(*, event_id: int, source: str = "") -> list[TopicReport]:
+    """Queue a topic report for every bureau that wants one of the event's current version.
+
+    Idempotent: a (bureau, event, version) that already has a report is left alone, so
+    the same hook delivered twice builds once. The build tasks are queued on commit.
+    """
+    event = selectors.event_for_worker(event_id=event_id)
+    if event is None or event.status == "deleted" or source in SKIPPED_SOURCES:
+        return []
+    if event.origin_time < timezone.now() - MAX_EVENT_AGE:
+        return []
+    received_at = selectors.event_version_received_at(event=event)
+    queued = []
+    for bureau, _options in selectors.bureaus_for_event(event=event):
+        if selectors.topic_report_find(bureau_id=bureau.pk, event_id=event.pk, event_version=event.version):
+            continue
+        try:
+            with transaction.atomic():
+                report = TopicReport.objects.create(
+                    bureau=bureau,
+                    event=event,
+                    event_version=event.version,
+                    report_kind=event.report_kind,
+                    status=Status.QUEUED,
+                    trigger=source[:32],
+                    received_at=received_at,
+                )
+                audit_record(
+                    actor=None,
+                    action="topic_report.queue",
+                    target=report,
+                    to_state=Status.QUEUED,
+                    comment=source,
+                    extra={"event": event.public_id, "version": event.version},
+                )
+        except IntegrityError:  # the same hook twice at once: the other one queued it
+            continue
+        _enqueue_build(report.pk, bureau.pk)
+        queued.append(report)
+    return queued
+
+
+def _enqueue_build(report_id: int, bureau_id: int) -> None:
+    from .tasks import topic_report_build_task
+
+    transaction.on_commit(lambda: topic_report_build_task.delay(bureau_id=bureau_id, report_id=report_id))
+
+
+# --- transitions ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def topic_report_start(*, report: TopicReport) -> TopicReport:
+    """queued -> building (the worker took it)."""
+    report = _report_locked(report.pk)
+    _require(report, Status.BUILDING)
+    from_state = report.status
+    report.status = Status.BUILDING
+    report.started_at = timezone.now()
+    report.build_attempts += 1
+    report.error = ""
+    report.save(update_fields=["status", "started_at", "build_attempts", "error", "updated_at"])
+    audit_record(
+        actor=None, action="topic_report.start", target=report, from_state=from_state, to_state=report.status
+    )
+    return report
+
+
+@transaction.atomic
+def topic_report_finish(
+    *,
+    report: TopicReport,
+    content: dict[str, Any],
+    pdf: bytes,
+    maps: dict[str, bytes],
+    timings: dict[str, float],
+) -> TopicReport:
+    """building -> ready: store the content, the PDF and the maps (MEDIA/reports/<bureau_id>/...),
+    then push it and announce it."""
+    report = _report_locked(report.pk)
+    _require(report, Status.READY)
+    if report.pdf:
+        report.pdf.delete(save=False)
+    stem = f"{report.bureau_id}/{report.event_id}/topic-report-v{report.event_version}-{report.pk}"
+    report.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
+    map_files = {}
+    for key, png in maps.items():
+        path = f"reports/{stem}-{key}.png"
+        if default_storage.exists(path):
+            default_storage.delete(path)
+        map_files[key] = default_storage.save(path, ContentFile(png))
+    report.context = {**content, "map_files": map_files}
+    report.ready_at = timezone.now()
+    report.timings = {**timings, "total": round((report.ready_at - report.received_at).total_seconds(), 3)}
+    report.status = Status.READY
+    report.save(update_fields=["pdf", "context", "ready_at", "timings", "status", "updated_at"])
+    audit_record(
+        actor=None,
+        action="topic_report.ready",
+        target=report,
+        from_state=Status.BUILDING,
+        to_state=Status.READY,
+        extra={"timings": report.timings},
+    )
+    push_plan(report=report)
+    hooks.fire(
+        "topic_report.ready", report_id=report.pk, event_id=report.event_id, bureau_id=report.bureau_id
+    )
+    return report
+
+
+@transaction.atomic
+def topic_report_fail(*, report: TopicReport, error: str) -> TopicReport:
+    """queued/building -> failed, keeping the error; the bureau is told (never silent)."""
+    report = _report_locked(report.pk)
+    _require(report, Status.FAILED)
+    from_state = report.status
+    report.status = Status.FAILED
+    report.error = error[:4000]
+    report.save(update_fields=["status", "error", "updated_at"])
+    audit_record(
+        actor=None,
+        action="topic_report.fail",
+        target=report,
+        from_state=from_state,
+        to_state=report.status,
+        comment=error[:500],
+    )
+    notify_bureau(
+        bureau=report.bureau,
+        title=_("Special-topic report failed: %(event)s") % {"event": report.event.location_name},
+        body=error[:200],
+        url=report.get_absolute_url(),
+        level=Notification.Level.WARNING,
+        kind="topic_report.failed",
+        roles=[Role.FORECASTER, Role.CHAIR, Role.BUREAU_ADMIN],
+    )
+    return report
+
+
+@transaction.atomic
+def topic_report_requeue(*, actor: Actor, report: TopicReport, comment: str = "") -> TopicReport:
+    """failed -> queued, by a forecaster, chair or bureau admin of the report's bureau."""
+    report = _report_locked(report.pk)
+    if not can_rebuild_topic_report(actor, report):
+        raise PermissionDenied(
+            _("Only forecasters, chairs and bureau admins of the bureau can rebuild a report.")
+        )
+    _require(report, Status.QUEUED)
+    from_state = report.status
+    report.status = Status.QUEUED
+    report.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="topic_report.requeue",
+        target=report,
+        from_state=from_state,
+        to_state=report.status,
+        comment=comment,
+    )
+    _enqueue_build(report.pk, report.bureau_id)
+    return report
+
+
+# --- the build ------------------------------------------------------------------------------
+
+
+def render_topic_pdf(*, content: dict[str, Any], maps: dict[str, bytes], language: str = "zh-hans") -> bytes:
+    return render_pdf(
+        "reports/topic/print.html",
+        {"c": content, "maps": {k: png_data_uri(v) for k, v in maps.items()}},
+        language=language,
+    )
+
+
+def topic_report_build(*, report_id: int) -> TopicReport | None:
+    """Build a queued report: content, maps, PDF; ready or failed. Idempotent (a report
+    that is not queued is left alone)."""
+    from .topic import build_content, draw_maps
+
+    report = selectors.topic_report_get_for_worker(report_id=report_id)
+    if report is None or report.status != Status.QUEUED:
+        return report
+    report = topic_report_start(report=report)
+    try:
+        options = selectors.topic_report_settings_for(bureau=report.bureau)
+        language = settings.LANGUAGE_CODE
+        with translation.override(language):
+            built = build_content(
+                event=report.event, bureau=report.bureau, options=options, language=language
+            )
+            started = time.perf_counter()
+            maps = draw_maps(built.content)
+            built.timings["maps"] = round(time.perf_counter() - started, 3)
+            started = time.perf_counter()
+            pdf = render_topic_pdf(content=built.content, maps=maps, language=language)
+            built.timings["pdf"] = round(time.perf_counter() - started, 3)
+    except Exception as exc:  # any failure of the build is recorded on the report, never lost
+        logger.exception("topic report %s failed", report.pk)
+        return topic_report_fail(report=report, error=f"{type(exc).__name__}: {exc}")
+    return topic_report_finish(
+        report=report, content=built.content, pdf=pdf, maps=maps, timings=built.timings
+    )
+
+
+# --- push -------------------------------------------------------------------------------------
+
+
+def report_link(report: TopicReport) -> str:
+    return settings.SITE_URL.rstrip("/") + report.get_absolute_url()
+
+
+def _headline(report: TopicReport) -> str:
+    event = report.context.get("event", {})
+    kind = _("automatic") if event.get("report_kind") == "automatic" else _("formal")
+    return _("%(time)s %(place)s M%(mag)s earthquake (%(kind)s): special-topic report") % {
+        "time": event.get("origin_time_bj", "")[:16],
+        "place": event.get("location_name", ""),
+        "mag": f"{event.get('magnitude') or 0:.1f}",
+        "kind": kind,
+    }
+
+
+def push_plan(*, report: TopicReport) -> list[PushAttempt]:
+    """Create one PushAttempt per configured channel and queue each send on commit."""
+    options = selectors.topic_report_settings_for(bureau=report.bureau)
+    channels: list[tuple[str, str]] = [(PushAttempt.Channel.WEBSOCKET, report.bureau.code)]
+    if options.email_list:
+        channels.append((PushAttempt.Channel.EMAIL, ", ".join(options.email_list)))
+    if options.wechat_webhook_url:
+        channels.append((PushAttempt.Channel.WECHAT, _redact(options.wechat_webhook_url)))
+    created = []
+    for channel, target in channels:
+        attempt, _new = PushAttempt.objects.get_or_create(
+            report=report,
+            channel=channel,
+            defaults={
+                "bureau_id": report.bureau_id,
+                "target": target[:500],
+                "max_attempts": options.push_max_attempts,
+            },
+        )
+        created.append(attempt)
+        _enqueue_push(attempt.pk, report.bureau_id)
+    return created
+
+
+def _enqueue_push(attempt_id: int, bureau_id: int, countdown: float = 0) -> None:
+    from .tasks import push_send_task
+
+    transaction.on_commit(
+        lambda: push_send_task.apply_async(
+            kwargs={"bureau_id": bureau_id, "attempt_id": attempt_id}, countdown=countdown
+        )
+    )
+
+
+def _redact(url: str) -> str:
+    """The webhook URL without its key (the key is a secret; it never goes on a page)."""
+    base, _sep, query = url.partition("?")
+    return base + ("?key=…" if "key=" in query else "")
+
+
+def _send_websocket(report: TopicReport, options: TopicReportSettings) -> None:
+    notify_bureau(
+        bureau=report.bureau,
+        title=_headline(report),
+        body=_("Special-topic report ready: epicentre, towns, history, the bureau's layers."),
+        url=report.get_absolute_url(),
+        level=Notification.Level.URGENT,
+        kind="topic_report.ready",
+    )
+
+
+def _send_email(report: TopicReport, options: TopicReportSettings) -> None:
+    recipients = options.email_list
+    if not recipients:
+        raise RuntimeError(_("No e-mail recipients are set."))
+    event = report.context.get("event", {})
+    body = "\n".join(
+        [
+            _headline(report),
+            "",
+            _("Beijing time: %(t)s") % {"t": event.get("origin_time_bj", "")},
+            _("Epicentre: %(lat).2f°N %(lon).2f°E, depth %(depth)s km")
+            % {
+                "lat": event.get("latitude", 0),
+                "lon": event.get("longitude", 0),
+                "depth": event.get("depth_km") or "-",
+            },
+            "",
+            _("Read the report: %(url)s") % {"url": report_link(report)},
+        ]
+    )
+    message = EmailMessage(subject=_headline(report), body=body, to=recipients)
+    if report.pdf:
+        with report.pdf.open("rb") as handle:
+            message.attach(f"topic-report-{report.pk}.pdf", handle.read(), "application/pdf")
+    message.send(fail_silently=False)
+
+
+def wechat_markdown(report: TopicReport) -> str:
+    """The group-bot message (WeChat Work markdown: headings, bold, links, <font color>)."""
+    c = report.context
+    event = c.get("event", {})
+    towns = c.get("towns", {})
+    nearest = towns.get("nearest")
+    lines = [
+        f"## {_headline(report)}",
+        f"> {_('Beijing time')}: {event.get('origin_time_bj', '')}",
+        f'> {_("Magnitude")}: <font color="warning">{event.get("magnitude_type", "M")}{event.get("magnitude") or 0:.1f}</font>',
+        f"> {_('Epicentre')}: {event.get('latitude', 0):.2f}°N, {event.get('longitude', 0):.2f}°E  {_('Depth')}: {event.get('depth_km') or '-'} km",
+        f"> {_('Place')}: {event.get('location_name', '')}",
+    ]
+    if nearest:
+        lines.append(
+            f"> {_('Nearest town')}: {nearest.get('name_zh') or nearest.get('name')} "
+            f"({nearest.get('distance_km')} km)"
+        )
+    radius = c.get("options", {}).get("town_radius_km", 50)
+    towns_label = _("Towns within %(r)s km") % {"r": f"{radius:g}"}
+    lines.append(f"> {towns_label}: {towns.get('count', 0)}")
+    lines.append(f"[{_('Open the special-topic report')}]({report_link(report)})")
+    return "\n".join(lines)
+
+
+def _send_wechat(report: TopicReport, options: TopicReportSettings) -> None:
+    url = options.wechat_webhook_url
+    if not url:
+        raise RuntimeError(_("No WeChat Work webhook is set."))
+    payload = {"msgtype": "markdown", "markdown": {"content": wechat_markdown(report)}}
+    response = requests.post(
+        url,
+        data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        timeout=10,
+    )
+    if response.status_code >= 400:
+        raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
+    # The group bot answers 200 with {"errcode": 0} on success and a non-zero code otherwise.
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = {}
+    if isinstance(answer, dict) and answer.get("errcode", 0) != 0:
+        raise RuntimeError(f"errcode {answer.get('errcode')}: {answer.get('errmsg', '')}"[:300])
+
+
+SENDERS: dict[str, Callable[[TopicReport, TopicReportSettings], None]] = {
+    PushAttempt.Channel.WEBSOCKET: _send_websocket,
+    PushAttempt.Channel.EMAIL: _send_email,
+    PushAttempt.Channel.WECHAT: _send_wechat,
+}
+
+
+def retry_delay(attempt: PushAttempt, options: TopicReportSettings) -> float:
+    """Exponential backoff: the first retry after ``push_retry_seconds``, each next one twice as long."""
+    return float(options.push_retry_seconds * 2 ** max(attempt.attempts - 1, 0))
+
+
+def push_send(*, attempt_id: int) -> tuple[PushAttempt | None, float | None]:
+    """Try one channel once. Returns (attempt, seconds until the next try or None).
+
+    Sent -> done; an error is recorded (attempts, last error) and the push is
+    retrying while attempts remain, failed after the last one.
+    """
+    attempt = selectors.push_attempt_get_for_worker(attempt_id=attempt_id)
+    if attempt is None or attempt.status in (PushStatus.SENT, PushStatus.FAILED):
+        return attempt, None
+    options = selectors.topic_report_settings_for(bureau=attempt.report.bureau)
+    error = ""
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            SENDERS[attempt.channel](attempt.report, options)
+    except Exception as exc:  # every channel error is recorded on the attempt, whatever it was
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        logger.warning("push %s of report %s failed: %s", attempt.channel, attempt.report_id, error)
+    return _push_record(attempt_id=attempt_id, error=error, options=options)
+
+
+@transaction.atomic
+def _push_record(
+    *, attempt_id: int, error: str, options: TopicReportSettings
+) -> tuple[PushAttempt, float | None]:
+    attempt = (
+        PushAttempt.objects.select_for_update()
+        .select_related("report", "report__bureau", "report__event")
+        .get(pk=attempt_id)
+    )
+    from_state = attempt.status
+    attempt.attempts += 1
+    attempt.last_attempt_at = timezone.now()
+    delay = None
+    if not error:
+        to_state = PushStatus.SENT
+        attempt.sent_at = attempt.last_attempt_at
+    elif attempt.attempts < attempt.max_attempts:
+        to_state = PushStatus.RETRYING
+        delay = retry_delay(attempt, options)
+    else:
+        to_state = PushStatus.FAILED
+    if to_state not in PUSH_TRANSITIONS[from_state]:
+        raise InvalidTransition(
+            _("A %(from)s push cannot become %(to)s.") % {"from": from_state, "to": to_state}
+        )
+    attempt.status = to_state
+    attempt.last_error = error or attempt.last_error
+    attempt.save(
+        update_fields=["attempts", "last_attempt_at", "sent_at", "status", "last_error", "updated_at"]
+    )
+    audit_record(
+        actor=None,
+        action="topic_report.push",
+        target=attempt,
+        from_state=from_state,
+        to_state=to_state,
+        comment=error[:500],
+        extra={"channel": attempt.channel, "attempt": attempt.attempts},
+    )
+    if to_state == PushStatus.FAILED and attempt.channel != PushAttempt.Channel.WEBSOCKET:
+        notify_bureau(
+            bureau=attempt.report.bureau,
+            title=_("Push of the special-topic report by %(channel)s failed")
+            % {"channel": attempt.get_channel_display()},
+            body=error[:200],
+            url=attempt.report.get_absolute_url(),
+            level=Notification.Level.WARNING,
+            kind="topic_report.push_failed",
+            roles=[Role.FORECASTER, Role.CHAIR, Role.BUREAU_ADMIN],
+        )
+    return attempt, delay
+
+
+@transaction.atomic
+def push_retry(*, actor: Actor, attempt: PushAttempt) -> PushAttempt:
+    """failed -> retrying: a person asks to try a failed channel again (attempts start over)."""
+    attempt = PushAttempt.objects.select_for_update().select_related("report").get(pk=attempt.pk)
+    if not can_rebuild_topic_report(actor, attempt.report):
+        raise PermissionDenied(
+            _("Only forecasters, chairs and bureau admins of the bureau can retry a push.")
+        )
+    if PushStatus.RETRYING not in PUSH_TRANSITIONS[attempt.status] or attempt.status != PushStatus.FAILED:
+        raise InvalidTransition(_("Only a failed push can be retried."), field="status")
+    from_state = attempt.status
+    attempt.status = PushStatus.RETRYING
+    attempt.max_attempts = (
+        attempt.attempts + selectors.topic_report_settings_for(bureau=attempt.report.bureau).push_max_attempts
+    )
+    attempt.save(update_fields=["status", "max_attempts", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="topic_report.push_retry",
+        target=attempt,
+        from_state=from_state,
+        to_state=attempt.status,
+    )
+    _enqueue_push(attempt.pk, attempt.bureau_id)
+    return attempt
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+SETTINGS_FIELDS = (
+    "enabled",
+    "threshold_magnitude",
+    "distance_km",
+    "history_radius_km",
+    "history_min_magnitude",
+    "history_since",
+    "town_radius_km",
+    "layer_radius_km",
+    "email_recipients",
+    "wechat_webhook_url",
+    "push_max_attempts",
+    "push_retry_seconds",
+)
+
+
+@transaction.atomic
+def topic_report_settings_update(*, actor: Actor, **data: Any) -> TopicReportSettings:
+    """Save the actor's bureau's topic-report settings (bureau admins)."""
+    if not can_manage_topic_settings(actor):
+        raise PermissionDenied(_("Only a bureau admin can change the special-topic report settings."))
+    assert actor.bureau is not None  # can_manage_topic_settings checked it
+    current, _new = TopicReportSettings.objects.select_for_update().get_or_create(bureau=actor.bureau)
+    changed = []
+    for name in SETTINGS_FIELDS:
+        if name in data and getattr(current, name) != data[name]:
+            setattr(current, name, data[name])
+            changed.append(name)
+    for address in TopicReportSettings(email_recipients=current.email_recipients).email_list:
+        if "@" not in address or " " in address:
+            raise InvalidInput(
+                _("%(a)s is not an e-mail address.") % {"a": address}, field="email_recipients"
+            )
+    _full_clean(current)
+    current.save()
+    audit_record(actor=actor, action="topic_report.settings", target=current, extra={"fields": changed})
+    return current
+
+
+def _full_clean(obj: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    try:
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise InvalidInput(f"{field}: {'; '.join(messages)}", field=field) from None
+
+
+# --- GIS layers ---------------------------------------------------------------------------------
+
+
+def gis_max_bytes() -> int:
+    return int(getattr(settings, "REPORTS_GIS_MAX_BYTES", GIS_MAX_BYTES_DEFAULT))
+
+
+def gis_max_features() -> int:
+    return int(getattr(settings, "REPORTS_GIS_MAX_FEATURES", GIS_MAX_FEATURES_DEFAULT))
+
+
+@transaction.atomic
+def gis_layer_upload(
+    *,
+    actor: Actor,
+    name: str,
+    kind: str,
+    content: bytes,
+    filename: str = "",
+    description: str = "",
+) -> GisLayer:
+    """Store a bureau's GeoJSON layer. The whole file is checked first: a problem raises
+    InvalidInput naming the feature index and why, and nothing is stored."""
+    if not can_manage_gis_layers(actor):
+        raise PermissionDenied(_("Only bureau admins and forecasters can upload GIS layers."))
+    assert actor.bureau is not None
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput(_("A layer needs a name."), field="name")
+    if kind not in GisLayerKind.values:
+        raise InvalidInput(
+            _("Unknown kind %(kind)s; kinds are %(kinds)s.")
+            % {"kind": kind, "kinds": ", ".join(GisLayerKind.values)},
+            field="kind",
+        )
+    if len(content) > gis_max_bytes():
+        raise InvalidInput(
+            _("The file is %(size)s bytes; at most %(max)s bytes are accepted.")
+            % {"size": len(content), "max": gis_max_bytes()},
+            field="file",
+        )
+    if GisLayer.objects.filter(bureau=actor.bureau, name=name).exists():
+        raise InvalidInput(_("The bureau already has a layer named %(name)s.") % {"name": name}, field="name")
+    try:
+        features = parse_layer(content, max_features=gis_max_features())
+    except GeoJSONError as exc:
+        raise InvalidInput(str(exc), field="file") from None
+    layer = GisLayer.objects.create(
+        bureau=actor.bureau,
+        name=name[:120],
+        kind=kind,
+        description=description,
+        source_filename=filename[:200],
+        feature_count=len(features),
+        uploaded_by=actor.user,
+    )
+    GisFeature.objects.bulk_create(
+        [
+            GisFeature(
+                bureau=actor.bureau, layer=layer, name=f.name, geometry=f.geometry, properties=f.properties
+            )
+            for f in features
+        ],
+        batch_size=1000,
+    )
+    audit_record(
+        actor=actor, action="gis_layer.upload", target=layer, extra={"features": len(features), "kind": kind}
+    )
+    return layer
+
+
+@transaction.atomic
+def gis_layer_delete(*, actor: Actor, layer: GisLayer) -> None:
+    """Delete one of the bureau's layers with its features."""
+    if not can_manage_gis_layers(actor) or layer.bureau_id != actor.bureau_id:
+        raise PermissionDenied(_("Only bureau admins and forecasters of the bureau can delete its layers."))
+    audit_record(
+        actor=actor,
+        action="gis_layer.delete",
+        target=layer,
+        extra={"name": layer.name, "features": layer.feature_count},
+    )
+    layer.delete()
+
+
+# --- gazetteer -----------------------------------------------------------------------------------
+
+
+def towns_load(*, rows: Iterable[GazetteerRow], batch_size: int = 2000) -> int:
+    """Insert or update gazetteer towns (by GeoNames id), then name each Chinese town's
+    province from the shipped province outlines. Returns how many rows were written."""
+    from django.contrib.gis.geos import Point
+
+    written = 0
+    batch: list[Town] = []
+
+    def flush() -> None:
+        nonlocal written
+        Town.objects.bulk_create(
+            batch,
+            batch_size=batch_size,
+            update_conflicts=True,
+            unique_fields=["geonameid"],
+            update_fields=[
+                "name",
+                "name_zh",
+                "country_code",
+                "admin1_code",
+                "population",
+                "location",
+                "updated_at",
+            ],
+        )
+        written += len(batch)
+        batch.clear()
+
+    with transaction.atomic():
+        for row in rows:
+            batch.append(
+                Town(
+                    geonameid=row.geonameid,
+                    name=row.name,
+                    name_zh=row.name_zh,
+                    country_code=row.country_code,
+                    admin1_code=row.admin1_code,
+                    population=row.population,
+                    location=Point(row.longitude, row.latitude, srid=4326),
+                )
+            )
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
+            flush()
+        towns_name_provinces()
+    return written
+
+
+def towns_name_provinces() -> int:
+    """Set ``admin1_name`` of towns in China from the province outlines in portal/data."""
+    from django.contrib.gis.geos import GEOSGeometry
+
+    from .maps import DATA_DIR
+
+    updated = 0
+    with open(DATA_DIR / "china_provinces.geojson", encoding="utf-8") as handle:
+        features = json.load(handle)["features"]
+    for feature in features:
+        outline = GEOSGeometry(json.dumps(feature["geometry"]), srid=4326)
+        # The outline's bounding box first (index), then the exact test on the geometry.
+        updated += (
+            Town.objects.filter(country_code="CN", location__bboverlaps=outline.envelope)
+            .filter(location__intersects=outline)
+            .update(admin1_name=feature["properties"]["name_zh"])
+        )
+    return updated

@@ -1,0 +1,308 @@
+"""Pages of the reports app: special-topic reports (list, page, printable HTML, PDF, maps),
+GIS layers (upload, list, preview, delete) and the bureau's topic-report settings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.exceptions import NotFound, PortalError
+
+from . import selectors, services
+from .forms import GisLayerUploadForm, TopicReportSettingsForm
+from .models import TopicReport
+from .permissions import can_manage_gis_layers, can_manage_topic_settings, can_rebuild_topic_report
+from .rendering import render_html
+
+
+def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return render(request, "portal/error.html", {"message": message}, status=status)
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return _error(request, _("Not found."), 404)
+
+
+def _no_actor(request: HttpRequest) -> HttpResponse | None:
+    if request.actor is None:
+        return render(request, "portal/no_role.html", status=403)
+    return None
+
+
+# --- special-topic reports -----------------------------------------------------------------
+
+
+@login_required
+def topic_list(request: HttpRequest) -> HttpResponse:
+    if (refused := _no_actor(request)) is not None:
+        return refused
+    reports = selectors.topic_report_list(actor=request.actor)
+    status = request.GET.get("status", "")
+    if status in TopicReport.Status.values:
+        reports = reports.filter(status=status)
+    page = Paginator(reports, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/topic/list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": TopicReport.Status.choices,
+            "extra_query": f"status={status}&" if status else "",
+        },
+    )
+
+
+def _report_or_none(request: HttpRequest, report_id: int) -> TopicReport | None:
+    try:
+        return selectors.topic_report_get(actor=request.actor, report_id=report_id)
+    except NotFound:
+        return None
+
+
+def _map_urls(report: TopicReport) -> dict[str, str]:
+    from django.urls import reverse
+
+    return {
+        key: reverse("reports:topic-map", args=[report.pk, key])
+        for key in (report.context.get("map_files") or {})
+    }
+
+
+@login_required
+def topic_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    if (refused := _no_actor(request)) is not None:
+        return refused
+    report = _report_or_none(request, report_id)
+    if report is None:
+        return _not_found(request)
+    actor = request.actor
+    return render(
+        request,
+        "reports/topic/detail.html",
+        {
+            "report": report,
+            "c": report.context,
+            "maps": _map_urls(report),
+            "pushes": selectors.push_attempt_list(report=report),
+            "versions": selectors.topic_report_versions(actor=actor, report=report).order_by(
+                "-event_version"
+            ),
+            "can_rebuild": can_rebuild_topic_report(actor, report),
+            "map_data": json.dumps(_map_data(report.context), ensure_ascii=False),
+        },
+    )
+
+
+def _map_data(content: dict[str, Any]) -> dict[str, Any]:
+    """What the Leaflet map on the page draws (the same content the PDF shows)."""
+    if not content:
+        return {}
+    return {
+        "event": content.get("event"),
+        "towns": content.get("towns", {}).get("rows", []),
+        "history": content.get("history", {}).get("points", []),
+        "layers": content.get("layers", []),
+        "options": content.get("options", {}),
+    }
+
+
+@login_required
+def topic_html(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The report itself as one phone-friendly document (the PDF's HTML twin)."""
+    if (refused := _no_actor(request)) is not None:
+        return refused
+    report = _report_or_none(request, report_id)
+    if report is None or report.status != TopicReport.Status.READY:
+        return _not_found(request)
+    return HttpResponse(
+        render_html("reports/topic/print.html", {"c": report.context, "maps": _map_urls(report)})
+    )
+
+
+@login_required
+def topic_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
+    if (refused := _no_actor(request)) is not None:
+        return refused
+    report = _report_or_none(request, report_id)
+    if report is None or not report.pdf:
+        return _not_found(request)
+    filename = f"topic-report-{report.bureau.code}-{report.event.public_id}-v{report.event_version}.pdf"
+    return FileResponse(report.pdf.open("rb"), content_type="application/pdf", filename=filename)
+
+
+@login_required
+def topic_map(request: HttpRequest, report_id: int, name: str) -> HttpResponse:
+    if (refused := _no_actor(request)) is not None:
+        return refused
+    report = _report_or_none(request, report_id)
+    path = (report.context.get("map_files") or {}).get(name) if report else None
+    if not path or not default_storage.exists(path):
+        return _not_found(request)
+    return FileResponse(default_storage.open(path, "rb"), content_type="image/png", filename=Path(path).name)
+
+
+@login_required
+@require_POST
+def topic_requeue(request: HttpRequest, report_id: int) -> HttpResponse:
+    if (refused := _no_actor(request)) is not None:
+        return refused
+    report = _report_or_none(request, report_id)
+    if report is None:
+        return _not_found(request)
+    try:
+        services.topic_report_requeue(
+            actor=request.actor, report=report, comment=request.POST.get("comment", "")
+        )
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The report is queued for building again."))
+    return redirect("reports:topic-detail", report_id=report.pk)
+
+
+@login_required
+@require_POST
+def push_retry(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    if (refused := _no_actor(request)) is not None:
+        return refused
+    try:
+        attempt = selectors.push_attempt_get(actor=request.actor, attempt_id=attempt_id)
+    except NotFound:
+        return _not_found(request)
+    try:
+        services.push_retry(actor=request.actor, attempt=attempt)
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The push is being tried again."))
+    return redirect("reports:topic-detail", report_id=attempt.report_id)
+
+
+# --- GIS layers ------------------------------------------------------------------------------
+
+
+@login_required
+def layer_list(request: HttpRequest) -> HttpResponse:
+    if (refused := _no_actor(request)) is not None:
+        return refused
+    actor = request.actor
+    can_manage = can_manage_gis_layers(actor)
+    form = GisLayerUploadForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if not can_manage:
+            return _error(request, _("Only bureau admins and forecasters can upload GIS layers."), 403)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > services.gis_max_bytes():
+                form.add_error(
+                    "file",
+                    _("The file is too large (at most %(n)s bytes).") % {"n": services.gis_max_bytes()},
+                )
+            else:
+                try:
+                    layer = services.gis_layer_upload(
+                        actor=actor,
+                        name=form.cleaned_data["name"],
+                        kind=form.cleaned_data["kind"],
+                        description=form.cleaned_data["description"],
+                        content=upload.read(),
+                        filename=upload.name,
+                    )
+                except PortalError as exc:
+                    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                else:
+                    messages.success(
+                        request,
+                        _("Layer %(name)s stored with %(n)s features.")
+                        % {"name": layer.name, "n": layer.feature_count},
+                    )
+                    return redirect("reports:layer-detail", layer_id=layer.pk)
+        status = 400
+    page = Paginator(selectors.gis_layer_list(actor=actor), 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/layers/list.html",
+        {"page": page, "form": form, "can_manage": can_manage, "max_bytes": services.gis_max_bytes()},
+        status=status,
+    )
+
+
+@login_required
+def layer_detail(request: HttpRequest, layer_id: int) -> HttpResponse:
+    if (refused := _no_actor(request)) is not None:
+        return refused
+    try:
+        layer = selectors.gis_layer_get(actor=request.actor, layer_id=layer_id)
+    except NotFound:
+        return _not_found(request)
+    if request.method == "POST":
+        try:
+            services.gis_layer_delete(actor=request.actor, layer=layer)
+        except PortalError as exc:
+            return _error(request, exc.message, exc.status_code)
+        messages.success(request, _("Layer %(name)s deleted.") % {"name": layer.name})
+        return redirect("reports:layer-list")
+    page = Paginator(selectors.gis_feature_list(layer=layer), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/layers/detail.html",
+        {"layer": layer, "page": page, "can_manage": can_manage_gis_layers(request.actor)},
+    )
+
+
+@login_required
+def layer_geojson(request: HttpRequest, layer_id: int) -> HttpResponse:
+    if request.actor is None:
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    try:
+        layer = selectors.gis_layer_get(actor=request.actor, layer_id=layer_id)
+    except NotFound:
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    features = [
+        {
+            "type": "Feature",
+            "id": f.pk,
+            "geometry": json.loads(f.geometry.geojson),
+            "properties": {**f.properties, "_name": f.name},
+        }
+        for f in selectors.gis_feature_list(layer=layer)
+    ]
+    return JsonResponse({"type": "FeatureCollection", "name": layer.name, "features": features})
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+@login_required
+def topic_settings(request: HttpRequest) -> HttpResponse:
+    if (refused := _no_actor(request)) is not None:
+        return refused
+    actor = request.actor
+    if not can_manage_topic_settings(actor):
+        return _error(request, _("Only a bureau admin can change the special-topic report settings."), 403)
+    current = selectors.topic_report_settings_get(actor=actor)
+    form = TopicReportSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        data = {
+            name: form.cleaned_data[name] for name in services.SETTINGS_FIELDS if name in form.cleaned_data
+        }
+        try:
+            services.topic_report_settings_update(actor=actor, **data)
+        except PortalError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Special-topic report settings saved."))
+            return redirect("reports:topic-settings")
+    return render(request, "reports/topic/settings.html", {"form": form, "settings_row": current})
