@@ -17,7 +17,7 @@ class ConsultationsConfig(AppConfig):
             event_id: int, created: bool = True, source: str = "", **_: object
         ) -> None:
             """A quake at or above a bureau's threshold in (or near) its jurisdiction opens a meeting."""
-            emergency_meetings_for_event(event_id=event_id)
+            emergency_meetings_for_event(event_id=event_id, source=source)
 
         @hook("topic_report.ready")
         def attach_topic_report(report_id: int, event_id: int, bureau_id: int, **_: object) -> None:

@@ -999,9 +999,16 @@ def _bureaus_reached(
 
 
 def _event_facts(event: Any) -> dict[str, Any]:
+    url = ""
+    try:
+        url = event.get_absolute_url()
+    except (AttributeError, NoReverseMatch):
+        url = ""
     return {
+        "url": url,
         "id": event.pk,
         "public_id": getattr(event, "public_id", str(event.pk)),
+        "version": getattr(event, "version", 1),
         "magnitude": float(event.magnitude),
         "lon": float(event.location.x) if getattr(event, "location", None) else float(event.longitude),
         "lat": float(event.location.y) if getattr(event, "location", None) else float(event.latitude),
@@ -1010,10 +1017,19 @@ def _event_facts(event: Any) -> dict[str, Any]:
     }
 
 
-def emergency_meetings_for_event(*, event_id: int) -> list[Meeting]:
+# Older quakes (a catalog import, a late revision of a historical event) open no meeting.
+RECENT_HOURS = 72
+
+
+def emergency_meetings_for_event(*, event_id: int, source: str = "quick_report") -> list[Meeting]:
     """Open (once per event and bureau) the emergency or post-earthquake meeting of every
     bureau the quake concerns, attach the event and any special-topic report, and alert
-    the people on duty. Safe to call again for the same event."""
+    the people on duty. Safe to call again for the same event.
+
+    Imported catalogs and quakes older than RECENT_HOURS are history, not emergencies.
+    """
+    if source == "import":
+        return []
     try:
         from catalog.selectors import event_get_for_worker
     except ImportError:  # the catalog app is not installed in this deployment
@@ -1022,6 +1038,8 @@ def emergency_meetings_for_event(*, event_id: int) -> list[Meeting]:
     if event is None or getattr(event, "magnitude", None) is None:
         return []
     if getattr(event, "status", "") == "deleted":
+        return []
+    if event.origin_time < timezone.now() - dt.timedelta(hours=RECENT_HOURS):
         return []
     facts = _event_facts(event)
     meetings = []
@@ -1103,9 +1121,11 @@ def meeting_open_for_event(
                 kind=MeetingMaterial.Kind.EVENT,
                 object_id=str(facts["id"]),
                 title=_("M%(mag).1f %(place)s") % {"mag": facts["magnitude"], "place": facts["place"]},
-                url=_url("catalog:event-detail", facts["public_id"]),
+                url=facts["url"],
             )
-            report = _topic_report_for(event_id=facts["id"], bureau_id=bureau.pk)
+            report = _topic_report_for(
+                event_id=facts["id"], bureau_id=bureau.pk, event_version=facts["version"]
+            )
             if report is not None:
                 _attach_topic_report(meeting, report)
             _alert_on_duty(bureau, meeting, on_duty)
@@ -1140,60 +1160,61 @@ def _alert_on_duty(bureau: Bureau, meeting: Meeting, on_duty: list[User]) -> Non
         )
 
 
-def _topic_report_for(*, event_id: int, bureau_id: int) -> Any:
-    """The reports app's special-topic report of this quake for this bureau, if it has one."""
+def _reports_selectors() -> Any:
     try:
         from reports import selectors as report_selectors
-    except ImportError:
+    except ImportError:  # the reports app is not installed in this deployment
         return None
-    finder = getattr(report_selectors, "topic_report_for_event", None)
+    return report_selectors
+
+
+def _topic_report_for(*, event_id: int, bureau_id: int, event_version: int) -> Any:
+    """The reports app's ready special-topic report of this quake for this bureau, if any."""
+    finder = getattr(_reports_selectors(), "topic_report_find", None)
     if finder is None:
         return None
     try:
-        return finder(event_id=event_id, bureau_id=bureau_id)
-    except Exception:  # another app's half-built lookup must not stop the meeting opening
+        report = finder(bureau_id=bureau_id, event_id=event_id, event_version=event_version)
+    except Exception:  # another app's lookup failing must not stop the meeting opening
         logger.exception("topic report lookup failed for event %s", event_id)
         return None
+    return report if report is not None and getattr(report, "status", "ready") == "ready" else None
 
 
 def _attach_topic_report(meeting: Meeting, report: Any) -> MeetingMaterial:
-    report_id = getattr(report, "pk", report)
-    title = str(getattr(report, "title", "") or _("Special-topic report of the quake area"))
+    event = getattr(report, "event", None)
+    title = _("Special-topic report: %(event)s") % {"event": event} if event else _("Special-topic report")
     url = ""
-    getter = getattr(report, "get_absolute_url", None)
-    if callable(getter):
-        try:
-            url = getter()
-        except NoReverseMatch:
-            url = ""
+    try:
+        url = report.get_absolute_url()
+    except (AttributeError, NoReverseMatch):
+        url = ""
     return material_attach(
         actor=None,
         meeting=meeting,
         kind=MeetingMaterial.Kind.REPORT,
-        object_id=str(report_id),
+        object_id=str(report.pk),
         title=title,
         url=url,
     )
 
 
 @transaction.atomic
-def topic_report_attach(
-    *, report_id: int, event_id: int, bureau_id: int, title: str = "", url: str = ""
-) -> MeetingMaterial | None:
-    """A special-topic report arrived after the meeting opened: put it before the meeting."""
+def topic_report_attach(*, report_id: int, event_id: int, bureau_id: int) -> MeetingMaterial | None:
+    """A special-topic report built after the meeting opened: put it before the meeting."""
     meeting = Meeting.objects.filter(bureau_id=bureau_id, trigger_event_id=event_id).first()
     if meeting is None:
         return None
-    report = _topic_report_for(event_id=event_id, bureau_id=bureau_id)
-    if report is not None and getattr(report, "pk", None) == report_id:
+    getter = getattr(_reports_selectors(), "topic_report_get_for_worker", None)
+    report = getter(report_id=report_id) if getter else None
+    if report is not None:
         return _attach_topic_report(meeting, report)
     return material_attach(
         actor=None,
         meeting=meeting,
         kind=MeetingMaterial.Kind.REPORT,
         object_id=str(report_id),
-        title=title or _("Special-topic report of the quake area"),
-        url=url,
+        title=_("Special-topic report"),
     )
 
 

@@ -1,0 +1,155 @@
+"""The live meeting room over Channels' Redis layer: two clients, catch-up, refusals."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from consultations import services
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def _cookie(user) -> list[tuple[bytes, bytes]]:
+    client = Client()
+    client.force_login(user)
+    return [
+        (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
+        (b"origin", b"http://127.0.0.1"),
+        (b"host", b"127.0.0.1"),
+    ]
+
+
+async def _connect(user, meeting_id: int) -> tuple[WebsocketCommunicator, bool, int | str | None]:
+    from portal.asgi import application
+
+    headers = await sync_to_async(_cookie)(user) if user is not None else [(b"origin", b"http://127.0.0.1")]
+    communicator = WebsocketCommunicator(
+        application, f"/ws/consultations/meetings/{meeting_id}/", headers=headers
+    )
+    connected, detail = await communicator.connect(timeout=10)
+    return communicator, connected, detail
+
+
+async def _next(communicator: WebsocketCommunicator, kind: str, timeout: float = 5) -> dict:
+    """The next message of ``kind``, skipping presence updates."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        remaining = deadline - asyncio.get_running_loop().time()
+        message = await communicator.receive_json_from(timeout=max(remaining, 0.01))
+        if message["kind"] == kind:
+            return message
+
+
+async def _hello(communicator: WebsocketCommunicator, since: int) -> list[dict]:
+    await communicator.send_json_to({"type": "hello", "since": since})
+    replayed = []
+    while True:
+        message = await _next_any(communicator)
+        if message["kind"] == "caught_up":
+            return replayed
+        if message["kind"] == "room":
+            replayed.append(message)
+
+
+async def _next_any(communicator: WebsocketCommunicator) -> dict:
+    while True:
+        message = await communicator.receive_json_from(timeout=5)
+        if message["kind"] != "presence":
+            return message
+
+
+async def test_two_clients_see_each_others_changes_live(jx_meeting, jx_chair, jx_expert, as_actor):
+    chair, chair_ok, _ = await _connect(jx_chair, jx_meeting.pk)
+    expert, expert_ok, _ = await _connect(jx_expert, jx_meeting.pk)
+    assert (chair_ok, expert_ok) == (True, True)
+    await _next(chair, "welcome")
+    welcome = await _next(expert, "welcome")
+    assert {p["name"] for p in welcome["present"]} >= {jx_expert.label}
+    assert await _hello(chair, 0) == []
+    assert await _hello(expert, 0) == []
+
+    # when the expert submits an opinion and the chair edits the conclusion
+    await sync_to_async(services.opinion_submit)(
+        actor=await sync_to_async(as_actor)(jx_expert),
+        meeting=jx_meeting,
+        discipline="fluid",
+        summary="九江水温异常持续",
+    )
+    await sync_to_async(services.conclusion_edit)(
+        actor=await sync_to_async(as_actor)(jx_chair), meeting=jx_meeting, text="草稿：赣北"
+    )
+
+    # then both clients receive both events, numbered in order
+    for client in (chair, expert):
+        opinion = await _next(client, "room")
+        conclusion = await _next(client, "room")
+        assert (opinion["seq"], opinion["type"], opinion["payload"]["summary"]) == (
+            1,
+            "opinion",
+            "九江水温异常持续",
+        )
+        assert (conclusion["seq"], conclusion["type"], conclusion["payload"]["text"]) == (
+            2,
+            "conclusion",
+            "草稿：赣北",
+        )
+    await chair.disconnect()
+    await expert.disconnect()
+
+
+async def test_reconnecting_client_catches_up_on_what_it_missed(jx_meeting, jx_chair, jx_viewer, as_actor):
+    chair_actor = await sync_to_async(as_actor)(jx_chair)
+    viewer, connected, _ = await _connect(jx_viewer, jx_meeting.pk)
+    assert connected
+    await _hello(viewer, 0)
+    await sync_to_async(services.conclusion_edit)(actor=chair_actor, meeting=jx_meeting, text="一")
+    seen = (await _next(viewer, "room"))["seq"]
+    await viewer.disconnect()
+
+    # while the viewer is away
+    await sync_to_async(services.conclusion_edit)(actor=chair_actor, meeting=jx_meeting, text="一二")
+    await sync_to_async(services.comment_add)(actor=chair_actor, meeting=jx_meeting, text="请各学科发言")
+
+    back, connected, _ = await _connect(jx_viewer, jx_meeting.pk)
+    assert connected
+    replayed = await _hello(back, seen)
+    assert [(m["seq"], m["type"]) for m in replayed] == [(2, "conclusion"), (3, "comment")]
+    assert replayed[0]["payload"]["text"] == "一二"
+    assert replayed[1]["payload"]["text"] == "请各学科发言"
+    await back.disconnect()
+
+
+async def test_people_outside_the_meeting_are_refused(jx_meeting, nm_forecaster, cenc_forecaster, outsider):
+    for user in (nm_forecaster, cenc_forecaster, outsider):
+        communicator, connected, code = await _connect(user, jx_meeting.pk)
+        assert (connected, code) == (False, 4403)
+    communicator, connected, code = await _connect(None, jx_meeting.pk)
+    assert (connected, code) == (False, 4401)
+
+
+async def test_joint_bureau_people_may_join(make_meeting, jx_chair, nm, nm_viewer):
+    meeting = await sync_to_async(make_meeting)(jx_chair, kind="special_topic", joint=[nm])
+    communicator, connected, _ = await _connect(nm_viewer, meeting.pk)
+    assert connected
+    welcome = await _next(communicator, "welcome")
+    assert welcome["meeting"] == meeting.pk
+    await communicator.disconnect()
+
+
+async def test_presence_is_pushed_when_people_come_and_go(jx_meeting, jx_chair, jx_viewer):
+    chair, _, _ = await _connect(jx_chair, jx_meeting.pk)
+    await _next(chair, "welcome")
+    viewer, _, _ = await _connect(jx_viewer, jx_meeting.pk)
+    names = set()
+    while jx_viewer.label not in names:
+        names = {p["name"] for p in (await _next(chair, "presence"))["present"]}
+    await viewer.disconnect()
+    while jx_viewer.label in names:
+        names = {p["name"] for p in (await _next(chair, "presence"))["present"]}
+    assert names == {jx_chair.label}
+    await chair.disconnect()
