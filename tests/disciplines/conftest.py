@@ -126,7 +126,7 @@ def in_state(reported, jx_expert, jx_expert2, as_actor):
         if state == "returned":
             return s.anomaly_return_report(actor=as_actor(jx_expert2), anomaly=anomaly, comment="补充照片")
         anomaly = s.anomaly_assign(actor=as_actor(jx_expert2), anomaly=anomaly, assignee=jx_expert)
-        if state == "verifying":
+        if state == "verifying-blank":
             return anomaly
         s.verification_save(
             actor=as_actor(jx_expert),
@@ -140,9 +140,9 @@ def in_state(reported, jx_expert, jx_expert2, as_actor):
             analysis="排除干扰后仍存在",
             conclusion="precursory",
         )
-        anomaly = s.anomaly_submit_verification(actor=as_actor(jx_expert), anomaly=anomaly)
-        if state == "verified":
+        if state == "verifying":  # with a complete draft, ready to submit
             return anomaly
+        anomaly = s.anomaly_submit_verification(actor=as_actor(jx_expert), anomaly=anomaly)
         s.rating_save(
             actor=as_actor(jx_expert2),
             anomaly=anomaly,
@@ -150,6 +150,8 @@ def in_state(reported, jx_expert, jx_expert2, as_actor):
             relation="possible",
             recommendation="track",
         )
+        if state == "verified":  # rated once, ready to be assessed
+            return anomaly
         anomaly = s.anomaly_assess(actor=as_actor(jx_expert2), anomaly=anomaly)
         if state == "assessed":
             return anomaly
