@@ -1156,7 +1156,9 @@ def _schedule_run(schedule: ProductSchedule, *, actor: Actor | None, enqueue: bo
 def schedule_run_now(*, actor: Actor, schedule: ProductSchedule) -> ProductRun:
     """Start the schedule's product now (the timing is unchanged)."""
     schedule = (
-        ProductSchedule.objects.select_for_update().select_related("bureau", "created_by").get(pk=schedule.pk)
+        ProductSchedule.objects.select_for_update(of=("self",))
+        .select_related("bureau", "created_by")
+        .get(pk=schedule.pk)
     )
     if not can_change_schedule(actor, schedule):
         raise PermissionDenied(_("Only forecasters of the schedule's bureau may start it."))
@@ -1192,3 +1194,25 @@ def schedule_fire(*, bureau_id: int, schedule_id: int) -> ProductRun | None:
             actor=None, action="product_run.fail", target=run, to_state=RunStatus.FAILED, comment=exc.message
         )
         return run
+
+
+def schedule_run_now_sync(*, actor: Actor, schedule: ProductSchedule) -> ProductRun | None:
+    """Compute the schedule's product in this process (demo seed; no worker needed).
+
+    Skipped (None) when the bureau's catalog has no events in the selection yet.
+    """
+    _method, _params, selection = run_request_clean(
+        bureau=schedule.bureau, method=schedule.method, params=schedule.params, catalog=schedule.selection
+    )
+    if not selectors.selection_events(bureau=schedule.bureau, selection=selection).exists():
+        return None
+    with transaction.atomic():
+        locked = (
+            ProductSchedule.objects.select_for_update(of=("self",))
+            .select_related("bureau", "created_by")
+            .get(pk=schedule.pk)
+        )
+        if not can_change_schedule(actor, locked):
+            raise PermissionDenied(_("Only forecasters of the schedule's bureau may start it."))
+        run = _schedule_run(locked, actor=actor, enqueue=False)
+    return run_execute(bureau_id=run.bureau_id, run_id=run.pk, task_id=run.task_id)
