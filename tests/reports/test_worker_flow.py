@@ -1,0 +1,128 @@
+"""The whole emergency flow with a real Celery worker, Redis channels, a local webhook receiver.
+
+Quick-report SMS posted to the catalog API -> event.arrived -> the worker builds the
+special-topic report -> PDF on disk, websocket notice to the bureau, e-mail, WeChat
+Work markdown to a real HTTP server on 127.0.0.1; a failing webhook is retried with
+backoff and recorded as failed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from portal.asgi import application
+from reports import services
+from reports.models import PushAttempt, TopicReport
+from tests.portal.test_websocket import session_cookie
+
+from .conftest import jx_sms
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.asyncio]
+
+
+def wait_for(check, timeout=90.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def connect(user):
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/notifications/",
+        headers=[(b"origin", b"http://localhost"), (b"cookie", session_cookie(user))],
+    )
+    connected, _code = await communicator.connect(timeout=10)
+    assert connected
+    assert (await communicator.receive_json_from(timeout=10))["kind"] == "hello"
+    return communicator
+
+
+async def next_urgent(communicator, timeout=90.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        event = await communicator.receive_json_from(timeout=max(deadline - time.monotonic(), 0.1))
+        if event.get("kind") == "notification" and event.get("level") == "urgent":
+            return event
+    raise AssertionError("no urgent notification")
+
+
+async def test_quick_report_to_pushed_report_with_a_real_worker(
+    real_celery, api, as_actor, jx, jx_admin, jx_forecaster, nm_forecaster, jx_towns, webhook
+):
+    # given: JX pushes by e-mail and to a group bot on this machine
+    receiver = webhook()
+    services.topic_report_settings_update(
+        actor=as_actor(jx_admin), email_recipients="duty@jx.example.cn", wechat_webhook_url=receiver.url
+    )
+    on_duty = await connect(jx_forecaster)
+    stranger = await connect(nm_forecaster)
+    # when: the quick-report SMS arrives through the catalog's API
+    response = api(jx_forecaster).post("/api/v1/quick-reports/", {"text": jx_sms("4.1")}, format="json")
+    assert response.status_code == 201, response.json()
+    # then: the worker builds the report and the bureau's people get the urgent notice
+    notice = await next_urgent(on_duty)
+    report = wait_for(lambda: TopicReport.objects.filter(status="ready").first(), what="ready report")
+    assert notice["url"] == report.get_absolute_url()
+    assert "上高县" in notice["title"]
+    assert await stranger.receive_nothing(timeout=0.5)
+    await on_duty.disconnect()
+    await stranger.disconnect()
+    assert (report.ready_at - report.received_at).total_seconds() < 60
+    text = subprocess.run(
+        ["pdftotext", report.pdf.path, "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "江西宜春市上高县" in text
+    assert "M4.1" in text
+    wait_for(lambda: receiver.received, what="webhook POST")
+    [payload] = receiver.received
+    assert payload["msgtype"] == "markdown"
+    assert f"/reports/topic/{report.pk}/" in payload["markdown"]["content"]
+    pushes = wait_for(
+        lambda: (
+            rows
+            if len(rows := list(PushAttempt.objects.filter(report=report).order_by("channel"))) == 3
+            and all(p.status == "sent" for p in rows)
+            else None
+        ),
+        what="three pushes sent",
+    )
+    assert [(p.channel, p.status, p.attempts) for p in pushes] == [
+        ("email", "sent", 1),
+        ("websocket", "sent", 1),
+        ("wechat", "sent", 1),
+    ]
+    assert pushes[0].target == "duty@jx.example.cn"
+
+
+async def test_failing_webhook_is_retried_by_the_worker_and_recorded(
+    real_celery, api, client, as_actor, jx, jx_admin, jx_forecaster, webhook
+):
+    # given: a group bot that answers 500, three attempts one and two seconds apart
+    receiver = webhook(status=500)
+    services.topic_report_settings_update(
+        actor=as_actor(jx_admin), wechat_webhook_url=receiver.url, push_max_attempts=3, push_retry_seconds=1
+    )
+    # when
+    response = api(jx_forecaster).post("/api/v1/quick-reports/", {"text": jx_sms("4.5")}, format="json")
+    assert response.status_code == 201
+    # then
+    attempt = wait_for(
+        lambda: PushAttempt.objects.filter(channel="wechat", status="failed").first(), what="failed push"
+    )
+    assert attempt.attempts == 3
+    assert "HTTP 500" in attempt.last_error
+    assert len(receiver.received) == 3
+    assert PushAttempt.objects.get(report=attempt.report, channel="websocket").status == "sent"
+    client.force_login(jx_forecaster)
+    page = client.get(attempt.report.get_absolute_url()).content.decode()
+    assert 'data-channel="wechat" data-push-status="failed"' in page
+    assert "HTTP 500" in page
