@@ -126,9 +126,9 @@ async def test_reconnecting_client_catches_up_on_what_it_missed(jx_meeting, jx_c
 
 async def test_people_outside_the_meeting_are_refused(jx_meeting, nm_forecaster, cenc_forecaster, outsider):
     for user in (nm_forecaster, cenc_forecaster, outsider):
-        communicator, connected, code = await _connect(user, jx_meeting.pk)
+        _communicator, connected, code = await _connect(user, jx_meeting.pk)
         assert (connected, code) == (False, 4403)
-    communicator, connected, code = await _connect(None, jx_meeting.pk)
+    _communicator, connected, code = await _connect(None, jx_meeting.pk)
     assert (connected, code) == (False, 4401)
 
 
