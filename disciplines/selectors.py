@@ -333,10 +333,18 @@ def anomaly_ratings(*, anomaly: Anomaly) -> QuerySet[AssessmentRating]:
     )
 
 
+def _office_disciplines(actor: Actor) -> set[str] | None:
+    """The disciplines whose anomalies wait for ``actor``: their expert disciplines; all for a bureau admin."""
+    codes = actor.disciplines_for(Role.EXPERT)
+    if codes is not None and not codes and (actor.has_role(Role.BUREAU_ADMIN) or actor.is_system_admin):
+        return None
+    return codes
+
+
 def anomaly_counts(*, actor: Actor, now: datetime | None = None) -> dict[str, int]:
     """What waits for the person: anomalies to assign, verify, assess, and how many are overdue."""
     now = now or timezone.now()
-    codes = actor.disciplines_for(Role.EXPERT)
+    codes = _office_disciplines(actor)
     qs = Anomaly.objects.editable_by(actor)
     if codes is not None:
         qs = qs.filter(discipline__code__in=codes)
@@ -355,7 +363,7 @@ def anomaly_counts(*, actor: Actor, now: datetime | None = None) -> dict[str, in
 
 
 def anomalies_waiting(*, actor: Actor, limit: int = 6) -> list[Anomaly]:
-    codes = actor.disciplines_for(Role.EXPERT)
+    codes = _office_disciplines(actor)
     qs = anomaly_list(actor=actor).filter(bureau_id=actor.bureau_id)
     if codes is not None:
         qs = qs.filter(discipline__code__in=codes)
