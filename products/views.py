@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,11 @@ def _needs_actor(view):  # type: ignore[no-untyped-def]
     return login_required(wrapped)
 
 
+def _status_labels() -> str:
+    """Status names in the page's language, for the live badges (escaped by the template)."""
+    return json.dumps({value: str(label) for value, label in RunStatus.choices}, ensure_ascii=False)
+
+
 def _method_choices() -> list[dict[str, str]]:
     return [{"name": m.name, "title_zh": m.title_zh, "title_en": m.title_en} for m in METHODS.values()]
 
@@ -61,6 +67,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
             "recent": selectors.runs_latest(actor=actor, limit=8),
             "can_run": can_run_products(actor),
             "can_schedule": can_manage_schedules(actor),
+            "status_labels": _status_labels(),
         },
     )
 
@@ -80,6 +87,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": RunStatus.choices,
             "extra_query": f"status={status}&" if status else "",
+            "status_labels": _status_labels(),
         },
     )
 
@@ -139,6 +147,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             "interactive": run.method in ("bvalue_series", "bvalue_grid", "rate_change")
             and run.status == RunStatus.SUCCEEDED,
             "can_rerun": can_rerun_run(request.actor, run) and run.status == RunStatus.FAILED,
+            "status_labels": _status_labels(),
         },
     )
 

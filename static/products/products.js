@@ -6,6 +6,10 @@
   var P = (ISPEC.products = {});
   var FINISHED = { succeeded: 1, failed: 1 };
 
+  function label(node, status) {
+    try { return JSON.parse(node.getAttribute("data-labels"))[status] || status; } catch (e) { return status; }
+  }
+
   function setProgress(node, event) {
     var bar = node.querySelector(".progress-bar");
     node.setAttribute("aria-valuenow", event.progress);
@@ -18,7 +22,7 @@
     var note = document.getElementById("run-note");
     if (note) note.textContent = event.note || "";
     var badge = document.querySelector("#run-status [data-status]");
-    if (badge) { badge.setAttribute("data-status", event.status); badge.textContent = event.status; }
+    if (badge) { badge.setAttribute("data-status", event.status); badge.textContent = label(node, event.status); }
   }
 
   P.runPage = function (node) {
@@ -63,7 +67,7 @@
       if (!row) return;
       row.querySelector(".js-progress").textContent = event.progress + "%";
       var badge = row.querySelector("[data-status]");
-      if (badge) { badge.setAttribute("data-status", event.status); badge.textContent = event.status; }
+      if (badge) { badge.setAttribute("data-status", event.status); badge.textContent = label(table, event.status); }
     });
   };
 
