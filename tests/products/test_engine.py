@@ -371,3 +371,71 @@ def test_forecast_score_with_forecasts_given(
     assert run.status == "succeeded", run.error
     assert run.result["n_events"] == 40
     assert run.result["alarm_fraction"] == pytest.approx(0.5, abs=0.01)
+
+
+def test_sequence_type_takes_foreshocks_before_the_mainshock(
+    jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
+):
+    import numpy as np
+
+    make_events(
+        jx,
+        1,
+        prefix="fore",
+        mags=np.array([5.0]),
+        lat=np.array([28.0]),
+        lon=np.array([115.0]),
+        times=np.array([8.0]),
+    )
+    make_events(
+        jx,
+        1,
+        prefix="main",
+        mags=np.array([6.0]),
+        lat=np.array([28.0]),
+        lon=np.array([115.0]),
+        times=np.array([10.0]),
+    )
+    make_events(
+        jx,
+        30,
+        prefix="after",
+        seed=3,
+        mags=np.full(30, 3.0),
+        lat=np.full(30, 28.01),
+        lon=np.full(30, 115.01),
+        times=np.linspace(10.1, 20.0, 30),
+    )
+    run = _run(
+        as_actor(jx_forecaster),
+        django_capture_on_commit_callbacks,
+        method="sequence_type",
+        params={"mainshock": "main1-0", "radius_km": 20, "days": 15},
+    )
+    assert run.status == "succeeded", run.error
+    assert run.input_count == 32
+    assert run.selection["sequence"]["days_before"] == 10.0
+    assert run.result["type"] == "foreshock_mainshock_aftershock"
+
+
+def test_grid_run_page_draws_an_interactive_map(
+    jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    make_events(jx, 2000)
+    run = _run(
+        as_actor(jx_forecaster),
+        django_capture_on_commit_callbacks,
+        method="bvalue_grid",
+        params={"cell": 0.5, "nearest": 200},
+        catalog={"jurisdiction": True},
+    )
+    assert run.status == "succeeded", run.error
+    client = Client()
+    client.force_login(jx_forecaster)
+    html = client.get(f"/products/runs/{run.pk}/").content.decode()
+    assert 'id="grid-map"' in html
+    assert 'data-value="b"' in html
+    assert 'id="run-result"' in html
+    assert run.result["n_cells"] > 0
