@@ -24,34 +24,75 @@ def _local(value: Any) -> str:
 
 
 def zero_report_rows(reports: Iterable[ZeroReport]) -> tuple[list[str], Iterator[list[Any]]]:
-    header = [_("unit"), _("name"), _("discipline"), _("period"), _("status"), _("late"), _("submitted at"),
-              _("reported by"), _("revision"), _("source"), _("anomaly")]  # fmt: skip
+    header = [
+        _("unit"),
+        _("name"),
+        _("discipline"),
+        _("period"),
+        _("status"),
+        _("late"),
+        _("submitted at"),
+        _("reported by"),
+        _("revision"),
+        _("source"),
+        _("anomaly"),
+    ]
 
     def rows() -> Iterator[list[Any]]:
         for r in reports:
             yield [
-                r.unit.code, r.unit.name, r.unit.discipline.name_zh, r.period.isoformat(), r.get_status_display(),
-                _("yes") if r.is_late else _("no"), _local(r.submitted_at), r.reported_by.username, r.revision,
-                r.source, r.anomaly_id or "",
-            ]  # fmt: skip
+                r.unit.code,
+                r.unit.name,
+                r.unit.discipline.name_zh,
+                r.period.isoformat(),
+                r.get_status_display(),
+                _("yes") if r.is_late else _("no"),
+                _local(r.submitted_at),
+                r.reported_by.username,
+                r.revision,
+                r.source,
+                r.anomaly_id or "",
+            ]
 
     return header, rows()
 
 
 def anomaly_rows(anomalies: Iterable[Anomaly]) -> tuple[list[str], Iterator[list[Any]]]:
-    header = [_("id"), _("bureau"), _("discipline"), _("station"), _("observation item"), _("onset time"),
-              _("state"), _("source"), _("verifier"), _("verification due"), _("decision"), _("longitude"),
-              _("latitude"), _("description")]  # fmt: skip
+    header = [
+        _("id"),
+        _("bureau"),
+        _("discipline"),
+        _("station"),
+        _("observation item"),
+        _("onset time"),
+        _("state"),
+        _("source"),
+        _("verifier"),
+        _("verification due"),
+        _("decision"),
+        _("longitude"),
+        _("latitude"),
+        _("description"),
+    ]
 
     def rows() -> Iterator[list[Any]]:
         for a in anomalies:
             yield [
-                a.pk, a.bureau.code, a.discipline.name_zh, a.place, a.observation_item, _local(a.onset_at),
-                a.get_state_display(), a.get_source_display(), a.assignee.username if a.assignee_id else "",
-                _local(a.verify_due_at), a.get_decision_display() if a.decision else "",
-                round(a.location.x, 4) if a.location else "", round(a.location.y, 4) if a.location else "",
+                a.pk,
+                a.bureau.code,
+                a.discipline.name_zh,
+                a.place,
+                a.observation_item,
+                _local(a.onset_at),
+                a.get_state_display(),
+                a.get_source_display(),
+                a.assignee.username if a.assignee_id else "",
+                _local(a.verify_due_at),
+                a.get_decision_display() if a.decision else "",
+                round(a.location.x, 4) if a.location else "",
+                round(a.location.y, 4) if a.location else "",
                 a.description,
-            ]  # fmt: skip
+            ]
 
     return header, rows()
 

@@ -22,9 +22,18 @@ class ReportingUnitOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReportingUnit
         fields = [
-            "id", "bureau", "code", "name", "kind", "discipline", "location",
-            "observation_items", "schedule", "deadline_time", "is_active",
-        ]  # fmt: skip
+            "id",
+            "bureau",
+            "code",
+            "name",
+            "kind",
+            "discipline",
+            "location",
+            "observation_items",
+            "schedule",
+            "deadline_time",
+            "is_active",
+        ]
 
     def get_location(self, obj: ReportingUnit) -> dict[str, Any] | None:
         return _point(obj.location)
@@ -48,9 +57,18 @@ class ZeroReportOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = ZeroReport
         fields = [
-            "id", "unit", "unit_code", "period", "status", "reported_by", "submitted_at",
-            "is_late", "revision", "source", "anomaly",
-        ]  # fmt: skip
+            "id",
+            "unit",
+            "unit_code",
+            "period",
+            "status",
+            "reported_by",
+            "submitted_at",
+            "is_late",
+            "revision",
+            "source",
+            "anomaly",
+        ]
 
 
 class AttachmentOutputSerializer(serializers.ModelSerializer):
@@ -75,11 +93,31 @@ class AnomalyOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Anomaly
         fields = [
-            "id", "bureau", "source", "kind", "unit", "station", "observation_item", "discipline",
-            "onset_at", "description", "location", "state", "reported_by", "assignee", "assigned_at",
-            "verify_due_at", "verified_at", "assess_due_at", "assessed_at", "decision",
-            "decision_comment", "closed_at", "product_reference", "created_at",
-        ]  # fmt: skip
+            "id",
+            "bureau",
+            "source",
+            "kind",
+            "unit",
+            "station",
+            "observation_item",
+            "discipline",
+            "onset_at",
+            "description",
+            "location",
+            "state",
+            "reported_by",
+            "assignee",
+            "assigned_at",
+            "verify_due_at",
+            "verified_at",
+            "assess_due_at",
+            "assessed_at",
+            "decision",
+            "decision_comment",
+            "closed_at",
+            "product_reference",
+            "created_at",
+        ]
 
     def get_assignee(self, obj: Anomaly) -> str | None:
         return obj.assignee.username if obj.assignee_id else None
@@ -94,9 +132,17 @@ class VerificationOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = VerificationReport
         fields = [
-            "observation", "instrument", "onset_at", "shape", "amplitude", "checks", "analysis",
-            "conclusion", "verifier", "submitted_at",
-        ]  # fmt: skip
+            "observation",
+            "instrument",
+            "onset_at",
+            "shape",
+            "amplitude",
+            "checks",
+            "analysis",
+            "conclusion",
+            "verifier",
+            "submitted_at",
+        ]
 
 
 class RatingOutputSerializer(serializers.ModelSerializer):
