@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.exceptions import NotFound, PermissionDenied
+from portal.exceptions import NotFound, PermissionDenied, PortalError
 
 from . import selectors, services
 from .catalogue import describe
@@ -38,8 +38,8 @@ def _needs_actor(view):  # type: ignore[no-untyped-def]
             return view(request, *args, **kwargs)
         except NotFound:
             return _page_error(request, _("Not found."), 404)
-        except PermissionDenied as exc:
-            return _page_error(request, exc.message, 403)
+        except PortalError as exc:  # refused, or a stored request that no longer validates
+            return _page_error(request, exc.message, exc.status_code)
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
