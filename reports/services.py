@@ -41,6 +41,8 @@ from .permissions import can_manage_gis_layers, can_manage_topic_settings, can_r
 from .rendering import png_data_uri, render_pdf
 
 if TYPE_CHECKING:
+    from catalog.models import Event
+    from portal.models import Bureau
     from portal.tenancy import Actor
 
 logger = logging.getLogger(__name__)
@@ -92,35 +94,45 @@ def topic_reports_for_event(*, event_id: int, source: str = "") -> list[TopicRep
         return []
     if event.origin_time < timezone.now() - MAX_EVENT_AGE:
         return []
-    received_at = selectors.event_version_received_at(event=event)
     queued = []
     for bureau, _options in selectors.bureaus_for_event(event=event):
-        if selectors.topic_report_find(bureau_id=bureau.pk, event_id=event.pk, event_version=event.version):
-            continue
-        try:
-            with transaction.atomic():
-                report = TopicReport.objects.create(
-                    bureau=bureau,
-                    event=event,
-                    event_version=event.version,
-                    report_kind=event.report_kind,
-                    status=Status.QUEUED,
-                    trigger=source[:32],
-                    received_at=received_at,
-                )
-                audit_record(
-                    actor=None,
-                    action="topic_report.queue",
-                    target=report,
-                    to_state=Status.QUEUED,
-                    comment=source,
-                    extra={"event": event.public_id, "version": event.version},
-                )
-        except IntegrityError:  # the same hook twice at once: the other one queued it
-            continue
-        _enqueue_build(report.pk, bureau.pk)
-        queued.append(report)
+        report = topic_report_queue(bureau=bureau, event=event, trigger=source)
+        if report is not None:
+            queued.append(report)
     return queued
+
+
+def topic_report_queue(
+    *, bureau: Bureau, event: Event, trigger: str, build: bool = True
+) -> TopicReport | None:
+    """Create the queued report of ``bureau`` for the event's current version and queue its
+    build on commit (``build=False``: the caller builds it). None when it already exists."""
+    if selectors.topic_report_find(bureau_id=bureau.pk, event_id=event.pk, event_version=event.version):
+        return None
+    try:
+        with transaction.atomic():
+            report = TopicReport.objects.create(
+                bureau=bureau,
+                event=event,
+                event_version=event.version,
+                report_kind=event.report_kind,
+                status=Status.QUEUED,
+                trigger=trigger[:32],
+                received_at=selectors.event_version_received_at(event=event),
+            )
+            audit_record(
+                actor=None,
+                action="topic_report.queue",
+                target=report,
+                to_state=Status.QUEUED,
+                comment=trigger,
+                extra={"event": event.public_id, "version": event.version},
+            )
+    except IntegrityError:  # the same hook twice at once: the other one queued it
+        return None
+    if build:
+        _enqueue_build(report.pk, bureau.pk)
+    return report
 
 
 def _enqueue_build(report_id: int, bureau_id: int) -> None:
@@ -157,6 +169,7 @@ def topic_report_finish(
     pdf: bytes,
     maps: dict[str, bytes],
     timings: dict[str, float],
+    push: bool = True,
 ) -> TopicReport:
     """building -> ready: store the content, the PDF and the maps (MEDIA/reports/<bureau_id>/...),
     then push it and announce it."""
@@ -185,7 +198,8 @@ def topic_report_finish(
         to_state=Status.READY,
         extra={"timings": report.timings},
     )
-    push_plan(report=report)
+    if push:
+        push_plan(report=report)
     hooks.fire(
         "topic_report.ready", report_id=report.pk, event_id=report.event_id, bureau_id=report.bureau_id
     )
@@ -256,9 +270,9 @@ def render_topic_pdf(*, content: dict[str, Any], maps: dict[str, bytes], languag
     )
 
 
-def topic_report_build(*, report_id: int) -> TopicReport | None:
-    """Build a queued report: content, maps, PDF; ready or failed. Idempotent (a report
-    that is not queued is left alone)."""
+def topic_report_build(*, report_id: int, push: bool = True) -> TopicReport | None:
+    """Build a queued report: content, maps, PDF; ready (then pushed) or failed. Idempotent
+    (a report that is not queued is left alone)."""
     from .topic import build_content, draw_maps
 
     report = selectors.topic_report_get_for_worker(report_id=report_id)
@@ -282,7 +296,7 @@ def topic_report_build(*, report_id: int) -> TopicReport | None:
         logger.exception("topic report %s failed", report.pk)
         return topic_report_fail(report=report, error=f"{type(exc).__name__}: {exc}")
     return topic_report_finish(
-        report=report, content=built.content, pdf=pdf, maps=maps, timings=built.timings
+        report=report, content=built.content, pdf=pdf, maps=maps, timings=built.timings, push=push
     )
 
 
@@ -383,27 +397,35 @@ def _send_email(report: TopicReport, options: TopicReportSettings) -> None:
 
 
 def wechat_markdown(report: TopicReport) -> str:
-    """The group-bot message (WeChat Work markdown: headings, bold, links, <font color>)."""
+    """The group-bot message (WeChat Work markdown: headings, quotes, links, <font color>)."""
     c = report.context
     event = c.get("event", {})
     towns = c.get("towns", {})
     nearest = towns.get("nearest")
+    labels = {
+        "time": _("Beijing time"),
+        "magnitude": _("Magnitude"),
+        "epicentre": _("Epicentre"),
+        "depth": _("Depth"),
+        "place": _("Place"),
+        "nearest": _("Nearest town"),
+        "open": _("Open the special-topic report"),
+        "towns": _("Towns within %(r)s km") % {"r": f"{c.get('options', {}).get('town_radius_km', 50):g}"},
+    }
+    magnitude = f"{event.get('magnitude_type', 'M')}{event.get('magnitude') or 0:.1f}"
     lines = [
         f"## {_headline(report)}",
-        f"> {_('Beijing time')}: {event.get('origin_time_bj', '')}",
-        f'> {_("Magnitude")}: <font color="warning">{event.get("magnitude_type", "M")}{event.get("magnitude") or 0:.1f}</font>',
-        f"> {_('Epicentre')}: {event.get('latitude', 0):.2f}°N, {event.get('longitude', 0):.2f}°E  {_('Depth')}: {event.get('depth_km') or '-'} km",
-        f"> {_('Place')}: {event.get('location_name', '')}",
+        f"> {labels['time']}: {event.get('origin_time_bj', '')}",
+        f'> {labels["magnitude"]}: <font color="warning">{magnitude}</font>',
+        f"> {labels['epicentre']}: {event.get('latitude', 0):.2f}°N, {event.get('longitude', 0):.2f}°E"
+        f"  {labels['depth']}: {event.get('depth_km') or '-'} km",
+        f"> {labels['place']}: {event.get('location_name', '')}",
     ]
     if nearest:
-        lines.append(
-            f"> {_('Nearest town')}: {nearest.get('name_zh') or nearest.get('name')} "
-            f"({nearest.get('distance_km')} km)"
-        )
-    radius = c.get("options", {}).get("town_radius_km", 50)
-    towns_label = _("Towns within %(r)s km") % {"r": f"{radius:g}"}
-    lines.append(f"> {towns_label}: {towns.get('count', 0)}")
-    lines.append(f"[{_('Open the special-topic report')}]({report_link(report)})")
+        name = nearest.get("name_zh") or nearest.get("name")
+        lines.append(f"> {labels['nearest']}: {name} ({nearest.get('distance_km')} km)")
+    lines.append(f"> {labels['towns']}: {towns.get('count', 0)}")
+    lines.append(f"[{labels['open']}]({report_link(report)})")
     return "\n".join(lines)
 
 

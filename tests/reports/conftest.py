@@ -16,10 +16,18 @@ JX_BBOX = (114.0, 27.4, 116.0, 28.9)
 
 
 @lru_cache(maxsize=1)
-def _jx_rows():
+def _china_rows():
     from reports.gazetteer import read_rows
 
-    return tuple(read_rows(bbox=JX_BBOX))
+    return tuple(read_rows())
+
+
+def rows_in(lon0: float, lat0: float, lon1: float, lat1: float):
+    return tuple(r for r in _china_rows() if lon0 <= r.longitude <= lon1 and lat0 <= r.latitude <= lat1)
+
+
+def _jx_rows():
+    return rows_in(*JX_BBOX)
 
 
 @pytest.fixture

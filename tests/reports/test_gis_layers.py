@@ -34,6 +34,12 @@ GOOD = {
 }
 
 
+def en(client):
+    """English messages (the default language is Chinese)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
 def _file(data, name="schools.geojson"):
     raw = data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False).encode()
     return SimpleUploadedFile(name, raw, content_type="application/geo+json")
@@ -41,7 +47,9 @@ def _file(data, name="schools.geojson"):
 
 def test_good_file_is_stored_with_its_features(api, jx_forecaster):
     response = api(jx_forecaster).post(
-        "/api/v1/gis-layers/", {"name": "学校", "kind": "school", "file": _file(GOOD)}, format="multipart"
+        "/api/v1/gis-layers/",
+        {"name": "赣学校图层", "kind": "school", "file": _file(GOOD)},
+        format="multipart",
     )
     assert response.status_code == 201, response.json()
     layer = GisLayer.objects.get(pk=response.json()["id"])
@@ -93,7 +101,7 @@ def test_json_body_upload_works_too(api, jx_admin):
 def test_malformed_feature_gives_400_naming_index_and_reason(api, jx_forecaster, mutate, needle):
     data = json.loads(json.dumps(GOOD))
     mutate(data)
-    response = api(jx_forecaster).post(
+    response = en(api(jx_forecaster)).post(
         "/api/v1/gis-layers/", {"name": "坏", "kind": "school", "file": _file(data)}, format="multipart"
     )
     assert response.status_code == 400
@@ -104,7 +112,7 @@ def test_malformed_feature_gives_400_naming_index_and_reason(api, jx_forecaster,
 
 
 def test_not_json_names_line_and_column(api, jx_forecaster):
-    response = api(jx_forecaster).post(
+    response = en(api(jx_forecaster)).post(
         "/api/v1/gis-layers/",
         {"name": "x", "kind": "fault", "file": _file(b'{"type": "FeatureCollection",\n "features": [}')},
         format="multipart",
@@ -115,7 +123,7 @@ def test_not_json_names_line_and_column(api, jx_forecaster):
 
 def test_file_over_the_size_limit_is_refused(api, jx_forecaster, settings):
     settings.REPORTS_GIS_MAX_BYTES = 200
-    response = api(jx_forecaster).post(
+    response = en(api(jx_forecaster)).post(
         "/api/v1/gis-layers/", {"name": "big", "kind": "school", "file": _file(GOOD)}, format="multipart"
     )
     assert response.status_code == 400
@@ -125,7 +133,9 @@ def test_file_over_the_size_limit_is_refused(api, jx_forecaster, settings):
 
 def test_viewer_cannot_upload(api, jx_viewer):
     response = api(jx_viewer).post(
-        "/api/v1/gis-layers/", {"name": "学校", "kind": "school", "file": _file(GOOD)}, format="multipart"
+        "/api/v1/gis-layers/",
+        {"name": "赣学校图层", "kind": "school", "file": _file(GOOD)},
+        format="multipart",
     )
     assert response.status_code == 403
     assert not GisLayer.objects.exists()
@@ -136,7 +146,7 @@ def jx_layer(as_actor, jx_forecaster):
     from reports.services import gis_layer_upload
 
     return gis_layer_upload(
-        actor=as_actor(jx_forecaster), name="学校", kind="school", content=json.dumps(GOOD).encode()
+        actor=as_actor(jx_forecaster), name="赣学校图层", kind="school", content=json.dumps(GOOD).encode()
     )
 
 
@@ -151,12 +161,12 @@ def test_another_bureaus_layer_is_invisible_everywhere(
         assert client.get(reverse("reports:layer-detail", args=[jx_layer.pk])).status_code == 404
         assert client.get(reverse("reports:layer-geojson", args=[jx_layer.pk])).status_code == 404
         assert client.post(reverse("reports:layer-detail", args=[jx_layer.pk])).status_code == 404
-        assert "学校" not in client.get(reverse("reports:layer-list")).content.decode()
+        assert "赣学校图层" not in client.get(reverse("reports:layer-list")).content.decode()
     assert GisLayer.objects.filter(pk=jx_layer.pk).exists()
 
 
 def test_own_bureau_lists_previews_and_deletes(api, client, jx_layer, jx_forecaster, jx_viewer):
-    assert [r["name"] for r in api(jx_viewer).get("/api/v1/gis-layers/").json()["results"]] == ["学校"]
+    assert [r["name"] for r in api(jx_viewer).get("/api/v1/gis-layers/").json()["results"]] == ["赣学校图层"]
     client.force_login(jx_viewer)
     geojson = client.get(reverse("reports:layer-geojson", args=[jx_layer.pk])).json()
     assert [f["properties"]["_name"] for f in geojson["features"]] == ["上高二中", "敖阳小学", "锦江大道"]
@@ -168,7 +178,7 @@ def test_own_bureau_lists_previews_and_deletes(api, client, jx_layer, jx_forecas
 
 
 def test_upload_page_shows_the_feature_error_and_keeps_nothing(client, jx_admin):
-    client.force_login(jx_admin)
+    en(client).force_login(jx_admin)
     data = json.loads(json.dumps(GOOD))
     data["features"][2]["geometry"]["coordinates"] = [[114.9, 95.0], [114.9, 28.0]]
     response = client.post(
@@ -177,7 +187,9 @@ def test_upload_page_shows_the_feature_error_and_keeps_nothing(client, jx_admin)
     assert response.status_code == 400
     assert "features[2]: coordinates [114.9, 95.0] are outside latitude -90..90" in response.content.decode()
     assert not GisLayer.objects.exists()
-    ok = client.post(reverse("reports:layer-list"), {"name": "学校", "kind": "school", "file": _file(GOOD)})
+    ok = client.post(
+        reverse("reports:layer-list"), {"name": "赣学校图层", "kind": "school", "file": _file(GOOD)}
+    )
     assert ok.status_code == 302
     page = client.get(ok["Location"]).content.decode()
     assert "上高二中" in page
@@ -186,7 +198,17 @@ def test_upload_page_shows_the_feature_error_and_keeps_nothing(client, jx_admin)
 
 def test_duplicate_layer_name_in_the_bureau_is_refused(api, jx_layer, jx_forecaster):
     response = api(jx_forecaster).post(
-        "/api/v1/gis-layers/", {"name": "学校", "kind": "school", "geojson": GOOD}, format="json"
+        "/api/v1/gis-layers/", {"name": "赣学校图层", "kind": "school", "geojson": GOOD}, format="json"
     )
     assert response.status_code == 400
     assert response.json()["errors"]["name"]
+
+
+def test_errors_are_in_chinese_by_default(api, jx_forecaster):
+    data = json.loads(json.dumps(GOOD))
+    data["features"][1]["geometry"]["coordinates"] = [200.0, 28.0]
+    response = api(jx_forecaster).post(
+        "/api/v1/gis-layers/", {"name": "坏", "kind": "school", "file": _file(data)}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "features[1]: 坐标 [200.0, 28.0] 超出经度范围 -180..180"
