@@ -439,3 +439,78 @@ def test_grid_run_page_draws_an_interactive_map(
     assert 'data-value="b"' in html
     assert 'id="run-result"' in html
     assert run.result["n_cells"] > 0
+
+
+def test_transient_database_errors_propagate_for_the_task_to_retry(
+    jx, jx_forecaster, as_actor, make_events, monkeypatch
+):
+    from django.db import OperationalError
+
+    from products.tasks import product_run_task
+
+    # the task retries exactly the transient errors, with a bounded number of attempts
+    assert OperationalError in product_run_task.autoretry_for
+    assert (product_run_task.max_retries, product_run_task.time_limit) == (3, services.TIME_LIMIT)
+    make_events(jx, 300)
+    run = services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
+    real = services._load_inputs
+    calls = []
+
+    def flaky(run):
+        calls.append(run.pk)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(run)
+
+    monkeypatch.setattr(services, "_load_inputs", flaky)
+    # when: the first attempt meets a dropped connection
+    with pytest.raises(OperationalError):
+        services.run_execute(bureau_id=jx.pk, run_id=run.pk, task_id=run.task_id)
+    # then: the run is not failed, and the retry (same task id) completes it
+    run.refresh_from_db()
+    assert (run.status, run.error) == ("running", "")
+    retried = services.run_execute(bureau_id=jx.pk, run_id=run.pk, task_id=run.task_id)
+    assert retried.status == "succeeded"
+    assert retried.attempts == 2
+    assert len(calls) == 2
+
+
+def test_stored_forecasts_are_scored_polygon_by_polygon(
+    jx, jx_forecaster, as_actor, make_events, monkeypatch, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    import numpy as np
+
+    from products import selectors
+
+    make_events(jx, 20, mags=np.full(20, 5.0), lat=np.full(20, 27.0), lon=np.full(20, 115.0))
+    asked = {}
+
+    def stored(*, bureau, start, end):
+        asked.update(bureau=bureau.code, start=start, end=end)
+        square = [[[114.5, 26.5], [115.5, 26.5], [115.5, 27.5], [114.5, 27.5], [114.5, 26.5]]]
+        return [
+            {
+                "window_start": dt.date(2025, 1, 1),
+                "window_end": dt.date(2025, 12, 31),
+                "region": {"type": "MultiPolygon", "coordinates": [square]},
+                "min_magnitude": 4.5,
+                "max_magnitude": None,
+                "likelihood": "high",
+                "bureau": "JX",
+                "meeting_id": 1,
+            }
+        ]
+
+    monkeypatch.setattr(selectors, "forecasts_for_scoring", stored)
+    run = _run(
+        as_actor(jx_forecaster),
+        django_capture_on_commit_callbacks,
+        method="forecast_score",
+        params={"period_start": "2025-01-01", "period_end": "2025-12-31"},
+        catalog={},
+    )
+    assert run.status == "succeeded", run.error
+    assert asked == {"bureau": "JX", "start": dt.date(2025, 1, 1), "end": dt.date(2025, 12, 31)}
+    assert (run.result["hits"], run.result["n_events"]) == (20, 20)

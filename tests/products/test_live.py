@@ -105,7 +105,7 @@ def test_product_page_shows_progress_reaching_100_and_the_figure(
     real_celery, browser_login, jx, jx_forecaster, as_actor, make_events
 ):
     make_events(jx, 3000)
-    page = browser_login(jx_forecaster)
+    page = browser_login(jx_forecaster, phone=True)  # 390 px wide
     run = services.run_create(
         actor=as_actor(jx_forecaster),
         method="bvalue_series",
