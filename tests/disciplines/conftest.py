@@ -162,3 +162,14 @@ def in_state(reported, jx_expert, jx_expert2, as_actor):
         raise ValueError(state)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are asserted in English here (test_i18n checks the Chinese); the browser tests
+    run in their own server process, in Chinese."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
