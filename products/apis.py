@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -81,7 +83,14 @@ def _invalid(exc: services.RunRequestInvalid) -> Response:
     )
 
 
+ACCEPTED = inline_serializer(
+    "ProductRunAccepted",
+    {"id": serializers.IntegerField(), "status": serializers.CharField(), "url": serializers.URLField()},
+)
+
+
 class MethodListApi(TenantApi):
+    @extend_schema(operation_id="products_methods_list", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
         return Response({"results": methods_described()})
 
@@ -92,6 +101,7 @@ class RunListCreateApi(TenantApi):
         params = serializers.JSONField(required=False, default=dict)
         catalog = serializers.JSONField(required=False, default=dict)
 
+    @extend_schema(operation_id="products_runs_list", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
         runs = selectors.run_list(actor=request.actor)
         if request.query_params.get("status"):
@@ -100,6 +110,7 @@ class RunListCreateApi(TenantApi):
             runs = runs.filter(method=request.query_params["method"])
         return self.paginate(request, runs, RunSummarySerializer)
 
+    @extend_schema(operation_id="products_runs_create", request=InputSerializer, responses={202: ACCEPTED})
     def post(self, request: Request) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         try:
@@ -115,12 +126,14 @@ class RunListCreateApi(TenantApi):
 
 
 class RunDetailApi(TenantApi):
+    @extend_schema(operation_id="products_runs_retrieve", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, run_id: int) -> Response:
         run = selectors.run_get(actor=request.actor, run_id=run_id)
         return Response(RunOutputSerializer(run, context={"request": request}).data)
 
 
 class RunRerunApi(TenantApi):
+    @extend_schema(operation_id="products_runs_rerun", request=None, responses={202: ACCEPTED})
     def post(self, request: Request, run_id: int) -> Response:
         run = selectors.run_get(actor=request.actor, run_id=run_id)
         run = services.run_rerun(actor=request.actor, run=run)
