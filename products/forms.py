@@ -13,6 +13,64 @@ import json
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+# What each parameter and catalog key means, for people (the code name is shown too).
+LABELS = {
+    "mc": _("completeness magnitude Mc (empty: estimate it)"),
+    "mc_method": _("how to estimate Mc"),
+    "mc_correction": _("correction added to maximum curvature"),
+    "bin": _("magnitude bin width"),
+    "estimator": _("b-value estimator"),
+    "dmc": _("b-positive difference threshold"),
+    "min_events": _("fewest events for an estimate"),
+    "window": _("events per window"),
+    "step": _("step between windows (events)"),
+    "cell": _("grid cell size (degrees)"),
+    "nearest": _("nearest N events per cell"),
+    "radius_km": _("radius (km)"),
+    "bin_days": _("time bin (days)"),
+    "window_days": _("window length (days)"),
+    "window_end": _("end of the window (UTC)"),
+    "decluster": _("decluster first (Gardner-Knopoff)"),
+    "mag_min": _("smallest magnitude"),
+    "t_start": _("start of the fit (days after the mainshock)"),
+    "t_end": _("end of the fit (days after the mainshock)"),
+    "forecast_days": _("forecast window (days)"),
+    "h_days": _("days for the h-value"),
+    "min_foreshocks": _("fewest foreshocks"),
+    "method": _("algorithm"),
+    "fs_time_prop": _("foreshock window fraction"),
+    "tau_min": _("shortest look-ahead (days)"),
+    "tau_max": _("longest look-ahead (days)"),
+    "p": _("detection probability"),
+    "xk": _("Mc raise factor in clusters"),
+    "xmeff": _("effective Mc of the catalog"),
+    "rfact": _("interaction radius (crack radii)"),
+    "err": _("horizontal location error (km)"),
+    "derr": _("depth error (km)"),
+    "mainshock": _("mainshock event id"),
+    "days": _("days"),
+    "days_before": _("days before the mainshock"),
+    "minmagnitude": _("smallest magnitude"),
+    "maxmagnitude": _("largest magnitude"),
+    "period_start": _("first day scored"),
+    "period_end": _("last day scored"),
+    "forecasts": _("forecasts (JSON; empty: the signed-off ones)"),
+    "region": _("scored polygon (JSON; empty: the jurisdiction)"),
+    "jurisdiction": _("only the bureau's jurisdiction"),
+    "starttime": _("from (UTC)"),
+    "endtime": _("to (UTC)"),
+    "mindepth": _("shallowest depth (km)"),
+    "maxdepth": _("deepest depth (km)"),
+    "minlatitude": _("south latitude"),
+    "maxlatitude": _("north latitude"),
+    "minlongitude": _("west longitude"),
+    "maxlongitude": _("east longitude"),
+    "latitude": _("centre latitude"),
+    "longitude": _("centre longitude"),
+    "maxradius": _("radius (degrees)"),
+}
 
 # The catalog filter fields shown on the run form (FDSN names; "jurisdiction" and
 # "days" are the engine's).
@@ -51,6 +109,7 @@ def _field(prefix: str, name: str, spec: dict[str, Any], value: Any, error: str 
     return {
         "key": f"{prefix}{name}",
         "name": name,
+        "label": LABELS.get(name, ""),
         "widget": widget,
         "step": "1" if kind == "integer" else "any",
         "minimum": spec.get("minimum"),

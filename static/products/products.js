@@ -85,7 +85,7 @@
     for (var i = 0; i < t.length; i++) if (result.b[i] !== null) pts.push([t[i], result.b[i], result.b_err[i] || 0]);
     if (!pts.length) return;
     var full = [pts[0][0], pts[pts.length - 1][0]], view = full.slice();
-    var el = svg("svg", { width: "100%", height: "100%", role: "img", "aria-label": "b(t)" });
+    var el = svg("svg", { width: "100%", height: "100%", role: "img", "aria-label": "b(t)", style: "touch-action: pan-y" });
     node.appendChild(el);
     var tip = ISPEC.el("div", { class: "small text-body-secondary px-2", id: "series-tip" });
     node.parentNode.appendChild(tip);
@@ -106,22 +106,27 @@
       el.appendChild(svg("polygon", { points: band.join(" "), fill: "#adb5bd", "fill-opacity": "0.45" }));
       el.appendChild(svg("polyline", { points: vis.map(function (p) { return x(p[0]) + "," + y(p[1]); }).join(" "), fill: "none", stroke: "#111", "stroke-width": "1.4" }));
       for (var k = 0; k <= 4; k++) {
-        var bv = lo + (hi - lo) * k / 4, tv = view[0] + span * k / 4;
+        var bv = lo + (hi - lo) * k / 4;
         var gy = svg("text", { x: 4, y: y(bv) + 4, "font-size": "11" }); gy.textContent = bv.toFixed(2); el.appendChild(gy);
         el.appendChild(svg("line", { x1: L, x2: W - R, y1: y(bv), y2: y(bv), stroke: "#dee2e6" }));
-        var gx = svg("text", { x: Math.min(x(tv), W - 70), y: H - 8, "font-size": "11" }); gx.textContent = fmt(tv); el.appendChild(gx);
+      }
+      var ticks = Math.max(1, Math.min(4, Math.floor((W - L - R) / 110)));  // no overlap on a phone
+      for (var j = 0; j <= ticks; j++) {
+        var tv = view[0] + span * j / ticks;
+        var gx = svg("text", { x: x(tv), y: H - 8, "font-size": "11", "text-anchor": j === 0 ? "start" : j === ticks ? "end" : "middle" });
+        gx.textContent = fmt(tv); el.appendChild(gx);
       }
       el._scale = { x: x, inv: function (px) { return view[0] + (px - L) / (W - L - R) * span; } };
     }
     var start = null, rect = null;
-    el.addEventListener("mousedown", function (e) { start = e.offsetX; rect = svg("rect", { x: start, y: 0, width: 0, height: "100%", fill: "#0d6efd", "fill-opacity": "0.15" }); el.appendChild(rect); });
-    el.addEventListener("mousemove", function (e) {
+    el.addEventListener("pointerdown", function (e) { start = e.offsetX; el.setPointerCapture(e.pointerId); rect = svg("rect", { x: start, y: 0, width: 0, height: "100%", fill: "#0d6efd", "fill-opacity": "0.15" }); el.appendChild(rect); });
+    el.addEventListener("pointermove", function (e) {
       var tv = el._scale.inv(e.offsetX), best = null;
       pts.forEach(function (p) { if (!best || Math.abs(p[0] - tv) < Math.abs(best[0] - tv)) best = p; });
       if (best) tip.textContent = fmt(best[0]) + "  b = " + best[1].toFixed(3) + " ± " + best[2].toFixed(3);
       if (start !== null && rect) { rect.setAttribute("x", Math.min(start, e.offsetX)); rect.setAttribute("width", Math.abs(e.offsetX - start)); }
     });
-    el.addEventListener("mouseup", function (e) {
+    el.addEventListener("pointerup", function (e) {
       if (start !== null && Math.abs(e.offsetX - start) > 5) {
         var a = el._scale.inv(Math.min(start, e.offsetX)), b = el._scale.inv(Math.max(start, e.offsetX));
         view = [a, b];
