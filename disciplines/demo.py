@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
-import zlib
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.models import Bureau, User
 from portal.tenancy import actor_for
@@ -65,7 +66,8 @@ DAYS = 30
 
 def _chance(*parts: Any) -> float:
     """A stable pseudo-random number per unit and day: re-seeding never flips a cell."""
-    return zlib.crc32("|".join(map(str, parts)).encode()) / 2**32
+    digest = hashlib.md5("|".join(map(str, parts)).encode(), usedforsecurity=False).hexdigest()
+    return int(digest[:8], 16) / 2**32
 
 
 def _units(bureau: Bureau, reporter: User | None) -> list[ReportingUnit]:
@@ -245,6 +247,12 @@ def _anomalies(bureau: Bureau, units: list[ReportingUnit]) -> int:
 
 
 def seed(stdout: Any) -> None:
+    # notifications and audit texts are stored as written: in the portal's language
+    with translation.override(settings.LANGUAGE_CODE):
+        _seed(stdout)
+
+
+def _seed(stdout: Any) -> None:
     register_beat_jobs()
     random.seed(2026)
     for code in ("JX", "NM"):

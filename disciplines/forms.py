@@ -47,7 +47,9 @@ class ZeroReportForm(forms.Form):
     )
     period = forms.DateField(
         label=_("Period"),
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-lg"}),
+        widget=forms.DateInput(
+            attrs={"type": "date", "class": "form-control form-control-lg"}, format="%Y-%m-%d"
+        ),
     )
     status = forms.ChoiceField(
         label=_("Result"),
@@ -70,7 +72,9 @@ class ZeroReportForm(forms.Form):
         label=_("Onset time (Beijing)"),
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}),
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M"
+        ),
     )
     attachments = MultipleFileField(label=_("Photos or files"), required=False)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import translation
 
 from .services.anomalies import anomalies_remind_overdue
 from .services.zero_reports import zero_reports_remind_missing
@@ -25,10 +27,12 @@ BEAT_JOBS: dict[str, tuple[str, dict[str, str]]] = {
 @shared_task(name="disciplines.zero_reports_remind_missing", time_limit=300, soft_time_limit=240)
 def zero_reports_remind_missing_task() -> dict[str, Any]:
     """Idempotent: each missing unit-period is chased once."""
-    return zero_reports_remind_missing()
+    with translation.override(settings.LANGUAGE_CODE):  # reminders are stored in the portal's language
+        return zero_reports_remind_missing()
 
 
 @shared_task(name="disciplines.anomalies_remind_overdue", time_limit=300, soft_time_limit=240)
 def anomalies_remind_overdue_task() -> int:
     """Idempotent: each overdue verification is reminded once per deadline."""
-    return anomalies_remind_overdue()
+    with translation.override(settings.LANGUAGE_CODE):
+        return anomalies_remind_overdue()

@@ -648,10 +648,10 @@ def anomaly_timeline(request: HttpRequest) -> HttpResponse:
     if request.actor is None:
         return render(request, "portal/no_role.html", status=403)
     today = selectors.beijing_today()
-    start = _date(request.GET.get("start"), today - timedelta(days=180))
+    start = _date(request.GET.get("start"), today - timedelta(days=90))
     end = _date(request.GET.get("end"), today)
     if start >= end:
-        start = end - timedelta(days=180)
+        start = end - timedelta(days=90)
     anomalies = list(
         selectors.anomaly_list(
             actor=request.actor, start=start, end=end, discipline=request.GET.get("discipline") or None
