@@ -514,3 +514,13 @@ def test_stored_forecasts_are_scored_polygon_by_polygon(
     assert run.status == "succeeded", run.error
     assert asked == {"bureau": "JX", "start": dt.date(2025, 1, 1), "end": dt.date(2025, 12, 31)}
     assert (run.result["hits"], run.result["n_events"]) == (20, 20)
+
+
+def test_beat_requeues_stale_runs_every_five_minutes():
+    from portal.celery import app
+    from products.tasks import product_requeue_stale_task
+
+    entry = app.conf.beat_schedule["products.requeue_stale"]
+    assert entry == {"task": "products.requeue_stale", "schedule": 300.0}
+    assert product_requeue_stale_task.name == "products.requeue_stale"
+    assert product_requeue_stale_task.apply().get() == []
