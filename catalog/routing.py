@@ -1,1 +1,8 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import CatalogPageConsumer, EventStreamConsumer
+
+websocket_urlpatterns = [
+    path("ws/events/", EventStreamConsumer.as_asgi()),
+    path("ws/catalog/", CatalogPageConsumer.as_asgi()),
+]

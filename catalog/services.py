@@ -142,7 +142,10 @@ def event_feature(event: Event) -> dict[str, Any]:
     feature = _feature(
         as_event(data), net=event.bureau.code.lower(), event_url=event.get_absolute_url(), detail_url=None
     )
+    feature["id"] = event.public_id
     feature["properties"]["report_kind"] = event.report_kind
+    feature["properties"]["url"] = event.get_absolute_url()
+    feature["properties"]["place_name"] = event.location_name
     feature["properties"]["version"] = event.version
     feature["properties"]["bureau"] = event.bureau.code
     feature["properties"]["published"] = bool(event.is_published and event.status != EventStatus.DELETED)

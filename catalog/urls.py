@@ -6,5 +6,8 @@ app_name = "catalog"
 
 urlpatterns = [
     path("events/", views.event_list, name="event-list"),
+    path("events/quick-report/", views.quick_report_new, name="quick-report-new"),
+    path("events/inbox/", views.quick_report_inbox, name="quick-report-inbox"),
+    path("events/imports/", views.import_list, name="import-list"),
     path("events/<str:public_id>/", views.event_detail, name="event-detail"),
 ]
