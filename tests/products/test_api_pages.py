@@ -360,3 +360,17 @@ def test_dashboard_shows_latest_and_failed_runs(
     assert 'data-panel="product-runs"' in html
     assert 'data-panel="product-failures"' in html
     assert f"/products/runs/{run.pk}/" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "label"),
+    [("zh-hans", "运行产品", "网格大小（度）"), ("en", "Run a product", "grid cell size (degrees)")],
+)
+def test_run_form_speaks_chinese_and_english(jx_forecaster, jx, language, title, label):
+    from django.conf import settings
+
+    web = _web(jx_forecaster)
+    web.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = web.get("/products/new/?method=bvalue_grid").content.decode()
+    assert title in html
+    assert label in html

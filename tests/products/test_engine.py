@@ -524,3 +524,21 @@ def test_beat_requeues_stale_runs_every_five_minutes():
     assert entry == {"task": "products.requeue_stale", "schedule": 300.0}
     assert product_requeue_stale_task.name == "products.requeue_stale"
     assert product_requeue_stale_task.apply().get() == []
+
+
+def test_two_runs_computing_the_same_key_at_once_end_as_one_result_and_one_reuse(
+    jx, jx_forecaster, as_actor, make_events, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given: run B was already past its reuse check when run A stored the same result
+    make_events(jx, 400)
+    actor = as_actor(jx_forecaster)
+    first = _run(actor, django_capture_on_commit_callbacks)
+    second = services.run_create(actor=actor, **BVALUE)
+    monkeypatch.setattr(services, "_try_reuse", lambda run, task_id: None)
+    # when: B computes and stores
+    finished = services.run_execute(bureau_id=jx.pk, run_id=second.pk, task_id=second.task_id)
+    # then: the unique constraint turned B into a reuse of A; B's files were not kept
+    assert finished.status == "succeeded"
+    assert finished.reused_from_id == first.pk
+    assert not services.run_directory(jx.pk, second.pk).exists()
+    assert ProductRun.objects.filter(status="succeeded", reused_from__isnull=True).count() == 1
