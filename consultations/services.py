@@ -92,24 +92,35 @@ def room_event_message(event: RoomEvent) -> dict[str, Any]:
 
 
 def room_join(*, user: User, meeting: Meeting, channel_name: str) -> list[dict[str, Any]]:
-    """Record an open socket; pushes who is present now (not logged: presence is live only)."""
-    RoomPresence.objects.update_or_create(
-        channel_name=channel_name, defaults={"meeting": meeting, "user": user}
-    )
-    return _push_presence(meeting)
+    """Record an open socket and return who is present (for the newcomer's welcome).
 
-
-def room_leave(*, meeting: Meeting, channel_name: str) -> list[dict[str, Any]]:
-    RoomPresence.objects.filter(channel_name=channel_name).delete()
-    return _push_presence(meeting)
-
-
-def _push_presence(meeting: Meeting) -> list[dict[str, Any]]:
+    Presence is live only (not in the room log). The others hear of a person once, when
+    their first socket opens: a small ``join`` message, not the whole list, so a room of
+    n people costs n messages per arrival rather than n lists of n names.
+    """
+    with transaction.atomic():
+        first = not RoomPresence.objects.filter(meeting=meeting, user=user).exists()
+        RoomPresence.objects.update_or_create(
+            channel_name=channel_name, defaults={"meeting": meeting, "user": user}
+        )
+    if first:
+        broadcast(
+            room_group(meeting),
+            {"kind": "presence", "op": "join", "user": {"id": user.pk, "name": user.label}},
+        )
     from .selectors import room_present
 
-    present = room_present(meeting=meeting)
-    broadcast(room_group(meeting), {"kind": "presence", "present": present})
-    return present
+    return room_present(meeting=meeting)
+
+
+def room_leave(*, meeting: Meeting, channel_name: str) -> None:
+    """Forget a closed socket; the others hear when the person's last socket closed."""
+    row = RoomPresence.objects.filter(channel_name=channel_name).first()
+    if row is None:
+        return
+    row.delete()
+    if not RoomPresence.objects.filter(meeting=meeting, user_id=row.user_id).exists():
+        broadcast(room_group(meeting), {"kind": "presence", "op": "leave", "user": {"id": row.user_id}})
 
 
 # --- meetings ----------------------------------------------------------------------

@@ -137,15 +137,27 @@
     }
   };
 
-  function renderPresence(present) {
+  var present = {};
+  function renderPresence() {
     var box = document.getElementById("presence"); box.textContent = "";
-    present.forEach(function (p) { box.appendChild(el("span", { class: "presence-chip", "data-user": p.id }, p.name)); });
-    box.setAttribute("data-count", present.length);
+    var ids = Object.keys(present);
+    ids.sort(function (a, b) { return present[a].localeCompare(present[b]); });
+    ids.forEach(function (id) { box.appendChild(el("span", { class: "presence-chip", "data-user": id }, present[id])); });
+    box.setAttribute("data-count", ids.length);
   }
 
   function onEvent(msg, ws) {
-    if (msg.kind === "welcome") { ws.send(JSON.stringify({ type: "hello", since: lastSeq })); renderPresence(msg.present); return; }
-    if (msg.kind === "presence") { renderPresence(msg.present); return; }
+    if (msg.kind === "welcome") {
+      present = {};
+      msg.present.forEach(function (p) { present[p.id] = p.name; });
+      renderPresence();
+      ws.send(JSON.stringify({ type: "hello", since: lastSeq }));
+      return;
+    }
+    if (msg.kind === "presence") {
+      if (msg.op === "join") present[msg.user.id] = msg.user.name; else delete present[msg.user.id];
+      renderPresence(); return;
+    }
     if (msg.kind === "caught_up") {
       liveState.textContent = labels.live; liveState.className = "badge text-bg-success";
       room.setAttribute("data-live", "1"); return;

@@ -28,7 +28,9 @@ def _in_thread(func) -> None:
     worker.join()
 
 
-def test_chair_and_expert_see_each_other_live(browser_login, asgi_server, jx_meeting, jx_chair, jx_expert, as_actor):
+def test_chair_and_expert_see_each_other_live(
+    browser_login, asgi_server, jx_meeting, jx_chair, jx_expert, as_actor
+):
     # Playwright's loop runs in this thread; the service pushes with async_to_sync, so run it beside
     _in_thread(lambda: services.meeting_open(actor=as_actor(jx_chair), meeting=jx_meeting))
     room_url = f"/consultations/meetings/{jx_meeting.pk}/"
@@ -72,7 +74,9 @@ def test_chair_and_expert_see_each_other_live(browser_login, asgi_server, jx_mee
     form.wait_for_url(re.compile(r".*/consultations/meetings/\d+/#opinions$"))
 
     # the chair's room shows the opinion without reloading
-    expect(chair.locator('#opinion-list [data-discipline="fluid"] .js-summary')).to_have_text("九江台水位趋势下降")
+    expect(chair.locator('#opinion-list [data-discipline="fluid"] .js-summary')).to_have_text(
+        "九江台水位趋势下降"
+    )
     opinion = DisciplineOpinion.objects.get()
     assert opinion.regions.num_geom == 1
     assert opinion.regions.intersects(jx_meeting.bureau.jurisdiction)

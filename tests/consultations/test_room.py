@@ -145,11 +145,17 @@ async def test_presence_is_pushed_when_people_come_and_go(jx_meeting, jx_chair, 
     chair, _, _ = await _connect(jx_chair, jx_meeting.pk)
     await _next(chair, "welcome")
     viewer, _, _ = await _connect(jx_viewer, jx_meeting.pk)
-    names = set()
-    while jx_viewer.label not in names:
-        names = {p["name"] for p in (await _next(chair, "presence"))["present"]}
+    welcome = await _next(viewer, "welcome")
+    assert sorted(p["name"] for p in welcome["present"]) == sorted([jx_chair.label, jx_viewer.label])
+    joined = await _next(chair, "presence")
+    if joined["user"]["id"] == jx_chair.pk:  # the chair's own arrival came first
+        joined = await _next(chair, "presence")
+    assert (joined["op"], joined["user"]) == ("join", {"id": jx_viewer.pk, "name": jx_viewer.label})
+    # a second tab of the same person is not news
+    second_tab, _, _ = await _connect(jx_viewer, jx_meeting.pk)
+    await _next(second_tab, "welcome")
+    await second_tab.disconnect()
     await viewer.disconnect()
-    while jx_viewer.label in names:
-        names = {p["name"] for p in (await _next(chair, "presence"))["present"]}
-    assert names == {jx_chair.label}
+    left = await _next(chair, "presence")
+    assert (left["op"], left["user"]) == ("leave", {"id": jx_viewer.pk})
     await chair.disconnect()
