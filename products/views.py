@@ -166,6 +166,8 @@ def run_figure(request: HttpRequest, run_id: int, name: str) -> FileResponse:
     )
     response["Cache-Control"] = "private, max-age=86400"  # a run's figures never change
     response["X-Content-Type-Options"] = "nosniff"
+    # An SVG opened on its own is a document: it may style itself, never run or fetch anything.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
 
 

@@ -163,6 +163,19 @@
       }
     }).addTo(map);
     if (result.features.length) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
+    var legend = L.control({ position: "bottomright" });
+    legend.onAdd = function () {
+      var box = L.DomUtil.create("div", "leaflet-bar bg-white px-2 py-1 small");
+      var stops = key === "z" ? ["#2171b5", "#bdd7e7", "#fee5d9", "#cb181d"] : VIRIDIS;
+      var bar = ISPEC.el("div", { style: "width:140px;height:10px;background:linear-gradient(to right," + stops.join(",") + ")" });
+      var ends = ISPEC.el("div", { class: "d-flex justify-content-between" });
+      ends.appendChild(ISPEC.el("span", {}, key === "z" ? (-top).toFixed(1) : lo.toFixed(2)));
+      ends.appendChild(ISPEC.el("span", {}, key === "z" ? "z" : "b"));
+      ends.appendChild(ISPEC.el("span", {}, key === "z" ? top.toFixed(1) : hi.toFixed(2)));
+      box.appendChild(bar); box.appendChild(ends);
+      return box;
+    };
+    legend.addTo(map);
     node.setAttribute("data-cells", result.features.length);
   };
 })();
