@@ -249,28 +249,16 @@ async def run(args: argparse.Namespace) -> None:
             "one daphne process on 127.0.0.1, Channels over Redis"
         )
         print(f"connect + hello/caught_up of all clients: {connect_s:.2f} s")
-        print(
-            "submit -> a client received it (all deliveries, n=%d): median %.1f ms, p99 %.1f ms, max %.1f ms"
-            % (
-                len(deliveries),
-                statistics.median(deliveries) * ms,
-                percentile(deliveries, 99) * ms,
-                max(deliveries) * ms,
+
+        def line(label: str, values: list[float]) -> str:
+            return (
+                f"{label} (n={len(values)}): median {statistics.median(values) * ms:.1f} ms, "
+                f"p99 {percentile(values, 99) * ms:.1f} ms, max {max(values) * ms:.1f} ms"
             )
-        )
-        print(
-            "submit -> every client had it (per round, n=%d): median %.1f ms, p99 %.1f ms, max %.1f ms"
-            % (
-                len(last_client),
-                statistics.median(last_client) * ms,
-                percentile(last_client, 99) * ms,
-                max(last_client) * ms,
-            )
-        )
-        print(
-            "POST /opinions/ response time: median %.1f ms, p99 %.1f ms"
-            % (statistics.median(posts) * ms, percentile(posts, 99) * ms)
-        )
+
+        print(line("submit -> a client received it (all deliveries)", deliveries))
+        print(line("submit -> every client had it (per round)", last_client))
+        print(line("POST /opinions/ response time", posts))
     finally:
         for task in tasks:
             task.cancel()
