@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from portal.dashboard import Panel, PanelItem, register
@@ -42,7 +43,7 @@ def latest_topic_reports(actor: Actor) -> Panel | None:
             PanelItem(
                 label=f"{event.magnitude_type}{event.magnitude or 0:.1f} {event.location_name}",
                 url=report.get_absolute_url(),
-                meta=f"{report.get_status_display()} · v{report.event_version} · {report.created_at:%m-%d %H:%M}",
+                meta=f"{report.get_status_display()} · v{report.event_version} · {localtime(report.created_at):%m-%d %H:%M}",
                 level=LEVEL.get(report.status, ""),
             )
         )

@@ -281,16 +281,22 @@ def draw_maps(content: dict[str, Any]) -> dict[str, bytes]:
         highlight=[content["bureau"]["code"]],
         legend=True,
     )
-    history_points = [
-        {
-            "lon": p[0],
-            "lat": p[1],
-            "size": _magnitude_size(p[2]),
-            "color": "#f39c12",
-            "legend": f"M≥{options['history_min_magnitude']:g}",
-        }
-        for p in content["history"]["points"]
-    ]
+    points = content["history"]["points"]
+    # One scatter for all historical events (draw_map ravels the coordinates it is given):
+    # thousands of single-point scatters would take seconds.
+    history_points = (
+        [
+            {
+                "lon": [p[0] for p in points],
+                "lat": [p[1] for p in points],
+                "size": [_magnitude_size(p[2]) for p in points],
+                "color": "#f39c12",
+                "legend": f"M≥{options['history_min_magnitude']:g}",
+            }
+        ]
+        if points
+        else []
+    )
     history_radius = options["history_radius_km"]
     history = draw_map(
         extent=extent_around(lon, lat, history_radius, margin=1.1),

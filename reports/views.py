@@ -99,7 +99,7 @@ def topic_detail(request: HttpRequest, report_id: int) -> HttpResponse:
                 "-event_version"
             ),
             "can_rebuild": can_rebuild_topic_report(actor, report),
-            "map_data": json.dumps(_map_data(report.context), ensure_ascii=False),
+            "map_data": _map_data(report.context),
         },
     )
 
