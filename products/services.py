@@ -904,7 +904,12 @@ def run_execute(
         tmp = None
         return finished
     except InsufficientData as exc:
-        return run_fail(run=run, task_id=task_id, message=str(exc))
+        # People read the counts in their language; the method's own sentence says of what.
+        message = _("Not enough data: the selection has %(have)s, the method needs %(need)s.") % {
+            "have": f"{exc.have:g}",
+            "need": f"{exc.need:g}",
+        }
+        return run_fail(run=run, task_id=task_id, message=f"{message} ({exc})")
     except InvalidParams as exc:
         return run_fail(run=run, task_id=task_id, message=str(exc))
     except (InvalidInput, NotFound) as exc:

@@ -127,7 +127,11 @@ def test_too_few_events_fail_with_how_many_it_had_and_needs(
     make_events(jx, 12)
     run = _run(as_actor(jx_forecaster), django_capture_on_commit_callbacks)
     assert run.status == ProductRun.Status.FAILED
-    assert run.error == "bvalue needs at least 50 events; the selection has 12"
+    assert run.error in (
+        "数据不足：选择结果有 12 个，该方法至少需要 50 个。 (bvalue needs at least 50 events; the selection has 12)",
+        "Not enough data: the selection has 12, the method needs 50. "
+        "(bvalue needs at least 50 events; the selection has 12)",
+    )
     assert run.result is None
     assert run.figures == []
     assert run.finished_at is not None
