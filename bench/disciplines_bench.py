@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -158,6 +159,39 @@ def run() -> None:
     elapsed = time.perf_counter() - t0
     print(
         f"API submissions: {len(jobs)} in {elapsed:.2f} s = {len(jobs) / elapsed:.0f} per second (one client)"
+    )
+    # four clients at once (threads, each with its own connection), on different units
+    threads_n = 4
+    more = units[SUBMISSIONS // 3 + 1 : SUBMISSIONS // 3 + 1 + threads_n * 50]
+    for unit in more:
+        unit.reporters.add(reporter)
+    ZeroReport.objects.filter(unit__in=more, period=today).delete()
+    errors: list[int] = []
+
+    def client_loop(chunk: list[int]) -> None:
+        own = APIClient()
+        own.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        for unit_id in chunk:
+            code = own.post(
+                "/api/v1/zero-reports/",
+                {"unit": unit_id, "period": today.isoformat(), "status": "none"},
+                format="json",
+            ).status_code
+            if code != 201:
+                errors.append(code)
+        connection.close()
+
+    chunks = [[u.pk for u in more[i::threads_n]] for i in range(threads_n)]
+    workers = [threading.Thread(target=client_loop, args=(chunk,)) for chunk in chunks]
+    t0 = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - t0
+    assert not errors, errors
+    print(
+        f"API submissions, {threads_n} clients at once: {len(more)} in {elapsed:.2f} s = {len(more) / elapsed:.0f} per second"
     )
     with count_queries() as queries:
         api.post(

@@ -11,6 +11,7 @@ from .models import (
     BureauAnomalySettings,
     CheckResult,
     InterferenceFactor,
+    ReportingUnit,
     VerificationReport,
     ZeroReport,
 )
@@ -270,3 +271,61 @@ class SettingsForm(forms.ModelForm):
             "verification_hours": forms.NumberInput(attrs={"class": "form-control", "min": 1, "max": 1440}),
             "assessment_hours": forms.NumberInput(attrs={"class": "form-control", "min": 1, "max": 1440}),
         }
+
+
+class UnitForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"), max_length=32, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+    name = forms.CharField(
+        label=_("Name"), max_length=100, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=ReportingUnit.Kind.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    discipline = forms.ChoiceField(label=_("Discipline"), widget=forms.Select(attrs={"class": "form-select"}))
+    lon = forms.FloatField(
+        label=_("Longitude"),
+        min_value=-180,
+        max_value=180,
+        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.0001"}),
+    )
+    lat = forms.FloatField(
+        label=_("Latitude"),
+        min_value=-90,
+        max_value=90,
+        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.0001"}),
+    )
+    observation_items = forms.CharField(
+        label=_("Observation items"),
+        required=False,
+        help_text=_("Separate with commas or 、"),
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    reporters = forms.TypedMultipleChoiceField(
+        label=_("Reporters"),
+        coerce=int,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"class": "form-select"}),
+    )
+    schedule = forms.ChoiceField(
+        label=_("Schedule"),
+        choices=ReportingUnit.Schedule.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    deadline_time = forms.TimeField(
+        label=_("Deadline (Beijing time, next day)"),
+        initial="10:00",
+        widget=forms.TimeInput(attrs={"type": "time", "class": "form-control"}, format="%H:%M"),
+    )
+
+    def __init__(self, *args, disciplines=(), reporters=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["discipline"].choices = [(d.code, d.name_zh) for d in disciplines]
+        self.fields["reporters"].choices = [(u.pk, u.label) for u in reporters]
+
+    def observation_item_list(self) -> list[str]:
+        raw = self.cleaned_data.get("observation_items") or ""
+        return [part.strip() for part in raw.replace("、", ",").replace("，", ",").split(",") if part.strip()]

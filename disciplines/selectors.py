@@ -192,35 +192,43 @@ class Matrix:
         return counts
 
 
-def cell_code(unit: ReportingUnit, day: date, report: tuple[str, bool] | None, now: datetime) -> str:
-    """The matrix colour of one unit and day; ``report`` is (status, is_late) or None."""
-    if unit.period_start(day) != day:
-        return "-"
-    if report is not None:
-        status, late = report
-        if status == ZeroReport.Status.ANOMALY:
-            return "a"
-        return "l" if late else "o"
-    return "m" if unit.deadline_for(day) <= now else "p"
+def _last_overdue_period(unit: ReportingUnit, now: datetime) -> date:
+    """The latest period whose deadline has passed at ``now`` (deadline: the day after the period
+    ends, at ``deadline_time`` Beijing time)."""
+    local = now.astimezone(BEIJING)
+    length = 7 if unit.schedule == ReportingUnit.Schedule.WEEKLY else 1
+    due_day = local.date() if unit.deadline_time <= local.time() else local.date() - timedelta(days=1)
+    return due_day - timedelta(days=length)
 
 
 def zero_report_matrix(
     *, actor: Actor | None, units: list[ReportingUnit], start: date, end: date, now: datetime | None = None
 ) -> Matrix:
-    """Units by days with each cell's state, in one query for the reports of all the units."""
+    """Units by days with each cell's state, in one query for the reports of all the units.
+
+    Cells: o on time, l late, a anomaly, m missing (its deadline passed), p not due yet,
+    "-" a weekly unit's days other than the Monday its period starts on.
+    """
     now = now or timezone.now()
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    found: dict[tuple[int, date], tuple[str, bool]] = {
-        (unit_id, period): (status, late)
+    found: dict[tuple[int, date], str] = {
+        (unit_id, period): ("a" if status == ZeroReport.Status.ANOMALY else "l" if late else "o")
         for unit_id, period, status, late in ZeroReport.objects.visible_to(actor)
         .filter(unit_id__in=[u.pk for u in units], period__gte=start, period__lte=end)
         .values_list("unit_id", "period", "status", "is_late")
     }
     matrix = Matrix(days=days)
     for unit in units:
-        matrix.rows.append(
-            MatrixRow(unit=unit, cells=[cell_code(unit, day, found.get((unit.pk, day)), now) for day in days])
-        )
+        overdue_until = _last_overdue_period(unit, now)
+        weekly = unit.schedule == ReportingUnit.Schedule.WEEKLY
+        cells = []
+        for day in days:
+            if weekly and day.weekday() != 0:
+                cells.append("-")
+                continue
+            code = found.get((unit.pk, day))
+            cells.append(code or ("m" if day <= overdue_until else "p"))
+        matrix.rows.append(MatrixRow(unit=unit, cells=cells))
     return matrix
 
 

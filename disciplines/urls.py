@@ -10,6 +10,7 @@ urlpatterns = [
     path("disciplines/zero-reports/import/", views.import_csv, name="import"),
     path("disciplines/zero-reports/export/", views.zero_report_export, name="zero-report-export"),
     path("disciplines/units/", views.unit_list, name="units"),
+    path("disciplines/units/new/", views.unit_new, name="unit-new"),
     path("disciplines/settings/", views.anomaly_settings, name="settings"),
     path("disciplines/anomalies/", views.anomaly_list, name="anomalies"),
     path("disciplines/anomalies/new/", views.anomaly_new, name="anomaly-new"),

@@ -33,6 +33,7 @@ from .forms import (
     ExpertAnomalyForm,
     RatingForm,
     SettingsForm,
+    UnitForm,
     VerificationForm,
     ZeroReportForm,
 )
@@ -732,8 +733,45 @@ def unit_list(request: HttpRequest) -> HttpResponse:
             "disciplines": selectors.discipline_list(),
             "discipline": discipline or "",
             "extra_query": f"discipline={discipline}&" if discipline else "",
+            "can_manage": permissions.can_manage_units(request.actor),
         },
     )
+
+
+@login_required
+def unit_new(request: HttpRequest) -> HttpResponse:
+    """A bureau admin adds a reporting unit and names its reporters."""
+    if (refused := _no_actor(request)) is not None:
+        return refused
+    actor = request.actor
+    if not permissions.can_manage_units(actor):
+        return _page_error(request, _("Only a bureau administrator manages reporting units."), 403)
+    reporters = list(selectors.bureau_reporters(actor=actor))
+    form = UnitForm(request.POST or None, disciplines=selectors.discipline_list(), reporters=reporters)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        chosen = [u for u in reporters if u.pk in set(data["reporters"])]
+        try:
+            unit = unit_services.unit_create(
+                actor=actor,
+                code=data["code"],
+                name=data["name"],
+                kind=data["kind"],
+                discipline=selectors.discipline_by_code(code=data["discipline"]),
+                lon=data["lon"],
+                lat=data["lat"],
+                observation_items=form.observation_item_list(),
+                reporters=chosen,
+                schedule=data["schedule"],
+                deadline_time=data["deadline_time"],
+            )
+        except PortalError as exc:
+            field = exc.field if exc.field in form.fields else ("lon" if exc.field == "location" else None)
+            form.add_error(field, exc.message)
+        else:
+            messages.success(request, _("Reporting unit %(code)s added.") % {"code": unit.code})
+            return redirect("disciplines:units")
+    return render(request, "disciplines/unit_form.html", {"form": form})
 
 
 @login_required

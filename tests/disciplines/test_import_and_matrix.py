@@ -194,3 +194,27 @@ def test_matrix_page_is_tenant_scoped_and_refused_to_viewers(
     client.force_login(jx_viewer)
     assert client.get("/disciplines/matrix/").status_code == 403
     assert client.get("/api/v1/zero-reports/matrix/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("schedule", "deadline", "local_now", "expected"),
+    [
+        ("daily", time(10), datetime(2026, 11, 22, 9, 59), "2026-11-20"),
+        ("daily", time(10), datetime(2026, 11, 22, 10, 0), "2026-11-21"),
+        ("daily", time(18), datetime(2026, 11, 22, 17, 0), "2026-11-20"),
+        ("weekly", time(10), datetime(2026, 11, 23, 10, 0), "2026-11-16"),  # Monday: last week is due
+        ("weekly", time(10), datetime(2026, 11, 23, 9, 0), "2026-11-15"),
+    ],
+)
+def test_last_overdue_period_agrees_with_the_deadline(schedule, deadline, local_now, expected):
+    from disciplines.selectors import _last_overdue_period
+
+    unit = ReportingUnit(schedule=schedule, deadline_time=deadline)
+    now = local_now.replace(tzinfo=BEIJING)
+    last = _last_overdue_period(unit, now)
+    assert last.isoformat() == expected
+    if schedule == "daily":
+        assert unit.deadline_for(last) <= now < unit.deadline_for(last + timedelta(days=1))
+    else:
+        monday = unit.period_start(last)
+        assert unit.deadline_for(monday) <= now < unit.deadline_for(monday + timedelta(days=7))

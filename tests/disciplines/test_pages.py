@@ -248,3 +248,35 @@ def test_dashboard_shows_the_panels_of_each_role(
     counts = client.get("/api/v1/disciplines/counts/").json()
     assert counts["to_assign"] == 1
     assert "missing_7d" in counts
+
+
+def test_bureau_admin_adds_a_unit_inside_the_jurisdiction(client, jx_admin, jx_reporter, jx_expert):
+    from disciplines.models import ReportingUnit
+
+    client.force_login(jx_expert)
+    assert client.get("/disciplines/units/new/").status_code == 403
+    client.force_login(jx_admin)
+    body = {
+        "code": "JX-FL-09",
+        "name": "瑞昌井",
+        "kind": "station",
+        "discipline": "fluid",
+        "lon": "115.67",
+        "lat": "29.68",
+        "observation_items": "水位、水温",
+        "reporters": [jx_reporter.pk],
+        "schedule": "weekly",
+        "deadline_time": "12:00",
+    }
+    assert client.post("/disciplines/units/new/", body).status_code == 302
+    unit = ReportingUnit.objects.get(code="JX-FL-09")
+    assert (unit.observation_items, list(unit.reporters.all()), unit.schedule) == (
+        ["水位", "水温"],
+        [jx_reporter],
+        "weekly",
+    )
+    outside = client.post("/disciplines/units/new/", {**body, "code": "JX-X", "lon": "111.7", "lat": "40.8"})
+    assert outside.status_code == 200
+    assert "jurisdiction" in outside.content.decode()
+    taken = client.post("/disciplines/units/new/", body)
+    assert "taken" in taken.content.decode()
