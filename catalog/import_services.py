@@ -126,6 +126,36 @@ ORDER BY v.idx, abs(extract(epoch FROM e.origin_time - v.t)), e.id
 """
 
 
+_INSERT_EVENTS_SQL = """
+INSERT INTO catalog_event (
+    created_at, updated_at, bureau_id, is_published, version, location,
+    public_id, external_id, origin_time, latitude, longitude, depth_km, magnitude,
+    magnitude_type, location_name, source, event_type, status, report_kind, strike, dip, rake)
+SELECT now(), now(), %s, %s, 1, ST_SetSRID(ST_MakePoint(u.longitude, u.latitude), 4326),
+    u.public_id, u.external_id, u.origin_time, u.latitude, u.longitude, u.depth_km, u.magnitude,
+    u.magnitude_type, u.location_name, u.source, u.event_type, u.status, u.report_kind, u.strike, u.dip, u.rake
+FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::float8[], %s::float8[], %s::float8[],
+            %s::float8[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
+            %s::float8[], %s::float8[], %s::float8[])
+    AS u(public_id, external_id, origin_time, latitude, longitude, depth_km, magnitude,
+         magnitude_type, location_name, source, event_type, status, report_kind, strike, dip, rake)
+RETURNING id, public_id
+"""
+
+# The first version copies the row just inserted, with the line it came from.
+_INSERT_FIRST_VERSIONS_SQL = """
+INSERT INTO catalog_eventversion (
+    event_id, version, origin_time, latitude, longitude, depth_km, magnitude, magnitude_type,
+    location_name, source, status, report_kind, strike, dip, rake, data_origin, raw_text,
+    created_at, created_by_id)
+SELECT e.id, 1, e.origin_time, e.latitude, e.longitude, e.depth_km, e.magnitude, e.magnitude_type,
+    e.location_name, e.source, e.status, e.report_kind, e.strike, e.dip, e.rake, %s, r.raw_text,
+    now(), %s
+FROM unnest(%s::text[], %s::bigint[]) AS r(raw_text, event_id)
+JOIN catalog_event e ON e.id = r.event_id
+"""
+
+
 class _Batcher:
     """Upserts batches of solutions into one bureau's catalog (inside the caller's transaction)."""
 
@@ -217,39 +247,50 @@ class _Batcher:
             self._update(matches, solutions, raw)
 
     def _insert(self, solutions: list[Solution], raw: list[str]) -> None:
+        """One INSERT ... SELECT FROM unnest(arrays) for the events, one for their first versions.
+
+        The ORM's bulk_create spends ~1 ms per row building and binding the
+        statement; arrays bound as twenty parameters cost the server a few
+        microseconds per row (measured in bench/catalog_bench.py).
+        """
         if not solutions:
             return
-        events = []
-        for solution in solutions:
-            event = Event(
-                bureau=self.bureau,
-                public_id=make_public_id(
-                    self.bureau.code, solution.origin_time, solution.latitude, solution.longitude
-                ),
-                external_id=solution.external_id,
-                location=Point(solution.longitude, solution.latitude, srid=4326),
-                event_type=solution.event_type,
-                is_published=self.publish,
-                version=1,
-                **{name: getattr(solution, name) for name in SOLUTION_FIELDS},
+        ids = [make_public_id(self.bureau.code, s.origin_time, s.latitude, s.longitude) for s in solutions]
+        columns = [
+            ids,
+            [s.external_id for s in solutions],
+            [s.origin_time for s in solutions],
+            [s.latitude for s in solutions],
+            [s.longitude for s in solutions],
+            [s.depth_km for s in solutions],
+            [s.magnitude for s in solutions],
+            [s.magnitude_type for s in solutions],
+            [s.location_name for s in solutions],
+            [s.source for s in solutions],
+            [s.event_type for s in solutions],
+            [s.status for s in solutions],
+            [s.report_kind for s in solutions],
+            [s.strike for s in solutions],
+            [s.dip for s in solutions],
+            [s.rake for s in solutions],
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_EVENTS_SQL, [self.bureau.pk, self.publish, *columns])
+            inserted = cursor.fetchall()  # (id, public_id); RETURNING order is not promised
+            event_ids = [row[0] for row in inserted]
+            raw_by_id = dict(zip(ids, raw, strict=True))
+            cursor.execute(
+                _INSERT_FIRST_VERSIONS_SQL,
+                [
+                    DataOrigin.IMPORT,
+                    self.user.pk if self.user else None,
+                    [raw_by_id[row[1]] for row in inserted],
+                    event_ids,
+                ],
             )
-            events.append(event)
-        Event.objects.bulk_create(events)
-        EventVersion.objects.bulk_create(
-            [
-                EventVersion(
-                    event=event,
-                    version=1,
-                    data_origin=DataOrigin.IMPORT,
-                    raw_text=text,
-                    created_by=self.user,
-                    **{name: getattr(solution, name) for name in SOLUTION_FIELDS},
-                )
-                for event, solution, text in zip(events, solutions, raw, strict=True)
-            ]
-        )
-        self.summary.inserted += len(events)
-        self.live += [(e.pk, True) for e in events if e.origin_time >= self.live_after]
+        self.summary.inserted += len(event_ids)
+        when = {pid: s.origin_time for pid, s in zip(ids, solutions, strict=True)}
+        self.live += [(pk, True) for pk, pid in inserted if when[pid] >= self.live_after]
 
     def _update(self, matches: dict[int, int], solutions: list[Solution], raw: list[str]) -> None:
         events = Event.objects.in_bulk(set(matches.values()))
