@@ -63,7 +63,7 @@ logger = logging.getLogger(__name__)
 TIME_LIMIT = 900  # seconds a run may take (hard limit of the products.run task)
 SOFT_TIME_LIMIT = 840
 MAX_ATTEMPTS = 3
-STALE_QUEUED = timedelta(hours=1)
+STALE_QUEUED = timedelta(minutes=10)  # a queued run whose message was lost
 FIGURE_FORMATS = ("png", "svg")
 FIGURE_SCATTER_MAX = 20_000  # events drawn as dots on a map figure; the science uses them all
 
@@ -404,7 +404,9 @@ def _enqueue_on_commit(run: ProductRun) -> None:
 
     kwargs = {"bureau_id": run.bureau_id, "run_id": run.pk}
     task_id = run.task_id
-    transaction.on_commit(lambda: product_run_task.apply_async(kwargs=kwargs, task_id=task_id))
+    # robust: with the broker down the run stays queued (and is requeued by the beat job)
+    # instead of turning the request that stored it into an error.
+    transaction.on_commit(lambda: product_run_task.apply_async(kwargs=kwargs, task_id=task_id), robust=True)
 
 
 @transaction.atomic

@@ -546,3 +546,20 @@ def test_two_runs_computing_the_same_key_at_once_end_as_one_result_and_one_reuse
     assert finished.reused_from_id == first.pk
     assert not services.run_directory(jx.pk, second.pk).exists()
     assert ProductRun.objects.filter(status="succeeded", reused_from__isnull=True).count() == 1
+
+
+def test_a_queued_run_whose_message_was_lost_is_sent_again(
+    jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
+):
+    # given: a run queued while the broker was down (its on-commit send never happened)
+    make_events(jx, 300)
+    run = services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
+    ProductRun.objects.filter(pk=run.pk).update(queued_at=timezone.now() - timedelta(minutes=20))
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        touched = services.runs_requeue_stale()
+    # then
+    run.refresh_from_db()
+    assert touched == [run.pk]
+    assert run.status == "succeeded"
+    assert run.attempts == 1
