@@ -36,6 +36,13 @@ class MeetingOutputSerializer(serializers.Serializer):
     last_seq = serializers.IntegerField()
     joint_bureaus = serializers.SerializerMethodField()
     participants = serializers.SerializerMethodField()
+    representatives = serializers.SerializerMethodField()
+
+    def get_representatives(self, meeting: Meeting) -> dict[str, str]:
+        return {
+            r.discipline.code: r.user.username
+            for r in meeting.representatives.select_related("discipline", "user")
+        }
 
     def get_joint_bureaus(self, meeting: Meeting) -> list[str]:
         return sorted(b.code for b in meeting.joint_bureaus.all())
@@ -102,6 +109,11 @@ class MeetingListApi(TenantApi):
         recorder = serializers.CharField(required=False, allow_null=True)
         participants = serializers.ListField(child=serializers.CharField(), required=False)
         joint_bureaus = serializers.ListField(child=serializers.CharField(), required=False)
+        representatives = serializers.DictField(
+            child=serializers.CharField(allow_null=True),
+            required=False,
+            help_text="discipline code -> username",
+        )
 
     def get(self, request: Request) -> Response:
         filters = self.parse(self.FilterSerializer, request.query_params)
@@ -133,6 +145,11 @@ def _people(data: dict[str, Any]) -> dict[str, Any]:
         data["participants"] = selectors.people_by_username(
             usernames=data["participants"], field="participants"
         )
+    if "representatives" in data:
+        data["representatives"] = {
+            code: selectors.people_by_username(usernames=[name], field="representatives")[0] if name else None
+            for code, name in data["representatives"].items()
+        }
     if "joint_bureaus" in data:
         data["joint_bureaus"] = selectors.bureaus_by_code(codes=data["joint_bureaus"], field="joint_bureaus")
     return data
@@ -150,6 +167,11 @@ class MeetingDetailApi(TenantApi):
         chair = serializers.CharField(required=False)
         recorder = serializers.CharField(required=False, allow_null=True)
         participants = serializers.ListField(child=serializers.CharField(), required=False)
+        representatives = serializers.DictField(
+            child=serializers.CharField(allow_null=True),
+            required=False,
+            help_text="discipline code -> username",
+        )
 
     def get(self, request: Request, meeting_id: int) -> Response:
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)

@@ -110,6 +110,12 @@ def _jx_monthly(stdout: Any) -> None:
             "jx_expert_seis", "jx_expert_fluid", "jx_expert_deform", "jx_expert_em", "jx_forecaster"
         ),
         agenda="一、上月震情回顾\n二、四大学科意见\n三、讨论并形成会商意见",
+        representatives={
+            "seismology": User.objects.get(username="jx_expert_seis"),
+            "deformation": User.objects.get(username="jx_expert_deform"),
+            "fluid": User.objects.get(username="jx_expert_fluid"),
+            "electromagnetism": User.objects.get(username="jx_expert_em"),
+        },
     )
     services.meeting_open(actor=chair, meeting=meeting)
     window_start, window_end = first, (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)

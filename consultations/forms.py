@@ -26,6 +26,16 @@ class Styled:
                 widget.attrs.setdefault("class", "form-control")
 
 
+class RepresentativesMixin:
+    def representatives(self) -> dict[str, Any]:
+        """discipline code -> chosen person (None clears), from the rep_<code> fields."""
+        data = self.cleaned_data  # type: ignore[attr-defined]
+        return {name[4:]: data.get(name) for name in list(data) if name.startswith("rep_")}
+
+    def without_representatives(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if not k.startswith("rep_")}  # type: ignore[attr-defined]
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return f"{obj.label} ({obj.username})"
@@ -40,7 +50,7 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class MeetingForm(Styled, forms.Form):
+class MeetingForm(Styled, RepresentativesMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=MeetingKind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DATETIME)
@@ -69,6 +79,14 @@ class MeetingForm(Styled, forms.Form):
         super().__init__(*args, **kwargs)
         for name in ("chair", "recorder", "participants"):
             self.fields[name].queryset = people
+        from disciplines.models import DISCIPLINE_NAMES_ZH
+
+        for code, name in DISCIPLINE_NAMES_ZH.items():
+            self.fields[f"rep_{code}"] = PersonChoiceField(
+                label=_("Representative of %(discipline)s") % {"discipline": name},
+                queryset=people,
+                required=False,
+            )
         if editing or bureaus is None:
             del self.fields["joint_bureaus"]
             del self.fields["kind"]

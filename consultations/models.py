@@ -126,6 +126,23 @@ class Meeting(TenantOwned):
         return self.joint_bureaus.exists()
 
 
+class MeetingRepresentative(models.Model):
+    """The person who speaks for a discipline at the meeting (学科代表)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="representatives")
+    discipline = models.ForeignKey("disciplines.Discipline", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["discipline__order", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "discipline", "user"], name="representative_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.discipline}: {self.user}"
+
+
 class MeetingMaterial(TenantOwned):
     """A product, anomaly, event, file or report put before the meeting.
 

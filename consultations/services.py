@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,6 +42,7 @@ from .models import (
     Meeting,
     MeetingKind,
     MeetingMaterial,
+    MeetingRepresentative,
     OpinionRevision,
     ReportStatus,
     RoomEvent,
@@ -165,8 +166,13 @@ def meeting_create(
     agenda: str = "",
     place: str = "",
     ends_at: dt.datetime | None = None,
+    representatives: dict[str, User | None] | None = None,
 ) -> Meeting:
-    """Schedule a meeting of the actor's bureau (chairs and forecasters)."""
+    """Schedule a meeting of the actor's bureau (chairs and forecasters).
+
+    ``representatives`` maps a discipline code to the expert who speaks for it; they
+    join the participants.
+    """
     if not perms.can_create_meeting(actor):
         raise PermissionDenied(_("Only a chair or a forecaster can schedule a consultation meeting."))
     assert actor.bureau is not None  # can_create_meeting requires one
@@ -195,6 +201,8 @@ def meeting_create(
     )
     meeting.joint_bureaus.set(partners)
     meeting.participants.set(participants)
+    if representatives:
+        _set_representatives(meeting, bureau_ids, representatives)
     Conclusion.objects.create(bureau=meeting.bureau, meeting=meeting)
     audit_record(
         actor=actor,
@@ -237,7 +245,11 @@ def meeting_update(*, actor: Actor, meeting: Meeting, **data: Any) -> Meeting:
     meeting.save()
     if "participants" in data:
         meeting.participants.set(list(data["participants"]))
-    changed = sorted(k for k in data if k in (*MEETING_FIELDS, "chair", "recorder", "participants"))
+    if data.get("representatives") is not None:
+        _set_representatives(meeting, bureau_ids, data["representatives"])
+    changed = sorted(
+        k for k in data if k in (*MEETING_FIELDS, "chair", "recorder", "participants", "representatives")
+    )
     audit_record(actor=actor, action="meeting.update", target=meeting, extra={"fields": changed})
     _room_event(
         meeting,
@@ -246,6 +258,32 @@ def meeting_update(*, actor: Actor, meeting: Meeting, **data: Any) -> Meeting:
         actor.user,
     )
     return meeting
+
+
+def _set_representatives(meeting: Meeting, bureau_ids: set[int], wanted: dict[str, User | None]) -> None:
+    """Replace the representatives of the disciplines named in ``wanted`` (None clears one).
+
+    A representative must be an expert of that discipline in one of the meeting's bureaus.
+    """
+    disciplines = {d.code: d for d in Discipline.objects.filter(code__in=list(wanted))}
+    for code, user in wanted.items():
+        discipline = disciplines.get(code)
+        if discipline is None:
+            raise InvalidInput(_("Unknown discipline %(code)s.") % {"code": code}, field="representatives")
+        MeetingRepresentative.objects.filter(meeting=meeting, discipline=discipline).delete()
+        if user is None:
+            continue
+        expert = Membership.objects.filter(
+            user=user, bureau_id__in=bureau_ids, role=Role.EXPERT, revoked_at__isnull=True
+        ).filter(Q(discipline=discipline) | Q(discipline__isnull=True))
+        if not expert.exists():
+            raise InvalidInput(
+                _("%(name)s is not an expert of %(discipline)s in the meeting's bureaus.")
+                % {"name": user.label, "discipline": discipline.name_zh},
+                field="representatives",
+            )
+        MeetingRepresentative.objects.create(meeting=meeting, discipline=discipline, user=user)
+        meeting.participants.add(user)
 
 
 def _participant_names(meeting: Meeting) -> list[str]:
@@ -729,6 +767,12 @@ def meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
             "agenda": meeting.agenda,
         },
         "participants": _participant_names(meeting),
+        "representatives": [
+            {"discipline": r.discipline.name_zh, "discipline_en": r.discipline.name_en, "name": r.user.label}
+            for r in MeetingRepresentative.objects.filter(meeting=meeting).select_related(
+                "discipline", "user"
+            )
+        ],
         "opinions": [{**opinion_payload(o), "discipline_en": o.discipline.name_en} for o in opinions],
         "conclusion": conclusion.text if conclusion else "",
         "forecasts": [forecast_payload(f) for f in forecasts],

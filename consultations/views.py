@@ -142,7 +142,9 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         form = MeetingForm(request.POST, people=selectors.people_of_bureaus(bureau_ids=ids), bureaus=bureaus)
         if form.is_valid():
             try:
-                meeting = services.meeting_create(actor=actor, **form.cleaned_data)
+                meeting = services.meeting_create(
+                    actor=actor, representatives=form.representatives(), **form.without_representatives()
+                )
             except PortalError as exc:
                 _form_error(form, exc)
             else:
@@ -168,7 +170,12 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
         form = MeetingForm(request.POST, people=people, editing=True)
         if form.is_valid():
             try:
-                services.meeting_update(actor=request.actor, meeting=meeting, **form.cleaned_data)
+                services.meeting_update(
+                    actor=request.actor,
+                    meeting=meeting,
+                    representatives=form.representatives(),
+                    **form.without_representatives(),
+                )
             except PortalError as exc:
                 _form_error(form, exc)
             else:
@@ -186,6 +193,10 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 "recorder": meeting.recorder_id,
                 "participants": list(meeting.participants.all()),
                 "agenda": meeting.agenda,
+                **{
+                    f"rep_{r.discipline.code}": r.user_id
+                    for r in meeting.representatives.select_related("discipline")
+                },
             },
         )
     return render(request, "consultations/meeting_form.html", {"form": form, "meeting": meeting})
@@ -229,6 +240,7 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
             "reports": list(selectors.reports_of_meeting(actor=actor, meeting=meeting)),
             "joint": list(meeting.joint_bureaus.all()),
             "participants": list(meeting.participants.all()),
+            "representatives": list(meeting.representatives.select_related("discipline", "user")),
             "can_chair": perms.can_chair_meeting(actor, meeting),
             "can_manage": perms.can_manage_meeting(actor, meeting),
             "can_take_part": perms.can_take_part(actor, meeting),

@@ -19,6 +19,7 @@ def test_chair_schedules_a_meeting_and_reads_it(api, jx_chair, jx_expert):
         "title": "第49周周会商",
         "starts_at": "2026-12-07T09:00:00+08:00",
         "participants": ["jx_expert"],
+        "representatives": {"fluid": "jx_expert"},
         "agenda": "一、震情回顾\n二、学科意见",
     }
     created = api(jx_chair).post(f"{BASE}/meetings/", body, format="json")
@@ -30,6 +31,7 @@ def test_chair_schedules_a_meeting_and_reads_it(api, jx_chair, jx_expert):
         ["jx_expert"],
         "jx_chair",
     )
+    assert detail["representatives"] == {"fluid": "jx_expert"}
     listing = api(jx_expert).get(f"{BASE}/meetings/", {"kind": "weekly"}).json()
     assert [m["id"] for m in listing["results"]] == [meeting_id]
 

@@ -326,3 +326,18 @@ def _approver(report: ConsultationReport):
     from portal.models import User
 
     return User.objects.get(username="jx_approver")
+
+
+def test_discipline_representatives_must_be_experts_of_it(
+    make_meeting, jx_chair, jx_expert, jx_seis, as_actor
+):
+    meeting = make_meeting(jx_chair, representatives={"fluid": jx_expert, "seismology": jx_seis})
+    assert sorted(meeting.representatives.values_list("discipline__code", "user__username")) == [
+        ("fluid", "jx_expert"),
+        ("seismology", "jx_seis"),
+    ]
+    assert set(meeting.participants.all()) == {jx_expert, jx_seis}
+    with pytest.raises(InvalidInput, match="not an expert") as exc:
+        services.meeting_update(actor=as_actor(jx_chair), meeting=meeting, representatives={"fluid": jx_seis})
+    assert exc.value.field == "representatives"
+    assert meeting.representatives.get(discipline__code="fluid").user == jx_expert
