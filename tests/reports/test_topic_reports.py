@@ -494,3 +494,13 @@ def test_weather_service_answer_is_shown_when_configured(arrive, jx, settings, j
         "source": "local test service",
     }
     assert "晴，12℃" in pdf_text(report)
+
+
+def test_report_page_in_english(client, jx_report, jx_viewer):
+    client.force_login(jx_viewer)
+    page = client.get(jx_report.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "3. Towns within 50 km" in page
+    assert "Aoyang" in page
+    html = client.get(reverse("reports:topic-html", args=[jx_report.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Special-topic report of the quake area" in html
+    assert 'name="viewport"' in html
