@@ -86,3 +86,39 @@ def test_matrix_cell_turns_green_when_a_report_arrives(
     assert statuses == [201]
     cell = page.wait_for_selector(f'#zero-matrix tr[data-unit="{jx_fluid_unit.pk}"] td[data-live="1"]')
     assert "z-o" in cell.get_attribute("class")
+
+
+def test_expert_dashboard_count_follows_new_anomalies(
+    browser_login, api, jx_reporter, jx_expert, jx_fluid_unit
+):
+    page = browser_login(jx_expert)
+    page.wait_for_selector("body[data-disciplines-live='1']")
+    badge = page.locator('[data-panel-count="disciplines-anomalies"]')
+    assert badge.inner_text() == "0"
+    statuses = []
+
+    def submit():
+        response = api(jx_reporter).post(
+            "/api/v1/zero-reports/",
+            {
+                "unit": jx_fluid_unit.pk,
+                "period": timezone.localdate().isoformat(),
+                "status": "anomaly",
+                "anomaly": {
+                    "observation_item": "氡",
+                    "description": "水氡升高",
+                    "onset_at": timezone.now().isoformat(),
+                },
+            },
+            format="json",
+        )
+        statuses.append((response.status_code, response.json()))
+        connection.close()
+
+    worker = threading.Thread(target=submit)
+    worker.start()
+    worker.join(30)
+    assert [s for s, _body in statuses] == [201], statuses
+    page.wait_for_function(
+        "document.querySelector('[data-panel-count=\"disciplines-anomalies\"]').textContent.trim() === '1'"
+    )
