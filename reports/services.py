@@ -61,10 +61,10 @@ PUSH_TRANSITIONS: dict[str, set[str]] = {
     PushStatus.FAILED: {PushStatus.RETRYING},
     PushStatus.SENT: set(),
 }
-# Events older than this when they arrive (catalog imports, late corrections of old
-# quakes) get no emergency report: the flow is for the quake that just happened.
+# Events older than this when they arrive (late corrections of old quakes) get no
+# emergency report: the flow is for the quake that just happened. (Catalog imports
+# announce only their recent events, so a fresh quake imported from a feed gets one.)
 MAX_EVENT_AGE = dt.timedelta(days=7)
-SKIPPED_SOURCES = {"import", "fdsn_import"}
 GIS_MAX_BYTES_DEFAULT = 5 * 1024 * 1024
 GIS_MAX_FEATURES_DEFAULT = 20_000
 
@@ -90,7 +90,7 @@ def topic_reports_for_event(*, event_id: int, source: str = "") -> list[TopicRep
     the same hook delivered twice builds once. The build tasks are queued on commit.
     """
     event = selectors.event_for_worker(event_id=event_id)
-    if event is None or event.status == "deleted" or source in SKIPPED_SOURCES:
+    if event is None or event.status == "deleted":
         return []
     if event.origin_time < timezone.now() - MAX_EVENT_AGE:
         return []

@@ -153,13 +153,15 @@ def test_threshold_and_distance_are_per_bureau(arrive, as_actor, jx, nm, jx_admi
     ) == ["JX"]
 
 
-def test_disabled_bureau_and_old_or_imported_events_get_none(arrive, as_actor, jx, jx_admin):
+def test_old_events_and_a_disabled_bureau_get_none(arrive, as_actor, jx, jx_admin):
     arrive(jx, when=timezone.now() - dt.timedelta(days=30))
-    arrive(jx, magnitude=4.4, source="import", lon=115.3, lat=28.3)
     assert not TopicReport.objects.exists()
+    # a fresh quake imported from a feed is announced by the catalog and gets its report
+    arrive(jx, magnitude=4.4, source="import", lon=115.3, lat=28.3)
+    assert list(TopicReport.objects.values_list("trigger", flat=True)) == ["import"]
     services.topic_report_settings_update(actor=as_actor(jx_admin), enabled=False)
     arrive(jx, magnitude=5.0, lon=115.5, lat=28.5)
-    assert not TopicReport.objects.exists()
+    assert TopicReport.objects.count() == 1
 
 
 def test_national_unit_gets_reports_only_when_it_opts_in(arrive, as_actor, jx, cenc, make_person):
@@ -501,6 +503,8 @@ def test_report_page_in_english(client, jx_report, jx_viewer):
     page = client.get(jx_report.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "3. Towns within 50 km" in page
     assert "Aoyang" in page
-    html = client.get(reverse("reports:topic-html", args=[jx_report.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get(
+        reverse("reports:topic-html", args=[jx_report.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert "Special-topic report of the quake area" in html
     assert 'name="viewport"' in html
