@@ -25,7 +25,9 @@ LEVEL = {
 def latest_topic_reports(actor: Actor) -> Panel | None:
     if not can_see_topic_dashboard(actor):
         return None
-    reports = selectors.topic_report_list(actor=actor).filter(bureau_id=actor.bureau_id)
+    reports = selectors.topic_report_list(actor=actor)
+    if not actor.reads_published:
+        reports = reports.filter(bureau_id=actor.bureau_id)
     failed_pushes = list(selectors.push_attempt_failed_list(actor=actor)[:5])
     items = [
         PanelItem(
@@ -41,7 +43,8 @@ def latest_topic_reports(actor: Actor) -> Panel | None:
         event = report.event
         items.append(
             PanelItem(
-                label=f"{event.magnitude_type}{event.magnitude or 0:.1f} {event.location_name}",
+                label=f"{event.magnitude_type}{event.magnitude or 0:.1f} {event.location_name}"
+                + (f" · {report.bureau.code}" if report.bureau_id != actor.bureau_id else ""),
                 url=report.get_absolute_url(),
                 meta=f"{report.get_status_display()} · v{report.event_version} · {localtime(report.created_at):%m-%d %H:%M}",
                 level=LEVEL.get(report.status, ""),

@@ -100,8 +100,19 @@ def topic_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             ),
             "can_rebuild": can_rebuild_topic_report(actor, report),
             "map_data": _map_data(report.context),
+            "timings": _timings(report),
         },
     )
+
+
+def _timings(report: TopicReport) -> list[tuple[str, float]]:
+    labels = [
+        ("queries", _("queries (towns, layers, history)")),
+        ("maps", _("maps")),
+        ("pdf", _("PDF")),
+        ("total", _("from the event's arrival to ready")),
+    ]
+    return [(label, report.timings[key]) for key, label in labels if key in report.timings]
 
 
 def _map_data(content: dict[str, Any]) -> dict[str, Any]:

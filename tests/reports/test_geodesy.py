@@ -71,3 +71,21 @@ def test_bearing_due_east_on_the_equator_is_90():
 )
 def test_chinese_name_prefers_the_town_form_and_names_the_county_seat(names, expected):
     assert chinese_name(names) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "shown"),
+    [
+        ("zh-hans", 1164268, "116.4万"),
+        ("zh-hans", 9500, "9,500"),
+        ("en", 1164268, "1,164,268"),
+        ("en", None, "—"),
+    ],
+)
+def test_population_is_shown_the_way_readers_count(language, value, shown):
+    from django.utils import translation
+
+    from reports.templatetags.reports_tags import population
+
+    with translation.override(language):
+        assert population(value) == shown
