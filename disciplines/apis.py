@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -180,6 +181,7 @@ class ZeroReportListApi(TenantApi):
 
 
 class ZeroReportDetailApi(TenantApi):
+    @extend_schema(responses=ZeroReportOutputSerializer)
     def get(self, request: Request, report_id: int) -> Response:
         report = selectors.zero_report_get(actor=request.actor, report_id=report_id)
         body = ZeroReportOutputSerializer(report).data
@@ -199,6 +201,7 @@ class ZeroReportImportApi(TenantApi):
         file = serializers.FileField()
         import_valid = serializers.BooleanField(default=False)
 
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         result = zero_report_services.zero_report_import_csv(
@@ -214,6 +217,7 @@ class ZeroReportImportApi(TenantApi):
 class ZeroReportMatrixApi(TenantApi):
     """``GET ?start=&end=&discipline=``: units by days, each cell o|l|a|m|p|- (see selectors)."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         if not permissions.can_view_matrix(request.actor):
             raise PermissionDenied(_("The submission matrix is for the bureau's discipline office."))
@@ -307,6 +311,7 @@ class AnomalyListApi(TenantApi):
 class AnomalyDetailApi(TenantApi):
     """One anomaly with its history, attachments, verification report, ratings and the moves open to me."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, anomaly_id: int) -> Response:
         anomaly = selectors.anomaly_get(actor=request.actor, anomaly_id=anomaly_id)
         body = AnomalyOutputSerializer(anomaly).data
@@ -314,7 +319,7 @@ class AnomalyDetailApi(TenantApi):
         body["attachments"] = AttachmentOutputSerializer(
             selectors.anomaly_attachments(anomaly=anomaly), many=True
         ).data
-        verification = getattr(anomaly, "verification", None) if hasattr(anomaly, "verification") else None
+        verification = selectors.anomaly_verification(anomaly=anomaly)
         body["verification"] = VerificationOutputSerializer(verification).data if verification else None
         body["ratings"] = RatingOutputSerializer(selectors.anomaly_ratings(anomaly=anomaly), many=True).data
         body["allowed_actions"] = anomaly_services.allowed_actions(request.actor, anomaly)
@@ -377,9 +382,10 @@ class VerificationApi(TenantApi):
         analysis = serializers.CharField(required=False, allow_blank=True)
         conclusion = serializers.CharField(required=False, allow_blank=True)
 
+    @extend_schema(responses=VerificationOutputSerializer)
     def get(self, request: Request, anomaly_id: int) -> Response:
         anomaly = selectors.anomaly_get(actor=request.actor, anomaly_id=anomaly_id)
-        verification = getattr(anomaly, "verification", None) if hasattr(anomaly, "verification") else None
+        verification = selectors.anomaly_verification(anomaly=anomaly)
         if verification is None:
             return Response({"detail": _("No verification report yet.")}, status=status.HTTP_404_NOT_FOUND)
         return Response(VerificationOutputSerializer(verification).data)
@@ -421,6 +427,7 @@ class AttachmentUploadApi(TenantApi):
         )
         caption = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
+    @extend_schema(request=InputSerializer, responses={201: AttachmentOutputSerializer(many=True)})
     def post(self, request: Request, anomaly_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         files = request.FILES.getlist("attachments")
@@ -434,6 +441,7 @@ class AttachmentUploadApi(TenantApi):
 class DashboardCountsApi(TenantApi):
     """What waits for me: zero-reports due, anomalies to assign/verify/assess, overdue."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         actor = request.actor
         due = selectors.units_due(actor=actor)
@@ -454,6 +462,7 @@ class AnomalySettingsApi(TenantApi):
         verification_hours = serializers.IntegerField(min_value=1, max_value=1440)
         assessment_hours = serializers.IntegerField(min_value=1, max_value=1440)
 
+    @extend_schema(responses=InputSerializer)
     def get(self, request: Request) -> Response:
         if request.actor.bureau is None:
             raise InvalidInput(_("Choose a bureau first."), field="bureau")
@@ -462,6 +471,7 @@ class AnomalySettingsApi(TenantApi):
             {"verification_hours": row.verification_hours, "assessment_hours": row.assessment_hours}
         )
 
+    @extend_schema(request=InputSerializer, responses=InputSerializer)
     def put(self, request: Request) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         row = unit_services.anomaly_settings_update(actor=request.actor, **data)

@@ -23,6 +23,7 @@ from .models import (
     BureauAnomalySettings,
     Discipline,
     ReportingUnit,
+    VerificationReport,
     ZeroReport,
 )
 
@@ -333,6 +334,15 @@ def attachment_get(*, actor: Actor | None, attachment_id: int) -> Attachment:
         return Attachment.objects.select_related("anomaly").get(pk=attachment_id, anomaly_id__in=visible)
     except (Attachment.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
+
+
+def anomaly_verification(*, anomaly: Anomaly) -> VerificationReport | None:
+    """The anomaly's verification report (draft or submitted); the caller has checked visibility."""
+    return (
+        VerificationReport.objects.filter(anomaly=anomaly, bureau_id=anomaly.bureau_id)
+        .select_related("verifier")
+        .first()
+    )
 
 
 def anomaly_ratings(*, anomaly: Anomaly) -> QuerySet[AssessmentRating]:

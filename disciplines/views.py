@@ -352,7 +352,7 @@ def anomaly_detail(request: HttpRequest, anomaly_id: int) -> HttpResponse:
     experts = selectors.discipline_experts(bureau=anomaly.bureau_id, discipline=anomaly.discipline_id)
     attachments = list(selectors.anomaly_attachments(anomaly=anomaly))
     ratings = list(selectors.anomaly_ratings(anomaly=anomaly))
-    verification = getattr(anomaly, "verification", None) if hasattr(anomaly, "verification") else None
+    verification = selectors.anomaly_verification(anomaly=anomaly)
     return render(
         request,
         "disciplines/anomaly_detail.html",
@@ -421,7 +421,7 @@ def verification_edit(request: HttpRequest, anomaly_id: int) -> HttpResponse:
         return _page_error(
             request, _("Only the assigned verifier writes the verification report, while verifying."), 403
         )
-    existing = getattr(anomaly, "verification", None) if hasattr(anomaly, "verification") else None
+    existing = selectors.anomaly_verification(anomaly=anomaly)
     initial: dict[str, Any] = {
         "observation": f"{anomaly.place} {anomaly.observation_item}",
         "onset_at": timezone.localtime(anomaly.onset_at),
@@ -467,7 +467,8 @@ def verification_edit(request: HttpRequest, anomaly_id: int) -> HttpResponse:
 def _verification_context(anomaly: Anomaly) -> dict[str, Any]:
     from reports.rendering import png_data_uri
 
-    verification = anomaly.verification
+    verification = selectors.anomaly_verification(anomaly=anomaly)
+    assert verification is not None  # the view checked it exists
     figures = []
     for attachment in selectors.anomaly_attachments(anomaly=anomaly):
         if attachment.purpose == Attachment.Purpose.FIGURE and attachment.is_image:
@@ -502,7 +503,7 @@ def verification_pdf(request: HttpRequest, anomaly_id: int) -> HttpResponse:
         anomaly = selectors.anomaly_get(actor=request.actor, anomaly_id=anomaly_id)
     except NotFound:
         return _page_error(request, _("Not found."), 404)
-    if not hasattr(anomaly, "verification"):
+    if selectors.anomaly_verification(anomaly=anomaly) is None:
         return _page_error(request, _("No verification report yet."), 404)
     context = _verification_context(anomaly)
     if request.GET.get("html") == "1":
@@ -561,6 +562,7 @@ def assessment(request: HttpRequest, anomaly_id: int) -> HttpResponse:
             "anomaly": anomaly,
             "ratings": ratings,
             "summary": rating_summary(ratings),
+            "verification": selectors.anomaly_verification(anomaly=anomaly),
             "form": form,
             "can_rate": can_rate,
             "actions": [

@@ -237,6 +237,8 @@ def anomaly_create_record(
     anomaly = Anomaly.objects.create(
         bureau_id=actor.bureau_id,
         source=source,
+        # zero-reports carry macroscopic observations; products and experts work on instrument series
+        kind="macro" if source == Anomaly.Source.ZERO_REPORT else "instrumental",
         unit=unit,
         station=station or (unit.name if unit else ""),
         observation_item=observation_item[:60],
