@@ -7,6 +7,8 @@ import json
 from typing import Any, ClassVar
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -115,6 +117,7 @@ class MeetingListApi(TenantApi):
             help_text="discipline code -> username",
         )
 
+    @extend_schema(request=None, responses=MeetingOutputSerializer(many=True), parameters=[FilterSerializer])
     def get(self, request: Request) -> Response:
         filters = self.parse(self.FilterSerializer, request.query_params)
         qs = selectors.meeting_list(
@@ -126,6 +129,7 @@ class MeetingListApi(TenantApi):
         ).prefetch_related("joint_bureaus", "participants")
         return self.paginate(request, qs, MeetingOutputSerializer)
 
+    @extend_schema(request=InputSerializer, responses=MeetingOutputSerializer)
     def post(self, request: Request) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = services.meeting_create(actor=request.actor, **_people(data))
@@ -173,10 +177,12 @@ class MeetingDetailApi(TenantApi):
             help_text="discipline code -> username",
         )
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, meeting_id: int) -> Response:
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
         return Response(_meeting_detail(request, meeting))
 
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def patch(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -185,6 +191,7 @@ class MeetingDetailApi(TenantApi):
 
 
 class MeetingOpenApi(TenantApi):
+    @extend_schema(request=None, responses=MeetingOutputSerializer)
     def post(self, request: Request, meeting_id: int) -> Response:
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
         meeting = services.meeting_open(actor=request.actor, meeting=meeting)
@@ -192,6 +199,7 @@ class MeetingOpenApi(TenantApi):
 
 
 class MeetingCloseApi(TenantApi):
+    @extend_schema(request=None, responses=MeetingOutputSerializer)
     def post(self, request: Request, meeting_id: int) -> Response:
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
         meeting = services.meeting_close(actor=request.actor, meeting=meeting)
@@ -210,6 +218,7 @@ class MaterialAttachApi(TenantApi):
         url = serializers.CharField(required=False, allow_blank=True, max_length=500)
         file = serializers.FileField(required=False)
 
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -220,6 +229,7 @@ class MaterialAttachApi(TenantApi):
         )
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
 class GeoJSONField(serializers.Field):
     """GeoJSON geometry as a dict or text; checked by the service (parse_region)."""
 
@@ -255,6 +265,7 @@ class OpinionSubmitApi(TenantApi):
         )
         likelihood = serializers.ChoiceField(choices=Likelihood.choices, required=False, allow_blank=True)
 
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -268,6 +279,7 @@ class ConclusionEditApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(allow_blank=True, max_length=20000)
 
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def put(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -289,6 +301,7 @@ class ForecastAddApi(TenantApi):
         likelihood = serializers.ChoiceField(choices=Likelihood.choices)
         note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -297,6 +310,7 @@ class ForecastAddApi(TenantApi):
 
 
 class ForecastRemoveApi(TenantApi):
+    @extend_schema(request=None, responses=None)
     def delete(self, request: Request, meeting_id: int, forecast_id: int) -> Response:
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
         services.forecast_remove(actor=request.actor, meeting=meeting, forecast_id=forecast_id)
@@ -308,6 +322,7 @@ class VoteCastApi(TenantApi):
         choice = serializers.ChoiceField(choices=Vote.Choice.choices)
         remark = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -319,6 +334,7 @@ class CommentAddApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(max_length=4000)
 
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -332,6 +348,7 @@ class RoomEventListApi(TenantApi):
     class FilterSerializer(serializers.Serializer):
         since = serializers.IntegerField(min_value=0, default=0)
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT, parameters=[FilterSerializer])
     def get(self, request: Request, meeting_id: int) -> Response:
         since = self.parse(self.FilterSerializer, request.query_params)["since"]
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -350,6 +367,7 @@ class ReportCreateApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
+    @extend_schema(request=InputSerializer, responses=ReportOutputSerializer)
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -362,6 +380,7 @@ class ReportListApi(TenantApi):
         status = serializers.CharField(required=False)
         q = serializers.CharField(required=False, max_length=100)
 
+    @extend_schema(request=None, responses=ReportOutputSerializer(many=True), parameters=[FilterSerializer])
     def get(self, request: Request) -> Response:
         filters = self.parse(self.FilterSerializer, request.query_params)
         qs = selectors.report_list(actor=request.actor, status=filters.get("status"), text=filters.get("q"))
@@ -373,12 +392,14 @@ class ReportDetailApi(TenantApi):
         title = serializers.CharField(required=False, max_length=200)
         number = serializers.CharField(required=False, allow_blank=True, max_length=60)
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, report_id: int) -> Response:
         report = selectors.report_get(actor=request.actor, report_id=report_id)
         data = dict(ReportOutputSerializer(report).data)
         data["content"] = services.report_content(report)
         return Response(data)
 
+    @extend_schema(request=InputSerializer, responses=ReportOutputSerializer)
     def patch(self, request: Request, report_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         report = selectors.report_get(actor=request.actor, report_id=report_id)
@@ -392,6 +413,7 @@ class _ReportTransitionApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         comment = serializers.CharField(required=False, allow_blank=True, max_length=4000)
 
+    @extend_schema(request=InputSerializer, responses=ReportOutputSerializer)
     def post(self, request: Request, report_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         report = selectors.report_get(actor=request.actor, report_id=report_id)
@@ -429,6 +451,7 @@ class ReportCorrectApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         note = serializers.CharField(max_length=4000)
 
+    @extend_schema(request=InputSerializer, responses=ReportOutputSerializer)
     def post(self, request: Request, report_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         report = selectors.report_get(actor=request.actor, report_id=report_id)
@@ -437,6 +460,7 @@ class ReportCorrectApi(TenantApi):
 
 
 class ReportPdfApi(TenantApi):
+    @extend_schema(request=None, responses=OpenApiTypes.BINARY)
     def get(self, request: Request, report_id: int) -> HttpResponse:
         report: ConsultationReport = selectors.report_get(actor=request.actor, report_id=report_id)
         response = HttpResponse(report_pdf(report), content_type="application/pdf")

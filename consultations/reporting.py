@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports.maps import MapLayer, draw_map
@@ -54,9 +56,11 @@ def report_context(report: ConsultationReport, *, with_map: bool = True) -> dict
     for item in [*content.get("opinions", []), *content.get("forecasts", [])]:
         item["likelihood_label"] = likelihoods.get(item.get("likelihood") or "", "")
     png = forecast_map_png(content) if with_map else None
+    starts = dt.datetime.fromisoformat(content["meeting"]["starts_at"])
     return {
         "report": report,
         "content": content,
+        "starts_at": timezone.localtime(starts).strftime("%Y-%m-%d %H:%M"),
         "kind_label": kinds.get(content["meeting"]["kind"], content["meeting"]["kind"]),
         "map_uri": png_data_uri(png) if png else "",
         "title": report.title,
