@@ -232,6 +232,13 @@ class Anomaly(TenantOwned):
 
     reported → verifying → verified → assessed → tracking | closed, with
     "returned" for revision at each review step (services.anomalies holds the moves).
+
+    Visibility: anomalies are bureau data. The bureau's own people read all of
+    them; national units and centres (CENC, IGP, SMC) read a province's anomalies
+    once its discipline group has assessed them (assessed, tracking, or closed
+    after assessment: ``PUBLISHED_Q``), with their verification report and
+    ratings, and never change them; another province reads none. Reporting
+    units and zero-reports are never read outside their bureau.
     """
 
     class State(models.TextChoices):

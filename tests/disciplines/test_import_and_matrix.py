@@ -218,3 +218,17 @@ def test_last_overdue_period_agrees_with_the_deadline(schedule, deadline, local_
     else:
         monday = unit.period_start(last)
         assert unit.deadline_for(monday) <= now < unit.deadline_for(monday + timedelta(days=7))
+
+
+def test_import_page_lists_the_wrong_lines_and_stores_nothing(client, jx_reporter, jx_fluid_unit):
+    client.force_login(jx_reporter)
+    text = f"unit,period,status\nJX-FL-01,{_day(1)},none\nJX-FL-01,not-a-date,none\n"
+    response = client.post("/disciplines/zero-reports/import/", {"file": _csv(text)})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="import-errors"' in body
+    assert "<td>3</td><td>period</td>" in body
+    assert ZeroReport.objects.count() == 0
+    stored = client.post("/disciplines/zero-reports/import/", {"file": _csv(text), "import_valid": "on"})
+    assert stored.status_code == 200
+    assert ZeroReport.objects.count() == 1

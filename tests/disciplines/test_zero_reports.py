@@ -308,3 +308,40 @@ def test_bad_query_parameters_are_400(api, jx_reporter):
     assert api(jx_reporter).get("/api/v1/zero-reports/?unit=abc").json()["errors"] == {
         "unit": ["unit must be a number."]
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_submissions_at_once_make_one_report_with_two_revisions(as_actor, jx_reporter, jx_fluid_unit):
+    """The unit's row lock serialises them: one creates the period's report, the other replaces it."""
+    import threading
+
+    from django.db import connection
+
+    from disciplines.services.zero_reports import zero_report_submit
+
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def submit(status):
+        try:
+            barrier.wait()
+            zero_report_submit(
+                actor=as_actor(jx_reporter), unit=jx_fluid_unit, period=_yesterday(), status=status
+            )
+        except Exception as exc:  # collected: the assertion below shows it
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=("none",)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    report = ZeroReport.objects.get()
+    assert report.revision == 2
+    assert sorted(ZeroReportRevision.objects.filter(report=report).values_list("revision", flat=True)) == [
+        1,
+        2,
+    ]
