@@ -18,6 +18,7 @@ from portal.consumers import PortalConsumer
 from . import selectors, services
 
 FORBIDDEN = 4403
+CATCH_UP_BATCH = 500
 
 
 class MeetingRoomConsumer(PortalConsumer):
@@ -54,10 +55,17 @@ class MeetingRoomConsumer(PortalConsumer):
             except (TypeError, ValueError):
                 await self.send_json({"kind": "error", "detail": "since must be a number"})
                 return
-            events = await database_sync_to_async(self._missed)(since)
-            for event in events:
-                await self.send_json(event)
-            last = events[-1]["seq"] if events else since
+            # in batches, so a client back after a long absence gets everything it missed
+            last = since
+            while True:
+                events = await database_sync_to_async(self._missed)(last)
+                for event in events:
+                    await self.send_json(event)
+                if len(events) < CATCH_UP_BATCH:
+                    break
+                last = events[-1]["seq"]
+            if events:
+                last = events[-1]["seq"]
             await self.send_json({"kind": "caught_up", "last_seq": last})
         elif content.get("type") == "ping":
             await self.send_json({"kind": "pong"})
@@ -65,5 +73,5 @@ class MeetingRoomConsumer(PortalConsumer):
     def _missed(self, since: int) -> list[dict[str, Any]]:
         return [
             services.room_event_message(e)
-            for e in selectors.room_events_after(meeting=self.meeting, since=since)
+            for e in selectors.room_events_after(meeting=self.meeting, since=since, limit=CATCH_UP_BATCH)
         ]

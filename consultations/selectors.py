@@ -139,7 +139,11 @@ def vote_tally(*, meeting: Meeting) -> dict[str, Any]:
 
 
 def room_events_after(*, meeting: Meeting, since: int, limit: int = 1000) -> list[RoomEvent]:
-    return list(RoomEvent.objects.filter(meeting=meeting, seq__gt=since).order_by("seq")[:limit])
+    return list(
+        RoomEvent.objects.filter(meeting=meeting, seq__gt=since)
+        .select_related("actor")
+        .order_by("seq")[:limit]
+    )
 
 
 def room_present(*, meeting: Meeting) -> list[dict[str, Any]]:

@@ -86,9 +86,27 @@ def test_other_province_cannot_read_or_change_a_meeting(api, jx_meeting, nm_fore
         )
         assert client.get(f"{BASE}/meetings/{jx_meeting.pk}/events/").status_code == 404
         assert client.post(f"{BASE}/meetings/{jx_meeting.pk}/reports/", {}, format="json").status_code == 404
+        meeting_posts = {
+            "open/": {},
+            "close/": {},
+            "materials/": {"kind": "file", "title": "x", "url": "/x"},
+            "opinions/": {"discipline": "fluid", "summary": "x"},
+            "forecasts/": {
+                "window_start": "2026-12-01",
+                "window_end": "2026-12-31",
+                "region": JX_SQUARE,
+                "min_magnitude": "4.0",
+                "likelihood": "low",
+            },
+        }
+        for path, body in meeting_posts.items():
+            response = client.post(f"{BASE}/meetings/{jx_meeting.pk}/{path}", body, format="json")
+            assert response.status_code == 404, path
     jx_meeting.refresh_from_db()
-    assert jx_meeting.agenda == ""
+    assert (jx_meeting.agenda, jx_meeting.status, jx_meeting.last_seq) == ("", "scheduled", 0)
     assert not jx_meeting.comments.exists()
+    assert not jx_meeting.materials.exists()
+    assert not jx_meeting.opinions.exists()
 
 
 def test_joint_meeting_opens_to_the_joint_bureaus_only(
@@ -206,6 +224,17 @@ def test_report_workflow_over_the_api(api, closed_meeting, jx_chair, jx_approver
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("step", ["submit", "return", "review", "sign-off", "issue", "archive", "correct"])
+def test_other_province_cannot_move_a_report(api, report_in, nm_forecaster, step):
+    report = report_in("submitted")
+    response = api(nm_forecaster).post(
+        f"{BASE}/reports/{report.pk}/{step}/", {"comment": "x", "note": "x"}, format="json"
+    )
+    assert response.status_code == 404
+    report.refresh_from_db()
+    assert report.status == "submitted"
 
 
 def test_national_centre_reads_issued_reports_not_drafts(api, report_in, cenc_forecaster, nm_forecaster):

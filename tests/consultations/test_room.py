@@ -159,3 +159,24 @@ async def test_presence_is_pushed_when_people_come_and_go(jx_meeting, jx_chair, 
     left = await _next(chair, "presence")
     assert (left["op"], left["user"]) == ("leave", {"id": jx_viewer.pk})
     await chair.disconnect()
+
+
+async def test_catch_up_comes_in_batches_and_misses_nothing(
+    jx_meeting, jx_chair, jx_viewer, as_actor, monkeypatch
+):
+    from consultations import consumers
+
+    monkeypatch.setattr(consumers, "CATCH_UP_BATCH", 2)
+    chair_actor = await sync_to_async(as_actor)(jx_chair)
+    for n in range(5):
+        await sync_to_async(services.comment_add)(actor=chair_actor, meeting=jx_meeting, text=f"第{n}条")
+    viewer, connected, _ = await _connect(jx_viewer, jx_meeting.pk)
+    assert connected
+    replayed = await _hello(viewer, 1)
+    assert [(m["seq"], m["payload"]["text"]) for m in replayed] == [
+        (2, "第1条"),
+        (3, "第2条"),
+        (4, "第3条"),
+        (5, "第4条"),
+    ]
+    await viewer.disconnect()
