@@ -301,3 +301,25 @@ def bureaus_by_code(*, codes: list[str], field: str) -> list[Bureau]:
         if code.upper() not in found:
             raise InvalidInput(_("Unknown bureau %(code)s.") % {"code": code}, field=field)
     return [found[code.upper()] for code in codes]
+
+
+def citable_anomalies(*, actor: Actor | None, discipline: str, limit: int = 40) -> list[dict[str, str]]:
+    """Open anomalies of the discipline the actor may read, as {id, title, url} to cite.
+
+    Empty when the disciplines app provides no anomaly selector (the link stays loose).
+    """
+    try:
+        from disciplines.selectors import anomaly_list
+    except ImportError:
+        return []
+    from django.urls import NoReverseMatch, reverse
+
+    rows = []
+    for anomaly in anomaly_list(actor=actor, discipline=discipline, open_only=True)[:limit]:
+        try:
+            url = reverse("disciplines:anomaly-detail", args=[anomaly.pk])
+        except NoReverseMatch:
+            url = ""
+        station = getattr(anomaly, "station", "") or ""
+        rows.append({"id": str(anomaly.pk), "title": f"{station} {anomaly}".strip(), "url": url})
+    return rows

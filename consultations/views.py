@@ -327,6 +327,8 @@ def opinion_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
     }
     code = request.POST.get("discipline") or request.GET.get("discipline") or allowed[0][0]
     current = opinions.get(code)
+    citable = selectors.citable_anomalies(actor=actor, discipline=code)
+    cited_ids = {a["id"] for a in current.anomalies_cited} if current else set()
     if request.method == "POST":
         form = OpinionForm(request.POST, disciplines=allowed)
         if form.is_valid():
@@ -337,7 +339,10 @@ def opinion_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
                     meeting=meeting,
                     discipline=data["discipline"],
                     summary=data["summary"],
-                    anomalies_cited=form.anomalies_cited(),
+                    anomalies_cited=[
+                        *(a for a in citable if a["id"] in request.POST.getlist("cite")),
+                        *form.anomalies_cited(),
+                    ],
                     window_start=data.get("window_start"),
                     window_end=data.get("window_end"),
                     regions=data.get("regions") or None,
@@ -355,7 +360,10 @@ def opinion_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
         if current:
             initial.update(
                 summary=current.summary,
-                anomalies="\n".join(f"{a['title']} {a['url']}".strip() for a in current.anomalies_cited),
+                # the linked anomalies are ticked in the list; the rest are lines of text
+                anomalies="\n".join(
+                    f"{a['title']} {a['url']}".strip() for a in current.anomalies_cited if not a.get("id")
+                ),
                 window_start=current.window_start,
                 window_end=current.window_end,
                 min_magnitude=current.min_magnitude,
@@ -367,7 +375,14 @@ def opinion_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
     return render(
         request,
         "consultations/opinion_form.html",
-        {"form": form, "meeting": meeting, "current": current, **_draw_context(meeting)},
+        {
+            "form": form,
+            "meeting": meeting,
+            "current": current,
+            "citable": citable,
+            "cited_ids": cited_ids,
+            **_draw_context(meeting),
+        },
     )
 
 

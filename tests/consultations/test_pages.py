@@ -206,3 +206,40 @@ def test_dashboard_shows_the_role_panels(report_in, jx_chair, jx_approver, jx_ex
     assert 'data-panel="consultations-issued"' in _client(jx_viewer).get("/").content.decode()
     expert_home = _client(jx_expert).get("/").content.decode()
     assert 'data-panel="consultations-opinions"' in expert_home
+
+
+def test_expert_cites_open_anomalies_of_the_discipline(jx_meeting, jx_expert, nm, make_person, disciplines):
+    anomaly_model = pytest.importorskip("disciplines.models").__dict__.get("Anomaly")
+    if anomaly_model is None:
+        pytest.skip("disciplines.models.Anomaly is not available yet")
+    from django.utils import timezone
+
+    def anomaly(bureau, discipline, item, reporter):
+        return anomaly_model.objects.create(
+            bureau=bureau,
+            source="expert",
+            station="九江台",
+            observation_item=item,
+            discipline=disciplines[discipline],
+            onset_at=timezone.now(),
+            description="趋势下降",
+            reported_by=reporter,
+        )
+
+    mine = anomaly(jx_expert.memberships.get().bureau, "fluid", "水位", jx_expert)
+    other_discipline = anomaly(mine.bureau, "seismology", "b值", jx_expert)
+    nm_person = make_person("nm_reporter", (nm, "reporter"))
+    other_bureau = anomaly(nm, "fluid", "水氡", nm_person)
+    client = _client(jx_expert)
+    page = client.get(f"/consultations/meetings/{jx_meeting.pk}/opinion/?discipline=fluid").content.decode()
+    assert f'value="{mine.pk}"' in page
+    assert f'value="{other_discipline.pk}"' not in page
+    assert f'value="{other_bureau.pk}"' not in page
+    # a forged id of another bureau's anomaly is not cited
+    client.post(
+        f"/consultations/meetings/{jx_meeting.pk}/opinion/",
+        {"discipline": "fluid", "summary": "水位下降", "cite": [str(mine.pk), str(other_bureau.pk)]},
+    )
+    cited = DisciplineOpinion.objects.get().anomalies_cited
+    assert [a["id"] for a in cited] == [str(mine.pk)]
+    assert cited[0]["url"] == f"/disciplines/anomalies/{mine.pk}/"
