@@ -159,8 +159,17 @@ JOIN catalog_event e ON e.id = r.event_id
 class _Batcher:
     """Upserts batches of solutions into one bureau's catalog (inside the caller's transaction)."""
 
-    def __init__(self, *, bureau: Bureau, publish: bool, user: User | None, summary: ImportSummary) -> None:
+    def __init__(
+        self,
+        *,
+        bureau: Bureau,
+        publish: bool,
+        user: User | None,
+        summary: ImportSummary,
+        data_origin: str = DataOrigin.IMPORT,
+    ) -> None:
         self.bureau = bureau
+        self.data_origin = data_origin
         self.publish = publish
         self.user = user if user is not None and user.pk else None
         self.summary = summary
@@ -282,7 +291,7 @@ class _Batcher:
             cursor.execute(
                 _INSERT_FIRST_VERSIONS_SQL,
                 [
-                    DataOrigin.IMPORT,
+                    self.data_origin,
                     self.user.pk if self.user else None,
                     [raw_by_id[row[1]] for row in inserted],
                     event_ids,
@@ -317,7 +326,7 @@ class _Batcher:
                 EventVersion(
                     event=event,
                     version=number,
-                    data_origin=DataOrigin.IMPORT,
+                    data_origin=self.data_origin,
                     raw_text=raw[index],
                     created_by=self.user,
                     **{name: getattr(solution, name) for name in SOLUTION_FIELDS},
@@ -361,6 +370,7 @@ def import_rows(
     batch_size: int = IMPORT_BATCH_SIZE,
     progress: Callable[[ImportSummary], None] | None = None,
     fraction: Callable[[EventRow | RowError], float] | None = None,
+    data_origin: str = DataOrigin.IMPORT,
 ) -> ImportSummary:
     """Upsert rows into the bureau's catalog; call inside a transaction.
 
@@ -369,7 +379,7 @@ def import_rows(
     transaction then stores nothing.
     """
     summary = ImportSummary()
-    batcher = _Batcher(bureau=bureau, publish=publish, user=user, summary=summary)
+    batcher = _Batcher(bureau=bureau, publish=publish, user=user, summary=summary, data_origin=data_origin)
     solutions: list[Solution] = []
     raw: list[str] = []
     for row in rows:

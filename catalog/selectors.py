@@ -348,3 +348,24 @@ def event_import_get_for_worker(*, import_id: int) -> EventImport | None:
 def events_matching_text(qs: QuerySet[Event], text: str) -> QuerySet[Event]:
     """Narrow by a free text: the place name, the source or the event id."""
     return qs.filter(Q(location_name__icontains=text) | Q(source__icontains=text) | Q(public_id__iexact=text))
+
+
+def events_in_jurisdiction(*, actor: Actor | None, min_magnitude: float, since: datetime) -> QuerySet[Event]:
+    """Visible events inside the actor's bureau's jurisdiction, newest first (dashboard)."""
+    if actor is None or actor.bureau is None or actor.bureau.jurisdiction is None:
+        return Event.objects.none()
+    return (
+        Event.objects.visible_to(actor)
+        .filter(
+            location__intersects=actor.bureau.jurisdiction,
+            magnitude__gte=min_magnitude,
+            origin_time__gte=since,
+        )
+        .exclude(status="deleted")
+        .select_related("bureau")
+        .order_by("-origin_time", "-id")
+    )
+
+
+def quick_reports_failed(*, actor: Actor | None) -> QuerySet[QuickReportMessage]:
+    return quick_report_list(actor=actor).filter(status=QuickReportMessage.Status.FAILED)

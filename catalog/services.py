@@ -5,6 +5,9 @@ Decisions written down here, where they are enforced:
 * **Duplicates.** A solution within ``duplicate_seconds()`` (default 5 s) and
   ``duplicate_km()`` (default 10 km, great circle) of an event of the *same
   bureau* is that event: it becomes a new version instead of a second event.
+  Quick reports use a wider window (``quick_report_window()``, default 90 s
+  and 30 km): their times are to the minute and automatic epicentres move
+  by tens of km in the formal report.
   Each bureau keeps its own catalog: JX importing a quake that CENC also has
   gives JX its own event (a province never writes into another's catalog).
 * **Preferred solution.** A new version becomes the preferred one (the
@@ -54,6 +57,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_DUPLICATE_SECONDS = 5.0
 DEFAULT_DUPLICATE_KM = 10.0
+# Quick reports give the time to the minute ("02时09分") and an automatic
+# epicentre can be off by tens of km: their window is wider.
+DEFAULT_QUICK_REPORT_SECONDS = 90.0
+DEFAULT_QUICK_REPORT_KM = 30.0
 LIVE_WINDOW = timedelta(days=3)
 IMPORT_BATCH_SIZE = 2000
 MAX_STORED_ERRORS = 1000
@@ -81,6 +88,14 @@ def duplicate_seconds() -> float:
 
 def duplicate_km() -> float:
     return float(getattr(settings, "CATALOG_DUPLICATE_KM", DEFAULT_DUPLICATE_KM))
+
+
+def quick_report_window() -> tuple[float, float]:
+    """(seconds, km) within which a quick report is a version of an existing event."""
+    return (
+        float(getattr(settings, "CATALOG_QUICK_REPORT_DUPLICATE_SECONDS", DEFAULT_QUICK_REPORT_SECONDS)),
+        float(getattr(settings, "CATALOG_QUICK_REPORT_DUPLICATE_KM", DEFAULT_QUICK_REPORT_KM)),
+    )
 
 
 def events_group(bureau_id: int) -> str:
@@ -211,6 +226,7 @@ def event_record_solution(
     user: User | None = None,
     hook_source: str = "manual",
     public_id: str | None = None,
+    window: tuple[float, float] | None = None,
 ) -> tuple[Event, bool, bool]:
     """Store a solution: a new event, or a new version of the bureau's duplicate.
 
@@ -230,13 +246,14 @@ def event_record_solution(
             .first()
         )
     if candidate is None:
+        seconds, km = window or (duplicate_seconds(), duplicate_km())
         found = event_duplicate_candidates(
             bureau_id=bureau.pk,
             origin_time=solution.origin_time,
             lon=solution.longitude,
             lat=solution.latitude,
-            seconds=duplicate_seconds(),
-            km=duplicate_km(),
+            seconds=seconds,
+            km=km,
         ).values_list("pk", flat=True)
         ids = list(found)
         if ids:
@@ -403,6 +420,7 @@ def _record_report(*, actor: Actor, report: QuickReport, text: str) -> tuple[Eve
         raw_text=text,
         user=actor.user,
         hook_source="quick_report",
+        window=quick_report_window(),
     )
 
 

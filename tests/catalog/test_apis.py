@@ -27,9 +27,10 @@ CENC_AUTO = (
     "中国地震台网自动测定：01月22日02时09分在新疆阿克苏地区乌什县附近（北纬41.26度，东经78.63度）"
     "发生7.1级左右地震，最终结果以正式速报为准。"
 )
+# The formal report of the same quake: to the second, the epicentre moved ~5 km, depth added.
 CENC_AUTO_SAME_QUAKE_FORMAL = (
-    "中国地震台网正式测定：01月22日02时09分在新疆阿克苏地区乌什县（北纬41.26度，东经78.63度）"
-    "发生7.1级地震，震源深度22公里。"
+    "中国地震台网中心正式测定：2024-01-22 02:09:43在新疆阿克苏地区乌什县发生7.1级地震，"
+    "震中纬度41.30，经度78.60，震源深度22km。"
 )
 
 
@@ -148,6 +149,14 @@ def test_formal_report_after_automatic_becomes_a_new_version(api, jx_forecaster)
         "automatic",
         "formal",
     ]
+
+
+def test_a_report_of_another_quake_nearby_is_a_new_event(api, jx_forecaster):
+    client = api(jx_forecaster)
+    post(client, CENC_AUTO, "2024-01-22T02:12:00+08:00")
+    later = CENC_AUTO_SAME_QUAKE_FORMAL.replace("02:09:43", "02:14:43")  # five minutes later
+    assert post(client, later, "2024-01-22T02:20:00+08:00").status_code == 201
+    assert Event.objects.count() == 2
 
 
 def test_unparseable_report_is_400_naming_the_part_and_kept_in_the_inbox(api, jx_forecaster):

@@ -151,3 +151,40 @@ def test_menu_has_the_catalog_entries(client, jx_forecaster):
     html = client.get("/events/").content.decode()
     assert 'href="/events/quick-report/"' in html
     assert 'href="/events/inbox/"' in html
+
+
+def test_forecaster_dashboard_lists_recent_events_of_the_jurisdiction(client, jx, jx_forecaster):
+    from django.utils import timezone
+
+    from catalog.dashboard import recent_events_panel
+    from portal.tenancy import actor_for
+
+    inside, _, _ = event_record_solution(
+        bureau=jx,
+        solution=Solution(
+            origin_time=timezone.now() - timedelta(days=2),
+            latitude=28.0,
+            longitude=115.0,
+            depth_km=8.0,
+            magnitude=4.2,
+            magnitude_type="ML",
+            location_name="江西宜春",
+        ),
+        data_origin="manual",
+        publish=True,
+    )
+    add(jx, lat=40.0, lon=100.0, mag=5.0)  # outside the jurisdiction
+    panel = recent_events_panel(actor_for(jx_forecaster))
+    assert panel.count == 1
+    assert [item.url for item in panel.items] == [inside.get_absolute_url()]
+    client.force_login(jx_forecaster)
+    assert "江西宜春" in client.get("/").content.decode()
+
+
+def test_bureau_admin_dashboard_counts_failed_quick_reports(client, jx_admin):
+    client.force_login(jx_admin)
+    client.post("/events/quick-report/", {"text": "garbled"})
+    from catalog.dashboard import failed_quick_reports_panel
+    from portal.tenancy import actor_for
+
+    assert failed_quick_reports_panel(actor_for(jx_admin)).count == 1
