@@ -42,7 +42,7 @@ from .models import Anomaly, Attachment, ZeroReport
 from .services import anomalies as anomaly_services
 from .services import units as unit_services
 from .services import zero_reports as zero_report_services
-from .services.anomalies import ACTION_LABELS, TRANSITION_SERVICES, rating_summary
+from .services.anomalies import ACTION_BUTTONS, ACTION_LABELS, TRANSITION_SERVICES, rating_summary
 
 STATE_COLOURS = {
     "reported": "#e67e22",
@@ -358,7 +358,7 @@ def anomaly_detail(request: HttpRequest, anomaly_id: int) -> HttpResponse:
         "disciplines/anomaly_detail.html",
         {
             "anomaly": anomaly,
-            "actions": [(a, ACTION_LABELS[a]) for a in actions if a != "assign"],
+            "actions": [(a, ACTION_BUTTONS[a]) for a in actions if a != "assign"],
             "can_assign": "assign" in actions,
             "assign_form": AssignForm(experts=experts),
             "comment_form": CommentForm(),
@@ -566,7 +566,7 @@ def assessment(request: HttpRequest, anomaly_id: int) -> HttpResponse:
             "form": form,
             "can_rate": can_rate,
             "actions": [
-                (a, ACTION_LABELS[a])
+                (a, ACTION_BUTTONS[a])
                 for a in actions
                 if a in ("assess", "return_assessment", "track", "close")
             ],

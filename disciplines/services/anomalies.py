@@ -75,6 +75,20 @@ ACTION_LABELS = {
     "close": gettext_lazy("closed"),
 }
 
+# What the buttons say (imperative), where ACTION_LABELS say what happened.
+ACTION_BUTTONS = {
+    "assign": gettext_lazy("Assign"),
+    "return_report": gettext_lazy("Return to the reporter"),
+    "resubmit": gettext_lazy("Resubmit"),
+    "withdraw": gettext_lazy("Withdraw"),
+    "submit_verification": gettext_lazy("Submit the verification report"),
+    "return_verification": gettext_lazy("Return the verification for revision"),
+    "assess": gettext_lazy("Record the assessment"),
+    "return_assessment": gettext_lazy("Reopen the assessment"),
+    "track": gettext_lazy("Keep tracking"),
+    "close": gettext_lazy("Close"),
+}
+
 PERMISSIONS: dict[str, Callable[[Actor | None, Anomaly], bool]] = {
     "assign": permissions.can_assign_anomaly,
     "return_report": permissions.can_return_report,
