@@ -66,6 +66,7 @@ PUSH_TRANSITIONS: dict[str, set[str]] = {
 # announce only their recent events, so a fresh quake imported from a feed gets one.)
 MAX_EVENT_AGE = dt.timedelta(days=7)
 GIS_MAX_BYTES_DEFAULT = 5 * 1024 * 1024
+WECHAT_MAX_BYTES = 4096
 GIS_MAX_FEATURES_DEFAULT = 20_000
 
 
@@ -425,8 +426,14 @@ def wechat_markdown(report: TopicReport) -> str:
         name = nearest.get("name_zh") or nearest.get("name")
         lines.append(f"> {labels['nearest']}: {name} ({nearest.get('distance_km')} km)")
     lines.append(f"> {labels['towns']}: {towns.get('count', 0)}")
-    lines.append(f"[{labels['open']}]({report_link(report)})")
-    return "\n".join(lines)
+    link = f"[{labels['open']}]({report_link(report)})"
+    # The group bot takes at most 4096 bytes of markdown: drop detail lines, never the link.
+    while len("\n".join([*lines, link]).encode()) > WECHAT_MAX_BYTES and len(lines) > 1:
+        lines.pop()
+    budget = WECHAT_MAX_BYTES - len(link.encode()) - 2
+    if len(lines[0].encode()) > budget:
+        lines[0] = lines[0].encode()[: budget - 3].decode("utf-8", "ignore") + "…"
+    return "\n".join([*lines, link])
 
 
 def _send_wechat(report: TopicReport, options: TopicReportSettings) -> None:

@@ -508,3 +508,35 @@ def test_report_page_in_english(client, jx_report, jx_viewer):
     ).content.decode()
     assert "Special-topic report of the quake area" in html
     assert 'name="viewport"' in html
+
+
+def test_cenc_dashboard_lists_the_provinces_ready_reports(client, jx_report, cenc_forecaster):
+    client.force_login(cenc_forecaster)
+    page = client.get(reverse("home")).content.decode()
+    assert 'data-panel="topic_reports"' in page
+    assert "江西宜春市上高县 · JX" in page
+
+
+def test_api_lists_the_reports_of_one_event(api, jx_report, jx_viewer):
+    found = (
+        api(jx_viewer).get("/api/v1/topic-reports/", {"event": jx_report.event.public_id}).json()["results"]
+    )
+    assert [r["id"] for r in found] == [jx_report.pk]
+    assert found[0]["pdf_url"] == reverse("reports:topic-pdf", args=[jx_report.pk])
+    assert api(jx_viewer).get("/api/v1/topic-reports/", {"event": "nope"}).json()["results"] == []
+
+
+def test_wechat_markdown_stays_under_the_bot_limit_and_keeps_the_link():
+    report = TopicReport(
+        pk=7,
+        context={
+            "event": {
+                "location_name": "很长的地名" * 400,
+                "magnitude": 4.1,
+                "origin_time_bj": "2026-11-22 08:00:00",
+            }
+        },
+    )
+    content = services.wechat_markdown(report)
+    assert len(content.encode()) <= 4096
+    assert content.endswith("(http://127.0.0.1:8000/reports/topic/7/)")

@@ -13,15 +13,27 @@ import time
 
 import pytest
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.cached_db import SessionStore
 
 from portal.asgi import application
 from reports import services
 from reports.models import PushAttempt, TopicReport
-from tests.portal.test_websocket import session_cookie
 
 from .conftest import jx_sms
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.asyncio]
+
+
+def session_cookie(user) -> bytes:
+    """The cookie of a signed-in session of ``user`` (what the browser would send)."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}".encode()
 
 
 def wait_for(check, timeout=90.0, what="condition"):
