@@ -802,12 +802,12 @@ def anomalies_remind_overdue(*, now: datetime | None = None) -> int:
     reminded = 0
     for anomaly in selectors.anomalies_overdue(now=now):
         with transaction.atomic():
-            locked = Anomaly.objects.select_for_update().filter(
-                pk=anomaly.pk, state=State.VERIFYING, overdue_reminded_at__isnull=True
-            )
-            if not locked.exists():
-                continue  # done or reminded meanwhile: the job is idempotent
-            locked.update(overdue_reminded_at=now)
+            # one conditional UPDATE claims the reminder: a second run (or worker) finds nothing to claim
+            claimed = Anomaly.objects.filter(
+                pk=anomaly.pk, state=State.VERIFYING, verify_due_at__lt=now, overdue_reminded_at__isnull=True
+            ).update(overdue_reminded_at=now)
+            if not claimed:
+                continue
             title = _("Overdue verification: due %(due)s") % {
                 "due": timezone.localtime(anomaly.verify_due_at).strftime("%Y-%m-%d %H:%M")
             }
