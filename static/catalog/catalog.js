@@ -101,7 +101,7 @@
     item.querySelector(".js-error").textContent = data.error || "";
     if (data.errors) {
       var ul = item.querySelector(".js-errors"); ul.textContent = "";
-      data.errors.slice(0, 20).forEach(function (e) { ul.appendChild(ISPEC.el("li", {}, list.getAttribute("data-line") + " " + e.line + ": " + e.reason)); });
+      data.errors.slice(0, 20).forEach(function (e) { ul.appendChild(ISPEC.el("li", {}, format(list.getAttribute("data-line"), e) + ": " + e.reason)); });
     }
   }
   /* Progress is pushed over /ws/catalog/; polling the API is the fallback. */
