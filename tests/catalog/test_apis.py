@@ -296,3 +296,30 @@ def test_origin_time_is_beijing_time(api, jx_forecaster):
     body = post(api(jx_forecaster), JX_FORMAL).json()
     assert Event.objects.get().origin_time == datetime(2017, 12, 21, 1, 10, tzinfo=UTC)
     assert body["origin_time"].endswith("+08:00")
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_import_runs_in_the_real_worker(api, real_celery, jx_forecaster):
+    """The upload answers 202 at once; the worker imports and the status shows the summary."""
+    import time
+
+    client = api(jx_forecaster)
+    rows = "".join(f"2024-03-{d:02d}T00:00:00,28.{d:02d},115.0,10,3.{d % 10},ML,p{d}\n" for d in range(1, 29))
+    upload = SimpleUploadedFile(
+        "month.csv", ("time,latitude,longitude,depth,mag,magType,place\n" + rows).encode()
+    )
+    created = client.post("/api/v1/events/imports/", {"file": upload}, format="multipart")
+    assert created.status_code == 202
+    deadline = time.monotonic() + 60
+    status = created.json()
+    while status["status"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        status = client.get(created.json()["status_url"]).json()
+    assert (status["status"], status["inserted"], status["rejected"], status["progress"]) == (
+        "done",
+        28,
+        0,
+        1.0,
+    )
+    assert Event.objects.filter(bureau__code="JX").count() == 28
