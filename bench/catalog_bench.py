@@ -118,7 +118,32 @@ def p95(values: list[float]) -> float:
     return float(np.percentile(values, 95))
 
 
+def in_process(repeats: int) -> None:
+    """The same queries through Django's handler in this process (no server, one kept connection)."""
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    client = Client(HTTP_HOST="localhost")
+    for fmt in ("text", "xml"):
+
+        def fetch(fmt: str = fmt) -> None:
+            response = client.get("/fdsnws/event/1/query", {**QUERY, "format": fmt})
+            _ = b"".join(response.streaming_content)
+
+        fetch()
+        values = timed(fetch, repeats)
+        print(
+            f"FDSN {fmt:4} in process (Django handler only): median {statistics.median(values) * 1000:.1f} ms, "
+            f"p95 {p95(values) * 1000:.1f} ms"
+        )
+
+
 def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--in-process":
+        in_process(int(sys.argv[2]))
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=30)
@@ -190,6 +215,11 @@ def run(args: argparse.Namespace) -> None:
                 time.sleep(0.5)
         session = requests.Session()
         results = {}
+        floor = timed(lambda: session.get(base + "version", timeout=10).content, args.requests)
+        print(
+            f"daphne floor (GET version, no database): median {statistics.median(floor) * 1000:.1f} ms, "
+            f"p95 {p95(floor) * 1000:.1f} ms"
+        )
         for fmt in ("text", "xml"):
 
             def fetch(fmt: str = fmt) -> None:
@@ -204,9 +234,18 @@ def run(args: argparse.Namespace) -> None:
             )
             results[fmt] = timed(fetch, args.requests)
             print(
-                f"FDSN {fmt:4}: {rows} events, median {statistics.median(results[fmt]) * 1000:.1f} ms, "
+                f"FDSN {fmt:4} through daphne: {rows} events, median {statistics.median(results[fmt]) * 1000:.1f} ms, "
                 f"p95 {p95(results[fmt]) * 1000:.1f} ms over {args.requests} requests"
             )
+        inproc = subprocess.run(
+            [PYTHON, __file__, "--in-process", str(args.requests)],
+            cwd=ROOT,
+            env=env(),
+            check=True,
+            text=True,
+            capture_output=True,
+        )
+        print(inproc.stdout.strip())
         with psycopg.connect(BENCH_DSN) as conn:
 
             def copy() -> None:
@@ -219,7 +258,7 @@ def run(args: argparse.Namespace) -> None:
         pg_median = statistics.median(pg)
         print(
             f"PostgreSQL COPY of the same rows: median {pg_median * 1000:.1f} ms, p95 {p95(pg) * 1000:.1f} ms; "
-            f"ratio FDSN/PostgreSQL (medians): text {statistics.median(results['text']) / pg_median:.1f}, "
+            f"ratio FDSN through daphne / PostgreSQL (medians): text {statistics.median(results['text']) / pg_median:.1f}, "
             f"xml {statistics.median(results['xml']) / pg_median:.1f}"
         )
     finally:

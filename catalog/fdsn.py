@@ -16,10 +16,12 @@ events is refused with 413, as is a ``limit`` above it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -231,6 +233,13 @@ def _pieces(parts: Iterable[str | bytes]) -> Iterator[bytes]:
         yield b"".join(buffer)
 
 
+async def _async_pieces(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """Pull each piece in the request's sync thread (where its database cursor lives)."""
+    step = sync_to_async(lambda: next(pieces, None), thread_sensitive=True)
+    while (piece := await step()) is not None:
+        yield piece
+
+
 def _selected(request: HttpRequest, query: FdsnQuery) -> tuple[Any, HttpResponse | None]:
     qs = selectors.events_for_fdsn(actor=_actor(request), query=query)
     start = query.start_index
@@ -288,7 +297,12 @@ def query(request: HttpRequest) -> HttpResponse:
             include_all_magnitudes=params.includeallmagnitudes,
         )
         content_type = "application/xml"
-    return StreamingHttpResponse(_pieces(body), content_type=content_type)
+    pieces = _pieces(body)
+    if isinstance(request, ASGIRequest):
+        # Under ASGI Django would drain a sync iterator into a list before sending
+        # (django.http.response.StreamingHttpResponse.__aiter__); an async one streams.
+        return StreamingHttpResponse(_async_pieces(pieces), content_type=content_type)
+    return StreamingHttpResponse(pieces, content_type=content_type)
 
 
 @require_GET
