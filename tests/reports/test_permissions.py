@@ -11,8 +11,6 @@ from reports.permissions import can_manage_gis_layers, can_manage_topic_settings
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["bureau_admin", "reporter", "expert", "forecaster", "chair", "approver", "viewer"]
-
 
 @pytest.mark.parametrize(
     ("role", "rebuild", "layers", "settings"),
