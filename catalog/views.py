@@ -154,7 +154,7 @@ def event_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             actor=request.actor, lon=event.longitude, lat=event.latitude, radius_km=NEARBY_KM
         )
         .exclude(pk=event.pk)
-        .filter(magnitude__isnull=False)
+        .filter(magnitude__isnull=False, origin_time__lt=event.origin_time)
         .order_by("-magnitude", "-origin_time")[:NEARBY_LIMIT]
     )
     reports_enabled, reports = _reports_for(request, event)
