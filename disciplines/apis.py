@@ -343,6 +343,7 @@ class ResubmitInputSerializer(TransitionInputSerializer):
 
 TRANSITION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "assign": AssignInputSerializer,
+    "reassign": AssignInputSerializer,
     "resubmit": ResubmitInputSerializer,
 }
 
@@ -359,7 +360,7 @@ class AnomalyTransitionApi(TenantApi):
     def post(self, request: Request, anomaly_id: int) -> Response:
         data = self.parse(TRANSITION_INPUTS.get(self.action_name, TransitionInputSerializer), request.data)
         anomaly = selectors.anomaly_get(actor=request.actor, anomaly_id=anomaly_id)
-        if self.action_name == "assign":
+        if self.action_name in ("assign", "reassign"):
             assignee = user_by_id(user_id=data.pop("assignee"))
             if assignee is None:
                 raise InvalidInput(_("Unknown person."), field="assignee")

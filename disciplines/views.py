@@ -358,8 +358,9 @@ def anomaly_detail(request: HttpRequest, anomaly_id: int) -> HttpResponse:
         "disciplines/anomaly_detail.html",
         {
             "anomaly": anomaly,
-            "actions": [(a, ACTION_BUTTONS[a]) for a in actions if a != "assign"],
+            "actions": [(a, ACTION_BUTTONS[a]) for a in actions if a not in ("assign", "reassign")],
             "can_assign": "assign" in actions,
+            "can_reassign": "reassign" in actions,
             "assign_form": AssignForm(experts=experts),
             "comment_form": CommentForm(),
             "history": _timeline(list(selectors.anomaly_history(anomaly=anomaly))),
@@ -389,7 +390,7 @@ def anomaly_transition(request: HttpRequest, anomaly_id: int, action: str) -> Ht
     try:
         anomaly = selectors.anomaly_get(actor=request.actor, anomaly_id=anomaly_id)
         kwargs: dict[str, Any] = {"comment": request.POST.get("comment", "")}
-        if action == "assign":
+        if action in ("assign", "reassign"):
             experts = selectors.discipline_experts(bureau=anomaly.bureau_id, discipline=anomaly.discipline_id)
             form = AssignForm(request.POST, experts=experts)
             if not form.is_valid():

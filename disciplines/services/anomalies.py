@@ -1,6 +1,6 @@
 """The anomaly lifecycle: one function per transition.
 
-    reported ──assign──▶ verifying ──submit_verification──▶ verified ──assess──▶ assessed ──track──▶ tracking
+    reported ──assign──▶ verifying (──reassign──▶ verifying) ──submit_verification──▶ verified ──assess──▶ assessed ──track──▶ tracking
        │  ▲                  ▲                                 │  ▲                 │   │                  │
  return_report│resubmit      └──────return_verification────────┘  └─return_assessment┘   └──close──▶ closed ◀┘
        ▼  │
@@ -50,6 +50,7 @@ State = Anomaly.State
 # action -> (states it may start from, state it ends in)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "assign": (frozenset({State.REPORTED}), State.VERIFYING),
+    "reassign": (frozenset({State.VERIFYING}), State.VERIFYING),
     "return_report": (frozenset({State.REPORTED}), State.RETURNED),
     "resubmit": (frozenset({State.RETURNED}), State.REPORTED),
     "withdraw": (frozenset({State.REPORTED, State.RETURNED}), State.CLOSED),
@@ -64,6 +65,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 ACTION_LABELS = {
     "report": gettext_lazy("reported"),
     "assign": gettext_lazy("assigned for verification"),
+    "reassign": gettext_lazy("handed to another verifier"),
     "return_report": gettext_lazy("returned to the reporter"),
     "resubmit": gettext_lazy("revised and resubmitted"),
     "withdraw": gettext_lazy("withdrawn"),
@@ -78,6 +80,7 @@ ACTION_LABELS = {
 # What the buttons say (imperative), where ACTION_LABELS say what happened.
 ACTION_BUTTONS = {
     "assign": gettext_lazy("Assign"),
+    "reassign": gettext_lazy("Reassign"),
     "return_report": gettext_lazy("Return to the reporter"),
     "resubmit": gettext_lazy("Resubmit"),
     "withdraw": gettext_lazy("Withdraw"),
@@ -91,6 +94,7 @@ ACTION_BUTTONS = {
 
 PERMISSIONS: dict[str, Callable[[Actor | None, Anomaly], bool]] = {
     "assign": permissions.can_assign_anomaly,
+    "reassign": permissions.can_assign_anomaly,
     "return_report": permissions.can_return_report,
     "resubmit": permissions.can_resubmit_anomaly,
     "withdraw": permissions.can_withdraw_anomaly,
@@ -355,6 +359,25 @@ def anomaly_assign(
 ) -> Anomaly:
     """reported → verifying: a verifier (an expert of the discipline) with a deadline."""
     anomaly = _begin(actor, anomaly, "assign")
+    return _hand_over(actor, anomaly, "assign", assignee=assignee, due_at=due_at, comment=comment)
+
+
+@transaction.atomic
+def anomaly_reassign(
+    *, actor: Actor, anomaly: Anomaly | int, assignee: User, due_at: datetime | None = None, comment: str = ""
+) -> Anomaly:
+    """verifying → verifying: overdue or stuck work goes to another verifier, with a new deadline."""
+    anomaly = _begin(actor, anomaly, "reassign")
+    if assignee.pk == anomaly.assignee_id:
+        raise InvalidInput(
+            _("%(name)s already verifies this anomaly.") % {"name": assignee.label}, field="assignee"
+        )
+    return _hand_over(actor, anomaly, "reassign", assignee=assignee, due_at=due_at, comment=comment)
+
+
+def _hand_over(
+    actor: Actor, anomaly: Anomaly, action: str, *, assignee: User, due_at: datetime | None, comment: str
+) -> Anomaly:
     if not selectors.is_discipline_expert_user(
         user=assignee, bureau=anomaly.bureau_id, discipline=anomaly.discipline_id
     ):
@@ -369,15 +392,16 @@ def anomaly_assign(
         due_at = now + timedelta(hours=hours)
     elif due_at <= now:
         raise InvalidInput(_("The deadline must be in the future."), field="due_at")
+    previous = anomaly.assignee.username if anomaly.assignee_id else None
     anomaly.assignee, anomaly.assigned_at, anomaly.verify_due_at = assignee, now, due_at
     anomaly.overdue_reminded_at = None
     _finish(
         actor,
         anomaly,
-        "assign",
+        action,
         fields=["assignee", "assigned_at", "verify_due_at", "overdue_reminded_at"],
         comment=comment,
-        extra={"assignee": assignee.username, "due_at": due_at.isoformat()},
+        extra={"assignee": assignee.username, "previous": previous, "due_at": due_at.isoformat()},
     )
     notify_user(
         user=assignee,
@@ -781,6 +805,7 @@ def anomaly_close(*, actor: Actor, anomaly: Anomaly | int, comment: str = "") ->
 
 TRANSITION_SERVICES: dict[str, Callable[..., Anomaly]] = {
     "assign": anomaly_assign,
+    "reassign": anomaly_reassign,
     "return_report": anomaly_return_report,
     "resubmit": anomaly_resubmit,
     "withdraw": anomaly_withdraw,

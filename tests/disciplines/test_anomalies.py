@@ -125,6 +125,11 @@ MATRIX = {
         ["jx_expert2", "jx_admin"],
         ["jx_reporter", "jx_seis_expert", "jx_forecaster", "jx_viewer"],
     ),
+    "reassign": (
+        "verifying",
+        ["jx_expert2", "jx_admin"],
+        ["jx_reporter", "jx_seis_expert", "jx_forecaster", "jx_viewer"],
+    ),
     "return_report": ("reported", ["jx_expert2", "jx_admin"], ["jx_reporter", "jx_seis_expert", "jx_viewer"]),
     "resubmit": ("returned", ["jx_reporter"], ["jx_expert2", "jx_admin", "jx_viewer"]),
     "withdraw": ("reported", ["jx_reporter"], ["jx_expert2", "jx_viewer"]),
@@ -151,9 +156,11 @@ def _cast(request, name):
     return request.getfixturevalue(fixture)
 
 
-def _body(action, jx_expert):
+def _body(action, jx_expert, request=None):
     if action == "assign":
         return {"assignee": jx_expert.pk, "comment": "请核实"}
+    if action == "reassign":  # from jx_expert (the verifier the fixtures assign) to jx_expert2
+        return {"assignee": request.getfixturevalue("jx_expert2").pk, "comment": "改派"}
     return {"comment": "请修改"}
 
 
@@ -178,7 +185,9 @@ def test_role_by_transition_matrix(request, api, in_state, jx_expert, action, wh
     before = _snapshot(anomaly)
     person = _cast(request, who)
     response = api(person).post(
-        f"/api/v1/anomalies/{anomaly.pk}/{action.replace('_', '-')}/", _body(action, jx_expert), format="json"
+        f"/api/v1/anomalies/{anomaly.pk}/{action.replace('_', '-')}/",
+        _body(action, jx_expert, request),
+        format="json",
     )
     assert response.status_code == expected, response.json()
     if expected == 200:
@@ -199,7 +208,9 @@ def test_illegal_transition_is_409_and_changes_nothing(request, api, in_state, j
     before = _snapshot(anomaly)
     person = _cast(request, MATRIX[action][1][0])
     response = api(person).post(
-        f"/api/v1/anomalies/{anomaly.pk}/{action.replace('_', '-')}/", _body(action, jx_expert), format="json"
+        f"/api/v1/anomalies/{anomaly.pk}/{action.replace('_', '-')}/",
+        _body(action, jx_expert, request),
+        format="json",
     )
     assert response.status_code == 409, response.json()
     assert "cannot be" in response.json()["detail"] or "不能" in response.json()["detail"]
@@ -396,3 +407,29 @@ def test_two_people_assigning_at_once_only_one_succeeds(in_state, as_actor, jx_e
     assert sorted(outcomes) == ["ok", "refused"]
     assert AuditEvent.objects.filter(target_id=str(anomaly.pk), action="anomaly.assign").count() == 1
     assert Anomaly.objects.get(pk=anomaly.pk).state == "verifying"
+
+
+def test_overdue_verification_is_handed_to_another_verifier(api, in_state, jx_expert, jx_expert2, jx_admin):
+    anomaly = in_state("verifying")
+    url = f"/api/v1/anomalies/{anomaly.pk}/reassign/"
+    same = api(jx_admin).post(url, {"assignee": jx_expert.pk}, format="json")
+    assert same.status_code == 400
+    assert list(same.json()["errors"]) == ["assignee"]
+    moved = api(jx_admin).post(url, {"assignee": jx_expert2.pk, "comment": "原核实人出差"}, format="json")
+    assert (moved.status_code, moved.json()["state"], moved.json()["assignee"]) == (
+        200,
+        "verifying",
+        "jx_expert2",
+    )
+    event = AuditEvent.objects.filter(target_id=str(anomaly.pk), action="anomaly.reassign").get()
+    assert event.extra["previous"] == "jx_expert"
+    assert Notification.objects.filter(
+        recipient=jx_expert2, kind="anomaly", title__contains="verify"
+    ).exists()
+    # the previous verifier can no longer submit
+    assert (
+        api(jx_expert)
+        .post(f"/api/v1/anomalies/{anomaly.pk}/submit-verification/", {}, format="json")
+        .status_code
+        == 403
+    )
