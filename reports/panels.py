@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.urls import reverse
-from django.utils.timezone import localtime
+from django.utils.timezone import localtime, now
 from django.utils.translation import gettext as _
 
 from portal.dashboard import Panel, PanelItem, register
@@ -14,6 +16,7 @@ from . import selectors
 from .models import TopicReport
 from .permissions import can_see_topic_dashboard
 
+STUCK_AFTER = dt.timedelta(minutes=3)
 LEVEL = {
     TopicReport.Status.FAILED: "danger",
     TopicReport.Status.QUEUED: "warning",
@@ -39,8 +42,25 @@ def latest_topic_reports(actor: Actor) -> Panel | None:
         )
         for p in failed_pushes
     ]
+    stuck_before = now() - STUCK_AFTER
     for report in reports[:5]:
         event = report.event
+        stuck = report.status in (TopicReport.Status.QUEUED, TopicReport.Status.BUILDING) and (
+            report.updated_at < stuck_before
+        )
+        if stuck:
+            # A build that has not moved for minutes means no worker took it: say so.
+            items.append(
+                PanelItem(
+                    label=_("Still %(status)s after %(minutes)s minutes: is the report worker running?")
+                    % {
+                        "status": report.get_status_display(),
+                        "minutes": int(STUCK_AFTER.total_seconds() // 60),
+                    },
+                    url=report.get_absolute_url(),
+                    level="danger",
+                )
+            )
         items.append(
             PanelItem(
                 label=f"{event.magnitude_type}{event.magnitude or 0:.1f} {event.location_name}"

@@ -540,3 +540,18 @@ def test_wechat_markdown_stays_under_the_bot_limit_and_keeps_the_link():
     content = services.wechat_markdown(report)
     assert len(content.encode()) <= 4096
     assert content.endswith("(http://127.0.0.1:8000/reports/topic/7/)")
+
+
+def test_dashboard_flags_a_report_no_worker_took(client, jx, jx_forecaster):
+    event = record(jx, magnitude=2.0)
+    report = TopicReport.objects.create(
+        bureau=jx, event=event, event_version=1, status="queued", received_at=timezone.now()
+    )
+    client.force_login(jx_forecaster)
+    assert (
+        "is the report worker running?"
+        not in client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+    TopicReport.objects.filter(pk=report.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=5))
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Still queued after 3 minutes: is the report worker running?" in page
