@@ -232,3 +232,23 @@ def test_import_page_lists_the_wrong_lines_and_stores_nothing(client, jx_reporte
     stored = client.post("/disciplines/zero-reports/import/", {"file": _csv(text), "import_valid": "on"})
     assert stored.status_code == 200
     assert ZeroReport.objects.count() == 1
+
+
+def test_matrix_api_gives_one_code_per_day(api, jx_expert, jx_reporter, jx_fluid_unit, as_actor):
+    from disciplines.services.zero_reports import zero_report_submit
+
+    today = timezone.localdate()
+    zero_report_submit(actor=as_actor(jx_reporter), unit=jx_fluid_unit, period=today, status="none")
+    body = (
+        api(jx_expert)
+        .get(
+            f"/api/v1/zero-reports/matrix/?start={(today - timedelta(days=2)).isoformat()}&end={today.isoformat()}"
+        )
+        .json()
+    )
+    assert body["days"] == [(today - timedelta(days=n)).isoformat() for n in (2, 1, 0)]
+    assert [(r["code"], len(r["cells"]), r["cells"][-1]) for r in body["rows"]] == [("JX-FL-01", 3, "o")]
+    assert body["totals"]["o"] == 1
+    bad = api(jx_expert).get("/api/v1/zero-reports/matrix/?start=2026-01-01&end=2026-12-31")
+    assert bad.status_code == 400
+    assert "start" in bad.json()["errors"]
