@@ -376,8 +376,16 @@ def anomaly_reassign(
 
 
 def _hand_over(
-    actor: Actor, anomaly: Anomaly, action: str, *, assignee: User, due_at: datetime | None, comment: str
+    actor: Actor,
+    anomaly: Anomaly,
+    action: str,
+    *,
+    assignee: User | None,
+    due_at: datetime | None,
+    comment: str,
 ) -> Anomaly:
+    if assignee is None or not assignee.is_active:
+        raise InvalidInput(_("Choose an active expert of the discipline."), field="assignee")
     if not selectors.is_discipline_expert_user(
         user=assignee, bureau=anomaly.bureau_id, discipline=anomaly.discipline_id
     ):
