@@ -149,7 +149,7 @@ def _rows(
             )
         )
     name, lat0, lon0 = places[seq_index]
-    main_time = start + timedelta(days=365 * YEARS * 0.7)
+    main_time = start + timedelta(days=365 * YEARS * 0.55)
     strike = math.radians(float(rng.uniform(0, 180)))
     rows.append(
         EventRow(
@@ -166,7 +166,7 @@ def _rows(
             rake=170.0,
         )
     )
-    days = _omori_days(rng, n_after)
+    days = _omori_days(rng, n_after, span=min(365.0, (end - main_time).total_seconds() / 86400 - 1))
     after_mags = np.minimum(_gutenberg_richter(rng, n_after, mc), main_mag - 1.2)
     along = rng.normal(0, 0.06 * 10 ** (0.5 * (main_mag - 5)), n_after)  # rupture length grows with M
     across = rng.normal(0, 0.02, n_after)

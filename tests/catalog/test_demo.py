@@ -42,3 +42,11 @@ def test_seed_is_idempotent(jx, nm, cenc, make_person):
     seed(io.StringIO())
     assert {code: Event.objects.filter(bureau__code=code).count() for code in counts} == counts
     assert QuickReportMessage.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_demo_events_are_not_in_the_future(jx, nm, cenc):
+    from django.utils import timezone
+
+    seed(io.StringIO())
+    assert not Event.objects.filter(origin_time__gt=timezone.now()).exists()
