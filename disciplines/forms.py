@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import (
     Anomaly,
@@ -278,7 +279,9 @@ class UnitForm(forms.Form):
         label=_("Code"), max_length=32, widget=forms.TextInput(attrs={"class": "form-control"})
     )
     name = forms.CharField(
-        label=_("Name"), max_length=100, widget=forms.TextInput(attrs={"class": "form-control"})
+        label=pgettext_lazy("reporting unit", "Name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
     )
     kind = forms.ChoiceField(
         label=_("Kind"),

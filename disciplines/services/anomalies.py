@@ -24,7 +24,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from portal.models import Notification, User
@@ -89,7 +89,7 @@ ACTION_BUTTONS = {
     "assess": gettext_lazy("Record the assessment"),
     "return_assessment": gettext_lazy("Reopen the assessment"),
     "track": gettext_lazy("Keep tracking"),
-    "close": gettext_lazy("Close"),
+    "close": pgettext_lazy("anomaly", "Close"),
 }
 
 PERMISSIONS: dict[str, Callable[[Actor | None, Anomaly], bool]] = {
