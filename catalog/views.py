@@ -54,6 +54,40 @@ def _marker(event: Event) -> dict[str, Any]:
     }
 
 
+MARKER_FIELDS = (
+    "public_id",
+    "latitude",
+    "longitude",
+    "magnitude",
+    "magnitude_type",
+    "depth_km",
+    "origin_time",
+    "location_name",
+    "is_published",
+    "status",
+)
+
+
+def _markers(events: Any) -> list[dict[str, Any]]:
+    """Map markers from plain rows: no model instances, no geometry objects (2,000 of them)."""
+    url = reverse("catalog:event-detail", kwargs={"public_id": "ID"})
+    return [
+        {
+            "id": row["public_id"],
+            "lat": row["latitude"],
+            "lon": row["longitude"],
+            "mag": row["magnitude"],
+            "type": row["magnitude_type"],
+            "depth": row["depth_km"],
+            "time": int(row["origin_time"].timestamp() * 1000),
+            "place": row["location_name"],
+            "url": url.replace("ID", row["public_id"]),
+            "published": row["is_published"] and row["status"] != EventStatus.DELETED,
+        }
+        for row in events.values(*MARKER_FIELDS)
+    ]
+
+
 def _date(value: str, *, end: bool = False) -> datetime | None:
     """A date typed in the form (Beijing calendar day) as a UTC instant."""
     try:
@@ -101,7 +135,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         events = selectors.events_matching_text(events, text)
     events = events.select_related("bureau").order_by("-origin_time", "-id")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    markers = [_marker(e) for e in events[:MAP_LIMIT]]
+    markers = _markers(events[:MAP_LIMIT])
     others = request.GET.copy()
     for key in ("page", "q"):
         others.pop(key, None)
@@ -170,7 +204,7 @@ def event_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "nearby_count": len(nearby),
             "nearby_km": int(NEARBY_KM),
             "event_marker": _marker(event),
-            "nearby_markers": [_marker(e) for e in nearby],
+            "nearby_markers": [_marker(e) for e in nearby],  # at most NEARBY_LIMIT
             "reports_enabled": reports_enabled,
             "reports": reports,
             "fdsn_url": reverse("fdsn-query") + f"?eventid={event.public_id}&includeallorigins=true",
