@@ -66,6 +66,8 @@ def env() -> dict[str, str]:
     values = dict(os.environ)
     values["DATABASE_URL"] = f"postgis://postgres@127.0.0.1:5432/{DB}"
     values["DJANGO_SETTINGS_MODULE"] = "portal.settings.local"
+    values["DJANGO_DEBUG"] = "0"  # as in production: no query log, no debug toolbar costs
+    values["PYTHONPATH"] = str(ROOT)
     return values
 
 
