@@ -9,6 +9,7 @@ catching up: clients drop any seq they have already applied.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -69,6 +70,14 @@ class MeetingRoomConsumer(PortalConsumer):
             await self.send_json({"kind": "caught_up", "last_seq": last})
         elif content.get("type") == "ping":
             await self.send_json({"kind": "pong"})
+
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        # a malformed frame is ignored rather than ending the connection with an error
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None
 
     def _missed(self, since: int) -> list[dict[str, Any]]:
         return [

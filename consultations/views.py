@@ -66,6 +66,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
     try:
         year = int(request.GET.get("year", today.year))
         month = int(request.GET.get("month", today.month))
+        if not 1900 <= year <= 2200:
+            raise ValueError(year)
         dt.date(year, month, 1)
     except ValueError:
         year, month = today.year, today.month

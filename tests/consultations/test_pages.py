@@ -32,7 +32,9 @@ def test_calendar_shows_the_month_grid_and_phone_list(jx_meeting, jx_expert):
 
 
 def test_calendar_survives_a_bad_month(jx_expert):
-    assert _client(jx_expert).get("/consultations/", {"year": "x", "month": "13"}).status_code == 200
+    client = _client(jx_expert)
+    for year, month in (("x", "1"), ("2026", "13"), ("9999", "12"), ("0", "1")):
+        assert client.get("/consultations/", {"year": year, "month": month}).status_code == 200
 
 
 def test_archive_searches_by_text_type_and_period(make_meeting, jx_chair, jx_expert):

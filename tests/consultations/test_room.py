@@ -180,3 +180,15 @@ async def test_catch_up_comes_in_batches_and_misses_nothing(
         (5, "第4条"),
     ]
     await viewer.disconnect()
+
+
+async def test_malformed_frames_are_ignored(jx_meeting, jx_viewer):
+    viewer, connected, _ = await _connect(jx_viewer, jx_meeting.pk)
+    assert connected
+    await _next(viewer, "welcome")
+    await viewer.send_to(text_data="{not json")
+    await viewer.send_json_to(["hello"])
+    await viewer.send_json_to({"type": "hello", "since": "soon"})
+    assert (await _next(viewer, "error"))["detail"] == "since must be a number"
+    assert await _hello(viewer, 0) == []  # still connected and answering
+    await viewer.disconnect()
