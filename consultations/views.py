@@ -221,6 +221,7 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
     ]
     forecast_geo = [
         {
+            "id": f.pk,
             "label": f"{f.window_start}–{f.window_end} M{f.min_magnitude}",
             "likelihood": f.likelihood,
             "geometry": json.loads(f.region.geojson),

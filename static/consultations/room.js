@@ -32,8 +32,11 @@
   var forecastLayer = L.featureGroup().addTo(map);
   var opinionLayer = L.featureGroup().addTo(map);
   var forecastShapes = {};
-  function drawForecast(id, geometry, label) {
-    var shape = L.geoJSON(geometry, { style: { color: "#c0392b", weight: 2, fillOpacity: 0.25 } }).bindTooltip(label || "");
+  // the same colours as the printed report's map: likelihood high / medium / low
+  var LIKELIHOOD_COLOURS = { high: "#c0392b", medium: "#e67e22", low: "#d4ac0d" };
+  function drawForecast(id, geometry, label, likelihood) {
+    var colour = LIKELIHOOD_COLOURS[likelihood] || "#c0392b";
+    var shape = L.geoJSON(geometry, { style: { color: colour, weight: 2, fillColor: colour, fillOpacity: 0.35 } }).bindTooltip(label || "");
     forecastShapes[id] = shape; shape.addTo(forecastLayer); fit();
   }
   var opinionShapes = {};
@@ -48,7 +51,7 @@
     var b = all.getBounds();
     if (b.isValid()) map.fitBounds(b, { padding: [20, 20], maxZoom: 7 });
   }
-  (data.forecasts || []).forEach(function (f, i) { drawForecast("init" + i, f.geometry, f.label); });
+  (data.forecasts || []).forEach(function (f) { drawForecast(f.id, f.geometry, f.label, f.likelihood); });
   (data.opinions || []).forEach(function (o) { drawOpinion(o.discipline, o.geometry, o.discipline); });
 
   function flash(node) { node.classList.remove("flash"); void node.offsetWidth; node.classList.add("flash"); }
@@ -97,7 +100,7 @@
         p.window_start + " – " + p.window_end + " · M" + p.min_magnitude + (p.max_magnitude ? "–" + p.max_magnitude : "") +
         " · " + (labels.likelihood[p.likelihood] || p.likelihood) + (p.note ? " · " + p.note : ""));
       list.appendChild(li); flash(li);
-      drawForecast(p.id, p.region, li.textContent);
+      drawForecast(p.id, p.region, li.textContent, p.likelihood);
     },
     forecast_removed: function (p) {
       var li = document.querySelector('[data-forecast="' + p.id + '"]'); if (li) li.remove();
