@@ -10,6 +10,8 @@ Known hooks:
 
 * ``event.arrived(event_id: int, created: bool, source: str)``: the catalog stored
   a new event or a new version of one (source: "quick_report", "import", ...).
+* ``topic_report.ready(report_id: int, event_id: int, bureau_id: int)``: a special-topic
+  report was built and pushed (consultations attaches it to the emergency meeting).
 """
 
 from __future__ import annotations
