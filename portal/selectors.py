@@ -18,6 +18,12 @@ def bureau_list(*, actor: Actor | None) -> QuerySet[Bureau]:
     return qs if actor.is_system_admin else qs.filter(is_active=True)
 
 
+def bureau_outlines(*, include_national: bool = False) -> QuerySet[Bureau]:
+    """Active bureaus with a jurisdiction, for maps anyone may see."""
+    qs = Bureau.objects.filter(is_active=True).exclude(jurisdiction=None)
+    return qs if include_national else qs.filter(kind=Bureau.Kind.PROVINCIAL)
+
+
 def bureau_get(*, actor: Actor | None, code: str) -> Bureau:
     try:
         return bureau_list(actor=actor).get(code=code)

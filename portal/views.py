@@ -41,17 +41,15 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", {"panels": panels_for(actor)})
 
 
-@login_required
 @gzip_page  # ~300 kB of outlines; compressed here only (no CSRF token in it, so no BREACH risk)
 def bureaus_geojson(request: HttpRequest) -> JsonResponse:
-    """Jurisdictions of the bureaus as one FeatureCollection, for the maps.
+    """Jurisdictions of the active bureaus as one FeatureCollection: the offline basemap.
 
+    Public, like the published events drawn on it (province outlines are no secret).
     Provincial bureaus only unless ``?all=1``: the national units cover them all.
     """
     language = getattr(request, "LANGUAGE_CODE", "zh-hans")
-    bureaus = selectors.bureau_list(actor=request.actor).exclude(jurisdiction=None)
-    if request.GET.get("all") != "1":
-        bureaus = bureaus.filter(kind="provincial")
+    bureaus = selectors.bureau_outlines(include_national=request.GET.get("all") == "1")
     features = []
     for bureau in bureaus:
         features.append(

@@ -17,6 +17,11 @@ OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PAGES = [
     ("dashboard-zh", "/", {"width": 1280, "height": 860}),
     ("dashboard-zh-phone", "/", {"width": 390, "height": 844}),
+    ("events-zh", "/events/", {"width": 1280, "height": 860}),
+    ("meeting-zh", "/consultations/meetings/3/", {"width": 1280, "height": 860}),
+    ("matrix-zh", "/disciplines/matrix/", {"width": 1280, "height": 860}),
+    ("product-zh", "/products/runs/2/", {"width": 1280, "height": 860}),
+    ("topic-report-zh-phone", "/reports/topic/2/", {"width": 390, "height": 844}),
 ]
 
 

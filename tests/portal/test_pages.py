@@ -103,8 +103,7 @@ def test_switcher_ignores_foreign_redirects(client, jx_viewer):
     assert response["Location"] == "/"
 
 
-def test_jurisdictions_geojson_for_the_home_map(client, jx_viewer, nm, cenc):
-    client.force_login(jx_viewer)
+def test_jurisdictions_geojson_for_the_maps_is_public(client, jx, nm, cenc):
     collection = client.get("/bureaus.geojson").json()
     assert [f["properties"]["code"] for f in collection["features"]] == ["JX", "NM"]
     assert collection["features"][0]["geometry"]["type"] == "MultiPolygon"

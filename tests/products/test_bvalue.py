@@ -7,10 +7,10 @@ import warnings
 
 import numpy as np
 import pytest
-from products_data import gr_magnitudes
 
 from products.methods.bvalue import bvalue, bvalue_series
 from products.methods.errors import InsufficientData
+from tests.products.products_data import gr_magnitudes
 
 HAND = [2.0, 2.0, 2.1, 2.2, 2.3, 2.5, 2.6, 2.8, 3.1, 3.4]
 

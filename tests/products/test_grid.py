@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 import pytest
-from products_data import gr_magnitudes
 
 from products.methods._common import haversine_km
 from products.methods.bvalue import bvalue
 from products.methods.errors import InsufficientData
 from products.methods.grid import bvalue_grid, rate_change
+from tests.products.products_data import gr_magnitudes
 
 
 def _two_halves(n=40000, seed=1):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from products_data import gr_magnitudes
 
 from products.methods._common import bin_values
 from products.methods.errors import InsufficientData
 from products.methods.mc import mc
+from tests.products.products_data import gr_magnitudes
 
 
 def test_maxc_ties_go_to_the_lower_bin() -> None:

@@ -8,11 +8,11 @@ import warnings
 
 import numpy as np
 import pytest
-from products_data import gr_magnitudes
 
 from products.methods.errors import InvalidParams
 from products.methods.omori import simulate
 from products.methods.registry import METHODS, figure, run, validate_params
+from tests.products.products_data import gr_magnitudes
 
 
 def test_every_method_is_registered_with_titles_and_input_kind() -> None:
