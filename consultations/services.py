@@ -1158,7 +1158,12 @@ def meeting_open_for_event(
                 status=Meeting.Status.OPEN,
                 chair=chair,
                 agenda=_("Trend judgement after the M%(mag).1f earthquake at %(place)s (%(time)s).")
-                % {"mag": facts["magnitude"], "place": facts["place"], "time": facts["time"]},
+                % {
+                    "mag": facts["magnitude"],
+                    "place": facts["place"],
+                    # the agenda is read by people: Beijing time, not the stored UTC
+                    "time": timezone.localtime(facts["time"]).strftime("%Y-%m-%d %H:%M"),
+                },
                 trigger_event_id=facts["id"],
             )
             meeting.participants.set(on_duty)
