@@ -288,9 +288,7 @@ def memberships_set(*, actor: Actor, user: User, memberships: list[dict[str, Any
 @transaction.atomic
 def user_update(*, actor: Actor, user: User, **data: Any) -> User:
     """Change a person's name, contact, password, roles or active flag."""
-    if not can_manage_user(actor, user) and not (
-        data.get("memberships") and can_manage_people(actor) and not user.is_superuser
-    ):
+    if not can_manage_user(actor, user):
         raise NotFound()
     user = User.objects.select_for_update().get(pk=user.pk)
     for name in ("display_name", "email", "phone"):
