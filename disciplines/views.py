@@ -339,14 +339,21 @@ def _timeline(history: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-@login_required
-def anomaly_detail(request: HttpRequest, anomaly_id: int) -> HttpResponse:
+def _anomaly_for_page(request: HttpRequest, anomaly_id: int) -> Anomaly | HttpResponse:
+    """The anomaly the signed-in person may see, or the refusal page to return instead."""
     if request.actor is None:
         return render(request, "portal/no_role.html", status=403)
     try:
-        anomaly = selectors.anomaly_get(actor=request.actor, anomaly_id=anomaly_id)
+        return selectors.anomaly_get(actor=request.actor, anomaly_id=anomaly_id)
     except NotFound:
         return _page_error(request, _("Not found."), 404)
+
+
+@login_required
+def anomaly_detail(request: HttpRequest, anomaly_id: int) -> HttpResponse:
+    anomaly = _anomaly_for_page(request, anomaly_id)
+    if isinstance(anomaly, HttpResponse):
+        return anomaly
     actor = request.actor
     actions = anomaly_services.allowed_actions(actor, anomaly)
     experts = selectors.discipline_experts(bureau=anomaly.bureau_id, discipline=anomaly.discipline_id)
@@ -410,12 +417,9 @@ def anomaly_transition(request: HttpRequest, anomaly_id: int, action: str) -> Ht
 
 @login_required
 def verification_edit(request: HttpRequest, anomaly_id: int) -> HttpResponse:
-    if request.actor is None:
-        return render(request, "portal/no_role.html", status=403)
-    try:
-        anomaly = selectors.anomaly_get(actor=request.actor, anomaly_id=anomaly_id)
-    except NotFound:
-        return _page_error(request, _("Not found."), 404)
+    anomaly = _anomaly_for_page(request, anomaly_id)
+    if isinstance(anomaly, HttpResponse):
+        return anomaly
     if not (
         permissions.can_verify_anomaly(request.actor, anomaly) and anomaly.state == Anomaly.State.VERIFYING
     ):
@@ -498,12 +502,9 @@ def verification_pdf(request: HttpRequest, anomaly_id: int) -> HttpResponse:
     """异常核实报告 as PDF through the reports renderer (``?html=1`` shows the same page in HTML)."""
     from reports.rendering import render_html, render_pdf
 
-    if request.actor is None:
-        return render(request, "portal/no_role.html", status=403)
-    try:
-        anomaly = selectors.anomaly_get(actor=request.actor, anomaly_id=anomaly_id)
-    except NotFound:
-        return _page_error(request, _("Not found."), 404)
+    anomaly = _anomaly_for_page(request, anomaly_id)
+    if isinstance(anomaly, HttpResponse):
+        return anomaly
     if selectors.anomaly_verification(anomaly=anomaly) is None:
         return _page_error(request, _("No verification report yet."), 404)
     context = _verification_context(anomaly)
@@ -518,12 +519,9 @@ def verification_pdf(request: HttpRequest, anomaly_id: int) -> HttpResponse:
 @login_required
 def assessment(request: HttpRequest, anomaly_id: int) -> HttpResponse:
     """The discipline assessment form (学科组评议表): every expert's line and my own."""
-    if request.actor is None:
-        return render(request, "portal/no_role.html", status=403)
-    try:
-        anomaly = selectors.anomaly_get(actor=request.actor, anomaly_id=anomaly_id)
-    except NotFound:
-        return _page_error(request, _("Not found."), 404)
+    anomaly = _anomaly_for_page(request, anomaly_id)
+    if isinstance(anomaly, HttpResponse):
+        return anomaly
     ratings = list(selectors.anomaly_ratings(anomaly=anomaly))
     mine = next((r for r in ratings if r.expert_id == request.user.pk), None)
     can_rate = (
