@@ -8,14 +8,15 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from . import selectors, services
 from .apis_base import TenantApi
+from .auth import LoginFailureThrottle
 from .exceptions import PermissionDenied
 from .models import Bureau, Role
 from .permissions import can_manage_bureaus, can_manage_people
@@ -29,12 +30,15 @@ from .serializers import (
 
 
 class TokenObtainApi(APIView):
-    """``POST {"username", "password"}`` → ``{"token"}``. Failures are throttled."""
+    """``POST {"username", "password"}`` → ``{"token"}``.
+
+    Only failures are throttled (``portal.auth``): per username and address by
+    django-axes, per address by ``LoginFailureThrottle``.
+    """
 
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = [LoginFailureThrottle]
 
     class InputSerializer(serializers.Serializer):
         username = serializers.CharField()
@@ -48,11 +52,18 @@ class TokenObtainApi(APIView):
         data = TenantApi.parse(self.InputSerializer, request.data)
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None:
+            LoginFailureThrottle().record_failure(request, self)
             return Response(
                 {"detail": _("Wrong username or password, or the account is deactivated.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response({"token": services.auth_token_get_or_create(user=user)})
+
+    def throttled(self, request: Request, wait: float | None) -> None:
+        raise Throttled(
+            wait,
+            detail=_("Too many failed sign-ins from your address."),
+        )
 
 
 class MeApi(TenantApi):
@@ -160,8 +171,10 @@ class UserDetailApi(TenantApi):
     def patch(self, request: Request, user_id: int) -> Response:
         user = selectors.user_get(actor=request.actor, user_id=user_id)
         data = self.parse(self.InputSerializer, request.data, partial=True)
-        services.user_update(actor=request.actor, user=user, **data)
-        return Response(UserOutputSerializer(selectors.user_get(actor=request.actor, user_id=user_id)).data)
+        user = services.user_update(actor=request.actor, user=user, **data)
+        return Response(
+            UserOutputSerializer(selectors.user_after_change(actor=request.actor, user=user)).data
+        )
 
     put = patch
 

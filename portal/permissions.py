@@ -2,14 +2,30 @@
 
 Views, APIs, services, templates and consumers all ask these; services check
 them again because Celery tasks and commands call services too.
+
+People (issue 9): a revoked membership grants nothing. A bureau admin
+
+* sees the people who hold an active role in their bureau (``people_visible_q``);
+  a former member, whose roles there are all revoked, is not shown at all (404),
+  exactly like a person who never held one;
+* grants and revokes roles of their own bureau only (``can_grant_role``,
+  ``can_revoke_membership``);
+* changes a person's account (password, name, e-mail, phone, active flag) only
+  while every active role of that person is in their bureau
+  (``can_edit_person_account``): otherwise the account also opens another
+  bureau's data, and only a system admin may change it;
+* never changes a system admin.
 """
 
 from __future__ import annotations
 
+from django.db.models import Q
 from rest_framework.permissions import BasePermission
 
-from .models import Bureau, Role, User
+from .models import Bureau, Membership, Role, User
 from .tenancy import Actor
+
+NOBODY = Q(pk__in=[])
 
 
 def can_manage_bureaus(actor: Actor | None) -> bool:
@@ -27,15 +43,74 @@ def can_manage_people(actor: Actor | None, bureau: Bureau | None = None) -> bool
     return bureau is None or bureau.pk == actor.bureau_id
 
 
-def can_manage_user(actor: Actor | None, user: User) -> bool:
-    """A bureau admin manages people who hold a role in their bureau, never a system admin."""
+def people_visible_q(actor: Actor | None) -> Q:
+    """Filter on ``User``: the people ``actor`` may read (the one rule; selectors use it too).
+
+    Everyone for a system admin; for a bureau admin the holders of an active
+    role in their bureau; nobody for anyone else.
+    """
+    if actor is None or not can_manage_people(actor):
+        return NOBODY
+    if actor.is_system_admin:
+        return Q()
+    members = Membership.objects.filter(bureau_id=actor.bureau_id, revoked_at__isnull=True)
+    return Q(pk__in=members.values("user_id"))
+
+
+def can_view_person(actor: Actor | None, user: User) -> bool:
+    """``actor`` may read ``user``'s account and roles (see ``people_visible_q``)."""
+    if actor is None:
+        return False
+    if actor.is_system_admin:
+        return True
+    return User.objects.filter(people_visible_q(actor), pk=user.pk).exists()
+
+
+def _active_bureau_ids(user: User) -> set[int]:
+    # Roles in a deactivated bureau count too: they come back when the bureau does.
+    return set(
+        Membership.objects.filter(user=user, revoked_at__isnull=True).values_list("bureau_id", flat=True)
+    )
+
+
+def can_edit_person_account(actor: Actor | None, user: User) -> bool:
+    """``actor`` may change ``user``'s password, name, e-mail, phone or active flag.
+
+    A system admin may; a bureau admin only while every active role of the
+    person is in the admin's bureau, and never for a system admin.
+    """
     if actor is None:
         return False
     if actor.is_system_admin:
         return True
     if user.is_superuser or not can_manage_people(actor):
         return False
-    return user.memberships.filter(bureau_id=actor.bureau_id).exists()
+    return _active_bureau_ids(user) == {actor.bureau_id}
+
+
+def can_grant_role(actor: Actor | None, bureau: Bureau, user: User | None = None) -> bool:
+    """``actor`` may give a role in ``bureau`` (to ``user`` when given).
+
+    A bureau admin grants in their own bureau only and never to a system admin.
+    Whether ``user`` is visible at all is for the caller (``can_view_person``):
+    a new person has no role yet.
+    """
+    if actor is None:
+        return False
+    if actor.is_system_admin:
+        return True
+    if user is not None and user.is_superuser:
+        return False
+    return can_manage_people(actor, bureau)
+
+
+def can_revoke_membership(actor: Actor | None, membership: Membership) -> bool:
+    """``actor`` may end ``membership``: a bureau admin, in their own bureau, not a system admin's."""
+    if actor is None:
+        return False
+    if actor.is_system_admin:
+        return True
+    return can_grant_role(actor, membership.bureau, membership.user)
 
 
 class HasActor(BasePermission):

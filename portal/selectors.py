@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from .exceptions import NotFound
 from .models import AuditEvent, Bureau, Membership, Notification, User
-from .permissions import can_manage_people
+from .permissions import can_manage_people, people_visible_q
 from .tenancy import Actor
 
 
@@ -31,34 +31,51 @@ def bureau_get(*, actor: Actor | None, code: str) -> Bureau:
         raise NotFound() from None
 
 
+def _with_memberships(qs: QuerySet[User], actor: Actor) -> QuerySet[User]:
+    """Attach ``active_memberships``: the person's active roles the actor may see
+    (every bureau's for a system admin, the admin's own bureau's otherwise)."""
+    active = Membership.objects.filter(revoked_at__isnull=True).select_related("bureau", "discipline")
+    if not actor.is_system_admin:
+        active = active.filter(bureau_id=actor.bureau_id)
+    return qs.prefetch_related(Prefetch("memberships", queryset=active, to_attr="active_memberships"))
+
+
 def user_list(*, actor: Actor | None) -> QuerySet[User]:
-    """People the actor manages: everyone for a system admin, the own bureau's for its admin."""
+    """People the actor may read: everyone for a system admin, the holders of an active
+    role in the bureau for its admin (``permissions.people_visible_q``)."""
     if actor is None or not can_manage_people(actor):
         return User.objects.none()
-    active = Membership.objects.filter(revoked_at__isnull=True).select_related("bureau", "discipline")
-    qs = User.objects.all()
-    if not actor.is_system_admin:
-        qs = qs.filter(memberships__bureau_id=actor.bureau_id).distinct()
-        active = active.filter(bureau_id=actor.bureau_id)
-    return qs.prefetch_related(
-        Prefetch("memberships", queryset=active, to_attr="active_memberships")
-    ).order_by("username")
+    qs = User.objects.filter(people_visible_q(actor))
+    return _with_memberships(qs, actor).order_by("username")
 
 
 def user_get(*, actor: Actor | None, user_id: int) -> User:
-    """A person the actor manages; NotFound otherwise (no existence leak)."""
+    """A person the actor may read; NotFound otherwise (no existence leak)."""
     try:
         return user_list(actor=actor).get(pk=user_id)
     except User.DoesNotExist:
         raise NotFound() from None
 
 
-def membership_get(*, actor: Actor | None, membership_id: int) -> Membership:
+def user_after_change(*, actor: Actor, user: User) -> User:
+    """``user`` as the actor sees them right after changing them.
+
+    Unlike ``user_get`` this does not require the person to be visible still:
+    revoking someone's last role in the bureau is a change the admin may make,
+    and its answer shows the roles left in the admin's bureau (none).
+    """
+    return _with_memberships(User.objects.filter(pk=user.pk), actor).get()
+
+
+def membership_get(*, actor: Actor | None, membership_id: int, user: User | None = None) -> Membership:
+    """A membership of the actor's bureau (of ``user`` when given); NotFound otherwise."""
     if actor is None or not can_manage_people(actor):
         raise NotFound()
     qs = Membership.objects.select_related("bureau", "user", "discipline")
     if not actor.is_system_admin:
         qs = qs.filter(bureau_id=actor.bureau_id)
+    if user is not None:
+        qs = qs.filter(user=user)
     try:
         return qs.get(pk=membership_id)
     except Membership.DoesNotExist:
@@ -111,7 +128,9 @@ def bureau_people_summary(*, bureau: Bureau) -> dict[str, int]:
 
 
 def bureau_inactive_people(*, bureau: Bureau) -> QuerySet[User]:
-    return User.objects.filter(Q(memberships__bureau=bureau), is_active=False).distinct()
+    """Deactivated people who still hold an active role in ``bureau`` (revoked roles grant nothing)."""
+    members = Membership.objects.filter(bureau=bureau, revoked_at__isnull=True)
+    return User.objects.filter(pk__in=members.values("user_id"), is_active=False).order_by("username")
 
 
 def bureau_by_code(*, code: str) -> Bureau | None:

@@ -19,7 +19,14 @@ from disciplines.models import Discipline
 from .exceptions import InvalidInput, NotFound, PermissionDenied
 from .geo import parse_area
 from .models import AuditEvent, Bureau, Membership, Notification, Role, User
-from .permissions import can_manage_bureaus, can_manage_people, can_manage_user
+from .permissions import (
+    can_edit_person_account,
+    can_grant_role,
+    can_manage_bureaus,
+    can_manage_people,
+    can_revoke_membership,
+    can_view_person,
+)
 from .tenancy import Actor
 
 logger = logging.getLogger(__name__)
@@ -148,12 +155,16 @@ def _full_clean(obj: models.Model, exclude: list[str] | None = None) -> None:
 # --- people and roles ----------------------------------------------------------------
 
 
-def _resolve_grant(actor: Actor, grant: dict[str, Any]) -> tuple[Bureau, str, Discipline | None]:
+def _resolve_grant(
+    actor: Actor, grant: dict[str, Any], user: User | None = None
+) -> tuple[Bureau, str, Discipline | None]:
     code = grant.get("bureau") or (actor.bureau.code if actor.bureau else None)
     bureau = Bureau.objects.filter(code=code).first() if code else None
     if bureau is None:
         raise InvalidInput(_("Unknown bureau %(code)s.") % {"code": code}, field="memberships")
-    if not can_manage_people(actor, bureau):
+    if not can_grant_role(actor, bureau, user):
+        if user is not None and user.is_superuser:
+            raise PermissionDenied(_("Only a system administrator can change a system administrator."))
         raise PermissionDenied(
             _("You may only manage people of your own bureau, not %(code)s.") % {"code": bureau.code}
         )
@@ -229,24 +240,47 @@ def _grant(actor: Actor, user: User, bureau: Bureau, role: str, discipline: Disc
     return membership
 
 
+def _require_visible(actor: Actor, user: User) -> None:
+    if not can_view_person(actor, user):
+        raise NotFound()
+
+
+def _require_account_editable(actor: Actor, user: User) -> None:
+    if can_edit_person_account(actor, user):
+        return
+    if user.is_superuser:
+        raise PermissionDenied(_("Only a system administrator can change a system administrator."))
+    raise PermissionDenied(
+        _(
+            "This person also holds roles in other bureaus: only a system administrator "
+            "can change their password, name, e-mail or active flag."
+        )
+    )
+
+
 @transaction.atomic
 def membership_grant(
     *, actor: Actor, user: User, bureau_code: str | None, role: str, discipline: str | None = None
 ) -> Membership:
-    """Give ``user`` a role in a bureau; granting a role already held changes nothing."""
+    """Give ``user`` a role in a bureau; granting a role already held changes nothing.
+
+    NotFound when the actor may not see the person; PermissionDenied outside the
+    actor's bureau or for a system admin.
+    """
+    _require_visible(actor, user)
     bureau, role, discipline_obj = _resolve_grant(
-        actor, {"bureau": bureau_code, "role": role, "discipline": discipline}
+        actor, {"bureau": bureau_code, "role": role, "discipline": discipline}, user
     )
-    if user.is_superuser and not actor.is_system_admin:
-        raise PermissionDenied(_("Only a system administrator can change a system administrator."))
     return _grant(actor, user, bureau, role, discipline_obj)
 
 
 @transaction.atomic
 def membership_revoke(*, actor: Actor, membership: Membership, comment: str = "") -> Membership:
-    """End a membership; it stays in the history."""
+    """End a membership; it stays in the history. PermissionDenied outside the actor's bureau."""
     membership = Membership.objects.select_for_update().select_related("bureau", "user").get(pk=membership.pk)
-    if not can_manage_people(actor, membership.bureau):
+    if not can_revoke_membership(actor, membership):
+        if membership.user.is_superuser:
+            raise PermissionDenied(_("Only a system administrator can change a system administrator."))
         raise PermissionDenied(_("You may only manage people of your own bureau."))
     if membership.revoked_at is not None:
         return membership
@@ -268,13 +302,15 @@ def membership_revoke(*, actor: Actor, membership: Membership, comment: str = ""
 def memberships_set(*, actor: Actor, user: User, memberships: list[dict[str, Any]]) -> User:
     """Make the person's roles in the bureaus the actor manages exactly ``memberships``.
 
-    Roles in bureaus the actor does not manage are left as they are.
+    Roles in bureaus the actor does not manage are left as they are; naming such
+    a bureau is PermissionDenied, and nothing changes.
     """
+    _require_visible(actor, user)
     wanted = {
         (b.pk, r, d.pk if d else None): (b, r, d)
-        for b, r, d in (_resolve_grant(actor, grant) for grant in memberships)
+        for b, r, d in (_resolve_grant(actor, grant, user) for grant in memberships)
     }
-    current = Membership.objects.filter(user=user, revoked_at__isnull=True).select_related("bureau")
+    current = Membership.objects.filter(user=user, revoked_at__isnull=True).select_related("bureau", "user")
     for membership in current:
         if not can_manage_people(actor, membership.bureau):
             continue
@@ -285,11 +321,21 @@ def memberships_set(*, actor: Actor, user: User, memberships: list[dict[str, Any
     return user
 
 
+ACCOUNT_FIELDS = ("display_name", "email", "phone", "password", "is_active")
+
+
 @transaction.atomic
 def user_update(*, actor: Actor, user: User, **data: Any) -> User:
-    """Change a person's name, contact, password, roles or active flag."""
-    if not can_manage_user(actor, user):
-        raise NotFound()
+    """Change a person's name, contact, password, roles or active flag.
+
+    Every permission is checked before anything is written: NotFound when the
+    actor may not see the person, PermissionDenied when an account field is
+    sent by someone who may not change the account (``can_edit_person_account``)
+    or a role outside the actor's bureau is named.
+    """
+    _require_visible(actor, user)
+    if any(name in data for name in ACCOUNT_FIELDS):
+        _require_account_editable(actor, user)
     user = User.objects.select_for_update().get(pk=user.pk)
     for name in ("display_name", "email", "phone"):
         if name in data:
@@ -302,18 +348,23 @@ def user_update(*, actor: Actor, user: User, **data: Any) -> User:
         user.set_password(data["password"])
     _full_clean(user, exclude=["password"])
     user.save()
-    if "memberships" in data:
-        memberships_set(actor=actor, user=user, memberships=data["memberships"])
+    # The active flag before the roles: revoking the last role here hides the person.
     if "is_active" in data and bool(data["is_active"]) != user.is_active:
         (user_reactivate if data["is_active"] else user_deactivate)(actor=actor, user=user)
+    if "memberships" in data:
+        memberships_set(actor=actor, user=user, memberships=data["memberships"])
     return user
 
 
 @transaction.atomic
 def user_deactivate(*, actor: Actor, user: User, comment: str = "") -> User:
-    """Stop a person from signing in; their work and history stay."""
-    if not can_manage_user(actor, user):
-        raise PermissionDenied(_("You may only deactivate people of your own bureau."))
+    """Stop a person from signing in; their work and history stay.
+
+    NotFound when the actor may not see the person, PermissionDenied when they
+    may not change the account.
+    """
+    _require_visible(actor, user)
+    _require_account_editable(actor, user)
     if user.pk == actor.user.pk:
         raise InvalidInput(_("You cannot deactivate your own account."), field="is_active")
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -328,8 +379,9 @@ def user_deactivate(*, actor: Actor, user: User, comment: str = "") -> User:
 
 @transaction.atomic
 def user_reactivate(*, actor: Actor, user: User) -> User:
-    if not can_manage_user(actor, user):
-        raise PermissionDenied(_("You may only reactivate people of your own bureau."))
+    """Let a deactivated person sign in again; same permissions as ``user_deactivate``."""
+    _require_visible(actor, user)
+    _require_account_editable(actor, user)
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active:
         return user

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,10 +19,17 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .dashboard import panels_for
-from .exceptions import NotFound, PortalError
+from .exceptions import InvalidInput, NotFound, PermissionDenied, PortalError
 from .forms import BureauForm, GrantForm, PersonForm
 from .middleware import SESSION_BUREAU_KEY
-from .permissions import can_manage_bureaus, can_manage_people
+from .models import User
+from .permissions import (
+    can_edit_person_account,
+    can_grant_role,
+    can_manage_bureaus,
+    can_manage_people,
+    can_view_person,
+)
 from .tenancy import actor_for
 
 
@@ -150,7 +158,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
     people = selectors.user_list(actor=actor)
     query = request.GET.get("q", "").strip()
     if query:
-        people = people.filter(username__icontains=query) | people.filter(display_name__icontains=query)
+        people = people.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
     page = Paginator(people, 25).get_page(request.GET.get("page"))
     return render(request, "portal/manage/people_list.html", {"page": page, "query": query})
 
@@ -182,6 +190,40 @@ def person_add(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/manage/person_form.html", {"form": form})
 
 
+def _person_action(request: HttpRequest, person: User, form: GrantForm) -> None:
+    """Carry out one POSTed action of the person page; the services check permissions."""
+    actor = request.actor
+    action = request.POST.get("action")
+    if action == "grant":
+        if not form.is_valid():
+            raise InvalidInput(_("Choose a role."), field="role")
+        services.membership_grant(
+            actor=actor,
+            user=person,
+            bureau_code=actor.bureau.code if actor.bureau else None,
+            role=form.cleaned_data["role"],
+            discipline=form.cleaned_data["discipline"] or None,
+        )
+        messages.success(request, _("Role granted."))
+    elif action == "revoke":
+        try:
+            membership_id = int(request.POST.get("membership", ""))
+        except ValueError:
+            raise InvalidInput(_("Choose a role to revoke."), field="membership") from None
+        # Only a role of this person in the actor's bureau: any other id is not theirs to see.
+        membership = selectors.membership_get(actor=actor, membership_id=membership_id, user=person)
+        services.membership_revoke(actor=actor, membership=membership)
+        messages.success(request, _("Role revoked."))
+    elif action == "deactivate":
+        services.user_deactivate(actor=actor, user=person)
+        messages.success(request, _("Account deactivated."))
+    elif action == "reactivate":
+        services.user_reactivate(actor=actor, user=person)
+        messages.success(request, _("Account reactivated."))
+    else:
+        raise InvalidInput(_("Unknown action."), field="action")
+
+
 @login_required
 def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     actor = request.actor
@@ -191,35 +233,23 @@ def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         return _not_found(request)
     form = GrantForm(request.POST or None)
     if request.method == "POST":
-        action = request.POST.get("action")
         try:
-            if action == "grant" and form.is_valid():
-                services.membership_grant(
-                    actor=actor,
-                    user=person,
-                    bureau_code=actor.bureau.code if actor.bureau else None,
-                    role=form.cleaned_data["role"],
-                    discipline=form.cleaned_data["discipline"] or None,
-                )
-                messages.success(request, _("Role granted."))
-            elif action == "revoke":
-                membership = selectors.membership_get(
-                    actor=actor, membership_id=int(request.POST["membership"])
-                )
-                services.membership_revoke(actor=actor, membership=membership)
-                messages.success(request, _("Role revoked."))
-            elif action == "deactivate":
-                services.user_deactivate(actor=actor, user=person)
-                messages.success(request, _("Account deactivated."))
-            elif action == "reactivate":
-                services.user_reactivate(actor=actor, user=person)
-                messages.success(request, _("Account reactivated."))
-            if action != "grant" or form.is_valid():
-                return redirect("person-detail", user_id=person.pk)
-        except (PortalError, ValueError, KeyError) as exc:
-            messages.error(request, getattr(exc, "message", _("The request could not be processed.")))
-            return redirect("person-detail", user_id=person.pk)
+            _person_action(request, person, form)
+        except NotFound:
+            return _not_found(request)
+        except PermissionDenied as exc:
+            return _forbidden(request, exc.message)
+        except PortalError as exc:
+            messages.error(request, exc.message)
+        if not can_view_person(actor, person):  # their last role here was just revoked
+            return redirect("people-list")
+        return redirect("person-detail", user_id=person.pk)
     history = selectors.audit_list(actor=actor).filter(extra__user=person.username)[:20]
-    return render(
-        request, "portal/manage/person_detail.html", {"person": person, "form": form, "history": history}
-    )
+    context = {
+        "person": person,
+        "form": form,
+        "history": history,
+        "can_edit_account": can_edit_person_account(actor, person),
+        "can_change_roles": actor.bureau is not None and can_grant_role(actor, actor.bureau, person),
+    }
+    return render(request, "portal/manage/person_detail.html", context)

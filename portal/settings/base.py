@@ -111,7 +111,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Repeated failed logins are throttled per username and address (django-axes).
+# Failed sign-ins only (portal/auth.py): axes locks one username at one address;
+# successes reset it and never count, so people behind one gateway do not lock each other out.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -182,6 +183,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "portal.schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "portal.exceptions.api_exception_handler",
+    # Failed token sign-ins per address (portal.auth.LoginFailureThrottle); successes are free.
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="10/min")},
 }
 SPECTACULAR_SETTINGS = {
