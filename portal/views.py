@@ -206,10 +206,10 @@ def _person_action(request: HttpRequest, person: User, form: GrantForm) -> None:
         )
         messages.success(request, _("Role granted."))
     elif action == "revoke":
-        try:
-            membership_id = int(request.POST.get("membership", ""))
-        except ValueError:
-            raise InvalidInput(_("Choose a role to revoke."), field="membership") from None
+        raw = request.POST.get("membership", "")
+        membership_id = int(raw) if raw.isdigit() and len(raw) <= 18 else 0  # fits a bigint
+        if membership_id <= 0:
+            raise InvalidInput(_("Choose a role to revoke."), field="membership")
         # Only a role of this person in the actor's bureau: any other id is not theirs to see.
         membership = selectors.membership_get(actor=actor, membership_id=membership_id, user=person)
         services.membership_revoke(actor=actor, membership=membership)

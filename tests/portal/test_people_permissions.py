@@ -312,3 +312,13 @@ def test_bureau_admin_is_not_let_into_the_django_admin(client, nm_admin, people)
     response = client.get(f"/admin/portal/user/{people['x_only'].pk}/change/")
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.parametrize("value", ["", "abc", "-1", "99999999999999999999999"])
+def test_revoking_with_a_bad_membership_id_is_refused_with_a_message(client, people, nm_admin, value):
+    client.force_login(nm_admin)
+    before = _state(people["x_only"])
+    response = client.post(_detail(people["x_only"]), {"action": "revoke", "membership": value}, follow=True)
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == ["请选择要撤销的角色。"]  # zh-hans by default
+    assert _state(people["x_only"]) == before
