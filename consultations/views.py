@@ -313,7 +313,8 @@ def material_file(request: HttpRequest, material_id: int) -> HttpResponse:
     if not material.file:
         raise NotFound()
     suffix = material.file.name.rsplit(".", 1)[-1]
-    return serve_file(request, material.file, filename=f"{material.title}.{suffix}")
+    title = material.title.replace("/", " ").replace("\\", " ")  # a title, not a path
+    return serve_file(request, material.file, filename=f"{title}.{suffix}")
 
 
 def _draw_context(meeting: Any) -> dict[str, Any]:
