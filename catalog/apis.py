@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -182,7 +183,7 @@ class EventImportCreateApi(TenantApi):
         record = event_import_create(
             actor=request.actor, upload=data["file"], file_format=data.get("format"), publish=data["publish"]
         )
-        body = import_progress(record)
+        body = _import_body(record)
         body["status_url"] = f"/api/v1/events/imports/{record.pk}/"
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
@@ -192,12 +193,17 @@ class EventImportCreateApi(TenantApi):
         return paginator_page
 
 
+def _import_body(record: Any) -> dict[str, Any]:
+    """An import's progress and where its original file is read (never a /media/ path)."""
+    return {**import_progress(record), "file_url": reverse("catalog:import-file", args=[record.pk])}
+
+
 class EventImportOutputSerializer(serializers.Serializer):
     def to_representation(self, instance: Any) -> dict[str, Any]:
-        return import_progress(instance)
+        return _import_body(instance)
 
 
 class EventImportDetailApi(TenantApi):
     def get(self, request: Request, import_id: int) -> Response:
         record = selectors.event_import_get(actor=request.actor, import_id=import_id)
-        return Response(import_progress(record))
+        return Response(_import_body(record))

@@ -29,6 +29,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import uploads
 from portal.exceptions import InvalidInput, PermissionDenied
 from portal.models import Bureau, User
 from portal.services import audit_record, broadcast, broadcast_on_commit
@@ -509,6 +510,13 @@ def guess_format(filename: str) -> str | None:
     return None
 
 
+def import_file_check(upload: Any) -> uploads.CheckedUpload:
+    """A catalog file is CSV, FDSN text or QuakeML by its name and its content (portal.uploads)."""
+    return uploads.check_upload(
+        upload, allowed=("csv", "txt", "xml"), field="file", max_bytes=MAX_UPLOAD_BYTES
+    )
+
+
 def event_import_create(
     *, actor: Actor | None, upload: Any, file_format: str | None = None, publish: bool = True
 ) -> EventImport:
@@ -527,6 +535,7 @@ def event_import_create(
         raise InvalidInput(_("The file is empty."), field="file")
     if upload.size > MAX_UPLOAD_BYTES:
         raise InvalidInput(_("The file is larger than 512 MB."), field="file")
+    checked = import_file_check(upload)
     chosen = (file_format or "").strip().lower() or guess_format(upload.name or "")
     if chosen not in FORMATS:
         raise InvalidInput(_("Say the format: csv, text or quakeml."), field="format")
@@ -535,13 +544,13 @@ def event_import_create(
     with transaction.atomic():
         record = EventImport(
             bureau=actor.bureau,
-            filename=(upload.name or "upload")[:200],
+            filename=checked.display_name,
             format=chosen,
             publish=publish,
             size_bytes=upload.size,
             created_by=actor.user,
         )
-        record.file.save(f"{actor.bureau.code}-{upload.name or 'upload'}"[-100:], upload, save=False)
+        record.file = uploads.store(checked, kind="imports", bureau_id=actor.bureau.pk)
         record.save()
         audit_record(actor=actor, action="event_import.create", target=record, to_state=record.status)
         transaction.on_commit(

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from portal.exceptions import NotFound, PermissionDenied, PortalError
+from portal.files import serve_file
 
 from . import selectors
 from .import_services import event_import_create, import_progress
@@ -284,6 +285,16 @@ def quick_report_inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def import_file(request: HttpRequest, import_id: int) -> HttpResponse:
+    """The original file of an import, to the people of its bureau who see its imports."""
+    try:
+        record = selectors.event_import_get(actor=request.actor, import_id=import_id)
+    except NotFound:
+        return _error(request, _("Not found."), 404)
+    return serve_file(request, record.file, filename=record.filename)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def import_list(request: HttpRequest) -> HttpResponse:
     """Upload a catalog file; see the imports of the bureau with their progress."""
@@ -304,7 +315,10 @@ def import_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The file is queued for import."))
             return HttpResponseRedirect(reverse("catalog:import-list") + f"#import-{record.pk}")
     page = Paginator(selectors.event_import_list(actor=request.actor), 20).get_page(request.GET.get("page"))
-    rows = [import_progress(record) for record in page]
+    rows = [
+        {**import_progress(record), "file_url": reverse("catalog:import-file", args=[record.pk])}
+        for record in page
+    ]
     return render(
         request,
         "catalog/import_list.html",

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
+from portal.files import serve_file
 
 from . import selectors, services
 from .models import ConsultationReport, Likelihood, Meeting, MeetingKind, MeetingMaterial, Vote
@@ -80,7 +81,7 @@ def _meeting_detail(request: Request, meeting: Meeting) -> dict[str, Any]:
         [services.forecast_payload(f) for f in conclusion.forecasts.all()] if conclusion else []
     )
     data["materials"] = [
-        {"kind": m.kind, "object_id": m.object_id, "title": m.title, "url": m.file.url if m.file else m.url}
+        {"kind": m.kind, "object_id": m.object_id, "title": m.title, "url": m.href}
         for m in meeting.materials.all()
     ]
     data["votes"] = selectors.vote_tally(meeting=meeting)["counts"]
@@ -463,8 +464,9 @@ class ReportPdfApi(TenantApi):
     @extend_schema(request=None, responses=OpenApiTypes.BINARY)
     def get(self, request: Request, report_id: int) -> HttpResponse:
         report: ConsultationReport = selectors.report_get(actor=request.actor, report_id=report_id)
-        response = HttpResponse(report_pdf(report), content_type="application/pdf")
-        response["Content-Disposition"] = (
-            f'inline; filename="consultation-report-{report.pk}-v{report.version}.pdf"'
+        return serve_file(
+            request,
+            report_pdf(report),
+            filename=f"consultation-report-{report.pk}-v{report.version}.pdf",
+            content_type="application/pdf",
         )
-        return response

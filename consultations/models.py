@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.functional import classproperty
 from django.utils.translation import gettext_lazy as _
 
+from portal.links import safe_link
 from portal.tenancy import TenantOwned
 
 if TYPE_CHECKING:
@@ -179,6 +181,14 @@ class MeetingMaterial(TenantOwned):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def href(self) -> str:
+        """Where the material is read: its file through the view that applies the meeting's
+        visibility, or its link when that is http(s) or a page of the portal; else empty."""
+        if self.file:
+            return reverse("consultations:material-file", args=[self.pk])
+        return safe_link(self.url)
 
     @classmethod
     def shared_q(cls, actor: Actor) -> Q | None:

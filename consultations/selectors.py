@@ -22,6 +22,7 @@ from .models import (
     Forecast,
     Meeting,
     MeetingKind,
+    MeetingMaterial,
     ReportStatus,
     RoomEvent,
     RoomPresence,
@@ -62,6 +63,15 @@ def meeting_get(*, actor: Actor | None, meeting_id: int) -> Meeting:
     try:
         return meeting_list(actor=actor).get(pk=meeting_id)
     except (Meeting.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def material_get(*, actor: Actor | None, material_id: int) -> MeetingMaterial:
+    """A meeting's material the actor may read (their bureau's or a joint meeting's); NotFound
+    otherwise."""
+    try:
+        return MeetingMaterial.objects.visible_to(actor).select_related("meeting").get(pk=material_id)
+    except MeetingMaterial.DoesNotExist:
         raise NotFound() from None
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
@@ -24,8 +25,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disciplines.models import Discipline
+from portal import uploads
 from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
 from portal.geo import parse_area
+from portal.links import check_link, safe_link
 from portal.models import Bureau, Membership, Notification, Role, User
 from portal.services import audit_record, broadcast, broadcast_on_commit, notify_bureau, notify_user
 from portal.tenancy import Actor
@@ -82,11 +85,15 @@ def _room_event(meeting: Meeting, kind: str, payload: dict[str, Any], user: User
 
 
 def room_event_message(event: RoomEvent) -> dict[str, Any]:
+    payload = event.payload
+    if event.kind == "material" and isinstance(payload, dict):
+        # the room puts the link into href: events logged before links were checked may hold any URL
+        payload = {**payload, "url": safe_link(payload.get("url"))}
     return {
         "kind": "room",
         "seq": event.seq,
         "type": event.kind,
-        "payload": event.payload,
+        "payload": payload,
         "actor": event.actor.label if event.actor_id and event.actor else None,
         "at": event.created_at.isoformat(),
     }
@@ -327,6 +334,14 @@ def meeting_close(*, actor: Actor, meeting: Meeting) -> Meeting:
     return _meeting_move(actor, meeting, Meeting.Status.CLOSED, "meeting.close")
 
 
+MATERIAL_TYPES = uploads.DOCUMENTS  # pictures, PDF, Office files, CSV and text: never HTML or SVG
+MATERIAL_MAX_BYTES = 50 * 1024 * 1024
+
+
+def material_max_bytes() -> int:
+    return int(getattr(settings, "CONSULTATIONS_MATERIAL_MAX_BYTES", MATERIAL_MAX_BYTES))
+
+
 @transaction.atomic
 def material_attach(
     *,
@@ -347,6 +362,12 @@ def material_attach(
         raise InvalidInput(_("Material needs a title."), field="title")
     if kind == MeetingMaterial.Kind.FILE and file is None and not url:
         raise InvalidInput(_("Attach a file or give a link."), field="file")
+    url = check_link(url, field="url")
+    checked = (
+        uploads.check_upload(file, allowed=MATERIAL_TYPES, field="file", max_bytes=material_max_bytes())
+        if file is not None
+        else None
+    )
     object_id = str(object_id or "")
     if object_id:
         existing = MeetingMaterial.objects.filter(meeting=meeting, kind=kind, object_id=object_id).first()
@@ -362,8 +383,8 @@ def material_attach(
         url=url,
         added_by=user,
     )
-    if file is not None:
-        material.file = file
+    if checked is not None:
+        material.file = uploads.store(checked, kind="materials", bureau_id=meeting.bureau_id)
     try:
         with transaction.atomic():
             material.save()
@@ -372,7 +393,7 @@ def material_attach(
     _room_event(
         meeting,
         "material",
-        {"kind": kind, "title": material.title, "url": material.file.url if material.file else url},
+        {"kind": kind, "title": material.title, "url": material.href},
         user,
     )
     return material
@@ -490,7 +511,7 @@ def _clean_anomalies(value: Any) -> list[dict[str, str]]:
             {
                 "id": str(item.get("id", ""))[:64],
                 "title": str(item.get("title") or item.get("id"))[:300],
-                "url": str(item.get("url", ""))[:500],
+                "url": check_link(str(item.get("url") or "")[:500], field="anomalies_cited"),
             }
         )
     return cleaned

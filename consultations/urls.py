@@ -12,6 +12,7 @@ urlpatterns = [
     path(f"{P}meetings/<int:meeting_id>/edit/", views.meeting_edit, name="meeting-edit"),
     path(f"{P}meetings/<int:meeting_id>/<str:action>/status/", views.meeting_status, name="meeting-status"),
     path(f"{P}meetings/<int:meeting_id>/materials/", views.material_add, name="material-add"),
+    path(f"{P}materials/<int:material_id>/file", views.material_file, name="material-file"),
     path(f"{P}meetings/<int:meeting_id>/opinion/", views.opinion_edit, name="opinion-edit"),
     path(f"{P}meetings/<int:meeting_id>/forecasts/new/", views.forecast_new, name="forecast-new"),
     path(

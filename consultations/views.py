@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.exceptions import NotFound, PermissionDenied, PortalError
+from portal.files import serve_file
 from portal.models import Role
 
 from . import permissions as perms
@@ -305,6 +306,17 @@ def material_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
     return redirect(meeting.get_absolute_url() + "#materials")
 
 
+@page
+def material_file(request: HttpRequest, material_id: int) -> HttpResponse:
+    """A material's file, to people who may read the meeting (never a public /media/ path)."""
+    material = selectors.material_get(actor=request.actor, material_id=material_id)
+    if not material.file:
+        raise NotFound()
+    suffix = material.file.name.rsplit(".", 1)[-1]
+    title = material.title.replace("/", " ").replace("\\", " ")  # a title, not a path
+    return serve_file(request, material.file, filename=f"{title}.{suffix}")
+
+
 def _draw_context(meeting: Any) -> dict[str, Any]:
     return {"highlight": meeting.bureau.code}
 
@@ -544,11 +556,12 @@ def report_read(request: HttpRequest, report_id: int) -> HttpResponse:
 @page
 def report_download(request: HttpRequest, report_id: int) -> HttpResponse:
     report = selectors.report_get(actor=request.actor, report_id=report_id)
-    response = HttpResponse(report_pdf(report), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="consultation-report-{report.pk}-v{report.version}.pdf"'
+    return serve_file(
+        request,
+        report_pdf(report),
+        filename=f"consultation-report-{report.pk}-v{report.version}.pdf",
+        content_type="application/pdf",
     )
-    return response
 
 
 # --- emergency settings ------------------------------------------------------------

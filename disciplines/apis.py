@@ -205,7 +205,10 @@ class ZeroReportImportApi(TenantApi):
     def post(self, request: Request) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         result = zero_report_services.zero_report_import_csv(
-            actor=request.actor, raw=data["file"].read(), import_valid=data["import_valid"]
+            actor=request.actor,
+            raw=data["file"].read(),
+            import_valid=data["import_valid"],
+            filename=data["file"].name,
         )
         body = result.as_dict()
         if result.imported or (result.ok and result.lines == 0):

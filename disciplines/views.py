@@ -8,12 +8,11 @@ import base64
 import json
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.exceptions import NotFound, PortalError
+from portal.files import serve_file
 from portal.selectors import user_by_id
 
 from . import exports, permissions, selectors
@@ -195,6 +195,7 @@ def import_csv(request: HttpRequest) -> HttpResponse:
                 actor=request.actor,
                 raw=form.cleaned_data["file"].read(),
                 import_valid=form.cleaned_data["import_valid"],
+                filename=form.cleaned_data["file"].name,
             )
         except PortalError as exc:
             form.add_error("file", exc.message)
@@ -511,9 +512,7 @@ def verification_pdf(request: HttpRequest, anomaly_id: int) -> HttpResponse:
     if request.GET.get("html") == "1":
         return HttpResponse(render_html("disciplines/verification_print.html", context))
     pdf = render_pdf("disciplines/verification_print.html", context)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="verification-{anomaly.pk}.pdf"'
-    return response
+    return serve_file(request, pdf, filename=f"verification-{anomaly.pk}.pdf", content_type="application/pdf")
 
 
 @login_required
@@ -581,16 +580,11 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> HttpRespons
     """Files are served only to people who may read the anomaly (media is not public)."""
     try:
         attachment = selectors.attachment_get(actor=request.actor, attachment_id=attachment_id)
-        handle = attachment.file.open("rb")
-    except (NotFound, OSError):
+        return serve_file(
+            request, attachment.file, filename=attachment.name, content_type=attachment.content_type
+        )
+    except (NotFound, Http404):
         return _page_error(request, _("Not found."), 404)
-    response = FileResponse(handle, content_type=attachment.content_type)
-    disposition = (
-        "inline" if attachment.is_image or attachment.content_type == "application/pdf" else "attachment"
-    )
-    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(attachment.name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _anomaly_features(anomalies: Any, language: str) -> dict[str, Any]:

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from disciplines.models import Discipline
 
+from . import uploads
+from .exceptions import InvalidInput
 from .models import Bureau, Role
 
 
@@ -30,11 +32,16 @@ class BureauForm(forms.Form):
         if upload:
             if upload.size > 20 * 1024 * 1024:
                 self.add_error("jurisdiction_file", _("The file is larger than 20 MB."))
-            else:
-                try:
-                    data["jurisdiction"] = upload.read().decode("utf-8")
-                except UnicodeDecodeError:
-                    self.add_error("jurisdiction_file", _("The file is not UTF-8 text."))
+                return data
+            try:
+                uploads.check_upload(
+                    upload, allowed=("geojson",), field="jurisdiction_file", max_bytes=20 * 1024 * 1024
+                )
+                data["jurisdiction"] = upload.read().decode("utf-8")
+            except InvalidInput as exc:
+                self.add_error("jurisdiction_file", exc.message)
+            except UnicodeDecodeError:
+                self.add_error("jurisdiction_file", _("The file is not UTF-8 text."))
         return data
 
 

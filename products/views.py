@@ -9,12 +9,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.exceptions import NotFound, PermissionDenied, PortalError
+from portal.files import serve_file
 
 from . import selectors, services
 from .catalogue import describe
@@ -152,23 +153,22 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     )
 
 
+@login_required
 @_needs_actor
-def run_figure(request: HttpRequest, run_id: int, name: str) -> FileResponse:
-    """A run's figure file, to people who may read the run (media is not served publicly)."""
+def run_figure(request: HttpRequest, run_id: int, name: str) -> HttpResponse:
+    """A run's figure file, to people who may read the run (media is not served publicly).
+    PNG shows inline; SVG is a document that could carry script, so it is a download."""
     run = selectors.run_get(actor=request.actor, run_id=run_id)
     if name not in run.figures:
         raise Http404
     path = services.run_directory(run.bureau_id, run.figure_run_id) / Path(name).name
-    if not path.is_file():
-        raise Http404
-    response = FileResponse(
-        path.open("rb"), content_type=CONTENT_TYPES.get(path.suffix[1:], "application/octet-stream")
+    return serve_file(
+        request,
+        path,
+        filename=f"{run.method}-{run.pk}{path.suffix}",
+        content_type=CONTENT_TYPES.get(path.suffix[1:], "application/octet-stream"),
+        max_age=86400,  # a run's figures never change
     )
-    response["Cache-Control"] = "private, max-age=86400"  # a run's figures never change
-    response["X-Content-Type-Options"] = "nosniff"
-    # An SVG opened on its own is a document: it may style itself, never run or fetch anything.
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    return response
 
 
 @require_POST

@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from portal import hooks
+from portal import hooks, uploads
 from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
 from portal.models import Notification, Role
 from portal.services import audit_record, notify_bureau
@@ -662,6 +662,14 @@ def gis_layer_upload(
             % {"size": len(content), "max": gis_max_bytes()},
             field="file",
         )
+    # a GeoJSON object by name and content (portal.uploads); the parser then checks every feature
+    checked = uploads.check_bytes(
+        content,
+        name=filename or "layer.geojson",
+        allowed=("geojson",),
+        field="file",
+        max_bytes=gis_max_bytes(),
+    )
     if GisLayer.objects.filter(bureau=actor.bureau, name=name).exists():
         raise InvalidInput(_("The bureau already has a layer named %(name)s.") % {"name": name}, field="name")
     try:
@@ -673,7 +681,7 @@ def gis_layer_upload(
         name=name[:120],
         kind=kind,
         description=description,
-        source_filename=filename[:200],
+        source_filename=checked.display_name if filename else "",
         feature_count=len(features),
         uploaded_by=actor.user,
     )

@@ -9,14 +9,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.exceptions import NotFound, PortalError
+from portal.files import serve_file
 
 from . import selectors, services
 from .forms import GisLayerUploadForm, TopicReportSettingsForm
@@ -149,7 +149,10 @@ def topic_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
     if report is None or not report.pdf:
         return _not_found(request)
     filename = f"topic-report-{report.bureau.code}-{report.event.public_id}-v{report.event_version}.pdf"
-    return FileResponse(report.pdf.open("rb"), content_type="application/pdf", filename=filename)
+    try:
+        return serve_file(request, report.pdf, filename=filename, content_type="application/pdf")
+    except Http404:
+        return _not_found(request)
 
 
 @login_required
@@ -158,9 +161,12 @@ def topic_map(request: HttpRequest, report_id: int, name: str) -> HttpResponse:
         return refused
     report = _report_or_none(request, report_id)
     path = (report.context.get("map_files") or {}).get(name) if report else None
-    if not path or not default_storage.exists(path):
+    if not path:
         return _not_found(request)
-    return FileResponse(default_storage.open(path, "rb"), content_type="image/png", filename=Path(path).name)
+    try:
+        return serve_file(request, path, filename=Path(path).name, content_type="image/png")
+    except Http404:
+        return _not_found(request)
 
 
 @login_required
@@ -290,7 +296,11 @@ def layer_geojson(request: HttpRequest, layer_id: int) -> HttpResponse:
         }
         for f in selectors.gis_feature_list(layer=layer)
     ]
-    return JsonResponse({"type": "FeatureCollection", "name": layer.name, "features": features})
+    body = json.dumps({"type": "FeatureCollection", "name": layer.name, "features": features})
+    # the layer's data as a file: a download when opened, still readable by the map's fetch()
+    return serve_file(
+        request, body.encode(), filename=f"{layer.name}.geojson", content_type="application/geo+json"
+    )
 
 
 # --- settings ----------------------------------------------------------------------------------

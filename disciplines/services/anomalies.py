@@ -30,6 +30,7 @@ from portal.exceptions import InvalidInput, InvalidTransition, NotFound, Permiss
 from portal.models import Notification, User
 from portal.services import audit_record, broadcast_on_commit, notify_user
 from portal.tenancy import Actor
+from portal.uploads import CheckedUpload
 
 from .. import permissions, selectors
 from ..models import (
@@ -240,7 +241,7 @@ def anomaly_create_record(
     station: str = "",
     location: Point | None = None,
     product_reference: str = "",
-    files: list[tuple[UploadedFile, str]] | None = None,
+    files: list[CheckedUpload] | None = None,
 ) -> Anomaly:
     """Store a new anomaly in state reported (callers have checked the person may report it)."""
     observation_item = (observation_item or "").strip()

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from portal import uploads
 from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
 from portal.models import Notification
 from portal.services import audit_record, broadcast_on_commit, notify_user
@@ -236,7 +237,7 @@ def _submit(
             "observation_item": anomaly.observation_item,
             "description": anomaly.description,
             "onset_at": anomaly.onset_at.isoformat(),
-            "files": [f.name for f, _type in checked_files],
+            "files": [f.display_name for f in checked_files],
             "anomaly": linked.pk if linked else None,
         }
     ZeroReportRevision.objects.create(
@@ -315,7 +316,12 @@ def _decode(raw: bytes) -> str:
 
 
 def zero_report_import_csv(
-    *, actor: Actor, raw: bytes, import_valid: bool = False, now: datetime | None = None
+    *,
+    actor: Actor,
+    raw: bytes,
+    import_valid: bool = False,
+    now: datetime | None = None,
+    filename: str = "zero-reports.csv",
 ) -> CsvImportResult:
     """Check every line of a CSV of zero-reports; store them all, or none when any line is wrong.
 
@@ -327,6 +333,7 @@ def zero_report_import_csv(
         raise PermissionDenied(_("Only reporters and bureau administrators import zero-reports."))
     if len(raw) > MAX_CSV_BYTES:
         raise InvalidInput(_("The file is larger than 2 MB; split it."), field="file")
+    uploads.check_bytes(raw, name=filename, allowed=("csv", "txt"), field="file", max_bytes=MAX_CSV_BYTES)
     now = now or timezone.now()
     reader = csv.DictReader(io.StringIO(_decode(raw)))
     header = [h.strip() for h in (reader.fieldnames or [])]

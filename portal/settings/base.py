@@ -133,6 +133,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("PORTAL_MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Media is never served as static files: views check the owner's visibility, then send the
+# file (portal.files). With a prefix set, e.g. "/_protected/", they answer with
+# X-Accel-Redirect to that nginx `internal` location and nginx sends the bytes.
+PORTAL_FILES_ACCEL_REDIRECT = env("PORTAL_FILES_ACCEL_REDIRECT", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
