@@ -165,6 +165,13 @@ def test_anonymous_pages_refusals_and_json_carry_the_policy(jx_viewer):
         assert_strict_policy(response, url)
 
 
+def test_a_foreign_host_gets_the_fixed_policy():
+    response = Client(HTTP_HOST="evil.example").get("/login/")
+    assert response.status_code == 400
+    policy = assert_strict_policy(response, "400 for a foreign Host")
+    assert policy["connect-src"] == ["'self'"]
+
+
 @pytest.mark.django_db
 def test_secure_requests_name_only_wss(signed_in):
     policy = directives(signed_in.get("/", secure=True)["Content-Security-Policy"])
