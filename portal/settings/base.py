@@ -213,9 +213,10 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         # 'unsafe-inline' for styles only: templates carry style="" attributes and <style>
-        # blocks (the printable report pages among them), and the Swagger UI page has one.
-        # Inline style cannot run script; Leaflet and Bootstrap set styles through the DOM,
-        # which CSP does not restrict either way.
+        # blocks (the printable report pages among them), map icons built as Leaflet divIcon
+        # markup do too (static/reports/topic.js), and the Swagger UI page has a <style>.
+        # Inline style cannot run script; Leaflet and Bootstrap set most styles through the
+        # DOM, which CSP does not restrict either way.
         "style-src": [SELF, UNSAFE_INLINE],
         "img-src": [SELF, "data:", "blob:"],  # Leaflet and Swagger UI draw icons from data: URLs
         "connect-src": [SELF],
