@@ -1,6 +1,7 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.gis.admin import GISModelAdmin
+from django.contrib.gis.db import models as gis_models
 
 from .models import AuditEvent, Bureau, Membership, Notification, User
 
@@ -22,11 +23,14 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Bureau)
-class BureauAdmin(GISModelAdmin):
+class BureauAdmin(admin.ModelAdmin):
     list_display = ["code", "name_zh", "name_en", "kind", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name_zh", "name_en"]
-    gis_widget_kwargs = {"attrs": {"default_zoom": 3, "default_lon": 105, "default_lat": 35}}
+    # The jurisdiction as text (WKT or GeoJSON), not GeoDjango's map widget: that widget runs
+    # an inline script and loads OpenLayers from a CDN, which the Content-Security-Policy
+    # (and an offline network) refuse. The portal's own bureau form draws the map.
+    formfield_overrides = {gis_models.MultiPolygonField: {"widget": forms.Textarea(attrs={"rows": 4})}}
 
 
 @admin.register(Membership)

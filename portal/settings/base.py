@@ -7,6 +7,7 @@ production differs from local only by what the environment says.
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django_celery_results",
     "channels",
     "axes",
+    "csp",
     "portal",
     "disciplines",
     "catalog",
@@ -51,6 +53,8 @@ PORTAL_FEATURE_APPS = ["disciplines", "catalog", "consultations", "products", "r
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Near the top, so that every response (static files, refusals by later middleware) gets it.
+    "portal.csp.PortalCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -205,6 +209,29 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ispec-portal@localhost")
+
+# Content-Security-Policy of every response (django-csp); portal.csp.PortalCSPMiddleware adds the
+# websocket origin of the request's host to connect-src and the MAP_TILE_URL host to img-src.
+# No inline script and no eval: page scripts are files under static/<app>/, data reaches them
+# through json_script or data- attributes. tests/portal/test_csp.py holds the templates to it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        # 'unsafe-inline' for styles only: templates carry style="" attributes and <style>
+        # blocks (the printable report pages among them), map icons built as Leaflet divIcon
+        # markup do too (static/reports/topic.js), and the Swagger UI page has a <style>.
+        # Inline style cannot run script; Leaflet and Bootstrap set most styles through the
+        # DOM, which CSP does not restrict either way.
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],  # Leaflet and Swagger UI draw icons from data: URLs
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 # Map: no tiles by default (no internet); the basemap is drawn from shipped boundaries.
 MAP_TILE_URL = env("MAP_TILE_URL", default="")

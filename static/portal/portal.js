@@ -129,4 +129,16 @@
     });
     return map;
   };
+
+  /* Behaviour that pages declare in markup, since the Content-Security-Policy admits no inline
+   * script and no on*= attributes: <select data-autosubmit> submits its form when changed;
+   * <form data-confirm="question"> asks before it submits. */
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (t.matches && t.matches("select[data-autosubmit]") && t.form) t.form.submit();
+  });
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (f.matches && f.matches("form[data-confirm]") && !window.confirm(f.getAttribute("data-confirm"))) e.preventDefault();
+  });
 })();

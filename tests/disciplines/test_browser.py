@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import expect
 
 from disciplines.models import Anomaly
 
@@ -119,6 +120,5 @@ def test_expert_dashboard_count_follows_new_anomalies(
     worker.start()
     worker.join(30)
     assert [s for s, _body in statuses] == [201], statuses
-    page.wait_for_function(
-        "document.querySelector('[data-panel-count=\"disciplines-anomalies\"]').textContent.trim() === '1'"
-    )
+    # expect(), not wait_for_function(): a string predicate is eval'd in the page, which the CSP forbids
+    expect(page.locator('[data-panel-count="disciplines-anomalies"]')).to_have_text("1")

@@ -1,0 +1,5 @@
+/* Catalog imports: progress of running imports. */
+(function () {
+  "use strict";
+  ISPEC.catalogImports(document.getElementById("imports"));
+})();
