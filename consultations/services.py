@@ -59,6 +59,16 @@ NEAR_JURISDICTION_DEGREES = 3.0
 MAX_WINDOW_DAYS = 400
 
 
+def _take_part_refused() -> PermissionDenied:
+    """The refusal of ``permissions.can_take_part``, in the request's language."""
+    return PermissionDenied(
+        _(
+            "Only people with a working role (expert, forecaster, chair, approver) in the "
+            "meeting's bureaus vote, comment and add material; others read."
+        )
+    )
+
+
 def room_group(meeting: Meeting) -> str:
     """Channels group of a meeting's live room; carries the owning bureau."""
     return f"bureau.{meeting.bureau_id}.meeting.{meeting.pk}"
@@ -340,7 +350,7 @@ def material_attach(
 ) -> MeetingMaterial:
     """Put a product, anomaly, event, file or report before the meeting (once per object)."""
     if actor is not None and not perms.can_take_part(actor, meeting):
-        raise PermissionDenied(_("Only people of the meeting's bureaus can add material."))
+        raise _take_part_refused()
     if kind not in MeetingMaterial.Kind.values:
         raise InvalidInput(_("Unknown material kind %(kind)s.") % {"kind": kind}, field="kind")
     if not (title or "").strip():
@@ -677,9 +687,10 @@ def forecast_remove(*, actor: Actor, meeting: Meeting, forecast_id: int) -> None
 
 
 def _require_taking_part(actor: Actor, meeting: Meeting) -> Meeting:
-    if not perms.can_take_part(actor, meeting):
-        raise PermissionDenied(_("Only participants and people of the meeting's bureaus take part."))
+    """Lock the meeting, then permission (403) before state (409)."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if not perms.can_take_part(actor, meeting):
+        raise _take_part_refused()
     if meeting.status == Meeting.Status.CLOSED:
         raise InvalidTransition(_("The meeting is closed."))
     return meeting
