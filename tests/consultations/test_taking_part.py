@@ -185,3 +185,24 @@ async def test_room_action_on_a_closed_meeting_is_refused_with_409(jx_meeting, j
     assert (reply["kind"], reply["status"]) == ("error", 409)
     assert await sync_to_async(_stored)(Comment, jx_meeting) == 0
     await communicator.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("role", "discipline", "expected"),
+    [("viewer", None, 403), ("reporter", None, 403), ("forecaster", None, 403), ("expert", "fluid", 201)],
+)
+@pytest.mark.django_db
+def test_only_an_expert_of_the_discipline_submits_its_opinion(
+    api, make_person, jx, jx_meeting, role, discipline, expected
+):
+    from consultations.models import DisciplineOpinion
+
+    grant = (jx, role, discipline) if discipline else (jx, role)
+    person = make_person(f"op_{role}", grant)
+    response = api(person).post(
+        f"{BASE}/meetings/{jx_meeting.pk}/opinions/",
+        {"discipline": "fluid", "summary": "水氡恢复"},
+        format="json",
+    )
+    assert response.status_code == expected, response.content
+    assert DisciplineOpinion.objects.filter(meeting=jx_meeting).count() == (1 if expected == 201 else 0)
