@@ -9,8 +9,9 @@ anyone; a bureau's unpublished events only to its signed-in people
 
 Results stream: rows are read from a server-side cursor in chunks and
 written in ~64 kB pieces, so memory does not grow with the result. A
-request without ``limit`` that would return more than ``max_events()``
-events is refused with 413, as is a ``limit`` above it.
+request that would return more than ``max_events()`` events (after
+``offset`` and ``limit``, with or without ``limit``) is refused with 413
+and a body naming how many it would return, as SeisComP's fdsnws does.
 """
 
 from __future__ import annotations
@@ -109,7 +110,9 @@ def _error(request: HttpRequest, status: int, message: str) -> HttpResponse:
 
 
 def _parse(request: HttpRequest) -> FdsnQuery:
-    return parse_fdsn_query(dict(request.GET.lists()), max_limit=max_events())
+    # No max_limit: a limit above the maximum is refused only when the result
+    # is (``_selected``), with the count, as SeisComP does.
+    return parse_fdsn_query(dict(request.GET.lists()))
 
 
 def _flat(row: dict[str, Any]) -> dict[str, Any]:
@@ -241,18 +244,32 @@ async def _async_pieces(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
 
 
 def _selected(request: HttpRequest, query: FdsnQuery) -> tuple[Any, HttpResponse | None]:
+    """The page of events to send, or a 413 naming how many the query would return.
+
+    As SeisComP's fdsnws: the answer is refused when the events it would hold
+    (after ``offset`` and ``limit``) exceed ``max_events()``, whether or not a
+    limit was given, so a large ``limit`` on a small selection is answered in
+    full and a query without ``limit`` never streams the whole catalog. A
+    bounded probe decides; the full count is taken only to word the refusal.
+    """
     qs = selectors.events_for_fdsn(actor=_actor(request), query=query)
     start = query.start_index
-    if query.limit is not None:
-        return qs[start : start + query.limit], None
     ceiling = max_events()
-    if qs[start : start + ceiling + 1].count() > ceiling:
+    wanted = ceiling if query.limit is None else min(query.limit, ceiling)
+    # A limit within the maximum bounds the answer by itself: no probe needed.
+    may_exceed = query.limit is None or query.limit > ceiling
+    if may_exceed and qs[start : start + ceiling + 1].count() > ceiling:
+        selected = max(0, qs.order_by().count() - start)
+        if query.limit is not None:
+            selected = min(selected, query.limit)
         return None, _error(
             request,
             413,
-            f"the query selects more than {ceiling} events; narrow it or give a limit of at most {ceiling}",
+            f"the query would return {selected} events, more than the maximum of {ceiling} "
+            "per request; narrow it (a shorter time span, a smaller area, a higher minmagnitude) "
+            f"or page through it with limit (at most {ceiling}) and offset",
         )
-    return qs[start : start + ceiling], None
+    return qs[start : start + wanted], None
 
 
 @require_GET

@@ -19,8 +19,9 @@ Choices where the specification leaves room:
 * a parameter given twice, or under its name and its alias, is an error;
 * parameter names are matched case-insensitively;
 * ``includearrivals=true`` is refused (no arrivals are stored);
-* ``limit`` above ``max_limit`` is 413 (Request too large); when no limit
-  is given the caller must still cap the result and answer 413 itself.
+* ``limit`` above ``max_limit``, when one is given, is 413 (Request too
+  large). The event service gives none: it refuses by the size of the
+  result, with or without ``limit`` (``catalog.fdsn._selected``).
 
 Messages are ASCII: ObsPy decodes error bodies as ASCII.
 """
@@ -285,7 +286,7 @@ def _collect(params: Mapping[str, list[str] | tuple[str, ...] | str]) -> dict[st
 def parse_fdsn_query(
     params: Mapping[str, list[str] | tuple[str, ...] | str],
     *,
-    max_limit: int,
+    max_limit: int | None = None,
     allow_box_and_radius: bool = False,
 ) -> FdsnQuery:
     """Validate the query parameters of an fdsnws-event request.
@@ -293,7 +294,7 @@ def parse_fdsn_query(
     ``params``: name to value or list of values (``dict(request.GET.lists())``
     works). Raises FdsnParamError(param, message, status): 400 for unknown,
     repeated, malformed or inconsistent parameters, 413 when ``limit``
-    exceeds ``max_limit``.
+    exceeds ``max_limit`` (if given).
     """
     given = _collect(params)
     values: dict[str, object] = {}
@@ -333,7 +334,7 @@ def parse_fdsn_query(
     return query
 
 
-def _check_consistency(query: FdsnQuery, *, max_limit: int, allow_box_and_radius: bool) -> None:
+def _check_consistency(query: FdsnQuery, *, max_limit: int | None, allow_box_and_radius: bool) -> None:
     def pair(low_name: str, high_name: str) -> None:
         low, high = getattr(query, low_name), getattr(query, high_name)
         if low is not None and high is not None and low > high:
@@ -360,7 +361,7 @@ def _check_consistency(query: FdsnQuery, *, max_limit: int, allow_box_and_radius
             "a box (minlatitude/maxlatitude/minlongitude/maxlongitude) and a radius "
             "(latitude/longitude/minradius/maxradius) cannot be combined; use one",
         )
-    if query.limit is not None and query.limit > max_limit:
+    if max_limit is not None and query.limit is not None and query.limit > max_limit:
         raise FdsnParamError(
             "limit", f"limit: {query.limit} is more than the maximum of {max_limit}", status=413
         )

@@ -1,7 +1,13 @@
 """The live meeting room over websockets.
 
 On connect the person must be a participant or hold a role in one of the meeting's
-bureaus (else close 4403). Room events carry a per-meeting sequence number; a client
+bureaus (else close 4403): joining is reading. Acting in the room, a show of hands
+(``{"type": "vote", "choice": ..., "remark": ...}``) or a comment (``{"type":
+"comment", "text": ...}``), goes through the same services as the HTTP API, so the
+same rule (``permissions.can_take_part``: a working role, never a viewer) decides;
+a refusal is answered with ``{"kind": "error", "status": 403, "detail": ...}`` and
+nothing is stored. A success is acknowledged with ``{"kind": "ack", "type": ...}``;
+everyone, the sender included, sees the change as a room event. Room events carry a per-meeting sequence number; a client
 sends ``{"type": "hello", "since": N}`` and receives every event after N from the
 log, then ``{"kind": "caught_up", "last_seq": M}``. Live events may also arrive while
 catching up: clients drop any seq they have already applied.
@@ -15,11 +21,14 @@ from typing import Any
 from channels.db import database_sync_to_async
 
 from portal.consumers import PortalConsumer
+from portal.exceptions import PermissionDenied, PortalError
+from portal.tenancy import actor_for
 
 from . import selectors, services
 
 FORBIDDEN = 4403
 CATCH_UP_BATCH = 500
+ROOM_ACTIONS = ("vote", "comment")
 
 
 class MeetingRoomConsumer(PortalConsumer):
@@ -70,6 +79,35 @@ class MeetingRoomConsumer(PortalConsumer):
             await self.send_json({"kind": "caught_up", "last_seq": last})
         elif content.get("type") == "ping":
             await self.send_json({"kind": "pong"})
+        elif content.get("type") in ROOM_ACTIONS:
+            await self.send_json(await database_sync_to_async(self._act)(content))
+
+    def _act(self, content: dict[str, Any]) -> dict[str, Any]:
+        """Run one room action as the connected person; the reply frame either way."""
+        kind = content["type"]
+        user = self.scope["user"]
+        # The meeting's bureau when the person holds a role there, else their own:
+        # can_take_part does not depend on it, the services' audit trail does.
+        actor = actor_for(user, self.meeting.bureau.code) or actor_for(user)
+        try:
+            if actor is None:
+                raise PermissionDenied
+            if kind == "vote":
+                services.vote_cast(
+                    actor=actor,
+                    meeting=self.meeting,
+                    choice=str(content.get("choice") or ""),
+                    remark=str(content.get("remark") or ""),
+                )
+            else:
+                services.comment_add(actor=actor, meeting=self.meeting, text=str(content.get("text") or ""))
+        except PortalError as exc:
+            frame: dict[str, Any] = {"kind": "error", "type": kind, "status": exc.status_code}
+            frame["detail"] = exc.message
+            if exc.field:
+                frame["field"] = exc.field
+            return frame
+        return {"kind": "ack", "type": kind}
 
     @classmethod
     async def decode_json(cls, text_data: str) -> Any:

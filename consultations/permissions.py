@@ -53,14 +53,21 @@ def can_chair_meeting(actor: Actor | None, meeting: Meeting) -> bool:
 
 
 def can_give_opinion(actor: Actor | None, meeting: Meeting, discipline_code: str) -> bool:
-    """An expert of that discipline in one of the meeting's bureaus."""
+    """An expert of that discipline, acting in one of the meeting's bureaus.
+
+    The expert role is one of ``CONSULTATION_ROLES``, so whoever may give an
+    opinion also takes part (``can_take_part``); a viewer never does.
+    """
     if actor is None or actor.bureau is None:
         return False
     return _takes_part(actor, meeting) and actor.has_role(Role.EXPERT, discipline=discipline_code)
 
 
 def can_join_room(user: User, meeting: Meeting) -> bool:
-    """Participants and people holding any role in one of the meeting's bureaus."""
+    """Read the meeting live: participants and people holding any role in its bureaus.
+
+    Joining is reading; acting in the room is ``can_take_part``.
+    """
     if not user.is_active:
         return False
     if user.is_superuser or meeting.chair_id == user.pk or meeting.recorder_id == user.pk:
@@ -72,11 +79,38 @@ def can_join_room(user: User, meeting: Meeting) -> bool:
     ).exists()
 
 
+#: The roles that work in a consultation (DOMAIN.md): experts give discipline
+#: opinions, forecasters draft, the chair leads, approvers review what the meeting
+#: concludes. A viewer reads. A reporter's work reaches the meeting as zero-reports
+#: and anomalies (put before it as material by those who work in it), and a bureau
+#: admin manages people and stations: in a meeting both read, as a viewer does.
+CONSULTATION_ROLES = (Role.EXPERT, Role.FORECASTER, Role.CHAIR, Role.APPROVER)
+
+
 def can_take_part(actor: Actor | None, meeting: Meeting) -> bool:
-    """Comment and vote: anyone who may be in the room."""
-    if actor is None:
+    """Vote, comment and add material: a working role in one of the meeting's bureaus.
+
+    The one rule for "taking part" (HTTP pages, API and the live room alike):
+    the meeting's own chair or recorder, or a person holding a current
+    (unrevoked) membership with a role of ``CONSULTATION_ROLES`` in the
+    owning bureau or a joint partner, whichever bureau the person is acting
+    in. Being listed as a participant, holding only a viewer, reporter or
+    bureau-admin role, or being the system admin, gives reading only
+    (``can_join_room``); a vote of a non-participant would skew the show of
+    hands. Opinions additionally need the expert role of their discipline
+    (``can_give_opinion``).
+    """
+    if actor is None or not actor.user.is_active:
         return False
-    return _takes_part(actor, meeting) or can_join_room(actor.user, meeting)
+    user = actor.user
+    if user.pk in (meeting.chair_id, meeting.recorder_id):
+        return True
+    return Membership.objects.filter(
+        user=user,
+        revoked_at__isnull=True,
+        bureau_id__in=meeting_bureau_ids(meeting),
+        role__in=CONSULTATION_ROLES,
+    ).exists()
 
 
 # --- reports -----------------------------------------------------------------------

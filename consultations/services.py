@@ -62,6 +62,16 @@ NEAR_JURISDICTION_DEGREES = 3.0
 MAX_WINDOW_DAYS = 400
 
 
+def _take_part_refused() -> PermissionDenied:
+    """The refusal of ``permissions.can_take_part``, in the request's language."""
+    return PermissionDenied(
+        _(
+            "Only people with a working role (expert, forecaster, chair, approver) in the "
+            "meeting's bureaus vote, comment and add material; others read."
+        )
+    )
+
+
 def room_group(meeting: Meeting) -> str:
     """Channels group of a meeting's live room; carries the owning bureau."""
     return f"bureau.{meeting.bureau_id}.meeting.{meeting.pk}"
@@ -305,13 +315,13 @@ MEETING_MOVES = {
 
 def _meeting_move(actor: Actor, meeting: Meeting, to: str, action: str) -> Meeting:
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if not perms.can_chair_meeting(actor, meeting):  # permission first: 403 before 409
+        raise PermissionDenied(_("Only the meeting's chair can open or close it."))
     if to not in MEETING_MOVES.get(meeting.status, set()):
         raise InvalidTransition(
             _("A meeting that is %(state)s cannot move to %(to)s.")
             % {"state": meeting.get_status_display(), "to": Meeting.Status(to).label}
         )
-    if not perms.can_chair_meeting(actor, meeting):
-        raise PermissionDenied(_("Only the meeting's chair can open or close it."))
     previous = meeting.status
     meeting.status = to
     if to == Meeting.Status.CLOSED:
@@ -355,7 +365,7 @@ def material_attach(
 ) -> MeetingMaterial:
     """Put a product, anomaly, event, file or report before the meeting (once per object)."""
     if actor is not None and not perms.can_take_part(actor, meeting):
-        raise PermissionDenied(_("Only people of the meeting's bureaus can add material."))
+        raise _take_part_refused()
     if kind not in MeetingMaterial.Kind.values:
         raise InvalidInput(_("Unknown material kind %(kind)s.") % {"kind": kind}, field="kind")
     if not (title or "").strip():
@@ -698,9 +708,10 @@ def forecast_remove(*, actor: Actor, meeting: Meeting, forecast_id: int) -> None
 
 
 def _require_taking_part(actor: Actor, meeting: Meeting) -> Meeting:
-    if not perms.can_take_part(actor, meeting):
-        raise PermissionDenied(_("Only participants and people of the meeting's bureaus take part."))
+    """Lock the meeting, then permission (403) before state (409)."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if not perms.can_take_part(actor, meeting):
+        raise _take_part_refused()
     if meeting.status == Meeting.Status.CLOSED:
         raise InvalidTransition(_("The meeting is closed."))
     return meeting
@@ -870,12 +881,12 @@ def report_update(
 ) -> ConsultationReport:
     """Change a draft's title or issue number. A signed report never changes."""
     report = _locked(report)
+    if not perms.can_draft_report(actor, report):  # permission first: 403 before 409
+        raise PermissionDenied(_("Only a forecaster or chair of the bureau edits its reports."))
     if report.is_frozen:
         raise InvalidTransition(_("A signed report never changes; issue a correction instead."))
     if report.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
         raise InvalidTransition(_("Only a draft or a returned report can be edited."))
-    if not perms.can_draft_report(actor, report):
-        raise PermissionDenied(_("Only a forecaster or chair of the bureau edits its reports."))
     if title is not None:
         if not title.strip():
             raise InvalidInput(_("A report needs a title."), field="title")
@@ -891,9 +902,9 @@ def report_update(
 def report_submit(*, actor: Actor, report: ConsultationReport, comment: str = "") -> ConsultationReport:
     """DRAFT/RETURNED → SUBMITTED, by a forecaster or chair, once the meeting has closed."""
     report = _locked(report)
-    _require(report, ReportStatus.SUBMITTED)
     if not perms.can_draft_report(actor, report):
         raise PermissionDenied(_("Only a forecaster or chair submits a report for review."))
+    _require(report, ReportStatus.SUBMITTED)
     if report.meeting.status != Meeting.Status.CLOSED:
         raise InvalidTransition(_("Close the meeting before submitting its report."))
     report.submitted_by, report.submitted_at = actor.user, timezone.now()
@@ -906,9 +917,9 @@ def report_submit(*, actor: Actor, report: ConsultationReport, comment: str = ""
 def report_return(*, actor: Actor, report: ConsultationReport, comment: str) -> ConsultationReport:
     """SUBMITTED/REVIEWED → RETURNED with comments, by an approver."""
     report = _locked(report)
-    _require(report, ReportStatus.RETURNED)
     if not perms.can_review_report(actor, report):
         raise PermissionDenied(_("Only an approver returns a report."))
+    _require(report, ReportStatus.RETURNED)
     if not (comment or "").strip():
         raise InvalidInput(_("Say what needs changing when returning a report."), field="comment")
     report.review_comment = comment.strip()
@@ -919,9 +930,9 @@ def report_return(*, actor: Actor, report: ConsultationReport, comment: str) -> 
 def report_review(*, actor: Actor, report: ConsultationReport, comment: str = "") -> ConsultationReport:
     """SUBMITTED → REVIEWED, by an approver."""
     report = _locked(report)
-    _require(report, ReportStatus.REVIEWED)
     if not perms.can_review_report(actor, report):
         raise PermissionDenied(_("Only an approver reviews a report."))
+    _require(report, ReportStatus.REVIEWED)
     report.reviewed_by, report.reviewed_at = actor.user, timezone.now()
     return _move(
         actor, report, ReportStatus.REVIEWED, "report.review", comment, ["reviewed_by", "reviewed_at"]
@@ -932,9 +943,9 @@ def report_review(*, actor: Actor, report: ConsultationReport, comment: str = ""
 def report_sign_off(*, actor: Actor, report: ConsultationReport, comment: str = "") -> ConsultationReport:
     """REVIEWED → SIGNED_OFF (签发), by an approver who did not submit it. Freezes the content."""
     report = _locked(report)
-    _require(report, ReportStatus.SIGNED_OFF)
     if not perms.can_sign_off_report(actor, report):
         raise PermissionDenied(_("Only an approver who did not submit the report signs it off."))
+    _require(report, ReportStatus.SIGNED_OFF)
     report.content = meeting_snapshot(report.meeting)
     report.content_sha256 = _digest(report.content)
     report.signed_off_by, report.signed_off_at = actor.user, timezone.now()
@@ -952,9 +963,9 @@ def report_sign_off(*, actor: Actor, report: ConsultationReport, comment: str = 
 def report_issue(*, actor: Actor, report: ConsultationReport, comment: str = "") -> ConsultationReport:
     """SIGNED_OFF → ISSUED: the level above (national units) can read it from now on."""
     report = _locked(report)
-    _require(report, ReportStatus.ISSUED)
     if not perms.can_review_report(actor, report):
         raise PermissionDenied(_("Only an approver issues a report."))
+    _require(report, ReportStatus.ISSUED)
     report.issued_at = timezone.now()
     report = _move(actor, report, ReportStatus.ISSUED, "report.issue", comment, ["issued_at"])
     url = _url("consultations:report-detail", report.pk)
@@ -979,9 +990,9 @@ def _notify_issued(report_id: int, url: str) -> None:
 def report_archive(*, actor: Actor, report: ConsultationReport, comment: str = "") -> ConsultationReport:
     """ISSUED → ARCHIVED, by an approver or the bureau admin."""
     report = _locked(report)
-    _require(report, ReportStatus.ARCHIVED)
     if not perms.can_archive_report(actor, report):
         raise PermissionDenied(_("Only an approver or the bureau admin archives a report."))
+    _require(report, ReportStatus.ARCHIVED)
     report.archived_at = timezone.now()
     return _move(actor, report, ReportStatus.ARCHIVED, "report.archive", comment, ["archived_at"])
 
@@ -993,10 +1004,10 @@ def report_correct(*, actor: Actor, report: ConsultationReport, note: str) -> Co
     The signed version stays exactly as it was.
     """
     report = _locked(report)
+    if not perms.can_draft_report(actor, report):  # permission first: 403 before 409
+        raise PermissionDenied(_("Only a forecaster or chair drafts a correction."))
     if not report.is_frozen:
         raise InvalidTransition(_("Only a signed-off report is corrected; a draft is simply edited."))
-    if not perms.can_draft_report(actor, report):
-        raise PermissionDenied(_("Only a forecaster or chair drafts a correction."))
     if not (note or "").strip():
         raise InvalidInput(_("Say what the correction corrects."), field="note")
     if (

@@ -282,6 +282,8 @@ def meeting_status(request: HttpRequest, meeting_id: int, action: str) -> HttpRe
         return _error(request, _("Not found."), 404)
     try:
         service(actor=request.actor, meeting=meeting)
+    except PermissionDenied:
+        raise  # the 403 page (``page``), not a message on a page the person may not act on
     except PortalError as exc:
         messages.error(request, exc.message)
     return redirect(meeting.get_absolute_url())
@@ -301,6 +303,8 @@ def material_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
             url=request.POST.get("url", ""),
             file=request.FILES.get("file"),
         )
+    except PermissionDenied:
+        raise  # the 403 page (``page``): a viewer reads, never adds
     except PortalError as exc:
         messages.error(request, exc.message)
     return redirect(meeting.get_absolute_url() + "#materials")

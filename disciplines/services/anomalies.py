@@ -6,8 +6,8 @@
        ▼  │
      returned ──withdraw──▶ closed   (reported ──withdraw──▶ closed as well)
 
-Each transition locks the row (``select_for_update``), checks the state and the
-person's role, saves, writes the audit trail (who, when, from, to, comment) and
+Each transition locks the row (``select_for_update``), checks the person's role
+and then the state (403 before 409), saves, writes the audit trail (who, when, from, to, comment) and
 queues notifications and live events on commit. A refused move raises
 ``InvalidTransition`` (409) or ``PermissionDenied`` (403) and changes nothing.
 """
@@ -167,8 +167,14 @@ def _lock(actor: Actor, anomaly: Anomaly | int) -> Anomaly:
 
 
 def _begin(actor: Actor, anomaly: Anomaly | int, action: str) -> Anomaly:
-    """Lock, then check the state and the role: the guard every transition starts with."""
+    """Lock, then check the role, then the state: the guard every transition starts with.
+
+    Permission before state, so someone without the right learns no more than
+    that (403), and someone with it learns why not now (409).
+    """
     locked = _lock(actor, anomaly)
+    if not PERMISSIONS[action](actor, locked):
+        raise PermissionDenied(_("You may not do this: %(action)s.") % {"action": ACTION_LABELS[action]})
     sources, _target = TRANSITIONS[action]
     if locked.state not in sources:
         raise InvalidTransition(
@@ -179,8 +185,6 @@ def _begin(actor: Actor, anomaly: Anomaly | int, action: str) -> Anomaly:
                 "allowed": ", ".join(str(State(s).label) for s in sorted(sources)),
             }
         )
-    if not PERMISSIONS[action](actor, locked):
-        raise PermissionDenied(_("You may not do this: %(action)s.") % {"action": ACTION_LABELS[action]})
     return locked
 
 
@@ -331,17 +335,16 @@ def anomaly_attach(
 ) -> list[Attachment]:
     """Add photos or files: the reporter while it awaits review, the verifier while verifying."""
     anomaly = _lock(actor, anomaly)
-    if purpose == Attachment.Purpose.FIGURE:
-        allowed = anomaly.state == State.VERIFYING and permissions.can_verify_anomaly(actor, anomaly)
-    else:
-        allowed = anomaly.state in (State.REPORTED, State.RETURNED) and permissions.can_resubmit_anomaly(
-            actor, anomaly
-        )
-        allowed = allowed or (
-            anomaly.state == State.VERIFYING and permissions.can_verify_anomaly(actor, anomaly)
-        )
-    if not allowed:
-        raise PermissionDenied(_("You cannot add files to this anomaly in its current state."))
+    verifier = permissions.can_verify_anomaly(actor, anomaly)
+    reporter = purpose != Attachment.Purpose.FIGURE and permissions.can_resubmit_anomaly(actor, anomaly)
+    # permission first (403: neither the reporter nor the verifier), then state (409)
+    if not (verifier or reporter):
+        raise PermissionDenied(_("Only the reporter or the assigned verifier adds files to this anomaly."))
+    in_time = (verifier and anomaly.state == State.VERIFYING) or (
+        reporter and anomaly.state in (State.REPORTED, State.RETURNED)
+    )
+    if not in_time:
+        raise InvalidTransition(_("You cannot add files to this anomaly in its current state."))
     rows = store_files(
         actor=actor, anomaly=anomaly, files=validate_files(files), purpose=purpose, caption=caption
     )
@@ -580,12 +583,12 @@ def _clean_checks(checks: Any) -> dict[str, dict[str, str]]:
 def verification_save(*, actor: Actor, anomaly: Anomaly | int, **data: Any) -> VerificationReport:
     """The verifier writes (and rewrites) the verification report while verifying."""
     anomaly = _lock(actor, anomaly)
+    if not permissions.can_verify_anomaly(actor, anomaly):  # permission first: 403 before 409
+        raise PermissionDenied(_("Only the assigned verifier writes the verification report."))
     if anomaly.state != State.VERIFYING:
         raise InvalidTransition(
             _("The verification report can only be edited while the anomaly is being verified.")
         )
-    if not permissions.can_verify_anomaly(actor, anomaly):
-        raise PermissionDenied(_("Only the assigned verifier writes the verification report."))
     report = VerificationReport.objects.filter(anomaly=anomaly).first() or VerificationReport(
         bureau_id=anomaly.bureau_id, anomaly=anomaly, verifier=actor.user
     )
@@ -699,10 +702,10 @@ def rating_save(
 ) -> AssessmentRating:
     """An expert's line on the assessment form; saving again replaces the expert's line."""
     anomaly = _lock(actor, anomaly)
+    if not permissions.can_rate_anomaly(actor, anomaly):  # permission first: 403 before 409
+        raise PermissionDenied(_("Only experts of the discipline rate this anomaly."))
     if anomaly.state != State.VERIFIED:
         raise InvalidTransition(_("Ratings are given while the verified anomaly awaits assessment."))
-    if not permissions.can_rate_anomaly(actor, anomaly):
-        raise PermissionDenied(_("Only experts of the discipline rate this anomaly."))
     for name, value, choices in (
         ("credibility", credibility, AssessmentRating.Credibility),
         ("relation", relation, AssessmentRating.Relation),

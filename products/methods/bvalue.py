@@ -10,12 +10,20 @@ Estimators (magnitudes binned to ``bin`` first, see ``_common``):
   magnitudes (Tinti and Mulargia 1987, BSSA 77(6), 2125-2134),
   b = ln(1 + bin / (mean(M) - Mc)) / (bin ln 10). (seismostats calls this
   ``ClassicBValueEstimator``; with bin > 0 it is NOT Aki-Utsu.)
-- ``b_positive``: van der Elst (2021, JGR Solid Earth 126, e2020JB021027):
-  the magnitude differences m'_i = M_i - M_{i-1} of consecutive events (time
-  order, events at or above Mc) that are >= ``dmc`` (default: one bin) follow
-  a GR law with the same b above dmc; the Aki-Utsu estimator is applied to
-  them with dmc in place of Mc, b = log10(e) / (mean(m') - (dmc - bin/2)).
-  (seismostats applies its Tinti-Mulargia form to the same differences.)
+- ``b_positive``: van der Elst (2021), "B-positive: a robust estimator of
+  aftershock magnitude distribution in transiently incomplete catalogs",
+  JGR Solid Earth 126, e2020JB021027, doi:10.1029/2020JB021027. The
+  differences M'_i = M_i - M_{i-1} of consecutive events (time order, events
+  at or above Mc) that are at least dMc (``dmc``, default one bin; rounded to
+  the bin grid) follow a GR law with the same b above dMc. Differences of
+  binned magnitudes are themselves binned on the same grid, so the published
+  estimator for binned differences (the Tinti-Mulargia form with dMc in place
+  of Mc) is used, b = ln(1 + delta / (mean(M') - dMc)) / (delta ln 10), with
+  delta the bin width and dMc the smallest difference counted. The Aki-Utsu
+  form applied to the differences underestimates b (by 0.4 percent at b = 1,
+  1 percent at b = 1.5, for a 0.1 bin). This is what seismostats'
+  ``BPositiveBValueEstimator`` computes (differences >= dMc - delta/2,
+  unweighted), to rounding.
 
 Uncertainty: Shi and Bolt (1982, BSSA 72(5), 1677-1687),
 sigma_b = ln(10) b^2 sqrt(sum((M - mean)^2) / (n (n - 1))), over the sample
@@ -58,7 +66,9 @@ def shi_bolt(sample: np.ndarray, b: float) -> float:
 def _b_from_sample(sample: np.ndarray, ref: float, bin_width: float, estimator: str) -> float:
     """b from binned magnitudes (or differences) ``sample`` at or above ``ref``."""
     mean = float(sample.mean())
-    if estimator == "tinti_mulargia":
+    # b-positive's differences are binned: van der Elst (2021) uses the
+    # binned (Tinti-Mulargia) form, never Aki-Utsu, whatever ``estimator`` names.
+    if estimator in ("tinti_mulargia", "b_positive"):
         return float(np.log1p(bin_width / (mean - ref)) / (bin_width * LN10))
     return float(LOG10_E / (mean - (ref - bin_width / 2.0)))
 

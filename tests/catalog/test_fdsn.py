@@ -125,7 +125,6 @@ def test_nodata_204_or_404(client, catalog):
         ({"maxlongitude": "east"}, 400, "maxlongitude"),
         ({"format": "csv"}, 400, "format"),
         ({"orderby": "depth"}, 400, "orderby"),
-        ({"limit": 10**9}, 413, "limit"),
     ],
 )
 @pytest.mark.django_db
@@ -137,12 +136,51 @@ def test_errors_are_plain_ascii_naming_the_parameter(client, params, status, nam
     assert named in body.splitlines()[2]
 
 
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"limit": 3}, {"limit": 10**9}, {"limit": 10**30}, {"minmag": 2.0}, {"format": "geojson"}],
+    ids=["no-limit", "limit-3", "limit-1e9", "limit-1e30", "filtered", "geojson"],
+)
 @pytest.mark.django_db
-def test_more_events_than_the_maximum_without_a_limit_is_413(client, catalog, settings):
+def test_a_result_over_the_maximum_is_413_naming_the_count(client, catalog, settings, params):
+    # given: three published events and a maximum of two per answer
     settings.CATALOG_FDSN_MAX_EVENTS = 2
-    assert client.get(Q, {"format": "text"}).status_code == 413
-    assert len(text_ids(client.get(Q, {"format": "text", "limit": 2}))) == 2
-    assert len(text_ids(client.get(Q, {"format": "text", "minmag": 3.5}))) == 2
+    # when
+    response = client.get(Q, {"format": "text", **params})
+    # then: refused whether or not a limit was given, with the count, in ASCII
+    assert response.status_code == 413
+    assert response["Content-Type"] == "text/plain; charset=us-ascii"
+    body = response.content.decode("ascii")
+    assert body.startswith("Error 413")
+    assert "the query would return 3 events, more than the maximum of 2 per request" in body
+
+
+@pytest.mark.django_db
+def test_the_count_in_the_413_is_what_the_caller_may_see(api, catalog, settings, jx_forecaster):
+    settings.CATALOG_FDSN_MAX_EVENTS = 3
+    response = api(jx_forecaster).get(Q, {"format": "text"})
+    assert response.status_code == 413
+    assert "would return 4 events, more than the maximum of 3" in response.content.decode("ascii")
+
+
+@pytest.mark.parametrize(
+    ("maximum", "params", "expected"),
+    [
+        (3, {}, [0, 1, 2]),
+        (3, {"limit": 10**9}, [0, 1, 2]),
+        (3, {"limit": 10**30}, [0, 1, 2]),
+        (2, {"limit": 2}, [0, 1]),
+        (2, {"limit": 5, "offset": 2}, [1, 2]),
+        (2, {"offset": 2}, [1, 2]),
+        (2, {"minmag": 3.5}, [1, 2]),
+    ],
+)
+@pytest.mark.django_db
+def test_a_result_within_the_maximum_is_complete(client, catalog, settings, maximum, params, expected):
+    settings.CATALOG_FDSN_MAX_EVENTS = maximum
+    response = client.get(Q, {"format": "text", "orderby": "time-asc", **params})
+    assert response.status_code == 200
+    assert text_ids(response) == [catalog[i].public_id for i in expected]
 
 
 @pytest.mark.django_db

@@ -168,7 +168,7 @@ def test_opinion_submit_and_revise(api, jx_meeting, jx_expert):
     assert [e["payload"]["summary"] for e in events["events"]] == ["水氡恢复"]
 
 
-def test_forecast_and_vote_over_the_api(api, jx_meeting, jx_chair, jx_viewer):
+def test_forecast_and_vote_over_the_api(api, jx_meeting, jx_chair, jx_expert):
     forecast = api(jx_chair).post(
         f"{BASE}/meetings/{jx_meeting.pk}/forecasts/",
         {
@@ -182,11 +182,11 @@ def test_forecast_and_vote_over_the_api(api, jx_meeting, jx_chair, jx_viewer):
     )
     assert forecast.status_code == 201, forecast.json()
     assert forecast.json()["region"]["type"] == "MultiPolygon"
-    vote = api(jx_viewer).post(
+    vote = api(jx_expert).post(
         f"{BASE}/meetings/{jx_meeting.pk}/votes/", {"choice": "abstain"}, format="json"
     )
     assert vote.status_code == 201
-    bad = api(jx_viewer).post(f"{BASE}/meetings/{jx_meeting.pk}/votes/", {"choice": "maybe"}, format="json")
+    bad = api(jx_expert).post(f"{BASE}/meetings/{jx_meeting.pk}/votes/", {"choice": "maybe"}, format="json")
     assert bad.status_code == 400
     assert "choice" in bad.json()["errors"]
 

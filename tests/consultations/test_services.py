@@ -224,11 +224,11 @@ def test_only_the_chair_writes_the_conclusion(jx_meeting, jx_expert, jx_forecast
             services.conclusion_edit(actor=as_actor(person), meeting=jx_meeting, text="x")
 
 
-def test_room_events_are_numbered_per_meeting(make_meeting, jx_chair, jx_expert, jx_viewer, as_actor):
+def test_room_events_are_numbered_per_meeting(make_meeting, jx_chair, jx_expert, jx_forecaster, as_actor):
     first, second = make_meeting(jx_chair), make_meeting(jx_chair, title="周会商")
     chair = as_actor(jx_chair)
     services.conclusion_edit(actor=chair, meeting=first, text="a")
-    services.comment_add(actor=as_actor(jx_viewer), meeting=first, text="同意")
+    services.comment_add(actor=as_actor(jx_forecaster), meeting=first, text="同意")
     services.conclusion_edit(actor=chair, meeting=second, text="b")
     services.vote_cast(actor=as_actor(jx_expert), meeting=first, choice="agree", remark="")
     assert list(RoomEvent.objects.filter(meeting=first).values_list("seq", "kind")) == [
@@ -240,10 +240,10 @@ def test_room_events_are_numbered_per_meeting(make_meeting, jx_chair, jx_expert,
     assert [e.seq for e in selectors.room_events_after(meeting=first, since=1)] == [2, 3]
 
 
-def test_a_later_vote_replaces_the_earlier(jx_meeting, jx_viewer, as_actor):
-    viewer = as_actor(jx_viewer)
-    services.vote_cast(actor=viewer, meeting=jx_meeting, choice="agree")
-    services.vote_cast(actor=viewer, meeting=jx_meeting, choice="disagree", remark="依据不足")
+def test_a_later_vote_replaces_the_earlier(jx_meeting, jx_forecaster, as_actor):
+    forecaster = as_actor(jx_forecaster)
+    services.vote_cast(actor=forecaster, meeting=jx_meeting, choice="agree")
+    services.vote_cast(actor=forecaster, meeting=jx_meeting, choice="disagree", remark="依据不足")
     assert selectors.vote_tally(meeting=jx_meeting)["counts"] == {"agree": 0, "disagree": 1, "abstain": 0}
 
 

@@ -199,9 +199,14 @@ def test_role_by_transition_matrix(request, api, in_state, jx_expert, action, wh
         assert _snapshot(anomaly) == before
 
 
+# Before assignment nobody is the verifier: submitting a verification from there is
+# a question of right (403), not of state.
+UNASSIGNED = {("submit_verification", "reported"), ("submit_verification", "returned")}
+
+
 @pytest.mark.parametrize(
     ("action", "state"),
-    [(a, s) for a in MATRIX for s in ALL_STATES if s not in TRANSITIONS[a][0]],
+    [(a, s) for a in MATRIX for s in ALL_STATES if s not in TRANSITIONS[a][0] and (a, s) not in UNASSIGNED],
 )
 def test_illegal_transition_is_409_and_changes_nothing(request, api, in_state, jx_expert, action, state):
     anomaly = in_state(state)
@@ -215,6 +220,99 @@ def test_illegal_transition_is_409_and_changes_nothing(request, api, in_state, j
     assert response.status_code == 409, response.json()
     assert "cannot be" in response.json()["detail"] or "不能" in response.json()["detail"]
     assert _snapshot(anomaly) == before
+
+
+@pytest.mark.parametrize(
+    ("action", "state", "who"),
+    [(a, s, "jx_viewer") for a in MATRIX for s in ALL_STATES if s not in TRANSITIONS[a][0]]
+    + [(a, s, "jx_expert") for a, s in sorted(UNASSIGNED)],
+)
+def test_without_the_right_an_illegal_transition_is_403_not_409(
+    request, api, in_state, jx_expert, action, state, who
+):
+    """Permission is checked before state: no 409 tells a bystander what state the anomaly is in."""
+    anomaly = in_state(state)
+    before = _snapshot(anomaly)
+    response = api(_cast(request, who)).post(
+        f"/api/v1/anomalies/{anomaly.pk}/{action.replace('_', '-')}/",
+        _body(action, jx_expert, request),
+        format="json",
+    )
+    assert response.status_code == 403, response.json()
+    assert response.json()["detail"].startswith("You may not do this")
+    assert _snapshot(anomaly) == before
+
+
+VERIFICATION = {"observation": "南昌井 水位", "conclusion": "precursory"}
+RATING = {"credibility": "A", "relation": "close", "recommendation": "track"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "state", "who", "expected", "message"),
+    [
+        # the verification report: only the assigned verifier, only while verifying
+        ("verification", VERIFICATION, "verified", "jx_viewer", 403, "Only the assigned verifier"),
+        ("verification", VERIFICATION, "verified", "jx_expert2", 403, "Only the assigned verifier"),
+        (
+            "verification",
+            VERIFICATION,
+            "verified",
+            "jx_expert",
+            409,
+            "The verification report can only be edited while",
+        ),
+        (
+            "verification",
+            VERIFICATION,
+            "closed",
+            "jx_expert",
+            409,
+            "The verification report can only be edited while",
+        ),
+        # ratings: experts of the discipline, only while verified
+        ("ratings", RATING, "reported", "jx_viewer", 403, "Only experts of the discipline"),
+        ("ratings", RATING, "assessed", "jx_seis_expert", 403, "Only experts of the discipline"),
+        ("ratings", RATING, "reported", "jx_expert2", 409, "Ratings are given while"),
+        ("ratings", RATING, "closed", "jx_expert2", 409, "Ratings are given while"),
+    ],
+)
+def test_forms_of_the_workflow_check_the_right_before_the_state(
+    request, api, in_state, path, body, state, who, expected, message
+):
+    anomaly = in_state(state)
+    before = _snapshot(anomaly)
+    client = api(_cast(request, who))
+    url = f"/api/v1/anomalies/{anomaly.pk}/{path}/"
+    response = (
+        client.put(url, body, format="json")
+        if path == "verification"
+        else client.post(url, body, format="json")
+    )
+    assert response.status_code == expected, response.json()
+    assert response.json()["detail"].startswith(message)
+    assert _snapshot(anomaly) == before
+
+
+@pytest.mark.parametrize(
+    ("state", "who", "expected"),
+    [
+        ("closed", "jx_viewer", 403),
+        ("closed", "jx_expert2", 403),
+        ("closed", "jx_reporter", 409),  # the reporter, but the report is past review
+        ("assessed", "jx_expert", 409),  # the verifier, but verification is over
+    ],
+)
+def test_adding_files_checks_the_right_before_the_state(request, api, in_state, state, who, expected):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    anomaly = in_state(state)
+    before = (_snapshot(anomaly), anomaly.attachments.count())
+    photo = SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, content_type="image/png")
+    response = api(_cast(request, who)).post(
+        f"/api/v1/anomalies/{anomaly.pk}/attachments/", {"attachments": [photo]}, format="multipart"
+    )
+    assert response.status_code == expected, response.json()
+    assert (_snapshot(anomaly), anomaly.attachments.count()) == before
 
 
 def test_other_bureau_cannot_act_or_read(api, in_state, nm_admin, nm_expert, jx_expert):

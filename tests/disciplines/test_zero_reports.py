@@ -267,6 +267,28 @@ def test_resubmitting_no_anomaly_withdraws_the_unreviewed_anomaly(
     assert AuditEvent.objects.filter(action="anomaly.withdraw", target_id=str(anomaly.pk)).count() == 1
 
 
+@pytest.mark.parametrize("who", ["jx_viewer", "jx_expert2", "jx_other_reporter"])
+def test_replacing_a_report_under_verification_without_the_right_is_403_not_409(
+    request, api, jx_fluid_unit, in_state, who
+):
+    """Permission before state: only the unit's reporters learn that the report is locked (409)."""
+    anomaly = in_state("verifying")
+    report = ZeroReport.objects.get(anomaly=anomaly)
+    person = (
+        request.getfixturevalue("jx_other_unit").reporters.first() if who == "jx_other_reporter" else None
+    )
+    person = person or request.getfixturevalue(who)
+    response = api(person).post(
+        "/api/v1/zero-reports/",
+        {"unit": jx_fluid_unit.pk, "period": report.period.isoformat(), "status": "none"},
+        format="json",
+    )
+    assert response.status_code == 403, response.json()
+    report.refresh_from_db()
+    anomaly.refresh_from_db()
+    assert (report.status, anomaly.state) == ("anomaly", "verifying")
+
+
 def test_report_cannot_replace_an_anomaly_under_verification(api, jx_reporter, jx_fluid_unit, in_state):
     anomaly = in_state("verifying")
     report = ZeroReport.objects.get(anomaly=anomaly)

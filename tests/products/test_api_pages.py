@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from products import services
@@ -374,3 +375,21 @@ def test_run_form_speaks_chinese_and_english(jx_forecaster, jx, language, title,
     html = web.get("/products/new/?method=bvalue_grid").content.decode()
     assert title in html
     assert label in html
+
+
+@pytest.mark.parametrize("status", ["succeeded", "queued", "running", "failed"])
+def test_rerun_checks_the_right_before_the_state(api, jx_run, jx_viewer, jx_forecaster, status):
+    """A viewer is refused (403) whatever the run's state; the forecaster's rerun of a
+    queued, running or succeeded run is answered with the run unchanged (idempotent by design)."""
+    ProductRun.objects.filter(pk=jx_run.pk).update(status=status, started_at=timezone.now())
+    before = ProductRun.objects.filter(pk=jx_run.pk).values("status", "task_id", "queued_at").get()
+    url = f"/api/v1/products/{jx_run.pk}/rerun/"
+    # without the right
+    refused = api(jx_viewer).post(url)
+    assert refused.status_code == 403, refused.json()
+    assert ProductRun.objects.filter(pk=jx_run.pk).values("status", "task_id", "queued_at").get() == before
+    # with the right
+    answered = api(jx_forecaster).post(url)
+    assert answered.status_code == 202, answered.json()
+    expected = "queued" if status == "failed" else status
+    assert answered.json()["status"] == expected

@@ -41,18 +41,30 @@ def test_tinti_mulargia_on_the_hand_worked_set() -> None:
 
 def test_b_positive_on_a_hand_worked_sequence() -> None:
     # time order 2.0 2.3 2.1 2.6 2.6 2.2 2.4 -> differences +0.3 -0.2 +0.5 0 -0.4 +0.2
-    # kept (>= dmc = 0.1): 0.3 0.5 0.2, mean 1/3; b = log10(e) / (1/3 - 0.05) = 1.5327
+    # kept (>= dmc = 0.1): 0.3 0.5 0.2, mean 1/3; binned-difference estimator
+    # (van der Elst 2021): b = ln(1 + 0.1 / (1/3 - 0.1)) / (0.1 ln 10)
+    #   = ln(1.4285714) / 0.2302585 = 1.5490196 (Aki-Utsu would give 1.5327)
     mags = [2.0, 2.3, 2.1, 2.6, 2.6, 2.2, 2.4]
     result = bvalue(mags, mc=2.0, min_events=3, estimator="b_positive")
-    assert result["b"] == pytest.approx(math.log10(math.e) / (1 / 3 - 0.05), rel=1e-9)
+    assert result["b"] == pytest.approx(math.log(1 + 0.1 / (1 / 3 - 0.1)) / (0.1 * math.log(10)), rel=1e-9)
+    assert result["b"] == pytest.approx(1.5490196, abs=1e-6)
     assert result["n"] == 3
+
+
+def test_b_positive_counts_differences_from_the_given_dmc() -> None:
+    # same sequence, dmc = 0.3: kept 0.3 0.5, mean 0.4; b = ln(1 + 0.1 / 0.1) / (0.1 ln 10)
+    mags = [2.0, 2.3, 2.1, 2.6, 2.6, 2.2, 2.4, 2.0, 2.2]
+    # differences +0.3 -0.2 +0.5 0 -0.4 +0.2 -0.4 +0.2 -> kept (>= 0.3): 0.3 0.5
+    result = bvalue(mags, mc=2.0, min_events=2, estimator="b_positive", dmc=0.3)
+    assert result["b"] == pytest.approx(math.log(2.0) / (0.1 * math.log(10)), rel=1e-9)
+    assert result["n"] == 2
 
 
 def test_b_positive_uses_the_times_to_order_events() -> None:
     mags = [2.4, 2.0, 2.3, 2.1, 2.6, 2.6, 2.2]
     times = [6.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
     ordered = bvalue(mags, times, mc=2.0, min_events=3, estimator="b_positive")
-    assert ordered["b"] == pytest.approx(math.log10(math.e) / (1 / 3 - 0.05), rel=1e-9)
+    assert ordered["b"] == pytest.approx(math.log(1 + 0.1 / (1 / 3 - 0.1)) / (0.1 * math.log(10)), rel=1e-9)
 
 
 @pytest.mark.parametrize(("b_true", "seed"), [(1.0, 11), (0.8, 12), (1.3, 13)])
@@ -82,7 +94,7 @@ class TestAgainstSeismostats:
     i.e. our ``aki_utsu``; ``std`` is Shi-Bolt with the population std over
     sqrt(n - 1), identical to 2.30 b^2 sqrt(sum(dM^2) / (n (n - 1)));
     ``BPositiveBValueEstimator`` keeps differences >= dmc - delta_m/2 and
-    applies the Tinti-Mulargia form, we apply Aki-Utsu to the same differences.
+    applies the same binned (Tinti-Mulargia) form to them, with dmc for Mc.
     """
 
     @pytest.fixture
@@ -115,16 +127,48 @@ class TestAgainstSeismostats:
         assert ours["b"] == pytest.approx(ref.b_value, rel=1e-10)
         assert ours["b_err"] == pytest.approx(ref.std, rel=1e-10)
 
-    def test_b_positive_uses_the_same_differences(self, sed_catalog, binned) -> None:
+    @pytest.mark.parametrize(("mc", "dmc"), [(1.0, None), (1.0, 0.1), (1.0, 0.2), (1.5, 0.3), (0.8, 0.0)])
+    def test_b_positive_equals_bpositive_estimator(self, sed_catalog, binned, mc, dmc) -> None:
         from seismostats.analysis.bvalue import BPositiveBValueEstimator
 
         times = sed_catalog["times"]
-        ours = bvalue(sed_catalog["magnitudes"], times, mc=1.0, estimator="b_positive")
-        ref = self._calc(BPositiveBValueEstimator, binned, 1.0, times=times, dmc=0.1)
-        diffs = np.asarray(ref.magnitudes)
+        ours = bvalue(sed_catalog["magnitudes"], times, mc=mc, estimator="b_positive", dmc=dmc, min_events=20)
+        ref = self._calc(BPositiveBValueEstimator, binned, mc, times=times, dmc=dmc)
         assert ours["n"] == ref.n
-        aki_utsu_on_diffs = math.log10(math.e) / (diffs.mean() - 0.05)
-        assert ours["b"] == pytest.approx(aki_utsu_on_diffs, rel=1e-10)
+        assert ours["b"] == pytest.approx(ref.b_value, abs=1e-9)
+        assert ours["b_err"] == pytest.approx(ref.std, abs=1e-9)
+
+    @pytest.mark.parametrize(("b_true", "dmc"), [(1.0, None), (0.8, 0.2), (1.3, 0.4)])
+    def test_b_positive_equals_bpositive_estimator_on_synthetic_data(self, b_true, dmc) -> None:
+        from seismostats.analysis.bvalue import BPositiveBValueEstimator
+        from seismostats.utils import bin_to_precision
+
+        # given: a GR sequence in time order with a transient incompleteness
+        # (small events after each large one are missing), b-positive's use case
+        mags = gr_magnitudes(5000, b_true, 1.95, seed=21)
+        after_large = np.concatenate([[False], mags[:-1] > 3.5])
+        mags = mags[~(after_large & (mags < 2.6))]
+        times = np.arange(mags.size, dtype=float)
+        # when
+        ours = bvalue(mags, times, mc=2.0, estimator="b_positive", dmc=dmc)
+        ref = self._calc(BPositiveBValueEstimator, bin_to_precision(mags, 0.1), 2.0, times=times, dmc=dmc)
+        # then
+        assert ours["n"] == ref.n
+        assert ours["b"] == pytest.approx(ref.b_value, abs=1e-9)
+        assert ours["b_err"] == pytest.approx(ref.std, abs=1e-9)
+
+    def test_b_positive_series_window_equals_bpositive_estimator(self, sed_catalog, binned) -> None:
+        from seismostats.analysis.bvalue import BPositiveBValueEstimator
+
+        times = sed_catalog["times"]
+        series = bvalue_series(
+            sed_catalog["magnitudes"], times, mc=1.0, window=400, step=400, estimator="b_positive"
+        )
+        order = np.argsort(times, kind="stable")
+        above = order[binned[order] >= 1.0 - 0.05][:400]
+        ref = self._calc(BPositiveBValueEstimator, binned[above], 1.0, times=times[above])
+        assert series["b"][0] == pytest.approx(ref.b_value, abs=1e-9)
+        assert series["b_err"][0] == pytest.approx(ref.std, abs=1e-9)
 
     def test_estimated_mc_then_b_matches(self, sed_catalog, binned) -> None:
         from seismostats.analysis import estimate_mc_maxc

@@ -555,3 +555,43 @@ def test_dashboard_flags_a_report_no_worker_took(client, jx, jx_forecaster):
     TopicReport.objects.filter(pk=report.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=5))
     page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Still queued after 3 minutes: is the report worker running?" in page
+
+
+@pytest.mark.parametrize("allowed", [False, True], ids=["without-the-right", "with-the-right"])
+def test_requeue_checks_the_right_before_the_state(arrive, as_actor, jx, jx_viewer, jx_forecaster, allowed):
+    """A ready report cannot be requeued: a viewer hears 403, a forecaster 409 (and why)."""
+    from portal.exceptions import InvalidTransition, PermissionDenied
+
+    arrive(jx)
+    report = TopicReport.objects.get()
+    assert report.status == "ready"
+    audits = AuditEvent.objects.count()
+    person = jx_forecaster if allowed else jx_viewer
+    with pytest.raises(InvalidTransition if allowed else PermissionDenied) as refused:
+        services.topic_report_requeue(actor=as_actor(person), report=report)
+    assert type(refused.value) is (InvalidTransition if allowed else PermissionDenied)
+    report.refresh_from_db()
+    assert (report.status, AuditEvent.objects.count()) == ("ready", audits)
+
+
+@pytest.mark.parametrize("allowed", [False, True], ids=["without-the-right", "with-the-right"])
+def test_push_retry_checks_the_right_before_the_state(
+    arrive, as_actor, jx, jx_admin, jx_viewer, jx_forecaster, webhook, allowed
+):
+    """A sent push cannot be retried: a viewer hears 403, a forecaster 409 (and why)."""
+    from portal.exceptions import InvalidTransition, PermissionDenied
+
+    services.topic_report_settings_update(
+        actor=as_actor(jx_admin), wechat_webhook_url=webhook(status=200).url
+    )
+    arrive(jx)
+    attempt = PushAttempt.objects.get(channel="wechat")
+    assert attempt.status == "sent"
+    person = jx_forecaster if allowed else jx_viewer
+    with pytest.raises(InvalidTransition if allowed else PermissionDenied) as refused:
+        services.push_retry(actor=as_actor(person), attempt=attempt)
+    assert type(refused.value) is (InvalidTransition if allowed else PermissionDenied)
+    if allowed:
+        assert refused.value.message in ("Only a failed push can be retried.", "只有失败的推送可以重试。")
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.attempts) == ("sent", 1)
