@@ -50,7 +50,7 @@ class JobKind:
 
     name: str
     sweep: Callable[[datetime], list[int]]
-    fail: Callable[[int, str], None]
+    fail: Callable[[int, str], object]
 
 
 _KINDS: dict[str, JobKind] = {}
