@@ -409,16 +409,29 @@ def import_rows(
             # the batch's arrays as text (~0.3 MB): clear them or memory grows by
             # hundreds of MB over a million rows.
             reset_queries()
-            if fraction is not None:
-                summary.fraction = fraction(row)
-            if progress is not None:
-                progress(summary)
+            _report_progress(summary, row, fraction, progress)
+        elif summary.rows_read % batch_size == 0:
+            # A long run of rejected rows flushes nothing, but the progress (the import's
+            # heartbeat, see HEARTBEAT_GRACE) must go on.
+            _report_progress(summary, row, fraction, progress)
     batcher.flush(solutions, raw)
     summary.fraction = 1.0
     if progress is not None:
         progress(summary)
     _announce_live(batcher.live)
     return summary
+
+
+def _report_progress(
+    summary: ImportSummary,
+    row: EventRow | RowError,
+    fraction: Callable[[EventRow | RowError], float] | None,
+    progress: Callable[[ImportSummary], None] | None,
+) -> None:
+    if fraction is not None:
+        summary.fraction = fraction(row)
+    if progress is not None:
+        progress(summary)
 
 
 def _announce_live(live: list[tuple[int, bool]]) -> None:

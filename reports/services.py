@@ -320,7 +320,8 @@ def topic_reports_reap_abandoned(now: dt.datetime | None = None) -> list[int]:
 
     Building past the task's time limit: requeued while ``MAX_BUILD_ATTEMPTS`` are left,
     else failed. Queued: sent again after ``BUILD_RESEND_AFTER`` (a duplicate message is
-    harmless, the build takes only a queued report), failed after ``BUILD_GIVE_UP_AFTER``.
+    harmless, the build takes only a queued report); a first build nobody started within
+    ``BUILD_GIVE_UP_AFTER`` of the quake's report is failed, so the bureau knows.
     Returns the ids touched.
     """
     from portal.jobs import MARGIN
@@ -344,7 +345,11 @@ def topic_reports_reap_abandoned(now: dt.datetime | None = None) -> list[int]:
                         )
                         % {"n": report.build_attempts},
                     )
-            elif report.status == Status.QUEUED and report.created_at < now - BUILD_GIVE_UP_AFTER:
+            elif (
+                report.status == Status.QUEUED
+                and report.build_attempts == 0  # a rebuild a person asked for has no clock here
+                and report.created_at < now - BUILD_GIVE_UP_AFTER
+            ):
                 topic_report_fail(
                     report=report,
                     error=_("No worker built the report within %(minutes)d minutes; rebuild it.")

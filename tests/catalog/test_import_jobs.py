@@ -3,6 +3,7 @@ failed by the watchdog, and the uploader is told either way."""
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from datetime import timedelta
@@ -233,3 +234,18 @@ def test_a_bad_file_fails_in_the_real_worker(api, real_celery, jx_forecaster):
     assert status["error"].startswith("第 3 行：a field is longer than 131072 characters"), status["error"]
     assert Event.objects.count() == 0
     assert Notification.objects.filter(recipient=jx_forecaster, kind="catalog.import").count() == 1
+
+
+def test_a_long_run_of_rejected_rows_still_beats_the_heartbeat(jx, jx_forecaster):
+    """Progress (the watchdog's heartbeat) is reported every batch of rows read, valid or not."""
+    beats = []
+    rows = (HEADER + "2024-03-01T00:00:00,28.0,115.0,10,x,ML,a\n" * 10).encode()
+    import_services.import_file(
+        bureau=jx,
+        fileobj=io.BytesIO(rows),
+        file_format="csv",
+        size=len(rows),
+        batch_size=3,
+        progress=lambda summary: beats.append(summary.rows_read),
+    )
+    assert beats == [3, 6, 9, 10]

@@ -115,7 +115,7 @@ def test_watchdog_leaves_a_build_within_its_time_limit_alone(jx):
 
 
 def test_watchdog_fails_a_build_no_worker_took(jx, jx_forecaster):
-    report = _report(jx, status="queued", age=timedelta(minutes=31))
+    report = _report(jx, status="queued", age=timedelta(minutes=31), attempts=0)
     jobs.watchdog()
     report.refresh_from_db()
     assert (report.status, report.error) == (
@@ -165,3 +165,15 @@ def test_one_broken_kind_does_not_stop_the_watchdog(jx, jx_forecaster, monkeypat
     jobs.watchdog()
     report.refresh_from_db()
     assert report.status == "failed"
+
+
+def test_watchdog_only_resends_a_rebuild_a_person_queued_long_after_the_quake(jx, monkeypatch):
+    # given: a report built once, failed, requeued by a person; its message got lost
+    report = _report(jx, status="queued", age=timedelta(hours=2), attempts=1)
+    sent = []
+    monkeypatch.setattr(report_services, "_enqueue_build", lambda pk, bureau_id: sent.append(pk))
+    # when
+    jobs.watchdog()
+    # then: sent again, not failed
+    report.refresh_from_db()
+    assert (report.status, sent) == ("queued", [report.pk])
