@@ -20,7 +20,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 from django.contrib.gis.geos import Point
@@ -734,7 +734,7 @@ def _heartbeat(record: EventImport) -> float | None:
     return payload.get("heartbeat") if isinstance(payload, dict) else None
 
 
-def event_imports_fail_abandoned(now: Any = None) -> list[int]:
+def event_imports_fail_abandoned(now: datetime | None = None) -> list[int]:
     """Fail the imports no worker is on any more, telling each uploader; returns their ids.
 
     Running: no heartbeat for ``HEARTBEAT_GRACE`` (the worker died mid-file), or past the
