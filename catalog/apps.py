@@ -13,3 +13,19 @@ class CatalogConfig(AppConfig):
 
         register("forecaster")(dashboard.recent_events_panel)
         register("bureau_admin")(dashboard.failed_quick_reports_panel)
+        register_jobs()
+
+
+def register_jobs() -> None:
+    """Catalog imports are background jobs the portal's watchdog looks after (portal.jobs)."""
+    from portal import jobs
+
+    from . import import_services
+
+    jobs.register(
+        jobs.JobKind(
+            name="catalog.event_import",
+            sweep=import_services.event_imports_fail_abandoned,
+            fail=lambda pk, message: import_services.event_import_fail(import_id=pk, message=message),
+        )
+    )

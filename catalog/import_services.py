@@ -17,22 +17,24 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 from django.contrib.gis.geos import Point
 from django.core.cache import cache
 from django.db import connection, reset_queries, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import uploads
 from portal.exceptions import InvalidInput, PermissionDenied
-from portal.models import Bureau, User
-from portal.services import audit_record, broadcast, broadcast_on_commit
+from portal.models import Bureau, Notification, User
+from portal.services import audit_record, broadcast, broadcast_on_commit, notify_user
 from portal.tenancy import Actor
 
 from .formats import EventRow, FormatError, RowError, read_csv, read_fdsn_text, read_quakeml
@@ -55,6 +57,12 @@ logger = logging.getLogger(__name__)
 IMPORT_BATCH_SIZE = 2000
 MAX_STORED_ERRORS = 1000
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+# The import task's limits (catalog.tasks); the watchdog gives up on an import after these.
+TIME_LIMIT = 3 * 3600
+SOFT_TIME_LIMIT = TIME_LIMIT - 60
+# A running import writes a heartbeat with its progress after every batch (seconds
+# apart); none for this long means its worker is gone, well before the time limit.
+HEARTBEAT_GRACE = timedelta(minutes=10)
 FORMATS = ("csv", "text", "quakeml")
 _EARTH_RADIUS_KM = 6371.0087714
 
@@ -402,16 +410,29 @@ def import_rows(
             # the batch's arrays as text (~0.3 MB): clear them or memory grows by
             # hundreds of MB over a million rows.
             reset_queries()
-            if fraction is not None:
-                summary.fraction = fraction(row)
-            if progress is not None:
-                progress(summary)
+            _report_progress(summary, row, fraction, progress)
+        elif summary.rows_read % batch_size == 0:
+            # A long run of rejected rows flushes nothing, but the progress (the import's
+            # heartbeat, see HEARTBEAT_GRACE) must go on.
+            _report_progress(summary, row, fraction, progress)
     batcher.flush(solutions, raw)
     summary.fraction = 1.0
     if progress is not None:
         progress(summary)
     _announce_live(batcher.live)
     return summary
+
+
+def _report_progress(
+    summary: ImportSummary,
+    row: EventRow | RowError,
+    fraction: Callable[[EventRow | RowError], float] | None,
+    progress: Callable[[ImportSummary], None] | None,
+) -> None:
+    if fraction is not None:
+        summary.fraction = fraction(row)
+    if progress is not None:
+        progress(summary)
 
 
 def _announce_live(live: list[tuple[int, bool]]) -> None:
@@ -561,6 +582,8 @@ def event_import_create(
 
 def _push_progress(record: EventImport, summary: ImportSummary, status: str) -> None:
     payload = {"kind": "catalog.import", "id": record.pk, "status": status, **summary.as_dict()}
+    # In the cache, not the row: the row's update would wait for the import's transaction.
+    payload["heartbeat"] = time.time()
     payload["errors"] = summary.errors[:20]
     cache.set(import_progress_key(record.pk), payload, 24 * 3600)
     # Sent now, not on commit: the rows are still in the open transaction.
@@ -606,18 +629,37 @@ def event_import_run(*, import_id: int) -> EventImport | None:
                 progress=lambda s: _push_progress(record, s, EventImport.Status.RUNNING),
             )
             _finish(record, EventImport.Status.DONE, summary=summary)
+    except _Abandoned:
+        pass  # the watchdog already failed it and told the person; the rollback stored nothing
     except FormatError as problem:
         where = _("line %(line)s: ") % {"line": problem.line} if problem.line else ""
         _finish(record, EventImport.Status.FAILED, error=f"{where}{problem.message}")
     except (OSError, InvalidInput) as problem:
         _finish(record, EventImport.Status.FAILED, error=str(problem))
+    except Exception as exc:  # whatever else broke, the import ends failed and the uploader is told
+        from portal.jobs import internal_error_message
+
+        logger.exception("catalog import %s failed", record.pk)
+        _finish(record, EventImport.Status.FAILED, error=internal_error_message(exc))
     return record
+
+
+class _Abandoned(Exception):
+    """The import's row is no longer running (the watchdog gave up on it): roll back."""
 
 
 def _finish(
     record: EventImport, status: str, *, summary: ImportSummary | None = None, error: str = ""
 ) -> None:
     with transaction.atomic():
+        # Locked and re-read: the watchdog may have failed an import it thought dead.
+        current = (
+            EventImport.objects.select_for_update().filter(pk=record.pk).values_list("status", flat=True)
+        )
+        if current.first() != EventImport.Status.RUNNING:
+            if status == EventImport.Status.DONE:
+                raise _Abandoned
+            return
         from_state = record.status
         record.status = status
         record.finished_at = timezone.now()
@@ -649,6 +691,92 @@ def _finish(
     payload["errors"] = summary.errors[:20]
     cache.set(import_progress_key(record.pk), payload, 24 * 3600)
     transaction.on_commit(lambda: broadcast(events_group(record.bureau_id), payload))
+    _notify_uploader(record)
+
+
+def _notify_uploader(record: EventImport) -> None:
+    """Tell the person who uploaded the file how it ended (never silent, see portal.jobs)."""
+    if record.created_by is None:
+        return
+    if record.status == EventImport.Status.DONE:
+        title = _("Catalog import finished: %(file)s") % {"file": record.filename}
+        body = _("%(inserted)d new, %(updated)d updated, %(rejected)d rejected rows.") % {
+            "inserted": record.inserted,
+            "updated": record.updated,
+            "rejected": record.rejected,
+        }
+        level = Notification.Level.WARNING if record.rejected else Notification.Level.INFO
+    else:
+        title = _("Catalog import failed: %(file)s") % {"file": record.filename}
+        body = _("%(error)s Nothing from this file was stored.") % {"error": record.error}
+        level = Notification.Level.WARNING
+    notify_user(
+        user=record.created_by,
+        bureau=record.bureau,
+        title=title[:200],
+        body=body,
+        url=reverse("catalog:import-list"),
+        level=level,
+        kind="catalog.import",
+    )
+
+
+def event_import_fail(*, import_id: int, message: str) -> EventImport | None:
+    """QUEUED/RUNNING -> FAILED with ``message``; the uploader is told. A finished import is
+    left alone. The last resort of the task guard and the watchdog (portal.jobs)."""
+    record = EventImport.objects.select_related("bureau", "created_by").filter(pk=import_id).first()
+    if record is None or record.status in (EventImport.Status.DONE, EventImport.Status.FAILED):
+        return record
+    with transaction.atomic():
+        locked = EventImport.objects.select_for_update().get(pk=import_id)
+        if locked.status == EventImport.Status.QUEUED:
+            # _finish fails running imports only; a queued one is first marked as taken.
+            locked.status = EventImport.Status.RUNNING
+            locked.save(update_fields=["status", "updated_at"])
+        record.status = locked.status
+        _finish(record, EventImport.Status.FAILED, error=message)
+    return record
+
+
+def _heartbeat(record: EventImport) -> float | None:
+    payload = cache.get(import_progress_key(record.pk))
+    return payload.get("heartbeat") if isinstance(payload, dict) else None
+
+
+def event_imports_fail_abandoned(now: datetime | None = None) -> list[int]:
+    """Fail the imports no worker is on any more, telling each uploader; returns their ids.
+
+    Running: no heartbeat for ``HEARTBEAT_GRACE`` (the worker died mid-file), or past the
+    task's time limit. Queued: no worker took it within the time limit (its message was
+    lost). Not requeued: the file's transaction never committed, so nothing is stored, and
+    the person decides whether to upload it again.
+    """
+    from portal.jobs import MARGIN
+
+    from .selectors import event_imports_unfinished
+
+    now = now or timezone.now()
+    limit = timedelta(seconds=TIME_LIMIT) + MARGIN
+    failed: list[int] = []
+    candidates = event_imports_unfinished(started_before=now - HEARTBEAT_GRACE, queued_before=now - limit)
+    for record in candidates:
+        if record.status == EventImport.Status.RUNNING:
+            beat = _heartbeat(record)
+            timed_out = record.started_at is not None and record.started_at < now - limit
+            if beat is not None and beat >= (now - HEARTBEAT_GRACE).timestamp() and not timed_out:
+                continue
+            message = _(
+                "The import stopped: its worker ended without finishing the file "
+                "(after %(rows)s rows). Upload the file again."
+            ) % {"rows": (cache.get(import_progress_key(record.pk)) or {}).get("rows_read", 0)}
+        else:
+            message = _("No worker took the import within %(hours)d hours. Upload the file again.") % {
+                "hours": limit.total_seconds() // 3600
+            }
+        ended = event_import_fail(import_id=record.pk, message=message)
+        if ended is not None and ended.status == EventImport.Status.FAILED:
+            failed.append(record.pk)
+    return failed
 
 
 def import_progress(record: EventImport) -> dict[str, Any]:

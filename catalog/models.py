@@ -163,6 +163,16 @@ class QuickReportMessage(TenantOwned):
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["bureau", "status"], name="qrmessage_bureau_status_idx")]
+        constraints = [
+            # The same SMS is one report however often and however simultaneously it
+            # arrives (see catalog.services.quick_report_submit). Failed texts are kept
+            # each time: the inbox shows every attempt that needs a person.
+            models.UniqueConstraint(
+                fields=["bureau", "fingerprint"],
+                condition=Q(status="parsed"),
+                name="qrmessage_one_parsed_per_text",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.received_at:%Y-%m-%d %H:%M} {self.status}"

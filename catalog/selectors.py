@@ -369,3 +369,12 @@ def events_in_jurisdiction(*, actor: Actor | None, min_magnitude: float, since: 
 
 def quick_reports_failed(*, actor: Actor | None) -> QuerySet[QuickReportMessage]:
     return quick_report_list(actor=actor).filter(status=QuickReportMessage.Status.FAILED)
+
+
+def event_imports_unfinished(*, started_before: datetime, queued_before: datetime) -> QuerySet[EventImport]:
+    """Imports left running since before ``started_before`` or queued since before ``queued_before``
+    (the job watchdog's candidates; the service decides on each with the row locked)."""
+    return EventImport.objects.filter(
+        Q(status=EventImport.Status.RUNNING, started_at__lt=started_before)
+        | Q(status=EventImport.Status.QUEUED, created_at__lt=queued_before)
+    )

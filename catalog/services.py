@@ -38,7 +38,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -215,6 +215,28 @@ def _check_solution(solution: Solution) -> None:
         raise InvalidInput(_("The origin time needs a time zone."), field="origin_time")
 
 
+# Key space of the advisory lock below (pg_advisory_xact_lock(namespace, bureau id)).
+CATALOG_LOCK_NAMESPACE = 0x15EC
+
+
+def _lock_bureau_catalog(bureau_id: int) -> None:
+    """Serialise match-then-insert of solutions within one bureau until the transaction ends.
+
+    Two reports of one quake (an automatic and a formal one, or two wordings) must end
+    as one event, but "the same quake" is a window (seconds and km apart), not an
+    equality: no unique index can say it, and rounding time and place to cells would
+    split a quake that lies on a cell's edge. So the database decides with a lock
+    instead: a second solution of the bureau waits until the first one's transaction
+    committed, and its duplicate search then sees the first one's event. Quick reports
+    are a few a day per bureau, so the wait is nothing. Identical texts are decided by
+    the unique constraint on the inbox (``qrmessage_one_parsed_per_text``). File imports
+    do not take this lock (a file's transaction may last hours); they match what is
+    committed when each batch runs.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CATALOG_LOCK_NAMESPACE, bureau_id])
+
+
 @transaction.atomic
 def event_record_solution(
     *,
@@ -235,6 +257,7 @@ def event_record_solution(
     ``event.arrived`` and pushes the event live after commit.
     """
     _check_solution(solution)
+    _lock_bureau_catalog(bureau.pk)
     from .selectors import event_duplicate_candidates
 
     candidate: Event | None = None
@@ -394,18 +417,28 @@ def quick_report_submit(
         )
         _notify_inbox(message)
         raise QuickReportRejected(problem.message, field=problem.part, inbox_message=message) from None
-    with transaction.atomic():
-        event, created, _changed = _record_report(actor=actor, report=report, text=text)
-        message = QuickReportMessage.objects.create(
-            bureau=actor.bureau,
-            text=text,
-            received_at=received,
-            fingerprint=print_,
-            status=QuickReportMessage.Status.PARSED,
-            event=event,
-            submitted_by=actor.user,
-        )
-        audit_record(actor=actor, action="quick_report.parse", target=message, to_state=message.status)
+    try:
+        with transaction.atomic():
+            # The inbox row goes in first: its unique key (bureau, fingerprint) makes the
+            # database pick the first of identical SMS arriving together. The others wait
+            # on the index until it commits, then fail here and answer with its event.
+            message = QuickReportMessage.objects.create(
+                bureau=actor.bureau,
+                text=text,
+                received_at=received,
+                fingerprint=print_,
+                status=QuickReportMessage.Status.PARSED,
+                submitted_by=actor.user,
+            )
+            event, created, _changed = _record_report(actor=actor, report=report, text=text)
+            message.event = event
+            message.save(update_fields=["event", "updated_at"])
+            audit_record(actor=actor, action="quick_report.parse", target=message, to_state=message.status)
+    except IntegrityError:
+        earlier = quick_report_find_duplicate(bureau_id=actor.bureau.pk, fingerprint=print_)
+        if earlier is None or earlier.event is None:
+            raise
+        return QuickReportResult(message=earlier, event=earlier.event, created=False, repeated=True)
     return QuickReportResult(message=message, event=event, created=created, repeated=False)
 
 

@@ -8,3 +8,12 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from . import panels  # noqa: F401  (registers the dashboard panels)
+        from .celery import app
+        from .jobs import WATCHDOG_EVERY_SECONDS
+
+        # One beat job finds the background jobs of every app whose worker died
+        # (portal.jobs); DatabaseScheduler copies beat_schedule into django-celery-beat.
+        app.conf.beat_schedule = {
+            **(app.conf.beat_schedule or {}),
+            "portal.jobs_watchdog": {"task": "portal.jobs_watchdog", "schedule": WATCHDOG_EVERY_SECONDS},
+        }

@@ -26,3 +26,15 @@ def notify_user_task(
     if user is None:
         return None
     return services.notify_user(user=user, title=title, body=body, url=url, level=level).pk
+
+
+@shared_task(name="portal.jobs_watchdog", time_limit=300, soft_time_limit=240)
+def jobs_watchdog_task() -> dict[str, list[int]]:
+    """Fail or requeue background jobs whose worker died (see portal.jobs); idempotent."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from . import jobs
+
+    with translation.override(settings.LANGUAGE_CODE):  # messages are stored in the portal's language
+        return jobs.watchdog()

@@ -7,15 +7,18 @@ class ProductsConfig(AppConfig):
     verbose_name = _("Computed products")
 
     def ready(self) -> None:
-        from portal.celery import app
+        from portal import jobs
 
-        from . import panels, provenance
+        from . import panels, provenance, services
 
         del panels  # registers the dashboard panels
         provenance.code_version()  # read once at startup, not per run
-        # The beat job that requeues runs a killed worker left behind; DatabaseScheduler
-        # copies beat_schedule entries into django-celery-beat's tables.
-        app.conf.beat_schedule = {
-            **(app.conf.beat_schedule or {}),
-            "products.requeue_stale": {"task": "products.requeue_stale", "schedule": 300.0},
-        }
+        # Runs a killed worker left behind are requeued (or failed) by the portal's job
+        # watchdog (portal.jobs), which sweeps every kind of background job.
+        jobs.register(
+            jobs.JobKind(
+                name="products.run",
+                sweep=lambda now: services.runs_requeue_stale(now=now),
+                fail=lambda pk, message: services.run_fail_by_id(run_id=pk, message=message),
+            )
+        )

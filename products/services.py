@@ -47,8 +47,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from portal.models import Bureau
-from portal.services import audit_record, broadcast, broadcast_on_commit
+from portal.models import Bureau, Notification
+from portal.services import audit_record, broadcast, broadcast_on_commit, notify_user
 from portal.tenancy import Actor
 
 from . import inputs as input_rows
@@ -660,7 +660,24 @@ def _fail(run: ProductRun, message: str) -> ProductRun:
         comment=message,
     )
     _announce(run)
+    if run.requested_by_id is not None:  # never silent: the person who asked is told why
+        notify_user(
+            user=run.requested_by,
+            bureau=run.bureau,
+            title=_("Product run failed: %(method)s #%(id)d") % {"method": run.method, "id": run.pk},
+            body=message[:500],
+            url=run.get_absolute_url(),
+            level=Notification.Level.WARNING,
+            kind="products.run_failed",
+        )
     return run
+
+
+def run_fail_by_id(*, run_id: int, message: str) -> None:
+    """Fail a queued or running run (the task guard's last resort); others are left alone."""
+    run = ProductRun.objects.filter(pk=run_id).first()
+    if run is not None:
+        run_fail(run=run, message=message)
 
 
 @transaction.atomic

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from portal.jobs import run_guarded
+
 from . import services
 
 
@@ -25,7 +27,14 @@ from . import services
     acks_late=True,
 )
 def product_run_task(self, *, bureau_id: int, run_id: int) -> str | None:  # type: ignore[no-untyped-def]
-    run = services.run_execute(bureau_id=bureau_id, run_id=run_id, task_id=self.request.id or "")
+    # Guarded (portal.jobs): an error run_execute did not handle still ends the run failed;
+    # transient errors propagate so Celery retries them.
+    run = run_guarded(
+        "products.run",
+        run_id,
+        lambda: services.run_execute(bureau_id=bureau_id, run_id=run_id, task_id=self.request.id or ""),
+        reraise=services.transient_errors(),
+    )
     return run.status if run is not None else None
 
 
@@ -37,4 +46,5 @@ def product_schedule_task(*, bureau_id: int, schedule_id: int) -> int | None:
 
 @shared_task(name="products.requeue_stale", time_limit=120)
 def product_requeue_stale_task() -> list[int]:
+    """Kept for beat rows of older deployments; the portal.jobs watchdog now runs the same sweep."""
     return services.runs_requeue_stale()

@@ -300,3 +300,17 @@ def gis_layer_get(*, actor: Actor | None, layer_id: int) -> GisLayer:
 def gis_feature_list(*, layer: GisLayer) -> QuerySet[GisFeature]:
     """Features of a layer the caller already may read."""
     return GisFeature.objects.filter(layer=layer).order_by("id")
+
+
+def topic_reports_unfinished(*, before: dt.datetime) -> QuerySet[TopicReport]:
+    """Reports queued or building, untouched since ``before`` (the job watchdog's candidates)."""
+    return TopicReport.objects.filter(
+        status__in=[TopicReport.Status.QUEUED, TopicReport.Status.BUILDING], updated_at__lt=before
+    )
+
+
+def push_attempts_unfinished(*, before: dt.datetime) -> QuerySet[PushAttempt]:
+    """Pushes pending or retrying, untouched since ``before`` (the job watchdog's candidates)."""
+    return PushAttempt.objects.filter(
+        status__in=[PushAttempt.Status.PENDING, PushAttempt.Status.RETRYING], updated_at__lt=before
+    )

@@ -301,6 +301,156 @@ def topic_report_build(*, report_id: int, push: bool = True) -> TopicReport | No
     )
 
 
+# --- abandoned jobs (portal.jobs) ------------------------------------------------------------
+
+# The task limits (reports.tasks); past them plus the margin no worker is on the job any more.
+BUILD_TIME_LIMIT = 300
+BUILD_SOFT_TIME_LIMIT = 240
+PUSH_TIME_LIMIT = 60
+PUSH_SOFT_TIME_LIMIT = 50
+# A queued build no worker took this long is sent again (its message was lost) ...
+BUILD_RESEND_AFTER = dt.timedelta(minutes=5)
+# ... and given up on after this long: an emergency report this late is told, not awaited.
+BUILD_GIVE_UP_AFTER = dt.timedelta(minutes=30)
+MAX_BUILD_ATTEMPTS = 2
+
+
+def topic_reports_reap_abandoned(now: dt.datetime | None = None) -> list[int]:
+    """Requeue (once) or fail the builds whose worker died; the bureau is told of a failure.
+
+    Building past the task's time limit: requeued while ``MAX_BUILD_ATTEMPTS`` are left,
+    else failed. Queued: sent again after ``BUILD_RESEND_AFTER`` (a duplicate message is
+    harmless, the build takes only a queued report); a first build nobody started within
+    ``BUILD_GIVE_UP_AFTER`` of the quake's report is failed, so the bureau knows.
+    Returns the ids touched.
+    """
+    from portal.jobs import MARGIN
+
+    now = now or timezone.now()
+    building_before = now - dt.timedelta(seconds=BUILD_TIME_LIMIT) - MARGIN
+    touched = []
+    candidates = selectors.topic_reports_unfinished(before=min(building_before, now - BUILD_RESEND_AFTER))
+    for report_id in candidates.values_list("pk", flat=True):
+        with transaction.atomic():
+            report = _report_locked(report_id)
+            if report.status == Status.BUILDING and report.updated_at < building_before:
+                if report.build_attempts < MAX_BUILD_ATTEMPTS:
+                    _requeue_abandoned(report)
+                else:
+                    topic_report_fail(
+                        report=report,
+                        error=_(
+                            "The build stopped %(n)d times without finishing (its worker ended); "
+                            "rebuild it from the report's page."
+                        )
+                        % {"n": report.build_attempts},
+                    )
+            elif (
+                report.status == Status.QUEUED
+                and report.build_attempts == 0  # a rebuild a person asked for has no clock here
+                and report.created_at < now - BUILD_GIVE_UP_AFTER
+            ):
+                topic_report_fail(
+                    report=report,
+                    error=_("No worker built the report within %(minutes)d minutes; rebuild it.")
+                    % {"minutes": BUILD_GIVE_UP_AFTER.total_seconds() // 60},
+                )
+            elif report.status == Status.QUEUED and report.updated_at < now - BUILD_RESEND_AFTER:
+                report.save(update_fields=["updated_at"])  # sent again at most once per interval
+                _enqueue_build(report.pk, report.bureau_id)
+            else:
+                continue
+            touched.append(report.pk)
+    return touched
+
+
+def _requeue_abandoned(report: TopicReport) -> None:
+    # building -> queued is the watchdog's move only (a person rebuilds failed reports), so it
+    # is not in TRANSITIONS, which topic_report_requeue checks.
+    if report.status != Status.BUILDING:
+        raise InvalidTransition(_("Only a build whose worker died is requeued."), field="status")
+    from_state = report.status
+    report.status = Status.QUEUED
+    report.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=None,
+        action="topic_report.requeue",
+        target=report,
+        from_state=from_state,
+        to_state=report.status,
+        comment="watchdog: the worker ended without finishing the build",
+    )
+    _enqueue_build(report.pk, report.bureau_id)
+
+
+def topic_report_fail_by_id(*, report_id: int, message: str) -> None:
+    """Fail a queued or building report (the task guard's last resort); others are left alone."""
+    with transaction.atomic():
+        report = _report_locked(report_id)
+        if Status.FAILED in TRANSITIONS[report.status]:
+            topic_report_fail(report=report, error=message)
+
+
+def pushes_fail_abandoned(now: dt.datetime | None = None) -> list[int]:
+    """Fail the pushes no worker is on any more (past their next try's time + the task's time
+    limit); the bureau is told and can retry them. Returns the ids failed."""
+    from portal.jobs import MARGIN
+
+    now = now or timezone.now()
+    failed = []
+    candidates = selectors.push_attempts_unfinished(
+        before=now - dt.timedelta(seconds=PUSH_TIME_LIMIT) - MARGIN
+    )
+    for attempt in candidates.select_related("report__bureau"):
+        options = selectors.topic_report_settings_for(bureau=attempt.report.bureau)
+        due = dt.timedelta(seconds=retry_delay(attempt, options) + PUSH_TIME_LIMIT) + MARGIN
+        if attempt.updated_at >= now - due:
+            continue
+        if push_fail(attempt_id=attempt.pk, message=_("The push stopped: its worker ended; retry it.")):
+            failed.append(attempt.pk)
+    return failed
+
+
+@transaction.atomic
+def push_fail(*, attempt_id: int, message: str) -> bool:
+    """pending/retrying -> failed with ``message``; the bureau is told. False when it had ended."""
+    attempt = (
+        PushAttempt.objects.select_for_update()
+        .select_related("report", "report__bureau", "report__event")
+        .get(pk=attempt_id)
+    )
+    if attempt.status not in (PushStatus.PENDING, PushStatus.RETRYING):
+        return False
+    from_state = attempt.status
+    attempt.status = PushStatus.FAILED
+    attempt.last_error = message
+    attempt.save(update_fields=["status", "last_error", "updated_at"])
+    audit_record(
+        actor=None,
+        action="topic_report.push",
+        target=attempt,
+        from_state=from_state,
+        to_state=attempt.status,
+        comment=message[:500],
+        extra={"channel": attempt.channel, "attempt": attempt.attempts},
+    )
+    _notify_push_failed(attempt, message)
+    return True
+
+
+def _notify_push_failed(attempt: PushAttempt, error: str) -> None:
+    notify_bureau(
+        bureau=attempt.report.bureau,
+        title=_("Push of the special-topic report by %(channel)s failed")
+        % {"channel": attempt.get_channel_display()},
+        body=error[:200],
+        url=attempt.report.get_absolute_url(),
+        level=Notification.Level.WARNING,
+        kind="topic_report.push_failed",
+        roles=[Role.FORECASTER, Role.CHAIR, Role.BUREAU_ADMIN],
+    )
+
+
 # --- push -------------------------------------------------------------------------------------
 
 
@@ -530,16 +680,7 @@ def _push_record(
         extra={"channel": attempt.channel, "attempt": attempt.attempts},
     )
     if to_state == PushStatus.FAILED and attempt.channel != PushAttempt.Channel.WEBSOCKET:
-        notify_bureau(
-            bureau=attempt.report.bureau,
-            title=_("Push of the special-topic report by %(channel)s failed")
-            % {"channel": attempt.get_channel_display()},
-            body=error[:200],
-            url=attempt.report.get_absolute_url(),
-            level=Notification.Level.WARNING,
-            kind="topic_report.push_failed",
-            roles=[Role.FORECASTER, Role.CHAIR, Role.BUREAU_ADMIN],
-        )
+        _notify_push_failed(attempt, error)
     return attempt, delay
 
 

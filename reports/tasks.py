@@ -1,29 +1,51 @@
-"""Celery tasks of the reports app: build a special-topic report, push it over one channel."""
+"""Celery tasks of the reports app: build a special-topic report, push it over one channel.
+
+Both are guarded (portal.jobs): whatever their service did not handle ends the job failed.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 
+from portal.jobs import run_guarded
+
 from . import services
 
 
-@shared_task(name="reports.topic_report_build", time_limit=300, soft_time_limit=240, acks_late=True)
+@shared_task(
+    name="reports.topic_report_build",
+    time_limit=services.BUILD_TIME_LIMIT,
+    soft_time_limit=services.BUILD_SOFT_TIME_LIMIT,
+    acks_late=True,
+)
 def topic_report_build_task(*, bureau_id: int, report_id: int) -> str | None:
     """Build one queued report (idempotent: a report no longer queued is left alone)."""
-    report = services.topic_report_build(report_id=report_id)
+    report = run_guarded(
+        "reports.topic_report_build", report_id, lambda: services.topic_report_build(report_id=report_id)
+    )
     return report.status if report is not None else None
 
 
-@shared_task(name="reports.push_send", bind=True, time_limit=60, soft_time_limit=50, max_retries=None)
+@shared_task(
+    name="reports.push_send",
+    bind=True,
+    time_limit=services.PUSH_TIME_LIMIT,
+    soft_time_limit=services.PUSH_SOFT_TIME_LIMIT,
+    max_retries=None,
+)
 def push_send_task(self, *, bureau_id: int, attempt_id: int) -> str | None:  # type: ignore[no-untyped-def]
     """Deliver a ready report over one channel; on error Celery retries it with the backoff
     the service computed, until the attempt's max_attempts are spent (then it is failed)."""
-    while True:
-        attempt, delay = services.push_send(attempt_id=attempt_id)
-        if attempt is None:
-            return None
-        if delay is None:
-            return attempt.status
-        if not self.request.is_eager:
-            raise self.retry(countdown=delay)
-        # Eager (tests, scripts): no broker to wait on, so the next attempt runs at once.
+
+    def send() -> str | None:
+        while True:
+            attempt, delay = services.push_send(attempt_id=attempt_id)
+            if attempt is None:
+                return None
+            if delay is None:
+                return str(attempt.status)
+            if not self.request.is_eager:
+                raise self.retry(countdown=delay)
+            # Eager (tests, scripts): no broker to wait on, so the next attempt runs at once.
+
+    return run_guarded("reports.push_send", attempt_id, send)

@@ -251,7 +251,10 @@ def read_csv(
         if not line.strip():
             continue
         sep = delimiter or _sniff_delimiter(line)
-        candidate = next(csv.reader([line], delimiter=sep))
+        try:
+            candidate = next(csv.reader([line], delimiter=sep))
+        except csv.Error as problem:
+            raise _format_error(problem, line_no) from None
         first_seen = first_seen or candidate
         columns, implied_type = _map_columns(candidate, mapping)
         if _usable(columns):
@@ -280,7 +283,7 @@ def read_csv(
     reader = csv.reader(lines, delimiter=sep)
     needed = max(col.index for col in columns.values()) + 1
     previous_end = 0
-    for fields in reader:
+    for fields in _csv_rows(reader, header_line):
         start = header_line + previous_end + 1
         previous_end = reader.line_num
         if not fields or all(not f.strip() for f in fields) or fields[0].lstrip().startswith("#"):
@@ -301,6 +304,34 @@ def read_csv(
         except BadValueError as problem:
             column = columns.get(problem.column)
             yield RowError(start, problem.reason, column.header if column else problem.column)
+
+
+def _format_error(problem: csv.Error, line: int) -> FormatError:
+    """The csv module's refusal as a FormatError naming the line (the file is not stored)."""
+    text = str(problem)
+    if "field larger than field limit" in text:
+        limit = csv.field_size_limit()
+        return FormatError(
+            f"a field is longer than {limit} characters ({limit // 1024} KiB); "
+            "is a quote left open or is this not a table?",
+            line=line,
+        )
+    return FormatError(f"not a readable table row: {text}", line=line)
+
+
+def _csv_rows(reader: Any, header_line: int) -> Iterator[list[str]]:
+    """The reader's rows; its errors (a field over the size limit...) become FormatError
+    naming the line the broken row starts on (where an open quote would be)."""
+    read_up_to = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as problem:
+            raise _format_error(problem, header_line + read_up_to + 1) from None
+        read_up_to = reader.line_num
+        yield fields
 
 
 def _column_tz(column: _Column, default: tzinfo, explicit: str | tzinfo | None) -> tzinfo:

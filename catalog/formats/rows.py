@@ -105,7 +105,11 @@ def iter_text_lines(fileobj: IO[Any] | Iterable[Any], encoding: str | None) -> I
     """
     chosen = encoding
     first = True
-    for raw in fileobj:
+    for number, raw in enumerate(fileobj, start=1):
+        # A NUL byte means a binary or corrupted file; PostgreSQL text cannot store one
+        # either, so the file is refused here, at the line, not by the database later.
+        if ("\x00" if isinstance(raw, str) else b"\x00") in raw:
+            raise FormatError("the file contains a NUL byte (binary or corrupted data)", line=number)
         if isinstance(raw, str):
             line = raw
         elif chosen is not None:

@@ -335,7 +335,27 @@ def zero_report_import_csv(
         raise InvalidInput(_("The file is larger than 2 MB; split it."), field="file")
     uploads.check_bytes(raw, name=filename, allowed=("csv", "txt"), field="file", max_bytes=MAX_CSV_BYTES)
     now = now or timezone.now()
-    reader = csv.DictReader(io.StringIO(_decode(raw)))
+    text = _decode(raw)
+    if "\x00" in text:  # binary data: PostgreSQL text cannot hold a NUL, refuse it at its line
+        raise InvalidInput(
+            _("Line %(line)d contains a NUL byte: the file is binary or corrupted.")
+            % {"line": text.count("\n", 0, text.index("\x00")) + 1},
+            field="file",
+        )
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _import_rows(actor=actor, reader=reader, import_valid=import_valid, now=now)
+    except csv.Error as problem:  # a field over the csv module's limit (128 KiB), an open quote...
+        raise InvalidInput(
+            _("Line %(line)d cannot be read as CSV (%(problem)s).")
+            % {"line": reader.line_num + 1, "problem": problem},
+            field="file",
+        ) from None
+
+
+def _import_rows(
+    *, actor: Actor, reader: csv.DictReader[str], import_valid: bool, now: datetime
+) -> CsvImportResult:
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:

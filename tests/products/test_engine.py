@@ -520,12 +520,14 @@ def test_stored_forecasts_are_scored_polygon_by_polygon(
     assert (run.result["hits"], run.result["n_events"]) == (20, 20)
 
 
-def test_beat_requeues_stale_runs_every_five_minutes():
+def test_the_job_watchdog_requeues_stale_runs_every_two_minutes():
+    from portal import jobs
     from portal.celery import app
     from products.tasks import product_requeue_stale_task
 
-    entry = app.conf.beat_schedule["products.requeue_stale"]
-    assert entry == {"task": "products.requeue_stale", "schedule": 300.0}
+    entry = app.conf.beat_schedule["portal.jobs_watchdog"]
+    assert entry == {"task": "portal.jobs_watchdog", "schedule": 120.0}
+    assert "products.run" in [kind.name for kind in jobs.kinds()]
     assert product_requeue_stale_task.name == "products.requeue_stale"
     assert product_requeue_stale_task.apply().get() == []
 
