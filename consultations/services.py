@@ -29,7 +29,7 @@ from portal.geo import parse_area
 from portal.models import Bureau, Membership, Notification, Role, User
 from portal.services import audit_record, broadcast, broadcast_on_commit, notify_bureau, notify_user
 from portal.tenancy import Actor
-from portal.validators import clean_title
+from portal.validators import WORK_DATE_MAX, WORK_DATE_MIN, clean_title, is_work_date
 
 from . import permissions as perms
 from .models import (
@@ -480,6 +480,13 @@ def _forecast_terms(
         raise InvalidInput(_("A forecast needs a window start and end."), field="window_start")
     if (window_start is None) != (window_end is None):
         raise InvalidInput(_("Give both ends of the forecast window."), field="window_end")
+    for name, day in (("window_start", window_start), ("window_end", window_end)):
+        if day is not None and not is_work_date(day):  # 9999: a typo that would head every list
+            raise InvalidInput(
+                _("%(value)s is outside the years %(first)d to %(last)d.")
+                % {"value": day.isoformat(), "first": WORK_DATE_MIN.year, "last": WORK_DATE_MAX.year},
+                field=name,
+            )
     if window_start and window_end:
         if window_end < window_start:
             raise InvalidInput(_("The forecast window ends before it starts."), field="window_end")

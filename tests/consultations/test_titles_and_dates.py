@@ -241,3 +241,31 @@ def test_api_retitling_a_report_with_no_text_keeps_the_title(api, closed_meeting
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["title"]
     assert ConsultationReport.objects.get(pk=report.pk).title == "十二月会商意见"
+
+
+# --- forecast windows -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [("9999-12-01", "9999-12-31", "window_start"), ("1899-12-01", "1899-12-31", "window_start")],
+)
+def test_api_refuses_a_forecast_window_outside_the_work_years(api, jx_meeting, jx_chair, start, end, field):
+    from consultations.models import Forecast
+
+    from .conftest import JX_SQUARE
+
+    response = api(jx_chair).post(
+        f"{BASE}/meetings/{jx_meeting.pk}/forecasts/",
+        {
+            "window_start": start,
+            "window_end": end,
+            "region": JX_SQUARE,
+            "min_magnitude": "4.5",
+            "likelihood": "high",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [field]
+    assert Forecast.objects.count() == 0
