@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from .exceptions import InvalidInput
@@ -30,7 +29,6 @@ __all__ = [
     "clean_title",
     "is_work_date",
     "title_problem",
-    "validate_title",
 ]
 
 TITLE_MAX_LENGTH = 200
@@ -78,10 +76,3 @@ def clean_title(value: object, *, field: str = "title", max_length: int = TITLE_
     if problem is not None:
         raise InvalidInput(problem, field=field)
     return text
-
-
-def validate_title(value: str) -> None:
-    """The same rule as a Django/DRF field validator, for an error beside the field."""
-    problem = title_problem(value.strip() if isinstance(value, str) else "", max_length=10**6)
-    if problem is not None:
-        raise ValidationError(problem, code="title")
