@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
 from portal.exceptions import InvalidInput
+from portal.fields import DateTimeField, IntegerField
 
 from . import selectors
 from .import_services import event_import_create, import_progress
@@ -35,7 +36,7 @@ class EventOutputSerializer(serializers.Serializer):
     report_kind = serializers.CharField()
     source = serializers.CharField()
     status = serializers.CharField()
-    version = serializers.IntegerField()
+    version = IntegerField()
     is_published = serializers.BooleanField()
     bureau = serializers.CharField(source="bureau.code")
     url = serializers.CharField(source="get_absolute_url")
@@ -46,7 +47,7 @@ class EventOutputSerializer(serializers.Serializer):
 
 
 class VersionOutputSerializer(serializers.Serializer):
-    version = serializers.IntegerField()
+    version = IntegerField()
     origin_time = serializers.SerializerMethodField()
     latitude = serializers.FloatField()
     longitude = serializers.FloatField()
@@ -57,16 +58,16 @@ class VersionOutputSerializer(serializers.Serializer):
     report_kind = serializers.CharField()
     status = serializers.CharField()
     data_origin = serializers.CharField()
-    created_at = serializers.DateTimeField()
+    created_at = DateTimeField()
 
     def get_origin_time(self, version: Any) -> str:
         return version.origin_time.astimezone(BEIJING).isoformat(timespec="milliseconds")
 
 
 class QuickReportMessageOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     text = serializers.CharField()
-    received_at = serializers.DateTimeField()
+    received_at = DateTimeField()
     status = serializers.CharField()
     error = serializers.CharField()
     error_part = serializers.CharField()
@@ -97,7 +98,7 @@ class QuickReportApi(TenantApi):
 
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(trim_whitespace=True, max_length=2000)
-        received_at = serializers.DateTimeField(required=False, default_timezone=BEIJING)
+        received_at = DateTimeField(required=False, default_timezone=BEIJING)
 
     @extend_schema(
         request=InputSerializer, responses={201: EventOutputSerializer, 200: EventOutputSerializer}

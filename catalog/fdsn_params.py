@@ -22,6 +22,7 @@ Choices where the specification leaves room:
 * ``limit`` above ``max_limit``, when one is given, is 413 (Request too
   large). The event service gives none: it refuses by the size of the
   result, with or without ``limit`` (``catalog.fdsn._selected``).
+* ``limit`` and ``offset`` above 2147483647 (``xs:int``, as the WADL says) are 400.
 
 Messages are ASCII: ObsPy decodes error bodies as ASCII.
 """
@@ -106,6 +107,10 @@ _TIME_RE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})"
     r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?Z?$"
 )
+#: ``limit`` and ``offset`` end up in SQL as ``bigint``; a larger number made PostgreSQL
+#: fail ("bigint out of range") with a 500. No catalogue holds 2**31 events, so the
+#: WADL's ``xs:int`` range is the honest bound.
+INT_MAX = 2**31 - 1
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
@@ -228,10 +233,14 @@ def _float(name: str, raw: str, low: float | None = None, high: float | None = N
     return value
 
 
-def _int(name: str, raw: str, low: int) -> int:
+def _int(name: str, raw: str, low: int, high: int = INT_MAX) -> int:
     if not re.fullmatch(r"[+]?\d+", raw):
         raise FdsnParamError(name, f"{name}: '{_ascii(raw)}' is not a whole number")
-    value = int(raw)
+    digits = raw.lstrip("+").lstrip("0") or "0"
+    # Count digits before int(): Python refuses to convert more than 4300 of them.
+    if len(digits) > len(str(high)) or int(digits) > high:
+        raise FdsnParamError(name, f"{name}: must be {high} or less, got {_ascii(raw)}")
+    value = int(digits)
     if value < low:
         raise FdsnParamError(name, f"{name}: must be {low} or more, got {value}")
     return value

@@ -94,7 +94,18 @@ class ImportSummary:
         }
 
 
+#: Clocks of networks disagree a little; an event later than this from now has not
+#: happened (a typed 9999, or a file from a clock set wrong) and would head every list.
+FUTURE_TOLERANCE = timedelta(hours=1)
+
+
 def _solution(row: EventRow) -> Solution:
+    """The row as a solution; ValueError (the row is rejected with its line) when impossible."""
+    if row.origin_time > timezone.now() + FUTURE_TOLERANCE:
+        raise ValueError(
+            f"time {row.origin_time:%Y-%m-%dT%H:%M:%S}Z is in the future "
+            "(more than one hour after now); the event is not imported"
+        )
     automatic = (row.evaluation_mode or "").lower() == "automatic"
     return Solution(
         origin_time=row.origin_time,

@@ -45,6 +45,13 @@ BEIJING = timezone(timedelta(hours=8), "UTC+08:00")
 #: year (a December quake reported in early January, year left out).
 YEAR_ROLLBACK_AFTER = timedelta(days=2)
 
+#: A quick report is sent within minutes of the quake; one about a quake more than
+#: this before its receipt is an old or mistyped message, not news to publish.
+ORIGIN_BEFORE_RECEIPT_MAX = timedelta(days=30)
+#: Clocks of networks and phones disagree a little; a quake further in the future
+#: than this, measured from the receipt, has not happened.
+ORIGIN_AFTER_RECEIPT_MAX = timedelta(hours=1)
+
 #: The 31 provincial-level units and their usual earthquake-bureau codes.
 #: Keys are the short names that start both the bureau's and the network's
 #: name (江西省地震局, 江西省地震台网, 内蒙古自治区地震局, 广西壮族自治区...).
@@ -295,14 +302,34 @@ def _parse_time(text: str, received_at: datetime) -> tuple[datetime, re.Match[st
                 local = build(received_local.year - 1)
             if local - received_local > YEAR_ROLLBACK_AFTER:
                 local = build(received_local.year - 1)
-    except ValueError:
+        origin = local.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 1 in Beijing is year 0 in UTC
         raise _fail(
             "time",
             f"发震时间不是有效的日期时间({match.group(0).strip()})",
             "the origin time is not a valid date and time",
             text,
         ) from None
-    return local.astimezone(UTC), match
+    _check_origin_near_receipt(origin, received_at, match.group(0).strip(), text)
+    return origin, match
+
+
+def _check_origin_near_receipt(origin: datetime, received_at: datetime, written: str, text: str) -> None:
+    """Between 30 days before the receipt and one hour after it (a year 9999 or 0001 is a typo)."""
+    if origin - received_at > ORIGIN_AFTER_RECEIPT_MAX:
+        raise _fail(
+            "time",
+            f"发震时间({written})晚于接收时间超过1小时",
+            "the origin time is more than one hour after the message was received",
+            text,
+        )
+    if received_at - origin > ORIGIN_BEFORE_RECEIPT_MAX:
+        raise _fail(
+            "time",
+            f"发震时间({written})早于接收时间超过30天",
+            "the origin time is more than 30 days before the message was received",
+            text,
+        )
 
 
 def _parse_location(text: str, after: int) -> tuple[str, int]:
@@ -400,7 +427,9 @@ def parse_quick_report(text: str, *, received_at: datetime) -> QuickReport:
 
     ``received_at`` (timezone-aware) supplies the year when the text leaves
     it out: the year of receipt in Beijing time, or the year before when that
-    would put the quake more than two days after the receipt (New Year).
+    would put the quake more than two days after the receipt (New Year). The
+    origin time must then lie between 30 days before the receipt and one hour
+    after it (``ORIGIN_BEFORE_RECEIPT_MAX``, ``ORIGIN_AFTER_RECEIPT_MAX``).
 
     Raises QuickReportParseError naming the part that could not be read, and
     ValueError when ``received_at`` is naive.

@@ -213,6 +213,14 @@ def _check_solution(solution: Solution) -> None:
         raise InvalidInput(_("Longitude must be between -180 and 180."), field="longitude")
     if solution.origin_time.tzinfo is None:
         raise InvalidInput(_("The origin time needs a time zone."), field="origin_time")
+    if solution.origin_time > timezone.now() + timedelta(hours=1):
+        # Every event written one by one passes here; imports check the same per row.
+        raise InvalidInput(
+            _(
+                "The origin time is more than one hour in the future; an event that has not happened is not recorded."
+            ),
+            field="origin_time",
+        )
 
 
 # Key space of the advisory lock below (pg_advisory_xact_lock(namespace, bureau id)).
@@ -350,6 +358,34 @@ class QuickReportRejected(InvalidInput):
         self.inbox_message = inbox_message
 
 
+#: How far ahead of the portal's clock a receipt time may be (clocks drift a little).
+RECEIVED_AT_AHEAD_MAX = timedelta(minutes=5)
+#: No message was received before instrumental seismology: an earlier time is a typo.
+RECEIVED_AT_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+
+
+def quick_report_check_received_at(received: datetime) -> None:
+    """A receipt time is aware, not before 1900 and at most five minutes ahead of now.
+
+    Raises InvalidInput naming ``received_at``: the request is refused and nothing is
+    kept in the inbox, since the time, not the text, is wrong.
+    """
+    if received.tzinfo is None or received.utcoffset() is None:
+        raise InvalidInput(_("received_at needs a time zone."), field="received_at")
+    if received < RECEIVED_AT_EARLIEST:
+        raise InvalidInput(
+            _("received_at %(value)s is before 1900; give the time the message arrived.")
+            % {"value": received.isoformat()},
+            field="received_at",
+        )
+    if received > timezone.now() + RECEIVED_AT_AHEAD_MAX:
+        raise InvalidInput(
+            _("received_at %(value)s is in the future; give the time the message arrived.")
+            % {"value": received.isoformat()},
+            field="received_at",
+        )
+
+
 def _solution_from_report(report: QuickReport) -> Solution:
     automatic = report.report_kind == "automatic"
     return Solution(
@@ -394,8 +430,7 @@ def quick_report_submit(
     if len(text) > 2000:
         raise InvalidInput(_("A quick report is at most 2000 characters."), field="text")
     received = received_at or timezone.now()
-    if received.tzinfo is None:
-        raise InvalidInput(_("received_at needs a time zone."), field="received_at")
+    quick_report_check_received_at(received)
     print_ = fingerprint(text)
     from .selectors import quick_report_find_duplicate
 

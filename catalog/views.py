@@ -96,7 +96,10 @@ def _date(value: str, *, end: bool = False) -> datetime | None:
     except ValueError:
         return None
     moment = datetime.combine(day, time.max if end else time.min, tzinfo=BEIJING)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 in Beijing is before year 1 in UTC
+        return None
 
 
 def _filters(request: HttpRequest) -> tuple[dict[str, Any], dict[str, str], str]:

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
 from portal.files import serve_file
+from portal.fields import DateTimeField, IntegerField
 
 from . import selectors, services
 from .models import ConsultationReport, Likelihood, Meeting, MeetingKind, MeetingMaterial, Vote
@@ -25,18 +26,18 @@ from .reporting import report_pdf
 
 
 class MeetingOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     bureau = serializers.CharField(source="bureau.code")
     kind = serializers.CharField()
     title = serializers.CharField()
     status = serializers.CharField()
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField(allow_null=True)
+    starts_at = DateTimeField()
+    ends_at = DateTimeField(allow_null=True)
     place = serializers.CharField()
     chair = serializers.CharField(source="chair.username", allow_null=True, default=None)
     recorder = serializers.CharField(source="recorder.username", allow_null=True, default=None)
     agenda = serializers.CharField()
-    last_seq = serializers.IntegerField()
+    last_seq = IntegerField()
     joint_bureaus = serializers.SerializerMethodField()
     participants = serializers.SerializerMethodField()
     representatives = serializers.SerializerMethodField()
@@ -55,19 +56,19 @@ class MeetingOutputSerializer(serializers.Serializer):
 
 
 class ReportOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     bureau = serializers.CharField(source="bureau.code")
-    meeting = serializers.IntegerField(source="meeting_id")
-    version = serializers.IntegerField()
-    corrects = serializers.IntegerField(source="corrects_id", allow_null=True)
+    meeting = IntegerField(source="meeting_id")
+    version = IntegerField()
+    corrects = IntegerField(source="corrects_id", allow_null=True)
     correction_note = serializers.CharField()
     title = serializers.CharField()
     number = serializers.CharField()
     status = serializers.CharField()
     review_comment = serializers.CharField()
     content_sha256 = serializers.CharField()
-    signed_off_at = serializers.DateTimeField(allow_null=True)
-    issued_at = serializers.DateTimeField(allow_null=True)
+    signed_off_at = DateTimeField(allow_null=True)
+    issued_at = DateTimeField(allow_null=True)
 
 
 def _meeting_detail(request: Request, meeting: Meeting) -> dict[str, Any]:
@@ -97,15 +98,15 @@ class MeetingListApi(TenantApi):
 
     class FilterSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=MeetingKind.choices, required=False)
-        start = serializers.DateTimeField(required=False)
-        end = serializers.DateTimeField(required=False)
+        start = DateTimeField(required=False)
+        end = DateTimeField(required=False)
         q = serializers.CharField(required=False, max_length=100)
 
     class InputSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=MeetingKind.choices)
         title = serializers.CharField(max_length=200)
-        starts_at = serializers.DateTimeField()
-        ends_at = serializers.DateTimeField(required=False, allow_null=True)
+        starts_at = DateTimeField()
+        ends_at = DateTimeField(required=False, allow_null=True)
         place = serializers.CharField(required=False, allow_blank=True, max_length=200)
         agenda = serializers.CharField(required=False, allow_blank=True)
         chair = serializers.CharField(required=False)
@@ -165,8 +166,8 @@ class MeetingDetailApi(TenantApi):
 
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(required=False, max_length=200)
-        starts_at = serializers.DateTimeField(required=False)
-        ends_at = serializers.DateTimeField(required=False, allow_null=True)
+        starts_at = DateTimeField(required=False)
+        ends_at = DateTimeField(required=False, allow_null=True)
         place = serializers.CharField(required=False, allow_blank=True, max_length=200)
         agenda = serializers.CharField(required=False, allow_blank=True)
         chair = serializers.CharField(required=False)
@@ -347,7 +348,7 @@ class RoomEventListApi(TenantApi):
     """GET ?since=N: the room's events after N (the same catch-up the websocket gives)."""
 
     class FilterSerializer(serializers.Serializer):
-        since = serializers.IntegerField(min_value=0, default=0)
+        since = IntegerField(min_value=0, default=0)
 
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT, parameters=[FilterSerializer])
     def get(self, request: Request, meeting_id: int) -> Response:

@@ -32,6 +32,7 @@ from portal.links import check_link, safe_link
 from portal.models import Bureau, Membership, Notification, Role, User
 from portal.services import audit_record, broadcast, broadcast_on_commit, notify_bureau, notify_user
 from portal.tenancy import Actor
+from portal.validators import WORK_DATE_MAX, WORK_DATE_MIN, clean_title, is_work_date
 
 from . import permissions as perms
 from .models import (
@@ -162,9 +163,49 @@ def _check_people(meeting_bureaus: set[int], people: dict[str, Iterable[User | N
                 )
 
 
-def _check_times(starts_at: dt.datetime | None, ends_at: dt.datetime | None) -> None:
+#: A meeting is scheduled, or its times changed, no further than this before or after
+#: today: wider than any real planning horizon (an annual meeting is planned a year
+#: ahead; a past meeting is recorded within weeks), narrow enough that a typed 0001 or
+#: 9999 is refused instead of heading the calendar.
+MEETING_WINDOW_BEFORE = dt.timedelta(days=366)
+MEETING_WINDOW_AFTER = dt.timedelta(days=2 * 366)
+
+
+def _check_in_window(value: dt.datetime, field: str) -> None:
+    today = timezone.localdate()
+    earliest, latest = today - MEETING_WINDOW_BEFORE, today + MEETING_WINDOW_AFTER
+    if not earliest <= timezone.localdate(value) <= latest:
+        raise InvalidInput(
+            _("A meeting date lies between %(earliest)s and %(latest)s (one year back, two ahead).")
+            % {"earliest": earliest.isoformat(), "latest": latest.isoformat()},
+            field=field,
+        )
+
+
+def _same_minute(a: dt.datetime | None, b: dt.datetime | None) -> bool:
+    """The page edits times to the minute; an unchanged time comes back without its seconds."""
+    if a is None or b is None:
+        return a is b
+    return a.replace(second=0, microsecond=0) == b.replace(second=0, microsecond=0)
+
+
+def _check_times(
+    starts_at: dt.datetime | None,
+    ends_at: dt.datetime | None,
+    *,
+    changed: Iterable[str] = ("starts_at", "ends_at"),
+) -> None:
+    """Start given, end not before it, and each time that is new within the window.
+
+    ``changed`` names the times being set: a meeting recorded long ago keeps its
+    dates when only its agenda is edited.
+    """
     if starts_at is None:
         raise InvalidInput(_("A meeting needs a start time."), field="starts_at")
+    if "starts_at" in changed:
+        _check_in_window(starts_at, "starts_at")
+    if ends_at is not None and "ends_at" in changed:
+        _check_in_window(ends_at, "ends_at")
     if ends_at is not None and ends_at < starts_at:
         raise InvalidInput(_("The meeting cannot end before it starts."), field="ends_at")
 
@@ -195,9 +236,7 @@ def meeting_create(
     assert actor.bureau is not None  # can_create_meeting requires one
     if kind not in MeetingKind.values:
         raise InvalidInput(_("Unknown meeting type %(kind)s.") % {"kind": kind}, field="kind")
-    title = (title or "").strip()
-    if not title:
-        raise InvalidInput(_("A meeting needs a title."), field="title")
+    title = clean_title(title, max_length=Meeting._meta.get_field("title").max_length)
     _check_times(starts_at, ends_at)
     partners = [b for b in joint_bureaus if b.pk != actor.bureau_id]
     participants = list(participants)
@@ -242,12 +281,17 @@ def meeting_update(*, actor: Actor, meeting: Meeting, **data: Any) -> Meeting:
         raise PermissionDenied(_("Only the chair or a forecaster of the meeting's bureau can change it."))
     if meeting.status == Meeting.Status.CLOSED:
         raise InvalidTransition(_("The meeting is closed; its record no longer changes."))
+    if data.get("title") is not None:
+        data["title"] = clean_title(data["title"], max_length=Meeting._meta.get_field("title").max_length)
+    moved = [
+        name
+        for name in ("starts_at", "ends_at")
+        if data.get(name) is not None and not _same_minute(data[name], getattr(meeting, name))
+    ]
     for name in MEETING_FIELDS:
         if name in data and data[name] is not None:
             setattr(meeting, name, data[name].strip() if isinstance(data[name], str) else data[name])
-    if not meeting.title:
-        raise InvalidInput(_("A meeting needs a title."), field="title")
-    _check_times(meeting.starts_at, meeting.ends_at)
+    _check_times(meeting.starts_at, meeting.ends_at, changed=moved)
     bureau_ids = perms.meeting_bureau_ids(meeting)
     people = {
         k: ([data[k]] if k != "participants" else list(data[k]))
@@ -368,8 +412,7 @@ def material_attach(
         raise _take_part_refused()
     if kind not in MeetingMaterial.Kind.values:
         raise InvalidInput(_("Unknown material kind %(kind)s.") % {"kind": kind}, field="kind")
-    if not (title or "").strip():
-        raise InvalidInput(_("Material needs a title."), field="title")
+    title = clean_title(title, max_length=MeetingMaterial._meta.get_field("title").max_length)
     if kind == MeetingMaterial.Kind.FILE and file is None and not url:
         raise InvalidInput(_("Attach a file or give a link."), field="file")
     url = check_link(url, field="url")
@@ -389,7 +432,7 @@ def material_attach(
         meeting=meeting,
         kind=kind,
         object_id=object_id,
-        title=title.strip()[:300],
+        title=title,
         url=url,
         added_by=user,
     )
@@ -468,6 +511,13 @@ def _forecast_terms(
         raise InvalidInput(_("A forecast needs a window start and end."), field="window_start")
     if (window_start is None) != (window_end is None):
         raise InvalidInput(_("Give both ends of the forecast window."), field="window_end")
+    for name, day in (("window_start", window_start), ("window_end", window_end)):
+        if day is not None and not is_work_date(day):  # 9999: a typo that would head every list
+            raise InvalidInput(
+                _("%(value)s is outside the years %(first)d to %(last)d.")
+                % {"value": day.isoformat(), "first": WORK_DATE_MIN.year, "last": WORK_DATE_MAX.year},
+                field=name,
+            )
     if window_start and window_end:
         if window_end < window_start:
             raise InvalidInput(_("The forecast window ends before it starts."), field="window_end")
@@ -861,6 +911,9 @@ def report_create(*, actor: Actor, meeting: Meeting, title: str = "") -> Consult
         .exclude(status__in=ConsultationReport.FROZEN)
         .first()
     )
+    title_max = ConsultationReport._meta.get_field("title").max_length
+    # No title: the meeting's name stands in (the meeting's own title passed the same rule).
+    title = clean_title(title, max_length=title_max) if (title or "").strip() else ""
     if current is not None:
         return current
     version = (ConsultationReport.objects.filter(meeting=meeting).aggregate(v=Max("version"))["v"] or 0) + 1
@@ -868,7 +921,7 @@ def report_create(*, actor: Actor, meeting: Meeting, title: str = "") -> Consult
         bureau_id=meeting.bureau_id,
         meeting=meeting,
         version=version,
-        title=(title or "").strip() or _("Consultation report: %(title)s") % {"title": meeting.title},
+        title=title or (_("Consultation report: %(title)s") % {"title": meeting.title})[:title_max],
         created_by=actor.user,
     )
     audit_record(actor=actor, action="report.create", target=report, to_state=report.status)
@@ -888,9 +941,7 @@ def report_update(
     if report.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
         raise InvalidTransition(_("Only a draft or a returned report can be edited."))
     if title is not None:
-        if not title.strip():
-            raise InvalidInput(_("A report needs a title."), field="title")
-        report.title = title.strip()
+        report.title = clean_title(title, max_length=ConsultationReport._meta.get_field("title").max_length)
     if number is not None:
         report.number = number.strip()
     report.save(update_fields=["title", "number", "updated_at"])

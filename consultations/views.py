@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.converters import parse_id
 from portal.exceptions import NotFound, PermissionDenied, PortalError
 from portal.files import serve_file
 from portal.models import Role
@@ -70,7 +71,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         if not 1900 <= year <= 2200:
             raise ValueError(year)
         dt.date(year, month, 1)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a month of 20 digits
         year, month = today.year, today.month
     meetings = list(selectors.meeting_month(actor=request.actor, year=year, month=month))
     by_day: dict[dt.date, list[Any]] = {}
@@ -141,7 +142,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # people of the partner bureaus may be chosen once the bureaus are known
         codes = request.POST.getlist("joint_bureaus")
-        ids = [actor.bureau_id, *[int(c) for c in codes if c.isdigit()]]
+        ids = [actor.bureau_id, *[i for i in map(parse_id, codes) if i is not None]]
         form = MeetingForm(request.POST, people=selectors.people_of_bureaus(bureau_ids=ids), bureaus=bureaus)
         if form.is_valid():
             try:

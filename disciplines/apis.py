@@ -17,8 +17,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
+from portal.converters import parse_id
 from portal.exceptions import InvalidInput, PermissionDenied
+from portal.fields import DateTimeField, IntegerField
 from portal.selectors import user_by_id
+from portal.validators import WORK_DATE_MAX, WORK_DATE_MIN, is_work_date
 
 from . import permissions, selectors
 from .models import Anomaly, Attachment, ReportingUnit, ZeroReport
@@ -49,6 +52,12 @@ def _date_param(request: Request, name: str) -> date | None:
         raise InvalidInput(
             _("%(value)s is not a date; write it as YYYY-MM-DD.") % {"value": value}, field=name
         )
+    if not is_work_date(parsed):
+        raise InvalidInput(
+            _("%(value)s is outside the years %(first)d to %(last)d.")
+            % {"value": value, "first": WORK_DATE_MIN.year, "last": WORK_DATE_MAX.year},
+            field=name,
+        )
     return parsed
 
 
@@ -78,7 +87,7 @@ class ReportingUnitListApi(TenantApi):
         lon = serializers.FloatField(min_value=-180, max_value=180)
         lat = serializers.FloatField(min_value=-90, max_value=90)
         observation_items = serializers.ListField(child=serializers.CharField(max_length=60), required=False)
-        reporters = serializers.ListField(child=serializers.IntegerField(), required=False)
+        reporters = serializers.ListField(child=IntegerField(), required=False)
         schedule = serializers.ChoiceField(choices=ReportingUnit.Schedule.choices, default="daily")
         deadline_time = serializers.TimeField(required=False)
 
@@ -122,7 +131,7 @@ class ReportingUnitDetailApi(TenantApi):
 class AnomalyDetailsSerializer(serializers.Serializer):
     observation_item = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
     description = serializers.CharField(allow_blank=True, required=False, default="")
-    onset_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    onset_at = DateTimeField(required=False, allow_null=True, default=None)
 
 
 class ZeroReportListApi(TenantApi):
@@ -133,18 +142,19 @@ class ZeroReportListApi(TenantApi):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
-        unit = serializers.IntegerField()
+        unit = IntegerField()
         period = serializers.CharField(max_length=20)
         status = serializers.ChoiceField(choices=ZeroReport.Status.choices)
 
     @extend_schema(responses=ZeroReportOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
-        unit_id = request.query_params.get("unit")
-        if unit_id is not None and not unit_id.isdigit():
+        unit = request.query_params.get("unit")
+        unit_id = parse_id(unit)
+        if unit and unit_id is None:
             raise InvalidInput(_("unit must be a number."), field="unit")
         reports = selectors.zero_report_list(
             actor=request.actor,
-            unit_id=int(unit_id) if unit_id else None,
+            unit_id=unit_id,
             discipline=request.query_params.get("discipline"),
             start=_date_param(request, "start"),
             end=_date_param(request, "end"),
@@ -258,10 +268,10 @@ class AnomalyListApi(TenantApi):
         )
         discipline = serializers.CharField()
         observation_item = serializers.CharField(max_length=60)
-        onset_at = serializers.DateTimeField()
+        onset_at = DateTimeField()
         description = serializers.CharField()
         station = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-        unit = serializers.IntegerField(required=False, allow_null=True)
+        unit = IntegerField(required=False, allow_null=True)
         lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
         lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
         product_reference = serializers.CharField(
@@ -334,14 +344,14 @@ class TransitionInputSerializer(serializers.Serializer):
 
 
 class AssignInputSerializer(TransitionInputSerializer):
-    assignee = serializers.IntegerField()
-    due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    assignee = IntegerField()
+    due_at = DateTimeField(required=False, allow_null=True, default=None)
 
 
 class ResubmitInputSerializer(TransitionInputSerializer):
     description = serializers.CharField(required=False, allow_null=True, default=None)
     observation_item = serializers.CharField(max_length=60, required=False, allow_null=True, default=None)
-    onset_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    onset_at = DateTimeField(required=False, allow_null=True, default=None)
 
 
 TRANSITION_INPUTS: dict[str, type[serializers.Serializer]] = {
@@ -379,7 +389,7 @@ class VerificationApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         observation = serializers.CharField(max_length=200, required=False, allow_blank=True)
         instrument = serializers.CharField(max_length=200, required=False, allow_blank=True)
-        onset_at = serializers.DateTimeField(required=False, allow_null=True)
+        onset_at = DateTimeField(required=False, allow_null=True)
         shape = serializers.CharField(required=False, allow_blank=True)
         amplitude = serializers.CharField(max_length=200, required=False, allow_blank=True)
         checks = serializers.JSONField(required=False)
@@ -463,8 +473,8 @@ class AnomalySettingsApi(TenantApi):
     """The bureau's verification and assessment deadlines (hours); bureau admins change them."""
 
     class InputSerializer(serializers.Serializer):
-        verification_hours = serializers.IntegerField(min_value=1, max_value=1440)
-        assessment_hours = serializers.IntegerField(min_value=1, max_value=1440)
+        verification_hours = IntegerField(min_value=1, max_value=1440)
+        assessment_hours = IntegerField(min_value=1, max_value=1440)
 
     @extend_schema(responses=InputSerializer)
     def get(self, request: Request) -> Response:

@@ -7,6 +7,8 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
+from portal.fields import DateTimeField, IntegerField
+
 from .models import Anomaly, AssessmentRating, Attachment, ReportingUnit, VerificationReport, ZeroReport
 
 
@@ -40,17 +42,17 @@ class ReportingUnitOutputSerializer(serializers.ModelSerializer):
 
 
 class ZeroReportRevisionOutputSerializer(serializers.Serializer):
-    revision = serializers.IntegerField()
+    revision = IntegerField()
     status = serializers.CharField()
     submitted_by = serializers.CharField(source="submitted_by.username")
-    submitted_at = serializers.DateTimeField()
+    submitted_at = DateTimeField()
     is_late = serializers.BooleanField()
     source = serializers.CharField()
     content = serializers.JSONField()
 
 
 class ZeroReportOutputSerializer(serializers.ModelSerializer):
-    unit = serializers.IntegerField(source="unit_id")
+    unit = IntegerField(source="unit_id")
     unit_code = serializers.CharField(source="unit.code")
     reported_by = serializers.CharField(source="reported_by.username")
 
@@ -85,7 +87,7 @@ class AttachmentOutputSerializer(serializers.ModelSerializer):
 class AnomalyOutputSerializer(serializers.ModelSerializer):
     bureau = serializers.CharField(source="bureau.code")
     discipline = serializers.CharField(source="discipline.code")
-    unit = serializers.IntegerField(source="unit_id", allow_null=True)
+    unit = IntegerField(source="unit_id", allow_null=True)
     reported_by = serializers.CharField(source="reported_by.username")
     assignee = serializers.SerializerMethodField()
     location = serializers.SerializerMethodField()
@@ -154,7 +156,7 @@ class RatingOutputSerializer(serializers.ModelSerializer):
 
 
 class HistoryOutputSerializer(serializers.Serializer):
-    at = serializers.DateTimeField(source="created_at")
+    at = DateTimeField(source="created_at")
     actor = serializers.SerializerMethodField()
     action = serializers.CharField()
     from_state = serializers.CharField()

@@ -18,20 +18,18 @@ urlpatterns = [
     path("disciplines/anomalies.geojson", views.anomaly_geojson, name="anomaly-geojson"),
     path("disciplines/anomalies/timeline/", views.anomaly_timeline, name="anomaly-timeline"),
     path("disciplines/anomalies/export/", views.anomaly_export, name="anomaly-export"),
-    path("disciplines/anomalies/<int:anomaly_id>/", views.anomaly_detail, name="anomaly-detail"),
+    path("disciplines/anomalies/<id:anomaly_id>/", views.anomaly_detail, name="anomaly-detail"),
     path(
-        "disciplines/anomalies/<int:anomaly_id>/do/<str:action>/",
+        "disciplines/anomalies/<id:anomaly_id>/do/<str:action>/",
         views.anomaly_transition,
         name="anomaly-transition",
     ),
+    path("disciplines/anomalies/<id:anomaly_id>/verification/", views.verification_edit, name="verification"),
     path(
-        "disciplines/anomalies/<int:anomaly_id>/verification/", views.verification_edit, name="verification"
-    ),
-    path(
-        "disciplines/anomalies/<int:anomaly_id>/verification.pdf",
+        "disciplines/anomalies/<id:anomaly_id>/verification.pdf",
         views.verification_pdf,
         name="verification-pdf",
     ),
-    path("disciplines/anomalies/<int:anomaly_id>/assessment/", views.assessment, name="assessment"),
-    path("disciplines/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
+    path("disciplines/anomalies/<id:anomaly_id>/assessment/", views.assessment, name="assessment"),
+    path("disciplines/attachments/<id:attachment_id>/", views.attachment_download, name="attachment"),
 ]

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from portal.exceptions import NotFound, PortalError
 from portal.files import serve_file
 from portal.selectors import user_by_id
+from portal.validators import is_work_date
 
 from . import exports, permissions, selectors
 from .forms import (
@@ -69,6 +70,8 @@ def _date(value: str | None, default: date) -> date:
     try:
         parsed = parse_date(value) if value else None
     except ValueError:  # well-formed but impossible dates fall back to the default
+        parsed = None
+    if parsed is not None and not is_work_date(parsed):  # 0001 or 9999: a typo, and 500s later
         parsed = None
     return parsed or default
 

@@ -18,6 +18,7 @@ from . import selectors, services
 from .apis_base import TenantApi
 from .auth import LoginFailureThrottle
 from .exceptions import PermissionDenied
+from .fields import IntegerField
 from .models import Bureau, Role
 from .permissions import can_manage_bureaus, can_manage_people
 from .serializers import (
@@ -193,10 +194,10 @@ class NotificationReadApi(TenantApi):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+        ids = serializers.ListField(child=IntegerField(), required=False)
 
     class OutputSerializer(serializers.Serializer):
-        marked_read = serializers.IntegerField()
+        marked_read = IntegerField()
 
     @extend_schema(request=InputSerializer, responses=OutputSerializer)
     def post(self, request: Request) -> Response:

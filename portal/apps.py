@@ -7,6 +7,12 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
+        from .converters import IdConverter
+
+        # Before any URLconf is imported: every route names its ids as <id:...>.
+        register_converter(IdConverter, "id")
         from . import panels  # noqa: F401  (registers the dashboard panels)
         from .celery import app
         from .jobs import WATCHDOG_EVERY_SECONDS

@@ -13,7 +13,7 @@ api_v1 = [
     path("bureaus/", apis.BureauListApi.as_view(), name="api-bureau-list"),
     path("bureaus/<str:code>/", apis.BureauDetailApi.as_view(), name="api-bureau-detail"),
     path("users/", apis.UserListApi.as_view(), name="api-user-list"),
-    path("users/<int:user_id>/", apis.UserDetailApi.as_view(), name="api-user-detail"),
+    path("users/<id:user_id>/", apis.UserDetailApi.as_view(), name="api-user-detail"),
     path("notifications/", apis.NotificationListApi.as_view(), name="api-notification-list"),
     path("notifications/read/", apis.NotificationReadApi.as_view(), name="api-notification-read"),
 ]
@@ -32,7 +32,7 @@ urlpatterns = [
     path("manage/bureaus/<str:code>/", views.bureau_admin_edit, name="bureau-admin-edit"),
     path("manage/people/", views.people_list, name="people-list"),
     path("manage/people/new/", views.person_add, name="person-add"),
-    path("manage/people/<int:user_id>/", views.person_detail, name="person-detail"),
+    path("manage/people/<id:user_id>/", views.person_detail, name="person-detail"),
     path("api/v1/", include(api_v1)),
     *(path("api/v1/", include(f"{app}.api_urls")) for app in settings.PORTAL_FEATURE_APPS),
     *(path("", include(f"{app}.urls")) for app in settings.PORTAL_FEATURE_APPS),

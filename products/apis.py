@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
+from portal.fields import IntegerField
 
 from . import selectors, services
 from .catalogue import methods_described
@@ -85,7 +86,7 @@ def _invalid(exc: services.RunRequestInvalid) -> Response:
 
 ACCEPTED = inline_serializer(
     "ProductRunAccepted",
-    {"id": serializers.IntegerField(), "status": serializers.CharField(), "url": serializers.URLField()},
+    {"id": IntegerField(), "status": serializers.CharField(), "url": serializers.URLField()},
 )
 
 

@@ -4,5 +4,5 @@ from .consumers import ProductRunConsumer, ProductRunsConsumer
 
 websocket_urlpatterns = [
     path("ws/products/", ProductRunsConsumer.as_asgi()),
-    path("ws/products/<int:run_id>/", ProductRunConsumer.as_asgi()),
+    path("ws/products/<id:run_id>/", ProductRunConsumer.as_asgi()),
 ]

@@ -50,6 +50,7 @@ from portal.exceptions import InvalidInput, InvalidTransition, NotFound, Permiss
 from portal.models import Bureau, Notification
 from portal.services import audit_record, broadcast, broadcast_on_commit, notify_user
 from portal.tenancy import Actor
+from portal.validators import title_problem
 
 from . import inputs as input_rows
 from . import provenance, selectors
@@ -1032,6 +1033,10 @@ def _schedule_clean(actor: Actor, data: dict[str, Any], *, exclude_id: int | Non
     name = str(data.get("name") or "").strip()
     if not name:
         errors["name"] = "required"
+    elif (
+        problem := title_problem(name, max_length=ProductSchedule._meta.get_field("name").max_length)
+    ) is not None:
+        errors["name"] = problem
     elif selectors.schedule_name_taken(bureau_id=actor.bureau.pk, name=name, exclude_id=exclude_id):
         errors["name"] = f"the bureau already has a schedule named {name}"
     cron = {

@@ -4,9 +4,9 @@ from . import apis
 
 urlpatterns = [
     path("gis-layers/", apis.GisLayerListApi.as_view(), name="api-gis-layer-list"),
-    path("gis-layers/<int:layer_id>/", apis.GisLayerDetailApi.as_view(), name="api-gis-layer-detail"),
+    path("gis-layers/<id:layer_id>/", apis.GisLayerDetailApi.as_view(), name="api-gis-layer-detail"),
     path("topic-reports/", apis.TopicReportListApi.as_view(), name="api-topic-report-list"),
     path(
-        "topic-reports/<int:report_id>/", apis.TopicReportDetailApi.as_view(), name="api-topic-report-detail"
+        "topic-reports/<id:report_id>/", apis.TopicReportDetailApi.as_view(), name="api-topic-report-detail"
     ),
 ]

@@ -14,40 +14,41 @@ from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
 from portal.exceptions import InvalidInput
+from portal.fields import DateTimeField, IntegerField
 
 from . import selectors, services
 from .models import GisLayerKind, TopicReport
 
 
 class GisLayerOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     bureau = serializers.CharField(source="bureau.code")
     name = serializers.CharField()
     kind = serializers.CharField()
     description = serializers.CharField()
     source_filename = serializers.CharField()
-    feature_count = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
+    feature_count = IntegerField()
+    created_at = DateTimeField()
 
 
 class PushOutputSerializer(serializers.Serializer):
     channel = serializers.CharField()
     status = serializers.CharField()
     target = serializers.CharField()
-    attempts = serializers.IntegerField()
+    attempts = IntegerField()
     last_error = serializers.CharField()
-    sent_at = serializers.DateTimeField(allow_null=True)
+    sent_at = DateTimeField(allow_null=True)
 
 
 class TopicReportOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = IntegerField()
     bureau = serializers.CharField(source="bureau.code")
     event = serializers.CharField(source="event.public_id")
-    event_version = serializers.IntegerField()
+    event_version = IntegerField()
     report_kind = serializers.CharField()
     status = serializers.CharField()
-    received_at = serializers.DateTimeField()
-    ready_at = serializers.DateTimeField(allow_null=True)
+    received_at = DateTimeField()
+    ready_at = DateTimeField(allow_null=True)
     build_seconds = serializers.FloatField(allow_null=True)
     timings = serializers.JSONField()
     error = serializers.CharField()

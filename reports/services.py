@@ -32,6 +32,7 @@ from portal import hooks, uploads
 from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
 from portal.models import Notification, Role
 from portal.services import audit_record, notify_bureau
+from portal.validators import clean_title
 
 from . import selectors
 from .gazetteer import GazetteerRow
@@ -788,9 +789,7 @@ def gis_layer_upload(
     if not can_manage_gis_layers(actor):
         raise PermissionDenied(_("Only bureau admins and forecasters can upload GIS layers."))
     assert actor.bureau is not None
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput(_("A layer needs a name."), field="name")
+    name = clean_title(name, field="name", max_length=GisLayer._meta.get_field("name").max_length)
     if kind not in GisLayerKind.values:
         raise InvalidInput(
             _("Unknown kind %(kind)s; kinds are %(kinds)s.")

@@ -184,7 +184,10 @@ def parse_datetime(text: str, *, default_tz: tzinfo, column: str) -> datetime:
         )
     except ValueError as exc:
         raise BadValueError(column, f"{column} '{text}' is not a valid date-time ({exc})") from None
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 in UTC+8, or 9999-12-31 west of UTC: no such UTC date
+        raise BadValueError(column, f"{column} '{text}' is outside the years 1 to 9999 in UTC") from None
 
 
 def parse_date_and_clock(date_text: str, clock_text: str, *, default_tz: tzinfo, column: str) -> datetime:

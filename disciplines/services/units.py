@@ -12,6 +12,7 @@ from portal.exceptions import InvalidInput, PermissionDenied
 from portal.models import User
 from portal.services import audit_record
 from portal.tenancy import Actor
+from portal.validators import clean_title
 
 from .. import permissions
 from ..models import BureauAnomalySettings, Discipline, ReportingUnit
@@ -49,7 +50,7 @@ def unit_create(
     unit = ReportingUnit(
         bureau=actor.bureau,
         code=code,
-        name=(name or "").strip() or code,
+        name=clean_title(name, field="name", max_length=100) if (name or "").strip() else code,
         kind=kind,
         discipline=discipline,
         location=point,

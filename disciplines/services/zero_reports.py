@@ -28,6 +28,7 @@ from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
 from portal.models import Notification
 from portal.services import audit_record, broadcast_on_commit, notify_user
 from portal.tenancy import Actor
+from portal.validators import WORK_DATE_MAX, WORK_DATE_MIN, is_work_date
 
 from .. import permissions, selectors
 from ..models import BEIJING, Anomaly, MissingReportReminder, ReportingUnit, ZeroReport, ZeroReportRevision
@@ -70,6 +71,12 @@ def _check_period(unit: ReportingUnit, period: Any, now: datetime, *, field: str
         period = parsed
     if not isinstance(period, date):
         raise InvalidInput(_("The period is required, as YYYY-MM-DD."), field=field)
+    if not is_work_date(period):  # 0001-01-01: no report, and its week starts before year 1
+        raise InvalidInput(
+            _("%(value)s is outside the years %(first)d to %(last)d.")
+            % {"value": period.isoformat(), "first": WORK_DATE_MIN.year, "last": WORK_DATE_MAX.year},
+            field=field,
+        )
     period = unit.period_start(period)
     if period > selectors.beijing_today(now):
         raise InvalidInput(

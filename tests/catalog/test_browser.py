@@ -27,7 +27,7 @@ def test_posted_quick_report_appears_live_on_the_phone_map(
     token, _ = Token.objects.get_or_create(user=jx_forecaster)
     response = requests.post(
         f"{asgi_server}/api/v1/quick-reports/",
-        json={"text": REPORT},
+        json={"text": REPORT, "received_at": "2024-03-05T06:30:00+08:00"},  # it arrived minutes after
         headers={"Authorization": f"Token {token.key}"},
         timeout=30,
     )

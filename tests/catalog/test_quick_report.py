@@ -130,14 +130,26 @@ def test_year_is_the_receipt_year_in_beijing_time_not_utc():
     assert report.origin_time == utc(2017, 12, 31, 16, 10)
 
 
-def test_report_a_day_after_receipt_stays_in_the_receipt_year():
-    # a clock slightly ahead is not a reason to go back a year
+def test_report_a_day_after_receipt_stays_in_the_receipt_year_and_is_refused():
+    # a clock ahead is not a reason to go back a year; a quake a day after its
+    # receipt has not happened, so the report is refused rather than dated 2020
     text = JISHISHAN.replace("12月18日23时59分", "03月02日10时00分")
+    received = datetime(2021, 3, 1, 12, 0, tzinfo=BJ)
+
+    with pytest.raises(QuickReportParseError) as refused:
+        parse_quick_report(text, received_at=received)
+
+    assert refused.value.part == "time"
+    assert "more than one hour after the message was received" in refused.value.message
+
+
+def test_report_within_the_hour_after_receipt_is_accepted():
+    text = JISHISHAN.replace("12月18日23时59分", "03月01日12时59分")
     received = datetime(2021, 3, 1, 12, 0, tzinfo=BJ)
 
     report = parse_quick_report(text, received_at=received)
 
-    assert report.origin_time.year == 2021
+    assert report.origin_time == utc(2021, 3, 1, 4, 59)
 
 
 @pytest.mark.parametrize(
@@ -204,7 +216,7 @@ def test_foreign_quake_in_northern_and_eastern_hemisphere():
 
 
 def test_southern_and_western_hemisphere_are_negative():
-    report = parse_quick_report(CHILE, received_at=RECEIVED)
+    report = parse_quick_report(CHILE, received_at=datetime(2010, 2, 27, 15, 0, tzinfo=BJ))
 
     assert (report.latitude, report.longitude) == (-35.85, -72.72)
     assert report.origin_time == utc(2010, 2, 27, 6, 34)
@@ -278,7 +290,7 @@ def test_province_network_without_signature_gets_code():
         "(北纬28.34度,东经104.90度)发生6.0级地震,震源深度16千米。"
     )
 
-    report = parse_quick_report(text, received_at=RECEIVED)
+    report = parse_quick_report(text, received_at=datetime(2019, 6, 17, 23, 5, tzinfo=BJ))
 
     assert report.source == "四川省地震台网"
     assert report.source_code == "SC"

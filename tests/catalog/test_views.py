@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog.models import Event, EventImport, EventStatus, QuickReportMessage, ReportKind
+from catalog.quick_report import BEIJING
 from catalog.services import Solution, event_record_solution
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +18,13 @@ JX_FORMAL = (
     "【江西省地震局】江西省地震台网测定:2017年12月21日09时10分在江西宜春市上高县"
     "(北纬28.11度,东经115.01度)发生2.4级地震,震源深度5千米。"
 )
+
+
+def jx_formal_just_now() -> str:
+    """JX_FORMAL dated ten minutes ago: the paste page receives a report now, and a
+    report more than 30 days old is refused."""
+    when = datetime.now(UTC).astimezone(BEIJING) - timedelta(minutes=10)
+    return JX_FORMAL.replace("2017年12月21日09时10分", when.strftime("%Y年%m月%d日%H时%M分"))
 
 
 def add(bureau, *, hours=0, lat=28.0, lon=115.0, mag=3.0, publish=True, place="江西宜春"):
@@ -96,7 +104,7 @@ def test_event_page_shows_both_times_versions_and_nearby(client, jx):
 
 def test_quick_report_page_creates_event_and_redirects(client, jx_forecaster):
     client.force_login(jx_forecaster)
-    response = client.post("/events/quick-report/", {"text": JX_FORMAL})
+    response = client.post("/events/quick-report/", {"text": jx_formal_just_now()})
     event = Event.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/events/{event.public_id}/"
@@ -113,7 +121,7 @@ def test_inbox_correction_creates_the_event(client, jx_forecaster):
     client.force_login(jx_forecaster)
     client.post("/events/quick-report/", {"text": "garbled"})
     message = QuickReportMessage.objects.get()
-    response = client.post("/events/inbox/", {"message": message.pk, "text": JX_FORMAL})
+    response = client.post("/events/inbox/", {"message": message.pk, "text": jx_formal_just_now()})
     assert response.status_code == 302
     message.refresh_from_db()
     assert message.status == "corrected"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -42,8 +44,12 @@ async def connect(user=None, path="/ws/events/"):
     return communicator, connected, code
 
 
+#: Both texts arrived within a day of their quakes (a report may lag 30 days at most).
+RECEIVED = datetime(2024, 3, 6, 2, 0, tzinfo=UTC)
+
+
 def post(user, text: str):
-    return quick_report_submit(actor=actor_for(user), text=text).event
+    return quick_report_submit(actor=actor_for(user), text=text, received_at=RECEIVED).event
 
 
 async def test_anonymous_hears_published_events_as_geojson(jx_forecaster):

@@ -1,0 +1,51 @@
+"""Serializer fields every API input uses instead of DRF's own, so out-of-range input is a 400.
+
+* ``IntegerField`` holds what PostgreSQL can store: ``bigint`` unless narrower bounds
+  are given. DRF's accepts any number of digits, and a number beyond ``bigint``
+  made PostgreSQL fail ("bigint out of range") with a 500.
+* ``DateTimeField`` refuses a time that exists in no UTC year 1 to 9999 (0001-01-01
+  in Beijing time, 9999-12-31 west of UTC): DRF converts naive times with
+  ``astimezone`` outside its own ``OverflowError`` guard, and crashed.
+
+``tests/portal/test_input_limits.py`` checks that every input serializer of every API
+uses them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rest_framework import serializers
+
+from .converters import BIGINT_MAX
+
+__all__ = ["BIGINT_MAX", "DateTimeField", "IdField", "IntegerField"]
+
+
+class IntegerField(serializers.IntegerField):
+    """DRF's IntegerField bounded to ``bigint`` unless narrower bounds are given."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        kwargs.setdefault("min_value", -BIGINT_MAX - 1)
+        super().__init__(**kwargs)
+
+
+class IdField(IntegerField):
+    """The id of a row: a positive ``bigint``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        super().__init__(**kwargs)
+
+
+class DateTimeField(serializers.DateTimeField):
+    """DRF's DateTimeField; a time outside the UTC years 1 to 9999 is a 400, not a 500."""
+
+    def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
+        try:
+            return super().enforce_timezone(value)
+        except OverflowError:
+            self.fail("overflow")
+            raise  # unreachable: fail() raises ValidationError
