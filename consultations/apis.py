@@ -15,8 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
-from portal.files import serve_file
 from portal.fields import DateTimeField, IntegerField
+from portal.files import serve_file
 
 from . import selectors, services
 from .models import ConsultationReport, Likelihood, Meeting, MeetingKind, MeetingMaterial, Vote
