@@ -51,6 +51,8 @@ PORTAL_FEATURE_APPS = ["disciplines", "catalog", "consultations", "products", "r
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the session, the user or the bureau from the database.
+    "portal.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
