@@ -13,7 +13,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
-from portal.exceptions import InvalidInput
 
 from . import selectors
 from .import_services import event_import_create, import_progress
@@ -94,6 +93,9 @@ def _rejected(problem: QuickReportRejected) -> Response:
 class QuickReportApi(TenantApi):
     """POST a quick-report SMS; GET the bureau's inbox."""
 
+    class FilterSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=QuickReportMessage.Status.choices, required=False)
+
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(trim_whitespace=True, max_length=2000)
         received_at = serializers.DateTimeField(required=False, default_timezone=BEIJING)
@@ -115,12 +117,8 @@ class QuickReportApi(TenantApi):
     @extend_schema(responses=QuickReportMessageOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         messages = selectors.quick_report_list(actor=request.actor)
-        wanted = request.query_params.get("status")
+        wanted = self.filters(request).get("status")
         if wanted:
-            if wanted not in QuickReportMessage.Status.values:
-                raise InvalidInput(
-                    f"status: one of {', '.join(QuickReportMessage.Status.values)}", field="status"
-                )
             messages = messages.filter(status=wanted)
         return self.paginate(request, messages, QuickReportMessageOutputSerializer)
 
@@ -129,7 +127,9 @@ class QuickReportCorrectApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(trim_whitespace=True, max_length=2000)
 
-    @extend_schema(request=InputSerializer, responses=EventOutputSerializer)
+    @extend_schema(
+        request=InputSerializer, responses={201: EventOutputSerializer, 200: EventOutputSerializer}
+    )
     def post(self, request: Request, message_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         message = selectors.quick_report_get(actor=request.actor, message_id=message_id)
@@ -145,8 +145,31 @@ class EventListApi(TenantApi):
 
     permission_classes = [AllowAny]
 
+    class FilterSerializer(serializers.Serializer):
+        """What ``events_for_selection`` reads: checked here for type and range, there for sense."""
+
+        q = serializers.CharField(required=False, help_text="text in the place name or the event id")
+        starttime = serializers.CharField(required=False, help_text="ISO 8601 date or date-time, UTC")
+        endtime = serializers.CharField(required=False, help_text="ISO 8601 date or date-time, UTC")
+        updatedafter = serializers.CharField(required=False, help_text="ISO 8601 date or date-time, UTC")
+        minlatitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
+        maxlatitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
+        minlongitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
+        maxlongitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
+        latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
+        longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
+        minradius = serializers.FloatField(required=False, min_value=0, max_value=180)
+        maxradius = serializers.FloatField(required=False, min_value=0, max_value=180)
+        minmagnitude = serializers.FloatField(required=False)
+        maxmagnitude = serializers.FloatField(required=False)
+        mindepth = serializers.FloatField(required=False)
+        maxdepth = serializers.FloatField(required=False)
+        magnitudetype = serializers.CharField(required=False)
+        eventtype = serializers.CharField(required=False)
+
     @extend_schema(responses=EventOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
+        self.filters(request)
         selection = {k: v for k, v in request.query_params.items() if k not in ("page", "page_size", "q")}
         events = selectors.events_for_selection(actor=request.actor, selection=selection)
         text = request.query_params.get("q", "").strip()
@@ -166,6 +189,32 @@ class EventDetailApi(TenantApi):
         return Response(body)
 
 
+class EventImportOutputSerializer(serializers.Serializer):
+    """``import_progress(record)``; the fields are declared for the schema."""
+
+    id = serializers.IntegerField()
+    filename = serializers.CharField()
+    format = serializers.CharField()
+    status = serializers.CharField()
+    error = serializers.CharField()
+    rows_read = serializers.IntegerField()
+    inserted = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    errors = serializers.JSONField()
+    progress = serializers.FloatField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return import_progress(instance)
+
+
+class EventImportAcceptedSerializer(EventImportOutputSerializer):
+    status_url = serializers.CharField()
+
+
 class EventImportCreateApi(TenantApi):
     """POST multipart ``file`` (+ ``format`` csv|text|quakeml, ``publish``) → 202 with the import id."""
 
@@ -176,7 +225,7 @@ class EventImportCreateApi(TenantApi):
         format = serializers.ChoiceField(choices=["csv", "text", "quakeml"], required=False)
         publish = serializers.BooleanField(required=False, default=True)
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses={202: EventImportAcceptedSerializer})
     def post(self, request: Request) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         record = event_import_create(
@@ -186,18 +235,15 @@ class EventImportCreateApi(TenantApi):
         body["status_url"] = f"/api/v1/events/imports/{record.pk}/"
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(operation_id="v1_events_imports_list", responses=EventImportOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         records = selectors.event_import_list(actor=request.actor)
         paginator_page = self.paginate(request, records, EventImportOutputSerializer)
         return paginator_page
 
 
-class EventImportOutputSerializer(serializers.Serializer):
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        return import_progress(instance)
-
-
 class EventImportDetailApi(TenantApi):
+    @extend_schema(responses=EventImportOutputSerializer)
     def get(self, request: Request, import_id: int) -> Response:
         record = selectors.event_import_get(actor=request.actor, import_id=import_id)
         return Response(import_progress(record))

@@ -119,7 +119,7 @@ class MeetingListApi(TenantApi):
 
     @extend_schema(request=None, responses=MeetingOutputSerializer(many=True), parameters=[FilterSerializer])
     def get(self, request: Request) -> Response:
-        filters = self.parse(self.FilterSerializer, request.query_params)
+        filters = self.filters(request)
         qs = selectors.meeting_list(
             actor=request.actor,
             kind=filters.get("kind"),
@@ -129,7 +129,7 @@ class MeetingListApi(TenantApi):
         ).prefetch_related("joint_bureaus", "participants")
         return self.paginate(request, qs, MeetingOutputSerializer)
 
-    @extend_schema(request=InputSerializer, responses=MeetingOutputSerializer)
+    @extend_schema(request=InputSerializer, responses={201: MeetingOutputSerializer})
     def post(self, request: Request) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = services.meeting_create(actor=request.actor, **_people(data))
@@ -218,7 +218,7 @@ class MaterialAttachApi(TenantApi):
         url = serializers.CharField(required=False, allow_blank=True, max_length=500)
         file = serializers.FileField(required=False)
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -265,7 +265,7 @@ class OpinionSubmitApi(TenantApi):
         )
         likelihood = serializers.ChoiceField(choices=Likelihood.choices, required=False, allow_blank=True)
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -301,7 +301,7 @@ class ForecastAddApi(TenantApi):
         likelihood = serializers.ChoiceField(choices=Likelihood.choices)
         note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -322,7 +322,7 @@ class VoteCastApi(TenantApi):
         choice = serializers.ChoiceField(choices=Vote.Choice.choices)
         remark = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -334,7 +334,7 @@ class CommentAddApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(max_length=4000)
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -350,7 +350,7 @@ class RoomEventListApi(TenantApi):
 
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT, parameters=[FilterSerializer])
     def get(self, request: Request, meeting_id: int) -> Response:
-        since = self.parse(self.FilterSerializer, request.query_params)["since"]
+        since = self.filters(request)["since"]
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
         events = selectors.room_events_after(meeting=meeting, since=since)
         return Response(
@@ -367,7 +367,7 @@ class ReportCreateApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
-    @extend_schema(request=InputSerializer, responses=ReportOutputSerializer)
+    @extend_schema(request=InputSerializer, responses={201: ReportOutputSerializer})
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -382,7 +382,7 @@ class ReportListApi(TenantApi):
 
     @extend_schema(request=None, responses=ReportOutputSerializer(many=True), parameters=[FilterSerializer])
     def get(self, request: Request) -> Response:
-        filters = self.parse(self.FilterSerializer, request.query_params)
+        filters = self.filters(request)
         qs = selectors.report_list(actor=request.actor, status=filters.get("status"), text=filters.get("q"))
         return self.paginate(request, qs, ReportOutputSerializer)
 
@@ -451,7 +451,7 @@ class ReportCorrectApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         note = serializers.CharField(max_length=4000)
 
-    @extend_schema(request=InputSerializer, responses=ReportOutputSerializer)
+    @extend_schema(request=InputSerializer, responses={201: ReportOutputSerializer})
     def post(self, request: Request, report_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         report = selectors.report_get(actor=request.actor, report_id=report_id)
@@ -460,7 +460,7 @@ class ReportCorrectApi(TenantApi):
 
 
 class ReportPdfApi(TenantApi):
-    @extend_schema(request=None, responses=OpenApiTypes.BINARY)
+    @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request: Request, report_id: int) -> HttpResponse:
         report: ConsultationReport = selectors.report_get(actor=request.actor, report_id=report_id)
         response = HttpResponse(report_pdf(report), content_type="application/pdf")

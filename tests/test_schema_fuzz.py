@@ -1,0 +1,240 @@
+"""Schemathesis over the portal's own OpenAPI schema (/api/schema/): any 5xx or any answer
+the schema does not describe fails the suite.
+
+Every operation of the schema is called with data generated from it, valid and invalid,
+as a forecaster and as a bureau admin (token auth), with every built-in check on
+(server errors, status codes, content types, response schemas, headers, acceptance of
+valid and rejection of invalid data, ...). Demo-like rows exist (events, anomalies in
+several states, a meeting with a forecast and a report, a product run, a GIS layer, an
+import), and each operation is called once more with the ids of those rows in its path,
+since a fuzzer cannot guess ids.
+
+The app is called in-process (WSGI, the test's own database connection) and each call
+runs in a savepoint that is rolled back: no call changes what the next one finds, so no
+operation has to be left out for destroying the fixture state.
+
+Bounded: ``MAX_EXAMPLES`` cases per operation and generation mode, no Hypothesis database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+
+MAX_EXAMPLES = int(os.environ.get("SCHEMA_FUZZ_EXAMPLES", "10"))
+
+# positive_data_acceptance expects schema-valid data to be accepted, but the schema cannot
+# say everything the services check: the grammar of a quick-report SMS, that a window ends
+# after it starts, that a name is known, that a title is real text. Those answer 400 with a
+# message, which is right; a 5xx or an undocumented status still fails.
+POSITIVE_ACCEPTED = ["2xx", "3xx", "400", "401", "403", "404", "409", "429"]
+
+JIANGXI_SMS = (
+    "【江西省地震局】江西省地震台网测定:{date}在江西宜春市上高县"
+    "(北纬28.11度,东经115.01度)发生2.4级地震,震源深度5千米。"
+)
+SQUARE = {"type": "Polygon", "coordinates": [[[115, 27], [116, 27], [116, 28], [115, 28], [115, 27]]]}
+LAYER = {
+    "type": "FeatureCollection",
+    "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [115.9, 28.7]}, "properties": {}}
+    ],
+}
+
+
+@pytest.fixture
+def wsgi_app():
+    """Django as a WSGI app on the test's connection: the test client's way of keeping the
+    connection open across requests (closing it would end the test transaction)."""
+    from django.core import signals
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield WSGIHandler()
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(wsgi_app, settings):
+    import schemathesis
+
+    settings.ALLOWED_HOSTS = ["localhost", "testserver"]
+    config = schemathesis.Config.from_dict(
+        {"checks": {"positive_data_acceptance": {"expected-statuses": POSITIVE_ACCEPTED}}}
+    )
+    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app, config=config)
+
+
+@pytest.fixture
+def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx_reporter, jx_expert):
+    """Rows of every kind the API serves, in JX, made through the services; returns their ids."""
+    from django.contrib.gis.geos import Point
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from catalog.import_services import event_import_create
+    from catalog.services import quick_report_submit
+    from consultations import services as meetings
+    from disciplines.models import ReportingUnit
+    from disciplines.services import anomalies as anomaly_services
+    from disciplines.services.zero_reports import AnomalyInput, zero_report_submit
+    from portal.tenancy import actor_for
+    from products import services as products
+    from reports.services import gis_layer_upload
+
+    expert2 = make_person("jx_expert2", (jx, "expert", "fluid"))
+    forecaster, chair, reporter = actor_for(jx_forecaster), actor_for(jx_chair), actor_for(jx_reporter)
+    now = timezone.now()
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    quick_reports = []
+    for hours in (30, 5):
+        when = (now - dt.timedelta(hours=hours)).astimezone(beijing)
+        text = JIANGXI_SMS.format(date=when.strftime("%Y年%m月%d日%H时%M分"))
+        quick_reports.append(quick_report_submit(actor=forecaster, text=text, received_at=now))
+    unit = ReportingUnit.objects.create(
+        bureau=jx,
+        code="JX-FL-01",
+        name="南昌井",
+        discipline=disciplines["fluid"],
+        location=Point(115.89, 28.68, srid=4326),
+        observation_items=["水位"],
+    )
+    unit.reporters.add(jx_reporter)
+    anomalies, zero_reports = [], []
+    for days in (1, 2, 3):
+        report = zero_report_submit(
+            actor=reporter,
+            unit=unit,
+            period=timezone.localdate() - dt.timedelta(days=days),
+            status="anomaly",
+            anomaly=AnomalyInput("水位", "水位突升 0.8 m", now - dt.timedelta(days=days, hours=2)),
+        )
+        zero_reports.append(report)
+        anomalies.append(report.anomaly)
+    anomaly_services.anomaly_assign(actor=actor_for(expert2), anomaly=anomalies[1], assignee=jx_expert)
+    meeting = meetings.meeting_create(
+        actor=chair, kind="monthly", title="2026年12月月会商", starts_at=now + dt.timedelta(hours=1)
+    )
+    forecast = meetings.forecast_add(
+        actor=chair,
+        meeting=meeting,
+        window_start=timezone.localdate(),
+        window_end=timezone.localdate() + dt.timedelta(days=30),
+        region=SQUARE,
+        min_magnitude="4.0",
+        max_magnitude="5.0",
+        likelihood="medium",
+    )
+    report = meetings.report_create(actor=chair, meeting=meeting)
+    run = products.run_create(
+        actor=forecaster, method="bvalue", params={"mc": 2.0}, catalog={"jurisdiction": True}
+    )
+    layer = gis_layer_upload(
+        actor=forecaster, name="赣学校图层", kind="school", content=json.dumps(LAYER).encode()
+    )
+    upload = SimpleUploadedFile("events.csv", b"time,latitude,longitude,depth,magnitude\n")
+    record = event_import_create(actor=forecaster, upload=upload, file_format="csv")
+    return {
+        "code": jx.code,
+        "user_id": jx_forecaster.pk,
+        "public_id": quick_reports[0].event.public_id,
+        "message_id": quick_reports[0].message.pk,
+        "import_id": record.pk,
+        "unit_id": unit.pk,
+        "anomaly_id": anomalies[1].pk,
+        "zero_report_id": zero_reports[0].pk,
+        "meeting_id": meeting.pk,
+        "forecast_id": forecast.pk,
+        "consultation_report_id": report.pk,
+        "run_id": run.pk,
+        "layer_id": layer.pk,
+    }
+
+
+def _known_path(operation: Any, ids: dict[str, Any]) -> dict[str, Any]:
+    """The seeded ids for the path parameters of ``operation`` (report_id is three things)."""
+    values: dict[str, Any] = {}
+    for parameter in operation.path_parameters:
+        name = parameter.name
+        if name == "report_id":
+            if "/zero-reports/" in operation.path:
+                values[name] = ids["zero_report_id"]
+            elif "/consultations/" in operation.path:
+                values[name] = ids["consultation_report_id"]
+            else:
+                values[name] = 1
+        elif name in ids:
+            values[name] = ids[name]
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _fuzz(api_schema: Any, user: Any, ids: dict[str, Any]) -> list[str]:
+    """Run every operation; return one line per failing operation (empty when all pass)."""
+    from django.db import transaction
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis.errors import Unsatisfiable
+    from rest_framework.authtoken.models import Token
+    from schemathesis import GenerationMode
+
+    token, _ = Token.objects.get_or_create(user=user)
+    headers = {"Authorization": f"Token {token.key}"}
+    failures: list[str] = []
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        known = _known_path(operation, ids)
+        strategies = [
+            operation.as_strategy(GenerationMode.POSITIVE),
+            operation.as_strategy(GenerationMode.NEGATIVE),
+        ]
+        if known:
+            strategies.append(operation.as_strategy(GenerationMode.POSITIVE, path_parameters=known))
+        for strategy in strategies:
+
+            @settings(
+                max_examples=MAX_EXAMPLES,
+                deadline=None,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+                derandomize=True,
+            )
+            @given(case=strategy)
+            def run(case: Any) -> None:
+                with transaction.atomic():
+                    try:
+                        case.call_and_validate(headers=headers)
+                    finally:
+                        transaction.set_rollback(True)
+
+            try:
+                run()
+            except Unsatisfiable:
+                continue  # nothing of this operation can be made invalid (no parameters, no body)
+            # Check failures come as a BaseExceptionGroup; note them and go on with the others.
+            except (Exception, BaseExceptionGroup) as exc:
+                failures.append(f"{operation.label}: {exc}")
+                break
+    return failures
+
+
+def test_schema_is_valid_openapi(api_schema):
+    assert len(list(api_schema.get_all_operations())) > 60
+
+
+def test_fuzz_as_forecaster(api_schema, demo, jx_forecaster):
+    failures = _fuzz(api_schema, jx_forecaster, demo)
+    assert not failures, "\n\n".join(failures)
+
+
+def test_fuzz_as_bureau_admin(api_schema, demo, jx_admin):
+    failures = _fuzz(api_schema, jx_admin, demo)
+    assert not failures, "\n\n".join(failures)
