@@ -238,3 +238,43 @@ def test_fuzz_as_forecaster(api_schema, demo, jx_forecaster):
 def test_fuzz_as_bureau_admin(api_schema, demo, jx_admin):
     failures = _fuzz(api_schema, jx_admin, demo)
     assert not failures, "\n\n".join(failures)
+
+
+def _paths(api_schema: Any, ids: dict[str, Any]) -> list[tuple[str, set[str], bool]]:
+    """(concrete path with seeded ids, documented methods, needs auth) for every schema path."""
+    rows: dict[str, tuple[str, set[str], bool]] = {}
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        path = operation.path
+        for name, value in _known_path(operation, ids).items():
+            path = path.replace("{" + name + "}", str(value))
+        secured = {} not in (operation.definition.raw.get("security") or [{}])
+        concrete, methods, needs_auth = rows.get(operation.path, (path, set(), False))
+        rows[operation.path] = (concrete, methods | {operation.method.upper()}, needs_auth or secured)
+    return list(rows.values())
+
+
+def test_every_secured_operation_answers_401_in_json_without_a_token(api_schema, demo, client):
+    """What the coverage phase's ignored_auth check asks: no credentials, no data."""
+    wrong = []
+    for path, methods, needs_auth in _paths(api_schema, demo):
+        if not needs_auth:
+            continue
+        for method in methods:
+            response = client.generic(method, path, "{}", content_type="application/json")
+            if response.status_code != 401 or "detail" not in response.json():
+                wrong.append(f"{method} {path}: {response.status_code}")
+    assert not wrong, wrong
+
+
+def test_every_undocumented_method_answers_405_in_json_with_allow(api_schema, demo, api, jx_forecaster):
+    """What the unsupported_method and allow_header_conformance checks ask."""
+    client = api(jx_forecaster)
+    wrong = []
+    for path, methods, _needs_auth in _paths(api_schema, demo):
+        for method in {"GET", "POST", "PUT", "PATCH", "DELETE"} - methods:
+            response = client.generic(method, path, "{}", content_type="application/json")
+            allowed = {m.strip() for m in response.get("Allow", "").split(",")} - {"OPTIONS", "HEAD", ""}
+            if response.status_code != 405 or "detail" not in response.json() or allowed != methods:
+                wrong.append(f"{method} {path}: {response.status_code} Allow={sorted(allowed)}")
+    assert not wrong, wrong
