@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -38,6 +39,7 @@ class EventOutputSerializer(serializers.Serializer):
     bureau = serializers.CharField(source="bureau.code")
     url = serializers.CharField(source="get_absolute_url")
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_origin_time(self, event: Event) -> str:
         """ISO 8601 in Beijing time (+08:00), to the millisecond."""
         return event.origin_time.astimezone(BEIJING).isoformat(timespec="milliseconds")
@@ -57,6 +59,7 @@ class VersionOutputSerializer(serializers.Serializer):
     data_origin = serializers.CharField()
     created_at = serializers.DateTimeField()
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_origin_time(self, version: Any) -> str:
         return version.origin_time.astimezone(BEIJING).isoformat(timespec="milliseconds")
 
