@@ -163,3 +163,13 @@ def test_django_own_400_is_json_under_the_api(client):
     response = client.get("/api/v1/events/", HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert response.json() == {"detail": "无法读取该请求。"}
+
+
+@pytest.mark.parametrize("url", ANONYMOUS_URLS)
+def test_the_running_server_refuses_nul_too(asgi_server, url):
+    """Through daphne: the ASGI path and query string reach the middleware as they do in tests."""
+    import requests
+
+    response = requests.get(asgi_server + url, timeout=10)
+    assert response.status_code == 400
+    assert "NUL" in response.text
