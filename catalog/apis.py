@@ -6,7 +6,8 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -14,7 +15,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
-from portal.exceptions import InvalidInput
 from portal.fields import DateTimeField, IntegerField
 
 from . import selectors
@@ -41,6 +41,7 @@ class EventOutputSerializer(serializers.Serializer):
     bureau = serializers.CharField(source="bureau.code")
     url = serializers.CharField(source="get_absolute_url")
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_origin_time(self, event: Event) -> str:
         """ISO 8601 in Beijing time (+08:00), to the millisecond."""
         return event.origin_time.astimezone(BEIJING).isoformat(timespec="milliseconds")
@@ -60,6 +61,7 @@ class VersionOutputSerializer(serializers.Serializer):
     data_origin = serializers.CharField()
     created_at = DateTimeField()
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_origin_time(self, version: Any) -> str:
         return version.origin_time.astimezone(BEIJING).isoformat(timespec="milliseconds")
 
@@ -96,6 +98,9 @@ def _rejected(problem: QuickReportRejected) -> Response:
 class QuickReportApi(TenantApi):
     """POST a quick-report SMS; GET the bureau's inbox."""
 
+    class FilterSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=QuickReportMessage.Status.choices, required=False)
+
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(trim_whitespace=True, max_length=2000)
         received_at = DateTimeField(required=False, default_timezone=BEIJING)
@@ -117,12 +122,8 @@ class QuickReportApi(TenantApi):
     @extend_schema(responses=QuickReportMessageOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         messages = selectors.quick_report_list(actor=request.actor)
-        wanted = request.query_params.get("status")
+        wanted = self.filters(request).get("status")
         if wanted:
-            if wanted not in QuickReportMessage.Status.values:
-                raise InvalidInput(
-                    f"status: one of {', '.join(QuickReportMessage.Status.values)}", field="status"
-                )
             messages = messages.filter(status=wanted)
         return self.paginate(request, messages, QuickReportMessageOutputSerializer)
 
@@ -131,7 +132,9 @@ class QuickReportCorrectApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(trim_whitespace=True, max_length=2000)
 
-    @extend_schema(request=InputSerializer, responses=EventOutputSerializer)
+    @extend_schema(
+        request=InputSerializer, responses={201: EventOutputSerializer, 200: EventOutputSerializer}
+    )
     def post(self, request: Request, message_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         message = selectors.quick_report_get(actor=request.actor, message_id=message_id)
@@ -147,8 +150,31 @@ class EventListApi(TenantApi):
 
     permission_classes = [AllowAny]
 
+    class FilterSerializer(serializers.Serializer):
+        """What ``events_for_selection`` reads: checked here for type and range, there for sense."""
+
+        q = serializers.CharField(required=False, help_text="text in the place name or the event id")
+        starttime = serializers.CharField(required=False, help_text="ISO 8601 date or date-time, UTC")
+        endtime = serializers.CharField(required=False, help_text="ISO 8601 date or date-time, UTC")
+        updatedafter = serializers.CharField(required=False, help_text="ISO 8601 date or date-time, UTC")
+        minlatitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
+        maxlatitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
+        minlongitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
+        maxlongitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
+        latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
+        longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
+        minradius = serializers.FloatField(required=False, min_value=0, max_value=180)
+        maxradius = serializers.FloatField(required=False, min_value=0, max_value=180)
+        minmagnitude = serializers.FloatField(required=False)
+        maxmagnitude = serializers.FloatField(required=False)
+        mindepth = serializers.FloatField(required=False)
+        maxdepth = serializers.FloatField(required=False)
+        magnitudetype = serializers.CharField(required=False)
+        eventtype = serializers.CharField(required=False)
+
     @extend_schema(responses=EventOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
+        self.filters(request)
         selection = {k: v for k, v in request.query_params.items() if k not in ("page", "page_size", "q")}
         events = selectors.events_for_selection(actor=request.actor, selection=selection)
         text = request.query_params.get("q", "").strip()
@@ -168,6 +194,38 @@ class EventDetailApi(TenantApi):
         return Response(body)
 
 
+class EventImportOutputSerializer(serializers.Serializer):
+    """``import_progress(record)``; the fields are declared for the schema."""
+
+    id = serializers.IntegerField()
+    filename = serializers.CharField()
+    format = serializers.CharField()
+    status = serializers.CharField()
+    error = serializers.CharField()
+    rows_read = serializers.IntegerField()
+    inserted = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    errors = serializers.JSONField()
+    progress = serializers.FloatField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    file_url = serializers.CharField(help_text="where the original file is read (never a /media/ path)")
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return _import_body(instance)
+
+
+def _import_body(record: Any) -> dict[str, Any]:
+    """An import's progress and where its original file is read (never a /media/ path)."""
+    return {**import_progress(record), "file_url": reverse("catalog:import-file", args=[record.pk])}
+
+
+class EventImportAcceptedSerializer(EventImportOutputSerializer):
+    status_url = serializers.CharField()
+
+
 class EventImportCreateApi(TenantApi):
     """POST multipart ``file`` (+ ``format`` csv|text|quakeml, ``publish``) → 202 with the import id."""
 
@@ -178,7 +236,7 @@ class EventImportCreateApi(TenantApi):
         format = serializers.ChoiceField(choices=["csv", "text", "quakeml"], required=False)
         publish = serializers.BooleanField(required=False, default=True)
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses={202: EventImportAcceptedSerializer})
     def post(self, request: Request) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         record = event_import_create(
@@ -188,23 +246,15 @@ class EventImportCreateApi(TenantApi):
         body["status_url"] = f"/api/v1/events/imports/{record.pk}/"
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(operation_id="v1_events_imports_list", responses=EventImportOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         records = selectors.event_import_list(actor=request.actor)
         paginator_page = self.paginate(request, records, EventImportOutputSerializer)
         return paginator_page
 
 
-def _import_body(record: Any) -> dict[str, Any]:
-    """An import's progress and where its original file is read (never a /media/ path)."""
-    return {**import_progress(record), "file_url": reverse("catalog:import-file", args=[record.pk])}
-
-
-class EventImportOutputSerializer(serializers.Serializer):
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        return _import_body(instance)
-
-
 class EventImportDetailApi(TenantApi):
+    @extend_schema(responses=EventImportOutputSerializer)
     def get(self, request: Request, import_id: int) -> Response:
         record = selectors.event_import_get(actor=request.actor, import_id=import_id)
         return Response(_import_body(record))

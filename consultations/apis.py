@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
-from portal.fields import DateTimeField, IntegerField
+from portal.fields import DateTimeField, IntegerField, WorkDateField
 from portal.files import serve_file
 
 from . import selectors, services
@@ -121,7 +121,7 @@ class MeetingListApi(TenantApi):
 
     @extend_schema(request=None, responses=MeetingOutputSerializer(many=True), parameters=[FilterSerializer])
     def get(self, request: Request) -> Response:
-        filters = self.parse(self.FilterSerializer, request.query_params)
+        filters = self.filters(request)
         qs = selectors.meeting_list(
             actor=request.actor,
             kind=filters.get("kind"),
@@ -131,7 +131,7 @@ class MeetingListApi(TenantApi):
         ).prefetch_related("joint_bureaus", "participants")
         return self.paginate(request, qs, MeetingOutputSerializer)
 
-    @extend_schema(request=InputSerializer, responses=MeetingOutputSerializer)
+    @extend_schema(request=InputSerializer, responses={201: MeetingOutputSerializer})
     def post(self, request: Request) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = services.meeting_create(actor=request.actor, **_people(data))
@@ -220,7 +220,7 @@ class MaterialAttachApi(TenantApi):
         url = serializers.CharField(required=False, allow_blank=True, max_length=500)
         file = serializers.FileField(required=False)
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -256,8 +256,8 @@ class OpinionSubmitApi(TenantApi):
         discipline = serializers.CharField(max_length=24)
         summary = serializers.CharField()
         anomalies_cited = serializers.ListField(child=serializers.JSONField(), required=False)
-        window_start = serializers.DateField(required=False, allow_null=True)
-        window_end = serializers.DateField(required=False, allow_null=True)
+        window_start = WorkDateField(required=False, allow_null=True)
+        window_end = WorkDateField(required=False, allow_null=True)
         regions = GeoJSONField(required=False, allow_null=True)
         min_magnitude = serializers.DecimalField(
             max_digits=3, decimal_places=1, required=False, allow_null=True
@@ -267,7 +267,7 @@ class OpinionSubmitApi(TenantApi):
         )
         likelihood = serializers.ChoiceField(choices=Likelihood.choices, required=False, allow_blank=True)
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -293,8 +293,8 @@ class ForecastAddApi(TenantApi):
     """POST: a forecast record of the conclusion."""
 
     class InputSerializer(serializers.Serializer):
-        window_start = serializers.DateField()
-        window_end = serializers.DateField()
+        window_start = WorkDateField()
+        window_end = WorkDateField()
         region = GeoJSONField()
         min_magnitude = serializers.DecimalField(max_digits=3, decimal_places=1)
         max_magnitude = serializers.DecimalField(
@@ -303,7 +303,7 @@ class ForecastAddApi(TenantApi):
         likelihood = serializers.ChoiceField(choices=Likelihood.choices)
         note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -324,7 +324,7 @@ class VoteCastApi(TenantApi):
         choice = serializers.ChoiceField(choices=Vote.Choice.choices)
         remark = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -336,7 +336,7 @@ class CommentAddApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(max_length=4000)
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -352,7 +352,7 @@ class RoomEventListApi(TenantApi):
 
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT, parameters=[FilterSerializer])
     def get(self, request: Request, meeting_id: int) -> Response:
-        since = self.parse(self.FilterSerializer, request.query_params)["since"]
+        since = self.filters(request)["since"]
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
         events = selectors.room_events_after(meeting=meeting, since=since)
         return Response(
@@ -369,7 +369,7 @@ class ReportCreateApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
-    @extend_schema(request=InputSerializer, responses=ReportOutputSerializer)
+    @extend_schema(request=InputSerializer, responses={201: ReportOutputSerializer})
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
@@ -384,7 +384,7 @@ class ReportListApi(TenantApi):
 
     @extend_schema(request=None, responses=ReportOutputSerializer(many=True), parameters=[FilterSerializer])
     def get(self, request: Request) -> Response:
-        filters = self.parse(self.FilterSerializer, request.query_params)
+        filters = self.filters(request)
         qs = selectors.report_list(actor=request.actor, status=filters.get("status"), text=filters.get("q"))
         return self.paginate(request, qs, ReportOutputSerializer)
 
@@ -453,7 +453,7 @@ class ReportCorrectApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         note = serializers.CharField(max_length=4000)
 
-    @extend_schema(request=InputSerializer, responses=ReportOutputSerializer)
+    @extend_schema(request=InputSerializer, responses={201: ReportOutputSerializer})
     def post(self, request: Request, report_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         report = selectors.report_get(actor=request.actor, report_id=report_id)
@@ -462,7 +462,7 @@ class ReportCorrectApi(TenantApi):
 
 
 class ReportPdfApi(TenantApi):
-    @extend_schema(request=None, responses=OpenApiTypes.BINARY)
+    @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request: Request, report_id: int) -> HttpResponse:
         report: ConsultationReport = selectors.report_get(actor=request.actor, report_id=report_id)
         return serve_file(

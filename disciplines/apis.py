@@ -4,10 +4,9 @@ and their transitions, verification reports, assessment ratings, bureau settings
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -19,9 +18,8 @@ from rest_framework.response import Response
 from portal.apis_base import TenantApi
 from portal.converters import parse_id
 from portal.exceptions import InvalidInput, PermissionDenied
-from portal.fields import DateTimeField, IntegerField
+from portal.fields import DateTimeField, IntegerField, WorkDateField
 from portal.selectors import user_by_id
-from portal.validators import WORK_DATE_MAX, WORK_DATE_MIN, is_work_date
 
 from . import permissions, selectors
 from .models import Anomaly, Attachment, ReportingUnit, ZeroReport
@@ -38,27 +36,6 @@ from .serializers import (
 from .services import anomalies as anomaly_services
 from .services import units as unit_services
 from .services import zero_reports as zero_report_services
-
-
-def _date_param(request: Request, name: str) -> date | None:
-    value = request.query_params.get(name)
-    if not value:
-        return None
-    try:
-        parsed = parse_date(value)
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise InvalidInput(
-            _("%(value)s is not a date; write it as YYYY-MM-DD.") % {"value": value}, field=name
-        )
-    if not is_work_date(parsed):
-        raise InvalidInput(
-            _("%(value)s is outside the years %(first)d to %(last)d.")
-            % {"value": value, "first": WORK_DATE_MIN.year, "last": WORK_DATE_MAX.year},
-            field=name,
-        )
-    return parsed
 
 
 def _json_field(request: Request, name: str) -> Any:
@@ -79,6 +56,12 @@ class ReportingUnitListApi(TenantApi):
     """``GET``: units of the bureau (``?mine=1`` the ones I report for, ``?discipline=``);
     ``POST``: a new unit (bureau admins)."""
 
+    class FilterSerializer(serializers.Serializer):
+        mine = serializers.BooleanField(
+            required=False, default=False, help_text="only the units I report for"
+        )
+        discipline = serializers.CharField(required=False, help_text="discipline code")
+
     class InputSerializer(serializers.Serializer):
         code = serializers.CharField(max_length=32)
         name = serializers.CharField(max_length=100)
@@ -94,10 +77,11 @@ class ReportingUnitListApi(TenantApi):
     @extend_schema(responses=ReportingUnitOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         actor = request.actor
-        if request.query_params.get("mine") == "1":
+        filters = self.filters(request)
+        if filters["mine"]:
             units = selectors.units_held_by(actor=actor)
         else:
-            units = selectors.unit_list(actor=actor, discipline=request.query_params.get("discipline"))
+            units = selectors.unit_list(actor=actor, discipline=filters.get("discipline"))
         return self.paginate(request, units, ReportingUnitOutputSerializer)
 
     @extend_schema(request=InputSerializer, responses={201: ReportingUnitOutputSerializer})
@@ -146,23 +130,35 @@ class ZeroReportListApi(TenantApi):
         period = serializers.CharField(max_length=20)
         status = serializers.ChoiceField(choices=ZeroReport.Status.choices)
 
+    class FilterSerializer(serializers.Serializer):
+        unit = serializers.IntegerField(
+            required=False, min_value=0, max_value=2**31 - 1, help_text="reporting unit id"
+        )
+        discipline = serializers.CharField(required=False, help_text="discipline code")
+        start = WorkDateField(required=False)
+        end = WorkDateField(required=False)
+        status = serializers.ChoiceField(choices=[*ZeroReport.Status.values, "late"], required=False)
+
     @extend_schema(responses=ZeroReportOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         unit = request.query_params.get("unit")
         unit_id = parse_id(unit)
         if unit and unit_id is None:
             raise InvalidInput(_("unit must be a number."), field="unit")
+        filters = self.filters(request)
         reports = selectors.zero_report_list(
             actor=request.actor,
-            unit_id=unit_id,
-            discipline=request.query_params.get("discipline"),
-            start=_date_param(request, "start"),
-            end=_date_param(request, "end"),
-            status=request.query_params.get("status"),
+            unit_id=filters.get("unit"),
+            discipline=filters.get("discipline"),
+            start=filters.get("start"),
+            end=filters.get("end"),
+            status=filters.get("status"),
         )
         return self.paginate(request, reports, ZeroReportOutputSerializer)
 
-    @extend_schema(request=InputSerializer, responses={201: ZeroReportOutputSerializer})
+    @extend_schema(
+        request=InputSerializer, responses={201: ZeroReportOutputSerializer, 200: ZeroReportOutputSerializer}
+    )
     def post(self, request: Request) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         unit = selectors.unit_get(actor=request.actor, unit_id=data["unit"])
@@ -230,18 +226,22 @@ class ZeroReportImportApi(TenantApi):
 class ZeroReportMatrixApi(TenantApi):
     """``GET ?start=&end=&discipline=``: units by days, each cell o|l|a|m|p|- (see selectors)."""
 
+    class FilterSerializer(serializers.Serializer):
+        start = WorkDateField(required=False)
+        end = WorkDateField(required=False)
+        discipline = serializers.CharField(required=False, help_text="discipline code")
+
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         if not permissions.can_view_matrix(request.actor):
             raise PermissionDenied(_("The submission matrix is for the bureau's discipline office."))
         today = selectors.beijing_today()
-        end = _date_param(request, "end") or today
-        start = _date_param(request, "start") or end - timedelta(days=30)
+        filters = self.filters(request)
+        end = filters.get("end") or today
+        start = filters.get("start") or end - timedelta(days=30)
         if start > end or (end - start).days > 92:
             raise InvalidInput(_("Choose at most 93 days, start before end."), field="start")
-        units = list(
-            selectors.unit_list(actor=request.actor, discipline=request.query_params.get("discipline"))
-        )
+        units = list(selectors.unit_list(actor=request.actor, discipline=filters.get("discipline")))
         matrix = selectors.zero_report_matrix(actor=request.actor, units=units, start=start, end=end)
         return Response(
             {
@@ -262,6 +262,11 @@ class AnomalyListApi(TenantApi):
 
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    class FilterSerializer(serializers.Serializer):
+        state = serializers.ChoiceField(choices=Anomaly.State.choices, required=False)
+        discipline = serializers.CharField(required=False, help_text="discipline code")
+        open = serializers.BooleanField(required=False, default=False, help_text="only the open ones")
+
     class InputSerializer(serializers.Serializer):
         source = serializers.ChoiceField(
             choices=[Anomaly.Source.EXPERT, Anomaly.Source.PRODUCT], default=Anomaly.Source.EXPERT
@@ -280,16 +285,12 @@ class AnomalyListApi(TenantApi):
 
     @extend_schema(responses=AnomalyOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
-        state = request.query_params.get("state")
-        if state and state not in Anomaly.State.values:
-            raise InvalidInput(
-                _("state must be one of %(all)s.") % {"all": ", ".join(Anomaly.State.values)}, field="state"
-            )
+        filters = self.filters(request)
         anomalies = selectors.anomaly_list(
             actor=request.actor,
-            state=state,
-            discipline=request.query_params.get("discipline"),
-            open_only=request.query_params.get("open") == "1",
+            state=filters.get("state"),
+            discipline=filters.get("discipline"),
+            open_only=filters["open"],
         )
         return self.paginate(request, anomalies, AnomalyOutputSerializer)
 
@@ -422,7 +423,7 @@ class RatingApi(TenantApi):
         recommendation = serializers.CharField(max_length=8)
         comment = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses=RatingOutputSerializer)
+    @extend_schema(request=InputSerializer, responses={201: RatingOutputSerializer})
     def post(self, request: Request, anomaly_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         anomaly = selectors.anomaly_get(actor=request.actor, anomaly_id=anomaly_id)

@@ -97,7 +97,7 @@ class BureauListApi(TenantApi):
     def get(self, request: Request) -> Response:
         return self.paginate(request, selectors.bureau_list(actor=request.actor), BureauListOutputSerializer)
 
-    @extend_schema(request=BureauInputSerializer, responses=BureauOutputSerializer)
+    @extend_schema(request=BureauInputSerializer, responses={201: BureauOutputSerializer})
     def post(self, request: Request) -> Response:
         if not can_manage_bureaus(request.actor):
             raise PermissionDenied(_("Only a system administrator can create bureaus."))
@@ -145,7 +145,7 @@ class UserListApi(TenantApi):
             raise PermissionDenied(_("Only bureau administrators can list people."))
         return self.paginate(request, selectors.user_list(actor=request.actor), UserOutputSerializer)
 
-    @extend_schema(request=InputSerializer, responses=UserOutputSerializer)
+    @extend_schema(request=InputSerializer, responses={201: UserOutputSerializer})
     def post(self, request: Request) -> Response:
         if not can_manage_people(request.actor):
             raise PermissionDenied(_("Only bureau administrators can add people."))
@@ -183,9 +183,12 @@ class UserDetailApi(TenantApi):
 class NotificationListApi(TenantApi):
     permission_classes = [IsAuthenticated]
 
+    class FilterSerializer(serializers.Serializer):
+        unread = serializers.BooleanField(required=False, default=False, help_text="only the unread ones")
+
     @extend_schema(responses=NotificationOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
-        unread = request.query_params.get("unread") in ("1", "true", "yes")
+        unread = self.filters(request)["unread"]
         qs = selectors.notification_list(user=request.user, unread_only=unread)
         return self.paginate(request, qs, NotificationOutputSerializer)
 

@@ -4,18 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from .exceptions import InvalidInput
 from .middleware import resolve_actor
 from .permissions import HasActor
 
 
 class Pagination(PageNumberPagination):
+    """``?page=`` and ``?page_size=`` (at most 500, larger is capped). A page size that is
+    not a positive whole number is a 400, not silently the default; a page that does not
+    exist is a 404 (DRF's "Invalid page.")."""
+
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request: Request) -> int | None:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+            raise InvalidInput(_("page_size must be a whole number from 1."), field="page_size")
+        return super().get_page_size(request)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters
 
 
 class TenantApi(APIView):
@@ -32,6 +50,13 @@ class TenantApi(APIView):
         request.actor = resolve_actor(request)  # type: ignore[attr-defined]
         request._request.actor = request.actor  # type: ignore[attr-defined]
         super().initial(request, *args, **kwargs)
+
+    def filters(self, request: Request) -> dict[str, Any]:
+        """The query string parsed by the API's nested ``FilterSerializer`` (which the schema
+        documents as its query parameters); a bad value is a 400 naming the parameter."""
+        # A plain dict, not the QueryDict: DRF reads an empty QueryDict value as "absent", so
+        # ``?start=`` would pass where the schema (and this API) says a date is expected.
+        return self.parse(self.FilterSerializer, request.query_params.dict())  # type: ignore[attr-defined]
 
     @staticmethod
     def parse(serializer_class: type[serializers.Serializer], data: Any, **kwargs: Any) -> dict[str, Any]:

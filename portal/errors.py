@@ -1,20 +1,72 @@
-"""Error pages: JSON under /api/, HTML elsewhere."""
+"""Error pages: JSON under /api/, the FDSN plain-text document under /fdsnws/, HTML elsewhere."""
 
 from __future__ import annotations
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
+
+API_PREFIX = "/api/"
+FDSN_PREFIX = "/fdsnws/"
+
+
+def refusal(request: HttpRequest, status: int, message: str, *, fdsn_message: str = "") -> HttpResponse:
+    """The error answer of ``status`` in the form the caller of this path reads.
+
+    API clients get the portal's error body, FDSN clients the specification's ASCII text
+    (``fdsn_message``: FDSN messages are English, the spec allows ASCII only), people a page.
+    """
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": message}, status=status)
+    if request.path.startswith(FDSN_PREFIX):
+        # The FDSN document is the catalog's format; imported here, when needed, so the
+        # core app does not load the catalog at start-up.
+        from catalog.fdsn_params import error_body
+
+        body = error_body(
+            status,
+            fdsn_message or message,
+            request_url=_absolute(request, _printable(request.get_full_path())),
+            documentation_url=_absolute(request, reverse("fdsn-wadl")),
+        )
+        return HttpResponse(body, status=status, content_type="text/plain; charset=us-ascii")
+    return render(request, "portal/error.html", {"message": message}, status=status)
+
+
+def _absolute(request: HttpRequest, path: str) -> str:
+    try:
+        return request.build_absolute_uri(path)
+    except DisallowedHost:  # the refusal may be of that very Host header
+        return path
+
+
+def _printable(text: str) -> str:
+    """Control characters shown as %XX, so an echoed request line stays one readable line."""
+    return "".join(f"%{ord(c):02X}" if ord(c) < 0x20 or ord(c) == 0x7F else c for c in text)
+
+
+def language_of(request: HttpRequest) -> str:
+    """The language LocaleMiddleware chose, or would choose when the request never got there."""
+    return getattr(request, "LANGUAGE_CODE", None) or translation.get_language_from_request(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's own 400s (a body over the size limit, too many fields, a bad Host)."""
+    with translation.override(language_of(request)):
+        return refusal(request, 400, _("The request could not be read."))
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if request.path.startswith(API_PREFIX):
         return JsonResponse({"detail": _("Not found.")}, status=404)
     return render(request, "portal/error.html", {"message": _("Not found.")}, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     message = _("Something went wrong on our side. The error has been logged.")
-    if request.path.startswith("/api/"):
+    if request.path.startswith(API_PREFIX):
         return JsonResponse({"detail": message}, status=500)
     return HttpResponse(message, status=500, content_type="text/plain; charset=utf-8")

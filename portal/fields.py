@@ -3,6 +3,7 @@
 * ``IntegerField`` holds what PostgreSQL can store: ``bigint`` unless narrower bounds
   are given. DRF's accepts any number of digits, and a number beyond ``bigint``
   made PostgreSQL fail ("bigint out of range") with a 500.
+* ``WorkDateField`` keeps a date in the years 1900 to 2199 (``is_work_date``).
 * ``DateTimeField`` refuses a time that exists in no UTC year 1 to 9999 (0001-01-01
   in Beijing time, 9999-12-31 west of UTC): DRF converts naive times with
   ``astimezone`` outside its own ``OverflowError`` guard, and crashed.
@@ -16,11 +17,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .converters import BIGINT_MAX
+from .validators import WORK_DATE_MAX, WORK_DATE_MIN, is_work_date
 
-__all__ = ["BIGINT_MAX", "DateTimeField", "IdField", "IntegerField"]
+__all__ = ["BIGINT_MAX", "DateTimeField", "IdField", "IntegerField", "WorkDateField"]
 
 
 class IntegerField(serializers.IntegerField):
@@ -49,3 +52,21 @@ class DateTimeField(serializers.DateTimeField):
         except OverflowError:
             self.fail("overflow")
             raise  # unreachable: fail() raises ValidationError
+
+
+class WorkDateField(serializers.DateField):
+    """A date the portal's work can be about (``portal.validators.is_work_date``): date
+    arithmetic on a filter of 0001-01-01 or 9999-12-31 overflowed into a 500."""
+
+    default_error_messages = {
+        "out_of_range": _("%(value)s is outside the years %(first)d to %(last)d."),
+    }
+
+    def to_internal_value(self, value: Any) -> dt.date:
+        parsed = super().to_internal_value(value)
+        if not is_work_date(parsed):
+            raise serializers.ValidationError(
+                self.error_messages["out_of_range"]
+                % {"value": value, "first": WORK_DATE_MIN.year, "last": WORK_DATE_MAX.year}
+            )
+        return parsed

@@ -35,7 +35,42 @@ def figure_urls(request: Request, run: ProductRun) -> list[str]:
     ]
 
 
-class RunOutputSerializer(serializers.Serializer):
+class RunSummarySerializer(serializers.Serializer):
+    """One line of the run list; the fields are declared for the schema."""
+
+    id = serializers.IntegerField()
+    method = serializers.CharField()
+    status = serializers.CharField()
+    progress = serializers.FloatField()
+    error = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, run: ProductRun) -> dict[str, Any]:
+        return {
+            "id": run.pk,
+            "method": run.method,
+            "status": run.status,
+            "progress": run.progress,
+            "error": run.error or None,
+            "created_at": run.created_at.isoformat(),
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        }
+
+
+class RunOutputSerializer(RunSummarySerializer):
+    """One run with its result, figures and provenance; the fields are declared for the schema."""
+
+    bureau = serializers.CharField()
+    params = serializers.JSONField()
+    selection = serializers.JSONField()
+    result = serializers.JSONField(allow_null=True)
+    figures = serializers.ListField(child=serializers.URLField())
+    provenance = serializers.JSONField()
+    schedule = serializers.IntegerField(allow_null=True)
+    started_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.URLField()
+
     def to_representation(self, run: ProductRun) -> dict[str, Any]:
         request = self.context["request"]
         return {
@@ -64,19 +99,6 @@ class RunOutputSerializer(serializers.Serializer):
         }
 
 
-class RunSummarySerializer(serializers.Serializer):
-    def to_representation(self, run: ProductRun) -> dict[str, Any]:
-        return {
-            "id": run.pk,
-            "method": run.method,
-            "status": run.status,
-            "progress": run.progress,
-            "error": run.error or None,
-            "created_at": run.created_at.isoformat(),
-            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        }
-
-
 def _invalid(exc: services.RunRequestInvalid) -> Response:
     return Response(
         {"detail": exc.message, "errors": {k: [v] for k, v in exc.errors.items()}},
@@ -97,18 +119,23 @@ class MethodListApi(TenantApi):
 
 
 class RunListCreateApi(TenantApi):
+    class FilterSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=ProductRun.Status.choices, required=False)
+        method = serializers.CharField(required=False, help_text="method name (see methods/)")
+
     class InputSerializer(serializers.Serializer):
         method = serializers.CharField()
         params = serializers.JSONField(required=False, default=dict)
         catalog = serializers.JSONField(required=False, default=dict)
 
-    @extend_schema(operation_id="products_runs_list", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(operation_id="products_runs_list", responses=RunSummarySerializer(many=True))
     def get(self, request: Request) -> Response:
         runs = selectors.run_list(actor=request.actor)
-        if request.query_params.get("status"):
-            runs = runs.filter(status=request.query_params["status"])
-        if request.query_params.get("method"):
-            runs = runs.filter(method=request.query_params["method"])
+        filters = self.filters(request)
+        if filters.get("status"):
+            runs = runs.filter(status=filters["status"])
+        if filters.get("method"):
+            runs = runs.filter(method=filters["method"])
         return self.paginate(request, runs, RunSummarySerializer)
 
     @extend_schema(operation_id="products_runs_create", request=InputSerializer, responses={202: ACCEPTED})
@@ -127,7 +154,7 @@ class RunListCreateApi(TenantApi):
 
 
 class RunDetailApi(TenantApi):
-    @extend_schema(operation_id="products_runs_retrieve", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(operation_id="products_runs_retrieve", responses=RunOutputSerializer)
     def get(self, request: Request, run_id: int) -> Response:
         run = selectors.run_get(actor=request.actor, run_id=run_id)
         return Response(RunOutputSerializer(run, context={"request": request}).data)
@@ -138,4 +165,7 @@ class RunRerunApi(TenantApi):
     def post(self, request: Request, run_id: int) -> Response:
         run = selectors.run_get(actor=request.actor, run_id=run_id)
         run = services.run_rerun(actor=request.actor, run=run)
-        return Response({"id": run.pk, "status": run.status}, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            {"id": run.pk, "status": run.status, "url": request.build_absolute_uri(run.get_absolute_url())},
+            status=status.HTTP_202_ACCEPTED,
+        )

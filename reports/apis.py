@@ -111,6 +111,7 @@ class GisLayerDetailApi(TenantApi):
         layer = selectors.gis_layer_get(actor=request.actor, layer_id=layer_id)
         return Response(GisLayerOutputSerializer(layer).data)
 
+    @extend_schema(responses=None)
     def delete(self, request: Request, layer_id: int) -> Response:
         layer = selectors.gis_layer_get(actor=request.actor, layer_id=layer_id)
         services.gis_layer_delete(actor=request.actor, layer=layer)
@@ -120,10 +121,13 @@ class GisLayerDetailApi(TenantApi):
 class TopicReportListApi(TenantApi):
     """Special-topic reports the person may read; ``?event=<public id>`` narrows to one event."""
 
+    class FilterSerializer(serializers.Serializer):
+        event = serializers.CharField(required=False, help_text="public id of the event")
+
     @extend_schema(responses=TopicReportOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         reports = selectors.topic_report_list(actor=request.actor)
-        event = request.query_params.get("event")
+        event = self.filters(request).get("event")
         if event:
             reports = reports.filter(event__public_id=event)
         return self.paginate(request, reports, TopicReportOutputSerializer)

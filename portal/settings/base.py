@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Near the top, so that every response (static files, refusals by later middleware) gets it.
     "portal.csp.PortalCSPMiddleware",
+    # Before anything reads the session, the user or the bureau from the database.
+    "portal.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -1,0 +1,339 @@
+"""Schemathesis over the portal's own OpenAPI schema (/api/schema/): any 5xx or any answer
+the schema does not describe fails the suite.
+
+Every operation of the schema is called with data generated from it, valid and invalid,
+as a forecaster and as a bureau admin (token auth), with every built-in check on
+(server errors, status codes, content types, response schemas, headers, acceptance of
+valid and rejection of invalid data, ...). Demo-like rows exist (events, anomalies in
+several states, a meeting with a forecast and a report, a product run, a GIS layer, an
+import), and each operation is called once more with the ids of those rows in its path,
+since a fuzzer cannot guess ids.
+
+The app is called in-process (WSGI, the test's own database connection) and each call
+runs in a savepoint that is rolled back: no call changes what the next one finds, so no
+operation has to be left out for destroying the fixture state.
+
+Bounded: ``MAX_EXAMPLES`` cases per operation and generation mode, no Hypothesis database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import pytest
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+
+MAX_EXAMPLES = int(os.environ.get("SCHEMA_FUZZ_EXAMPLES", "10"))
+# While fixing one operation: SCHEMA_FUZZ_ONLY="GET /api/v1/events/" runs the labels holding it.
+ONLY = os.environ.get("SCHEMA_FUZZ_ONLY", "")
+
+# positive_data_acceptance expects schema-valid data to be accepted, but the schema cannot
+# say everything the services check: the grammar of a quick-report SMS, that a window ends
+# after it starts, that a name is known, that a title is real text. Those answer 400 with a
+# message, which is right; a 5xx or an undocumented status still fails.
+POSITIVE_ACCEPTED = ["2xx", "3xx", "400", "401", "403", "404", "409", "429"]
+
+JIANGXI_SMS = (
+    "【江西省地震局】江西省地震台网测定:{date}在江西宜春市上高县"
+    "(北纬28.11度,东经115.01度)发生2.4级地震,震源深度5千米。"
+)
+SQUARE = {"type": "Polygon", "coordinates": [[[115, 27], [116, 27], [116, 28], [115, 28], [115, 27]]]}
+LAYER = {
+    "type": "FeatureCollection",
+    "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [115.9, 28.7]}, "properties": {}}
+    ],
+}
+
+
+@pytest.fixture
+def wsgi_app():
+    """Django as a WSGI app on the test's connection: the test client's way of keeping the
+    connection open across requests (closing it would end the test transaction)."""
+    from django.core import signals
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield WSGIHandler()
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(wsgi_app, settings):
+    import schemathesis
+
+    settings.ALLOWED_HOSTS = ["localhost", "testserver"]
+    config = schemathesis.Config.from_dict(
+        {"checks": {"positive_data_acceptance": {"expected-statuses": POSITIVE_ACCEPTED}}}
+    )
+    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app, config=config)
+
+
+@pytest.fixture
+def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx_reporter, jx_expert):
+    """Rows of every kind the API serves, in JX, made through the services; returns their ids."""
+    from django.contrib.gis.geos import Point
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from catalog.import_services import event_import_create
+    from catalog.services import quick_report_submit
+    from consultations import services as meetings
+    from disciplines.models import ReportingUnit
+    from disciplines.services import anomalies as anomaly_services
+    from disciplines.services.zero_reports import AnomalyInput, zero_report_submit
+    from portal.tenancy import actor_for
+    from products import services as products
+    from reports.services import gis_layer_upload
+
+    expert2 = make_person("jx_expert2", (jx, "expert", "fluid"))
+    forecaster, chair, reporter = actor_for(jx_forecaster), actor_for(jx_chair), actor_for(jx_reporter)
+    now = timezone.now()
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    quick_reports = []
+    for hours in (30, 5):
+        when = (now - dt.timedelta(hours=hours)).astimezone(beijing)
+        text = JIANGXI_SMS.format(date=when.strftime("%Y年%m月%d日%H时%M分"))
+        quick_reports.append(quick_report_submit(actor=forecaster, text=text, received_at=now))
+    unit = ReportingUnit.objects.create(
+        bureau=jx,
+        code="JX-FL-01",
+        name="南昌井",
+        discipline=disciplines["fluid"],
+        location=Point(115.89, 28.68, srid=4326),
+        observation_items=["水位"],
+    )
+    unit.reporters.add(jx_reporter)
+    anomalies, zero_reports = [], []
+    for days in (1, 2, 3):
+        report = zero_report_submit(
+            actor=reporter,
+            unit=unit,
+            period=timezone.localdate() - dt.timedelta(days=days),
+            status="anomaly",
+            anomaly=AnomalyInput("水位", "水位突升 0.8 m", now - dt.timedelta(days=days, hours=2)),
+        )
+        zero_reports.append(report)
+        anomalies.append(report.anomaly)
+    anomaly_services.anomaly_assign(actor=actor_for(expert2), anomaly=anomalies[1], assignee=jx_expert)
+    meeting = meetings.meeting_create(
+        actor=chair, kind="monthly", title="2026年12月月会商", starts_at=now + dt.timedelta(hours=1)
+    )
+    forecast = meetings.forecast_add(
+        actor=chair,
+        meeting=meeting,
+        window_start=timezone.localdate(),
+        window_end=timezone.localdate() + dt.timedelta(days=30),
+        region=SQUARE,
+        min_magnitude="4.0",
+        max_magnitude="5.0",
+        likelihood="medium",
+    )
+    report = meetings.report_create(actor=chair, meeting=meeting)
+    run = products.run_create(
+        actor=forecaster, method="bvalue", params={"mc": 2.0}, catalog={"jurisdiction": True}
+    )
+    layer = gis_layer_upload(
+        actor=forecaster, name="赣学校图层", kind="school", content=json.dumps(LAYER).encode()
+    )
+    upload = SimpleUploadedFile("events.csv", b"time,latitude,longitude,depth,magnitude\n")
+    record = event_import_create(actor=forecaster, upload=upload, file_format="csv")
+    return {
+        "code": jx.code,
+        "user_id": jx_forecaster.pk,
+        "public_id": quick_reports[0].event.public_id,
+        "message_id": quick_reports[0].message.pk,
+        "import_id": record.pk,
+        "unit_id": unit.pk,
+        "anomaly_id": anomalies[1].pk,
+        "zero_report_id": zero_reports[0].pk,
+        "meeting_id": meeting.pk,
+        "forecast_id": forecast.pk,
+        "consultation_report_id": report.pk,
+        "run_id": run.pk,
+        "layer_id": layer.pk,
+    }
+
+
+def _known_path(operation: Any, ids: dict[str, Any]) -> dict[str, Any]:
+    """The seeded ids for the path parameters of ``operation`` (report_id is three things)."""
+    values: dict[str, Any] = {}
+    for parameter in operation.path_parameters:
+        name = parameter.name
+        if name == "report_id":
+            if "/zero-reports/" in operation.path:
+                values[name] = ids["zero_report_id"]
+            elif "/consultations/" in operation.path:
+                values[name] = ids["consultation_report_id"]
+            else:
+                values[name] = 1
+        elif name in ids:
+            values[name] = ids[name]
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _fuzz(api_schema: Any, user: Any, ids: dict[str, Any]) -> list[str]:
+    """Run every operation; return one line per failing operation (empty when all pass)."""
+    from django.db import transaction
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis.errors import Unsatisfiable
+    from rest_framework.authtoken.models import Token
+    from schemathesis import GenerationMode
+
+    token, _ = Token.objects.get_or_create(user=user)
+    headers = {"Authorization": f"Token {token.key}"}
+    failures: list[str] = []
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        if ONLY not in operation.label:
+            continue
+        known = _known_path(operation, ids)
+        strategies = [
+            operation.as_strategy(GenerationMode.POSITIVE),
+            operation.as_strategy(GenerationMode.NEGATIVE),
+        ]
+        if known:
+            strategies.append(operation.as_strategy(GenerationMode.POSITIVE, path_parameters=known))
+        for strategy in strategies:
+
+            @settings(
+                max_examples=MAX_EXAMPLES,
+                deadline=None,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+                derandomize=True,
+            )
+            @given(case=strategy)
+            def run(case: Any) -> None:
+                with transaction.atomic():
+                    try:
+                        case.call_and_validate(headers=headers)
+                    finally:
+                        transaction.set_rollback(True)
+
+            try:
+                run()
+            except Unsatisfiable:
+                continue  # nothing of this operation can be made invalid (no parameters, no body)
+            # Check failures come as a BaseExceptionGroup; note them and go on with the others.
+            except (Exception, BaseExceptionGroup) as exc:
+                failures.append(f"{operation.label}: {exc}")
+                break
+    return failures
+
+
+def test_schema_is_valid_openapi(api_schema):
+    assert len(list(api_schema.get_all_operations())) > 60
+
+
+def test_fuzz_as_forecaster(api_schema, demo, jx_forecaster):
+    failures = _fuzz(api_schema, jx_forecaster, demo)
+    assert not failures, "\n\n".join(failures)
+
+
+def test_fuzz_as_bureau_admin(api_schema, demo, jx_admin):
+    failures = _fuzz(api_schema, jx_admin, demo)
+    assert not failures, "\n\n".join(failures)
+
+
+def _paths(api_schema: Any, ids: dict[str, Any]) -> list[tuple[str, set[str], bool]]:
+    """(concrete path with seeded ids, documented methods, needs auth) for every schema path."""
+    rows: dict[str, tuple[str, set[str], bool]] = {}
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        path = operation.path
+        for name, value in _known_path(operation, ids).items():
+            path = path.replace("{" + name + "}", str(value))
+        secured = {} not in (operation.definition.raw.get("security") or [{}])
+        concrete, methods, needs_auth = rows.get(operation.path, (path, set(), False))
+        rows[operation.path] = (concrete, methods | {operation.method.upper()}, needs_auth or secured)
+    return list(rows.values())
+
+
+def test_every_secured_operation_answers_401_in_json_without_a_token(api_schema, demo, client):
+    """What the coverage phase's ignored_auth check asks: no credentials, no data."""
+    wrong = []
+    for path, methods, needs_auth in _paths(api_schema, demo):
+        if not needs_auth:
+            continue
+        for method in methods:
+            response = client.generic(method, path, "{}", content_type="application/json")
+            if response.status_code != 401 or "detail" not in response.json():
+                wrong.append(f"{method} {path}: {response.status_code}")
+    assert not wrong, wrong
+
+
+def test_every_undocumented_method_answers_405_in_json_with_allow(api_schema, demo, api, jx_forecaster):
+    """What the unsupported_method and allow_header_conformance checks ask."""
+    client = api(jx_forecaster)
+    wrong = []
+    for path, methods, _needs_auth in _paths(api_schema, demo):
+        for method in {"GET", "POST", "PUT", "PATCH", "DELETE"} - methods:
+            response = client.generic(method, path, "{}", content_type="application/json")
+            allowed = {m.strip() for m in response.get("Allow", "").split(",")} - {"OPTIONS", "HEAD", ""}
+            if response.status_code != 405 or "detail" not in response.json() or allowed != methods:
+                wrong.append(f"{method} {path}: {response.status_code} Allow={sorted(allowed)}")
+    assert not wrong, wrong
+
+
+# Values that broke the portal before, or break parsers anywhere: a NUL, an integer past
+# bigint, negatives, non-numbers that float() takes, full-width digits, a long string.
+HOSTILE = [
+    "\x00",
+    "a\x00b",
+    "999999999999999999999",
+    "-1",
+    "0",
+    "1e309",
+    "NaN",
+    "２０２４",
+    "'\"<>",
+    "x" * 3000,
+]
+
+
+def test_hostile_values_in_every_parameter_give_a_documented_4xx_not_a_500(api_schema, demo, api, jx_admin):
+    """The coverage a few random cases can miss: each query and path parameter of each
+    operation, one at a time, set to each hostile value (the other path ids real)."""
+    client = api(jx_admin)
+    client.raise_request_exception = False  # a 500 is noted like any other wrong answer
+    wrong = []
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        if ONLY not in operation.label:
+            continue
+        known = _known_path(operation, demo)
+        documented = {int(code) for code in operation.definition.raw["responses"] if code.isdigit()}
+        names = [("path", p.name) for p in operation.path_parameters]
+        names += [("query", p.name) for p in operation.query]
+        for location, name in names:
+            for value in HOSTILE:
+                path_values = {p.name: known.get(p.name, 1) for p in operation.path_parameters}
+                query = {}
+                if location == "path":
+                    path_values[name] = quote(value, safe="")
+                else:
+                    query[name] = value
+                path = operation.path
+                for key, given_value in path_values.items():
+                    path = path.replace("{" + key + "}", str(given_value))
+                if query:
+                    path += "?" + urlencode(query)
+                response = client.generic(
+                    operation.method.upper(), path, "{}", content_type="application/json"
+                )
+                is_json = response.get("Content-Type", "").startswith("application/json")
+                if response.status_code >= 500 or response.status_code not in documented or not is_json:
+                    wrong.append(
+                        f"{operation.label} {location} {name}={value[:20]!r}: {response.status_code}"
+                    )
+    assert not wrong, "\n".join(wrong)
