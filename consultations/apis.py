@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
-from portal.fields import DateTimeField, IntegerField, WorkDateField
+from portal.fields import DateTimeField, IntegerField
 from portal.files import serve_file
 
 from . import selectors, services
@@ -256,8 +256,8 @@ class OpinionSubmitApi(TenantApi):
         discipline = serializers.CharField(max_length=24)
         summary = serializers.CharField()
         anomalies_cited = serializers.ListField(child=serializers.JSONField(), required=False)
-        window_start = WorkDateField(required=False, allow_null=True)
-        window_end = WorkDateField(required=False, allow_null=True)
+        window_start = serializers.DateField(required=False, allow_null=True)
+        window_end = serializers.DateField(required=False, allow_null=True)
         regions = GeoJSONField(required=False, allow_null=True)
         min_magnitude = serializers.DecimalField(
             max_digits=3, decimal_places=1, required=False, allow_null=True
@@ -293,8 +293,8 @@ class ForecastAddApi(TenantApi):
     """POST: a forecast record of the conclusion."""
 
     class InputSerializer(serializers.Serializer):
-        window_start = WorkDateField()
-        window_end = WorkDateField()
+        window_start = serializers.DateField()
+        window_end = serializers.DateField()
         region = GeoJSONField()
         min_magnitude = serializers.DecimalField(max_digits=3, decimal_places=1)
         max_magnitude = serializers.DecimalField(
