@@ -138,8 +138,8 @@ def test_errors_are_plain_ascii_naming_the_parameter(client, params, status, nam
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"limit": 3}, {"limit": 10**9}, {"limit": 10**30}, {"minmag": 2.0}, {"format": "geojson"}],
-    ids=["no-limit", "limit-3", "limit-1e9", "limit-1e30", "filtered", "geojson"],
+    [{}, {"limit": 3}, {"limit": 10**9}, {"minmag": 2.0}, {"format": "geojson"}],
+    ids=["no-limit", "limit-3", "limit-1e9", "filtered", "geojson"],
 )
 @pytest.mark.django_db
 def test_a_result_over_the_maximum_is_413_naming_the_count(client, catalog, settings, params):
@@ -168,7 +168,6 @@ def test_the_count_in_the_413_is_what_the_caller_may_see(api, catalog, settings,
     [
         (3, {}, [0, 1, 2]),
         (3, {"limit": 10**9}, [0, 1, 2]),
-        (3, {"limit": 10**30}, [0, 1, 2]),
         (2, {"limit": 2}, [0, 1]),
         (2, {"limit": 5, "offset": 2}, [1, 2]),
         (2, {"offset": 2}, [1, 2]),
