@@ -37,7 +37,7 @@ def _assert_portal_page(response, status: int, text: str) -> str:
     assert response.status_code == status
     assert response["Content-Type"].startswith("text/html")
     assert f'id="error-page" data-status="{status}"' in body
-    assert text in body
+    assert f'<h1 class="h4">{text}</h1>' in body
     assert not [marker for marker in DEBUG_PAGE if marker in body]
     return body
 
