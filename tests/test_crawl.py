@@ -140,6 +140,40 @@ def _html(response, content: bytes) -> str:  # type: ignore[no-untyped-def]
     return content.decode(response.charset or "utf-8", errors="replace")
 
 
+MISSING = {"<n>": "987654321", "<id>": "zz0000000000", "<code>": "ZZZ"}
+
+
+def missing_variants(url: str) -> list[str]:
+    """``/a/12/b/7/`` → ``/a/987654321/b/7/`` and ``/a/12/b/987654321/``: each id made one
+    that exists nowhere (and no query string: the link's own filters are not the point)."""
+    path = urlsplit(url).path
+    segments = path.split("/")
+    variants = []
+    for index, segment in enumerate(segments):
+        shaped = url_shape(f"/{segment}")[1:]
+        if shaped in MISSING:
+            variants.append("/".join([*segments[:index], MISSING[shaped], *segments[index + 1 :]]))
+    return variants
+
+
+def probe_missing(client: Client, result: CrawlResult) -> None:
+    """Every page of an object answers a missing object with a 4xx: never a 5xx."""
+    probed: set[str] = set()
+    for url in list(result.visited):
+        for variant in missing_variants(url):
+            if url_shape(variant) in probed:
+                continue
+            probed.add(url_shape(variant))
+            try:
+                with transaction.atomic():
+                    status = client.get(variant).status_code
+            except Exception as exc:
+                result.failures.append(f"{variant} (a missing object; from {url}) raised {exc!r}")
+                continue
+            if status >= 500:
+                result.failures.append(f"{variant} (a missing object; from {url}) answered {status}")
+
+
 def _limit(shape: str) -> int:
     return FILES_PER_SHAPE if FILE_SHAPE_RE.search(shape) else PAGES_PER_SHAPE
 
@@ -254,6 +288,7 @@ def test_every_linked_page_renders_for_every_role(demo_data, username, bureau, a
         switch_bureau(client, bureau)
     # when
     result = crawl(client, admin=admin)
+    probe_missing(client, result)
     # then
     print(
         f"\n{username}{'@' + bureau if bureau else ''}: {len(result.visited)} pages in {result.seconds:.1f} s"
@@ -263,6 +298,14 @@ def test_every_linked_page_renders_for_every_role(demo_data, username, bureau, a
     assert result.visited["/"] == 200
     OPENED[f"{username}@{bureau}"] = {url_shape(u) for u, status in result.visited.items() if status < 300}
     assert not result.failures, f"{len(result.failures)} failing page(s):\n" + "\n".join(result.failures)
+
+
+def test_missing_variants_replace_one_id_at_a_time():
+    assert missing_variants("/consultations/meetings/4/opinion/?discipline=fluid") == [
+        "/consultations/meetings/987654321/opinion/"
+    ]
+    assert missing_variants("/manage/bureaus/JX/") == ["/manage/bureaus/ZZZ/"]
+    assert missing_variants("/events/") == []
 
 
 def test_url_shape_folds_ids_codes_and_query_values():
