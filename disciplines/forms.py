@@ -235,7 +235,24 @@ class VerificationForm(forms.Form):
     def check_fields(self):  # type: ignore[no-untyped-def]
         return [(self[f"check_{f.value}"], self[f"finding_{f.value}"]) for f in InterferenceFactor]
 
-    def checks(self) -> dict[str, dict[str, str]]:
+    def check_errors(self) -> list[str]:
+        """The errors of the interference-check fields, shown once under their table.
+
+        Safe on an unbound form: templates call it on every GET.
+        """
+        return [
+            str(error)
+            for f in InterferenceFactor
+            for name in (f"check_{f.value}", f"finding_{f.value}")
+            for error in self[name].errors
+        ]
+
+    def cleaned_checks(self) -> dict[str, dict[str, str]]:
+        """The checks as the service takes them; only after ``is_valid()``.
+
+        Not named ``checks``: a template reading ``form.checks`` would call it on an
+        unbound form, which has no ``cleaned_data``.
+        """
         return {
             f.value: {
                 "result": self.cleaned_data.get(f"check_{f.value}") or "",

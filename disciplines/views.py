@@ -461,7 +461,7 @@ def verification_edit(request: HttpRequest, anomaly_id: int) -> HttpResponse:
                     actor=request.actor, anomaly=anomaly, files=figures, purpose=Attachment.Purpose.FIGURE
                 )
             anomaly_services.verification_save(
-                actor=request.actor, anomaly=anomaly, checks=form.checks(), **fields
+                actor=request.actor, anomaly=anomaly, checks=form.cleaned_checks(), **fields
             )
             if request.POST.get("submit") == "1":
                 anomaly_services.anomaly_submit_verification(actor=request.actor, anomaly=anomaly)

@@ -45,5 +45,6 @@ urlpatterns = [
 ]
 
 handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
 handler404 = "portal.errors.not_found"
 handler500 = "portal.errors.server_error"

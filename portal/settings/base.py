@@ -20,6 +20,7 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"  # the portal's page, in the person's language
 SITE_URL = env("PORTAL_SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [

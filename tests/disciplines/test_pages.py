@@ -93,6 +93,52 @@ def test_anomaly_detail_shows_history_and_moves(client, jx_expert2, jx_expert, i
     assert anomaly.state == "assessed"
 
 
+def test_assigned_expert_opens_the_verification_form_and_saves_a_draft(client, jx_expert, in_state):
+    """GET renders the unbound form (it used to crash on every anomaly); a POST saves the draft
+    and the next GET shows what was saved."""
+    # given
+    anomaly = in_state("verifying-blank")
+    client.force_login(jx_expert)
+    url = f"/disciplines/anomalies/{anomaly.pk}/verification/"
+    # when
+    page = client.get(url)
+    # then
+    assert page.status_code == 200
+    assert 'id="verification-form"' in page.content.decode()
+    # when
+    saved = client.post(
+        url,
+        {
+            "observation": "南昌井 水位",
+            "instrument": "SWY-II",
+            "amplitude": "0.8 m",
+            "check_rainfall": "present",
+            "finding_rainfall": "连续降雨 3 天",
+            "submit": "0",
+        },
+    )
+    # then
+    assert saved.status_code == 302
+    anomaly.refresh_from_db()
+    assert anomaly.state == "verifying"
+    report = anomaly.verification
+    assert (report.instrument, report.amplitude) == ("SWY-II", "0.8 m")
+    assert report.checks["rainfall"] == {"result": "present", "finding": "连续降雨 3 天"}
+    again = client.get(url)
+    assert again.status_code == 200
+    assert "连续降雨 3 天" in again.content.decode()
+
+
+def test_a_bad_check_value_is_shown_under_the_checks(client, jx_expert, in_state):
+    anomaly = in_state("verifying-blank")
+    client.force_login(jx_expert)
+    response = client.post(
+        f"/disciplines/anomalies/{anomaly.pk}/verification/", {"check_power": "maybe", "submit": "0"}
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
 def test_verifier_writes_and_submits_the_report_through_the_page(client, jx_expert, in_state):
     anomaly = in_state("verifying-blank")
     client.force_login(jx_expert)
