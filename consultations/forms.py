@@ -7,7 +7,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import User
+from disciplines.selectors import discipline_list
+from portal.forms import PeopleChoiceField, PersonChoiceField
+from portal.models import Role, User
+from portal.selectors import people_who_can
 
 from .models import Likelihood, MeetingKind
 
@@ -34,16 +37,6 @@ class RepresentativesMixin:
 
     def without_representatives(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if not k.startswith("rep_")}  # type: ignore[attr-defined]
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        return f"{obj.label} ({obj.username})"
-
-
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        return f"{obj.label} ({obj.username})"
 
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -74,17 +67,17 @@ class MeetingForm(Styled, RepresentativesMixin, forms.Form):
     agenda = forms.CharField(label=_("Agenda"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
 
     def __init__(
-        self, *args: Any, people: Any, bureaus: Any = None, editing: bool = False, **kwargs: Any
+        self, *args: Any, bureau_ids: list[int], bureaus: Any = None, editing: bool = False, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("chair", "recorder", "participants"):
-            self.fields[name].queryset = people
-        from disciplines.models import DISCIPLINE_NAMES_ZH
-
-        for code, name in DISCIPLINE_NAMES_ZH.items():
-            self.fields[f"rep_{code}"] = PersonChoiceField(
-                label=_("Representative of %(discipline)s") % {"discipline": name},
-                queryset=people,
+        # Each picker lists only who can take that part (the services refuse anyone else).
+        self.fields["chair"].queryset = people_who_can(bureau_ids=bureau_ids, role=Role.CHAIR)
+        for name in ("recorder", "participants"):
+            self.fields[name].queryset = people_who_can(bureau_ids=bureau_ids)
+        for discipline in discipline_list():
+            self.fields[f"rep_{discipline.code}"] = PersonChoiceField(
+                label=_("Representative of %(discipline)s") % {"discipline": discipline.name_zh},
+                queryset=people_who_can(bureau_ids=bureau_ids, role=Role.EXPERT, discipline=discipline),
                 required=False,
             )
         if editing or bureaus is None:
@@ -171,9 +164,9 @@ class EmergencySettingsForm(Styled, forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
 
-    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, bureau_ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["on_duty"].queryset = people
+        self.fields["on_duty"].queryset = people_who_can(bureau_ids=bureau_ids)
         self.style()
 
 

@@ -165,22 +165,6 @@ def room_present(*, meeting: Meeting) -> list[dict[str, Any]]:
     return [{"id": u.pk, "name": u.label} for u in users]
 
 
-def meeting_people(*, meeting: Meeting) -> QuerySet[User]:
-    """People who may be chosen as chair, recorder or participant: members of its bureaus."""
-    bureau_ids = [meeting.bureau_id, *meeting.joint_bureaus.values_list("id", flat=True)]
-    return people_of_bureaus(bureau_ids=bureau_ids)
-
-
-def people_of_bureaus(*, bureau_ids: list[int]) -> QuerySet[User]:
-    return (
-        User.objects.filter(
-            is_active=True, memberships__bureau_id__in=bureau_ids, memberships__revoked_at__isnull=True
-        )
-        .distinct()
-        .order_by("username")
-    )
-
-
 def partner_bureaus(*, actor: Actor) -> QuerySet[Bureau]:
     """Bureaus that may join a joint meeting: the other provincial bureaus."""
     return Bureau.objects.filter(is_active=True, kind=Bureau.Kind.PROVINCIAL).exclude(pk=actor.bureau_id)

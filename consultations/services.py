@@ -30,6 +30,7 @@ from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
 from portal.geo import parse_area
 from portal.links import check_link, safe_link
 from portal.models import Bureau, Membership, Notification, Role, User
+from portal.selectors import person_can
 from portal.services import audit_record, broadcast, broadcast_on_commit, notify_bureau, notify_user
 from portal.tenancy import Actor
 from portal.validators import WORK_DATE_MAX, WORK_DATE_MIN, clean_title, is_work_date
@@ -161,6 +162,12 @@ def _check_people(meeting_bureaus: set[int], people: dict[str, Iterable[User | N
                 raise InvalidInput(
                     _("%(name)s holds no role in the meeting's bureaus.") % {"name": user.label}, field=field
                 )
+    # A meeting is chaired by a chair: the same rule as the page's picker (people_who_can).
+    for chair in people.get("chair", ()):
+        if chair is not None and not person_can(user=chair, bureau_ids=meeting_bureaus, role=Role.CHAIR):
+            raise InvalidInput(
+                _("%(name)s is not a chair of the meeting's bureaus.") % {"name": chair.label}, field="chair"
+            )
 
 
 #: A meeting is scheduled, or its times changed, no further than this before or after

@@ -137,13 +137,12 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     if not perms.can_create_meeting(actor):
         return _error(request, _("Only a chair or a forecaster can schedule a consultation meeting."), 403)
-    people = selectors.people_of_bureaus(bureau_ids=[actor.bureau_id])
     bureaus = selectors.partner_bureaus(actor=actor)
     if request.method == "POST":
         # people of the partner bureaus may be chosen once the bureaus are known
         codes = request.POST.getlist("joint_bureaus")
         ids = [actor.bureau_id, *[i for i in map(parse_id, codes) if i is not None]]
-        form = MeetingForm(request.POST, people=selectors.people_of_bureaus(bureau_ids=ids), bureaus=bureaus)
+        form = MeetingForm(request.POST, bureau_ids=ids, bureaus=bureaus)
         if form.is_valid():
             try:
                 meeting = services.meeting_create(
@@ -155,7 +154,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
                 return redirect(meeting.get_absolute_url())
     else:
         form = MeetingForm(
-            people=people,
+            bureau_ids=[actor.bureau_id],
             bureaus=bureaus,
             initial={"chair": actor.user.pk, "kind": request.GET.get("kind", MeetingKind.MONTHLY)},
         )
@@ -169,9 +168,9 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
         return _error(
             request, _("Only the chair or a forecaster of the meeting's bureau can change it."), 403
         )
-    people = selectors.meeting_people(meeting=meeting)
+    bureau_ids = sorted(perms.meeting_bureau_ids(meeting))
     if request.method == "POST":
-        form = MeetingForm(request.POST, people=people, editing=True)
+        form = MeetingForm(request.POST, bureau_ids=bureau_ids, editing=True)
         if form.is_valid():
             try:
                 services.meeting_update(
@@ -186,7 +185,7 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 return redirect(meeting.get_absolute_url())
     else:
         form = MeetingForm(
-            people=people,
+            bureau_ids=bureau_ids,
             editing=True,
             initial={
                 "title": meeting.title,
@@ -577,10 +576,9 @@ def emergency_settings(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     if actor.bureau is None or not (actor.has_role(Role.BUREAU_ADMIN) or actor.has_role(Role.CHAIR)):
         return _error(request, _("Only the bureau admin or a chair sets the emergency rule."), 403)
-    people = selectors.people_of_bureaus(bureau_ids=[actor.bureau_id])
     current = selectors.emergency_settings_for(bureau=actor.bureau)
     if request.method == "POST":
-        form = EmergencySettingsForm(request.POST, people=people)
+        form = EmergencySettingsForm(request.POST, bureau_ids=[actor.bureau_id])
         if form.is_valid():
             try:
                 services.emergency_settings_save(actor=actor, **form.cleaned_data)
@@ -606,5 +604,5 @@ def emergency_settings(request: HttpRequest) -> HttpResponse:
                 "distance_km": 0,
             }
         )
-        form = EmergencySettingsForm(initial=initial, people=people)
+        form = EmergencySettingsForm(initial=initial, bureau_ids=[actor.bureau_id])
     return render(request, "consultations/emergency_settings.html", {"form": form})

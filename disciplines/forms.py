@@ -6,6 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.forms import person_label
+
 from .models import (
     Anomaly,
     AssessmentRating,
@@ -113,7 +115,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, experts=(), **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [(u.pk, u.label) for u in experts]
+        self.fields["assignee"].choices = [(u.pk, person_label(u)) for u in experts]
 
 
 class CommentForm(forms.Form):
@@ -344,7 +346,7 @@ class UnitForm(forms.Form):
     def __init__(self, *args, disciplines=(), reporters=(), **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["discipline"].choices = [(d.code, d.name_zh) for d in disciplines]
-        self.fields["reporters"].choices = [(u.pk, u.label) for u in reporters]
+        self.fields["reporters"].choices = [(u.pk, person_label(u)) for u in reporters]
 
     def observation_item_list(self) -> list[str]:
         raw = self.cleaned_data.get("observation_items") or ""

@@ -11,7 +11,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from portal.exceptions import NotFound
-from portal.models import AuditEvent, Membership, Role, User
+from portal.models import AuditEvent, Role, User
+from portal.selectors import people_who_can
 from portal.tenancy import Actor
 
 from .models import (
@@ -47,19 +48,8 @@ def discipline_by_code(*, code: str) -> Discipline | None:
 
 
 def discipline_experts(*, bureau: Bureau | int, discipline: Discipline | int) -> QuerySet[User]:
-    """Active experts of ``discipline`` in ``bureau`` (the discipline office)."""
-    discipline_id = getattr(discipline, "pk", discipline)
-    return (
-        User.objects.filter(
-            Q(memberships__discipline_id=discipline_id) | Q(memberships__discipline__isnull=True),
-            memberships__bureau=bureau,
-            memberships__role=Role.EXPERT,
-            memberships__revoked_at__isnull=True,
-            is_active=True,
-        )
-        .distinct()
-        .order_by("username")
-    )
+    """Active experts of ``discipline`` in ``bureau`` (the discipline office), by name."""
+    return people_who_can(bureau_ids=[getattr(bureau, "pk", bureau)], role=Role.EXPERT, discipline=discipline)
 
 
 def is_discipline_expert_user(*, user: User, bureau: Bureau | int, discipline: Discipline | int) -> bool:
@@ -69,10 +59,7 @@ def is_discipline_expert_user(*, user: User, bureau: Bureau | int, discipline: D
 def bureau_reporters(*, actor: Actor) -> QuerySet[User]:
     if actor.bureau is None:
         return User.objects.none()
-    ids = Membership.objects.filter(bureau=actor.bureau, role=Role.REPORTER, revoked_at__isnull=True).values(
-        "user_id"
-    )
-    return User.objects.filter(pk__in=ids, is_active=True).order_by("username")
+    return people_who_can(bureau_ids=[actor.bureau.pk], role=Role.REPORTER)
 
 
 def anomaly_settings_for(*, bureau: Bureau | int) -> BureauAnomalySettings:

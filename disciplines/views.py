@@ -372,7 +372,7 @@ def anomaly_detail(request: HttpRequest, anomaly_id: int) -> HttpResponse:
             "actions": [(a, ACTION_BUTTONS[a]) for a in actions if a not in ("assign", "reassign")],
             "can_assign": "assign" in actions,
             "can_reassign": "reassign" in actions,
-            "assign_form": AssignForm(experts=experts),
+            "assign_form": AssignForm(experts=experts, initial={"assignee": actor.user.pk}),  # assign to me
             "comment_form": CommentForm(),
             "history": _timeline(list(selectors.anomaly_history(anomaly=anomaly))),
             "evidence": [a for a in attachments if a.purpose == Attachment.Purpose.EVIDENCE],

@@ -9,7 +9,25 @@ from disciplines.models import Discipline
 
 from . import uploads
 from .exceptions import InvalidInput
-from .models import Bureau, Role
+from .models import Bureau, Role, User
+
+
+def person_label(person: User) -> str:
+    """How a picker shows a person: their name and bureau, never the login name alone."""
+    code = getattr(person, "bureau_code", None)
+    return f"{person.label} ({code})" if code else person.label
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """One person; feed it ``portal.selectors.people_who_can(...)`` for the role at stake."""
+
+    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+        return person_label(obj)
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+        return person_label(obj)
 
 
 class BureauForm(forms.Form):
@@ -53,7 +71,9 @@ def _discipline_choices() -> list[tuple[str, str]]:
 
 
 class GrantForm(forms.Form):
-    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+    # No role is preselected: a grant is a decision, and the first role of the list
+    # (bureau admin) is the most powerful one.
+    role = forms.ChoiceField(label=_("role"), choices=[("", "—"), *Role.choices])
     discipline = forms.ChoiceField(label=_("discipline"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from .exceptions import NotFound
 from .models import AuditEvent, Bureau, Membership, Notification, User
@@ -141,3 +143,35 @@ def bureau_by_code(*, code: str) -> Bureau | None:
 def user_by_id(*, user_id: int) -> User | None:
     """For workers and commands, which act for the system, not for a person."""
     return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def people_who_can(
+    *, bureau_ids: Iterable[int], role: str | None = None, discipline: object | None = None
+) -> QuerySet[User]:
+    """Active people who may take a role in one of ``bureau_ids``: the choices of a person picker.
+
+    ``role`` None means any active role (a participant, a recorder); an expert role with
+    ``discipline`` also admits experts of every discipline (a membership without one).
+    Each person carries ``bureau_code`` (of a matching grant) so pickers can show
+    "name (bureau)", and the list is ordered by name: people pick a name, not a login.
+    The services check the same rule with :func:`person_can`.
+    """
+    grants = Membership.objects.filter(
+        user=OuterRef("pk"), bureau_id__in=list(bureau_ids), revoked_at__isnull=True
+    )
+    if role:
+        grants = grants.filter(role=role)
+    if discipline is not None:
+        discipline_id = getattr(discipline, "pk", discipline)
+        grants = grants.filter(Q(discipline_id=discipline_id) | Q(discipline__isnull=True))
+    return (
+        User.objects.filter(Exists(grants), is_active=True)
+        .annotate(bureau_code=Subquery(grants.order_by("bureau__code").values("bureau__code")[:1]))
+        .order_by("display_name", "username")
+    )
+
+
+def person_can(
+    *, user: User, bureau_ids: Iterable[int], role: str | None = None, discipline: object | None = None
+) -> bool:
+    return people_who_can(bureau_ids=bureau_ids, role=role, discipline=discipline).filter(pk=user.pk).exists()

@@ -262,15 +262,23 @@ def _require_account_editable(actor: Actor, user: User) -> None:
 def membership_grant(
     *, actor: Actor, user: User, bureau_code: str | None, role: str, discipline: str | None = None
 ) -> Membership:
-    """Give ``user`` a role in a bureau; granting a role already held changes nothing.
+    """Give ``user`` a role in a bureau.
 
     NotFound when the actor may not see the person; PermissionDenied outside the
-    actor's bureau or for a system admin.
+    actor's bureau or for a system admin; InvalidInput (field ``role``) when the person
+    already holds that role, so the admin learns their click did nothing.
     """
     _require_visible(actor, user)
     bureau, role, discipline_obj = _resolve_grant(
         actor, {"bureau": bureau_code, "role": role, "discipline": discipline}, user
     )
+    if Membership.objects.filter(
+        user=user, bureau=bureau, role=role, discipline=discipline_obj, revoked_at__isnull=True
+    ).exists():
+        raise InvalidInput(
+            _("%(name)s already holds this role.") % {"name": user.label},
+            field="role",
+        )
     return _grant(actor, user, bureau, role, discipline_obj)
 
 

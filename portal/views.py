@@ -196,7 +196,7 @@ def _person_action(request: HttpRequest, person: User, form: GrantForm) -> None:
     action = request.POST.get("action")
     if action == "grant":
         if not form.is_valid():
-            raise InvalidInput(_("Choose a role."), field="role")
+            return  # the form's own errors are shown under its fields
         services.membership_grant(
             actor=actor,
             user=person,
@@ -231,7 +231,7 @@ def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         person = selectors.user_get(actor=actor, user_id=user_id)
     except NotFound:
         return _not_found(request)
-    form = GrantForm(request.POST or None)
+    form = GrantForm(request.POST if request.POST.get("action") == "grant" else None)
     if request.method == "POST":
         try:
             _person_action(request, person, form)
@@ -240,10 +240,14 @@ def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         except PermissionDenied as exc:
             return _forbidden(request, exc.message)
         except PortalError as exc:
-            messages.error(request, exc.message)
-        if not can_view_person(actor, person):  # their last role here was just revoked
-            return redirect("people-list")
-        return redirect("person-detail", user_id=person.pk)
+            if request.POST.get("action") != "grant":
+                messages.error(request, exc.message)
+            else:  # shown under the grant form's field, the choice kept, so it can be corrected
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        if request.POST.get("action") != "grant" or not form.errors:
+            if not can_view_person(actor, person):  # their last role here was just revoked
+                return redirect("people-list")
+            return redirect("person-detail", user_id=person.pk)
     history = selectors.audit_list(actor=actor).filter(extra__user=person.username)[:20]
     context = {
         "person": person,

@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from portal.exceptions import InvalidInput, PermissionDenied
-from portal.models import User
+from portal.models import Role, User
+from portal.selectors import person_can
 from portal.services import audit_record
 from portal.tenancy import Actor
 from portal.validators import clean_title
@@ -42,10 +43,10 @@ def unit_create(
     jurisdiction = actor.bureau.jurisdiction
     if jurisdiction is not None and not jurisdiction.buffer(0.05).contains(point):
         raise InvalidInput(_("The location lies outside the bureau's jurisdiction."), field="location")
-    for user in reporters or []:
-        if not user.memberships.filter(bureau=actor.bureau, revoked_at__isnull=True).exists():
+    for user in reporters or []:  # the same rule as the page's picker (people_who_can)
+        if not person_can(user=user, bureau_ids=[actor.bureau.pk], role=Role.REPORTER):
             raise InvalidInput(
-                _("%(name)s is not a member of this bureau.") % {"name": user.label}, field="reporters"
+                _("%(name)s is not a reporter of this bureau.") % {"name": user.label}, field="reporters"
             )
     unit = ReportingUnit(
         bureau=actor.bureau,

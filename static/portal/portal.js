@@ -132,13 +132,30 @@
 
   /* Behaviour that pages declare in markup, since the Content-Security-Policy admits no inline
    * script and no on*= attributes: <select data-autosubmit> submits its form when changed;
-   * <form data-confirm="question"> asks before it submits. */
+   * <form data-confirm="question"> asks before it submits, and so does a submit button with
+   * data-confirm (a form of several actions, where only the irreversible ones ask). */
   document.addEventListener("change", function (e) {
     var t = e.target;
     if (t.matches && t.matches("select[data-autosubmit]") && t.form) t.form.submit();
   });
   document.addEventListener("submit", function (e) {
-    var f = e.target;
-    if (f.matches && f.matches("form[data-confirm]") && !window.confirm(f.getAttribute("data-confirm"))) e.preventDefault();
+    var f = e.target, b = e.submitter;
+    var question = (b && b.getAttribute && b.getAttribute("data-confirm")) || (f.matches && f.matches("form[data-confirm]") && f.getAttribute("data-confirm"));
+    if (question && !window.confirm(question)) e.preventDefault();
   });
+
+  /* A server-side message under a field stays until the next save unless it is cleared here:
+   * once the person edits a field marked invalid, the mark and its message go, so what is still
+   * shown is what is still wrong. Django marks such fields aria-invalid; Bootstrap, is-invalid. */
+  function clearInvalid(e) {
+    var t = e.target;
+    if (!t.matches || !t.matches(".is-invalid, [aria-invalid=true]")) return;
+    t.classList.remove("is-invalid");
+    t.removeAttribute("aria-invalid");
+    var box = t.closest(".mb-3, .col, [class*='col-'], .form-group") || t.parentNode;
+    box.querySelectorAll(".invalid-feedback").forEach(function (m) { m.classList.remove("d-block"); m.classList.add("d-none"); });
+  }
+  document.querySelectorAll("[aria-invalid=true]").forEach(function (f) { f.classList.add("is-invalid"); });
+  document.addEventListener("input", clearInvalid);
+  document.addEventListener("change", clearInvalid);
 })();
