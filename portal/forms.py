@@ -36,13 +36,14 @@ class BureauForm(forms.Form):
     name_en = forms.CharField(label=_("English name"), max_length=150)
     kind = forms.ChoiceField(label=_("kind"), choices=Bureau.Kind.choices)
     is_active = forms.BooleanField(label=_("active"), required=False, initial=True)
-    jurisdiction = forms.CharField(
-        label=_("jurisdiction (GeoJSON)"),
+    # Drawn and edited on the page's map (static/portal/bureau_map.js writes the GeoJSON here
+    # when the shapes change); a file, when given, wins over the drawing.
+    jurisdiction = forms.CharField(label=_("jurisdiction"), required=False, widget=forms.HiddenInput)
+    jurisdiction_file = forms.FileField(
+        label=_("or upload a GeoJSON file"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "class": "font-monospace small"}),
         help_text=_("A GeoJSON Polygon or MultiPolygon in longitude/latitude (WGS84)."),
     )
-    jurisdiction_file = forms.FileField(label=_("or upload a GeoJSON file"), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.contrib.gis.gdal import GDALException
@@ -22,11 +23,24 @@ def parse_area(value: Any, *, field: str) -> MultiPolygon:
         value = json.dumps(value)
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(_("Expected a GeoJSON Polygon or MultiPolygon."), field=field)
+    # GEOS and GDAL speak English with their own words ("GEOSWKBReader_read_r", "Invalid
+    # geometry pointer"): the reader gets a message of ours, in their language, saying what to fix.
+    try:
+        json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            _("Not valid GeoJSON: the text is not JSON (line %(line)d, column %(column)d).")
+            % {"line": exc.lineno, "column": exc.colno},
+            field=field,
+        ) from None
     try:
         geometry = GEOSGeometry(value, srid=4326)
-    except (GEOSException, GDALException, ValueError, TypeError) as exc:
+    except (GEOSException, GDALException, ValueError, TypeError):
         raise InvalidInput(
-            _("Not valid GeoJSON geometry: %(error)s") % {"error": str(exc) or exc.__class__.__name__},
+            _(
+                "Not valid GeoJSON geometry: a Polygon or MultiPolygon needs its coordinates as "
+                "[longitude, latitude] pairs, each ring closed (its last point equal to its first)."
+            ),
             field=field,
         ) from None
     if isinstance(geometry, Polygon):
@@ -46,9 +60,37 @@ def parse_area(value: Any, *, field: str) -> MultiPolygon:
             field=field,
         )
     if not geometry.valid:
-        raise InvalidInput(
-            _("The area is not a valid polygon: %(reason)s") % {"reason": geometry.valid_reason},
-            field=field,
-        )
+        raise InvalidInput(invalid_reason(geometry.valid_reason), field=field)
     geometry.srid = 4326
     return geometry
+
+
+_REASON_POINT = re.compile(r"\[\s*(-?[\d.eE+-]+)\s+(-?[\d.eE+-]+)")
+
+
+def invalid_reason(reason: str) -> str:
+    """GEOS's ``valid_reason`` ("Self-intersection[116 27.5]") as a message in the reader's language.
+
+    Only the kind of fault is taken from GEOS, and the point where it lies; the words are ours.
+    """
+    found = _REASON_POINT.search(reason)
+    near = {"point": f"{float(found.group(1)):.4f}, {float(found.group(2)):.4f}"} if found else None
+    if "Self-intersection" in reason:
+        if near:
+            return (
+                _(
+                    "The area is not a valid polygon: its outline crosses itself near %(point)s. "
+                    "Draw the boundary so that no two edges cross."
+                )
+                % near
+            )
+        return _("The area is not a valid polygon: its outline crosses itself.")
+    if reason.startswith("Too few points"):
+        return _("The area is not a valid polygon: a ring has fewer than three distinct corners.")
+    if reason.startswith(
+        ("Hole lies outside shell", "Nested shells", "Nested holes", "Interior is disconnected")
+    ):
+        return _("The area is not a valid polygon: its parts or holes overlap or lie outside one another.")
+    if near:
+        return _("The area is not a valid polygon: its outline is malformed near %(point)s.") % near
+    return _("The area is not a valid polygon: its outline is malformed.")

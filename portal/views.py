@@ -146,7 +146,7 @@ def bureau_admin_edit(request: HttpRequest, code: str | None = None) -> HttpResp
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, _("Bureau %(code)s saved.") % {"code": bureau.code})
-            return redirect("bureau-admin-list")
+            return redirect("bureau-admin-edit", code=bureau.code)  # what was saved, on its map
     return render(request, "portal/manage/bureau_form.html", {"form": form, "bureau": bureau})
 
 
