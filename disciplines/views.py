@@ -127,6 +127,8 @@ def report(request: HttpRequest) -> HttpResponse:
             if saved.is_late:
                 message += " " + _("It was submitted after the deadline and is marked late.")
             messages.success(request, message)
+            if saved.anomaly_id:  # land on the anomaly just reported: its state, files and history
+                return redirect("disciplines:anomaly-detail", saved.anomaly_id)
             return redirect("disciplines:report")
     due = selectors.units_due(actor=actor)
     recent = selectors.zero_report_list(actor=actor).filter(unit__in=units)[:10] if units else []

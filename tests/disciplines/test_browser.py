@@ -4,6 +4,7 @@ expert, in a second browser, sees it appear in the anomaly list live; the matrix
 from __future__ import annotations
 
 import io
+import re
 import threading
 from datetime import timedelta
 
@@ -46,8 +47,9 @@ def test_reporter_on_a_phone_reports_an_anomaly_and_the_expert_sees_it_live(
         "#id_attachments", files=[{"name": "well.png", "mimeType": "image/png", "buffer": _png()}]
     )
     phone.click("#report-submit")
+    phone.wait_for_url(re.compile(r".*/disciplines/anomalies/\d+/$"))  # lands on what was reported
     phone.wait_for_selector(".alert-success")
-    assert "南昌井" in phone.locator("#recent-reports").inner_text()
+    assert "南昌井" in phone.locator("main").inner_text()
 
     row = expert.wait_for_selector("#anomaly-rows tr[data-live='1']")
     assert "南昌井 · 水位" in row.inner_text()

@@ -68,6 +68,19 @@ def test_reporter_submits_through_the_phone_form(client, jx_reporter, jx_fluid_u
     assert response.status_code == 302
     anomaly = Anomaly.objects.get()
     assert (anomaly.description, anomaly.attachments.count()) == ("井水翻花", 1)
+    # the reporter lands on the anomaly just reported, and may read it
+    assert response["Location"] == f"/disciplines/anomalies/{anomaly.pk}/"
+    assert client.get(response["Location"]).status_code == 200
+    none = client.post(
+        "/disciplines/report/",
+        {
+            "unit": jx_fluid_unit.pk,
+            "period": (timezone.localdate() - timedelta(days=2)).isoformat(),
+            "status": "none",
+        },
+    )
+    assert none.status_code == 302
+    assert none["Location"] == "/disciplines/report/"  # a zero-report: back to the list of what is due
     future = client.post(
         "/disciplines/report/", {"unit": jx_fluid_unit.pk, "period": "2099-01-01", "status": "none"}
     )
