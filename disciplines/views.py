@@ -362,7 +362,10 @@ def anomaly_detail(request: HttpRequest, anomaly_id: int) -> HttpResponse:
         return anomaly
     actor = request.actor
     actions = anomaly_services.allowed_actions(actor, anomaly)
-    experts = selectors.discipline_experts(bureau=anomaly.bureau_id, discipline=anomaly.discipline_id)
+    # the verifier already holding it cannot take it again (reassign refuses them)
+    experts = selectors.discipline_experts(
+        bureau=anomaly.bureau_id, discipline=anomaly.discipline_id
+    ).exclude(pk=anomaly.assignee_id)
     attachments = list(selectors.anomaly_attachments(anomaly=anomaly))
     ratings = list(selectors.anomaly_ratings(anomaly=anomaly))
     verification = selectors.anomaly_verification(anomaly=anomaly)

@@ -59,3 +59,14 @@ def test_a_reporting_unit_takes_only_reporters(api, jx_admin, jx_reporter, jx_ex
         "/api/v1/reporting-units/", {**body, "reporters": [jx_reporter.pk]}, format="json"
     )
     assert response.status_code == 201, response.json()
+
+
+def test_reassign_picker_leaves_out_the_current_verifier(reported, jx_expert, jx_expert2, as_actor):
+    from disciplines.services.anomalies import anomaly_assign
+
+    anomaly = anomaly_assign(actor=as_actor(jx_expert), anomaly=reported(), assignee=jx_expert)
+    client = Client()
+    client.force_login(jx_expert)
+    page = client.get(f"/disciplines/anomalies/{anomaly.pk}/").content.decode()
+    picker = page.split('name="assignee"')[1].split("</select>")[0]
+    assert [int(v) for v in re.findall(r'<option value="(\d+)"', picker)] == [jx_expert2.pk]
