@@ -101,7 +101,9 @@ def make_person(db, disciplines):
         user = UserFactory(username=username, is_superuser=superuser, **fields)
         for grant in grants:
             bureau, role, *rest = grant
-            MembershipFactory(user=user, bureau=bureau, role=role, discipline=disciplines[rest[0]] if rest else None)
+            MembershipFactory(
+                user=user, bureau=bureau, role=role, discipline=disciplines[rest[0]] if rest else None
+            )
         return user
 
     return make

@@ -26,11 +26,14 @@ def test_registering_a_callback_twice_keeps_it_once(test_hook):
     hooks.hook(test_hook)(react)
     hooks.hook(test_hook)(react)
     # then
-    assert hooks._HOOKS == {test_hook: [react]}
+    registered = hooks._HOOKS
+    assert registered == {test_hook: [react]}
 
 
 @pytest.mark.django_db
-def test_callbacks_run_only_after_commit_with_the_fired_arguments(test_hook, django_capture_on_commit_callbacks):
+def test_callbacks_run_only_after_commit_with_the_fired_arguments(
+    test_hook, django_capture_on_commit_callbacks
+):
     # given
     calls = []
     hooks.hook(test_hook)(lambda **kwargs: calls.append(kwargs))
@@ -47,11 +50,15 @@ def test_callbacks_do_not_run_when_the_transaction_rolls_back(test_hook, django_
     # given
     calls = []
     hooks.hook(test_hook)(lambda **kwargs: calls.append(kwargs))
+
     # when: the block that fired the hook rolls back (a savepoint inside the test's transaction)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
+    def fire_then_fail():
+        with transaction.atomic():
             hooks.fire(test_hook, event_id=7)
             raise RuntimeError
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        fire_then_fail()
     # then
     assert (callbacks, calls) == ([], [])
 
@@ -75,7 +82,10 @@ def test_a_failing_callback_is_logged_and_the_others_still_run(
     for func in (first, broken, last):
         hooks.hook(test_hook)(func)
     # when
-    with caplog.at_level(logging.ERROR, logger="portal.hooks"), django_capture_on_commit_callbacks(execute=True):
+    with (
+        caplog.at_level(logging.ERROR, logger="portal.hooks"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         hooks.fire(test_hook)
     # then
     assert calls == ["first", "last"]
