@@ -3,7 +3,8 @@
 The cast (see ../shared/STYLE.md §8): ``jx`` and ``nm`` are provinces, ``cenc``
 the national centre; ``jx_admin``, ``jx_reporter``, ``jx_expert`` (fluid),
 ``jx_forecaster``, ``jx_chair``, ``jx_approver``, ``jx_viewer``, ``nm_admin``,
-``nm_forecaster``, ``cenc_forecaster``, ``sysadmin`` and ``outsider`` (no role).
+``nm_forecaster``, ``cenc_forecaster``, ``sysadmin`` and ``outsider`` (no role), built with
+the factories of tests/factories.py.
 """
 
 from __future__ import annotations
