@@ -281,8 +281,11 @@ def layer_detail(request: HttpRequest, layer_id: int) -> HttpResponse:
 
 @login_required
 def layer_geojson(request: HttpRequest, layer_id: int) -> HttpResponse:
-    if request.actor is None:
-        return JsonResponse({"detail": _("Not found.")}, status=404)
+    if request.actor is None:  # as every other page: a person with no role may not use it (403)
+        message = _(
+            "Your account holds no role in any active bureau. Ask your bureau administrator to grant you one."
+        )
+        return JsonResponse({"detail": message}, status=403)
     try:
         layer = selectors.gis_layer_get(actor=request.actor, layer_id=layer_id)
     except NotFound:

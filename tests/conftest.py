@@ -3,7 +3,8 @@
 The cast (see ../shared/STYLE.md §8): ``jx`` and ``nm`` are provinces, ``cenc``
 the national centre; ``jx_admin``, ``jx_reporter``, ``jx_expert`` (fluid),
 ``jx_forecaster``, ``jx_chair``, ``jx_approver``, ``jx_viewer``, ``nm_admin``,
-``nm_forecaster``, ``cenc_forecaster``, ``sysadmin`` and ``outsider`` (no role).
+``nm_forecaster``, ``cenc_forecaster``, ``sysadmin`` and ``outsider`` (no role), built with
+the factories of tests/factories.py.
 """
 
 from __future__ import annotations
@@ -18,20 +19,16 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.gis.geos import MultiPolygon, Polygon
 from rest_framework.test import APIClient
+
+from tests.factories import PASSWORD, BureauFactory, MembershipFactory, UserFactory, box
 
 # Playwright's sync API keeps an event loop on the main thread; the ORM calls the
 # tests make around it are still synchronous. Django's documented escape hatch:
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "pass-word-123"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-
-
-def _box(lon0: float, lat0: float, lon1: float, lat1: float) -> MultiPolygon:
-    return MultiPolygon(Polygon.from_bbox((lon0, lat0, lon1, lat1)), srid=4326)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -71,55 +68,41 @@ def disciplines(db):
 
 @pytest.fixture
 def jx(db):
-    from portal.models import Bureau
-
-    return Bureau.objects.create(
-        code="JX",
-        name_zh="江西省地震局",
-        name_en="Jiangxi",
-        kind="provincial",
-        jurisdiction=_box(113.5, 24.5, 118.5, 30.1),
+    return BureauFactory(
+        code="JX", name_zh="江西省地震局", name_en="Jiangxi", jurisdiction=box(113.5, 24.5, 118.5, 30.1)
     )
 
 
 @pytest.fixture
 def nm(db):
-    from portal.models import Bureau
-
-    return Bureau.objects.create(
+    return BureauFactory(
         code="NM",
         name_zh="内蒙古自治区地震局",
         name_en="Inner Mongolia",
-        kind="provincial",
-        jurisdiction=_box(97.2, 37.4, 126.1, 53.3),
+        jurisdiction=box(97.2, 37.4, 126.1, 53.3),
     )
 
 
 @pytest.fixture
 def cenc(db):
-    from portal.models import Bureau
-
-    return Bureau.objects.create(
+    return BureauFactory(
         code="CENC",
         name_zh="中国地震台网中心",
         name_en="CENC",
         kind="national",
-        jurisdiction=_box(73.5, 18.0, 135.1, 53.6),
+        jurisdiction=box(73.5, 18.0, 135.1, 53.6),
     )
 
 
 @pytest.fixture
 def make_person(db, disciplines):
     """``make_person("name", (bureau, role[, discipline_code]), ...)`` → User with those roles."""
-    from portal.models import Membership, User
 
     def make(username: str, *grants, superuser: bool = False, **fields):
-        user = User.objects.create_user(
-            username=username, password=PASSWORD, is_superuser=superuser, is_staff=superuser, **fields
-        )
+        user = UserFactory(username=username, is_superuser=superuser, **fields)
         for grant in grants:
             bureau, role, *rest = grant
-            Membership.objects.create(
+            MembershipFactory(
                 user=user, bureau=bureau, role=role, discipline=disciplines[rest[0]] if rest else None
             )
         return user

@@ -81,18 +81,17 @@ def api_schema(wsgi_app, settings):
 @pytest.fixture
 def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx_reporter, jx_expert):
     """Rows of every kind the API serves, in JX, made through the services; returns their ids."""
-    from django.contrib.gis.geos import Point
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from catalog.import_services import event_import_create
     from catalog.services import quick_report_submit
     from consultations import services as meetings
-    from disciplines.models import ReportingUnit
     from disciplines.services import anomalies as anomaly_services
     from disciplines.services.zero_reports import AnomalyInput, zero_report_submit
     from portal.tenancy import actor_for
     from products import services as products
     from reports.services import gis_layer_upload
+    from tests.factories import ReportingUnitFactory
 
     expert2 = make_person("jx_expert2", (jx, "expert", "fluid"))
     forecaster, chair, reporter = actor_for(jx_forecaster), actor_for(jx_chair), actor_for(jx_reporter)
@@ -103,15 +102,9 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
         when = (now - dt.timedelta(hours=hours)).astimezone(beijing)
         text = JIANGXI_SMS.format(date=when.strftime("%Y年%m月%d日%H时%M分"))
         quick_reports.append(quick_report_submit(actor=forecaster, text=text, received_at=now))
-    unit = ReportingUnit.objects.create(
-        bureau=jx,
-        code="JX-FL-01",
-        name="南昌井",
-        discipline=disciplines["fluid"],
-        location=Point(115.89, 28.68, srid=4326),
-        observation_items=["水位"],
+    unit = ReportingUnitFactory(
+        bureau=jx, code="JX-FL-01", name="南昌井", discipline=disciplines["fluid"], reporters=[jx_reporter]
     )
-    unit.reporters.add(jx_reporter)
     anomalies, zero_reports = [], []
     for days in (1, 2, 3):
         report = zero_report_submit(

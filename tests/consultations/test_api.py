@@ -6,6 +6,7 @@ import pytest
 
 from consultations import services
 from consultations.models import Meeting
+from tests.factories import BureauFactory
 
 from .conftest import JX_SQUARE
 
@@ -120,9 +121,7 @@ def test_joint_meeting_opens_to_the_joint_bureaus_only(
     assert detail.status_code == 200
     assert detail.json()["joint_bureaus"] == ["NM"]
     assert [m["title"] for m in detail.json()["materials"]] == ["片区异常汇总"]
-    from portal.models import Bureau
-
-    gs = Bureau.objects.create(code="GS", name_zh="甘肃省地震局", name_en="Gansu", kind="provincial")
+    gs = BureauFactory(code="GS", name_zh="甘肃省地震局", name_en="Gansu")
     gs_forecaster = make_person("gs_forecaster", (gs, "forecaster"))
     assert api(gs_forecaster).get(f"{BASE}/meetings/{meeting.pk}/").status_code == 404
     assert api(cenc_forecaster).get(f"{BASE}/meetings/{meeting.pk}/").status_code == 404

@@ -6,43 +6,27 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from consultations import services
 from consultations.models import EmergencySettings, Meeting, MeetingMaterial
 from portal import hooks
 from portal.models import Notification
+from tests.factories import EventFactory
 
 pytestmark = pytest.mark.django_db
-
-try:
-    from catalog.models import Event
-except ImportError:  # pragma: no cover - the catalog app is built alongside
-    Event = None
-
-needs_catalog = pytest.mark.skipif(Event is None, reason="catalog.models.Event is not available yet")
-
-_counter = iter(range(1, 10_000))
 
 
 def _quake(
     bureau, lon: float, lat: float, magnitude: float, *, hours_ago: float = 0.2, place="江西九江市修水县"
 ):
-    n = next(_counter)
-    return Event.objects.create(
+    return EventFactory(
         bureau=bureau,
-        public_id=f"test-{n}",
         origin_time=timezone.now() - dt.timedelta(hours=hours_ago),
         latitude=lat,
         longitude=lon,
-        location=Point(lon, lat, srid=4326),
-        depth_km=10,
         magnitude=magnitude,
         location_name=place,
-        status="reviewed",
-        report_kind="formal",
-        is_published=True,
     )
 
 
@@ -51,7 +35,6 @@ def _arrive(event, capture, source="quick_report"):
         hooks.fire("event.arrived", event_id=event.pk, created=True, source=source)
 
 
-@needs_catalog
 def test_quake_in_jurisdiction_opens_one_meeting_and_alerts_on_duty(
     jx, nm, jx_chair, jx_forecaster, django_capture_on_commit_callbacks, as_actor
 ):
@@ -88,7 +71,6 @@ def test_quake_in_jurisdiction_opens_one_meeting_and_alerts_on_duty(
     ]
 
 
-@needs_catalog
 def test_smaller_quake_opens_a_post_earthquake_meeting(jx, jx_chair, django_capture_on_commit_callbacks):
     _arrive(_quake(jx, 116.0, 28.0, 3.6), django_capture_on_commit_callbacks)
     meeting = Meeting.objects.get()
@@ -101,7 +83,6 @@ def test_smaller_quake_opens_a_post_earthquake_meeting(jx, jx_chair, django_capt
     ) == ["jx_chair"]
 
 
-@needs_catalog
 @pytest.mark.parametrize(
     ("magnitude", "lon", "lat", "hours_ago", "source"),
     [
@@ -122,7 +103,6 @@ def test_quakes_that_open_no_meeting(
     assert not Meeting.objects.exists()
 
 
-@needs_catalog
 def test_distance_beyond_the_jurisdiction_counts(jx, jx_chair, django_capture_on_commit_callbacks, as_actor):
     # JX's test box ends at 118.5°E; 119.0°E at 28°N is ~49 km east of it
     quake = _quake(jx, 119.0, 28.0, 4.5, place="浙江衢州")
@@ -134,7 +114,6 @@ def test_distance_beyond_the_jurisdiction_counts(jx, jx_chair, django_capture_on
     assert Meeting.objects.get().bureau == jx
 
 
-@needs_catalog
 def test_topic_report_arriving_later_is_attached(jx, jx_chair, django_capture_on_commit_callbacks):
     quake = _quake(jx, 115.0, 29.0, 4.1)
     _arrive(quake, django_capture_on_commit_callbacks)

@@ -9,40 +9,34 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
+from tests.factories import ReportingUnitFactory
+
 
 @pytest.fixture
 def jx_fluid_unit(jx, jx_reporter, disciplines):
-    from disciplines.models import ReportingUnit
-
-    unit = ReportingUnit.objects.create(
+    return ReportingUnitFactory(
         bureau=jx,
         code="JX-FL-01",
         name="南昌井",
-        kind="station",
         discipline=disciplines["fluid"],
-        location=Point(115.89, 28.68, srid=4326),
         observation_items=["水位", "水温", "氡"],
+        reporters=[jx_reporter],
     )
-    unit.reporters.add(jx_reporter)
-    return unit
 
 
 @pytest.fixture
 def jx_other_unit(jx, make_person, disciplines):
     """A JX unit that jx_reporter does not hold."""
-    from disciplines.models import ReportingUnit
-
-    other = make_person("jx_reporter2", (jx, "reporter"))
-    unit = ReportingUnit.objects.create(
+    return ReportingUnitFactory(
         bureau=jx,
         code="JX-MA-02",
         name="九江宏观点",
         kind="macro_point",
         discipline=disciplines["fluid"],
         location=Point(115.99, 29.71, srid=4326),
+        observation_items=[],
+        reporters=[make_person("jx_reporter2", (jx, "reporter"))],
     )
-    unit.reporters.add(other)
-    return unit
 
 
 @pytest.fixture
@@ -57,18 +51,14 @@ def nm_expert(make_person, nm):
 
 @pytest.fixture
 def nm_unit(nm, nm_reporter, disciplines):
-    from disciplines.models import ReportingUnit
-
-    unit = ReportingUnit.objects.create(
+    return ReportingUnitFactory(
         bureau=nm,
         code="NM-FL-01",
         name="呼和浩特井",
         discipline=disciplines["fluid"],
         location=Point(111.7, 40.8, srid=4326),
-        observation_items=["水位"],
+        reporters=[nm_reporter],
     )
-    unit.reporters.add(nm_reporter)
-    return unit
 
 
 @pytest.fixture

@@ -23,10 +23,10 @@ from disciplines.models import Discipline
 from disciplines.services.anomalies import anomaly_report
 from portal import links, uploads
 from portal.exceptions import InvalidInput
-from products.models import ProductRun
 from products.services import run_directory
 from reports import services as report_services
 from reports.rendering import url_fetcher
+from tests.factories import MeetingMaterialFactory, ProductRunFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
 @pytest.fixture
 def product_figure(jx):
     """A run's PNG figure; runs are never published, so only its bureau reads it."""
-    run = ProductRun.objects.create(bureau=jx, method="bvalue", status="succeeded", figures=["bvalue.png"])
+    run = ProductRunFactory(bureau=jx, status="succeeded", figures=["bvalue.png"])
     directory = run_directory(jx.pk, run.pk)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "bvalue.png").write_bytes(png_bytes())
@@ -443,7 +443,7 @@ def test_a_geojson_layer_is_an_attachment(client, jx_forecaster, gis_layer):
 
 
 def test_an_svg_figure_is_an_attachment(client, jx, jx_forecaster):
-    run = ProductRun.objects.create(bureau=jx, method="bvalue", status="succeeded", figures=["bvalue.svg"])
+    run = ProductRunFactory(bureau=jx, status="succeeded", figures=["bvalue.svg"])
     directory = run_directory(jx.pk, run.pk)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "bvalue.svg").write_bytes(SVG)
@@ -539,12 +539,8 @@ def test_opinion_refuses_a_javascript_link_to_an_anomaly(jx_chair, jx_expert, as
 
 def test_a_stored_javascript_link_is_never_put_into_href(client, api, jx_chair, material):
     """Rows stored before links were checked: the page, the API and the room show no link."""
-    bad = MeetingMaterial.objects.create(
-        bureau=material.bureau,
-        meeting=material.meeting,
-        kind="file",
-        title="旧链接",
-        url="javascript:alert(document.cookie)",
+    bad = MeetingMaterialFactory(
+        meeting=material.meeting, title="旧链接", url="javascript:alert(document.cookie)"
     )
     RoomEvent.objects.create(
         meeting=material.meeting, seq=99, kind="material", payload={"title": "旧", "url": bad.url}

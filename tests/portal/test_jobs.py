@@ -16,6 +16,7 @@ from products import services as product_services
 from products.models import ProductRun
 from reports import services as report_services
 from reports.models import PushAttempt, TopicReport
+from tests.factories import TopicReportFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,12 +66,9 @@ def _report(bureau, *, status: str, age: timedelta, attempts: int = 1) -> TopicR
     from tests.reports.test_topic_reports import record
 
     event = record(bureau, magnitude=2.0)
-    report = TopicReport.objects.create(
-        bureau=bureau,
+    report = TopicReportFactory(
         event=event,
-        event_version=1,
         status=status,
-        received_at=timezone.now(),
         build_attempts=attempts,
         started_at=timezone.now() - age if status == "building" else None,
     )

@@ -106,7 +106,8 @@ def test_an_escaped_backslash_before_u0000_is_not_a_nul(api, busy):
     body = json.dumps({"text": "\\u0000"})
     assert "\\\\u0000" in body
     response = api(busy).generic("POST", "/api/v1/quick-reports/", body, content_type="application/json")
-    assert response.status_code != 500
+    # then: refused as an unreadable quick report, not as a NUL
+    assert response.status_code == 400
     assert "NUL" not in response.json()["detail"]
 
 

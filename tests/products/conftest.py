@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import seismostats
 
 # the repository root, so that `products` imports without the Django test settings
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,21 +16,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def _sed_path() -> Path | None:
-    try:
-        import seismostats
-    except ImportError:  # pragma: no cover
-        return None
-    path = Path(seismostats.__file__).parent / "analysis/tests/data/catalog_sed.csv"
-    return path if path.exists() else None
-
-
 @pytest.fixture(scope="session")
 def sed_catalog() -> dict[str, np.ndarray]:
     """The 1,924-event Swiss (SED 2023) catalog bundled with seismostats."""
-    path = _sed_path()
-    if path is None:
-        pytest.skip("seismostats' catalog_sed.csv is not installed")
+    path = Path(seismostats.__file__).parent / "analysis/tests/data/catalog_sed.csv"
     with path.open() as fh:
         rows = list(csv.DictReader(fh))
     return {

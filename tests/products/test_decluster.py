@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from products.methods.decluster import decluster, gk_windows
@@ -77,7 +78,6 @@ def test_reasenberg_hand_case() -> None:
 def test_same_mainshocks_as_seismostats_gardner_knopoff() -> None:
     """seismostats' GardnerKnopoffType1 loops over every event in the same
     order (magnitude down, earlier first) with the same window formulas."""
-    pd = pytest.importorskip("pandas")
     from seismostats.analysis.declustering import (
         GardnerKnopoffType1,
         GardnerKnopoffWindow,

@@ -9,15 +9,15 @@ import subprocess
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from catalog.models import Event
 from catalog.services import Solution, event_record_solution
 from portal.models import AuditEvent, Notification
 from reports import services
 from reports.geodesy import destination
 from reports.models import PushAttempt, TopicReport, TopicReportSettings
 from reports.selectors import reports_for_event
+from tests.factories import EventFactory, TopicReportFactory
 
 from .conftest import SHANGGAO
 
@@ -81,19 +81,15 @@ def history(jx):
     ):
         lon, lat = destination(SHANGGAO[0], SHANGGAO[1], bearing, km)
         rows.append(
-            Event.objects.create(
+            EventFactory(
                 bureau=jx,
                 public_id=f"hist{i}",
                 origin_time=dt.datetime(year, 5, 1, tzinfo=dt.UTC),
                 latitude=lat,
                 longitude=lon,
-                location=f"POINT({lon} {lat})",
-                depth_km=10,
                 magnitude=mag,
                 location_name=f"历史{i}",
-                status="reviewed",
                 report_kind="catalog",
-                is_published=True,
             )
         )
     return rows
@@ -327,9 +323,7 @@ def test_failed_build_is_recorded_and_can_be_requeued(
 )
 def test_transition_matrix(jx, start, target, allowed, as_actor, jx_forecaster):
     event = record(jx, magnitude=2.0)
-    report = TopicReport.objects.create(
-        bureau=jx, event=event, event_version=1, status=start, received_at=timezone.now()
-    )
+    report = TopicReportFactory(event=event, status=start)
     moves = {
         "building": lambda: services.topic_report_start(report=report),
         "ready": lambda: services.topic_report_finish(
@@ -403,15 +397,11 @@ def test_cenc_reads_ready_reports_but_not_unfinished_ones(client, api, jx_report
     assert [r["id"] for r in api(cenc_forecaster).get("/api/v1/topic-reports/").json()["results"]] == [
         jx_report.pk
     ]
-    queued = TopicReport.objects.create(
-        bureau=jx, event=jx_report.event, event_version=9, status="queued", received_at=timezone.now()
-    )
+    queued = TopicReportFactory(event=jx_report.event, event_version=9, status="queued")
     assert client.get(reverse("reports:topic-detail", args=[queued.pk])).status_code == 404
     assert api(cenc_forecaster).get(f"/api/v1/topic-reports/{queued.pk}/").status_code == 404
     # CENC may read but not act on another bureau's report
-    failed = TopicReport.objects.create(
-        bureau=jx, event=jx_report.event, event_version=10, status="failed", received_at=timezone.now()
-    )
+    failed = TopicReportFactory(event=jx_report.event, event_version=10, status="failed")
     assert client.post(reverse("reports:topic-requeue", args=[failed.pk])).status_code == 404
 
 
@@ -544,9 +534,7 @@ def test_wechat_markdown_stays_under_the_bot_limit_and_keeps_the_link():
 
 def test_dashboard_flags_a_report_no_worker_took(client, jx, jx_forecaster):
     event = record(jx, magnitude=2.0)
-    report = TopicReport.objects.create(
-        bureau=jx, event=event, event_version=1, status="queued", received_at=timezone.now()
-    )
+    report = TopicReportFactory(event=event, status="queued")
     client.force_login(jx_forecaster)
     assert (
         "is the report worker running?"
@@ -588,10 +576,14 @@ def test_push_retry_checks_the_right_before_the_state(
     attempt = PushAttempt.objects.get(channel="wechat")
     assert attempt.status == "sent"
     person = jx_forecaster if allowed else jx_viewer
-    with pytest.raises(InvalidTransition if allowed else PermissionDenied) as refused:
+    # the message is translated when raised; a request of an earlier test may have left English active
+    with (
+        translation.override("zh-hans"),
+        pytest.raises(InvalidTransition if allowed else PermissionDenied) as refused,
+    ):
         services.push_retry(actor=as_actor(person), attempt=attempt)
     assert type(refused.value) is (InvalidTransition if allowed else PermissionDenied)
     if allowed:
-        assert refused.value.message in ("Only a failed push can be retried.", "只有失败的推送可以重试。")
+        assert refused.value.message == "只有失败的推送可以重试。"
     attempt.refresh_from_db()
     assert (attempt.status, attempt.attempts) == ("sent", 1)
