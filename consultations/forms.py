@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import User
+from portal.widgets import IsoDateInput, IsoDateTimeInput
 
 from .models import Likelihood, MeetingKind
 
@@ -46,8 +47,8 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.label} ({obj.username})"
 
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = IsoDateTimeInput()
+DATE = IsoDateInput()
 
 
 class MeetingForm(Styled, RepresentativesMixin, forms.Form):
