@@ -170,6 +170,7 @@ def test_product_parameters_show_labels_in_the_readers_language_and_beijing_time
 ROLES = ["jx_chair", "jx_approver", "jx_expert_seis", "jx_forecaster", "jx_admin"]
 # "2026-12-01 07:30" or "12-01 07:30", not inside a longer number or ISO "T" form
 SHOWN_TIME = re.compile(r"(?<![\d-])((?:\d{4}-)?\d{2}-\d{2} \d{2}:\d{2})(?!\d)")
+SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 MAX_PAGES = 70  # per role: one page per URL shape, enough to reach the lists, details and PDFs
 UTC_ROW = re.compile(r"<tr>\s*<th[^>]*>[^<]*UTC[^<]*</th>\s*<td[^>]*>[^<]*</td>\s*</tr>")  # labelled "(UTC)"
 
@@ -217,7 +218,8 @@ def _small_crawl(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
             texts[url] = "\n".join(line for line in _pdf_text(content).splitlines() if "UTC" not in line)
             continue
         html = _html(response, content)
-        texts[url] = UTC_ROW.sub("", html)
+        # what a reader sees: JSON for scripts is data (the map's event carries both clocks)
+        texts[url] = UTC_ROW.sub("", SCRIPT.sub("", html))
         queue.extend(same_origin_links(html, url))
     return texts
 
