@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 
 from portal.dashboard import Panel, PanelItem
 from portal.tenancy import Actor
+from portal.timefmt import format_time
 
 from . import selectors
-from .quick_report import BEIJING
 
 RECENT_DAYS = 30
 MIN_MAGNITUDE = 3.0
@@ -28,7 +28,7 @@ def recent_events_panel(actor: Actor) -> Panel | None:
         PanelItem(
             label=f"{e.magnitude_type} {e.magnitude:.1f} {e.location_name}",
             url=e.get_absolute_url(),
-            meta=e.origin_time.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
+            meta=format_time(e.origin_time),
             level="danger" if (e.magnitude or 0) >= 5 else ("warning" if (e.magnitude or 0) >= 4 else ""),
         )
         for e in events[:8]
@@ -51,7 +51,7 @@ def failed_quick_reports_panel(actor: Actor) -> Panel | None:
         PanelItem(
             label=m.text[:60],
             url=reverse("catalog:quick-report-inbox") + "?status=failed",
-            meta=m.received_at.astimezone(BEIJING).strftime("%m-%d %H:%M"),
+            meta=format_time(m.received_at, style="short"),
             level="warning",
         )
         for m in failed[:5]

@@ -17,6 +17,7 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from portal.tenancy import TenantOwned
+from portal.timefmt import format_time
 
 
 class EventStatus(models.TextChoices):
@@ -92,7 +93,9 @@ class Event(TenantOwned):
 
     def __str__(self) -> str:
         mag = f"{self.magnitude_type}{self.magnitude:.1f}" if self.magnitude is not None else "M?"
-        return f"{self.origin_time:%Y-%m-%d %H:%M:%S} {mag} {self.location_name}"
+        return (
+            f"{format_time(self.origin_time, with_seconds=True)} {mag} {self.location_name}"  # Beijing time
+        )
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
@@ -175,7 +178,7 @@ class QuickReportMessage(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.received_at:%Y-%m-%d %H:%M} {self.status}"
+        return f"{format_time(self.received_at)} {self.status}"
 
 
 class EventImport(TenantOwned):

@@ -11,6 +11,7 @@ from disciplines.selectors import discipline_list
 from portal.forms import PeopleChoiceField, PersonChoiceField
 from portal.models import Role, User
 from portal.selectors import people_who_can
+from portal.widgets import IsoDateInput, IsoDateTimeInput
 
 from .models import Likelihood, MeetingKind
 
@@ -39,8 +40,8 @@ class RepresentativesMixin:
         return {k: v for k, v in self.cleaned_data.items() if not k.startswith("rep_")}  # type: ignore[attr-defined]
 
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = IsoDateTimeInput()
+DATE = IsoDateInput()
 
 
 class MeetingForm(Styled, RepresentativesMixin, forms.Form):

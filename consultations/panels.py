@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from portal.dashboard import Panel, PanelItem, register
 from portal.models import Role
 from portal.tenancy import Actor
+from portal.timefmt import format_date, format_time
 
 from . import selectors
-
-
-def _when(value) -> str:  # type: ignore[no-untyped-def]
-    return formats.date_format(value, "SHORT_DATETIME_FORMAT") if value else ""
 
 
 @register(Role.CHAIR)
@@ -30,7 +26,7 @@ def meetings_to_chair(actor: Actor) -> Panel | None:
             PanelItem(
                 label=m.title,
                 url=m.get_absolute_url(),
-                meta=_when(m.starts_at),
+                meta=format_time(m.starts_at),
                 level="danger" if m.kind in ("emergency", "post_earthquake") else "",
             )
             for m in meetings[:5]
@@ -53,7 +49,7 @@ def meetings_needing_my_opinion(actor: Actor) -> Panel | None:
             PanelItem(
                 label=m.title,
                 url=reverse("consultations:opinion-edit", args=[m.pk]) + f"?discipline={code}",
-                meta=_when(m.starts_at),
+                meta=format_time(m.starts_at),
                 level="warning" if m.status == "open" else "",
             )
             for m, code in pending[:5]
@@ -118,7 +114,7 @@ def latest_issued_reports(actor: Actor) -> Panel | None:
             PanelItem(
                 label=f"{r.bureau.code} · {r.title}",
                 url=reverse("consultations:report-read", args=[r.pk]),
-                meta=formats.date_format(r.issued_at, "SHORT_DATE_FORMAT") if r.issued_at else "",
+                meta=format_date(r.issued_at),
             )
             for r in reports
         ],

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.timefmt import format_time
 from reports.maps import MapLayer, draw_map
 from reports.rendering import png_data_uri, render_html, render_pdf
 
@@ -60,7 +60,7 @@ def report_context(report: ConsultationReport, *, with_map: bool = True) -> dict
     return {
         "report": report,
         "content": content,
-        "starts_at": timezone.localtime(starts).strftime("%Y-%m-%d %H:%M"),
+        "starts_at": format_time(starts, label=True),
         "kind_label": kinds.get(content["meeting"]["kind"], content["meeting"]["kind"]),
         "map_uri": png_data_uri(png) if png else "",
         "title": report.title,

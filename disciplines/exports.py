@@ -7,10 +7,11 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from portal.timefmt import format_time
 
 from .models import Anomaly, ZeroReport
 
@@ -19,7 +20,7 @@ def _local(value: Any) -> str:
     if value is None:
         return ""
     if hasattr(value, "tzinfo"):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return format_time(value)
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from portal.forms import person_label
+from portal.widgets import DATETIME_INPUT_FORMATS, IsoDateInput, IsoDateTimeInput
 
 from .models import (
     Anomaly,
@@ -51,9 +52,7 @@ class ZeroReportForm(forms.Form):
     )
     period = forms.DateField(
         label=_("Period"),
-        widget=forms.DateInput(
-            attrs={"type": "date", "class": "form-control form-control-lg"}, format="%Y-%m-%d"
-        ),
+        widget=IsoDateInput(attrs={"class": "form-control form-control-lg"}),
     )
     status = forms.ChoiceField(
         label=_("Result"),
@@ -75,10 +74,8 @@ class ZeroReportForm(forms.Form):
     onset_at = forms.DateTimeField(
         label=_("Onset time (Beijing)"),
         required=False,
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
-        widget=forms.DateTimeInput(
-            attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M"
-        ),
+        input_formats=DATETIME_INPUT_FORMATS,
+        widget=IsoDateTimeInput(),
     )
     attachments = MultipleFileField(label=_("Photos or files"), required=False)
 
@@ -106,8 +103,8 @@ class AssignForm(forms.Form):
     due_at = forms.DateTimeField(
         label=_("Deadline (empty: the bureau's default)"),
         required=False,
-        input_formats=["%Y-%m-%dT%H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}),
+        input_formats=DATETIME_INPUT_FORMATS,
+        widget=IsoDateTimeInput(),
     )
     comment = forms.CharField(
         label=_("Comment"), required=False, widget=forms.TextInput(attrs={"class": "form-control"})
@@ -142,8 +139,8 @@ class ExpertAnomalyForm(forms.Form):
     )
     onset_at = forms.DateTimeField(
         label=_("Onset time (Beijing)"),
-        input_formats=["%Y-%m-%dT%H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}),
+        input_formats=DATETIME_INPUT_FORMATS,
+        widget=IsoDateTimeInput(),
     )
     lon = forms.FloatField(
         label=_("Longitude"),
@@ -191,10 +188,8 @@ class VerificationForm(forms.Form):
     onset_at = forms.DateTimeField(
         label=_("Onset time (Beijing)"),
         required=False,
-        input_formats=["%Y-%m-%dT%H:%M"],
-        widget=forms.DateTimeInput(
-            attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M"
-        ),
+        input_formats=DATETIME_INPUT_FORMATS,
+        widget=IsoDateTimeInput(),
     )
     shape = forms.CharField(
         label=_("Shape of the anomaly"),

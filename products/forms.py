@@ -9,11 +9,15 @@ checks are a convenience, not the guard).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from typing import Any
 
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
+
+from portal.timefmt import format_time
 
 # What each parameter and catalog key means, for people (the code name is shown too).
 LABELS = {
@@ -71,6 +75,43 @@ LABELS = {
     "longitude": _("centre longitude"),
     "maxradius": _("radius (degrees)"),
 }
+
+# A stored time is shown in Beijing time, so its label must not say UTC as the form's does.
+SHOWN_LABELS = {
+    "starttime": _("from"),
+    "endtime": _("to"),
+    "window_end": _("end of the window"),
+}
+
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _shown(value: Any) -> str:
+    """A stored parameter value for people: ISO UTC times in Beijing time, JSON compact."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, str) and _ISO_TIME.match(value):
+        try:
+            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+        # FDSN times without a zone are UTC (the engine stores them so).
+        return format_time(moment, with_seconds=bool(moment.second))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def shown_rows(values: dict[str, Any] | None) -> list[dict[str, str]]:
+    """Rows (label in the reader's language, code name, value) of stored parameters or a selection."""
+    rows = []
+    for name, value in (values or {}).items():
+        label = SHOWN_LABELS.get(name) or LABELS.get(name) or name
+        rows.append({"name": name, "label": str(label), "value": _shown(value)})
+    return rows
+
 
 # The catalog filter fields shown on the run form (FDSN names; "jurisdiction" and
 # "days" are the engine's).

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from portal.dashboard import Panel, PanelItem, register
 from portal.models import Role
 from portal.tenancy import Actor
+from portal.timefmt import format_time
 
 from . import selectors
 from .methods.registry import METHODS
@@ -25,7 +24,7 @@ def _title(method: str) -> str:
 
 
 def _when(moment) -> str:  # type: ignore[no-untyped-def]
-    return date_format(timezone.localtime(moment), "m-d H:i") if moment else ""
+    return format_time(moment, style="short")
 
 
 @register(Role.FORECASTER)

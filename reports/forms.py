@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.widgets import IsoDateInput
+
 from .models import GisLayerKind, TopicReportSettings
 
 
@@ -56,7 +58,7 @@ class TopicReportSettingsForm(forms.ModelForm):
             "push_retry_seconds",
         ]
         widgets = {
-            "history_since": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "history_since": IsoDateInput(),
             "email_recipients": forms.Textarea(attrs={"rows": 3}),
         }
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.urls import reverse
-from django.utils.timezone import localtime, now
+from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
 from portal.dashboard import Panel, PanelItem, register
 from portal.models import Role
 from portal.tenancy import Actor
+from portal.timefmt import format_time
 
 from . import selectors
 from .models import TopicReport
@@ -66,7 +67,7 @@ def latest_topic_reports(actor: Actor) -> Panel | None:
                 label=f"{event.magnitude_type}{event.magnitude or 0:.1f} {event.location_name}"
                 + (f" · {report.bureau.code}" if report.bureau_id != actor.bureau_id else ""),
                 url=report.get_absolute_url(),
-                meta=f"{report.get_status_display()} · v{report.event_version} · {localtime(report.created_at):%m-%d %H:%M}",
+                meta=f"{report.get_status_display()} · v{report.event_version} · {format_time(report.created_at, style='short')}",
                 level=LEVEL.get(report.status, ""),
             )
         )

@@ -87,6 +87,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
             ],
+            # bjt / bjdate (portal.timefmt) show every time in Beijing time: built in, so no
+            # template can forget to load them and fall back to |date.
+            "builtins": ["portal.templatetags.portal_tags"],
         },
     },
 ]

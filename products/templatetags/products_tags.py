@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import get_language
 
+from products.forms import shown_rows
 from products.methods.registry import METHODS
 
 register = template.Library()
@@ -20,3 +21,9 @@ def method_title(name: str) -> str:
 @register.filter
 def get_item(mapping: dict, key: str):  # type: ignore[no-untyped-def,type-arg]
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def param_rows(values: dict | None) -> list[dict[str, str]]:  # type: ignore[type-arg]
+    """Stored parameters as rows with labels in the reader's language and times in Beijing time."""
+    return shown_rows(values)

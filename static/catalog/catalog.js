@@ -17,10 +17,7 @@
     if (mag === null || mag === undefined) return 3;
     return Math.max(2, 1.2 * Math.pow(Math.max(mag, 0) + 1, 1.25));
   }
-  function beijing(ms) {
-    var d = new Date(ms + 8 * 3600000);
-    return d.toISOString().replace("T", " ").slice(0, 19);
-  }
+  function beijing(ms) { return ISPEC.beijing(ms, 19); }
   function fromFeature(f) {
     var p = f.properties, c = f.geometry.coordinates;
     return { id: f.id, lat: c[1], lon: c[0], depth: c[2], mag: p.mag, type: p.magType, time: p.time,

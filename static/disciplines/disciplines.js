@@ -44,7 +44,7 @@
       var first = ISPEC.el("td"); first.appendChild(link); row.appendChild(first);
       row.appendChild(ISPEC.el("td", {}, event.discipline_name));
       row.appendChild(ISPEC.el("td", { class: "js-state" }, event.state_label));
-      row.appendChild(ISPEC.el("td", { class: "d-none d-md-table-cell" }, event.onset_at.slice(0, 16).replace("T", " ")));
+      row.appendChild(ISPEC.el("td", { class: "d-none d-md-table-cell" }, ISPEC.beijing(event.onset_at, 16)));
       row.appendChild(ISPEC.el("td", { class: "d-none d-md-table-cell" }, ""));
       list.insertBefore(row, list.firstChild);
     } else if (row) {

@@ -12,6 +12,24 @@
   }
   ISPEC.el = el;
 
+  /* The one way JS shows a time: Beijing time in ISO order (2026-12-01 07:30), whatever the
+     browser's zone and locale, like portal/timefmt.py on the server. Takes ms or an ISO string
+     (a string without a zone is UTC, as the server sends it); parts: 10 date, 16 minutes, 19 seconds. */
+  var BEIJING = new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Asia/Shanghai", hourCycle: "h23",
+    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit"
+  });
+  ISPEC.beijing = function (value, length) {
+    if (value === null || value === undefined || value === "") return "";
+    if (typeof value === "string" && !/(Z|[+-]\d{2}:?\d{2})$/.test(value)) value += "Z";
+    var d = new Date(value);
+    if (isNaN(d.getTime())) return String(value);
+    var p = {};
+    BEIJING.formatToParts(d).forEach(function (x) { p[x.type] = x.value; });
+    var text = p.year + "-" + p.month + "-" + p.day + " " + p.hour + ":" + p.minute + ":" + p.second;
+    return text.slice(0, length || 16);
+  };
+
   ISPEC.toast = function (title, body, url, level) {
     var box = document.getElementById("toasts");
     if (!box || !window.bootstrap) return;

@@ -89,7 +89,7 @@
     node.appendChild(el);
     var tip = ISPEC.el("div", { class: "small text-body-secondary px-2", id: "series-tip" });
     node.parentNode.appendChild(tip);
-    function fmt(x) { return isTime ? new Date(x).toISOString().slice(0, 10) : x.toFixed(1); }
+    function fmt(x) { return isTime ? ISPEC.beijing(x, 10) : x.toFixed(1); }
     function draw() {
       while (el.firstChild) el.removeChild(el.firstChild);
       var W = node.clientWidth || 600, H = node.clientHeight || 320, L = 44, R = 10, T = 10, B = 28;
