@@ -141,3 +141,17 @@ def bureau_by_code(*, code: str) -> Bureau | None:
 def user_by_id(*, user_id: int) -> User | None:
     """For workers and commands, which act for the system, not for a person."""
     return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def bureau_role_holders(*, bureau: Bureau | int, roles: list[str]) -> QuerySet[User]:
+    """Active people holding an active role of ``roles`` in ``bureau`` (who is told of overdue work)."""
+    return (
+        User.objects.filter(
+            memberships__bureau=bureau,
+            memberships__role__in=roles,
+            memberships__revoked_at__isnull=True,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("username")
+    )
