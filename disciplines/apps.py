@@ -11,6 +11,7 @@ class DisciplinesConfig(AppConfig):
         from portal.models import Role
 
         from . import panels
+        from .services import anomalies  # noqa: F401  registers the anomaly workflow (history labels)
 
         register(Role.REPORTER)(panels.reporter_units_due)
         register(Role.EXPERT)(panels.expert_anomalies)

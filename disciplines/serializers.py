@@ -7,6 +7,7 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
+from portal import workflow
 from portal.fields import DateTimeField, IntegerField
 
 from .models import Anomaly, AssessmentRating, Attachment, ReportingUnit, VerificationReport, ZeroReport
@@ -158,10 +159,18 @@ class RatingOutputSerializer(serializers.ModelSerializer):
 class HistoryOutputSerializer(serializers.Serializer):
     at = DateTimeField(source="created_at")
     actor = serializers.SerializerMethodField()
+    actor_name = serializers.SerializerMethodField()
     action = serializers.CharField()
+    action_label = serializers.SerializerMethodField()  # the action in the reader's language
     from_state = serializers.CharField()
     to_state = serializers.CharField()
     comment = serializers.CharField()
 
     def get_actor(self, obj: Any) -> str | None:
         return obj.actor.username if obj.actor_id else None
+
+    def get_actor_name(self, obj: Any) -> str | None:
+        return obj.actor.label if obj.actor_id else None
+
+    def get_action_label(self, obj: Any) -> str:
+        return workflow.label(obj.action)

@@ -321,30 +321,6 @@ def anomaly_new(request: HttpRequest) -> HttpResponse:
     return render(request, "disciplines/anomaly_new.html", {"form": form})
 
 
-def _timeline(history: list[Any]) -> list[dict[str, Any]]:
-    labels = {f"anomaly.{k}": v for k, v in ACTION_LABELS.items()}
-    extra_labels = {
-        "anomaly.revise": _("revised by the reporter"),
-        "anomaly.attach": _("files added"),
-        "verification.save": _("verification report saved"),
-        "assessment.rate": _("rated on the assessment form"),
-        "anomaly.overdue_reminder": _("overdue reminder sent"),
-    }
-    states = dict(Anomaly.State.choices)
-    return [
-        {
-            "at": event.created_at,
-            "actor": event.actor.label if event.actor_id else _("system"),
-            "action": labels.get(event.action) or extra_labels.get(event.action, event.action),
-            "from": states.get(event.from_state, event.from_state),
-            "to": states.get(event.to_state, event.to_state),
-            "to_code": event.to_state,
-            "comment": event.comment,
-        }
-        for event in history
-    ]
-
-
 def _anomaly_for_page(request: HttpRequest, anomaly_id: int) -> Anomaly | HttpResponse:
     """The anomaly the signed-in person may see, or the refusal page to return instead."""
     if request.actor is None:
@@ -379,7 +355,7 @@ def anomaly_detail(request: HttpRequest, anomaly_id: int) -> HttpResponse:
             "can_reassign": "reassign" in actions,
             "assign_form": AssignForm(experts=experts, initial={"assignee": actor.user.pk}),  # assign to me
             "comment_form": CommentForm(),
-            "history": _timeline(list(selectors.anomaly_history(anomaly=anomaly))),
+            "history": list(selectors.anomaly_history(anomaly=anomaly)),
             "evidence": [a for a in attachments if a.purpose == Attachment.Purpose.EVIDENCE],
             "figures": [a for a in attachments if a.purpose == Attachment.Purpose.FIGURE],
             "verification": verification,

@@ -175,3 +175,17 @@ def person_can(
     *, user: User, bureau_ids: Iterable[int], role: str | None = None, discipline: object | None = None
 ) -> bool:
     return people_who_can(bureau_ids=bureau_ids, role=role, discipline=discipline).filter(pk=user.pk).exists()
+
+
+def bureau_role_holders(*, bureau: Bureau | int, roles: list[str]) -> QuerySet[User]:
+    """Active people holding an active role of ``roles`` in ``bureau`` (who is told of overdue work)."""
+    return (
+        User.objects.filter(
+            memberships__bureau=bureau,
+            memberships__role__in=roles,
+            memberships__revoked_at__isnull=True,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("username")
+    )

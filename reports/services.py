@@ -1,10 +1,15 @@
 """Writes of the reports app: topic reports (queue, build, ready/failed, versions), their push
 over each channel with retries, GIS layer uploads, and the bureau's topic-report settings.
 
-Topic report workflow (one service per move, each locks the row and writes the audit):
+Topic report workflow (``WORKFLOW``, moved by ``portal.workflow.transition``: it locks the
+row, checks the right before the state, saves, audits, tells and broadcasts):
 
     queued --start--> building --finish--> ready
-                      building --fail----> failed --requeue--> queued
+    queued/building --fail--> failed --requeue--> queued     (the bureau is told of a failure)
+    building --recover--> queued                             (the watchdog: its worker died)
+
+start, finish, fail and recover are the worker's moves (no person makes them); requeue is a
+forecaster's, chair's or bureau admin's.
 
 Push workflow, per channel: pending/retrying --sent--> sent;
 pending/retrying --error--> retrying (attempts left) or failed; failed --retry--> retrying.
@@ -27,12 +32,15 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import hooks, uploads
-from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
+from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from portal.models import Notification, Role
-from portal.services import audit_record, notify_bureau
+from portal.selectors import bureau_role_holders
+from portal.services import audit_record, bureau_group, notify_bureau
 from portal.validators import clean_title
+from portal.workflow import Handoff, Transition, Workflow, register, register_labels, transition
 
 from . import selectors
 from .gazetteer import GazetteerRow
@@ -49,12 +57,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Status = TopicReport.Status
-TRANSITIONS: dict[str, set[str]] = {
-    Status.QUEUED: {Status.BUILDING, Status.FAILED},
-    Status.BUILDING: {Status.READY, Status.FAILED},
-    Status.FAILED: {Status.QUEUED},
-    Status.READY: set(),
-}
 PushStatus = PushAttempt.Status
 PUSH_TRANSITIONS: dict[str, set[str]] = {
     PushStatus.PENDING: {PushStatus.SENT, PushStatus.RETRYING, PushStatus.FAILED},
@@ -71,15 +73,99 @@ WECHAT_MAX_BYTES = 4096
 GIS_MAX_FEATURES_DEFAULT = 20_000
 
 
-def _require(report: TopicReport, to: str) -> None:
-    if to not in TRANSITIONS[report.status]:
-        raise InvalidTransition(
-            _("A %(from)s report cannot become %(to)s.") % {"from": report.status, "to": to}, field="status"
-        )
-
-
 def _report_locked(report_id: int) -> TopicReport:
     return TopicReport.objects.select_for_update().select_related("event", "bureau").get(pk=report_id)
+
+
+def _lock(actor: Actor | None, report: TopicReport | int) -> TopicReport:
+    try:
+        return _report_locked(getattr(report, "pk", report))
+    except TopicReport.DoesNotExist:
+        raise NotFound() from None
+
+
+def _by_the_worker(actor: Actor | None, report: TopicReport) -> bool:
+    """The build's own moves are made by the worker (no actor), never by a person."""
+    return actor is None
+
+
+def _live(report: TopicReport, action: str) -> tuple[str, dict[str, Any]]:
+    return bureau_group(report.bureau_id), {
+        "kind": "topic_report",
+        "action": action,
+        "id": report.pk,
+        "state": report.status,
+        "state_label": str(report.get_status_display()),
+        "url": report.get_absolute_url(),
+    }
+
+
+def _to_the_bureau_on_failure(report: TopicReport, actor: Actor | None, comment: str) -> list[Handoff]:
+    """Forecasters, chairs and bureau admins of the bureau: they can rebuild it."""
+    people = bureau_role_holders(
+        bureau=report.bureau_id, roles=[Role.FORECASTER, Role.CHAIR, Role.BUREAU_ADMIN]
+    )
+    return [
+        Handoff(
+            people,
+            title=_("Special-topic report failed: %(event)s") % {"event": report.event.location_name},
+            body=report.error[:200],
+            level=Notification.Level.WARNING,
+            kind="topic_report.failed",
+        )
+    ]
+
+
+WORKFLOW = register(
+    Workflow(
+        name="topic_report",
+        model=TopicReport,
+        state_field="status",
+        noun=gettext_lazy("special-topic report"),
+        lock=_lock,
+        url=lambda report: report.get_absolute_url(),
+        live=_live,
+        transitions={
+            "start": Transition(
+                frozenset({Status.QUEUED}), Status.BUILDING, _by_the_worker, gettext_lazy("build started")
+            ),
+            "finish": Transition(
+                frozenset({Status.BUILDING}),
+                Status.READY,
+                _by_the_worker,
+                gettext_lazy("built"),
+                audit_action="topic_report.ready",
+            ),
+            "fail": Transition(
+                frozenset({Status.QUEUED, Status.BUILDING}),
+                Status.FAILED,
+                _by_the_worker,
+                gettext_lazy("build failed"),
+                notify=_to_the_bureau_on_failure,
+            ),
+            "requeue": Transition(
+                frozenset({Status.FAILED}),
+                Status.QUEUED,
+                can_rebuild_topic_report,
+                gettext_lazy("queued for a rebuild"),
+                gettext_lazy("Rebuild"),
+            ),
+            "recover": Transition(
+                frozenset({Status.BUILDING}),
+                Status.QUEUED,
+                _by_the_worker,
+                gettext_lazy("queued again: its worker ended"),
+            ),
+        },
+    )
+)
+register_labels(
+    {
+        "topic_report.queue": gettext_lazy("queued"),
+        "topic_report.push": gettext_lazy("pushed"),
+        "topic_report.push_retry": gettext_lazy("push retried"),
+    }
+)
 
 
 # --- arrival: which bureaus get a report -------------------------------------------------
@@ -146,21 +232,17 @@ def _enqueue_build(report_id: int, bureau_id: int) -> None:
 # --- transitions ---------------------------------------------------------------------------
 
 
-@transaction.atomic
 def topic_report_start(*, report: TopicReport) -> TopicReport:
     """queued -> building (the worker took it)."""
-    report = _report_locked(report.pk)
-    _require(report, Status.BUILDING)
-    from_state = report.status
-    report.status = Status.BUILDING
-    report.started_at = timezone.now()
-    report.build_attempts += 1
-    report.error = ""
-    report.save(update_fields=["status", "started_at", "build_attempts", "error", "updated_at"])
-    audit_record(
-        actor=None, action="topic_report.start", target=report, from_state=from_state, to_state=report.status
+    return transition(
+        report,
+        "start",
+        None,
+        workflow=WORKFLOW,
+        prepare=lambda locked: {"build_attempts": locked.build_attempts + 1},
+        started_at=timezone.now(),
+        error="",
     )
-    return report
 
 
 @transaction.atomic
@@ -175,31 +257,32 @@ def topic_report_finish(
 ) -> TopicReport:
     """building -> ready: store the content, the PDF and the maps (MEDIA/reports/<bureau_id>/...),
     then push it and announce it."""
-    report = _report_locked(report.pk)
-    _require(report, Status.READY)
-    if report.pdf:
-        report.pdf.delete(save=False)
-    stem = f"{report.bureau_id}/{report.event_id}/topic-report-v{report.event_version}-{report.pk}"
-    report.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
-    map_files = {}
-    for key, png in maps.items():
-        path = f"reports/{stem}-{key}.png"
-        if default_storage.exists(path):
-            default_storage.delete(path)
-        map_files[key] = default_storage.save(path, ContentFile(png))
-    report.context = {**content, "map_files": map_files}
-    report.ready_at = timezone.now()
-    report.timings = {**timings, "total": round((report.ready_at - report.received_at).total_seconds(), 3)}
-    report.status = Status.READY
-    report.save(update_fields=["pdf", "context", "ready_at", "timings", "status", "updated_at"])
-    audit_record(
-        actor=None,
-        action="topic_report.ready",
-        target=report,
-        from_state=Status.BUILDING,
-        to_state=Status.READY,
-        extra={"timings": report.timings},
-    )
+    audit: dict[str, Any] = {}
+
+    def store(locked: TopicReport) -> dict[str, Any]:
+        if locked.pdf:
+            locked.pdf.delete(save=False)
+        stem = f"{locked.bureau_id}/{locked.event_id}/topic-report-v{locked.event_version}-{locked.pk}"
+        locked.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
+        map_files = {}
+        for key, png in maps.items():
+            path = f"reports/{stem}-{key}.png"
+            if default_storage.exists(path):
+                default_storage.delete(path)
+            map_files[key] = default_storage.save(path, ContentFile(png))
+        ready_at = timezone.now()
+        audit["timings"] = {
+            **timings,
+            "total": round((ready_at - locked.received_at).total_seconds(), 3),
+        }
+        return {
+            "pdf": locked.pdf,
+            "context": {**content, "map_files": map_files},
+            "ready_at": ready_at,
+            "timings": audit["timings"],
+        }
+
+    report = transition(report, "finish", None, workflow=WORKFLOW, prepare=store, extra=audit)
     if push:
         push_plan(report=report)
     hooks.fire(
@@ -208,55 +291,15 @@ def topic_report_finish(
     return report
 
 
-@transaction.atomic
 def topic_report_fail(*, report: TopicReport, error: str) -> TopicReport:
     """queued/building -> failed, keeping the error; the bureau is told (never silent)."""
-    report = _report_locked(report.pk)
-    _require(report, Status.FAILED)
-    from_state = report.status
-    report.status = Status.FAILED
-    report.error = error[:4000]
-    report.save(update_fields=["status", "error", "updated_at"])
-    audit_record(
-        actor=None,
-        action="topic_report.fail",
-        target=report,
-        from_state=from_state,
-        to_state=report.status,
-        comment=error[:500],
-    )
-    notify_bureau(
-        bureau=report.bureau,
-        title=_("Special-topic report failed: %(event)s") % {"event": report.event.location_name},
-        body=error[:200],
-        url=report.get_absolute_url(),
-        level=Notification.Level.WARNING,
-        kind="topic_report.failed",
-        roles=[Role.FORECASTER, Role.CHAIR, Role.BUREAU_ADMIN],
-    )
-    return report
+    return transition(report, "fail", None, error[:500], workflow=WORKFLOW, error=error[:4000])
 
 
 @transaction.atomic
 def topic_report_requeue(*, actor: Actor, report: TopicReport, comment: str = "") -> TopicReport:
     """failed -> queued, by a forecaster, chair or bureau admin of the report's bureau."""
-    report = _report_locked(report.pk)
-    if not can_rebuild_topic_report(actor, report):
-        raise PermissionDenied(
-            _("Only forecasters, chairs and bureau admins of the bureau can rebuild a report.")
-        )
-    _require(report, Status.QUEUED)
-    from_state = report.status
-    report.status = Status.QUEUED
-    report.save(update_fields=["status", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="topic_report.requeue",
-        target=report,
-        from_state=from_state,
-        to_state=report.status,
-        comment=comment,
-    )
+    report = transition(report, "requeue", actor, comment, workflow=WORKFLOW)
     _enqueue_build(report.pk, report.bureau_id)
     return report
 
@@ -366,20 +409,12 @@ def topic_reports_reap_abandoned(now: dt.datetime | None = None) -> list[int]:
 
 
 def _requeue_abandoned(report: TopicReport) -> None:
-    # building -> queued is the watchdog's move only (a person rebuilds failed reports), so it
-    # is not in TRANSITIONS, which topic_report_requeue checks.
-    if report.status != Status.BUILDING:
-        raise InvalidTransition(_("Only a build whose worker died is requeued."), field="status")
-    from_state = report.status
-    report.status = Status.QUEUED
-    report.save(update_fields=["status", "updated_at"])
-    audit_record(
-        actor=None,
-        action="topic_report.requeue",
-        target=report,
-        from_state=from_state,
-        to_state=report.status,
-        comment="watchdog: the worker ended without finishing the build",
+    transition(
+        report,
+        "recover",
+        None,
+        "watchdog: the worker ended without finishing the build",
+        workflow=WORKFLOW,
     )
     _enqueue_build(report.pk, report.bureau_id)
 
@@ -388,7 +423,7 @@ def topic_report_fail_by_id(*, report_id: int, message: str) -> None:
     """Fail a queued or building report (the task guard's last resort); others are left alone."""
     with transaction.atomic():
         report = _report_locked(report_id)
-        if Status.FAILED in TRANSITIONS[report.status]:
+        if report.status in WORKFLOW.transitions["fail"].sources:
             topic_report_fail(report=report, error=message)
 
 

@@ -1,4 +1,4 @@
-"""The anomaly lifecycle: one function per transition.
+"""The anomaly lifecycle: the table (``WORKFLOW``) and one thin service per transition.
 
     reported ──assign──▶ verifying (──reassign──▶ verifying) ──submit_verification──▶ verified ──assess──▶ assessed ──track──▶ tracking
        │  ▲                  ▲                                 │  ▲                 │   │                  │
@@ -6,10 +6,12 @@
        ▼  │
      returned ──withdraw──▶ closed   (reported ──withdraw──▶ closed as well)
 
-Each transition locks the row (``select_for_update``), checks the person's role
-and then the state (403 before 409), saves, writes the audit trail (who, when, from, to, comment) and
-queues notifications and live events on commit. A refused move raises
-``InvalidTransition`` (409) or ``PermissionDenied`` (403) and changes nothing.
+Every transition goes through ``portal.workflow.transition``: it locks the row, checks the
+person's role and then the state (403 before 409), saves, writes the audit trail (who, when,
+from, to, comment), tells whoever must act next and broadcasts the new state on commit. A
+refused move raises ``PermissionDenied`` (403) or ``InvalidTransition`` (409) and changes
+nothing. The services below only add what a move needs beyond the table: the input's
+validation against the locked row and the stamps.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from portal.models import Notification, User
-from portal.services import audit_record, broadcast_on_commit, notify_user
+from portal.models import Notification, Role, User
+from portal.selectors import bureau_role_holders
+from portal.services import audit_record, broadcast_on_commit
 from portal.tenancy import Actor
 from portal.uploads import CheckedUpload
+from portal.workflow import Handoff, Transition, Workflow, register, register_labels, tell, transition
 
 from .. import permissions, selectors
 from ..models import (
@@ -47,74 +51,6 @@ from . import live_group
 from .attachments import store_files, validate_files
 
 State = Anomaly.State
-
-# action -> (states it may start from, state it ends in)
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "assign": (frozenset({State.REPORTED}), State.VERIFYING),
-    "reassign": (frozenset({State.VERIFYING}), State.VERIFYING),
-    "return_report": (frozenset({State.REPORTED}), State.RETURNED),
-    "resubmit": (frozenset({State.RETURNED}), State.REPORTED),
-    "withdraw": (frozenset({State.REPORTED, State.RETURNED}), State.CLOSED),
-    "submit_verification": (frozenset({State.VERIFYING}), State.VERIFIED),
-    "return_verification": (frozenset({State.VERIFIED}), State.VERIFYING),
-    "assess": (frozenset({State.VERIFIED}), State.ASSESSED),
-    "return_assessment": (frozenset({State.ASSESSED}), State.VERIFIED),
-    "track": (frozenset({State.ASSESSED}), State.TRACKING),
-    "close": (frozenset({State.ASSESSED, State.TRACKING}), State.CLOSED),
-}
-
-ACTION_LABELS = {
-    "report": gettext_lazy("reported"),
-    "assign": gettext_lazy("assigned for verification"),
-    "reassign": gettext_lazy("handed to another verifier"),
-    "return_report": gettext_lazy("returned to the reporter"),
-    "resubmit": gettext_lazy("revised and resubmitted"),
-    "withdraw": gettext_lazy("withdrawn"),
-    "submit_verification": gettext_lazy("verification report submitted"),
-    "return_verification": gettext_lazy("verification returned for revision"),
-    "assess": gettext_lazy("assessed by the discipline group"),
-    "return_assessment": gettext_lazy("assessment reopened"),
-    "track": gettext_lazy("kept in tracking"),
-    "close": gettext_lazy("closed"),
-}
-
-# What the buttons say (imperative), where ACTION_LABELS say what happened.
-ACTION_BUTTONS = {
-    "assign": gettext_lazy("Assign"),
-    "reassign": gettext_lazy("Reassign"),
-    "return_report": gettext_lazy("Return to the reporter"),
-    "resubmit": gettext_lazy("Resubmit"),
-    "withdraw": gettext_lazy("Withdraw"),
-    "submit_verification": gettext_lazy("Submit the verification report"),
-    "return_verification": gettext_lazy("Return the verification for revision"),
-    "assess": gettext_lazy("Record the assessment"),
-    "return_assessment": gettext_lazy("Reopen the assessment"),
-    "track": gettext_lazy("Keep tracking"),
-    "close": pgettext_lazy("anomaly", "Close"),
-}
-
-PERMISSIONS: dict[str, Callable[[Actor | None, Anomaly], bool]] = {
-    "assign": permissions.can_assign_anomaly,
-    "reassign": permissions.can_assign_anomaly,
-    "return_report": permissions.can_return_report,
-    "resubmit": permissions.can_resubmit_anomaly,
-    "withdraw": permissions.can_withdraw_anomaly,
-    "submit_verification": permissions.can_verify_anomaly,
-    "return_verification": permissions.can_review_verification,
-    "assess": permissions.can_assess_anomaly,
-    "return_assessment": permissions.can_decide_anomaly,
-    "track": permissions.can_decide_anomaly,
-    "close": permissions.can_decide_anomaly,
-}
-
-
-def allowed_actions(actor: Actor | None, anomaly: Anomaly) -> list[str]:
-    """The transitions ``actor`` may make now (for pages: which buttons to show)."""
-    return [
-        action
-        for action, (sources, _target) in TRANSITIONS.items()
-        if anomaly.state in sources and PERMISSIONS[action](actor, anomaly)
-    ]
 
 
 def anomaly_url(anomaly: Anomaly) -> str:
@@ -137,22 +73,11 @@ def _event(anomaly: Anomaly, action: str) -> dict[str, Any]:
     }
 
 
-def _notify_office(anomaly: Anomaly, title: str, *, exclude: Iterable[int] = (), level: str = "info") -> None:
-    skip = set(exclude)
-    for expert in selectors.discipline_experts(bureau=anomaly.bureau_id, discipline=anomaly.discipline_id):
-        if expert.pk not in skip:
-            notify_user(
-                user=expert,
-                title=title,
-                body=f"{anomaly.place} · {anomaly.observation_item}",
-                url=anomaly_url(anomaly),
-                level=level,
-                kind="anomaly",
-                bureau=anomaly.bureau,
-            )
+def _live(anomaly: Anomaly, action: str) -> tuple[str, dict[str, Any]]:
+    return live_group(anomaly.bureau_id), _event(anomaly, action)
 
 
-def _lock(actor: Actor, anomaly: Anomaly | int) -> Anomaly:
+def _lock(actor: Actor | None, anomaly: Anomaly | int) -> Anomaly:
     """The anomaly, locked for this transaction; NotFound when it is not the actor's bureau's."""
     pk = getattr(anomaly, "pk", anomaly)
     try:
@@ -166,51 +91,207 @@ def _lock(actor: Actor, anomaly: Anomaly | int) -> Anomaly:
         raise NotFound() from None
 
 
-def _begin(actor: Actor, anomaly: Anomaly | int, action: str) -> Anomaly:
-    """Lock, then check the role, then the state: the guard every transition starts with.
+def _summary(anomaly: Anomaly) -> str:
+    return f"{anomaly.place} · {anomaly.observation_item}"
 
-    Permission before state, so someone without the right learns no more than
-    that (403), and someone with it learns why not now (409).
-    """
-    locked = _lock(actor, anomaly)
-    if not PERMISSIONS[action](actor, locked):
-        raise PermissionDenied(_("You may not do this: %(action)s.") % {"action": ACTION_LABELS[action]})
-    sources, _target = TRANSITIONS[action]
-    if locked.state not in sources:
-        raise InvalidTransition(
-            _("This anomaly is %(state)s; it cannot be %(action)s (only from: %(allowed)s).")
-            % {
-                "state": locked.get_state_display(),
-                "action": ACTION_LABELS[action],
-                "allowed": ", ".join(str(State(s).label) for s in sorted(sources)),
-            }
+
+def _office(anomaly: Anomaly, *, exclude: Iterable[int | None] = ()) -> list[User]:
+    skip = set(exclude)
+    experts = selectors.discipline_experts(bureau=anomaly.bureau_id, discipline=anomaly.discipline_id)
+    return [expert for expert in experts if expert.pk not in skip]
+
+
+def _to_office(title: str) -> Callable[[Anomaly, Actor | None, str], list[Handoff]]:
+    def handoffs(anomaly: Anomaly, actor: Actor | None, comment: str) -> list[Handoff]:
+        users = _office(anomaly, exclude=[actor.user.pk if actor else None])
+        return [Handoff(users, title=str(title), body=_summary(anomaly))]
+
+    return handoffs
+
+
+def _to_assignee(anomaly: Anomaly, actor: Actor | None, comment: str) -> list[Handoff]:
+    due = timezone.localtime(anomaly.verify_due_at).strftime("%Y-%m-%d %H:%M")
+    return [
+        Handoff(
+            [anomaly.assignee],
+            title=_("Anomaly to verify by %(due)s") % {"due": due},
+            body=_summary(anomaly),
+            level=Notification.Level.WARNING,
         )
-    return locked
+    ]
 
 
-def _finish(
-    actor: Actor,
-    anomaly: Anomaly,
-    action: str,
-    *,
-    fields: list[str],
-    comment: str = "",
-    extra: dict[str, Any] | None = None,
-) -> Anomaly:
-    from_state = anomaly.state
-    anomaly.state = TRANSITIONS[action][1]
-    anomaly.save(update_fields=["state", "updated_at", *fields])
-    audit_record(
-        actor=actor,
-        action=f"anomaly.{action}",
-        target=anomaly,
-        from_state=from_state,
-        to_state=anomaly.state,
-        comment=comment,
-        extra=extra,
+def _to_reporter_with_comment(anomaly: Anomaly, actor: Actor | None, comment: str) -> list[Handoff]:
+    return [
+        Handoff([anomaly.reported_by], title=_("Your anomaly report was returned for revision"), body=comment)
+    ]
+
+
+def _to_verifier_with_comment(anomaly: Anomaly, actor: Actor | None, comment: str) -> list[Handoff]:
+    if not anomaly.assignee_id:
+        return []
+    return [
+        Handoff(
+            [anomaly.assignee],
+            title=_("Verification report returned for revision"),
+            body=comment,
+            level=Notification.Level.WARNING,
+        )
+    ]
+
+
+def _to_reporter_decided(action: str) -> Callable[[Anomaly, Actor | None, str], list[Handoff]]:
+    def handoffs(anomaly: Anomaly, actor: Actor | None, comment: str) -> list[Handoff]:
+        if actor is not None and anomaly.reported_by_id == actor.user.pk:
+            return []
+        title = _("Anomaly %(action)s") % {"action": WORKFLOW.transitions[action].label}
+        return [Handoff([anomaly.reported_by], title=title, body=_summary(anomaly))]
+
+    return handoffs
+
+
+def _step(
+    sources: set[str],
+    target: str,
+    permission: Callable[[Actor | None, Anomaly], bool],
+    label: Any,
+    button: Any,
+    notify: Callable[[Anomaly, Actor | None, str], list[Handoff]] | None = None,
+) -> Transition:
+    return Transition(frozenset(sources), target, permission, label, button, notify)
+
+
+# action -> (states it may start from, state it ends in, who may, what it is called, who is told)
+WORKFLOW = register(
+    Workflow(
+        name="anomaly",
+        model=Anomaly,
+        noun=gettext_lazy("anomaly"),
+        lock=_lock,
+        url=anomaly_url,
+        live=_live,
+        transitions={
+            "assign": _step(
+                {State.REPORTED},
+                State.VERIFYING,
+                permissions.can_assign_anomaly,
+                gettext_lazy("assigned for verification"),
+                gettext_lazy("Assign"),
+                _to_assignee,
+            ),
+            "reassign": _step(
+                {State.VERIFYING},
+                State.VERIFYING,
+                permissions.can_assign_anomaly,
+                gettext_lazy("handed to another verifier"),
+                gettext_lazy("Reassign"),
+                _to_assignee,
+            ),
+            "return_report": _step(
+                {State.REPORTED},
+                State.RETURNED,
+                permissions.can_return_report,
+                gettext_lazy("returned to the reporter"),
+                gettext_lazy("Return to the reporter"),
+                _to_reporter_with_comment,
+            ),
+            "resubmit": _step(
+                {State.RETURNED},
+                State.REPORTED,
+                permissions.can_resubmit_anomaly,
+                gettext_lazy("revised and resubmitted"),
+                gettext_lazy("Resubmit"),
+                _to_office(gettext_lazy("Revised anomaly report to review")),
+            ),
+            "withdraw": _step(
+                {State.REPORTED, State.RETURNED},
+                State.CLOSED,
+                permissions.can_withdraw_anomaly,
+                gettext_lazy("withdrawn"),
+                gettext_lazy("Withdraw"),
+            ),
+            "submit_verification": _step(
+                {State.VERIFYING},
+                State.VERIFIED,
+                permissions.can_verify_anomaly,
+                gettext_lazy("verification report submitted"),
+                gettext_lazy("Submit the verification report"),
+                _to_office(gettext_lazy("Verified anomaly to assess")),
+            ),
+            "return_verification": _step(
+                {State.VERIFIED},
+                State.VERIFYING,
+                permissions.can_review_verification,
+                gettext_lazy("verification returned for revision"),
+                gettext_lazy("Return the verification for revision"),
+                _to_verifier_with_comment,
+            ),
+            "assess": _step(
+                {State.VERIFIED},
+                State.ASSESSED,
+                permissions.can_assess_anomaly,
+                gettext_lazy("assessed by the discipline group"),
+                gettext_lazy("Record the assessment"),
+            ),
+            "return_assessment": _step(
+                {State.ASSESSED},
+                State.VERIFIED,
+                permissions.can_decide_anomaly,
+                gettext_lazy("assessment reopened"),
+                gettext_lazy("Reopen the assessment"),
+            ),
+            "track": _step(
+                {State.ASSESSED},
+                State.TRACKING,
+                permissions.can_decide_anomaly,
+                gettext_lazy("kept in tracking"),
+                gettext_lazy("Keep tracking"),
+                _to_reporter_decided("track"),
+            ),
+            "close": _step(
+                {State.ASSESSED, State.TRACKING},
+                State.CLOSED,
+                permissions.can_decide_anomaly,
+                gettext_lazy("closed"),
+                pgettext_lazy("anomaly", "Close"),
+                _to_reporter_decided("close"),
+            ),
+        },
     )
-    broadcast_on_commit(live_group(anomaly.bureau_id), _event(anomaly, action))
-    return anomaly
+)
+register_labels(
+    {
+        "anomaly.report": gettext_lazy("reported"),
+        "anomaly.revise": gettext_lazy("revised by the reporter"),
+        "anomaly.attach": gettext_lazy("files added"),
+        "verification.save": gettext_lazy("verification report saved"),
+        "assessment.rate": gettext_lazy("rated on the assessment form"),
+        "anomaly.overdue_reminder": gettext_lazy("overdue reminder sent"),
+    }
+)
+
+# Views of the table for the pages and APIs (names they already import).
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    action: (step.sources, step.target) for action, step in WORKFLOW.transitions.items()
+}
+ACTION_LABELS = {"report": gettext_lazy("reported")} | {
+    action: step.label for action, step in WORKFLOW.transitions.items()
+}
+# What the buttons say (imperative), where ACTION_LABELS say what happened.
+ACTION_BUTTONS = {action: step.button for action, step in WORKFLOW.transitions.items()}
+
+
+def allowed_actions(actor: Actor | None, anomaly: Anomaly) -> list[str]:
+    """The transitions ``actor`` may make now (for pages: which buttons to show)."""
+    return WORKFLOW.allowed_actions(actor, anomaly)
+
+
+def _notify_office(anomaly: Anomaly, title: str, *, exclude: Iterable[int] = (), level: str = "info") -> None:
+    tell(
+        WORKFLOW,
+        anomaly,
+        [Handoff(_office(anomaly, exclude=exclude), title=title, body=_summary(anomaly), level=level)],
+    )
 
 
 def _require_comment(comment: str) -> str:
@@ -361,9 +442,17 @@ def anomaly_attach(
 def anomaly_assign(
     *, actor: Actor, anomaly: Anomaly | int, assignee: User, due_at: datetime | None = None, comment: str = ""
 ) -> Anomaly:
-    """reported → verifying: a verifier (an expert of the discipline) with a deadline."""
-    anomaly = _begin(actor, anomaly, "assign")
-    return _hand_over(actor, anomaly, "assign", assignee=assignee, due_at=due_at, comment=comment)
+    """reported → verifying: a verifier (an expert of the discipline) with a deadline; the verifier is told."""
+    audit: dict[str, Any] = {}
+    return transition(
+        anomaly,
+        "assign",
+        actor,
+        comment,
+        workflow=WORKFLOW,
+        prepare=lambda locked: _hand_over(locked, assignee=assignee, due_at=due_at, audit=audit),
+        extra=audit,
+    )
 
 
 @transaction.atomic
@@ -371,23 +460,21 @@ def anomaly_reassign(
     *, actor: Actor, anomaly: Anomaly | int, assignee: User, due_at: datetime | None = None, comment: str = ""
 ) -> Anomaly:
     """verifying → verifying: overdue or stuck work goes to another verifier, with a new deadline."""
-    anomaly = _begin(actor, anomaly, "reassign")
-    if assignee.pk == anomaly.assignee_id:
-        raise InvalidInput(
-            _("%(name)s already verifies this anomaly.") % {"name": assignee.label}, field="assignee"
-        )
-    return _hand_over(actor, anomaly, "reassign", assignee=assignee, due_at=due_at, comment=comment)
+    audit: dict[str, Any] = {}
+
+    def prepare(locked: Anomaly) -> dict[str, Any]:
+        if assignee.pk == locked.assignee_id:
+            raise InvalidInput(
+                _("%(name)s already verifies this anomaly.") % {"name": assignee.label}, field="assignee"
+            )
+        return _hand_over(locked, assignee=assignee, due_at=due_at, audit=audit)
+
+    return transition(anomaly, "reassign", actor, comment, workflow=WORKFLOW, prepare=prepare, extra=audit)
 
 
 def _hand_over(
-    actor: Actor,
-    anomaly: Anomaly,
-    action: str,
-    *,
-    assignee: User | None,
-    due_at: datetime | None,
-    comment: str,
-) -> Anomaly:
+    anomaly: Anomaly, *, assignee: User | None, due_at: datetime | None, audit: dict[str, Any]
+) -> dict[str, Any]:
     if assignee is None or not assignee.is_active:
         raise InvalidInput(_("Choose an active expert of the discipline."), field="assignee")
     if not selectors.is_discipline_expert_user(
@@ -405,44 +492,28 @@ def _hand_over(
     elif due_at <= now:
         raise InvalidInput(_("The deadline must be in the future."), field="due_at")
     previous = anomaly.assignee.username if anomaly.assignee_id else None
-    anomaly.assignee, anomaly.assigned_at, anomaly.verify_due_at = assignee, now, due_at
-    anomaly.overdue_reminded_at = None
-    _finish(
-        actor,
-        anomaly,
-        action,
-        fields=["assignee", "assigned_at", "verify_due_at", "overdue_reminded_at"],
-        comment=comment,
-        extra={"assignee": assignee.username, "previous": previous, "due_at": due_at.isoformat()},
-    )
-    notify_user(
-        user=assignee,
-        title=_("Anomaly to verify by %(due)s")
-        % {"due": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")},
-        body=f"{anomaly.place} · {anomaly.observation_item}",
-        url=anomaly_url(anomaly),
-        level=Notification.Level.WARNING,
-        kind="anomaly",
-        bureau=anomaly.bureau,
-    )
-    return anomaly
+    audit.update({"assignee": assignee.username, "previous": previous, "due_at": due_at.isoformat()})
+    return {"assignee": assignee, "assigned_at": now, "verify_due_at": due_at, "overdue_reminded_at": None}
+
+
+def _comment_required(comment: str) -> Callable[[Anomaly], None]:
+    def prepare(locked: Anomaly) -> None:
+        _require_comment(comment)
+
+    return prepare
 
 
 @transaction.atomic
 def anomaly_return_report(*, actor: Actor, anomaly: Anomaly | int, comment: str) -> Anomaly:
-    """reported → returned: the report needs revision by the person who made it."""
-    anomaly = _begin(actor, anomaly, "return_report")
-    comment = _require_comment(comment)
-    _finish(actor, anomaly, "return_report", fields=[], comment=comment)
-    notify_user(
-        user=anomaly.reported_by,
-        title=_("Your anomaly report was returned for revision"),
-        body=comment,
-        url=anomaly_url(anomaly),
-        kind="anomaly",
-        bureau=anomaly.bureau,
+    """reported → returned: the report needs revision by the person who made it (told, with the comment)."""
+    return transition(
+        anomaly,
+        "return_report",
+        actor,
+        (comment or "").strip(),
+        workflow=WORKFLOW,
+        prepare=_comment_required(comment),
     )
-    return anomaly
 
 
 @transaction.atomic
@@ -455,53 +526,34 @@ def anomaly_resubmit(
     onset_at: datetime | None = None,
     comment: str = "",
 ) -> Anomaly:
-    """returned → reported, with the revised description."""
-    anomaly = _begin(actor, anomaly, "resubmit")
-    return _resubmit_locked(
-        actor,
+    """returned → reported, with the revised description; the discipline office is told."""
+    return transition(
         anomaly,
-        description=description,
-        observation_item=observation_item,
-        onset_at=onset_at,
-        comment=comment,
+        "resubmit",
+        actor,
+        comment,
+        workflow=WORKFLOW,
+        prepare=lambda locked: _revise_fields(
+            locked, description=description, observation_item=observation_item, onset_at=onset_at
+        ),
     )
-
-
-def _resubmit_locked(
-    actor: Actor,
-    anomaly: Anomaly,
-    *,
-    description: str | None,
-    observation_item: str | None,
-    onset_at: datetime | None,
-    comment: str,
-) -> Anomaly:
-    fields = _revise_fields(
-        anomaly, description=description, observation_item=observation_item, onset_at=onset_at
-    )
-    _finish(actor, anomaly, "resubmit", fields=fields, comment=comment)
-    _notify_office(anomaly, _("Revised anomaly report to review"), exclude=[actor.user.pk])
-    return anomaly
 
 
 def _revise_fields(
     anomaly: Anomaly, *, description: str | None, observation_item: str | None, onset_at: datetime | None
-) -> list[str]:
-    fields = []
+) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
     if description is not None:
         if not description.strip():
             raise InvalidInput(_("Describe the anomaly."), field="description")
-        anomaly.description = description.strip()
-        fields.append("description")
+        changes["description"] = description.strip()
     if observation_item is not None:
         if not observation_item.strip():
             raise InvalidInput(_("The observation item is required."), field="observation_item")
-        anomaly.observation_item = observation_item.strip()[:60]
-        fields.append("observation_item")
+        changes["observation_item"] = observation_item.strip()[:60]
     if onset_at is not None:
-        anomaly.onset_at = _validate_onset(onset_at)
-        fields.append("onset_at")
-    return fields
+        changes["onset_at"] = _validate_onset(onset_at)
+    return changes
 
 
 def anomaly_revise_from_report(
@@ -512,19 +564,20 @@ def anomaly_revise_from_report(
     Called inside the zero-report's transaction with the anomaly locked by ``lock_for_report``.
     """
     if anomaly.state == State.RETURNED:
-        return _resubmit_locked(
-            actor,
-            anomaly,
+        return anomaly_resubmit(
+            actor=actor,
+            anomaly=anomaly,
             description=description,
             observation_item=observation_item,
             onset_at=onset_at,
-            comment="",
         )
-    fields = _revise_fields(
+    changes = _revise_fields(
         anomaly, description=description, observation_item=observation_item, onset_at=onset_at
     )
-    anomaly.save(update_fields=[*fields, "updated_at"])
-    audit_record(actor=actor, action="anomaly.revise", target=anomaly, extra={"fields": fields})
+    for name, value in changes.items():
+        setattr(anomaly, name, value)
+    anomaly.save(update_fields=[*changes, "updated_at"])
+    audit_record(actor=actor, action="anomaly.revise", target=anomaly, extra={"fields": list(changes)})
     broadcast_on_commit(live_group(anomaly.bureau_id), _event(anomaly, "revise"))
     return anomaly
 
@@ -536,9 +589,7 @@ def lock_for_report(actor: Actor, anomaly_id: int) -> Anomaly:
 @transaction.atomic
 def anomaly_withdraw(*, actor: Actor, anomaly: Anomaly | int, comment: str = "") -> Anomaly:
     """reported | returned → closed: the reporter takes the report back before review."""
-    anomaly = _begin(actor, anomaly, "withdraw")
-    anomaly.closed_at = timezone.now()
-    return _finish(actor, anomaly, "withdraw", fields=["closed_at"], comment=comment)
+    return transition(anomaly, "withdraw", actor, comment, workflow=WORKFLOW, closed_at=timezone.now())
 
 
 # --- verification --------------------------------------------------------------------------
@@ -637,54 +688,37 @@ def _require_complete(report: VerificationReport | None) -> None:
 
 @transaction.atomic
 def anomaly_submit_verification(*, actor: Actor, anomaly: Anomaly | int, comment: str = "") -> Anomaly:
-    """verifying → verified: the complete verification report goes to the discipline group."""
-    anomaly = _begin(actor, anomaly, "submit_verification")
-    report = VerificationReport.objects.select_for_update().filter(anomaly=anomaly).first()
-    _require_complete(report)
-    now = timezone.now()
-    assert report is not None  # _require_complete raised otherwise
-    report.submitted_at = now
-    report.save(update_fields=["submitted_at", "updated_at"])
-    hours = selectors.anomaly_settings_for(bureau=anomaly.bureau_id).assessment_hours
-    anomaly.verified_at, anomaly.assess_due_at = now, now + timedelta(hours=hours)
-    _finish(
-        actor,
-        anomaly,
-        "submit_verification",
-        fields=["verified_at", "assess_due_at"],
-        comment=comment,
-        extra={"conclusion": report.conclusion},
+    """verifying → verified: the complete verification report goes to the discipline group (told)."""
+    audit: dict[str, Any] = {}
+
+    def prepare(locked: Anomaly) -> dict[str, Any]:
+        report = VerificationReport.objects.select_for_update().filter(anomaly=locked).first()
+        _require_complete(report)
+        assert report is not None  # _require_complete raised otherwise
+        now = timezone.now()
+        report.submitted_at = now
+        report.save(update_fields=["submitted_at", "updated_at"])
+        audit["conclusion"] = report.conclusion
+        hours = selectors.anomaly_settings_for(bureau=locked.bureau_id).assessment_hours
+        return {"verified_at": now, "assess_due_at": now + timedelta(hours=hours)}
+
+    return transition(
+        anomaly, "submit_verification", actor, comment, workflow=WORKFLOW, prepare=prepare, extra=audit
     )
-    _notify_office(anomaly, _("Verified anomaly to assess"), exclude=[actor.user.pk])
-    return anomaly
 
 
 @transaction.atomic
 def anomaly_return_verification(*, actor: Actor, anomaly: Anomaly | int, comment: str) -> Anomaly:
     """verified → verifying: the verification report needs revision; the verifier gets a new deadline."""
-    anomaly = _begin(actor, anomaly, "return_verification")
-    comment = _require_comment(comment)
-    hours = selectors.anomaly_settings_for(bureau=anomaly.bureau_id).verification_hours
-    anomaly.verify_due_at = timezone.now() + timedelta(hours=hours)
-    anomaly.overdue_reminded_at = None
-    _finish(
-        actor,
-        anomaly,
-        "return_verification",
-        fields=["verify_due_at", "overdue_reminded_at"],
-        comment=comment,
+
+    def prepare(locked: Anomaly) -> dict[str, Any]:
+        _require_comment(comment)
+        hours = selectors.anomaly_settings_for(bureau=locked.bureau_id).verification_hours
+        return {"verify_due_at": timezone.now() + timedelta(hours=hours), "overdue_reminded_at": None}
+
+    return transition(
+        anomaly, "return_verification", actor, (comment or "").strip(), workflow=WORKFLOW, prepare=prepare
     )
-    if anomaly.assignee_id:
-        notify_user(
-            user=anomaly.assignee,
-            title=_("Verification report returned for revision"),
-            body=comment,
-            url=anomaly_url(anomaly),
-            level=Notification.Level.WARNING,
-            kind="anomaly",
-            bureau=anomaly.bureau,
-        )
-    return anomaly
 
 
 # --- assessment ----------------------------------------------------------------------------
@@ -762,57 +796,56 @@ def rating_summary(ratings: Iterable[AssessmentRating]) -> dict[str, Any]:
 @transaction.atomic
 def anomaly_assess(*, actor: Actor, anomaly: Anomaly | int, comment: str = "") -> Anomaly:
     """verified → assessed: the discipline group has rated it (at least one rating)."""
-    anomaly = _begin(actor, anomaly, "assess")
-    ratings = list(AssessmentRating.objects.filter(anomaly=anomaly))
-    if not ratings:
-        raise InvalidInput(_("No expert has rated this anomaly yet."), field="ratings")
-    anomaly.assessed_at = timezone.now()
-    summary = rating_summary(ratings)
-    return _finish(actor, anomaly, "assess", fields=["assessed_at"], comment=comment, extra=summary)
+    audit: dict[str, Any] = {}
+
+    def prepare(locked: Anomaly) -> dict[str, Any]:
+        ratings = list(AssessmentRating.objects.filter(anomaly=locked))
+        if not ratings:
+            raise InvalidInput(_("No expert has rated this anomaly yet."), field="ratings")
+        audit.update(rating_summary(ratings))
+        return {"assessed_at": timezone.now()}
+
+    return transition(anomaly, "assess", actor, comment, workflow=WORKFLOW, prepare=prepare, extra=audit)
 
 
 @transaction.atomic
 def anomaly_return_assessment(*, actor: Actor, anomaly: Anomaly | int, comment: str) -> Anomaly:
     """assessed → verified: the group reopens its assessment before deciding."""
-    anomaly = _begin(actor, anomaly, "return_assessment")
-    comment = _require_comment(comment)
-    anomaly.assessed_at = None
-    return _finish(actor, anomaly, "return_assessment", fields=["assessed_at"], comment=comment)
+    return transition(
+        anomaly,
+        "return_assessment",
+        actor,
+        (comment or "").strip(),
+        workflow=WORKFLOW,
+        prepare=_comment_required(comment),
+        assessed_at=None,
+    )
 
 
-def _decide(actor: Actor, anomaly: Anomaly, action: str, decision: str, comment: str) -> Anomaly:
-    fields = []
-    if anomaly.state == State.ASSESSED:
-        anomaly.decision, anomaly.decision_comment = decision, (comment or "").strip()
-        fields += ["decision", "decision_comment"]
-    if action == "close":
-        anomaly.closed_at = timezone.now()
-        fields.append("closed_at")
-    _finish(actor, anomaly, action, fields=fields, comment=comment)
-    if anomaly.reported_by_id != actor.user.pk:
-        notify_user(
-            user=anomaly.reported_by,
-            title=_("Anomaly %(action)s") % {"action": ACTION_LABELS[action]},
-            body=f"{anomaly.place} · {anomaly.observation_item}",
-            url=anomaly_url(anomaly),
-            kind="anomaly",
-            bureau=anomaly.bureau,
-        )
-    return anomaly
+def _decision(action: str, decision: str, comment: str) -> Callable[[Anomaly], dict[str, Any]]:
+    def prepare(locked: Anomaly) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        if locked.state == State.ASSESSED:  # the end of tracking keeps the group's decision
+            changes.update(decision=decision, decision_comment=(comment or "").strip())
+        if action == "close":
+            changes["closed_at"] = timezone.now()
+        return changes
+
+    return prepare
 
 
 @transaction.atomic
 def anomaly_track(*, actor: Actor, anomaly: Anomaly | int, comment: str = "") -> Anomaly:
-    """assessed → tracking: the group's decision to keep watching it."""
-    anomaly = _begin(actor, anomaly, "track")
-    return _decide(actor, anomaly, "track", Anomaly.Decision.TRACK, comment)
+    """assessed → tracking: the group's decision to keep watching it; the reporter is told."""
+    prepare = _decision("track", Anomaly.Decision.TRACK, comment)
+    return transition(anomaly, "track", actor, comment, workflow=WORKFLOW, prepare=prepare)
 
 
 @transaction.atomic
 def anomaly_close(*, actor: Actor, anomaly: Anomaly | int, comment: str = "") -> Anomaly:
-    """assessed | tracking → closed: the group's decision, or the end of tracking."""
-    anomaly = _begin(actor, anomaly, "close")
-    return _decide(actor, anomaly, "close", Anomaly.Decision.CLOSE, comment)
+    """assessed | tracking → closed: the group's decision, or the end of tracking; the reporter is told."""
+    prepare = _decision("close", Anomaly.Decision.CLOSE, comment)
+    return transition(anomaly, "close", actor, comment, workflow=WORKFLOW, prepare=prepare)
 
 
 TRANSITION_SERVICES: dict[str, Callable[..., Anomaly]] = {
@@ -833,6 +866,31 @@ TRANSITION_SERVICES: dict[str, Callable[..., Anomaly]] = {
 # --- reminders -----------------------------------------------------------------------------
 
 
+def _overdue_handoffs(anomaly: Anomaly, title: str) -> list[Handoff]:
+    """The assignee (urgent), then the bureau's admins and the discipline office (warning)."""
+    handoffs = []
+    if anomaly.assignee_id:
+        handoffs.append(
+            Handoff(
+                [anomaly.assignee],
+                title=title,
+                body=_summary(anomaly),
+                level=Notification.Level.URGENT,
+                kind="anomaly.overdue",
+            )
+        )
+    watchers = [*bureau_role_holders(bureau=anomaly.bureau_id, roles=[Role.BUREAU_ADMIN]), *_office(anomaly)]
+    handoffs.append(
+        Handoff(
+            [user for user in watchers if user.pk != anomaly.assignee_id],
+            title=title,
+            body=_summary(anomaly),
+            level=Notification.Level.WARNING,
+        )
+    )
+    return handoffs
+
+
 def anomalies_remind_overdue(*, now: datetime | None = None) -> int:
     """Remind verifiers (and their discipline office) once per deadline of overdue verifications."""
     now = now or timezone.now()
@@ -848,19 +906,7 @@ def anomalies_remind_overdue(*, now: datetime | None = None) -> int:
             title = _("Overdue verification: due %(due)s") % {
                 "due": timezone.localtime(anomaly.verify_due_at).strftime("%Y-%m-%d %H:%M")
             }
-            if anomaly.assignee_id:
-                notify_user(
-                    user=anomaly.assignee,
-                    title=title,
-                    body=f"{anomaly.place} · {anomaly.observation_item}",
-                    url=anomaly_url(anomaly),
-                    level=Notification.Level.URGENT,
-                    kind="anomaly.overdue",
-                    bureau=anomaly.bureau,
-                )
-            _notify_office(
-                anomaly, title, exclude=[anomaly.assignee_id or 0], level=Notification.Level.WARNING
-            )
+            tell(WORKFLOW, anomaly, _overdue_handoffs(anomaly, title))
             audit_record(actor=None, action="anomaly.overdue_reminder", target=anomaly)
             broadcast_on_commit(live_group(anomaly.bureau_id), _event(anomaly, "overdue"))
             reminded += 1

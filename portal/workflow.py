@@ -1,0 +1,259 @@
+"""One workflow engine: every state machine of the portal is a ``Workflow`` (data) moved by
+``transition()`` (the one function that writes a state field).
+
+A workflow lists its transitions, ``action -> (from states, to state, who may, who is told
+next)``. ``transition(obj, action, actor, comment, **changes)`` then always does the same, in
+the same order:
+
+1. lock the row (``select_for_update``, through the workflow's own ``lock`` so tenancy
+   decides what the actor may reach: not theirs is 404);
+2. check the permission first: ``PermissionDenied`` (403) whatever the state, so someone
+   without the right learns no more than that;
+3. check the state: ``InvalidTransition`` (409) naming the current state and the action
+   in words;
+4. run the transition's own preparation (validation of the input against the locked row,
+   stamps), apply ``changes`` and save with ``update_fields`` (state + stamps + changes);
+5. write the ``AuditEvent`` with from and to state and the comment;
+6. tell whoever must act next (``notify_user``: stored with the change, pushed live on
+   commit) and broadcast the new state to open pages on commit.
+
+Refused moves raise before anything is written, so the row, the audit trail and the
+notifications stay as they were.
+
+Why not django-fsm-2 or viewflow: django-fsm-2's ``@transition`` puts each move on a model
+method and guards only the source state; locking, the 403-before-409 order, the audit row,
+the hand-off notifications and the broadcast would all still be ours, around every call,
+and its per-method declarations scatter the table this module keeps as data (and which the
+tests and the pages read: allowed actions, button and history labels). viewflow's flows
+bring their own process/task models, views and permissions, a second way of doing what the
+services already do. Neither removes more than the ~15 lines of table lookups; both add a
+dependency and a second place where state changes. So the engine is these lines.
+
+The action labels registry (``label(action)``) gives the words history shows for an audit
+action ("提交审核" rather than ``report.submit``); every workflow registers its actions,
+and apps may register the labels of their other audited acts with ``register_labels``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from .exceptions import InvalidTransition, PermissionDenied
+from .models import Notification
+from .services import audit_record, broadcast_on_commit, notify_user
+
+if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
+    from .models import AuditEvent, Bureau, User
+    from .tenancy import Actor
+
+Permission = Callable[["Actor | None", Any], bool]
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """One message to the people who must act next (or who must know the outcome)."""
+
+    users: Iterable[User]
+    title: str
+    body: str = ""
+    level: str = Notification.Level.INFO
+    kind: str = ""  # defaults to the workflow's name
+
+
+Notify = Callable[[Any, "Actor | None", str], Iterable[Handoff]]
+Prepare = Callable[[Any], "Mapping[str, Any] | None"]
+
+
+@dataclass(frozen=True)
+class Transition:
+    """``sources -> target`` when ``permission(actor, obj)``; ``notify`` says who is told."""
+
+    sources: frozenset[str]
+    target: str
+    permission: Permission
+    label: Promise | str  # what happened, for history and messages ("assigned for verification")
+    button: Promise | str = ""  # what the button says ("Assign")
+    notify: Notify | None = None
+    audit_action: str = ""  # defaults to "<workflow>.<action>"
+
+
+@dataclass
+class Workflow:
+    """The state machine of one model: its transitions, and how its rows are locked,
+    linked and broadcast."""
+
+    name: str  # prefix of the audit actions: "anomaly" -> "anomaly.assign"
+    model: type[models.Model]
+    transitions: dict[str, Transition]
+    lock: Callable[[Actor | None, Any], Any]  # pk or instance -> the row, locked; NotFound if unreachable
+    noun: Promise | str  # "anomaly", in the reader's language
+    state_field: str = "state"
+    url: Callable[[Any], str] | None = None  # the page that opens the work
+    live: Callable[[Any, str], tuple[str, dict[str, Any]] | None] | None = None  # (group, event)
+    bureau: Callable[[Any], Bureau | None] = field(default=lambda obj: getattr(obj, "bureau", None))
+
+    def __post_init__(self) -> None:
+        choices = self.model._meta.get_field(self.state_field).choices or []
+        known = {value for value, _label in choices}
+        for action, step in self.transitions.items():
+            unknown = (set(step.sources) | {step.target}) - known
+            if unknown:  # a typo in the table fails at import, not in front of a person
+                raise ValueError(f"{self.name}.{action}: unknown states {sorted(unknown)}")
+
+    def audit_action(self, action: str) -> str:
+        return self.transitions[action].audit_action or f"{self.name}.{action}"
+
+    def state_of(self, obj: Any) -> str:
+        return str(getattr(obj, self.state_field))
+
+    def state_label(self, value: str) -> str:
+        choices = dict(self.model._meta.get_field(self.state_field).choices or [])
+        return str(choices.get(value, value))
+
+    def allowed_actions(self, actor: Actor | None, obj: Any) -> list[str]:
+        """The transitions ``actor`` may make now (for pages: which buttons to show)."""
+        state = self.state_of(obj)
+        return [
+            action
+            for action, step in self.transitions.items()
+            if state in step.sources and step.permission(actor, obj)
+        ]
+
+    def check(self, actor: Actor | None, obj: Any, action: str) -> Transition:
+        """Permission, then state, on an already locked row; raises 403 or 409."""
+        step = self.transitions[action]
+        if not step.permission(actor, obj):
+            raise PermissionDenied(_("You may not do this: %(action)s.") % {"action": step.label})
+        state = self.state_of(obj)
+        if state not in step.sources:
+            raise InvalidTransition(
+                _("This %(noun)s is %(state)s; it cannot be %(action)s (only from: %(allowed)s).")
+                % {
+                    "noun": self.noun,
+                    "state": self.state_label(state),
+                    "action": step.label,
+                    "allowed": ", ".join(self.state_label(s) for s in sorted(step.sources)),
+                },
+                field=self.state_field,
+            )
+        return step
+
+
+_WORKFLOWS: dict[str, Workflow] = {}
+_LABELS: dict[str, Promise | str] = {}
+
+
+def register(workflow: Workflow) -> Workflow:
+    """Make ``workflow`` the one of its model (history pages find its states and labels)."""
+    _WORKFLOWS[workflow.model._meta.label_lower] = workflow
+    register_labels({workflow.audit_action(a): t.label for a, t in workflow.transitions.items()})
+    return workflow
+
+
+def register_labels(labels: Mapping[str, Promise | str]) -> None:
+    """Words for audit actions that are not transitions (``"anomaly.attach": "files added"``)."""
+    _LABELS.update(labels)
+
+
+def label(action: str) -> str:
+    """The audit action in the reader's language; an unknown action shows as it is."""
+    return str(_LABELS.get(action, action))
+
+
+def workflow_for(target: models.Model | str) -> Workflow | None:
+    """The workflow of a model instance or ``app_label.model`` label, if it has one."""
+    key = target if isinstance(target, str) else target._meta.label_lower
+    return _WORKFLOWS.get(key)
+
+
+def state_label(event: AuditEvent, value: str) -> str:
+    """A state of an audit row's target, in words."""
+    workflow = workflow_for(event.target_type)
+    return workflow.state_label(value) if workflow and value else value
+
+
+@transaction.atomic
+def transition(
+    obj: Any,
+    action: str,
+    actor: Actor | None,
+    comment: str = "",
+    *,
+    workflow: Workflow | None = None,
+    prepare: Prepare | None = None,
+    extra: Mapping[str, Any] | Callable[[Any], Mapping[str, Any]] | None = None,
+    **changes: Any,
+) -> Any:
+    """Move ``obj`` (an instance or a pk) by ``action`` and return the saved, locked row.
+
+    ``prepare(locked)`` runs after the checks, under the lock: it validates what depends on
+    the row (raising ``InvalidInput``) and returns further changes (stamps). ``changes`` are
+    field values set as they are. Raises ``NotFound`` (from the lock), ``PermissionDenied``
+    (403) before ``InvalidTransition`` (409); a refused move changes nothing.
+    """
+    if workflow is None:
+        model_workflow = workflow_for(obj) if isinstance(obj, models.Model) else None
+        if model_workflow is None:
+            raise TypeError("transition() needs workflow= for an object without a registered workflow")
+        workflow = model_workflow
+    locked = workflow.lock(actor, obj)
+    step = workflow.check(actor, locked, action)
+    if prepare is not None:
+        changes = {**changes, **(prepare(locked) or {})}
+    from_state = workflow.state_of(locked)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    setattr(locked, workflow.state_field, step.target)
+    fields = [workflow.state_field, *changes]
+    if any(f.name == "updated_at" for f in workflow.model._meta.concrete_fields):
+        fields.append("updated_at")
+    locked.save(update_fields=list(dict.fromkeys(fields)))
+    audit_record(
+        actor=actor,
+        action=workflow.audit_action(action),
+        target=locked,
+        from_state=from_state,
+        to_state=step.target,
+        comment=comment,
+        extra=dict(extra(locked) if callable(extra) else (extra or {})),
+    )
+    if step.notify is not None:
+        for handoff in step.notify(locked, actor, comment):
+            _tell(workflow, locked, handoff)
+    if workflow.live is not None:
+        live = workflow.live(locked, action)
+        if live is not None:
+            broadcast_on_commit(*live)
+    return locked
+
+
+def tell(workflow: Workflow, obj: Any, handoffs: Iterable[Handoff]) -> None:
+    """Deliver hand-offs outside a transition (a reminder by the beat job)."""
+    for handoff in handoffs:
+        _tell(workflow, obj, handoff)
+
+
+def _tell(workflow: Workflow, obj: Any, handoff: Handoff) -> None:
+    url = workflow.url(obj) if workflow.url else ""
+    seen: set[int] = set()
+    for user in handoff.users:
+        if user.pk in seen:
+            continue
+        seen.add(user.pk)
+        # stored in the transition's transaction; notify_user pushes it live on commit
+        notify_user(
+            user=user,
+            title=handoff.title,
+            body=handoff.body,
+            url=url,
+            level=handoff.level,
+            kind=handoff.kind or workflow.name,
+            bureau=workflow.bureau(obj),
+        )
