@@ -91,7 +91,7 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
     from disciplines.services import anomalies as anomaly_services
     from disciplines.services.zero_reports import AnomalyInput, zero_report_submit
     from portal.tenancy import actor_for
-    from products import services as products
+    from products.services import runs as run_services
     from reports.services import gis_layer_upload
 
     expert2 = make_person("jx_expert2", (jx, "expert", "fluid"))
@@ -138,7 +138,7 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
         likelihood="medium",
     )
     report = meetings.report_create(actor=chair, meeting=meeting)
-    run = products.run_create(
+    run = run_services.run_create(
         actor=forecaster, method="bvalue", params={"mc": 2.0}, catalog={"jurisdiction": True}
     )
     layer = gis_layer_upload(

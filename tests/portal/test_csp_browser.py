@@ -82,7 +82,7 @@ def portal_data(jx, make_person, as_actor):
     from consultations import services as meetings
     from disciplines.models import Discipline, ReportingUnit
     from disciplines.services.zero_reports import AnomalyInput, zero_report_submit
-    from products import services as products
+    from products.services import runs as run_services
     from reports.models import TopicReport
 
     person = make_person(
@@ -106,7 +106,7 @@ def portal_data(jx, make_person, as_actor):
             participants=[],
         )
         meetings.meeting_open(actor=actor, meeting=meeting)
-        run = products.run_create(
+        run = run_services.run_create(
             actor=actor, method="bvalue", params={"mc": 2.0}, catalog={"jurisdiction": True}
         )
         unit = ReportingUnit.objects.create(
@@ -186,12 +186,12 @@ def test_main_pages_break_no_policy(browser_login, portal_data):
 
 def test_declared_behaviour_replaces_inline_handlers(browser_login, portal_data, as_actor):
     """<select data-autosubmit> submits its form; <form data-confirm> asks first (were onchange=/onsubmit=)."""
-    from products import services as products
     from products.models import ProductSchedule
+    from products.services import schedules as schedule_services
 
     person, _ = portal_data
     _in_thread(
-        lambda: products.schedule_create(
+        lambda: schedule_services.schedule_create(
             actor=as_actor(person),
             name="每日 b 值",
             method="bvalue",

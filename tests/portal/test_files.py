@@ -24,7 +24,7 @@ from disciplines.services.anomalies import anomaly_report
 from portal import links, uploads
 from portal.exceptions import InvalidInput
 from products.models import ProductRun
-from products.services import run_directory
+from products.services.execution import run_directory
 from reports import services as report_services
 from reports.rendering import url_fetcher
 
