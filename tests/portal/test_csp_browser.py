@@ -79,7 +79,7 @@ def _events(bureau, n: int = 300):
 def portal_data(jx, make_person, as_actor):
     """One person who sees it all, and a meeting, a product run and an anomaly with a place."""
     from catalog.models import Event
-    from consultations import services as meetings
+    from consultations.services import meetings as meeting_services
     from disciplines.models import Discipline, ReportingUnit
     from disciplines.services.zero_reports import AnomalyInput, zero_report_submit
     from products.services import runs as run_services
@@ -97,7 +97,7 @@ def portal_data(jx, make_person, as_actor):
 
     def build():
         actor = as_actor(person)
-        meeting = meetings.meeting_create(
+        meeting = meeting_services.meeting_create(
             actor=actor,
             kind="monthly",
             title="2026年12月月会商",
@@ -105,7 +105,7 @@ def portal_data(jx, make_person, as_actor):
             joint_bureaus=[],
             participants=[],
         )
-        meetings.meeting_open(actor=actor, meeting=meeting)
+        meeting_services.meeting_open(actor=actor, meeting=meeting)
         run = run_services.run_create(
             actor=actor, method="bvalue", params={"mc": 2.0}, catalog={"jurisdiction": True}
         )
