@@ -8,8 +8,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reports.maps import MapLayer, draw_map
-from reports.rendering import png_data_uri, render_html, render_pdf
+from printing.maps import MapLayer, draw_map
+from printing.rendering import png_data_uri, render_html, render_pdf
 
 from .models import ConsultationReport, Likelihood, MeetingKind
 from .services.report_workflow import report_content

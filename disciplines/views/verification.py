@@ -81,7 +81,7 @@ def verification_edit(request: HttpRequest, anomaly_id: int) -> HttpResponse:
 
 
 def _verification_context(anomaly: Anomaly) -> dict[str, Any]:
-    from reports.rendering import png_data_uri
+    from printing.rendering import png_data_uri
 
     verification = selectors.anomaly_verification(anomaly=anomaly)
     assert verification is not None  # the view checked it exists
@@ -111,7 +111,7 @@ def _verification_context(anomaly: Anomaly) -> dict[str, Any]:
 @login_required
 def verification_pdf(request: HttpRequest, anomaly_id: int) -> HttpResponse:
     """异常核实报告 as PDF through the reports renderer (``?html=1`` shows the same page in HTML)."""
-    from reports.rendering import render_html, render_pdf
+    from printing.rendering import render_html, render_pdf
 
     anomaly = _anomaly_for_page(request, anomaly_id)
     if isinstance(anomaly, HttpResponse):

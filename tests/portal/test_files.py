@@ -25,10 +25,10 @@ from disciplines.models import Discipline
 from disciplines.services.anomalies import anomaly_report
 from portal import links, uploads
 from portal.exceptions import InvalidInput
+from printing.rendering import url_fetcher
 from products.models import ProductRun
 from products.services.execution import run_directory
 from reports import services as report_services
-from reports.rendering import url_fetcher
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 from catalog.models import Event
 from catalog.services import Solution, event_record_solution
 from portal.models import AuditEvent, Notification
+from printing.geodesy import destination
 from reports import services
-from reports.geodesy import destination
 from reports.models import PushAttempt, TopicReport, TopicReportSettings
 from reports.selectors import reports_for_event
 
