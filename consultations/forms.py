@@ -79,7 +79,7 @@ class MeetingForm(Styled, RepresentativesMixin, forms.Form):
         super().__init__(*args, **kwargs)
         for name in ("chair", "recorder", "participants"):
             self.fields[name].queryset = people
-        from disciplines.models import DISCIPLINE_NAMES_ZH
+        from portal.models import DISCIPLINE_NAMES_ZH
 
         for code, name in DISCIPLINE_NAMES_ZH.items():
             self.fields[f"rep_{code}"] = PersonChoiceField(

@@ -336,7 +336,7 @@ def opinion_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
     """Submit or revise the discipline opinion, drawing regions on the map."""
     actor = request.actor
     meeting = selectors.meeting_get(actor=actor, meeting_id=meeting_id)
-    from disciplines.models import DISCIPLINE_NAMES_ZH
+    from portal.models import DISCIPLINE_NAMES_ZH
 
     allowed = [
         (code, str(name))

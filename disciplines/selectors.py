@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from portal.exceptions import NotFound
-from portal.models import AuditEvent, Membership, Role, User
+from portal.models import AuditEvent, Discipline, Membership, Role, User
 from portal.tenancy import Actor
 
 from .models import (
@@ -21,7 +21,6 @@ from .models import (
     AssessmentRating,
     Attachment,
     BureauAnomalySettings,
-    Discipline,
     ReportingUnit,
     VerificationReport,
     ZeroReport,

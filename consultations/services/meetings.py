@@ -13,11 +13,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disciplines.models import Discipline
 from portal import uploads
 from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
 from portal.links import check_link
-from portal.models import Bureau, Membership, Role, User
+from portal.models import Bureau, Discipline, Membership, Role, User
 from portal.services import audit_record
 from portal.tenancy import Actor
 from portal.validators import clean_title

@@ -9,9 +9,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from disciplines.models import Discipline
 from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
 from portal.links import check_link
+from portal.models import Discipline
 from portal.services import audit_record
 from portal.tenancy import Actor
 

@@ -80,8 +80,9 @@ def portal_data(jx, make_person, as_actor):
     """One person who sees it all, and a meeting, a product run and an anomaly with a place."""
     from catalog.models import Event
     from consultations.services import meetings as meeting_services
-    from disciplines.models import Discipline, ReportingUnit
+    from disciplines.models import ReportingUnit
     from disciplines.services.zero_reports import AnomalyInput, zero_report_submit
+    from portal.models import Discipline
     from products.services import runs as run_services
     from reports.models import TopicReport
 

@@ -21,10 +21,10 @@ from consultations.models import MeetingMaterial, RoomEvent
 from consultations.services import meetings as meeting_services
 from consultations.services import opinions as opinion_services
 from consultations.services import room as room_services
-from disciplines.models import Discipline
 from disciplines.services.anomalies import anomaly_report
 from portal import links, uploads
 from portal.exceptions import InvalidInput
+from portal.models import Discipline
 from printing.rendering import url_fetcher
 from products.models import ProductRun
 from products.services.execution import run_directory
