@@ -55,7 +55,7 @@ def setup_room(people: int):  # type: ignore[no-untyped-def]
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
-    from consultations import services
+    from consultations.services import meetings as meeting_services
     from portal.demo import load_disciplines
     from portal.models import Bureau, Membership, User
     from portal.tenancy import actor_for
@@ -86,7 +86,7 @@ def setup_room(people: int):  # type: ignore[no-untyped-def]
     chair = person("bench_chair", "chair")
     expert = person("bench_expert", "expert", "seismology")
     viewers = [person(f"bench_viewer_{i:03d}", "viewer") for i in range(people)]
-    meeting = services.meeting_create(
+    meeting = meeting_services.meeting_create(
         actor=actor_for(chair, "BENCH"),
         kind="weekly",
         title=f"bench {timezone.now():%Y-%m-%d %H:%M:%S}",

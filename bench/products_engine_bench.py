@@ -5,7 +5,7 @@ compute + figures + storing the result), in a database of its own.
 Run:  .venv/bin/python bench/products_engine_bench.py [--events 1000000]
 
 Creates the database ispec_bench_products (dropped at the end), migrates it,
-loads the events with COPY (not timed), then times ``services.run_execute`` (the
+loads the events with COPY (not timed), then times ``products.services.execution.run_execute`` (the
 code the ``products.run`` Celery task calls) for
   1. a box selection (the FDSN minlatitude/maxlatitude/... filter),
   2. the bureau's jurisdiction (``{"jurisdiction": true}``, ST_Intersects),
@@ -75,15 +75,16 @@ def load_events(n: int, bureau_id: int) -> None:
 def timed_run(actor, catalog, params=None, *, trace=False):  # type: ignore[no-untyped-def]
     """Execute one bvalue run; with ``trace`` the tracemalloc peak too (tracemalloc slows
     the row-by-row COPY loop several times, so traced runs are not timed)."""
-    from products import services
+    from products.services import execution as execution_services
+    from products.services import runs as run_services
 
-    run = services.run_create(
+    run = run_services.run_create(
         actor=actor, method="bvalue", params=params or {}, catalog=catalog, enqueue=False
     )
     if trace:
         tracemalloc.start()
     t0 = time.perf_counter()
-    run = services.run_execute(bureau_id=run.bureau_id, run_id=run.pk, task_id=run.task_id)
+    run = execution_services.run_execute(bureau_id=run.bureau_id, run_id=run.pk, task_id=run.task_id)
     wall = time.perf_counter() - t0
     peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
     if trace:

@@ -74,7 +74,7 @@ def load_history(n: int, bureau_id: int) -> None:
 
 
 def load_layers(actor) -> None:  # type: ignore[no-untyped-def]
-    from reports.geodesy import destination
+    from printing.geodesy import destination
     from reports.services import gis_layer_upload
 
     rng = np.random.default_rng(7)

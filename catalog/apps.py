@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+FDSN_PREFIX = "/fdsnws/"
+
 
 class CatalogConfig(AppConfig):
     name = "catalog"
@@ -8,8 +10,12 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from portal.dashboard import register
+        from portal.errors import register_error_renderer
 
         from . import dashboard
+        from .fdsn import error_page
+
+        register_error_renderer(FDSN_PREFIX, error_page)
 
         register("forecaster")(dashboard.recent_events_panel)
         register("bureau_admin")(dashboard.failed_quick_reports_panel)

@@ -22,6 +22,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
@@ -97,6 +98,30 @@ def _actor(request: HttpRequest) -> Actor | None:
             return None
         return actor_for(found[0], requested_bureau_code(request))
     return None
+
+
+def error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    """The portal's refusals under /fdsnws/ (a bad Host, a NUL byte) as the FDSN plain-text
+    error document (registered with portal.errors in CatalogConfig.ready)."""
+    body = error_body(
+        status,
+        message,
+        request_url=_absolute(request, _printable(request.get_full_path())),
+        documentation_url=_absolute(request, reverse("fdsn-wadl")),
+    )
+    return HttpResponse(body, status=status, content_type="text/plain; charset=us-ascii")
+
+
+def _absolute(request: HttpRequest, path: str) -> str:
+    try:
+        return request.build_absolute_uri(path)
+    except DisallowedHost:  # the refusal may be of that very Host header
+        return path
+
+
+def _printable(text: str) -> str:
+    """Control characters shown as %XX, so an echoed request line stays one readable line."""
+    return "".join(f"%{ord(c):02X}" if ord(c) < 0x20 or ord(c) == 0x7F else c for c in text)
 
 
 def _error(request: HttpRequest, status: int, message: str) -> HttpResponse:

@@ -18,9 +18,14 @@ from portal.apis_base import TenantApi
 from portal.fields import DateTimeField, IntegerField
 from portal.files import serve_file
 
-from . import selectors, services
+from . import selectors
 from .models import ConsultationReport, Likelihood, Meeting, MeetingKind, MeetingMaterial, Vote
 from .reporting import report_pdf
+from .services import conclusion as conclusion_services
+from .services import meetings as meeting_services
+from .services import opinions as opinion_services
+from .services import report_workflow as report_services
+from .services import room as room_services
 
 # --- output ------------------------------------------------------------------------
 
@@ -75,11 +80,12 @@ def _meeting_detail(request: Request, meeting: Meeting) -> dict[str, Any]:
     data = dict(MeetingOutputSerializer(meeting).data)
     conclusion = selectors.conclusion_of(meeting=meeting)
     data["opinions"] = [
-        services.opinion_payload(o) for o in selectors.opinion_list(actor=request.actor, meeting=meeting)
+        opinion_services.opinion_payload(o)
+        for o in selectors.opinion_list(actor=request.actor, meeting=meeting)
     ]
     data["conclusion"] = conclusion.text if conclusion else ""
     data["forecasts"] = (
-        [services.forecast_payload(f) for f in conclusion.forecasts.all()] if conclusion else []
+        [conclusion_services.forecast_payload(f) for f in conclusion.forecasts.all()] if conclusion else []
     )
     data["materials"] = [
         {"kind": m.kind, "object_id": m.object_id, "title": m.title, "url": m.href}
@@ -134,7 +140,7 @@ class MeetingListApi(TenantApi):
     @extend_schema(request=InputSerializer, responses={201: MeetingOutputSerializer})
     def post(self, request: Request) -> Response:
         data = self.parse(self.InputSerializer, request.data)
-        meeting = services.meeting_create(actor=request.actor, **_people(data))
+        meeting = meeting_services.meeting_create(actor=request.actor, **_people(data))
         return Response(MeetingOutputSerializer(meeting).data, status=status.HTTP_201_CREATED)
 
 
@@ -188,7 +194,7 @@ class MeetingDetailApi(TenantApi):
     def patch(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
-        meeting = services.meeting_update(actor=request.actor, meeting=meeting, **_people(data))
+        meeting = meeting_services.meeting_update(actor=request.actor, meeting=meeting, **_people(data))
         return Response(_meeting_detail(request, meeting))
 
 
@@ -196,7 +202,7 @@ class MeetingOpenApi(TenantApi):
     @extend_schema(request=None, responses=MeetingOutputSerializer)
     def post(self, request: Request, meeting_id: int) -> Response:
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
-        meeting = services.meeting_open(actor=request.actor, meeting=meeting)
+        meeting = meeting_services.meeting_open(actor=request.actor, meeting=meeting)
         return Response(MeetingOutputSerializer(meeting).data)
 
 
@@ -204,7 +210,7 @@ class MeetingCloseApi(TenantApi):
     @extend_schema(request=None, responses=MeetingOutputSerializer)
     def post(self, request: Request, meeting_id: int) -> Response:
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
-        meeting = services.meeting_close(actor=request.actor, meeting=meeting)
+        meeting = meeting_services.meeting_close(actor=request.actor, meeting=meeting)
         return Response(MeetingOutputSerializer(meeting).data)
 
 
@@ -224,7 +230,7 @@ class MaterialAttachApi(TenantApi):
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
-        material = services.material_attach(actor=request.actor, meeting=meeting, **data)
+        material = meeting_services.material_attach(actor=request.actor, meeting=meeting, **data)
         return Response(
             {"id": material.pk, "kind": material.kind, "title": material.title},
             status=status.HTTP_201_CREATED,
@@ -271,8 +277,8 @@ class OpinionSubmitApi(TenantApi):
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
-        opinion = services.opinion_submit(actor=request.actor, meeting=meeting, **data)
-        return Response(services.opinion_payload(opinion), status=status.HTTP_201_CREATED)
+        opinion = opinion_services.opinion_submit(actor=request.actor, meeting=meeting, **data)
+        return Response(opinion_services.opinion_payload(opinion), status=status.HTTP_201_CREATED)
 
 
 class ConclusionEditApi(TenantApi):
@@ -285,7 +291,9 @@ class ConclusionEditApi(TenantApi):
     def put(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
-        conclusion = services.conclusion_edit(actor=request.actor, meeting=meeting, text=data["text"])
+        conclusion = conclusion_services.conclusion_edit(
+            actor=request.actor, meeting=meeting, text=data["text"]
+        )
         return Response({"text": conclusion.text, "revision": conclusion.revision})
 
 
@@ -307,15 +315,15 @@ class ForecastAddApi(TenantApi):
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
-        forecast = services.forecast_add(actor=request.actor, meeting=meeting, **data)
-        return Response(services.forecast_payload(forecast), status=status.HTTP_201_CREATED)
+        forecast = conclusion_services.forecast_add(actor=request.actor, meeting=meeting, **data)
+        return Response(conclusion_services.forecast_payload(forecast), status=status.HTTP_201_CREATED)
 
 
 class ForecastRemoveApi(TenantApi):
     @extend_schema(request=None, responses=None)
     def delete(self, request: Request, meeting_id: int, forecast_id: int) -> Response:
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
-        services.forecast_remove(actor=request.actor, meeting=meeting, forecast_id=forecast_id)
+        conclusion_services.forecast_remove(actor=request.actor, meeting=meeting, forecast_id=forecast_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -328,7 +336,7 @@ class VoteCastApi(TenantApi):
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
-        vote = services.vote_cast(actor=request.actor, meeting=meeting, **data)
+        vote = conclusion_services.vote_cast(actor=request.actor, meeting=meeting, **data)
         return Response({"choice": vote.choice, "remark": vote.remark}, status=status.HTTP_201_CREATED)
 
 
@@ -340,7 +348,7 @@ class CommentAddApi(TenantApi):
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
-        comment = services.comment_add(actor=request.actor, meeting=meeting, text=data["text"])
+        comment = conclusion_services.comment_add(actor=request.actor, meeting=meeting, text=data["text"])
         return Response({"id": comment.pk, "text": comment.text}, status=status.HTTP_201_CREATED)
 
 
@@ -356,7 +364,7 @@ class RoomEventListApi(TenantApi):
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
         events = selectors.room_events_after(meeting=meeting, since=since)
         return Response(
-            {"events": [services.room_event_message(e) for e in events], "last_seq": meeting.last_seq}
+            {"events": [room_services.room_event_message(e) for e in events], "last_seq": meeting.last_seq}
         )
 
 
@@ -373,7 +381,9 @@ class ReportCreateApi(TenantApi):
     def post(self, request: Request, meeting_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
-        report = services.report_create(actor=request.actor, meeting=meeting, title=data.get("title", ""))
+        report = report_services.report_create(
+            actor=request.actor, meeting=meeting, title=data.get("title", "")
+        )
         return Response(ReportOutputSerializer(report).data, status=status.HTTP_201_CREATED)
 
 
@@ -398,14 +408,14 @@ class ReportDetailApi(TenantApi):
     def get(self, request: Request, report_id: int) -> Response:
         report = selectors.report_get(actor=request.actor, report_id=report_id)
         data = dict(ReportOutputSerializer(report).data)
-        data["content"] = services.report_content(report)
+        data["content"] = report_services.report_content(report)
         return Response(data)
 
     @extend_schema(request=InputSerializer, responses=ReportOutputSerializer)
     def patch(self, request: Request, report_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         report = selectors.report_get(actor=request.actor, report_id=report_id)
-        report = services.report_update(actor=request.actor, report=report, **data)
+        report = report_services.report_update(actor=request.actor, report=report, **data)
         return Response(ReportOutputSerializer(report).data)
 
 
@@ -424,27 +434,27 @@ class _ReportTransitionApi(TenantApi):
 
 
 class ReportSubmitApi(_ReportTransitionApi):
-    service = staticmethod(services.report_submit)
+    service = staticmethod(report_services.report_submit)
 
 
 class ReportReturnApi(_ReportTransitionApi):
-    service = staticmethod(services.report_return)
+    service = staticmethod(report_services.report_return)
 
 
 class ReportReviewApi(_ReportTransitionApi):
-    service = staticmethod(services.report_review)
+    service = staticmethod(report_services.report_review)
 
 
 class ReportSignOffApi(_ReportTransitionApi):
-    service = staticmethod(services.report_sign_off)
+    service = staticmethod(report_services.report_sign_off)
 
 
 class ReportIssueApi(_ReportTransitionApi):
-    service = staticmethod(services.report_issue)
+    service = staticmethod(report_services.report_issue)
 
 
 class ReportArchiveApi(_ReportTransitionApi):
-    service = staticmethod(services.report_archive)
+    service = staticmethod(report_services.report_archive)
 
 
 class ReportCorrectApi(TenantApi):
@@ -457,7 +467,7 @@ class ReportCorrectApi(TenantApi):
     def post(self, request: Request, report_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         report = selectors.report_get(actor=request.actor, report_id=report_id)
-        correction = services.report_correct(actor=request.actor, report=report, note=data["note"])
+        correction = report_services.report_correct(actor=request.actor, report=report, note=data["note"])
         return Response(ReportOutputSerializer(correction).data, status=status.HTTP_201_CREATED)
 
 

@@ -10,7 +10,8 @@ class ConsultationsConfig(AppConfig):
         from portal.hooks import hook
 
         from . import panels  # noqa: F401  (registers the dashboard panels)
-        from .services import emergency_meetings_for_event, topic_report_attach
+        from .services.emergency import emergency_meetings_for_event
+        from .services.topic_reports import topic_report_attach
 
         @hook("event.arrived")
         def open_emergency_meetings(

@@ -24,7 +24,9 @@ from portal.consumers import PortalConsumer
 from portal.exceptions import PermissionDenied, PortalError
 from portal.tenancy import actor_for
 
-from . import selectors, services
+from . import selectors
+from .services import conclusion as conclusion_services
+from .services import room as room_services
 
 FORBIDDEN = 4403
 CATCH_UP_BATCH = 500
@@ -41,17 +43,17 @@ class MeetingRoomConsumer(PortalConsumer):
         )
         if self.meeting is None:
             return None
-        return [services.room_group(self.meeting)]
+        return [room_services.room_group(self.meeting)]
 
     async def on_open(self, user: Any) -> None:
-        present = await database_sync_to_async(services.room_join)(
+        present = await database_sync_to_async(room_services.room_join)(
             user=user, meeting=self.meeting, channel_name=self.channel_name
         )
         await self.send_json({"kind": "welcome", "meeting": self.meeting.pk, "present": present})
 
     async def disconnect(self, code: int) -> None:
         if self.meeting is not None:
-            await database_sync_to_async(services.room_leave)(
+            await database_sync_to_async(room_services.room_leave)(
                 meeting=self.meeting, channel_name=self.channel_name
             )
         await super().disconnect(code)
@@ -93,14 +95,16 @@ class MeetingRoomConsumer(PortalConsumer):
             if actor is None:
                 raise PermissionDenied
             if kind == "vote":
-                services.vote_cast(
+                conclusion_services.vote_cast(
                     actor=actor,
                     meeting=self.meeting,
                     choice=str(content.get("choice") or ""),
                     remark=str(content.get("remark") or ""),
                 )
             else:
-                services.comment_add(actor=actor, meeting=self.meeting, text=str(content.get("text") or ""))
+                conclusion_services.comment_add(
+                    actor=actor, meeting=self.meeting, text=str(content.get("text") or "")
+                )
         except PortalError as exc:
             frame: dict[str, Any] = {"kind": "error", "type": kind, "status": exc.status_code}
             frame["detail"] = exc.message
@@ -119,6 +123,6 @@ class MeetingRoomConsumer(PortalConsumer):
 
     def _missed(self, since: int) -> list[dict[str, Any]]:
         return [
-            services.room_event_message(e)
+            room_services.room_event_message(e)
             for e in selectors.room_events_after(meeting=self.meeting, since=since, limit=CATCH_UP_BATCH)
         ]

@@ -14,8 +14,11 @@ from django.utils import timezone
 from portal.models import Bureau, User
 from portal.tenancy import actor_for
 
-from . import services
 from .models import EmergencySettings, Meeting
+from .services import conclusion as conclusion_services
+from .services import meetings as meeting_services
+from .services import opinions as opinion_services
+from .services import report_workflow as report_services
 
 GAN_ZHONG = {  # central Jiangxi: Yichun–Xinyu–Ji'an
     "type": "Polygon",
@@ -97,7 +100,7 @@ def _jx_monthly(stdout: Any) -> None:
         return
     chair = _actor("jx_chair", "JX")
     start = timezone.make_aware(dt.datetime.combine(first - dt.timedelta(days=2), dt.time(9, 0)))
-    meeting = services.meeting_create(
+    meeting = meeting_services.meeting_create(
         actor=chair,
         kind="monthly",
         title=title,
@@ -117,10 +120,10 @@ def _jx_monthly(stdout: Any) -> None:
             "electromagnetism": User.objects.get(username="jx_expert_em"),
         },
     )
-    services.meeting_open(actor=chair, meeting=meeting)
+    meeting_services.meeting_open(actor=chair, meeting=meeting)
     window_start, window_end = first, (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     for username, discipline, summary, anomalies, region, low, high, likelihood in OPINIONS_JX:
-        services.opinion_submit(
+        opinion_services.opinion_submit(
             actor=_actor(username, "JX"),
             meeting=meeting,
             discipline=discipline,
@@ -133,7 +136,7 @@ def _jx_monthly(stdout: Any) -> None:
             max_magnitude=high,
             likelihood=likelihood,
         )
-    services.conclusion_edit(
+    conclusion_services.conclusion_edit(
         actor=chair,
         meeting=meeting,
         text=(
@@ -145,7 +148,7 @@ def _jx_monthly(stdout: Any) -> None:
         (GAN_ZHONG, "4.0", "4.9", "medium", "上高—新余"),
         (GAN_BEI, "4.0", "4.5", "low", "九江—瑞昌，跟踪"),
     ):
-        services.forecast_add(
+        conclusion_services.forecast_add(
             actor=chair,
             meeting=meeting,
             window_start=window_start,
@@ -161,20 +164,20 @@ def _jx_monthly(stdout: Any) -> None:
         ("jx_expert_fluid", "agree"),
         ("jx_forecaster", "agree"),
     ):
-        services.vote_cast(actor=_actor(username, "JX"), meeting=meeting, choice=choice)
-    services.comment_add(
+        conclusion_services.vote_cast(actor=_actor(username, "JX"), meeting=meeting, choice=choice)
+    conclusion_services.comment_add(
         actor=_actor("jx_expert_fluid", "JX"), meeting=meeting, text="建议下月对九江台加密观测。"
     )
-    services.meeting_close(actor=chair, meeting=meeting)
+    meeting_services.meeting_close(actor=chair, meeting=meeting)
     approver = _actor("jx_approver", "JX")
-    report = services.report_create(
+    report = report_services.report_create(
         actor=chair, meeting=meeting, title=f"{month_label}江西省地震趋势会商意见"
     )
-    services.report_update(actor=chair, report=report, number=f"赣震会〔{first.year}〕{first.month}号")
-    report = services.report_submit(actor=chair, report=report)
-    report = services.report_review(actor=approver, report=report)
-    report = services.report_sign_off(actor=approver, report=report)
-    services.report_issue(actor=approver, report=report)
+    report_services.report_update(actor=chair, report=report, number=f"赣震会〔{first.year}〕{first.month}号")
+    report = report_services.report_submit(actor=chair, report=report)
+    report = report_services.report_review(actor=approver, report=report)
+    report = report_services.report_sign_off(actor=approver, report=report)
+    report_services.report_issue(actor=approver, report=report)
     stdout.write(f"consultations: JX monthly meeting and issued report #{report.pk}\n")
 
 
@@ -186,7 +189,7 @@ def _nm_weekly(stdout: Any) -> None:
         return
     chair = _actor("nm_chair", "NM")
     start = timezone.make_aware(dt.datetime.combine(today, dt.time(14, 30)))
-    meeting = services.meeting_create(
+    meeting = meeting_services.meeting_create(
         actor=chair,
         kind="weekly",
         title=title,
@@ -195,8 +198,8 @@ def _nm_weekly(stdout: Any) -> None:
         participants=_people("nm_expert_seis", "nm_expert_fluid", "nm_forecaster"),
         agenda="本周震情及异常跟踪",
     )
-    services.meeting_open(actor=chair, meeting=meeting)
-    services.opinion_submit(
+    meeting_services.meeting_open(actor=chair, meeting=meeting)
+    opinion_services.opinion_submit(
         actor=_actor("nm_expert_seis", "NM"),
         meeting=meeting,
         discipline="seismology",
@@ -208,10 +211,10 @@ def _nm_weekly(stdout: Any) -> None:
         max_magnitude="3.9",
         likelihood="low",
     )
-    services.conclusion_edit(
+    conclusion_services.conclusion_edit(
         actor=chair, meeting=meeting, text="（草稿）未来一周区内发生4级以上地震的可能性不大。"
     )
-    services.report_create(actor=chair, meeting=meeting)
+    report_services.report_create(actor=chair, meeting=meeting)
     stdout.write("consultations: NM weekly meeting in draft\n")
 
 
@@ -223,7 +226,7 @@ def _joint(stdout: Any) -> None:
     start = timezone.make_aware(
         dt.datetime.combine(timezone.localdate() + dt.timedelta(days=5), dt.time(9, 0))
     )
-    meeting = services.meeting_create(
+    meeting = meeting_services.meeting_create(
         actor=chair,
         kind="special_topic",
         title=title,
@@ -233,7 +236,7 @@ def _joint(stdout: Any) -> None:
         participants=_people("jx_expert_seis", "jx_forecaster", "zone_forecaster"),
         agenda="赣闽交界地区近期小震活动与流体异常的联合研判",
     )
-    services.material_attach(
+    meeting_services.material_attach(
         actor=chair,
         meeting=meeting,
         kind="file",

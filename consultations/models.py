@@ -132,7 +132,7 @@ class MeetingRepresentative(models.Model):
     """The person who speaks for a discipline at the meeting (学科代表)."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="representatives")
-    discipline = models.ForeignKey("disciplines.Discipline", on_delete=models.PROTECT, related_name="+")
+    discipline = models.ForeignKey("portal.Discipline", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -203,7 +203,7 @@ class DisciplineOpinion(TenantOwned):
     """
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="opinions")
-    discipline = models.ForeignKey("disciplines.Discipline", on_delete=models.PROTECT, related_name="+")
+    discipline = models.ForeignKey("portal.Discipline", on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     summary = models.TextField(_("observations"))
     anomalies_cited = models.JSONField(_("anomalies cited"), default=list, blank=True)

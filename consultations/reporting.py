@@ -8,11 +8,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from portal.timefmt import format_time
-from reports.maps import MapLayer, draw_map
-from reports.rendering import png_data_uri, render_html, render_pdf
+from printing.maps import MapLayer, draw_map
+from printing.rendering import png_data_uri, render_html, render_pdf
 
 from .models import ConsultationReport, Likelihood, MeetingKind
-from .services import report_content
+from .services.report_workflow import report_content
 
 TEMPLATE = "consultations/report_print.html"
 COLOURS = {"high": "#c0392b", "medium": "#e67e22", "low": "#f1c40f"}

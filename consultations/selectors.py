@@ -102,7 +102,7 @@ def meetings_needing_opinion(*, actor: Actor) -> list[tuple[Meeting, str]]:
     """(meeting, discipline code) pairs where the actor's disciplines have given no opinion yet."""
     codes = actor.disciplines_for(Role.EXPERT)
     if codes is None:
-        from disciplines.models import Discipline
+        from portal.models import Discipline
 
         codes = set(Discipline.objects.values_list("code", flat=True))
     if not codes:

@@ -25,10 +25,15 @@ from portal.files import serve_file
 from portal.models import Role
 
 from . import permissions as perms
-from . import selectors, services
+from . import selectors
 from .forms import EmergencySettingsForm, ForecastForm, MeetingForm, OpinionForm, SearchForm
 from .models import Likelihood, MeetingKind, ReportStatus, Vote
 from .reporting import report_html, report_pdf
+from .services import conclusion as conclusion_services
+from .services import emergency as emergency_services
+from .services import meetings as meeting_services
+from .services import opinions as opinion_services
+from .services import report_workflow as report_services
 
 
 def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
@@ -145,7 +150,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         form = MeetingForm(request.POST, bureau_ids=ids, bureaus=bureaus)
         if form.is_valid():
             try:
-                meeting = services.meeting_create(
+                meeting = meeting_services.meeting_create(
                     actor=actor, representatives=form.representatives(), **form.without_representatives()
                 )
             except PortalError as exc:
@@ -173,7 +178,7 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
         form = MeetingForm(request.POST, bureau_ids=bureau_ids, editing=True)
         if form.is_valid():
             try:
-                services.meeting_update(
+                meeting_services.meeting_update(
                     actor=request.actor,
                     meeting=meeting,
                     representatives=form.representatives(),
@@ -277,7 +282,7 @@ def _room_labels() -> dict[str, Any]:
 @require_POST
 def meeting_status(request: HttpRequest, meeting_id: int, action: str) -> HttpResponse:
     meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
-    service = {"open": services.meeting_open, "close": services.meeting_close}.get(action)
+    service = {"open": meeting_services.meeting_open, "close": meeting_services.meeting_close}.get(action)
     if service is None:
         return _error(request, _("Not found."), 404)
     try:
@@ -294,7 +299,7 @@ def meeting_status(request: HttpRequest, meeting_id: int, action: str) -> HttpRe
 def material_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
     try:
-        services.material_attach(
+        meeting_services.material_attach(
             actor=request.actor,
             meeting=meeting,
             kind=request.POST.get("kind", ""),
@@ -330,7 +335,7 @@ def opinion_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
     """Submit or revise the discipline opinion, drawing regions on the map."""
     actor = request.actor
     meeting = selectors.meeting_get(actor=actor, meeting_id=meeting_id)
-    from disciplines.models import DISCIPLINE_NAMES_ZH
+    from portal.models import DISCIPLINE_NAMES_ZH
 
     allowed = [
         (code, str(name))
@@ -353,7 +358,7 @@ def opinion_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.opinion_submit(
+                opinion_services.opinion_submit(
                     actor=actor,
                     meeting=meeting,
                     discipline=data["discipline"],
@@ -414,7 +419,7 @@ def forecast_new(request: HttpRequest, meeting_id: int) -> HttpResponse:
         form = ForecastForm(request.POST)
         if form.is_valid():
             try:
-                services.forecast_add(actor=request.actor, meeting=meeting, **form.cleaned_data)
+                conclusion_services.forecast_add(actor=request.actor, meeting=meeting, **form.cleaned_data)
             except PortalError as exc:
                 _form_error(form, exc)
             else:
@@ -434,7 +439,7 @@ def forecast_new(request: HttpRequest, meeting_id: int) -> HttpResponse:
 def forecast_delete(request: HttpRequest, meeting_id: int, forecast_id: int) -> HttpResponse:
     meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
     try:
-        services.forecast_remove(actor=request.actor, meeting=meeting, forecast_id=forecast_id)
+        conclusion_services.forecast_remove(actor=request.actor, meeting=meeting, forecast_id=forecast_id)
     except PortalError as exc:
         messages.error(request, exc.message)
     return redirect(meeting.get_absolute_url() + "#forecasts")
@@ -448,7 +453,7 @@ def forecast_delete(request: HttpRequest, meeting_id: int, forecast_id: int) -> 
 def report_start(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
     try:
-        report = services.report_create(actor=request.actor, meeting=meeting)
+        report = report_services.report_create(actor=request.actor, meeting=meeting)
     except PortalError as exc:
         messages.error(request, exc.message)
         return redirect(meeting.get_absolute_url())
@@ -476,18 +481,18 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 TRANSITION_SERVICES = {
-    "submit": services.report_submit,
-    "return": services.report_return,
-    "review": services.report_review,
-    "sign-off": services.report_sign_off,
-    "issue": services.report_issue,
-    "archive": services.report_archive,
+    "submit": report_services.report_submit,
+    "return": report_services.report_return,
+    "review": report_services.report_review,
+    "sign-off": report_services.report_sign_off,
+    "issue": report_services.report_issue,
+    "archive": report_services.report_archive,
 }
 
 
 def _report_actions(actor: Any, report: Any) -> list[tuple[str, str, str]]:
     """(action, label, button style) the actor may take now; the services re-check."""
-    moves = services.TRANSITIONS.get(report.status, set())
+    moves = report_services.TRANSITIONS.get(report.status, set())
     actions = []
     if ReportStatus.SUBMITTED in moves and perms.can_draft_report(actor, report):
         actions.append(("submit", _("Submit for review"), "primary"))
@@ -512,12 +517,12 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         action = request.POST.get("action", "")
         try:
             if action == "correct":
-                correction = services.report_correct(
+                correction = report_services.report_correct(
                     actor=actor, report=report, note=request.POST.get("comment", "")
                 )
                 return redirect("consultations:report-detail", correction.pk)
             if action == "edit":
-                services.report_update(
+                report_services.report_update(
                     actor=actor,
                     report=report,
                     title=request.POST.get("title"),
@@ -581,7 +586,7 @@ def emergency_settings(request: HttpRequest) -> HttpResponse:
         form = EmergencySettingsForm(request.POST, bureau_ids=[actor.bureau_id])
         if form.is_valid():
             try:
-                services.emergency_settings_save(actor=actor, **form.cleaned_data)
+                emergency_services.emergency_settings_save(actor=actor, **form.cleaned_data)
             except PortalError as exc:
                 _form_error(form, exc)
             else:

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from portal.models import Discipline
+
 from .models import (
     Anomaly,
     AssessmentRating,
     BureauAnomalySettings,
-    Discipline,
     ReportingUnit,
     VerificationReport,
     ZeroReport,

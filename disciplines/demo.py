@@ -13,11 +13,11 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone, translation
 
-from portal.models import Bureau, User
+from portal.models import Bureau, Discipline, User
 from portal.tenancy import actor_for
 
 from .beat import register_beat_jobs
-from .models import BEIJING, Anomaly, Discipline, ReportingUnit, ZeroReport, ZeroReportRevision
+from .models import BEIJING, Anomaly, ReportingUnit, ZeroReport, ZeroReportRevision
 from .services import anomalies as anomaly_services
 from .services.zero_reports import AnomalyInput, zero_report_submit
 

@@ -13,7 +13,9 @@ from portal.models import Role
 from portal.tenancy import Actor
 
 if TYPE_CHECKING:
-    from .models import Anomaly, Discipline, ReportingUnit
+    from portal.models import Discipline
+
+    from .models import Anomaly, ReportingUnit
 
 
 def _same_bureau(actor: Actor | None, bureau_id: int) -> bool:

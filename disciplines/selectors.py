@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from portal.exceptions import NotFound
-from portal.models import AuditEvent, Role, User
+from portal.models import AuditEvent, Discipline, Role, User
 from portal.selectors import people_who_can
 from portal.tenancy import Actor
 
@@ -22,7 +22,6 @@ from .models import (
     AssessmentRating,
     Attachment,
     BureauAnomalySettings,
-    Discipline,
     ReportingUnit,
     VerificationReport,
     ZeroReport,

@@ -14,9 +14,7 @@ from pathlib import Path
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import transaction
 
-from disciplines.models import DISCIPLINE_NAMES_ZH, Discipline, DisciplineCode
-
-from .models import Bureau, Membership, Role, User
+from .models import DISCIPLINE_NAMES_ZH, Bureau, Discipline, DisciplineCode, Membership, Role, User
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_PASSWORD_ENV = "PORTAL_DEMO_PASSWORD"

@@ -1,5 +1,6 @@
-"""Error pages: JSON under /api/, the FDSN plain-text document under /fdsnws/, the portal's
-own pages elsewhere (never Django's debug page).
+"""Error pages: JSON under /api/, the format of the owning app where one registered a renderer
+(the catalog's FDSN plain-text document under /fdsnws/), the portal's own pages elsewhere
+(never Django's debug page).
 
 403 and 404 extend the base layout; 500 is rendered without the request, the database or
 the static-files manifest, since any of them may be what failed.
@@ -8,55 +9,43 @@ the static-files manifest, since any of them may be what failed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
-FDSN_PREFIX = "/fdsnws/"
+
+# Paths whose clients read errors in a format of their own register a renderer here from
+# their app's ready() (as dashboard panels do), so the ground app knows no feature app.
+ErrorRenderer = Callable[[HttpRequest, int, str], HttpResponse]
+_RENDERERS: dict[str, ErrorRenderer] = {}
 
 
-def refusal(request: HttpRequest, status: int, message: str, *, fdsn_message: str = "") -> HttpResponse:
+def register_error_renderer(prefix: str, renderer: ErrorRenderer) -> None:
+    """Answer refusals under ``prefix`` with ``renderer(request, status, plain_message)``."""
+    _RENDERERS[prefix] = renderer
+
+
+def refusal(request: HttpRequest, status: int, message: str, *, plain_message: str = "") -> HttpResponse:
     """The error answer of ``status`` in the form the caller of this path reads.
 
-    API clients get the portal's error body, FDSN clients the specification's ASCII text
-    (``fdsn_message``: FDSN messages are English, the spec allows ASCII only), people a page.
+    API clients get the portal's error body, paths with a registered renderer its format
+    (``plain_message``: English ASCII for machine-read formats such as the FDSN text, whose
+    specification allows ASCII only), people a page.
     """
     if request.path.startswith(API_PREFIX):
         return JsonResponse({"detail": message}, status=status)
-    if request.path.startswith(FDSN_PREFIX):
-        # The FDSN document is the catalog's format; imported here, when needed, so the
-        # core app does not load the catalog at start-up.
-        from catalog.fdsn_params import error_body
-
-        body = error_body(
-            status,
-            fdsn_message or message,
-            request_url=_absolute(request, _printable(request.get_full_path())),
-            documentation_url=_absolute(request, reverse("fdsn-wadl")),
-        )
-        return HttpResponse(body, status=status, content_type="text/plain; charset=us-ascii")
+    for prefix, renderer in _RENDERERS.items():
+        if request.path.startswith(prefix):
+            return renderer(request, status, plain_message or message)
     return render(request, "portal/error.html", {"message": message}, status=status)
-
-
-def _absolute(request: HttpRequest, path: str) -> str:
-    try:
-        return request.build_absolute_uri(path)
-    except DisallowedHost:  # the refusal may be of that very Host header
-        return path
-
-
-def _printable(text: str) -> str:
-    """Control characters shown as %XX, so an echoed request line stays one readable line."""
-    return "".join(f"%{ord(c):02X}" if ord(c) < 0x20 or ord(c) == 0x7F else c for c in text)
 
 
 def language_of(request: HttpRequest) -> str:

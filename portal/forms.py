@@ -5,11 +5,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from disciplines.models import Discipline
-
 from . import uploads
 from .exceptions import InvalidInput
-from .models import Bureau, Role, User
+from .models import Bureau, Discipline, Role, User
 
 
 def person_label(person: User) -> str:

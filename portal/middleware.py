@@ -134,5 +134,5 @@ class RefuseNulMiddleware:
         if request_has_nul(request):
             with translation.override(language_of(request)):
                 message = _("The request contains a NUL character (%00), which is not accepted.")
-                return refusal(request, 400, message, fdsn_message=FDSN_NUL_MESSAGE)
+                return refusal(request, 400, message, plain_message=FDSN_NUL_MESSAGE)
         return self.get_response(request)

@@ -83,6 +83,46 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("viewer")
 
 
+# --- the four disciplines (四大学科) with fixed codes ---------------------------------------
+
+
+class DisciplineCode(models.TextChoices):
+    SEISMOLOGY = "seismology", _("seismology")
+    DEFORMATION = "deformation", _("deformation")
+    FLUID = "fluid", _("fluids")
+    ELECTROMAGNETISM = "electromagnetism", _("electromagnetism")
+
+
+# Chinese names as the bureaus write them.
+DISCIPLINE_NAMES_ZH = {
+    DisciplineCode.SEISMOLOGY: "测震",
+    DisciplineCode.DEFORMATION: "形变",
+    DisciplineCode.FLUID: "流体",
+    DisciplineCode.ELECTROMAGNETISM: "电磁",
+}
+
+
+class Discipline(models.Model):
+    code = models.CharField(max_length=24, unique=True, choices=DisciplineCode.choices)
+    name_zh = models.CharField(max_length=20)
+    name_en = models.CharField(max_length=40)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("discipline")
+        verbose_name_plural = _("disciplines")
+        # Reference data of the ground floor (Membership.discipline), moved here from the
+        # disciplines app; its table keeps the old name (migrations moved state only).
+        db_table = "disciplines_discipline"
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+    def display_name(self, language: str | None) -> str:
+        return self.name_en if (language or "").startswith("en") else self.name_zh
+
+
 class Membership(TimeStamped):
     """A person holds a role in a bureau, some roles for one discipline.
 
@@ -94,7 +134,7 @@ class Membership(TimeStamped):
     bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     discipline = models.ForeignKey(
-        "disciplines.Discipline", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Discipline, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     granted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)

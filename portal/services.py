@@ -14,11 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from disciplines.models import Discipline
-
 from .exceptions import InvalidInput, NotFound, PermissionDenied
 from .geo import parse_area
-from .models import AuditEvent, Bureau, Membership, Notification, Role, User
+from .models import AuditEvent, Bureau, Discipline, Membership, Notification, Role, User
 from .permissions import (
     can_edit_person_account,
     can_grant_role,

@@ -25,7 +25,7 @@ from django.db.models import Q, QuerySet
 from .models import Bureau, Membership, Role, TimeStamped, User
 
 if TYPE_CHECKING:
-    from disciplines.models import Discipline
+    from .models import Discipline
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,11 @@ from rest_framework.response import Response
 from portal.apis_base import TenantApi
 from portal.fields import IntegerField
 
-from . import selectors, services
+from . import selectors
 from .catalogue import methods_described
 from .models import ProductRun
+from .services import run_requests as request_services
+from .services import runs as run_services
 
 
 def figure_urls(request: Request, run: ProductRun) -> list[str]:
@@ -99,7 +101,7 @@ class RunOutputSerializer(RunSummarySerializer):
         }
 
 
-def _invalid(exc: services.RunRequestInvalid) -> Response:
+def _invalid(exc: request_services.RunRequestInvalid) -> Response:
     return Response(
         {"detail": exc.message, "errors": {k: [v] for k, v in exc.errors.items()}},
         status=status.HTTP_400_BAD_REQUEST,
@@ -142,10 +144,10 @@ class RunListCreateApi(TenantApi):
     def post(self, request: Request) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         try:
-            run = services.run_create(
+            run = run_services.run_create(
                 actor=request.actor, method=data["method"], params=data["params"], catalog=data["catalog"]
             )
-        except services.RunRequestInvalid as exc:
+        except request_services.RunRequestInvalid as exc:
             return _invalid(exc)
         return Response(
             {"id": run.pk, "status": run.status, "url": request.build_absolute_uri(run.get_absolute_url())},
@@ -164,7 +166,7 @@ class RunRerunApi(TenantApi):
     @extend_schema(operation_id="products_runs_rerun", request=None, responses={202: ACCEPTED})
     def post(self, request: Request, run_id: int) -> Response:
         run = selectors.run_get(actor=request.actor, run_id=run_id)
-        run = services.run_rerun(actor=request.actor, run=run)
+        run = run_services.run_rerun(actor=request.actor, run=run)
         return Response(
             {"id": run.pk, "status": run.status, "url": request.build_absolute_uri(run.get_absolute_url())},
             status=status.HTTP_202_ACCEPTED,

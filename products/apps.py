@@ -9,7 +9,8 @@ class ProductsConfig(AppConfig):
     def ready(self) -> None:
         from portal import jobs
 
-        from . import panels, provenance, services
+        from . import panels, provenance
+        from .services import execution, runs
 
         del panels  # registers the dashboard panels
         provenance.code_version()  # read once at startup, not per run
@@ -18,7 +19,7 @@ class ProductsConfig(AppConfig):
         jobs.register(
             jobs.JobKind(
                 name="products.run",
-                sweep=lambda now: services.runs_requeue_stale(now=now),
-                fail=lambda pk, message: services.run_fail_by_id(run_id=pk, message=message),
+                sweep=lambda now: execution.runs_requeue_stale(now=now),
+                fail=lambda pk, message: runs.run_fail_by_id(run_id=pk, message=message),
             )
         )

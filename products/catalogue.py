@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .methods.registry import METHODS, Method
-from .services import FORECAST_SPEC, SELECTION_SPEC, SEQUENCE_SPEC
+from .services.run_requests import FORECAST_SPEC, SELECTION_SPEC, SEQUENCE_SPEC
 
 INPUT_KINDS = {
     "catalog": "a catalog selection (FDSN-style filter, optionally the bureau's jurisdiction)",

@@ -17,7 +17,8 @@ from portal.exceptions import NotFound
 from portal.middleware import SESSION_BUREAU_KEY
 from portal.tenancy import actor_for
 
-from . import selectors, services
+from . import selectors
+from .services import live as live_services
 
 
 def _actor(scope: dict[str, Any], user: Any):  # type: ignore[no-untyped-def]
@@ -31,7 +32,7 @@ class ProductRunsConsumer(PortalConsumer):
         actor = await database_sync_to_async(_actor)(self.scope, user)
         if actor is None or actor.bureau is None:
             return None
-        return [services.runs_group(actor.bureau.pk)]
+        return [live_services.runs_group(actor.bureau.pk)]
 
 
 class ProductRunConsumer(PortalConsumer):
@@ -41,7 +42,7 @@ class ProductRunConsumer(PortalConsumer):
             run = selectors.run_get(actor=actor, run_id=int(self.scope["url_route"]["kwargs"]["run_id"]))
         except NotFound:
             return None
-        return services.run_group(run), services.run_event(run)
+        return live_services.run_group(run), live_services.run_event(run)
 
     async def groups_for(self, user: Any) -> list[str] | None:
         state = await database_sync_to_async(self._run_state)(user)

@@ -15,7 +15,8 @@ from typing import Any
 from portal.models import Bureau, User
 from portal.tenancy import actor_for
 
-from . import selectors, services
+from . import selectors
+from .services import schedules as schedule_services
 
 SCHEDULES: list[dict[str, Any]] = [
     {
@@ -63,12 +64,12 @@ def seed(stdout: Any) -> None:
             continue
         existing = next((s for s in selectors.schedule_list(actor=actor) if s.name == spec["name"]), None)
         if existing is None:
-            existing = services.schedule_create(actor=actor, **spec)
+            existing = schedule_services.schedule_create(actor=actor, **spec)
             created += 1
         if bureau.code != "JX":
             continue
         if existing.last_run is not None and existing.last_run.status == "succeeded":
             continue  # seeded before: keep its result
-        run = services.schedule_run_now_sync(actor=actor, schedule=existing)
+        run = schedule_services.schedule_run_now_sync(actor=actor, schedule=existing)
         computed += int(run is not None and run.status == "succeeded")
     stdout.write(f"products: {created} schedules created, {computed} demo products computed\n")

@@ -12,15 +12,17 @@ from celery import shared_task
 
 from portal.jobs import run_guarded
 
-from . import services
+from .services import execution as execution_services
+from .services import runs as run_services
+from .services import schedules as schedule_services
 
 
 @shared_task(
     bind=True,
     name="products.run",
-    time_limit=services.TIME_LIMIT,
-    soft_time_limit=services.SOFT_TIME_LIMIT,
-    autoretry_for=services.transient_errors(),
+    time_limit=run_services.TIME_LIMIT,
+    soft_time_limit=run_services.SOFT_TIME_LIMIT,
+    autoretry_for=execution_services.transient_errors(),
     retry_backoff=2,
     retry_backoff_max=60,
     max_retries=3,
@@ -32,19 +34,21 @@ def product_run_task(self, *, bureau_id: int, run_id: int) -> str | None:  # typ
     run = run_guarded(
         "products.run",
         run_id,
-        lambda: services.run_execute(bureau_id=bureau_id, run_id=run_id, task_id=self.request.id or ""),
-        reraise=services.transient_errors(),
+        lambda: execution_services.run_execute(
+            bureau_id=bureau_id, run_id=run_id, task_id=self.request.id or ""
+        ),
+        reraise=execution_services.transient_errors(),
     )
     return run.status if run is not None else None
 
 
 @shared_task(name="products.scheduled_run", time_limit=60)
 def product_schedule_task(*, bureau_id: int, schedule_id: int) -> int | None:
-    run = services.schedule_fire(bureau_id=bureau_id, schedule_id=schedule_id)
+    run = schedule_services.schedule_fire(bureau_id=bureau_id, schedule_id=schedule_id)
     return run.pk if run is not None else None
 
 
 @shared_task(name="products.requeue_stale", time_limit=120)
 def product_requeue_stale_task() -> list[int]:
     """Kept for beat rows of older deployments; the portal.jobs watchdog now runs the same sweep."""
-    return services.runs_requeue_stale()
+    return execution_services.runs_requeue_stale()

@@ -17,12 +17,16 @@ from django.views.decorators.http import require_POST
 from portal.exceptions import NotFound, PermissionDenied, PortalError
 from portal.files import serve_file
 
-from . import selectors, services
+from . import selectors
 from .catalogue import describe
 from .forms import fields_for, request_from_post
 from .methods.registry import METHODS
 from .models import RunStatus
 from .permissions import can_change_schedule, can_manage_schedules, can_rerun_run, can_run_products
+from .services import execution as execution_services
+from .services import run_requests as request_services
+from .services import runs as run_services
+from .services import schedules as schedule_services
 
 CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 
@@ -111,8 +115,8 @@ def run_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         params, catalog = request_from_post(described, request.POST)
         try:
-            run = services.run_create(actor=actor, method=name, params=params, catalog=catalog)
-        except services.RunRequestInvalid as exc:
+            run = run_services.run_create(actor=actor, method=name, params=params, catalog=catalog)
+        except request_services.RunRequestInvalid as exc:
             errors = exc.errors
         else:
             return redirect(run.get_absolute_url())
@@ -161,7 +165,7 @@ def run_figure(request: HttpRequest, run_id: int, name: str) -> HttpResponse:
     run = selectors.run_get(actor=request.actor, run_id=run_id)
     if name not in run.figures:
         raise Http404
-    path = services.run_directory(run.bureau_id, run.figure_run_id) / Path(name).name
+    path = execution_services.run_directory(run.bureau_id, run.figure_run_id) / Path(name).name
     return serve_file(
         request,
         path,
@@ -175,7 +179,7 @@ def run_figure(request: HttpRequest, run_id: int, name: str) -> HttpResponse:
 @_needs_actor
 def run_rerun(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.run_get(actor=request.actor, run_id=run_id)
-    services.run_rerun(actor=request.actor, run=run)
+    run_services.run_rerun(actor=request.actor, run=run)
     messages.info(request, _("The run was queued again."))
     return redirect(run.get_absolute_url())
 
@@ -228,10 +232,10 @@ def _schedule_form(request: HttpRequest, schedule: Any = None) -> HttpResponse:
         data = {**values, "method": name, "params": params, "catalog": catalog}
         try:
             if schedule is None:
-                schedule = services.schedule_create(actor=actor, **data)
+                schedule = schedule_services.schedule_create(actor=actor, **data)
             else:
-                schedule = services.schedule_update(actor=actor, schedule=schedule, **data)
-        except services.RunRequestInvalid as exc:
+                schedule = schedule_services.schedule_update(actor=actor, schedule=schedule, **data)
+        except request_services.RunRequestInvalid as exc:
             errors = exc.errors
         else:
             messages.success(request, _("The schedule was saved."))
@@ -275,16 +279,16 @@ def schedule_action(request: HttpRequest, schedule_id: int, action: str) -> Http
     schedule = selectors.schedule_get(actor=request.actor, schedule_id=schedule_id)
     actor = request.actor
     if action == "pause":
-        services.schedule_set_enabled(actor=actor, schedule=schedule, enabled=False)
+        schedule_services.schedule_set_enabled(actor=actor, schedule=schedule, enabled=False)
         messages.info(request, _("The schedule is paused."))
     elif action == "resume":
-        services.schedule_set_enabled(actor=actor, schedule=schedule, enabled=True)
+        schedule_services.schedule_set_enabled(actor=actor, schedule=schedule, enabled=True)
         messages.info(request, _("The schedule runs again."))
     elif action == "run":
-        run = services.schedule_run_now(actor=actor, schedule=schedule)
+        run = schedule_services.schedule_run_now(actor=actor, schedule=schedule)
         return redirect(run.get_absolute_url())
     elif action == "delete":
-        services.schedule_delete(actor=actor, schedule=schedule)
+        schedule_services.schedule_delete(actor=actor, schedule=schedule)
         messages.info(request, _("The schedule was removed; its runs are kept."))
     else:
         raise Http404

@@ -14,9 +14,9 @@ from typing import Any, TextIO
 from django.db import transaction
 
 from portal.models import Bureau, Membership, Role
+from printing.geodesy import destination
 
 from . import gazetteer, selectors, services
-from .geodesy import destination
 from .models import GisLayer, TopicReport, TopicReportSettings, Town
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))

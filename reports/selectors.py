@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from portal.exceptions import NotFound
 from portal.models import Bureau
+from printing.geodesy import Offset, offset
 
-from .geodesy import Offset, offset
 from .models import GisFeature, GisLayer, PushAttempt, TopicReport, TopicReportSettings, Town
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ class Nearby:
 
 def towns_near(*, lon: float, lat: float, radius_km: float, limit: int = 200) -> list[Nearby]:
     """Towns within ``radius_km`` of a point, nearest first (indexed ST_DWithin on geography;
-    the distance shown is the haversine one, see reports.geodesy)."""
+    the distance shown is the haversine one, see printing.geodesy)."""
     point = Point(lon, lat, srid=4326)
     rows = Town.objects.filter(location__dwithin=(point, D(km=radius_km * 1.01)))
     found = []

@@ -41,13 +41,13 @@ from portal.selectors import bureau_role_holders
 from portal.services import audit_record, bureau_group, notify_bureau
 from portal.validators import clean_title
 from portal.workflow import Handoff, Transition, Workflow, register, register_labels, transition
+from printing.rendering import png_data_uri, render_pdf
 
 from . import selectors
 from .gazetteer import GazetteerRow
 from .geojson import GeoJSONError, parse_layer
 from .models import GisFeature, GisLayer, GisLayerKind, PushAttempt, TopicReport, TopicReportSettings, Town
 from .permissions import can_manage_gis_layers, can_manage_topic_settings, can_rebuild_topic_report
-from .rendering import png_data_uri, render_pdf
 
 if TYPE_CHECKING:
     from catalog.models import Event
@@ -945,7 +945,7 @@ def towns_name_provinces() -> int:
     """Set ``admin1_name`` of towns in China from the province outlines in portal/data."""
     from django.contrib.gis.geos import GEOSGeometry
 
-    from .maps import DATA_DIR
+    from printing.maps import DATA_DIR
 
     updated = 0
     with open(DATA_DIR / "china_provinces.geojson", encoding="utf-8") as handle:

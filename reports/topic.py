@@ -3,7 +3,7 @@
 :func:`build_content` gathers everything the report says into one JSON-ready
 dict (stored on the report, so the page, the PDF and the pushes show exactly
 what was built), timing each part; :func:`draw_maps` draws the two print maps.
-Rendering to HTML/PDF is :mod:`reports.rendering`'s job.
+Rendering to HTML/PDF is :mod:`printing.rendering`'s job.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 import requests
 from django.conf import settings
 
+from printing.geodesy import offset
+from printing.maps import MapLayer, draw_map, extent_around
+
 from . import gazetteer
-from .geodesy import offset
-from .maps import MapLayer, draw_map, extent_around
 from .selectors import (
     historical_events,
     largest_events_near,

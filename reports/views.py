@@ -17,12 +17,12 @@ from django.views.decorators.http import require_POST
 
 from portal.exceptions import NotFound, PortalError
 from portal.files import serve_file
+from printing.rendering import render_html
 
 from . import selectors, services
 from .forms import GisLayerUploadForm, TopicReportSettingsForm
 from .models import TopicReport
 from .permissions import can_manage_gis_layers, can_manage_topic_settings, can_rebuild_topic_report
-from .rendering import render_html
 
 
 def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:

@@ -85,11 +85,13 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
 
     from catalog.import_services import event_import_create
     from catalog.services import quick_report_submit
-    from consultations import services as meetings
+    from consultations.services import conclusion as conclusion_services
+    from consultations.services import meetings as meeting_services
+    from consultations.services import report_workflow as report_services
     from disciplines.services import anomalies as anomaly_services
     from disciplines.services.zero_reports import AnomalyInput, zero_report_submit
     from portal.tenancy import actor_for
-    from products import services as products
+    from products.services import runs as run_services
     from reports.services import gis_layer_upload
     from tests.factories import ReportingUnitFactory
 
@@ -117,10 +119,10 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
         zero_reports.append(report)
         anomalies.append(report.anomaly)
     anomaly_services.anomaly_assign(actor=actor_for(expert2), anomaly=anomalies[1], assignee=jx_expert)
-    meeting = meetings.meeting_create(
+    meeting = meeting_services.meeting_create(
         actor=chair, kind="monthly", title="2026年12月月会商", starts_at=now + dt.timedelta(hours=1)
     )
-    forecast = meetings.forecast_add(
+    forecast = conclusion_services.forecast_add(
         actor=chair,
         meeting=meeting,
         window_start=timezone.localdate(),
@@ -130,8 +132,8 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
         max_magnitude="5.0",
         likelihood="medium",
     )
-    report = meetings.report_create(actor=chair, meeting=meeting)
-    run = products.run_create(
+    report = report_services.report_create(actor=chair, meeting=meeting)
+    run = run_services.run_create(
         actor=forecaster, method="bvalue", params={"mc": 2.0}, catalog={"jurisdiction": True}
     )
     layer = gis_layer_upload(

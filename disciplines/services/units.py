@@ -9,14 +9,14 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from portal.exceptions import InvalidInput, PermissionDenied
-from portal.models import Role, User
+from portal.models import Discipline, Role, User
 from portal.selectors import person_can
 from portal.services import audit_record
 from portal.tenancy import Actor
 from portal.validators import clean_title
 
 from .. import permissions
-from ..models import BureauAnomalySettings, Discipline, ReportingUnit
+from ..models import BureauAnomalySettings, ReportingUnit
 
 
 @transaction.atomic

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "portal",
+    "printing",  # the shared printing library, below the feature apps
     "disciplines",
     "catalog",
     "consultations",

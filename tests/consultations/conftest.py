@@ -28,10 +28,10 @@ def nm_viewer(make_person, nm):
 
 @pytest.fixture
 def make_meeting(as_actor):
-    from consultations import services
+    from consultations.services import meetings as meeting_services
 
     def make(chair, *, kind="monthly", joint=(), participants=(), title="2026年12月月会商", **extra):
-        return services.meeting_create(
+        return meeting_services.meeting_create(
             actor=as_actor(chair),
             kind=kind,
             title=title,
@@ -52,11 +52,13 @@ def jx_meeting(make_meeting, jx_chair):
 @pytest.fixture
 def closed_meeting(jx_meeting, jx_chair, jx_expert, as_actor):
     """A JX meeting with a fluid opinion, a conclusion and one forecast, closed."""
-    from consultations import services
+    from consultations.services import conclusion as conclusion_services
+    from consultations.services import meetings as meeting_services
+    from consultations.services import opinions as opinion_services
 
     chair = as_actor(jx_chair)
-    services.meeting_open(actor=chair, meeting=jx_meeting)
-    services.opinion_submit(
+    meeting_services.meeting_open(actor=chair, meeting=jx_meeting)
+    opinion_services.opinion_submit(
         actor=as_actor(jx_expert),
         meeting=jx_meeting,
         discipline="fluid",
@@ -68,10 +70,10 @@ def closed_meeting(jx_meeting, jx_chair, jx_expert, as_actor):
         max_magnitude="5.0",
         likelihood="medium",
     )
-    services.conclusion_edit(
+    conclusion_services.conclusion_edit(
         actor=chair, meeting=jx_meeting, text="未来一个月赣中地区存在发生4级左右地震的可能。"
     )
-    services.forecast_add(
+    conclusion_services.forecast_add(
         actor=chair,
         meeting=jx_meeting,
         window_start=dt.date(2026, 12, 1),
@@ -81,7 +83,7 @@ def closed_meeting(jx_meeting, jx_chair, jx_expert, as_actor):
         max_magnitude="5.0",
         likelihood="medium",
     )
-    services.meeting_close(actor=chair, meeting=jx_meeting)
+    meeting_services.meeting_close(actor=chair, meeting=jx_meeting)
     jx_meeting.refresh_from_db()
     return jx_meeting
 
@@ -89,12 +91,12 @@ def closed_meeting(jx_meeting, jx_chair, jx_expert, as_actor):
 @pytest.fixture
 def report_in(closed_meeting, jx_chair, jx_approver, jx_admin, as_actor):
     """``report_in(state)`` → a report of the closed JX meeting moved to ``state`` by the right people."""
-    from consultations import services
+    from consultations.services import report_workflow as report_services
 
     def make(state: str):
         chair = as_actor(jx_chair)
         approver = as_actor(jx_approver)
-        report = services.report_create(actor=chair, meeting=closed_meeting)
+        report = report_services.report_create(actor=chair, meeting=closed_meeting)
         path = {
             "draft": [],
             "submitted": ["submit"],
@@ -106,11 +108,13 @@ def report_in(closed_meeting, jx_chair, jx_approver, jx_admin, as_actor):
         }[state]
         for step in path:
             if step == "submit":
-                report = services.report_submit(actor=chair, report=report)
+                report = report_services.report_submit(actor=chair, report=report)
             elif step == "return":
-                report = services.report_return(actor=approver, report=report, comment="补充形变学科意见")
+                report = report_services.report_return(
+                    actor=approver, report=report, comment="补充形变学科意见"
+                )
             else:
-                report = getattr(services, f"report_{step}")(actor=approver, report=report)
+                report = getattr(report_services, f"report_{step}")(actor=approver, report=report)
         return report
 
     return make

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from consultations import services
 from consultations.models import Meeting
+from consultations.services import meetings as meeting_services
 from tests.factories import BureauFactory
 
 from .conftest import JX_SQUARE
@@ -114,7 +114,7 @@ def test_joint_meeting_opens_to_the_joint_bureaus_only(
     api, make_meeting, jx_chair, nm, nm_viewer, cenc_forecaster, make_person
 ):
     meeting = make_meeting(jx_chair, kind="special_topic", joint=[nm], title="华北片区联合会商")
-    services.material_attach(
+    meeting_services.material_attach(
         actor=None, meeting=meeting, kind="file", title="片区异常汇总", url="/media/x.pdf"
     )
     detail = api(nm_viewer).get(f"{BASE}/meetings/{meeting.pk}/")

@@ -8,8 +8,8 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from consultations import services
 from consultations.models import DisciplineOpinion
+from consultations.services import meetings as meeting_services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +32,7 @@ def test_chair_and_expert_see_each_other_live(
     browser_login, asgi_server, jx_meeting, jx_chair, jx_expert, as_actor
 ):
     # Playwright's loop runs in this thread; the service pushes with async_to_sync, so run it beside
-    _in_thread(lambda: services.meeting_open(actor=as_actor(jx_chair), meeting=jx_meeting))
+    _in_thread(lambda: meeting_services.meeting_open(actor=as_actor(jx_chair), meeting=jx_meeting))
     room_url = f"/consultations/meetings/{jx_meeting.pk}/"
 
     chair = browser_login(jx_chair, phone=True)

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from consultations import services
 from consultations.models import EmergencySettings, Meeting, MeetingMaterial
+from consultations.services import emergency as emergency_services
+from consultations.services import topic_reports as topic_report_services
 from portal import hooks
 from portal.models import Notification
 from tests.factories import EventFactory
@@ -39,7 +40,7 @@ def test_quake_in_jurisdiction_opens_one_meeting_and_alerts_on_duty(
     jx, nm, jx_chair, jx_forecaster, django_capture_on_commit_callbacks, as_actor
 ):
     # given JX's rule with two people on duty
-    services.emergency_settings_save(
+    emergency_services.emergency_settings_save(
         actor=as_actor(jx_chair),
         threshold_magnitude="3.0",
         emergency_magnitude="5.0",
@@ -129,7 +130,7 @@ def test_topic_report_arriving_later_is_attached(jx, jx_chair, django_capture_on
 
 
 def test_topic_report_for_a_bureau_without_meeting_is_ignored(jx):
-    assert services.topic_report_attach(report_id=1, event_id=999, bureau_id=jx.pk) is None
+    assert topic_report_services.topic_report_attach(report_id=1, event_id=999, bureau_id=jx.pk) is None
     assert not MeetingMaterial.objects.exists()
 
 
@@ -137,7 +138,7 @@ def test_emergency_rule_is_set_by_admin_or_chair_only(jx, jx_viewer, as_actor):
     from portal.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.emergency_settings_save(
+        emergency_services.emergency_settings_save(
             actor=as_actor(jx_viewer),
             threshold_magnitude="3",
             emergency_magnitude="5",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from consultations import services
 from consultations.models import ConsultationReport, Meeting
+from consultations.services import meetings as meeting_services
 from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -74,9 +74,9 @@ def test_meeting_open_close_from_an_illegal_state(
 ):
     chair = as_actor(jx_chair)
     if state in ("open", "closed"):
-        services.meeting_open(actor=chair, meeting=jx_meeting)
+        meeting_services.meeting_open(actor=chair, meeting=jx_meeting)
     if state == "closed":
-        services.meeting_close(actor=chair, meeting=jx_meeting)
+        meeting_services.meeting_close(actor=chair, meeting=jx_meeting)
     person = jx_chair if allowed else jx_forecaster  # a forecaster manages meetings but does not chair
     response = api(person).post(
         f"{BASE}/meetings/{jx_meeting.pk}/{action}/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en"

@@ -9,7 +9,8 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from consultations import services
+from consultations.services import conclusion as conclusion_services
+from consultations.services import opinions as opinion_services
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -74,13 +75,13 @@ async def test_two_clients_see_each_others_changes_live(jx_meeting, jx_chair, jx
     assert await _hello(expert, 0) == []
 
     # when the expert submits an opinion and the chair edits the conclusion
-    await sync_to_async(services.opinion_submit)(
+    await sync_to_async(opinion_services.opinion_submit)(
         actor=await sync_to_async(as_actor)(jx_expert),
         meeting=jx_meeting,
         discipline="fluid",
         summary="九江水温异常持续",
     )
-    await sync_to_async(services.conclusion_edit)(
+    await sync_to_async(conclusion_services.conclusion_edit)(
         actor=await sync_to_async(as_actor)(jx_chair), meeting=jx_meeting, text="草稿：赣北"
     )
 
@@ -107,13 +108,17 @@ async def test_reconnecting_client_catches_up_on_what_it_missed(jx_meeting, jx_c
     viewer, connected, _ = await _connect(jx_viewer, jx_meeting.pk)
     assert connected
     await _hello(viewer, 0)
-    await sync_to_async(services.conclusion_edit)(actor=chair_actor, meeting=jx_meeting, text="一")
+    await sync_to_async(conclusion_services.conclusion_edit)(actor=chair_actor, meeting=jx_meeting, text="一")
     seen = (await _next(viewer, "room"))["seq"]
     await viewer.disconnect()
 
     # while the viewer is away
-    await sync_to_async(services.conclusion_edit)(actor=chair_actor, meeting=jx_meeting, text="一二")
-    await sync_to_async(services.comment_add)(actor=chair_actor, meeting=jx_meeting, text="请各学科发言")
+    await sync_to_async(conclusion_services.conclusion_edit)(
+        actor=chair_actor, meeting=jx_meeting, text="一二"
+    )
+    await sync_to_async(conclusion_services.comment_add)(
+        actor=chair_actor, meeting=jx_meeting, text="请各学科发言"
+    )
 
     back, connected, _ = await _connect(jx_viewer, jx_meeting.pk)
     assert connected
@@ -169,7 +174,9 @@ async def test_catch_up_comes_in_batches_and_misses_nothing(
     monkeypatch.setattr(consumers, "CATCH_UP_BATCH", 2)
     chair_actor = await sync_to_async(as_actor)(jx_chair)
     for n in range(5):
-        await sync_to_async(services.comment_add)(actor=chair_actor, meeting=jx_meeting, text=f"第{n}条")
+        await sync_to_async(conclusion_services.comment_add)(
+            actor=chair_actor, meeting=jx_meeting, text=f"第{n}条"
+        )
     viewer, connected, _ = await _connect(jx_viewer, jx_meeting.pk)
     assert connected
     replayed = await _hello(viewer, 1)

@@ -6,8 +6,12 @@ import datetime as dt
 
 import pytest
 
-from consultations import selectors, services
+from consultations import selectors
 from consultations.models import ConsultationReport, OpinionRevision, ReportStatus, RoomEvent
+from consultations.services import conclusion as conclusion_services
+from consultations.services import meetings as meeting_services
+from consultations.services import opinions as opinion_services
+from consultations.services import report_workflow as report_services
 from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
 from portal.models import AuditEvent
 
@@ -37,7 +41,7 @@ TARGET = {
 
 def _take(step, actor, report):
     kwargs = {"comment": "请补充"} if step == "return" else {}
-    return getattr(services, f"report_{step}")(actor=actor, report=report, **kwargs)
+    return getattr(report_services, f"report_{step}")(actor=actor, report=report, **kwargs)
 
 
 @pytest.mark.parametrize("person", PEOPLE)
@@ -66,7 +70,7 @@ ILLEGAL = [
     (step, state)
     for step, (start, _allowed) in MATRIX.items()
     for state in ReportStatus.values
-    if TARGET[step] not in services.TRANSITIONS.get(state, set())
+    if TARGET[step] not in report_services.TRANSITIONS.get(state, set())
 ]
 
 
@@ -87,24 +91,24 @@ def test_illegal_transitions_are_refused_and_change_nothing(
 def test_submitter_cannot_sign_off_own_report(closed_meeting, make_person, jx, as_actor):
     both = make_person("both", (jx, "forecaster"), (jx, "approver"))
     actor = as_actor(both)
-    report = services.report_create(actor=actor, meeting=closed_meeting)
-    report = services.report_submit(actor=actor, report=report)
-    report = services.report_review(actor=actor, report=report)
+    report = report_services.report_create(actor=actor, meeting=closed_meeting)
+    report = report_services.report_submit(actor=actor, report=report)
+    report = report_services.report_review(actor=actor, report=report)
     with pytest.raises(PermissionDenied):
-        services.report_sign_off(actor=actor, report=report)
+        report_services.report_sign_off(actor=actor, report=report)
 
 
 def test_returning_needs_a_comment(report_in, jx_approver, as_actor):
     report = report_in("submitted")
     with pytest.raises(InvalidInput) as exc:
-        services.report_return(actor=as_actor(jx_approver), report=report, comment=" ")
+        report_services.report_return(actor=as_actor(jx_approver), report=report, comment=" ")
     assert exc.value.field == "comment"
 
 
 def test_report_of_an_open_meeting_cannot_be_submitted(jx_meeting, jx_chair, as_actor):
-    report = services.report_create(actor=as_actor(jx_chair), meeting=jx_meeting)
+    report = report_services.report_create(actor=as_actor(jx_chair), meeting=jx_meeting)
     with pytest.raises(InvalidTransition, match="Close the meeting"):
-        services.report_submit(actor=as_actor(jx_chair), report=report)
+        report_services.report_submit(actor=as_actor(jx_chair), report=report)
 
 
 def test_signed_report_never_changes_and_correction_is_a_new_version(
@@ -117,25 +121,28 @@ def test_signed_report_never_changes_and_correction_is_a_new_version(
     chair = as_actor(jx_chair)
     # when the meeting's record is edited through the services
     with pytest.raises(InvalidTransition, match="never changes"):
-        services.report_update(actor=chair, report=report, title="改过的标题")
+        report_services.report_update(actor=chair, report=report, title="改过的标题")
     # then the signed content and the digest stay
     report.refresh_from_db()
     assert report.content == signed
     assert report.content_sha256 == digest
-    assert services.report_content(report)["conclusion"] == "未来一个月赣中地区存在发生4级左右地震的可能。"
+    assert (
+        report_services.report_content(report)["conclusion"]
+        == "未来一个月赣中地区存在发生4级左右地震的可能。"
+    )
     # and a correction is a new draft version that says what it corrects
-    correction = services.report_correct(actor=chair, report=report, note="更正预测区域经度")
+    correction = report_services.report_correct(actor=chair, report=report, note="更正预测区域经度")
     assert (correction.version, correction.corrects, correction.status) == (2, report, "draft")
     assert correction.correction_note == "更正预测区域经度"
     report.refresh_from_db()
     assert report.status == "signed_off"
     with pytest.raises(InvalidTransition, match="already in progress"):
-        services.report_correct(actor=chair, report=report, note="again")
+        report_services.report_correct(actor=chair, report=report, note="again")
 
 
 def test_draft_cannot_be_corrected(report_in, jx_chair, as_actor):
     with pytest.raises(InvalidTransition):
-        services.report_correct(actor=as_actor(jx_chair), report=report_in("draft"), note="x")
+        report_services.report_correct(actor=as_actor(jx_chair), report=report_in("draft"), note="x")
 
 
 # --- opinions ------------------------------------------------------------------------
@@ -143,18 +150,24 @@ def test_draft_cannot_be_corrected(report_in, jx_chair, as_actor):
 
 def test_opinion_from_outside_the_discipline_is_refused(jx_meeting, jx_seis, as_actor):
     with pytest.raises(PermissionDenied, match="流体"):
-        services.opinion_submit(actor=as_actor(jx_seis), meeting=jx_meeting, discipline="fluid", summary="x")
+        opinion_services.opinion_submit(
+            actor=as_actor(jx_seis), meeting=jx_meeting, discipline="fluid", summary="x"
+        )
 
 
 def test_opinion_from_another_bureau_is_refused(jx_meeting, nm_fluid, as_actor):
     with pytest.raises(PermissionDenied):
-        services.opinion_submit(actor=as_actor(nm_fluid), meeting=jx_meeting, discipline="fluid", summary="x")
+        opinion_services.opinion_submit(
+            actor=as_actor(nm_fluid), meeting=jx_meeting, discipline="fluid", summary="x"
+        )
 
 
 def test_revisions_are_kept_until_the_meeting_closes(jx_meeting, jx_expert, jx_chair, as_actor):
     expert = as_actor(jx_expert)
-    first = services.opinion_submit(actor=expert, meeting=jx_meeting, discipline="fluid", summary="第一稿")
-    second = services.opinion_submit(
+    first = opinion_services.opinion_submit(
+        actor=expert, meeting=jx_meeting, discipline="fluid", summary="第一稿"
+    )
+    second = opinion_services.opinion_submit(
         actor=expert, meeting=jx_meeting, discipline="fluid", summary="第二稿", likelihood="low"
     )
     assert first.pk == second.pk
@@ -165,10 +178,12 @@ def test_revisions_are_kept_until_the_meeting_closes(jx_meeting, jx_expert, jx_c
         (1, "第一稿"),
         (2, "第二稿"),
     ]
-    services.meeting_open(actor=as_actor(jx_chair), meeting=jx_meeting)
-    services.meeting_close(actor=as_actor(jx_chair), meeting=jx_meeting)
+    meeting_services.meeting_open(actor=as_actor(jx_chair), meeting=jx_meeting)
+    meeting_services.meeting_close(actor=as_actor(jx_chair), meeting=jx_meeting)
     with pytest.raises(InvalidTransition, match="closed"):
-        services.opinion_submit(actor=expert, meeting=jx_meeting, discipline="fluid", summary="第三稿")
+        opinion_services.opinion_submit(
+            actor=expert, meeting=jx_meeting, discipline="fluid", summary="第三稿"
+        )
     second.refresh_from_db()
     assert (second.summary, second.revision) == ("第二稿", 2)
 
@@ -189,7 +204,7 @@ FAR_AWAY = {"type": "Polygon", "coordinates": [[[-70, 10], [-69, 10], [-69, 11],
 )
 def test_bad_regions_are_refused_with_the_reason(jx_meeting, jx_expert, as_actor, region, reason):
     with pytest.raises(InvalidInput, match=reason) as exc:
-        services.opinion_submit(
+        opinion_services.opinion_submit(
             actor=as_actor(jx_expert), meeting=jx_meeting, discipline="fluid", summary="x", regions=region
         )
     assert exc.value.field == "regions"
@@ -200,7 +215,7 @@ def test_forecast_terms_are_checked(jx_meeting, jx_chair, as_actor):
     chair = as_actor(jx_chair)
     base = {"region": JX_SQUARE, "likelihood": "high", "min_magnitude": "5.0"}
     with pytest.raises(InvalidInput, match="ends before"):
-        services.forecast_add(
+        conclusion_services.forecast_add(
             actor=chair,
             meeting=jx_meeting,
             window_start=dt.date(2026, 12, 31),
@@ -208,7 +223,7 @@ def test_forecast_terms_are_checked(jx_meeting, jx_chair, as_actor):
             **base,
         )
     with pytest.raises(InvalidInput, match="below the smallest"):
-        services.forecast_add(
+        conclusion_services.forecast_add(
             actor=chair,
             meeting=jx_meeting,
             window_start=dt.date(2026, 12, 1),
@@ -221,16 +236,16 @@ def test_forecast_terms_are_checked(jx_meeting, jx_chair, as_actor):
 def test_only_the_chair_writes_the_conclusion(jx_meeting, jx_expert, jx_forecaster, as_actor):
     for person in (jx_expert, jx_forecaster):
         with pytest.raises(PermissionDenied):
-            services.conclusion_edit(actor=as_actor(person), meeting=jx_meeting, text="x")
+            conclusion_services.conclusion_edit(actor=as_actor(person), meeting=jx_meeting, text="x")
 
 
 def test_room_events_are_numbered_per_meeting(make_meeting, jx_chair, jx_expert, jx_forecaster, as_actor):
     first, second = make_meeting(jx_chair), make_meeting(jx_chair, title="周会商")
     chair = as_actor(jx_chair)
-    services.conclusion_edit(actor=chair, meeting=first, text="a")
-    services.comment_add(actor=as_actor(jx_forecaster), meeting=first, text="同意")
-    services.conclusion_edit(actor=chair, meeting=second, text="b")
-    services.vote_cast(actor=as_actor(jx_expert), meeting=first, choice="agree", remark="")
+    conclusion_services.conclusion_edit(actor=chair, meeting=first, text="a")
+    conclusion_services.comment_add(actor=as_actor(jx_forecaster), meeting=first, text="同意")
+    conclusion_services.conclusion_edit(actor=chair, meeting=second, text="b")
+    conclusion_services.vote_cast(actor=as_actor(jx_expert), meeting=first, choice="agree", remark="")
     assert list(RoomEvent.objects.filter(meeting=first).values_list("seq", "kind")) == [
         (1, "conclusion"),
         (2, "comment"),
@@ -242,21 +257,21 @@ def test_room_events_are_numbered_per_meeting(make_meeting, jx_chair, jx_expert,
 
 def test_a_later_vote_replaces_the_earlier(jx_meeting, jx_forecaster, as_actor):
     forecaster = as_actor(jx_forecaster)
-    services.vote_cast(actor=forecaster, meeting=jx_meeting, choice="agree")
-    services.vote_cast(actor=forecaster, meeting=jx_meeting, choice="disagree", remark="依据不足")
+    conclusion_services.vote_cast(actor=forecaster, meeting=jx_meeting, choice="agree")
+    conclusion_services.vote_cast(actor=forecaster, meeting=jx_meeting, choice="disagree", remark="依据不足")
     assert selectors.vote_tally(meeting=jx_meeting)["counts"] == {"agree": 0, "disagree": 1, "abstain": 0}
 
 
 def test_outsiders_cannot_vote_or_comment(jx_meeting, nm_forecaster, as_actor):
     with pytest.raises(PermissionDenied):
-        services.vote_cast(actor=as_actor(nm_forecaster), meeting=jx_meeting, choice="agree")
+        conclusion_services.vote_cast(actor=as_actor(nm_forecaster), meeting=jx_meeting, choice="agree")
     with pytest.raises(PermissionDenied):
-        services.comment_add(actor=as_actor(nm_forecaster), meeting=jx_meeting, text="x")
+        conclusion_services.comment_add(actor=as_actor(nm_forecaster), meeting=jx_meeting, text="x")
 
 
 def test_meeting_people_must_belong_to_its_bureaus(jx_chair, nm_forecaster, as_actor):
     with pytest.raises(InvalidInput, match="holds no role") as exc:
-        services.meeting_create(
+        meeting_services.meeting_create(
             actor=as_actor(jx_chair),
             kind="weekly",
             title="周会商",
@@ -268,7 +283,7 @@ def test_meeting_people_must_belong_to_its_bureaus(jx_chair, nm_forecaster, as_a
 
 def test_joint_meeting_admits_partner_people(jx_chair, nm_forecaster, nm, nm_fluid, make_meeting, as_actor):
     meeting = make_meeting(jx_chair, kind="special_topic", joint=[nm], participants=[nm_forecaster])
-    opinion = services.opinion_submit(
+    opinion = opinion_services.opinion_submit(
         actor=as_actor(nm_fluid), meeting=meeting, discipline="fluid", summary="蒙"
     )
     assert opinion.bureau == nm
@@ -276,7 +291,7 @@ def test_joint_meeting_admits_partner_people(jx_chair, nm_forecaster, nm, nm_flu
 
 def test_viewer_cannot_schedule_a_meeting(jx_viewer, as_actor):
     with pytest.raises(PermissionDenied):
-        services.meeting_create(
+        meeting_services.meeting_create(
             actor=as_actor(jx_viewer),
             kind="weekly",
             title="x",
@@ -291,7 +306,7 @@ def test_forecasts_for_scoring_list_signed_conclusions_only(report_in, cenc_fore
     report = report_in("reviewed")
     window = {"start": dt.date(2026, 12, 10), "end": dt.date(2026, 12, 20)}
     assert selectors.forecasts_for_scoring(actor=as_actor(jx_chair), **window) == []
-    services.report_sign_off(actor=as_actor(report.meeting.chair and _approver(report)), report=report)
+    report_services.report_sign_off(actor=as_actor(report.meeting.chair and _approver(report)), report=report)
     rows = selectors.forecasts_for_scoring(actor=as_actor(jx_chair), **window)
     assert rows == [
         {
@@ -312,7 +327,7 @@ def test_forecasts_for_scoring_list_signed_conclusions_only(report_in, cenc_fore
     ]
     # the national centre reads them once the report is issued
     assert selectors.forecasts_for_scoring(actor=as_actor(cenc_forecaster), **window) == []
-    services.report_issue(actor=as_actor(_approver(report)), report=report)
+    report_services.report_issue(actor=as_actor(_approver(report)), report=report)
     assert len(selectors.forecasts_for_scoring(actor=as_actor(cenc_forecaster), **window)) == 1
     assert (
         selectors.forecasts_for_scoring(
@@ -338,6 +353,8 @@ def test_discipline_representatives_must_be_experts_of_it(
     ]
     assert set(meeting.participants.all()) == {jx_expert, jx_seis}
     with pytest.raises(InvalidInput, match="not an expert") as exc:
-        services.meeting_update(actor=as_actor(jx_chair), meeting=meeting, representatives={"fluid": jx_seis})
+        meeting_services.meeting_update(
+            actor=as_actor(jx_chair), meeting=meeting, representatives={"fluid": jx_seis}
+        )
     assert exc.value.field == "representatives"
     assert meeting.representatives.get(discipline__code="fluid").user == jx_expert

@@ -9,8 +9,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import Client
 
-from consultations import services
 from consultations.models import Comment, MeetingMaterial, Vote
+from consultations.services import meetings as meeting_services
 
 from .test_room import _connect, _next
 
@@ -176,8 +176,8 @@ async def test_room_action_needs_a_working_role(
 @pytest.mark.django_db(transaction=True)
 async def test_room_action_on_a_closed_meeting_is_refused_with_409(jx_meeting, jx_chair, jx_expert, as_actor):
     chair = await sync_to_async(as_actor)(jx_chair)
-    await sync_to_async(services.meeting_open)(actor=chair, meeting=jx_meeting)
-    await sync_to_async(services.meeting_close)(actor=chair, meeting=jx_meeting)
+    await sync_to_async(meeting_services.meeting_open)(actor=chair, meeting=jx_meeting)
+    await sync_to_async(meeting_services.meeting_close)(actor=chair, meeting=jx_meeting)
     communicator, connected, _ = await _connect(jx_expert, jx_meeting.pk)
     assert connected
     await communicator.send_json_to({"type": "comment", "text": "晚了"})

@@ -13,8 +13,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from consultations import services
 from consultations.models import ConsultationReport, Meeting, MeetingMaterial
+from consultations.services import meetings as meeting_services
+from consultations.services import report_workflow as report_services
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/consultations"
@@ -142,7 +143,7 @@ def test_api_refuses_a_meeting_far_from_today(api, jx_chair, starts_at):
     # then
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["starts_at"]
-    earliest = timezone.localdate() - services.MEETING_WINDOW_BEFORE
+    earliest = timezone.localdate() - meeting_services.MEETING_WINDOW_BEFORE
     assert earliest.isoformat() in response.json()["detail"]  # the message names the window
     assert Meeting.objects.count() == 0
 
@@ -157,7 +158,10 @@ def test_api_refuses_an_end_years_after_the_start(api, jx_chair):
 
 def test_api_accepts_the_edges_of_the_window(api, jx_chair):
     today = timezone.localdate()
-    for day in (today - services.MEETING_WINDOW_BEFORE, today + services.MEETING_WINDOW_AFTER):
+    for day in (
+        today - meeting_services.MEETING_WINDOW_BEFORE,
+        today + meeting_services.MEETING_WINDOW_AFTER,
+    ):
         starts_at = timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
         response = api(jx_chair).post(
             f"{BASE}/meetings/", _meeting_body(starts_at=starts_at.isoformat()), format="json"
@@ -234,7 +238,9 @@ def test_api_report_without_a_title_is_named_after_its_meeting(api, closed_meeti
 @pytest.mark.parametrize("title", ["---", "标题\u2028第二行"])
 def test_api_retitling_a_report_with_no_text_keeps_the_title(api, closed_meeting, jx_chair, as_actor, title):
     # given
-    report = services.report_create(actor=as_actor(jx_chair), meeting=closed_meeting, title="十二月会商意见")
+    report = report_services.report_create(
+        actor=as_actor(jx_chair), meeting=closed_meeting, title="十二月会商意见"
+    )
     # when
     response = api(jx_chair).patch(f"{BASE}/reports/{report.pk}/", {"title": title}, format="json")
     # then

@@ -79,10 +79,11 @@ def _events(bureau, n: int = 300):
 def portal_data(jx, make_person, as_actor):
     """One person who sees it all, and a meeting, a product run and an anomaly with a place."""
     from catalog.models import Event
-    from consultations import services as meetings
-    from disciplines.models import Discipline, ReportingUnit
+    from consultations.services import meetings as meeting_services
+    from disciplines.models import ReportingUnit
     from disciplines.services.zero_reports import AnomalyInput, zero_report_submit
-    from products import services as products
+    from portal.models import Discipline
+    from products.services import runs as run_services
     from reports.models import TopicReport
 
     person = make_person(
@@ -97,7 +98,7 @@ def portal_data(jx, make_person, as_actor):
 
     def build():
         actor = as_actor(person)
-        meeting = meetings.meeting_create(
+        meeting = meeting_services.meeting_create(
             actor=actor,
             kind="monthly",
             title="2026年12月月会商",
@@ -105,8 +106,8 @@ def portal_data(jx, make_person, as_actor):
             joint_bureaus=[],
             participants=[],
         )
-        meetings.meeting_open(actor=actor, meeting=meeting)
-        run = products.run_create(
+        meeting_services.meeting_open(actor=actor, meeting=meeting)
+        run = run_services.run_create(
             actor=actor, method="bvalue", params={"mc": 2.0}, catalog={"jurisdiction": True}
         )
         unit = ReportingUnit.objects.create(
@@ -186,12 +187,12 @@ def test_main_pages_break_no_policy(browser_login, portal_data):
 
 def test_declared_behaviour_replaces_inline_handlers(browser_login, portal_data, as_actor):
     """<select data-autosubmit> submits its form; <form data-confirm> asks first (were onchange=/onsubmit=)."""
-    from products import services as products
     from products.models import ProductSchedule
+    from products.services import schedules as schedule_services
 
     person, _ = portal_data
     _in_thread(
-        lambda: products.schedule_create(
+        lambda: schedule_services.schedule_create(
             actor=as_actor(person),
             name="每日 b 值",
             method="bvalue",

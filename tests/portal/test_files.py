@@ -17,15 +17,17 @@ from django.utils import timezone
 
 from catalog.import_services import event_import_create
 from catalog.services import Solution, event_record_solution
-from consultations import services as consultation_services
 from consultations.models import MeetingMaterial, RoomEvent
-from disciplines.models import Discipline
+from consultations.services import meetings as meeting_services
+from consultations.services import opinions as opinion_services
+from consultations.services import room as room_services
 from disciplines.services.anomalies import anomaly_report
 from portal import links, uploads
 from portal.exceptions import InvalidInput
-from products.services import run_directory
+from portal.models import Discipline
+from printing.rendering import url_fetcher
+from products.services.execution import run_directory
 from reports import services as report_services
-from reports.rendering import url_fetcher
 from tests.factories import MeetingMaterialFactory, ProductRunFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,13 +108,13 @@ def topic_report(jx):
 
 @pytest.fixture
 def material(jx_chair, as_actor):
-    meeting = consultation_services.meeting_create(
+    meeting = meeting_services.meeting_create(
         actor=as_actor(jx_chair),
         kind="monthly",
         title="2026年12月月会商",
         starts_at=timezone.now() + dt.timedelta(hours=1),
     )
-    return consultation_services.material_attach(
+    return meeting_services.material_attach(
         actor=as_actor(jx_chair),
         meeting=meeting,
         kind="file",
@@ -525,9 +527,9 @@ def test_material_api_refuses_a_javascript_link_with_400(api, jx_chair, material
 
 
 def test_opinion_refuses_a_javascript_link_to_an_anomaly(jx_chair, jx_expert, as_actor, material):
-    consultation_services.meeting_open(actor=as_actor(jx_chair), meeting=material.meeting)
+    meeting_services.meeting_open(actor=as_actor(jx_chair), meeting=material.meeting)
     with pytest.raises(InvalidInput) as refused:
-        consultation_services.opinion_submit(
+        opinion_services.opinion_submit(
             actor=as_actor(jx_expert),
             meeting=material.meeting,
             discipline="fluid",
@@ -552,7 +554,7 @@ def test_a_stored_javascript_link_is_never_put_into_href(client, api, jx_chair, 
     detail = api(jx_chair).get(f"/api/v1/consultations/meetings/{material.meeting_id}/").json()
     assert [m["url"] for m in detail["materials"] if m["title"] == "旧链接"] == [""]
     event = RoomEvent.objects.get(seq=99)
-    assert consultation_services.room_event_message(event)["payload"]["url"] == ""
+    assert room_services.room_event_message(event)["payload"]["url"] == ""
 
 
 def test_files_leave_only_through_serve_file():

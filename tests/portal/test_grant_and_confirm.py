@@ -69,7 +69,7 @@ def test_revoke_and_deactivate_ask_first(client, jx_admin, jx_viewer):
 def test_closing_a_meeting_asks_first(client, jx_chair, as_actor):
     from django.utils import timezone
 
-    from consultations import services
+    from consultations.services import meetings as services
 
     meeting = services.meeting_create(
         actor=as_actor(jx_chair), kind="weekly", title="周会商", starts_at=timezone.now()

@@ -273,10 +273,11 @@ def test_gis_layer_named_with_signs_only_is_refused_and_not_stored(api, jx_admin
 
 @pytest.mark.django_db
 def test_product_schedule_named_zero_is_refused(as_actor, jx_forecaster):
-    from products import services
     from products.models import ProductSchedule
+    from products.services import run_requests as request_services
+    from products.services import schedules as schedule_services
 
-    with pytest.raises(services.RunRequestInvalid) as refused:
-        services.schedule_create(actor=as_actor(jx_forecaster), name="0", method="bvalue", params={})
+    with pytest.raises(request_services.RunRequestInvalid) as refused:
+        schedule_services.schedule_create(actor=as_actor(jx_forecaster), name="0", method="bvalue", params={})
     assert set(refused.value.errors) >= {"name"}
     assert ProductSchedule.objects.count() == 0

@@ -12,8 +12,8 @@ from portal import jobs
 from portal.celery import app
 from portal.models import Notification
 from portal.tasks import jobs_watchdog_task
-from products import services as product_services
 from products.models import ProductRun
+from products.services import runs as run_services
 from reports import services as report_services
 from reports.models import PushAttempt, TopicReport
 from tests.factories import TopicReportFactory
@@ -45,10 +45,10 @@ def test_watchdog_is_a_beat_job_every_two_minutes_over_every_job_kind():
 
 def test_watchdog_fails_a_product_run_stuck_too_often_and_tells_who_asked(jx, jx_forecaster, as_actor):
     # given: a run whose worker died on its last attempt, long ago
-    run = product_services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
+    run = run_services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
     ProductRun.objects.filter(pk=run.pk).update(
         status="running",
-        attempts=product_services.MAX_ATTEMPTS,
+        attempts=run_services.MAX_ATTEMPTS,
         started_at=timezone.now() - timedelta(hours=2),
     )
     # when

@@ -9,8 +9,10 @@ from django.test import Client
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from products import services
 from products.models import ProductRun, ProductSchedule
+from products.services import run_requests as request_services
+from products.services import runs as run_services
+from products.services import schedules as schedule_services
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def jx_run(jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks):
     make_events(jx, 400)
     with django_capture_on_commit_callbacks(execute=True):
-        run = services.run_create(
+        run = run_services.run_create(
             actor=as_actor(jx_forecaster), method="bvalue", params={"mc": 2.0}, catalog={"jurisdiction": True}
         )
     run.refresh_from_db()
@@ -234,7 +236,7 @@ DAILY = {
 
 
 def test_creating_a_schedule_creates_its_beat_rows(jx, jx_forecaster, as_actor):
-    schedule = services.schedule_create(actor=as_actor(jx_forecaster), **DAILY)
+    schedule = schedule_services.schedule_create(actor=as_actor(jx_forecaster), **DAILY)
     task = PeriodicTask.objects.get(pk=schedule.periodic_task_id)
     assert task.task == "products.scheduled_run"
     assert json.loads(task.kwargs) == {"bureau_id": jx.pk, "schedule_id": schedule.pk}
@@ -245,23 +247,23 @@ def test_creating_a_schedule_creates_its_beat_rows(jx, jx_forecaster, as_actor):
 
 def test_pausing_editing_and_resuming_change_the_beat_rows(jx, jx_forecaster, as_actor):
     actor = as_actor(jx_forecaster)
-    schedule = services.schedule_create(actor=actor, **DAILY)
-    services.schedule_set_enabled(actor=actor, schedule=schedule, enabled=False)
+    schedule = schedule_services.schedule_create(actor=actor, **DAILY)
+    schedule_services.schedule_set_enabled(actor=actor, schedule=schedule, enabled=False)
     assert PeriodicTask.objects.get(pk=schedule.periodic_task_id).enabled is False
-    services.schedule_update(actor=actor, schedule=schedule, hour="7", day_of_week="1")
+    schedule_services.schedule_update(actor=actor, schedule=schedule, hour="7", day_of_week="1")
     task = PeriodicTask.objects.get(pk=schedule.periodic_task_id)
     assert (task.crontab.hour, task.crontab.day_of_week, task.enabled) == ("7", "1", False)
     assert PeriodicTask.objects.filter(task="products.scheduled_run").count() == 1
-    services.schedule_set_enabled(actor=actor, schedule=schedule, enabled=True)
+    schedule_services.schedule_set_enabled(actor=actor, schedule=schedule, enabled=True)
     assert PeriodicTask.objects.get(pk=schedule.periodic_task_id).enabled is True
-    services.schedule_delete(actor=actor, schedule=schedule)
+    schedule_services.schedule_delete(actor=actor, schedule=schedule)
     assert PeriodicTask.objects.filter(task="products.scheduled_run").count() == 0
     assert CrontabSchedule.objects.filter(hour="7").exists()
 
 
 def test_bad_crontab_and_params_are_named(jx, jx_forecaster, as_actor):
-    with pytest.raises(services.RunRequestInvalid) as info:
-        services.schedule_create(
+    with pytest.raises(request_services.RunRequestInvalid) as info:
+        schedule_services.schedule_create(
             actor=as_actor(jx_forecaster), **{**DAILY, "hour": "25", "params": {"bin": 0}}
         )
     assert set(info.value.errors) == {"hour", "params.bin"}
@@ -273,12 +275,12 @@ def test_run_now_and_beat_fire_queue_runs_resolving_days(
     jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
 ):
     actor = as_actor(jx_forecaster)
-    schedule = services.schedule_create(
+    schedule = schedule_services.schedule_create(
         actor=actor, **{**DAILY, "catalog": {"jurisdiction": True, "days": 3650}}
     )
     make_events(jx, 300)
     with django_capture_on_commit_callbacks(execute=True):
-        run = services.schedule_run_now(actor=actor, schedule=schedule)
+        run = schedule_services.schedule_run_now(actor=actor, schedule=schedule)
     run.refresh_from_db()
     assert run.schedule_id == schedule.pk
     assert run.status == "succeeded"
@@ -288,8 +290,8 @@ def test_run_now_and_beat_fire_queue_runs_resolving_days(
     with django_capture_on_commit_callbacks(execute=True):
         fired = product_schedule_task.apply(kwargs={"bureau_id": jx.pk, "schedule_id": schedule.pk}).get()
     assert ProductRun.objects.get(pk=fired).reused_from_id == run.pk
-    services.schedule_set_enabled(actor=actor, schedule=schedule, enabled=False)
-    assert services.schedule_fire(bureau_id=jx.pk, schedule_id=schedule.pk) is None
+    schedule_services.schedule_set_enabled(actor=actor, schedule=schedule, enabled=False)
+    assert schedule_services.schedule_fire(bureau_id=jx.pk, schedule_id=schedule.pk) is None
     schedule.refresh_from_db()
     assert schedule.last_run_id == fired
     gallery = _web(jx_forecaster).get("/products/").content.decode()
@@ -302,18 +304,18 @@ def test_run_now_and_beat_fire_queue_runs_resolving_days(
 def test_viewer_cannot_manage_schedules(jx, jx_forecaster, jx_viewer, as_actor):
     from portal.exceptions import PermissionDenied
 
-    schedule = services.schedule_create(actor=as_actor(jx_forecaster), **DAILY)
+    schedule = schedule_services.schedule_create(actor=as_actor(jx_forecaster), **DAILY)
     with pytest.raises(PermissionDenied):
-        services.schedule_create(actor=as_actor(jx_viewer), **{**DAILY, "name": "x"})
+        schedule_services.schedule_create(actor=as_actor(jx_viewer), **{**DAILY, "name": "x"})
     with pytest.raises(PermissionDenied):
-        services.schedule_set_enabled(actor=as_actor(jx_viewer), schedule=schedule, enabled=False)
+        schedule_services.schedule_set_enabled(actor=as_actor(jx_viewer), schedule=schedule, enabled=False)
     assert PeriodicTask.objects.get(pk=schedule.periodic_task_id).enabled is True
     assert _web(jx_viewer).post(f"/products/schedules/{schedule.pk}/pause/").status_code == 403
 
 
 @pytest.mark.parametrize("who", ["nm_forecaster", "cenc_forecaster"])
 def test_other_bureaus_cannot_see_or_change_schedules(request, who, jx, jx_forecaster, as_actor):
-    schedule = services.schedule_create(actor=as_actor(jx_forecaster), **DAILY)
+    schedule = schedule_services.schedule_create(actor=as_actor(jx_forecaster), **DAILY)
     web = _web(request.getfixturevalue(who))
     assert "每日 b 值" not in web.get("/products/schedules/").content.decode()
     assert "每日 b 值" not in web.get("/products/").content.decode()
@@ -373,7 +375,7 @@ def test_dashboard_shows_latest_and_failed_runs(
 ):
     make_events(jx, 5)
     with django_capture_on_commit_callbacks(execute=True):
-        run = services.run_create(
+        run = run_services.run_create(
             actor=as_actor(jx_forecaster), method="bvalue", catalog={"jurisdiction": True}
         )
     html = _web(jx_forecaster).get("/").content.decode()

@@ -9,9 +9,11 @@ from django.utils import timezone
 
 from portal.exceptions import PermissionDenied
 from portal.models import AuditEvent
-from products import provenance, services
+from products import provenance
 from products.inputs import read_rows, rows_hash
 from products.models import ProductRun
+from products.services import execution as execution_services
+from products.services import runs as run_services
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +22,7 @@ BVALUE = {"method": "bvalue", "params": {"mc": 2.0}, "catalog": {"jurisdiction":
 
 def _run(actor, capture, **request):
     with capture(execute=True):
-        run = services.run_create(actor=actor, **(request or BVALUE))
+        run = run_services.run_create(actor=actor, **(request or BVALUE))
     run.refresh_from_db()
     return run
 
@@ -39,7 +41,7 @@ def test_bvalue_run_succeeds_with_result_figures_and_provenance(
     assert 0.8 < run.result["b"] < 1.2
     assert run.result["mc"] == 2.0
     assert run.figures == ["bvalue.png", "bvalue.svg"]
-    directory = services.run_directory(jx.pk, run.pk)
+    directory = execution_services.run_directory(jx.pk, run.pk)
     assert (directory / "bvalue.png").read_bytes()[:4] == b"\x89PNG"
     assert b"<svg" in (directory / "bvalue.svg").read_bytes()[:400]
     assert run.provenance["code_version"] == provenance.code_version()
@@ -96,7 +98,7 @@ def test_same_method_params_and_input_reuse_the_stored_result(
     assert second.result == first.result
     assert second.figures == first.figures
     assert second.figure_run_id == first.pk
-    assert not services.run_directory(jx.pk, second.pk).exists()  # no second copy of the figures
+    assert not execution_services.run_directory(jx.pk, second.pk).exists()  # no second copy of the figures
     assert ProductRun.objects.filter(status="succeeded", reused_from__isnull=True).count() == 1
 
 
@@ -184,7 +186,7 @@ def test_jurisdiction_selection_leaves_out_events_outside(
 
 def test_viewer_cannot_request_runs(jx_viewer, as_actor):
     with pytest.raises(PermissionDenied):
-        services.run_create(actor=as_actor(jx_viewer), **BVALUE)
+        run_services.run_create(actor=as_actor(jx_viewer), **BVALUE)
     assert ProductRun.objects.count() == 0
 
 
@@ -199,12 +201,12 @@ def test_rerun_of_a_failed_run_is_idempotent(
     make_events(jx, 400, seed=3)
     # when: rerun twice in one go (a double click), then once more after it succeeded
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.run_rerun(actor=actor, run=run)
-        services.run_rerun(actor=actor, run=run)
+        run_services.run_rerun(actor=actor, run=run)
+        run_services.run_rerun(actor=actor, run=run)
     run.refresh_from_db()
     result = run.result
     with django_capture_on_commit_callbacks(execute=True) as later:
-        services.run_rerun(actor=actor, run=run)
+        run_services.run_rerun(actor=actor, run=run)
     run.refresh_from_db()
     # then: one execution, one result, unchanged by the later rerun
     assert len([c for c in callbacks if "apply_async" in repr(c.__code__.co_names)]) == 1
@@ -222,7 +224,7 @@ def test_other_bureau_cannot_rerun(
     make_events(jx, 5)
     run = _run(as_actor(jx_forecaster), django_capture_on_commit_callbacks)
     with pytest.raises(PermissionDenied):
-        services.run_rerun(actor=as_actor(nm_forecaster), run=run)
+        run_services.run_rerun(actor=as_actor(nm_forecaster), run=run)
     run.refresh_from_db()
     assert run.status == "failed"
 
@@ -236,36 +238,36 @@ def test_a_worker_killed_after_drawing_leaves_no_half_result_and_is_requeued(
 ):
     # given: a queued run
     make_events(jx, 400)
-    run = services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
+    run = run_services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
     seen = {}
 
     def die_after_figures(step):
         if step == "figures":
-            seen["tmp"] = sorted(p.name for p in services._temporary_root(jx.pk).glob("*/*"))
+            seen["tmp"] = sorted(p.name for p in execution_services._temporary_root(jx.pk).glob("*/*"))
             raise Killed
 
     # when: the worker dies after writing its figures to the temporary directory
     with pytest.raises(Killed):
-        services.run_execute(
+        execution_services.run_execute(
             bureau_id=jx.pk, run_id=run.pk, task_id=run.task_id, after_step=die_after_figures
         )
     # then: figures had been written, but nothing of them is stored or visible
     assert seen["tmp"] == ["bvalue.png", "bvalue.svg"]
     run.refresh_from_db()
     assert (run.status, run.result, run.figures, run.progress < 100) == ("running", None, [], True)
-    assert not services.run_directory(jx.pk, run.pk).exists()
+    assert not execution_services.run_directory(jx.pk, run.pk).exists()
     # when: the beat job finds it stale after the time limit
-    later = timezone.now() + timedelta(seconds=services.TIME_LIMIT + 120)
+    later = timezone.now() + timedelta(seconds=run_services.TIME_LIMIT + 120)
     old_task = run.task_id
     with django_capture_on_commit_callbacks(execute=True):
-        touched = services.runs_requeue_stale(now=later)
+        touched = execution_services.runs_requeue_stale(now=later)
     # then: it ran again under a new task id and completed in full
     run.refresh_from_db()
     assert touched == [run.pk]
     assert run.status == "succeeded"
     assert run.task_id != old_task
     assert run.attempts == 2
-    assert sorted(p.name for p in services.run_directory(jx.pk, run.pk).iterdir()) == [
+    assert sorted(p.name for p in execution_services.run_directory(jx.pk, run.pk).iterdir()) == [
         "bvalue.png",
         "bvalue.svg",
     ]
@@ -275,30 +277,32 @@ def test_a_redelivered_task_resumes_and_a_superseded_one_does_nothing(
     jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
 ):
     make_events(jx, 400)
-    run = services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
+    run = run_services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
     with pytest.raises(Killed):
-        services.run_execute(
+        execution_services.run_execute(
             bureau_id=jx.pk,
             run_id=run.pk,
             task_id=run.task_id,
             after_step=lambda step: (_ for _ in ()).throw(Killed) if step == "input" else None,
         )
-    assert services.run_execute(bureau_id=jx.pk, run_id=run.pk, task_id="someone-else") is None
-    resumed = services.run_execute(bureau_id=jx.pk, run_id=run.pk, task_id=run.task_id)
+    assert execution_services.run_execute(bureau_id=jx.pk, run_id=run.pk, task_id="someone-else") is None
+    resumed = execution_services.run_execute(bureau_id=jx.pk, run_id=run.pk, task_id=run.task_id)
     assert resumed.status == "succeeded"
-    assert services.run_execute(bureau_id=jx.pk, run_id=run.pk, task_id=run.task_id) is None  # done: no-op
+    assert (
+        execution_services.run_execute(bureau_id=jx.pk, run_id=run.pk, task_id=run.task_id) is None
+    )  # done: no-op
 
 
 def test_a_run_stuck_too_often_is_failed_with_a_reason(jx, jx_forecaster, as_actor, make_events):
     make_events(jx, 400)
-    run = services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
+    run = run_services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
     ProductRun.objects.filter(pk=run.pk).update(
-        status="running", attempts=services.MAX_ATTEMPTS, started_at=timezone.now() - timedelta(hours=2)
+        status="running", attempts=run_services.MAX_ATTEMPTS, started_at=timezone.now() - timedelta(hours=2)
     )
     from django.utils import translation
 
     with translation.override("en"):
-        services.runs_requeue_stale()
+        execution_services.runs_requeue_stale()
     run.refresh_from_db()
     assert run.status == "failed"
     assert run.error == "Gave up after 3 attempts: none finished within 900 seconds."
@@ -454,10 +458,10 @@ def test_transient_database_errors_propagate_for_the_task_to_retry(
 
     # the task retries exactly the transient errors, with a bounded number of attempts
     assert OperationalError in product_run_task.autoretry_for
-    assert (product_run_task.max_retries, product_run_task.time_limit) == (3, services.TIME_LIMIT)
+    assert (product_run_task.max_retries, product_run_task.time_limit) == (3, run_services.TIME_LIMIT)
     make_events(jx, 300)
-    run = services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
-    real = services._load_inputs
+    run = run_services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
+    real = execution_services._load_inputs
     calls = []
 
     def flaky(run):
@@ -466,14 +470,14 @@ def test_transient_database_errors_propagate_for_the_task_to_retry(
             raise OperationalError("server closed the connection unexpectedly")
         return real(run)
 
-    monkeypatch.setattr(services, "_load_inputs", flaky)
+    monkeypatch.setattr(execution_services, "_load_inputs", flaky)
     # when: the first attempt meets a dropped connection
     with pytest.raises(OperationalError):
-        services.run_execute(bureau_id=jx.pk, run_id=run.pk, task_id=run.task_id)
+        execution_services.run_execute(bureau_id=jx.pk, run_id=run.pk, task_id=run.task_id)
     # then: the run is not failed, and the retry (same task id) completes it
     run.refresh_from_db()
     assert (run.status, run.error) == ("running", "")
-    retried = services.run_execute(bureau_id=jx.pk, run_id=run.pk, task_id=run.task_id)
+    retried = execution_services.run_execute(bureau_id=jx.pk, run_id=run.pk, task_id=run.task_id)
     assert retried.status == "succeeded"
     assert retried.attempts == 2
     assert len(calls) == 2
@@ -539,14 +543,14 @@ def test_two_runs_computing_the_same_key_at_once_end_as_one_result_and_one_reuse
     make_events(jx, 400)
     actor = as_actor(jx_forecaster)
     first = _run(actor, django_capture_on_commit_callbacks)
-    second = services.run_create(actor=actor, **BVALUE)
-    monkeypatch.setattr(services, "_try_reuse", lambda run, task_id: None)
+    second = run_services.run_create(actor=actor, **BVALUE)
+    monkeypatch.setattr(execution_services, "_try_reuse", lambda run, task_id: None)
     # when: B computes and stores
-    finished = services.run_execute(bureau_id=jx.pk, run_id=second.pk, task_id=second.task_id)
+    finished = execution_services.run_execute(bureau_id=jx.pk, run_id=second.pk, task_id=second.task_id)
     # then: the unique constraint turned B into a reuse of A; B's files were not kept
     assert finished.status == "succeeded"
     assert finished.reused_from_id == first.pk
-    assert not services.run_directory(jx.pk, second.pk).exists()
+    assert not execution_services.run_directory(jx.pk, second.pk).exists()
     assert ProductRun.objects.filter(status="succeeded", reused_from__isnull=True).count() == 1
 
 
@@ -555,11 +559,11 @@ def test_a_queued_run_whose_message_was_lost_is_sent_again(
 ):
     # given: a run queued while the broker was down (its on-commit send never happened)
     make_events(jx, 300)
-    run = services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
+    run = run_services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
     ProductRun.objects.filter(pk=run.pk).update(queued_at=timezone.now() - timedelta(minutes=20))
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        touched = services.runs_requeue_stale()
+        touched = execution_services.runs_requeue_stale()
     # then
     run.refresh_from_db()
     assert touched == [run.pk]

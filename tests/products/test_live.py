@@ -12,8 +12,9 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.cached_db import SessionStore
 
-from products import services
 from products.models import ProductRun
+from products.services import execution as execution_services
+from products.services import runs as run_services
 
 
 def session_cookie(user) -> bytes:
@@ -66,7 +67,7 @@ async def test_bvalue_run_through_api_real_worker_and_websocket(
     assert detail["status"] == "succeeded", detail
     run = await sync_to_async(ProductRun.objects.get)(pk=run_id)
     for name in run.figures:
-        assert (services.run_directory(jx.pk, run_id) / name).stat().st_size > 1000
+        assert (execution_services.run_directory(jx.pk, run_id) / name).stat().st_size > 1000
     events = []
     # receive_nothing waits without cancelling the consumer (a timed-out receive would)
     while not await socket.receive_nothing(timeout=2):
@@ -86,7 +87,7 @@ async def test_bvalue_run_through_api_real_worker_and_websocket(
 async def test_run_socket_refuses_other_bureaus_and_greets_with_state(
     jx, jx_forecaster, nm_forecaster, as_actor
 ):
-    run = await sync_to_async(services.run_create)(
+    run = await sync_to_async(run_services.run_create)(
         actor=as_actor(jx_forecaster), method="bvalue", catalog={"jurisdiction": True}, enqueue=False
     )
     socket, connected, _ = await _connect(jx_forecaster, f"/ws/products/{run.pk}/")
@@ -106,7 +107,7 @@ def test_product_page_shows_progress_reaching_100_and_the_figure(
 ):
     make_events(jx, 3000)
     page = browser_login(jx_forecaster, phone=True)  # 390 px wide
-    run = services.run_create(
+    run = run_services.run_create(
         actor=as_actor(jx_forecaster),
         method="bvalue_series",
         params={"window": 300, "step": 50},

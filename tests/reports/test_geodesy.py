@@ -6,8 +6,8 @@ import math
 
 import pytest
 
+from printing.geodesy import compass_index, destination, haversine_km, initial_bearing_deg, offset
 from reports.gazetteer import chinese_name
-from reports.geodesy import compass_index, destination, haversine_km, initial_bearing_deg, offset
 
 
 def test_one_degree_of_latitude_is_111_195_km():

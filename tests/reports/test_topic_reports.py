@@ -13,8 +13,8 @@ from django.utils import timezone, translation
 
 from catalog.services import Solution, event_record_solution
 from portal.models import AuditEvent, Notification
+from printing.geodesy import destination
 from reports import services
-from reports.geodesy import destination
 from reports.models import PushAttempt, TopicReport, TopicReportSettings
 from reports.selectors import reports_for_event
 from tests.factories import EventFactory, TopicReportFactory

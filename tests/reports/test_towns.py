@@ -7,7 +7,7 @@ import math
 import pytest
 from django.contrib.gis.geos import Point
 
-from reports.geodesy import destination
+from printing.geodesy import destination
 from reports.models import Town
 from reports.selectors import towns_near
 
@@ -47,7 +47,7 @@ def test_epicentre_23_km_north_east_of_a_town(town):
     assert found.obj == town
     assert found.offset.distance_km == pytest.approx(expected, abs=1e-6)
     assert (found.offset.direction_zh, found.offset.direction_en) == ("南西", "SW")
-    from reports.geodesy import offset
+    from printing.geodesy import offset
 
     back = offset(115.0, 28.0, lon, lat)
     assert back.label() == "北东 23 km"

@@ -6,13 +6,13 @@ import subprocess
 
 import pytest
 
-from reports.maps import MapLayer, draw_map, extent_around
-from reports.rendering import RenderError, png_data_uri, render_html, render_pdf, url_fetcher
+from printing.maps import MapLayer, draw_map, extent_around
+from printing.rendering import RenderError, png_data_uri, render_html, render_pdf, url_fetcher
 
 
 def test_pdf_renders_chinese_text(tmp_path, settings):
     pdf = render_pdf(
-        "reports/test_sample.html", {"title": "江西省地震局 震情通报", "rows": [("上高县", "2.4")]}
+        "printing/test_sample.html", {"title": "江西省地震局 震情通报", "rows": [("上高县", "2.4")]}
     )
     assert pdf.startswith(b"%PDF")
     path = tmp_path / "sample.pdf"
@@ -23,7 +23,7 @@ def test_pdf_renders_chinese_text(tmp_path, settings):
 
 
 def test_html_is_phone_friendly():
-    html = render_html("reports/test_sample.html", {"title": "T", "rows": []})
+    html = render_html("printing/test_sample.html", {"title": "T", "rows": []})
     assert 'name="viewport"' in html
     assert "@page" not in html
 
@@ -44,7 +44,7 @@ def test_fetcher_serves_our_static_files():
 
 def test_pdf_embeds_a_static_image_and_skips_a_foreign_one():
     pdf = render_pdf(
-        "reports/test_sample.html",
+        "printing/test_sample.html",
         {
             "title": "x",
             "rows": [],

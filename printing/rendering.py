@@ -1,7 +1,7 @@
 """The one renderer every report of the portal uses: a template to phone-friendly HTML
 and to PDF (WeasyPrint, Chinese fonts).
 
-Templates extend ``reports/print_base.html``. WeasyPrint only ever fetches our own
+Templates extend ``printing/print_base.html``. WeasyPrint only ever fetches our own
 static and media files and ``data:`` URIs (see ``url_fetcher``): a report built
 from user text can never make the server fetch another address.
 """

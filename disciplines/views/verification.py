@@ -1,0 +1,185 @@
+"""The verification report and the assessment of an anomaly."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.exceptions import PortalError
+from portal.files import serve_file
+
+from .. import permissions, selectors
+from ..forms import (
+    RatingForm,
+    VerificationForm,
+)
+from ..models import Anomaly, Attachment
+from ..services import anomalies as anomaly_services
+from ..services.anomalies import ACTION_BUTTONS, rating_summary
+from .common import _anomaly_for_page, _page_error
+
+
+@login_required
+def verification_edit(request: HttpRequest, anomaly_id: int) -> HttpResponse:
+    anomaly = _anomaly_for_page(request, anomaly_id)
+    if isinstance(anomaly, HttpResponse):
+        return anomaly
+    if not (
+        permissions.can_verify_anomaly(request.actor, anomaly) and anomaly.state == Anomaly.State.VERIFYING
+    ):
+        return _page_error(
+            request, _("Only the assigned verifier writes the verification report, while verifying."), 403
+        )
+    existing = selectors.anomaly_verification(anomaly=anomaly)
+    initial: dict[str, Any] = {
+        "observation": f"{anomaly.place} {anomaly.observation_item}",
+        "onset_at": timezone.localtime(anomaly.onset_at),
+    }
+    if existing:
+        initial.update(
+            {
+                k: getattr(existing, k)
+                for k in ("observation", "instrument", "shape", "amplitude", "analysis", "conclusion")
+            }
+        )
+        if existing.onset_at:
+            initial["onset_at"] = timezone.localtime(existing.onset_at)
+        for row in existing.check_rows():
+            initial[f"check_{row['factor']}"] = row["result"]
+            initial[f"finding_{row['factor']}"] = row["finding"]
+    form = VerificationForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        figures = data.pop("figures")
+        fields = {
+            k: data[k]
+            for k in ("observation", "instrument", "onset_at", "shape", "amplitude", "analysis", "conclusion")
+        }
+        try:
+            if figures:
+                anomaly_services.anomaly_attach(
+                    actor=request.actor, anomaly=anomaly, files=figures, purpose=Attachment.Purpose.FIGURE
+                )
+            anomaly_services.verification_save(
+                actor=request.actor, anomaly=anomaly, checks=form.cleaned_checks(), **fields
+            )
+            if request.POST.get("submit") == "1":
+                anomaly_services.anomaly_submit_verification(actor=request.actor, anomaly=anomaly)
+        except PortalError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Verification report saved."))
+            return redirect("disciplines:anomaly-detail", anomaly.pk)
+    return render(request, "disciplines/verification_form.html", {"form": form, "anomaly": anomaly})
+
+
+def _verification_context(anomaly: Anomaly) -> dict[str, Any]:
+    from printing.rendering import png_data_uri
+
+    verification = selectors.anomaly_verification(anomaly=anomaly)
+    assert verification is not None  # the view checked it exists
+    figures = []
+    for attachment in selectors.anomaly_attachments(anomaly=anomaly):
+        if attachment.purpose == Attachment.Purpose.FIGURE and attachment.is_image:
+            try:
+                with attachment.file.open("rb") as handle:
+                    data = handle.read()
+            except OSError:
+                continue  # a file lost from storage leaves the report printable
+            uri = (
+                png_data_uri(data)
+                if attachment.content_type == "image/png"
+                else ("data:" + attachment.content_type + ";base64," + base64.b64encode(data).decode())
+            )
+            figures.append({"uri": uri, "caption": attachment.caption or attachment.name})
+    return {
+        "title": _("Anomaly verification report"),
+        "anomaly": anomaly,
+        "verification": verification,
+        "checks": verification.check_rows(),
+        "figures": figures,
+    }
+
+
+@login_required
+def verification_pdf(request: HttpRequest, anomaly_id: int) -> HttpResponse:
+    """异常核实报告 as PDF through the reports renderer (``?html=1`` shows the same page in HTML)."""
+    from printing.rendering import render_html, render_pdf
+
+    anomaly = _anomaly_for_page(request, anomaly_id)
+    if isinstance(anomaly, HttpResponse):
+        return anomaly
+    if selectors.anomaly_verification(anomaly=anomaly) is None:
+        return _page_error(request, _("No verification report yet."), 404)
+    context = _verification_context(anomaly)
+    if request.GET.get("html") == "1":
+        return HttpResponse(render_html("disciplines/verification_print.html", context))
+    pdf = render_pdf("disciplines/verification_print.html", context)
+    return serve_file(request, pdf, filename=f"verification-{anomaly.pk}.pdf", content_type="application/pdf")
+
+
+@login_required
+def assessment(request: HttpRequest, anomaly_id: int) -> HttpResponse:
+    """The discipline assessment form (学科组评议表): every expert's line and my own."""
+    anomaly = _anomaly_for_page(request, anomaly_id)
+    if isinstance(anomaly, HttpResponse):
+        return anomaly
+    ratings = list(selectors.anomaly_ratings(anomaly=anomaly))
+    mine = next((r for r in ratings if r.expert_id == request.user.pk), None)
+    can_rate = (
+        permissions.can_rate_anomaly(request.actor, anomaly) and anomaly.state == Anomaly.State.VERIFIED
+    )
+    initial = (
+        {
+            "credibility": mine.credibility,
+            "relation": mine.relation,
+            "recommendation": mine.recommendation,
+            "comment": mine.comment,
+        }
+        if mine
+        else {}
+    )
+    form = RatingForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not can_rate:
+            return _page_error(
+                request,
+                _("Only experts of the discipline rate this anomaly, while it awaits assessment."),
+                403,
+            )
+        if form.is_valid():
+            try:
+                anomaly_services.rating_save(actor=request.actor, anomaly=anomaly, **form.cleaned_data)
+            except PortalError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("Your rating is saved."))
+                return redirect("disciplines:assessment", anomaly.pk)
+    actions = anomaly_services.allowed_actions(request.actor, anomaly)
+    return render(
+        request,
+        "disciplines/assessment.html",
+        {
+            "anomaly": anomaly,
+            "ratings": ratings,
+            "summary": rating_summary(ratings),
+            "verification": selectors.anomaly_verification(anomaly=anomaly),
+            "form": form,
+            "can_rate": can_rate,
+            "actions": [
+                (a, ACTION_BUTTONS[a])
+                for a in actions
+                if a in ("assess", "return_assessment", "track", "close")
+            ],
+            "experts": selectors.discipline_experts(
+                bureau=anomaly.bureau_id, discipline=anomaly.discipline_id
+            ),
+        },
+    )

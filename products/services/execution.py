@@ -1,0 +1,419 @@
+"""Executing a run: loading inputs, computing, staging figure files, reuse of stored results,
+and requeueing runs whose worker or message was lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.exceptions import InvalidInput, NotFound
+from portal.models import Bureau
+from portal.services import audit_record
+
+from .. import inputs as input_rows
+from .. import provenance, selectors
+from ..methods import registry
+from ..methods.errors import InsufficientData, InvalidParams
+from ..models import ProductRun, RunStatus
+from .live import _announce
+from .runs import (
+    MAX_ATTEMPTS,
+    SOFT_TIME_LIMIT,
+    STALE_QUEUED,
+    TIME_LIMIT,
+    _enqueue_on_commit,
+    _fail,
+    _is_stale,
+    _requeue,
+    run_fail,
+)
+
+logger = logging.getLogger(__name__)
+
+
+FIGURE_FORMATS = ("png", "svg")
+FIGURE_SCATTER_MAX = 20_000  # events drawn as dots on a map figure; the science uses them all
+
+
+def runs_requeue_stale(*, now: datetime | None = None) -> list[int]:
+    """Requeue runs left running past the time limit (a killed worker) or queued with a lost
+    message; fail those that already used ``MAX_ATTEMPTS``. Returns the ids touched."""
+    now = now or timezone.now()
+    touched: list[int] = []
+    stale = selectors.runs_stale(
+        started_before=now - timedelta(seconds=TIME_LIMIT + 60), queued_before=now - STALE_QUEUED
+    )
+    for run_id in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            run = ProductRun.objects.select_for_update().get(pk=run_id)
+            if run.status == RunStatus.RUNNING and not _is_stale(run, now):
+                continue
+            if run.status == RunStatus.QUEUED and run.queued_at and run.queued_at >= now - STALE_QUEUED:
+                continue
+            if run.status not in (RunStatus.RUNNING, RunStatus.QUEUED):
+                continue
+            if run.status == RunStatus.RUNNING and run.attempts >= MAX_ATTEMPTS:
+                _fail(
+                    run,
+                    _("Gave up after %(n)d attempts: none finished within %(s)d seconds.")
+                    % {"n": run.attempts, "s": TIME_LIMIT},
+                )
+            elif run.status == RunStatus.RUNNING:
+                _requeue(run, actor=None, comment="stale: no progress within the time limit")
+            else:
+                run.task_id = uuid.uuid4().hex
+                run.queued_at = now
+                run.save(update_fields=["task_id", "queued_at", "updated_at"])
+                _enqueue_on_commit(run)
+            touched.append(run.pk)
+    _clean_temporary_dirs(now)
+    return touched
+
+
+def run_directory(bureau_id: int, run_id: int) -> Path:
+    return Path(settings.MEDIA_ROOT) / "products" / str(bureau_id) / str(run_id)
+
+
+def _temporary_root(bureau_id: int) -> Path:
+    return Path(settings.MEDIA_ROOT) / "products" / str(bureau_id) / ".tmp"
+
+
+def _clean_temporary_dirs(now: datetime) -> None:
+    """Remove the temporary directories of attempts that were killed long ago."""
+    root = Path(settings.MEDIA_ROOT) / "products"
+    cutoff = now.timestamp() - (TIME_LIMIT + 60)
+    for tmp in root.glob("*/.tmp/*"):
+        with contextlib.suppress(OSError):
+            if tmp.stat().st_mtime < cutoff:
+                shutil.rmtree(tmp, ignore_errors=True)
+
+
+@transaction.atomic
+def _run_start(*, bureau_id: int, run_id: int, task_id: str) -> ProductRun | None:
+    run = (
+        ProductRun.objects.select_for_update()
+        .select_related("bureau")
+        .filter(bureau_id=bureau_id, pk=run_id)
+        .first()
+    )
+    if run is None or (task_id and run.task_id and run.task_id != task_id):
+        return None  # gone, or superseded by a newer task for the same run
+    if run.status == RunStatus.RUNNING:
+        # A retry or redelivery of the entitled task: start over from a clean slate.
+        run.attempts += 1
+        run.started_at = timezone.now()
+        run.progress = 0
+        run.save(update_fields=["attempts", "started_at", "progress", "updated_at"])
+        return run
+    if run.status != RunStatus.QUEUED:
+        return None  # already finished: executing again would change nothing
+    run.status = RunStatus.RUNNING
+    run.attempts += 1
+    run.started_at = timezone.now()
+    run.progress = 1
+    run.progress_note = "started"
+    run.save(update_fields=["status", "attempts", "started_at", "progress", "progress_note", "updated_at"])
+    audit_record(
+        actor=None,
+        action="product_run.start",
+        target=run,
+        from_state=RunStatus.QUEUED,
+        to_state=RunStatus.RUNNING,
+        extra={"task_id": task_id, "attempt": run.attempts},
+    )
+    _announce(run)
+    return run
+
+
+def run_progress(run: ProductRun, percent: int, note: str = "") -> None:
+    """Store and push progress of a running run (no state change, no audit)."""
+    percent = max(0, min(99, int(percent)))
+    ProductRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        progress=percent, progress_note=note[:120], updated_at=timezone.now()
+    )
+    run.progress, run.progress_note = percent, note[:120]
+    _announce(run, now=True)
+
+
+def _polygon_ring(geometry: dict[str, Any]) -> list[list[list[float]]]:
+    """Outer rings of a GeoJSON Polygon or MultiPolygon."""
+    if geometry.get("type") == "Polygon":
+        return [geometry["coordinates"][0]]
+    if geometry.get("type") == "MultiPolygon":
+        return [poly[0] for poly in geometry["coordinates"]]
+    return []
+
+
+def _likelihood(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    # Consultation conclusions state likelihood in words; their order is what Molchan needs.
+    return {"low": 0.2, "medium": 0.5, "high": 0.8}.get(str(value).lower())
+
+
+def _stored_forecasts(bureau: Bureau, selection: dict[str, Any]) -> list[dict[str, Any]]:
+    start, end = date.fromisoformat(selection["period_start"]), date.fromisoformat(selection["period_end"])
+    stored = selectors.forecasts_for_scoring(bureau=bureau, start=start, end=end - timedelta(days=1))
+    if stored is None:
+        raise InvalidParams({"forecasts": "no stored forecasts are available; give them in params.forecasts"})
+    out = []
+    for item in stored:
+        for ring in _polygon_ring(item["region"]):
+            out.append(
+                {
+                    "start": str(item["window_start"]),
+                    "end": str(item["window_end"] + timedelta(days=1)),
+                    "polygon": ring,
+                    "mag_min": item["min_magnitude"],
+                    "mag_max": item.get("max_magnitude"),
+                    "probability": _likelihood(item.get("likelihood")),
+                }
+            )
+    return out
+
+
+def _load_inputs(run: ProductRun) -> tuple[dict[str, Any], str, int]:
+    """(method inputs, input hash, row count) of a run's selection."""
+    events = selectors.selection_events(bureau=run.bureau, selection=run.selection)
+    rows = input_rows.read_rows(events)
+    run_progress(run, 25, "input read")
+    inputs = rows.as_inputs()
+    digest = rows.hash()
+    selection = run.selection
+    if "sequence" in selection:
+        inputs["mainshock_time"] = np.datetime64(selection["sequence"]["mainshock_time"], "us")
+    if registry.METHODS[run.method].input == "forecasts":
+        forecasts = selection.get("forecasts")
+        if forecasts is None:
+            forecasts = _stored_forecasts(run.bureau, selection)
+        region = selection.get("region")
+        if region is None:
+            import json
+
+            rings = _polygon_ring(json.loads(run.bureau.jurisdiction.geojson))
+            region = max(rings, key=len)
+        inputs.update(
+            forecasts=forecasts,
+            region=region,
+            period_start=selection["period_start"],
+            period_end=selection["period_end"],
+        )
+        extra = provenance.canonical_json({"forecasts": forecasts, "region": region})
+        import hashlib
+
+        digest = hashlib.sha256((digest + extra).encode()).hexdigest()
+    return inputs, digest, len(rows)
+
+
+def _figure_inputs(method: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    if method == "bvalue_grid" and inputs["lat"].size > FIGURE_SCATTER_MAX:
+        stride = math.ceil(inputs["lat"].size / FIGURE_SCATTER_MAX)
+        return {**inputs, "lat": inputs["lat"][::stride], "lon": inputs["lon"][::stride]}
+    return inputs
+
+
+def _write_figures(
+    run: ProductRun, result: dict[str, Any], inputs: dict[str, Any], directory: Path
+) -> list[str]:
+    figure = registry.figure(run.method, result, _figure_inputs(run.method, inputs))
+    names = []
+    for fmt in FIGURE_FORMATS:
+        name = f"{run.method}.{fmt}"
+        figure.savefig(directory / name, format=fmt)
+        names.append(name)
+        run_progress(run, 85 if fmt == "png" else 95, f"figure {fmt}")
+    return names
+
+
+def _finish(
+    run: ProductRun, *, task_id: str, result: dict[str, Any], names: list[str], tmp: Path
+) -> ProductRun:
+    with transaction.atomic():
+        current = ProductRun.objects.select_for_update().get(pk=run.pk)
+        if current.status != RunStatus.RUNNING or current.task_id != task_id:
+            return current  # superseded while computing: leave the newer attempt alone
+        final = run_directory(run.bureau_id, run.pk)
+        if final.exists():
+            shutil.rmtree(final)  # left by an attempt whose transaction never committed
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp.rename(final)
+        current.result = result
+        current.figures = names
+        current.input_hash = run.input_hash
+        current.input_count = run.input_count
+        current.provenance = run.provenance
+        current.status = RunStatus.SUCCEEDED
+        current.progress = 100
+        current.progress_note = ""
+        current.finished_at = timezone.now()
+        try:
+            with transaction.atomic():
+                current.save()
+        except IntegrityError:
+            # Another run stored the same key while this one computed: become its reuse.
+            shutil.rmtree(final, ignore_errors=True)
+            source = selectors.run_find_result(
+                bureau_id=run.bureau_id,
+                method=run.method,
+                params_hash=run.params_hash,
+                input_hash=run.input_hash,
+            )
+            assert source is not None
+            return _reuse(current, source)
+        audit_record(
+            actor=None,
+            action="product_run.succeed",
+            target=current,
+            from_state=RunStatus.RUNNING,
+            to_state=RunStatus.SUCCEEDED,
+            extra={"input_hash": run.input_hash, "n": run.input_count},
+        )
+        _announce(current)
+        return current
+
+
+def _reuse(run: ProductRun, source: ProductRun) -> ProductRun:
+    """Succeed ``run`` (locked, running) with the stored result of ``source``."""
+    run.reused_from = source
+    run.result = source.result
+    run.figures = source.figures
+    run.status = RunStatus.SUCCEEDED
+    run.progress = 100
+    run.progress_note = ""
+    run.finished_at = timezone.now()
+    run.provenance = {**run.provenance, "reused_from": source.pk}
+    run.save()
+    audit_record(
+        actor=None,
+        action="product_run.reuse",
+        target=run,
+        from_state=RunStatus.RUNNING,
+        to_state=RunStatus.SUCCEEDED,
+        extra={"reused_from": source.pk},
+    )
+    _announce(run)
+    return run
+
+
+def _try_reuse(run: ProductRun, *, task_id: str) -> ProductRun | None:
+    source = selectors.run_find_result(
+        bureau_id=run.bureau_id, method=run.method, params_hash=run.params_hash, input_hash=run.input_hash
+    )
+    if source is None or source.pk == run.pk:
+        return None
+    with transaction.atomic():
+        current = ProductRun.objects.select_for_update().get(pk=run.pk)
+        if current.status != RunStatus.RUNNING or current.task_id != task_id:
+            return current
+        current.input_hash, current.input_count = run.input_hash, run.input_count
+        current.provenance = run.provenance
+        return _reuse(current, source)
+
+
+# Errors of the database or the broker that a retry may cure; anything else fails the run.
+def transient_errors() -> tuple[type[BaseException], ...]:
+    from django.db import InterfaceError, OperationalError
+    from kombu.exceptions import OperationalError as KombuOperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError, KombuOperationalError)
+
+
+def run_execute(
+    *, bureau_id: int, run_id: int, task_id: str = "", after_step: Callable[[str], None] | None = None
+) -> ProductRun | None:
+    """Compute a queued run: read the input, hash it, reuse or compute, draw, store.
+
+    Returns the run (None when there was nothing to do). InsufficientData,
+    invalid parameters and degenerate data fail the run with the method's
+    message; transient database/broker errors propagate so the task retries.
+    ``after_step`` is a test seam called with each step's name.
+    """
+    run = _run_start(bureau_id=bureau_id, run_id=run_id, task_id=task_id)
+    if run is None:
+        return None
+    task_id = run.task_id
+    step = after_step or (lambda name: None)
+    tmp: Path | None = None
+    try:
+        started = time.perf_counter()
+        inputs, digest, count = _load_inputs(run)
+        run.input_hash, run.input_count = digest, count
+        run.provenance = {
+            **run.provenance,
+            "input_sha256": digest,
+            "input_count": count,
+            "input_read_s": round(time.perf_counter() - started, 3),
+        }
+        step("input")
+        reused = _try_reuse(run, task_id=task_id)
+        if reused is not None:
+            return reused
+        run_progress(run, 40, "computing")
+        t0 = time.perf_counter()
+        result = registry.run(run.method, inputs, run.params)
+        run.provenance["compute_s"] = round(time.perf_counter() - t0, 3)
+        step("compute")
+        run_progress(run, 70, "drawing")
+        root = _temporary_root(run.bureau_id)
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{run.pk}-", dir=root))
+        t0 = time.perf_counter()
+        names = _write_figures(run, result, inputs, tmp)
+        run.provenance["figures_s"] = round(time.perf_counter() - t0, 3)
+        step("figures")
+        finished = _finish(run, task_id=task_id, result=result, names=names, tmp=tmp)
+        tmp = None
+        return finished
+    except InsufficientData as exc:
+        # People read the counts in their language; the method's own sentence says of what.
+        message = _("Not enough data: the selection has %(have)s, the method needs %(need)s.") % {
+            "have": f"{exc.have:g}",
+            "need": f"{exc.need:g}",
+        }
+        return run_fail(run=run, task_id=task_id, message=f"{message} ({exc})")
+    except InvalidParams as exc:
+        return run_fail(run=run, task_id=task_id, message=str(exc))
+    except (InvalidInput, NotFound) as exc:
+        return run_fail(run=run, task_id=task_id, message=exc.message)
+    except transient_errors():
+        raise
+    except (ValueError, FloatingPointError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
+        # Degenerate data (all magnitudes equal, one location...) the method could not handle.
+        logger.warning("product run %s: %s", run.pk, exc)
+        return run_fail(run=run, task_id=task_id, message=_("The data could not be used: %(e)s") % {"e": exc})
+    except Exception as exc:
+        from celery.exceptions import SoftTimeLimitExceeded
+
+        if isinstance(exc, SoftTimeLimitExceeded):
+            return run_fail(
+                run=run,
+                task_id=task_id,
+                message=_("The run took longer than %(s)d seconds.") % {"s": SOFT_TIME_LIMIT},
+            )
+        logger.exception("product run %s failed", run.pk)
+        return run_fail(
+            run=run,
+            task_id=task_id,
+            message=_("Internal error (%(kind)s); the run can be run again.") % {"kind": type(exc).__name__},
+        )
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
