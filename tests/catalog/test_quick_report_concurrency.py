@@ -5,10 +5,12 @@ not a check that runs before the insert."""
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from catalog.models import Event, EventVersion, QuickReportMessage
@@ -17,6 +19,27 @@ from reports.models import TopicReport
 from tests.reports.conftest import jx_sms
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _server_idle_before_flush():
+    """After each test, wait until the server's own work on the test database has ended.
+
+    The reactions to a quake (report, meeting) may still be writing after the last answer;
+    flushing the tables under them deadlocks and leaves rows to the next test.
+    """
+    yield
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state NOT IN ('idle')"
+            )
+            (busy,) = cursor.fetchone()
+        if not busy:
+            return
+        time.sleep(0.2)
 
 
 def _post_at_once(url: str, token: str, texts: list[str]) -> list[requests.Response]:
