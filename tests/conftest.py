@@ -49,6 +49,21 @@ def _drop_stray_connections(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the portal's default language and leaves it there.
+
+    ``translation.activate`` is per thread: a test that switches to English (or a request
+    that activates the reader's language in the test thread) would otherwise change the
+    words the next test sees.
+    """
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with no cached sessions or login-failure counters of this run."""
     import redis
