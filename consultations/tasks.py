@@ -10,7 +10,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from .services.emergency import emergency_meeting_open
-from .services.topic_reports import topic_report_attach
+from .services.topic_reports import topic_report_attach, topic_report_attach_ready
 
 RETRY = {
     "autoretry_for": (OperationalError, InterfaceError),
@@ -32,4 +32,11 @@ def open_emergency_meeting_task(*, event_id: int, bureau_id: int) -> int | None:
 def attach_topic_report_task(*, report_id: int) -> int | None:
     """A special-topic report was built: put it before its bureau's meeting on the quake."""
     material = topic_report_attach(report_id=report_id)
+    return material.pk if material is not None else None
+
+
+@shared_task(name="consultations.attach_ready_topic_report", **RETRY)
+def attach_ready_topic_report_task(*, event_id: int, bureau_id: int) -> int | None:
+    """A meeting on the quake just opened: put the bureau's report before it if already ready."""
+    material = topic_report_attach_ready(event_id=event_id, bureau_id=bureau_id)
     return material.pk if material is not None else None

@@ -5,7 +5,7 @@ concerned, the bureau's alert rule asks for a meeting); this module opens it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -19,8 +19,6 @@ from portal.exceptions import PermissionDenied
 from portal.models import Bureau, Membership, Notification, Role, User
 from portal.services import audit_record, notify_bureau, notify_user
 from portal.tenancy import Actor
-from reports.models import TopicReport
-from reports.selectors import topic_report_find
 
 from ..models import (
     Conclusion,
@@ -31,7 +29,6 @@ from ..models import (
 )
 from .forecasts import _magnitude
 from .meetings import _check_people, material_attach
-from .topic_reports import attach_report_material
 
 DEFAULT_EMERGENCY = Decimal("5.0")
 
@@ -80,13 +77,6 @@ def meeting_open_for_event(*, bureau: Bureau, setting: EmergencySettings | None,
     if existing is not None:
         return existing
     assert event.magnitude is not None  # emergency_meeting_open checked it
-    facts = {
-        "id": event.pk,
-        "public_id": event.public_id,
-        "magnitude": event.magnitude,
-        "place": event.location_name,
-        "time": event.origin_time,
-    }
     emergency_at = setting.emergency_magnitude if setting else DEFAULT_EMERGENCY
     kind = (
         MeetingKind.EMERGENCY
@@ -98,8 +88,8 @@ def meeting_open_for_event(*, bureau: Bureau, setting: EmergencySettings | None,
     label = MeetingKind(kind).label
     title = _("%(kind)s consultation: M%(mag).1f %(place)s") % {
         "kind": label,
-        "mag": facts["magnitude"],
-        "place": facts["place"] or facts["public_id"],
+        "mag": event.magnitude,
+        "place": event.location_name or event.public_id,
     }
     try:
         with transaction.atomic():
@@ -112,12 +102,12 @@ def meeting_open_for_event(*, bureau: Bureau, setting: EmergencySettings | None,
                 chair=chair,
                 agenda=_("Trend judgement after the M%(mag).1f earthquake at %(place)s (%(time)s).")
                 % {
-                    "mag": facts["magnitude"],
-                    "place": facts["place"],
+                    "mag": event.magnitude,
+                    "place": event.location_name,
                     # the agenda is read by people: Beijing time, not the stored UTC
-                    "time": timezone.localtime(facts["time"]).strftime("%Y-%m-%d %H:%M"),
+                    "time": timezone.localtime(event.origin_time).strftime("%Y-%m-%d %H:%M"),
                 },
-                trigger_event_id=facts["id"],
+                trigger_event_id=event.pk,
             )
             meeting.participants.set(on_duty)
             Conclusion.objects.create(bureau=bureau, meeting=meeting)
@@ -126,23 +116,32 @@ def meeting_open_for_event(*, bureau: Bureau, setting: EmergencySettings | None,
                 action="meeting.open_for_event",
                 target=meeting,
                 to_state=meeting.status,
-                extra={"event": facts["public_id"], "magnitude": facts["magnitude"]},
+                extra={"event": event.public_id, "magnitude": event.magnitude},
             )
             material_attach(
                 actor=None,
                 meeting=meeting,
                 kind=MeetingMaterial.Kind.EVENT,
-                object_id=str(facts["id"]),
-                title=_("M%(mag).1f %(place)s") % {"mag": facts["magnitude"], "place": facts["place"]},
+                object_id=str(event.pk),
+                title=_("M%(mag).1f %(place)s") % {"mag": event.magnitude, "place": event.location_name},
                 url=event.get_absolute_url(),
             )
-            report = topic_report_find(bureau_id=bureau.pk, event_id=event.pk, event_version=event.version)
-            if report is not None and report.status == TopicReport.Status.READY:
-                attach_report_material(meeting, report)
+            # The report may be ready already, or become ready while this commits: looked up
+            # after the commit, then either this finds it or its topic_report.ready finds us.
+            transaction.on_commit(_attach_ready_report_later(event.pk, bureau.pk))
             _alert_on_duty(bureau, meeting, on_duty)
     except IntegrityError:  # another worker opened it first
         return Meeting.objects.get(bureau=bureau, trigger_event_id=event.pk)
     return meeting
+
+
+def _attach_ready_report_later(event_id: int, bureau_id: int) -> Callable[[], None]:
+    def enqueue() -> None:
+        from ..tasks import attach_ready_topic_report_task
+
+        attach_ready_topic_report_task.delay(event_id=event_id, bureau_id=bureau_id)
+
+    return enqueue
 
 
 def _alert_on_duty(bureau: Bureau, meeting: Meeting, on_duty: list[User]) -> None:

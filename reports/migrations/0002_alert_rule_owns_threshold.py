@@ -15,6 +15,14 @@ FLAG = "topic_report"
 OTHER = "emergency_meeting"
 
 
+def _other_has_settings(apps, bureau_id):
+    try:
+        other = apps.get_model("consultations", "EmergencySettings")
+    except LookupError:
+        return False
+    return other.objects.filter(bureau_id=bureau_id).exists()
+
+
 def to_alert_rules(apps, schema_editor):
     AlertRule = apps.get_model("catalog", "AlertRule")
     Settings = apps.get_model("reports", "TopicReportSettings")
@@ -22,8 +30,13 @@ def to_alert_rules(apps, schema_editor):
         threshold = Decimal(str(setting.threshold_magnitude)).quantize(Decimal("0.1"))
         distance = min(float(setting.distance_km), 500.0)
         rule = AlertRule.objects.filter(bureau_id=setting.bureau_id).first()
-        if rule is None:
+        if rule is not None:
+            other_on = getattr(rule, OTHER)
+        else:
             provincial = setting.bureau.kind == "provincial"
+            # The other app acted with its defaults (M3.0, inside) unless it has settings of
+            # its own, which its migration merges in afterwards.
+            other_on = provincial and not _other_has_settings(apps, setting.bureau_id)
             rule = AlertRule(
                 bureau_id=setting.bureau_id,
                 threshold_magnitude=Decimal("3.0"),
@@ -33,7 +46,6 @@ def to_alert_rules(apps, schema_editor):
                 pushes=True,
                 post_quake_case=False,
             )
-        other_on = getattr(rule, OTHER)
         setattr(rule, FLAG, setting.enabled)
         if setting.enabled:
             if other_on:

@@ -177,6 +177,29 @@ def test_a_fresh_import_is_an_arrival_like_any_other(jx, reactions, django_captu
     assert reactions[1].sent == [{"event_id": event.pk, "bureau_id": jx.pk}]
 
 
+def test_an_import_announces_only_its_fresh_events(jx, monkeypatch, django_capture_on_commit_callbacks):
+    from catalog import tasks
+    from catalog.formats import EventRow
+    from catalog.import_services import import_rows
+    from catalog.models import Event
+
+    enqueued = []
+    monkeypatch.setattr(tasks.event_arrived_task, "delay", lambda **kw: enqueued.append(kw))
+    now = timezone.now()
+    rows = [
+        EventRow(
+            origin_time=now - dt.timedelta(hours=2), latitude=28.0, longitude=115.0, depth_km=8, magnitude=4.0
+        ),
+        EventRow(
+            origin_time=now - dt.timedelta(days=40), latitude=27.0, longitude=116.0, depth_km=8, magnitude=5.0
+        ),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        import_rows(bureau=jx, rows=rows)
+    fresh = Event.objects.get(magnitude=4.0)
+    assert enqueued == [{"event_id": fresh.pk}]
+
+
 flaky_runs: list[int] = []
 
 
