@@ -8,7 +8,8 @@ Creates the database ispec_bench_reports (dropped at the end), migrates it, load
 historical events over Jiangxi and neighbours and four GIS layers of JX (5,000
 features), starts a Celery worker (solo pool) on a queue of its own, then for each
 run POSTs a new JX quick-report SMS to /api/v1/quick-reports/ (in-process API
-client; the event.arrived hook queues the build on commit) and waits until the
+client; the task catalog.event_arrived decides, reports.topic_report_for_event queues the
+build) and waits until the
 TopicReport is ready. Prints per run: POST -> ready wall time, the report's own
 event-received -> ready time, and the worker's breakdown (queries, maps, PDF).
 """

@@ -37,7 +37,7 @@ from portal.tenancy import actor_for
 
 from .formats import EventRow
 from .import_services import import_rows
-from .models import DataOrigin, EventVersion, QuickReportMessage
+from .models import AlertRule, DataOrigin, EventVersion, QuickReportMessage
 from .quick_report import BEIJING
 from .services import QuickReportRejected, quick_report_submit
 
@@ -252,8 +252,19 @@ def _seed_quick_reports(stdout: Any, now: datetime) -> None:
         stdout.write(f"catalog: quick reports for {code}")
 
 
+def _seed_alert_rules(stdout: Any) -> None:
+    """JX looks 50 km beyond its border (its neighbours' quakes are felt in its towns); the
+    other provinces act with the default rule."""
+    jx = Bureau.objects.filter(code="JX").first()
+    if jx is not None and not AlertRule.objects.filter(bureau=jx).exists():
+        AlertRule.objects.create(bureau=jx, distance_km=50.0)
+        stdout.write("catalog: JX alert rule (M3.0, 50 km beyond the border)")
+
+
 def seed(stdout: Any) -> None:
-    """Seed the demo catalogs of JX, NM and CENC and a few quick reports (idempotent)."""
+    """Seed the alert rule of JX, the demo catalogs of JX, NM and CENC and a few quick
+    reports (idempotent)."""
+    _seed_alert_rules(stdout)
     end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     for plan in PLAN:
         bureau = Bureau.objects.filter(code=plan[0]).first()

@@ -37,10 +37,10 @@ from portal.models import Bureau, Notification, User
 from portal.services import audit_record, broadcast, broadcast_on_commit, notify_user
 from portal.tenancy import Actor
 
+from . import arrival
 from .formats import EventRow, FormatError, RowError, read_csv, read_fdsn_text, read_quakeml
 from .models import DataOrigin, Event, EventImport, EventStatus, EventVersion, ReportKind
 from .services import (
-    LIVE_WINDOW,
     PUBLIC_GROUP,
     SOLUTION_FIELDS,
     Solution,
@@ -195,7 +195,9 @@ class _Batcher:
         self.summary = summary
         self.seconds = duplicate_seconds()
         self.km = duplicate_km()
-        self.live_after = timezone.now() - LIVE_WINDOW
+        # Only fresh events are announced: catalog.arrival's one rule, applied here to spare
+        # a task per historical row (the task checks it again).
+        self.live_after, _latest = arrival.fresh_window()
         self.live: list[tuple[int, bool]] = []
 
     def _match_existing(self, solutions: list[Solution]) -> dict[int, int]:
@@ -447,9 +449,7 @@ def _report_progress(
 
 
 def _announce_live(live: list[tuple[int, bool]]) -> None:
-    """Hooks and live pushes for recent events only (see catalog.services)."""
-    from portal import hooks
-
+    """Arrivals and live pushes for fresh events only (see catalog.arrival)."""
     if not live:
         return
     events = Event.objects.select_related("bureau").in_bulk([pk for pk, _ in live])
@@ -465,7 +465,7 @@ def _announce_live(live: list[tuple[int, bool]]) -> None:
         broadcast_on_commit(events_group(event.bureau_id), message)
         if event.is_published and event.status != EventStatus.DELETED:
             broadcast_on_commit(PUBLIC_GROUP, message)
-        hooks.fire("event.arrived", event_id=pk, created=created, source="import")
+        arrival.event_arrived(event_id=pk, created=created, source="import")
 
 
 # ---------------------------------------------------------------- files

@@ -8,10 +8,12 @@ filter one table; every solution it ever had is an :class:`EventVersion`
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import ClassVar
 
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
@@ -101,6 +103,72 @@ class Event(TenantOwned):
         from django.urls import reverse
 
         return reverse("catalog:event-detail", kwargs={"public_id": self.public_id})
+
+
+#: A bureau without an alert rule of its own acts on quakes from this magnitude (provinces only).
+DEFAULT_THRESHOLD = Decimal("3.0")
+#: How far beyond its jurisdiction a bureau looks at most.
+MAX_ALERT_DISTANCE_KM = 500.0
+
+
+class AlertAction(models.TextChoices):
+    """What a bureau does when a quake concerns it (see catalog.arrival)."""
+
+    TOPIC_REPORT = "topic_report", _("special-topic report")
+    EMERGENCY_MEETING = "emergency_meeting", _("emergency meeting")
+    POST_QUAKE_CASE = "post_quake_case", _("post-quake case")
+
+
+class AlertRule(TenantOwned):
+    """When a quake concerns a bureau, and what the bureau then does (one row per bureau).
+
+    The one rule read by ``catalog.arrival.concerned_bureaus``. A provincial bureau
+    without a row acts with the defaults (``catalog.arrival.default_rule``); a national
+    unit or centre (whose jurisdiction is the whole country) only once it saves one.
+    """
+
+    threshold_magnitude = models.DecimalField(
+        _("threshold magnitude"),
+        max_digits=3,
+        decimal_places=1,
+        default=DEFAULT_THRESHOLD,
+        validators=[MinValueValidator(Decimal("0.0")), MaxValueValidator(Decimal("9.9"))],
+        help_text=_("Quakes at or above this magnitude concern the bureau."),
+    )
+    distance_km = models.FloatField(
+        _("distance beyond the jurisdiction (km)"),
+        default=0.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(MAX_ALERT_DISTANCE_KM)],
+        help_text=_("0: only quakes inside the jurisdiction."),
+    )
+    topic_report = models.BooleanField(_("build a special-topic report"), default=True)
+    pushes = models.BooleanField(
+        _("push the report"),
+        default=True,
+        help_text=_("In the portal, by e-mail and to the WeChat Work group bot, once it is built."),
+    )
+    emergency_meeting = models.BooleanField(_("open an emergency meeting"), default=True)
+    post_quake_case = models.BooleanField(
+        _("open a post-quake case"), default=False, help_text=_("Not available yet.")
+    )
+
+    class Meta:
+        verbose_name = _("alert rule")
+        verbose_name_plural = _("alert rules")
+        constraints = [models.UniqueConstraint(fields=["bureau"], name="alertrule_one_per_bureau")]
+
+    def __str__(self) -> str:
+        return f"{self.bureau} ≥M{self.threshold_magnitude} +{self.distance_km:g} km"
+
+    @property
+    def actions(self) -> list[str]:
+        """The arrival actions this rule asks for (pushes follow the report, not the arrival)."""
+        wanted = {
+            AlertAction.TOPIC_REPORT: self.topic_report,
+            AlertAction.EMERGENCY_MEETING: self.emergency_meeting,
+            AlertAction.POST_QUAKE_CASE: self.post_quake_case,
+        }
+        return [str(action) for action, on in wanted.items() if on]
 
 
 class EventVersion(models.Model):

@@ -23,9 +23,11 @@ Decisions written down here, where they are enforced:
   Bad *rows* do not stop the import: they are counted as rejected, with line
   and reason, in the summary. Progress is published through the cache and
   the bureau's websocket group while the transaction is still open.
-* **Hooks and live pushes on imports** are sent only for events of the last
-  ``LIVE_WINDOW`` (a historical catalog of a million rows must not start a
-  million emergency workflows); quick reports always fire them.
+* **Arrivals.** Every stored event or new version is announced to
+  ``catalog.arrival.event_arrived``, which decides on commit, in a task, whether it is
+  fresh and whom it concerns. Imports announce (and push live) only the events that are
+  fresh by the same rule (a historical catalog of a million rows must not start a
+  million tasks).
 """
 
 from __future__ import annotations
@@ -42,12 +44,12 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import hooks
 from portal.exceptions import InvalidInput, PermissionDenied
 from portal.models import Bureau, Role, User
 from portal.services import audit_record, broadcast_on_commit
 from portal.tenancy import Actor
 
+from . import arrival
 from .formats.events import as_event
 from .formats.geojson import _feature
 from .models import DataOrigin, Event, EventStatus, EventVersion, QuickReportMessage, ReportKind
@@ -61,7 +63,6 @@ DEFAULT_DUPLICATE_KM = 10.0
 # epicentre can be off by tens of km: their window is wider.
 DEFAULT_QUICK_REPORT_SECONDS = 90.0
 DEFAULT_QUICK_REPORT_KM = 30.0
-LIVE_WINDOW = timedelta(days=3)
 IMPORT_BATCH_SIZE = 2000
 MAX_STORED_ERRORS = 1000
 PUBLIC_GROUP = "catalog.public"
@@ -168,7 +169,7 @@ def event_feature(event: Event) -> dict[str, Any]:
 
 
 def _announce(event: Event, *, created: bool, source: str) -> None:
-    """Hook + live pushes, after commit."""
+    """Live pushes and the arrival decision, after commit."""
     message = {
         "kind": "catalog.event",
         "action": "create" if created else "update",
@@ -177,7 +178,7 @@ def _announce(event: Event, *, created: bool, source: str) -> None:
     broadcast_on_commit(events_group(event.bureau_id), message)
     if event.is_published and event.status != EventStatus.DELETED:
         broadcast_on_commit(PUBLIC_GROUP, message)
-    hooks.fire("event.arrived", event_id=event.pk, created=created, source=source)
+    arrival.event_arrived(event_id=event.pk, created=created, source=source)
 
 
 def _version_from(
@@ -261,8 +262,8 @@ def event_record_solution(
     """Store a solution: a new event, or a new version of the bureau's duplicate.
 
     Returns (event, created, changed). ``changed`` is False when the same
-    solution was already the event's preferred one (nothing stored). Fires
-    ``event.arrived`` and pushes the event live after commit.
+    solution was already the event's preferred one (nothing stored). Announces the
+    arrival (``catalog.arrival.event_arrived``) and pushes the event live after commit.
     """
     _check_solution(solution)
     _lock_bureau_catalog(bureau.pk)

@@ -8,7 +8,6 @@ bureau admin of the bureau.
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -25,7 +24,8 @@ from django.views.decorators.http import require_http_methods
 from portal.exceptions import NotFound, PermissionDenied, PortalError
 from portal.files import serve_file
 
-from . import selectors
+from . import arrival, selectors
+from .forms import AlertRuleForm
 from .import_services import event_import_create, import_progress
 from .models import Event, EventStatus
 from .quick_report import BEIJING
@@ -166,21 +166,6 @@ def _clock(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") + f".{moment.microsecond // 100000}"
 
 
-def _reports_for(request: HttpRequest, event: Event) -> tuple[bool, list[Any]]:
-    """The reports app's reports of the event, when it offers ``reports_for_event``."""
-    try:
-        module = importlib.import_module("reports.selectors")
-    except ImportError:
-        return False, []
-    finder = getattr(module, "reports_for_event", None)
-    if finder is None:
-        return False, []
-    try:
-        return True, list(finder(actor=request.actor, event=event))
-    except PortalError:
-        return True, []
-
-
 def event_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     """The event page: parameters (Beijing and UTC), versions, maps, nearby seismicity, reports."""
     try:
@@ -195,7 +180,6 @@ def event_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         .filter(magnitude__isnull=False, origin_time__lt=event.origin_time)
         .order_by("-magnitude", "-origin_time")[:NEARBY_LIMIT]
     )
-    reports_enabled, reports = _reports_for(request, event)
     return render(
         request,
         "catalog/event_detail.html",
@@ -209,8 +193,8 @@ def event_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "nearby_km": int(NEARBY_KM),
             "event_marker": _marker(event),
             "nearby_markers": [_marker(e) for e in nearby],  # at most NEARBY_LIMIT
-            "reports_enabled": reports_enabled,
-            "reports": reports,
+            # what the apps above made of it (reports, meetings), registered with catalog.arrival
+            "outcomes": arrival.outcomes_for(actor=request.actor, event=event),
             "fdsn_url": reverse("fdsn-query") + f"?eventid={event.public_id}&includeallorigins=true",
         },
     )
@@ -328,3 +312,24 @@ def import_list(request: HttpRequest) -> HttpResponse:
         {"page": page, "rows": rows, "error": error, "live_window_days": 3},
         status=400 if error else 200,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def alert_rule(request: HttpRequest) -> HttpResponse:
+    """The bureau's alert rule: which quakes concern it and what it then does (bureau admins)."""
+    try:
+        current = arrival.alert_rule_get(actor=request.actor)
+    except PermissionDenied as exc:
+        return _error(request, exc.message, 403)
+    form = AlertRuleForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in arrival.RULE_FIELDS if name in form.cleaned_data}
+        try:
+            arrival.alert_rule_save(actor=request.actor, **data)
+        except PortalError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Alert rule saved."))
+            return HttpResponseRedirect(reverse("catalog:alert-rule"))
+    return render(request, "catalog/alert_rule.html", {"form": form, "rule": current})

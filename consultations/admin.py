@@ -55,5 +55,5 @@ class ConsultationReportAdmin(admin.ModelAdmin):
 
 @admin.register(EmergencySettings)
 class EmergencySettingsAdmin(admin.ModelAdmin):
-    list_display = ["bureau", "threshold_magnitude", "emergency_magnitude", "distance_km", "enabled"]
+    list_display = ["bureau", "emergency_magnitude"]
     filter_horizontal = ["on_duty"]

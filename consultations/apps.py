@@ -7,20 +7,19 @@ class ConsultationsConfig(AppConfig):
     verbose_name = _("Consultations")
 
     def ready(self) -> None:
+        from catalog import arrival
+        from catalog.models import AlertAction
         from portal.hooks import hook
 
         from . import panels  # noqa: F401  (registers the dashboard panels)
-        from .services.emergency import emergency_meetings_for_event
-        from .services.topic_reports import topic_report_attach
+        from .selectors import event_outcomes
+        from .tasks import attach_topic_report_task, open_emergency_meeting_task
 
-        @hook("event.arrived")
-        def open_emergency_meetings(
-            event_id: int, created: bool = True, source: str = "", **_: object
-        ) -> None:
-            """A quake at or above a bureau's threshold in (or near) its jurisdiction opens a meeting."""
-            emergency_meetings_for_event(event_id=event_id, source=source)
+        # A concerned bureau whose alert rule asks for a meeting gets one (catalog.arrival).
+        arrival.register_reaction(AlertAction.EMERGENCY_MEETING, open_emergency_meeting_task)
+        arrival.register_outcomes(event_outcomes)
 
         @hook("topic_report.ready")
-        def attach_topic_report(report_id: int, event_id: int, bureau_id: int, **_: object) -> None:
-            """A special-topic report built after the meeting opened joins its material."""
-            topic_report_attach(report_id=report_id, event_id=event_id, bureau_id=bureau_id)
+        def attach_topic_report(report_id: int, **_: object) -> None:
+            """reports sits below consultations: it tells through the hook, we enqueue the work."""
+            attach_topic_report_task.delay(report_id=report_id)

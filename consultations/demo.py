@@ -250,9 +250,8 @@ def _emergency_rule() -> None:
     jx = Bureau.objects.filter(code="JX").first()
     if jx is None or EmergencySettings.objects.filter(bureau=jx).exists():
         return
-    setting = EmergencySettings.objects.create(
-        bureau=jx, threshold_magnitude=3, emergency_magnitude=5, distance_km=50
-    )
+    # Threshold and distance are JX's alert rule (catalog.demo); here how its meetings open.
+    setting = EmergencySettings.objects.create(bureau=jx, emergency_magnitude=5)
     setting.on_duty.set(_people("jx_chair", "jx_forecaster"))
 
 

@@ -147,16 +147,11 @@ class ForecastForm(Styled, forms.Form):
 
 
 class EmergencySettingsForm(Styled, forms.Form):
-    enabled = forms.BooleanField(label=_("Open meetings automatically"), required=False)
-    threshold_magnitude = forms.DecimalField(label=_("Threshold magnitude"), max_digits=3, decimal_places=1)
     emergency_magnitude = forms.DecimalField(
         label=_("Emergency magnitude"),
         max_digits=3,
         decimal_places=1,
         help_text=_("At or above it an emergency meeting opens; below, a post-earthquake trend meeting."),
-    )
-    distance_km = forms.FloatField(
-        label=_("Distance beyond the jurisdiction (km)"), min_value=0, max_value=1000
     )
     on_duty = PeopleChoiceField(
         label=_("On duty"),

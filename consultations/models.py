@@ -440,11 +440,12 @@ class ConsultationReport(TenantOwned):
 
 
 class EmergencySettings(TenantOwned):
-    """When a quake opens an emergency or post-earthquake meeting for this bureau."""
+    """How a quake's meeting opens for this bureau: emergency or post-earthquake, who is on duty.
 
-    threshold_magnitude = models.DecimalField(
-        _("threshold magnitude"), max_digits=3, decimal_places=1, default=3.0
-    )
+    Whether a quake opens one at all (threshold, distance, meetings on or off) is the
+    bureau's ``catalog.AlertRule``, decided in ``catalog.arrival``.
+    """
+
     emergency_magnitude = models.DecimalField(
         _("emergency magnitude"),
         max_digits=3,
@@ -454,12 +455,6 @@ class EmergencySettings(TenantOwned):
             "At or above this magnitude an emergency meeting opens; below, a post-earthquake trend meeting."
         ),
     )
-    distance_km = models.FloatField(
-        _("distance beyond the jurisdiction (km)"),
-        default=0,
-        help_text=_("Quakes this far outside the jurisdiction still open a meeting."),
-    )
-    enabled = models.BooleanField(_("open meetings automatically"), default=True)
     on_duty = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("on duty")
     )
@@ -469,4 +464,4 @@ class EmergencySettings(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["bureau"], name="emergency_settings_one_per_bureau")]
 
     def __str__(self) -> str:
-        return f"{self.bureau} ≥M{self.threshold_magnitude}"
+        return f"{self.bureau} ≥M{self.emergency_magnitude}"

@@ -10,6 +10,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.arrival import Outcome
+from catalog.models import Event
+from disciplines.selectors import anomaly_list
 from portal.exceptions import NotFound
 from portal.models import Bureau, Role, User
 from portal.tenancy import Actor
@@ -268,6 +271,15 @@ def forecasts_for_scoring(*, actor: Actor | None, start: dt.date, end: dt.date) 
 # --- emergency ---------------------------------------------------------------------
 
 
+def event_outcomes(actor: Actor | None, event: Event) -> list[Outcome]:
+    """The event page's list of what was made of the event: the meetings on it the actor may read."""
+    meetings = Meeting.objects.visible_to(actor).filter(trigger_event_id=event.pk).order_by("bureau__code")
+    return [
+        Outcome(kind=str(MeetingKind(m.kind).label), title=m.title, url=m.get_absolute_url())
+        for m in meetings
+    ]
+
+
 def emergency_settings_for(*, bureau: Bureau) -> EmergencySettings | None:
     return EmergencySettings.objects.filter(bureau=bureau).prefetch_related("on_duty").first()
 
@@ -298,14 +310,7 @@ def bureaus_by_code(*, codes: list[str], field: str) -> list[Bureau]:
 
 
 def citable_anomalies(*, actor: Actor | None, discipline: str, limit: int = 40) -> list[dict[str, str]]:
-    """Open anomalies of the discipline the actor may read, as {id, title, url} to cite.
-
-    Empty when the disciplines app provides no anomaly selector (the link stays loose).
-    """
-    try:
-        from disciplines.selectors import anomaly_list
-    except ImportError:
-        return []
+    """Open anomalies of the discipline the actor may read, as {id, title, url} to cite."""
     from django.urls import NoReverseMatch, reverse
 
     rows = []

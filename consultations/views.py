@@ -594,20 +594,9 @@ def emergency_settings(request: HttpRequest) -> HttpResponse:
                 return redirect(reverse("consultations:emergency-settings"))
     else:
         initial = (
-            {
-                "enabled": current.enabled,
-                "threshold_magnitude": current.threshold_magnitude,
-                "emergency_magnitude": current.emergency_magnitude,
-                "distance_km": current.distance_km,
-                "on_duty": list(current.on_duty.all()),
-            }
+            {"emergency_magnitude": current.emergency_magnitude, "on_duty": list(current.on_duty.all())}
             if current
-            else {
-                "enabled": True,
-                "threshold_magnitude": "3.0",
-                "emergency_magnitude": "5.0",
-                "distance_km": 0,
-            }
+            else {"emergency_magnitude": "5.0"}
         )
         form = EmergencySettingsForm(initial=initial, bureau_ids=[actor.bureau_id])
     return render(request, "consultations/emergency_settings.html", {"form": form})

@@ -1,17 +1,20 @@
-"""Explicit hooks between apps, instead of Django signals.
+"""Hooks for the few announcements that must travel *up* the app layers.
 
-An app that announces something calls ``fire("event.arrived", ...)`` from its
-service; apps that react register a callback in their ``AppConfig.ready()``
-with ``@hook("event.arrived")``. Callbacks run after the surrounding
-transaction commits, each isolated: one failing callback is logged and does
-not stop the others or undo the change that fired it.
+An app calls an app above it with a plain import. Only where a lower app must tell
+a higher one does it ``fire(name, ...)`` a hook, which the higher app subscribes to
+with ``@hook(name)`` in its ``AppConfig.ready()``. Callbacks run after the
+surrounding transaction commits, each isolated: one failing callback is logged and
+does not stop the others or undo the change that fired it. A callback only enqueues
+a Celery task with ids (``task.delay(...)``), so the work retries on its own and the
+request that fired stays fast.
 
 Known hooks:
 
-* ``event.arrived(event_id: int, created: bool, source: str)``: the catalog stored
-  a new event or a new version of one (source: "quick_report", "import", ...).
 * ``topic_report.ready(report_id: int, event_id: int, bureau_id: int)``: a special-topic
-  report was built and pushed (consultations attaches it to the emergency meeting).
+  report was built (reports); consultations enqueues ``consultations.attach_topic_report``.
+
+A quake's arrival is not a hook: ``catalog.arrival`` decides it and enqueues the
+reactions the apps registered there (``catalog.arrival.register_reaction``).
 """
 
 from __future__ import annotations

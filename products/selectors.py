@@ -151,11 +151,9 @@ def selection_events(*, bureau: Bureau, selection: dict[str, Any]) -> QuerySet[E
 
 
 def forecasts_for_scoring(*, bureau: Bureau, start: Any, end: Any) -> list[dict[str, Any]] | None:
-    """Stored forecasts from the consultations app; None when that app does not provide them."""
-    try:
-        from consultations.selectors import forecasts_for_scoring as provider
-    except ImportError:
-        return None
+    """Stored forecasts from the consultations app (the list of forecasts to score)."""
+    from consultations.selectors import forecasts_for_scoring as provider
+
     return provider(actor=worker_actor(bureau=bureau), start=start, end=end)
 
 

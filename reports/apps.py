@@ -7,11 +7,16 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
-        from portal import hooks
+        from catalog import arrival
+        from catalog.models import AlertAction
 
         from . import panels  # noqa: F401 - registers the dashboard panels
+        from .selectors import event_outcomes
+        from .tasks import topic_report_for_event_task
 
-        hooks.hook("event.arrived")(on_event_arrived)
+        # A concerned bureau whose alert rule asks for a report gets one (catalog.arrival).
+        arrival.register_reaction(AlertAction.TOPIC_REPORT, topic_report_for_event_task)
+        arrival.register_outcomes(event_outcomes)
         register_jobs()
 
 
@@ -35,14 +40,3 @@ def register_jobs() -> None:
             fail=lambda pk, message: services.push_fail(attempt_id=pk, message=message),
         )
     )
-
-
-def on_event_arrived(*, event_id: int, created: bool = True, source: str = "", **_extra: object) -> None:
-    """A new event or a new version of one: queue the special-topic reports it calls for.
-
-    The hook runs after the catalog's transaction committed; the builds are queued on
-    commit of this one.
-    """
-    from .services import topic_reports_for_event
-
-    topic_reports_for_event(event_id=event_id, source=source)

@@ -45,9 +45,6 @@ class TopicReportSettingsForm(forms.ModelForm):
     class Meta:
         model = TopicReportSettings
         fields = [
-            "enabled",
-            "threshold_magnitude",
-            "distance_km",
             "history_radius_km",
             "history_min_magnitude",
             "history_since",
@@ -66,8 +63,5 @@ class TopicReportSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance is not None and not self.is_bound:
             self.initial.setdefault("wechat_webhook_url", self.instance.wechat_webhook_url)
-        for name, field in self.fields.items():
-            if name == "enabled":
-                field.widget.attrs["class"] = "form-check-input"
-            else:
-                field.widget.attrs.setdefault("class", "form-control")
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")

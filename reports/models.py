@@ -3,7 +3,7 @@
 * :class:`Town` is reference data (the GeoNames gazetteer), read by everyone.
 * :class:`GisLayer` / :class:`GisFeature` are a bureau's own layers (schools,
   hospitals, reservoirs, faults ...), uploaded as GeoJSON.
-* :class:`TopicReportSettings` says when a bureau wants a report and where it goes.
+* :class:`TopicReportSettings` says what a bureau's report holds and where it goes.
 * :class:`TopicReport` is one build of the report for one bureau and one version
   of an event; a new version of the event (formal after automatic) gets a new
   report and the old one stays.
@@ -115,26 +115,12 @@ def _default_history_since() -> dt.date:
 
 
 class TopicReportSettings(TenantOwned):
-    """When a bureau wants a special-topic report and whom it goes to (one row per bureau).
+    """What a bureau's special-topic report holds and whom it is pushed to (one row per bureau).
 
-    A provincial bureau without a row gets reports with the defaults; a
-    national unit or centre only when it saves settings with reports enabled
-    (its jurisdiction is the whole country).
+    Whether a quake gets a report at all (threshold, distance, report and pushes on or
+    off) is the bureau's ``catalog.AlertRule``, decided in ``catalog.arrival``.
     """
 
-    enabled = models.BooleanField(_("build reports"), default=True)
-    threshold_magnitude = models.FloatField(
-        _("threshold magnitude"),
-        default=3.0,
-        validators=[MinValueValidator(0.0), MaxValueValidator(9.9)],
-        help_text=_("Events at or above this magnitude get a report."),
-    )
-    distance_km = models.FloatField(
-        _("distance beyond the jurisdiction (km)"),
-        default=0.0,
-        validators=[MinValueValidator(0.0), MaxValueValidator(500.0)],
-        help_text=_("0: only events inside the jurisdiction."),
-    )
     history_radius_km = models.FloatField(
         _("historical seismicity radius (km)"),
         default=200.0,
@@ -181,7 +167,7 @@ class TopicReportSettings(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.bureau_id}: M>={self.threshold_magnitude}"
+        return f"{self.bureau_id}: {self._meta.verbose_name}"
 
     @property
     def email_list(self) -> list[str]:

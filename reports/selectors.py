@@ -18,7 +18,9 @@ from django.contrib.gis.geos import Point, Polygon
 from django.contrib.gis.measure import D
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from catalog.arrival import Outcome
 from portal.exceptions import NotFound
 from portal.models import Bureau
 from printing.geodesy import Offset, offset
@@ -73,6 +75,14 @@ def reports_for_event(*, actor: Actor | None, event: Event) -> QuerySet[TopicRep
     return topic_report_list(actor=actor).filter(event=event).order_by("-event_version", "bureau__code")
 
 
+def event_outcomes(actor: Actor | None, event: Event) -> list[Outcome]:
+    """The event page's list of what was made of the event: its reports the actor may read."""
+    return [
+        Outcome(kind=str(_("special-topic report")), title=str(report), url=report.get_absolute_url())
+        for report in reports_for_event(actor=actor, event=event)
+    ]
+
+
 def topic_report_versions(*, actor: Actor | None, report: TopicReport) -> QuerySet[TopicReport]:
     """Every version of the report (same bureau and event) that ``actor`` may read."""
     return topic_report_list(actor=actor).filter(bureau_id=report.bureau_id, event_id=report.event_id)
@@ -123,47 +133,13 @@ def push_attempt_failed_list(*, actor: Actor | None) -> QuerySet[PushAttempt]:
 
 def topic_report_settings_for(*, bureau: Bureau) -> TopicReportSettings:
     """The bureau's settings; an unsaved row with the defaults when it has none."""
-    found = TopicReportSettings.objects.filter(bureau=bureau).first()
-    if found is not None:
-        return found
-    # National units cover the country: they opt in by saving settings.
-    return TopicReportSettings(bureau=bureau, enabled=bureau.kind == Bureau.Kind.PROVINCIAL)
+    return TopicReportSettings.objects.filter(bureau=bureau).first() or TopicReportSettings(bureau=bureau)
 
 
 def topic_report_settings_get(*, actor: Actor) -> TopicReportSettings:
     if actor.bureau is None:
         raise NotFound
     return topic_report_settings_for(bureau=actor.bureau)
-
-
-def bureaus_for_event(*, event: Event) -> list[tuple[Bureau, TopicReportSettings]]:
-    """Bureaus that want a report of ``event``: the epicentre lies in their jurisdiction (or
-    within their ``distance_km`` of it), the magnitude is at or above their threshold, and
-    reports are enabled. Distances on the sphere (ST_DistanceSphere)."""
-    if event.magnitude is None:
-        return []
-    point = Point(event.longitude, event.latitude, srid=4326)
-    stored = {s.bureau_id: s for s in TopicReportSettings.objects.filter(enabled=True)}
-    widest_km = max([s.distance_km for s in stored.values()] + [0.0])
-    candidates = (
-        Bureau.objects.filter(is_active=True, jurisdiction__isnull=False)
-        .filter(Q(jurisdiction__bboverlaps=_box_around(event.longitude, event.latitude, widest_km + 1)))
-        .annotate(distance=Distance("jurisdiction", point))
-        .order_by("code")
-    )
-    wanted = []
-    for bureau in candidates:
-        settings = stored.get(bureau.pk)
-        if settings is None:
-            settings = topic_report_settings_for(bureau=bureau)
-            if settings.pk is not None:  # stored but disabled
-                continue
-        if not settings.enabled or event.magnitude < settings.threshold_magnitude - 1e-9:
-            continue
-        if bureau.distance.km > settings.distance_km + 1e-6:
-            continue
-        wanted.append((bureau, settings))
-    return wanted
 
 
 # --- what a report is built from --------------------------------------------------------
@@ -185,6 +161,18 @@ def event_version_received_at(*, event: Event) -> dt.datetime:
         .first()
     )
     return created or event.updated_at or timezone.now()
+
+
+def event_version_origin(*, event: Event) -> str:
+    """What the event's current version came from (quick_report, import, manual, demo)."""
+    from catalog.models import EventVersion
+
+    return (
+        EventVersion.objects.filter(event=event, version=event.version)
+        .values_list("data_origin", flat=True)
+        .first()
+        or ""
+    )
 
 
 @dataclass

@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from portal import hooks, uploads
 from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from portal.models import Notification, Role
+from portal.models import Bureau, Notification, Role
 from portal.selectors import bureau_role_holders
 from portal.services import audit_record, bureau_group, notify_bureau
 from portal.validators import clean_title
@@ -51,7 +51,6 @@ from .permissions import can_manage_gis_layers, can_manage_topic_settings, can_r
 
 if TYPE_CHECKING:
     from catalog.models import Event
-    from portal.models import Bureau
     from portal.tenancy import Actor
 
 logger = logging.getLogger(__name__)
@@ -64,10 +63,6 @@ PUSH_TRANSITIONS: dict[str, set[str]] = {
     PushStatus.FAILED: {PushStatus.RETRYING},
     PushStatus.SENT: set(),
 }
-# Events older than this when they arrive (late corrections of old quakes) get no
-# emergency report: the flow is for the quake that just happened. (Catalog imports
-# announce only their recent events, so a fresh quake imported from a feed gets one.)
-MAX_EVENT_AGE = dt.timedelta(days=7)
 GIS_MAX_BYTES_DEFAULT = 5 * 1024 * 1024
 WECHAT_MAX_BYTES = 4096
 GIS_MAX_FEATURES_DEFAULT = 20_000
@@ -168,26 +163,24 @@ register_labels(
 )
 
 
-# --- arrival: which bureaus get a report -------------------------------------------------
+# --- arrival: the report of one concerned bureau ------------------------------------------
 
 
-def topic_reports_for_event(*, event_id: int, source: str = "") -> list[TopicReport]:
-    """Queue a topic report for every bureau that wants one of the event's current version.
+def topic_report_for_event(*, event_id: int, bureau_id: int) -> TopicReport | None:
+    """Queue the bureau's report of the event's current version (the reaction to an arrival).
 
-    Idempotent: a (bureau, event, version) that already has a report is left alone, so
-    the same hook delivered twice builds once. The build tasks are queued on commit.
+    Which bureaus get one was decided by ``catalog.arrival`` (the task
+    ``reports.topic_report_for_event`` runs per concerned bureau whose alert rule asks for a
+    report). Idempotent: a (bureau, event, version) that already has a report is left alone,
+    so the same arrival delivered twice builds once. The build is queued on commit.
     """
-    event = selectors.event_for_worker(event_id=event_id)
-    if event is None or event.status == "deleted":
-        return []
-    if event.origin_time < timezone.now() - MAX_EVENT_AGE:
-        return []
-    queued = []
-    for bureau, _options in selectors.bureaus_for_event(event=event):
-        report = topic_report_queue(bureau=bureau, event=event, trigger=source)
-        if report is not None:
-            queued.append(report)
-    return queued
+    from catalog.selectors import event_get_for_worker
+
+    event = event_get_for_worker(event_id=event_id)
+    bureau = Bureau.objects.filter(pk=bureau_id).first()
+    if event is None or bureau is None or event.status == "deleted":
+        return None
+    return topic_report_queue(bureau=bureau, event=event, trigger=selectors.event_version_origin(event=event))
 
 
 def topic_report_queue(
@@ -315,14 +308,20 @@ def render_topic_pdf(*, content: dict[str, Any], maps: dict[str, bytes], languag
     )
 
 
-def topic_report_build(*, report_id: int, push: bool = True) -> TopicReport | None:
-    """Build a queued report: content, maps, PDF; ready (then pushed) or failed. Idempotent
-    (a report that is not queued is left alone)."""
+def topic_report_build(*, report_id: int, push: bool | None = None) -> TopicReport | None:
+    """Build a queued report: content, maps, PDF; ready (then pushed, when the bureau's
+    alert rule says ``pushes``; ``push`` overrides it) or failed. Idempotent (a report that
+    is not queued is left alone)."""
+    from catalog.arrival import alert_rule_for
+
     from .topic import build_content, draw_maps
 
     report = selectors.topic_report_get_for_worker(report_id=report_id)
     if report is None or report.status != Status.QUEUED:
         return report
+    if push is None:
+        rule = alert_rule_for(bureau=report.bureau)
+        push = rule is not None and rule.pushes
     report = topic_report_start(report=report)
     try:
         options = selectors.topic_report_settings_for(bureau=report.bureau)
@@ -750,9 +749,6 @@ def push_retry(*, actor: Actor, attempt: PushAttempt) -> PushAttempt:
 # --- settings ---------------------------------------------------------------------------------
 
 SETTINGS_FIELDS = (
-    "enabled",
-    "threshold_magnitude",
-    "distance_km",
     "history_radius_km",
     "history_min_magnitude",
     "history_since",

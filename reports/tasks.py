@@ -1,15 +1,33 @@
-"""Celery tasks of the reports app: build a special-topic report, push it over one channel.
+"""Celery tasks of the reports app: queue a bureau's special-topic report of an arrived
+event, build it, push it over one channel.
 
-Both are guarded (portal.jobs): whatever their service did not handle ends the job failed.
+Build and push are guarded (portal.jobs): whatever their service did not handle ends the
+job failed.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from portal.jobs import run_guarded
 
 from . import services
+
+
+@shared_task(
+    name="reports.topic_report_for_event",
+    time_limit=60,
+    soft_time_limit=50,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_kwargs={"max_retries": 5},
+)
+def topic_report_for_event_task(*, event_id: int, bureau_id: int) -> int | None:
+    """The reaction to an arrival (catalog.arrival, action ``topic_report``): queue the
+    bureau's report of the event's current version, then its build. Idempotent."""
+    report = services.topic_report_for_event(event_id=event_id, bureau_id=bureau_id)
+    return report.pk if report is not None else None
 
 
 @shared_task(

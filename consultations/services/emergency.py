@@ -1,18 +1,21 @@
-"""Emergency and post-earthquake meetings opened when a quake arrives; their settings."""
+"""Emergency and post-earthquake meetings opened when a quake arrives; their settings.
+
+Whether a quake opens a meeting for a bureau is decided in ``catalog.arrival`` (fresh,
+concerned, the bureau's alert rule asks for a meeting); this module opens it."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.exceptions import InvalidInput, PermissionDenied
+from catalog.models import Event, EventStatus
+from catalog.selectors import event_get_for_worker
+from portal.exceptions import PermissionDenied
 from portal.models import Bureau, Membership, Notification, Role, User
 from portal.services import audit_record, notify_bureau, notify_user
 from portal.tenancy import Actor
@@ -26,93 +29,24 @@ from ..models import (
 )
 from .forecasts import _magnitude
 from .meetings import _check_people, material_attach
-from .topic_reports import _attach_topic_report, _topic_report_for
 
-DEFAULT_THRESHOLD = Decimal("3.0")
 DEFAULT_EMERGENCY = Decimal("5.0")
 
 
-def _bureaus_reached(
-    lon: float, lat: float, magnitude: float
-) -> list[tuple[Bureau, EmergencySettings | None]]:
-    """Bureaus whose jurisdiction (plus their distance) holds the epicentre and whose
-    threshold the magnitude reaches. Provinces without settings use M3.0 and distance 0;
-    national units only take part when they have settings."""
-    settings_by_bureau = {s.bureau_id: s for s in EmergencySettings.objects.select_related("bureau")}
-    candidates = Bureau.objects.filter(is_active=True, jurisdiction__isnull=False).filter(
-        kind=Bureau.Kind.PROVINCIAL
-    ) | Bureau.objects.filter(pk__in=list(settings_by_bureau))
-    from django.db.models.expressions import RawSQL
+def emergency_meeting_open(*, event_id: int, bureau_id: int) -> Meeting | None:
+    """Open (once per event and bureau) the bureau's emergency or post-earthquake meeting on
+    the quake, attach the event and its special-topic report if ready, alert who is on duty.
 
-    # geography distance in metres: 0 inside the polygon
-    rows = candidates.filter(jurisdiction__isnull=False).annotate(
-        metres=RawSQL(
-            "ST_Distance(jurisdiction::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography)",
-            (lon, lat),
-        )
-    )
-    reached = []
-    for bureau in rows:
-        setting = settings_by_bureau.get(bureau.pk)
-        if setting is not None and not setting.enabled:
-            continue
-        threshold = setting.threshold_magnitude if setting else DEFAULT_THRESHOLD
-        distance_m = (setting.distance_km if setting else 0.0) * 1000.0
-        if Decimal(str(magnitude)) >= threshold and bureau.metres <= distance_m + 1.0:
-            reached.append((bureau, setting))
-    return reached
-
-
-def _event_facts(event: Any) -> dict[str, Any]:
-    url = ""
-    try:
-        url = event.get_absolute_url()
-    except (AttributeError, NoReverseMatch):
-        url = ""
-    return {
-        "url": url,
-        "id": event.pk,
-        "public_id": getattr(event, "public_id", str(event.pk)),
-        "version": getattr(event, "version", 1),
-        "magnitude": float(event.magnitude),
-        "lon": float(event.location.x) if getattr(event, "location", None) else float(event.longitude),
-        "lat": float(event.location.y) if getattr(event, "location", None) else float(event.latitude),
-        "time": event.origin_time,
-        "place": getattr(event, "location_name", "") or "",
-    }
-
-
-# Older quakes (a catalog import, a late revision of a historical event) open no meeting.
-RECENT_HOURS = 72
-
-
-def emergency_meetings_for_event(*, event_id: int, source: str = "quick_report") -> list[Meeting]:
-    """Open (once per event and bureau) the emergency or post-earthquake meeting of every
-    bureau the quake concerns, attach the event and any special-topic report, and alert
-    the people on duty. Safe to call again for the same event.
-
-    Imported catalogs and quakes older than RECENT_HOURS are history, not emergencies.
+    The reaction to an arrival (task ``consultations.open_emergency_meeting``):
+    ``catalog.arrival`` already decided that the quake is fresh and concerns the bureau,
+    whose alert rule asks for a meeting. Safe to call again for the same event.
     """
-    if source == "import":
-        return []
-    try:
-        from catalog.selectors import event_get_for_worker
-    except ImportError:  # the catalog app is not installed in this deployment
-        return []
     event = event_get_for_worker(event_id=event_id)
-    if event is None or getattr(event, "magnitude", None) is None:
-        return []
-    if getattr(event, "status", "") == "deleted":
-        return []
-    if event.origin_time < timezone.now() - dt.timedelta(hours=RECENT_HOURS):
-        return []
-    facts = _event_facts(event)
-    meetings = []
-    for bureau, setting in _bureaus_reached(facts["lon"], facts["lat"], facts["magnitude"]):
-        meeting = meeting_open_for_event(bureau=bureau, setting=setting, facts=facts)
-        if meeting is not None:
-            meetings.append(meeting)
-    return meetings
+    bureau = Bureau.objects.filter(pk=bureau_id).first()
+    if event is None or bureau is None or event.magnitude is None or event.status == EventStatus.DELETED:
+        return None
+    setting = EmergencySettings.objects.filter(bureau=bureau).prefetch_related("on_duty").first()
+    return meeting_open_for_event(bureau=bureau, setting=setting, event=event)
 
 
 def _on_duty(bureau: Bureau, setting: EmergencySettings | None) -> list[User]:
@@ -137,17 +71,16 @@ def _default_chair(bureau: Bureau, on_duty: list[User]) -> User | None:
     return User.objects.filter(pk__in=chairs, is_active=True).order_by("username").first()
 
 
-def meeting_open_for_event(
-    *, bureau: Bureau, setting: EmergencySettings | None, facts: dict[str, Any]
-) -> Meeting | None:
+def meeting_open_for_event(*, bureau: Bureau, setting: EmergencySettings | None, event: Event) -> Meeting:
     """The bureau's meeting for one quake, created on the first call only."""
-    existing = Meeting.objects.filter(bureau=bureau, trigger_event_id=facts["id"]).first()
+    existing = Meeting.objects.filter(bureau=bureau, trigger_event_id=event.pk).first()
     if existing is not None:
         return existing
+    assert event.magnitude is not None  # emergency_meeting_open checked it
     emergency_at = setting.emergency_magnitude if setting else DEFAULT_EMERGENCY
     kind = (
         MeetingKind.EMERGENCY
-        if Decimal(str(facts["magnitude"])) >= emergency_at
+        if Decimal(str(event.magnitude)) >= emergency_at
         else MeetingKind.POST_EARTHQUAKE
     )
     on_duty = _on_duty(bureau, setting)
@@ -155,8 +88,8 @@ def meeting_open_for_event(
     label = MeetingKind(kind).label
     title = _("%(kind)s consultation: M%(mag).1f %(place)s") % {
         "kind": label,
-        "mag": facts["magnitude"],
-        "place": facts["place"] or facts["public_id"],
+        "mag": event.magnitude,
+        "place": event.location_name or event.public_id,
     }
     try:
         with transaction.atomic():
@@ -169,12 +102,12 @@ def meeting_open_for_event(
                 chair=chair,
                 agenda=_("Trend judgement after the M%(mag).1f earthquake at %(place)s (%(time)s).")
                 % {
-                    "mag": facts["magnitude"],
-                    "place": facts["place"],
+                    "mag": event.magnitude,
+                    "place": event.location_name,
                     # the agenda is read by people: Beijing time, not the stored UTC
-                    "time": timezone.localtime(facts["time"]).strftime("%Y-%m-%d %H:%M"),
+                    "time": timezone.localtime(event.origin_time).strftime("%Y-%m-%d %H:%M"),
                 },
-                trigger_event_id=facts["id"],
+                trigger_event_id=event.pk,
             )
             meeting.participants.set(on_duty)
             Conclusion.objects.create(bureau=bureau, meeting=meeting)
@@ -183,25 +116,32 @@ def meeting_open_for_event(
                 action="meeting.open_for_event",
                 target=meeting,
                 to_state=meeting.status,
-                extra={"event": facts["public_id"], "magnitude": facts["magnitude"]},
+                extra={"event": event.public_id, "magnitude": event.magnitude},
             )
             material_attach(
                 actor=None,
                 meeting=meeting,
                 kind=MeetingMaterial.Kind.EVENT,
-                object_id=str(facts["id"]),
-                title=_("M%(mag).1f %(place)s") % {"mag": facts["magnitude"], "place": facts["place"]},
-                url=facts["url"],
+                object_id=str(event.pk),
+                title=_("M%(mag).1f %(place)s") % {"mag": event.magnitude, "place": event.location_name},
+                url=event.get_absolute_url(),
             )
-            report = _topic_report_for(
-                event_id=facts["id"], bureau_id=bureau.pk, event_version=facts["version"]
-            )
-            if report is not None:
-                _attach_topic_report(meeting, report)
+            # The report may be ready already, or become ready while this commits: looked up
+            # after the commit, then either this finds it or its topic_report.ready finds us.
+            transaction.on_commit(_attach_ready_report_later(event.pk, bureau.pk))
             _alert_on_duty(bureau, meeting, on_duty)
     except IntegrityError:  # another worker opened it first
-        return Meeting.objects.filter(bureau=bureau, trigger_event_id=facts["id"]).first()
+        return Meeting.objects.get(bureau=bureau, trigger_event_id=event.pk)
     return meeting
+
+
+def _attach_ready_report_later(event_id: int, bureau_id: int) -> Callable[[], None]:
+    def enqueue() -> None:
+        from ..tasks import attach_ready_topic_report_task
+
+        attach_ready_topic_report_task.delay(event_id=event_id, bureau_id=bureau_id)
+
+    return enqueue
 
 
 def _alert_on_duty(bureau: Bureau, meeting: Meeting, on_duty: list[User]) -> None:
@@ -234,41 +174,28 @@ def _alert_on_duty(bureau: Bureau, meeting: Meeting, on_duty: list[User]) -> Non
 def emergency_settings_save(
     *,
     actor: Actor,
-    threshold_magnitude: Any,
     emergency_magnitude: Any,
-    distance_km: float,
-    enabled: bool,
     on_duty: Iterable[User],
 ) -> EmergencySettings:
-    """The bureau's rule for opening meetings on quakes (bureau admin or chair)."""
+    """How the bureau's meetings on quakes open: the magnitude from which a meeting is an
+    emergency one, and who is on duty (bureau admin or chair). Whether a quake opens one at
+    all is the bureau's alert rule (``catalog.arrival``)."""
     if actor.bureau is None or not (
         actor.is_system_admin or actor.has_role(Role.BUREAU_ADMIN) or actor.has_role(Role.CHAIR)
     ):
         raise PermissionDenied(_("Only the bureau admin or a chair sets the emergency rule."))
-    threshold = _magnitude(threshold_magnitude, "threshold_magnitude", required=True)
     emergency = _magnitude(emergency_magnitude, "emergency_magnitude", required=True)
-    if distance_km is None or not 0 <= float(distance_km) <= 1000:
-        raise InvalidInput(_("The distance must be between 0 and 1000 km."), field="distance_km")
     on_duty = list(on_duty)
     _check_people({actor.bureau_id}, {"on_duty": on_duty})
     setting, _created = EmergencySettings.objects.update_or_create(
         bureau=actor.bureau,
-        defaults={
-            "threshold_magnitude": threshold,
-            "emergency_magnitude": emergency,
-            "distance_km": float(distance_km),
-            "enabled": bool(enabled),
-        },
+        defaults={"emergency_magnitude": emergency},
     )
     setting.on_duty.set(on_duty)
     audit_record(
         actor=actor,
         action="emergency_settings.save",
         target=setting,
-        extra={
-            "threshold": str(threshold),
-            "distance_km": float(distance_km),
-            "on_duty": [u.username for u in on_duty],
-        },
+        extra={"emergency": str(emergency), "on_duty": [u.username for u in on_duty]},
     )
     return setting

@@ -4,6 +4,7 @@ Profiles: ``local`` (default for manage.py), ``test`` (pytest) and ``production`
 production differs from local only by what the environment says.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -183,6 +184,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 600  # default hard limit; tasks set their own (and soft limits) where they need
 CELERY_TIMEZONE = TIME_ZONE
+# A quake is an arrival (reports, meetings, pushes) while its origin time is at most this old:
+# catalog.arrival.is_fresh, the one freshness rule for every source.
+EVENT_FRESH_FOR = datetime.timedelta(hours=env.int("EVENT_FRESH_FOR_HOURS", default=72))
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

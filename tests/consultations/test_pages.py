@@ -179,26 +179,18 @@ def test_joint_meeting_page_opens_to_partner_bureau(make_meeting, jx_chair, nm, 
 
 def test_emergency_settings_page(jx_chair, jx_forecaster, jx_viewer):
     client = _client(jx_chair)
-    assert client.get("/consultations/emergency/").status_code == 200
+    page = client.get("/consultations/emergency/")
+    assert page.status_code == 200
+    # threshold and distance are the bureau's alert rule, on its own page
+    assert 'name="threshold_magnitude"' not in page.content.decode()
     response = client.post(
-        "/consultations/emergency/",
-        {
-            "enabled": "on",
-            "threshold_magnitude": "3.5",
-            "emergency_magnitude": "5.0",
-            "distance_km": "50",
-            "on_duty": [jx_forecaster.pk],
-        },
+        "/consultations/emergency/", {"emergency_magnitude": "5.5", "on_duty": [jx_forecaster.pk]}
     )
     assert response.status_code == 302
     from consultations.models import EmergencySettings
 
     setting = EmergencySettings.objects.get()
-    assert (str(setting.threshold_magnitude), setting.distance_km, list(setting.on_duty.all())) == (
-        "3.5",
-        50.0,
-        [jx_forecaster],
-    )
+    assert (str(setting.emergency_magnitude), list(setting.on_duty.all())) == ("5.5", [jx_forecaster])
     assert _client(jx_viewer).get("/consultations/emergency/").status_code == 403
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
+from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from catalog.arrival import alert_rule_save
 from catalog.services import Solution, event_record_solution
 from portal.models import AuditEvent, Notification
 from printing.geodesy import destination
@@ -49,14 +51,14 @@ def record(
         report_kind=kind,
     )
     event, _created, _changed = event_record_solution(
-        bureau=bureau, solution=solution, data_origin="quick_report", publish=publish, hook_source=source
+        bureau=bureau, solution=solution, data_origin=source, publish=publish, hook_source=source
     )
     return event
 
 
 @pytest.fixture
 def arrive(django_capture_on_commit_callbacks):
-    """Record a solution and run the hooks and the (eager) tasks queued on commit."""
+    """Record a solution and run the arrival and the (eager) tasks queued on commit."""
 
     def run(*args, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
@@ -134,15 +136,16 @@ def test_quake_below_the_threshold_or_outside_gets_none(arrive, jx, nm, jx_towns
 
 
 def test_threshold_and_distance_are_per_bureau(arrive, as_actor, jx, nm, jx_admin, nm_admin):
-    services.topic_report_settings_update(actor=as_actor(jx_admin), threshold_magnitude=2.5)
+    # the bureau's alert rule decides (catalog.arrival)
+    alert_rule_save(actor=as_actor(jx_admin), threshold_magnitude=Decimal("2.5"))
     arrive(jx, magnitude=2.6)
     assert list(TopicReport.objects.values_list("bureau__code", flat=True)) == ["JX"]
     # 30 km east of JX's box edge (118.5E): only a bureau that looks 50 km beyond its border gets it
     lon, lat = destination(118.5, 27.0, 90, 30)
-    services.topic_report_settings_update(actor=as_actor(nm_admin), distance_km=50)
+    alert_rule_save(actor=as_actor(nm_admin), distance_km=50)
     arrive(jx, magnitude=4.5, lon=lon, lat=lat, name="浙江")
     assert TopicReport.objects.filter(event__location_name="浙江").count() == 0
-    services.topic_report_settings_update(actor=as_actor(jx_admin), distance_km=50)
+    alert_rule_save(actor=as_actor(jx_admin), distance_km=50)
     arrive(jx, magnitude=4.6, lon=lon, lat=lat, name="浙江")
     assert list(
         TopicReport.objects.filter(event__location_name="浙江").values_list("bureau__code", flat=True)
@@ -152,10 +155,10 @@ def test_threshold_and_distance_are_per_bureau(arrive, as_actor, jx, nm, jx_admi
 def test_old_events_and_a_disabled_bureau_get_none(arrive, as_actor, jx, jx_admin):
     arrive(jx, when=timezone.now() - dt.timedelta(days=30))
     assert not TopicReport.objects.exists()
-    # a fresh quake imported from a feed is announced by the catalog and gets its report
+    # a fresh quake imported from a feed is an arrival like any other and gets its report
     arrive(jx, magnitude=4.4, source="import", lon=115.3, lat=28.3)
     assert list(TopicReport.objects.values_list("trigger", flat=True)) == ["import"]
-    services.topic_report_settings_update(actor=as_actor(jx_admin), enabled=False)
+    alert_rule_save(actor=as_actor(jx_admin), topic_report=False)
     arrive(jx, magnitude=5.0, lon=115.5, lat=28.5)
     assert TopicReport.objects.count() == 1
 
@@ -164,7 +167,7 @@ def test_national_unit_gets_reports_only_when_it_opts_in(arrive, as_actor, jx, c
     arrive(jx)
     assert list(TopicReport.objects.values_list("bureau__code", flat=True)) == ["JX"]
     cenc_admin = make_person("cenc_admin", (cenc, "bureau_admin"))
-    services.topic_report_settings_update(actor=as_actor(cenc_admin), enabled=True, threshold_magnitude=5.0)
+    alert_rule_save(actor=as_actor(cenc_admin), threshold_magnitude=Decimal("5.0"))
     arrive(jx, magnitude=5.5, lon=115.6, lat=28.6)
     assert sorted(
         TopicReport.objects.filter(event__magnitude=5.5).values_list("bureau__code", flat=True)
@@ -185,10 +188,10 @@ def test_formal_after_automatic_rebuilds_and_keeps_both(arrive, jx, jx_forecaste
     assert reports[0].pdf.name != reports[1].pdf.name
 
 
-def test_same_hook_twice_builds_once(arrive, jx, django_capture_on_commit_callbacks):
+def test_same_arrival_twice_builds_once(arrive, jx, django_capture_on_commit_callbacks):
     event = arrive(jx)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.topic_reports_for_event(event_id=event.pk, source="quick_report") == []
+        assert services.topic_report_for_event(event_id=event.pk, bureau_id=jx.pk) is None
     assert TopicReport.objects.count() == 1
 
 
@@ -414,10 +417,7 @@ def test_settings_page_is_for_bureau_admins_of_their_own_bureau(
     response = client.post(
         reverse("reports:topic-settings"),
         {
-            "enabled": "on",
-            "threshold_magnitude": "4.5",
-            "distance_km": "0",
-            "history_radius_km": "200",
+            "history_radius_km": "150",
             "history_min_magnitude": "4",
             "history_since": "1970-01-01",
             "town_radius_km": "50",
@@ -429,17 +429,14 @@ def test_settings_page_is_for_bureau_admins_of_their_own_bureau(
         },
     )
     assert response.status_code == 302
-    assert list(TopicReportSettings.objects.values_list("bureau__code", "threshold_magnitude")) == [
-        ("NM", 4.5)
+    assert list(TopicReportSettings.objects.values_list("bureau__code", "history_radius_km")) == [
+        ("NM", 150.0)
     ]
     client.force_login(jx_admin)
     bad = client.post(
         reverse("reports:topic-settings"),
         {
-            "enabled": "on",
-            "threshold_magnitude": "12",
-            "distance_km": "0",
-            "history_radius_km": "200",
+            "history_radius_km": "900",
             "history_min_magnitude": "4",
             "history_since": "1970-01-01",
             "town_radius_km": "50",
@@ -451,7 +448,7 @@ def test_settings_page_is_for_bureau_admins_of_their_own_bureau(
         },
     )
     assert bad.status_code == 200
-    assert "threshold" in bad.content.decode().lower() or "9.9" in bad.content.decode()
+    assert 'id="alert-rule-link"' in bad.content.decode()
     assert not TopicReportSettings.objects.filter(bureau=jx).exists()
 
 

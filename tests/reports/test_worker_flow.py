@@ -1,9 +1,9 @@
 """The whole emergency flow with a real Celery worker, Redis channels, a local webhook receiver.
 
-Quick-report SMS posted to the catalog API -> event.arrived -> the worker builds the
-special-topic report -> PDF on disk, websocket notice to the bureau, e-mail, WeChat
-Work markdown to a real HTTP server on 127.0.0.1; a failing webhook is retried with
-backoff and recorded as failed.
+Quick-report SMS posted to the catalog API -> task catalog.event_arrived -> task
+reports.topic_report_for_event -> the worker builds the special-topic report -> PDF on
+disk, websocket notice to the bureau, e-mail, WeChat Work markdown to a real HTTP server
+on 127.0.0.1; a failing webhook is retried with backoff and recorded as failed.
 """
 
 from __future__ import annotations

@@ -1,0 +1,334 @@
+"""A quake arrived: is it fresh, which bureaus must act, and with which rule. Decided here only.
+
+The flow, from the SMS to what is made of it (every step a plain import or a task name):
+
+1. ``catalog.services.quick_report_submit`` (or an import, or a solution entered by hand)
+   stores the event and calls :func:`event_arrived` with its id.
+2. :func:`event_arrived` enqueues, on commit, the one task ``catalog.event_arrived``
+   (``catalog.tasks.event_arrived_task``): the request that posted the SMS runs no reaction.
+3. That task calls :func:`decide`: it reads the event once, asks :func:`is_fresh` and
+   :func:`concerned_bureaus` once, and for every concerned bureau and every action of its
+   :class:`~catalog.models.AlertRule` enqueues the reactions registered for the action,
+   each a Celery task that takes ``event_id`` and ``bureau_id`` and retries on its own:
+
+   * ``topic_report`` -> ``reports.topic_report_for_event`` (then ``reports.topic_report_build``
+     and, when the rule says ``pushes``, ``reports.push_send`` per channel);
+   * ``emergency_meeting`` -> ``consultations.open_emergency_meeting``;
+   * ``post_quake_case`` -> nobody yet (the post-quake case comes in a later issue): the
+     flag is stored and shown, and nothing reacts to it.
+
+The reactions are registered from the upper apps' ``AppConfig.ready()`` with
+:func:`register_reaction` (catalog sits below reports and consultations and imports
+neither). The same goes for what the event page lists as made from an event
+(:func:`register_outcomes`).
+
+Freshness is one rule for every source: an event whose origin time lies within
+``settings.EVENT_FRESH_FOR`` (default 72 h) before now, and not more than
+``FRESH_AHEAD`` after it, is an arrival. A live import of a quake that just happened is
+one; the old events of an imported catalog are history (imports do not even announce
+them, see ``catalog.import_services``), and so is a late revision of an old quake.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
+
+from django.conf import settings
+from django.contrib.gis.db.models import GeometryField
+from django.contrib.gis.db.models.functions import Distance
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.exceptions import InvalidInput, PermissionDenied
+from portal.models import Bureau, Role
+from portal.services import audit_record
+
+from .models import DEFAULT_THRESHOLD, MAX_ALERT_DISTANCE_KM, AlertAction, AlertRule, Event, EventStatus
+
+if TYPE_CHECKING:
+    from portal.tenancy import Actor
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_FRESH_FOR = dt.timedelta(hours=72)
+#: Clocks drift and a quick report's origin may be up to an hour after its receipt
+#: (catalog.services refuses later ones): an origin further ahead is a typo, not a quake.
+FRESH_AHEAD = dt.timedelta(hours=1)
+
+
+# --- freshness ---------------------------------------------------------------------------
+
+
+def fresh_for() -> dt.timedelta:
+    value = getattr(settings, "EVENT_FRESH_FOR", DEFAULT_FRESH_FOR)
+    return value if isinstance(value, dt.timedelta) else dt.timedelta(seconds=float(value))
+
+
+def fresh_window(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """(earliest, latest) origin time of a fresh event."""
+    now = now or timezone.now()
+    return now - fresh_for(), now + FRESH_AHEAD
+
+
+def is_fresh_time(origin_time: dt.datetime, now: dt.datetime | None = None) -> bool:
+    earliest, latest = fresh_window(now)
+    return earliest <= origin_time <= latest
+
+
+def is_fresh(event: Event, now: dt.datetime | None = None) -> bool:
+    """The quake just happened: a deleted event, or one without a magnitude, never is."""
+    if event.status == EventStatus.DELETED or event.magnitude is None:
+        return False
+    return is_fresh_time(event.origin_time, now)
+
+
+# --- the rule and who is concerned --------------------------------------------------------
+
+
+def default_rule(bureau: Bureau) -> AlertRule | None:
+    """The unsaved rule of a bureau without one: provinces act with the defaults; national
+    units and centres (the whole country is theirs) only with a saved rule."""
+    if bureau.kind != Bureau.Kind.PROVINCIAL:
+        return None
+    return AlertRule(bureau=bureau)
+
+
+def alert_rule_for(*, bureau: Bureau) -> AlertRule | None:
+    """The bureau's rule: the saved one, else the default (None: the bureau never acts)."""
+    return AlertRule.objects.filter(bureau=bureau).first() or default_rule(bureau)
+
+
+@dataclass(frozen=True)
+class Concern:
+    """A bureau the quake concerns, the rule that says so, and where the quake lies."""
+
+    bureau: Bureau
+    rule: AlertRule
+    distance_km: float  # from the jurisdiction; 0 inside it
+    inside: bool
+
+    @property
+    def actions(self) -> list[str]:
+        return self.rule.actions
+
+
+def concerned_bureaus(event: Event) -> list[Concern]:
+    """The bureaus that must act on ``event``, by code: its magnitude reaches their threshold
+    and its epicentre lies inside their jurisdiction or within their distance of it.
+
+    Distances are PostGIS ``ST_Distance`` on geography (metres on the spheroid, 0 inside).
+    """
+    if event.magnitude is None:
+        return []
+    magnitude = Decimal(str(event.magnitude))
+    rules = {r.bureau_id: r for r in AlertRule.objects.all()}
+    point = Point(event.longitude, event.latitude, srid=4326)
+    geography = GeometryField(geography=True, srid=4326)
+    candidates = (
+        Bureau.objects.filter(is_active=True, jurisdiction__isnull=False)
+        .filter(Q(kind=Bureau.Kind.PROVINCIAL) | Q(pk__in=list(rules)))
+        .annotate(
+            distance=Distance(
+                Cast("jurisdiction", output_field=geography),
+                Cast(Value(point, output_field=geography), output_field=geography),
+            )
+        )
+        .order_by("code")
+    )
+    concerns = []
+    for bureau in candidates:
+        rule = rules.get(bureau.pk) or default_rule(bureau)
+        if rule is None or not rule.actions or magnitude < rule.threshold_magnitude:
+            continue
+        km = bureau.distance.km
+        if km > rule.distance_km + 0.001:  # a metre's tolerance for the edge itself
+            continue
+        concerns.append(Concern(bureau=bureau, rule=rule, distance_km=km, inside=km <= 0.001))
+    return concerns
+
+
+# --- the flow -----------------------------------------------------------------------------
+
+
+def event_arrived(*, event_id: int, created: bool, source: str) -> None:
+    """The catalog stored an event or a new version of it: decide once it committed.
+
+    Only one task is enqueued (ids only); ``created`` and ``source`` are for the log.
+    """
+    from .tasks import event_arrived_task
+
+    logger.info("event %s arrived (%s, %s)", event_id, "new" if created else "new version", source)
+    transaction.on_commit(lambda: event_arrived_task.delay(event_id=event_id))
+
+
+class Reaction(Protocol):
+    """A Celery task that acts for one bureau on one event."""
+
+    name: str
+
+    def delay(self, *, event_id: int, bureau_id: int) -> Any: ...
+
+
+_REACTIONS: dict[str, list[Reaction]] = {}
+
+
+def register_reaction(action: str, task: Reaction) -> Reaction:
+    """``task`` runs for every concerned bureau whose rule asks for ``action``."""
+    if action not in AlertAction.values:
+        raise ValueError(f"unknown alert action {action!r}")
+    tasks = _REACTIONS.setdefault(str(action), [])
+    if all(t.name != task.name for t in tasks):
+        tasks.append(task)
+    return task
+
+
+def reactions_for(action: str) -> list[Reaction]:
+    return list(_REACTIONS.get(action, []))
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    task: str
+    event_id: int
+    bureau_id: int
+
+
+def decide(*, event_id: int) -> list[Enqueued]:
+    """The one decision on an arrived event: enqueue each reaction its concerns call for.
+
+    Called by the task ``catalog.event_arrived``. Running it again is harmless: every
+    reaction is idempotent (one report per bureau and version, one meeting per bureau
+    and event).
+    """
+    from .selectors import event_get_for_worker
+
+    event = event_get_for_worker(event_id=event_id)
+    if event is None or not is_fresh(event):
+        return []
+    planned = []
+    for concern in concerned_bureaus(event):
+        for action in concern.actions:
+            for task in reactions_for(action):
+                planned.append((task, Enqueued(task.name, event.pk, concern.bureau.pk)))
+    for task, job in planned:
+        # Each its own message: one failing (or retrying) does not hold up the others.
+        transaction.on_commit(
+            lambda task=task, job=job: task.delay(event_id=job.event_id, bureau_id=job.bureau_id),
+            robust=True,
+        )
+    return [job for _task, job in planned]
+
+
+# --- what was made of an event (the event page) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Something an app made of an event: a report, a meeting."""
+
+    kind: str  # "report", "meeting", shown as the app's own label
+    title: str
+    url: str
+
+
+OutcomeFunc = Callable[["Actor | None", Event], list[Outcome]]
+_OUTCOMES: list[OutcomeFunc] = []
+
+
+def register_outcomes(func: OutcomeFunc) -> OutcomeFunc:
+    """``func(actor, event)`` lists what its app made of the event that the actor may read."""
+    if func not in _OUTCOMES:
+        _OUTCOMES.append(func)
+    return func
+
+
+def outcomes_for(*, actor: Actor | None, event: Event) -> list[Outcome]:
+    found: list[Outcome] = []
+    for func in _OUTCOMES:
+        found.extend(func(actor, event))
+    return found
+
+
+# --- editing the rule ----------------------------------------------------------------------
+
+RULE_FIELDS = (
+    "threshold_magnitude",
+    "distance_km",
+    "topic_report",
+    "pushes",
+    "emergency_meeting",
+    "post_quake_case",
+)
+
+
+def can_edit_alert_rule(actor: Actor | None) -> bool:
+    if actor is None or actor.bureau is None:
+        return False
+    return actor.is_system_admin or actor.has_role(Role.BUREAU_ADMIN)
+
+
+def alert_rule_get(*, actor: Actor) -> AlertRule:
+    """The actor's bureau's rule to edit: the saved one or an unsaved one with the defaults."""
+    if not can_edit_alert_rule(actor) or actor.bureau is None:
+        raise PermissionDenied(_("Only a bureau admin sets the bureau's alert rule."))
+    return AlertRule.objects.filter(bureau=actor.bureau).first() or AlertRule(bureau=actor.bureau)
+
+
+@transaction.atomic
+def alert_rule_save(*, actor: Actor, **data: Any) -> AlertRule:
+    """Save the actor's bureau's alert rule (bureau admins)."""
+    if not can_edit_alert_rule(actor) or actor.bureau is None:
+        raise PermissionDenied(_("Only a bureau admin sets the bureau's alert rule."))
+    rule, _created = AlertRule.objects.select_for_update().get_or_create(bureau=actor.bureau)
+    changed = []
+    for name in RULE_FIELDS:
+        if name in data and getattr(rule, name) != data[name]:
+            setattr(rule, name, data[name])
+            changed.append(name)
+    try:
+        threshold = Decimal(str(rule.threshold_magnitude))
+    except ArithmeticError:
+        raise InvalidInput(_("Give the magnitude as a number."), field="threshold_magnitude") from None
+    if not Decimal("0") <= threshold <= Decimal("9.9"):
+        raise InvalidInput(_("The magnitude must be between 0 and 9.9."), field="threshold_magnitude")
+    if rule.distance_km is None or not 0 <= float(rule.distance_km) <= MAX_ALERT_DISTANCE_KM:
+        raise InvalidInput(
+            _("The distance must be between 0 and %(max)d km.") % {"max": MAX_ALERT_DISTANCE_KM},
+            field="distance_km",
+        )
+    rule.threshold_magnitude = threshold.quantize(Decimal("0.1"))
+    rule.save()
+    audit_record(
+        actor=actor,
+        action="alert_rule.save",
+        target=rule,
+        extra={
+            "fields": changed,
+            "threshold": str(rule.threshold_magnitude),
+            "distance_km": rule.distance_km,
+        },
+    )
+    return rule
+
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "Concern",
+    "Outcome",
+    "alert_rule_for",
+    "concerned_bureaus",
+    "decide",
+    "event_arrived",
+    "is_fresh",
+    "register_outcomes",
+    "register_reaction",
+]
