@@ -11,7 +11,10 @@ class ConsultationsConfig(AppConfig):
 
         from . import panels  # noqa: F401  (registers the dashboard panels)
         from .services.emergency import emergency_meetings_for_event
+        from .services.report_pdf import register_documents
         from .services.topic_reports import topic_report_attach
+
+        register_documents()
 
         @hook("event.arrived")
         def open_emergency_meetings(
