@@ -228,7 +228,7 @@ class RenderedDocument(TimeStamped):
         QUEUED = "queued", _("queued")
         RENDERING = "rendering", _("being rendered")
         READY = "ready", _("ready")
-        FAILED = "failed", _("failed")
+        FAILED = "failed", _("rendering failed")
 
     bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=60)

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(max_length=60)),
                 ('object_id', models.PositiveBigIntegerField()),
                 ('digest', models.CharField(blank=True, max_length=64)),
-                ('status', models.CharField(choices=[('queued', 'queued'), ('rendering', 'being rendered'), ('ready', 'ready'), ('failed', 'failed')], default='queued', max_length=10)),
+                ('status', models.CharField(choices=[('queued', 'queued'), ('rendering', 'being rendered'), ('ready', 'ready'), ('failed', 'rendering failed')], default='queued', max_length=10)),
                 ('file', models.FileField(blank=True, max_length=300, upload_to='')),
                 ('requested_at', models.DateTimeField(blank=True, null=True)),
                 ('started_at', models.DateTimeField(blank=True, null=True)),
