@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.converters import parse_id
-from portal.exceptions import NotFound, PermissionDenied, PortalError
+from portal.exceptions import InvalidTransition, NotFound, PermissionDenied, PortalError
 from portal.files import serve_document, serve_file
 from portal.models import Role
 
@@ -571,7 +571,7 @@ def report_download(request: HttpRequest, report_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             report_pdf_services.report_pdf_retry(actor=request.actor, report=report)
-        except PortalError as exc:
+        except InvalidTransition as exc:  # not failed (any more): the page shows how it is
             messages.error(request, exc.message)
         return redirect("consultations:report-pdf", report.pk)
     document = report_pdf_services.report_pdf_document(actor=request.actor, report=report)

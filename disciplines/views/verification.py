@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.exceptions import PortalError
+from portal.exceptions import InvalidTransition, PermissionDenied, PortalError
 from portal.files import serve_document
 from printing.rendering import render_html
 
@@ -98,7 +98,9 @@ def verification_pdf(request: HttpRequest, anomaly_id: int) -> HttpResponse:
             pdf_services.verification_pdf_retry(
                 actor=request.actor, anomaly=anomaly, verification=verification
             )
-        except PortalError as exc:
+        except PermissionDenied as exc:
+            return _page_error(request, exc.message, 403)
+        except InvalidTransition as exc:  # not failed (any more): the page shows how it is
             messages.error(request, exc.message)
         return redirect("disciplines:verification-pdf", anomaly.pk)
     if request.GET.get("html") == "1":

@@ -164,6 +164,8 @@ def test_a_failed_render_is_shown_told_and_retried(
     )
     # when: a viewer may not retry; the chair does, with the renderer mended
     assert api(jx_viewer).post(f"{BASE}/reports/{report.pk}/pdf/").status_code == 403
+    assert client.post(f"/consultations/reports/{report.pk}/pdf/").status_code == 403
+    assert RenderedDocument.objects.get(pk=document.pk).status == "failed"
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
         retried = api(jx_chair).post(f"{BASE}/reports/{report.pk}/pdf/")

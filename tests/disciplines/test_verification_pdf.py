@@ -79,7 +79,7 @@ def test_a_draft_is_a_preview_being_prepared(in_state, jx_expert, client, no_wea
 
 
 def test_a_failed_render_is_shown_told_and_retried(
-    in_state, jx_expert, as_actor, client, monkeypatch, django_capture_on_commit_callbacks
+    in_state, jx_expert, jx_reporter, as_actor, client, monkeypatch, django_capture_on_commit_callbacks
 ):
     anomaly = in_state("verifying")
 
@@ -94,6 +94,9 @@ def test_a_failed_render_is_shown_told_and_retried(
     assert list(
         Notification.objects.filter(kind="document.failed").values_list("recipient__username", flat=True)
     ) == ["jx_expert"]
+    client.force_login(jx_reporter)  # reads the anomaly, prepares nothing of its verification
+    assert 'id="document-retry"' not in client.get(_url(anomaly)).content.decode()
+    assert client.post(_url(anomaly)).status_code == 403
     client.force_login(jx_expert)
     page = client.get(_url(anomaly))
     assert page.status_code == 202

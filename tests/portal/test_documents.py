@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal import documents, jobs
 from portal.models import RenderedDocument
@@ -94,7 +94,7 @@ def test_the_watchdog_requeues_an_abandoned_render_once_then_fails_it(
     RenderedDocument.objects.filter(pk=document.pk).update(
         status="rendering", attempts=2, updated_at=long_ago
     )
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
         assert documents.documents_reap_abandoned() == [document.pk]
     document.refresh_from_db()
     assert (document.status, failed) == ("failed", [document.pk])
