@@ -17,13 +17,14 @@ from rest_framework.response import Response
 from portal.apis_base import TenantApi
 from portal.fields import DateTimeField, IntegerField
 from portal.files import serve_file
+from portal.serializers import RenderedDocumentStatusSerializer
 
 from . import selectors
 from .models import ConsultationReport, Likelihood, Meeting, MeetingKind, MeetingMaterial, Vote
-from .reporting import report_pdf
 from .services import conclusion as conclusion_services
 from .services import meetings as meeting_services
 from .services import opinions as opinion_services
+from .services import report_pdf as report_pdf_services
 from .services import report_workflow as report_services
 from .services import room as room_services
 
@@ -472,12 +473,36 @@ class ReportCorrectApi(TenantApi):
 
 
 class ReportPdfApi(TenantApi):
-    @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    """The report's PDF, rendered once in a worker when the report is signed off (issued,
+    archived), or on demand as a draft's preview; never rendered in the request.
+
+    GET: 200 with the stored PDF when it is ready; 202 with the render's status while it is
+    queued or rendering (asking again later gets the file) or after it failed; 404 for a report
+    that is not yours. POST: render a failed PDF again (202; 403 for those who do not prepare
+    the report; 409 unless it failed).
+    """
+
+    @extend_schema(
+        request=None,
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            202: RenderedDocumentStatusSerializer,
+        },
+    )
     def get(self, request: Request, report_id: int) -> HttpResponse:
         report: ConsultationReport = selectors.report_get(actor=request.actor, report_id=report_id)
-        return serve_file(
-            request,
-            report_pdf(report),
-            filename=f"consultation-report-{report.pk}-v{report.version}.pdf",
-            content_type="application/pdf",
-        )
+        document = report_pdf_services.report_pdf_document(actor=request.actor, report=report)
+        if document.is_ready:
+            return serve_file(
+                request,
+                document.file,
+                filename=f"consultation-report-{report.pk}-v{report.version}.pdf",
+                content_type="application/pdf",
+            )
+        return Response(RenderedDocumentStatusSerializer(document).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: RenderedDocumentStatusSerializer})
+    def post(self, request: Request, report_id: int) -> Response:
+        report = selectors.report_get(actor=request.actor, report_id=report_id)
+        document = report_pdf_services.report_pdf_retry(actor=request.actor, report=report)
+        return Response(RenderedDocumentStatusSerializer(document).data, status=status.HTTP_202_ACCEPTED)

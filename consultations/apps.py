@@ -18,6 +18,9 @@ class ConsultationsConfig(AppConfig):
         # A concerned bureau whose alert rule asks for a meeting gets one (catalog.arrival).
         arrival.register_reaction(AlertAction.EMERGENCY_MEETING, open_emergency_meeting_task)
         arrival.register_outcomes(event_outcomes)
+        from .services.report_pdf import register_documents
+
+        register_documents()
 
         @hook("topic_report.ready")
         def attach_topic_report(report_id: int, **_: object) -> None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from portal.models import Bureau, User
 from portal.tenancy import actor_for
 
-from .models import EmergencySettings, Meeting
+from .models import ConsultationReport, EmergencySettings, Meeting
 from .services import conclusion as conclusion_services
 from .services import meetings as meeting_services
 from .services import opinions as opinion_services
@@ -255,11 +255,26 @@ def _emergency_rule() -> None:
     setting.on_duty.set(_people("jx_chair", "jx_forecaster"))
 
 
-@transaction.atomic
 def seed(stdout: Any) -> None:
+    _seed(stdout)
+    _render_signed_reports(stdout)
+
+
+@transaction.atomic
+def _seed(stdout: Any) -> None:
     if not User.objects.filter(username="jx_chair").exists():
         return  # no demo people: nothing to act as
     _jx_monthly(stdout)
     _nm_weekly(stdout)
     _joint(stdout)
     _emergency_rule()
+
+
+def _render_signed_reports(stdout: Any) -> None:
+    """The signed demo reports have their PDFs right after seeding (the seed is no request, so
+    it renders them itself instead of waiting for a worker)."""
+    from .services.report_pdf import report_pdf_render_now
+
+    for report in ConsultationReport.objects.filter(status__in=ConsultationReport.FROZEN):
+        document = report_pdf_render_now(report=report)
+        stdout.write(f"consultations: PDF of report #{report.pk}: {document.status}\n")

@@ -20,19 +20,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.converters import parse_id
-from portal.exceptions import NotFound, PermissionDenied, PortalError
-from portal.files import serve_file
+from portal.exceptions import InvalidTransition, NotFound, PermissionDenied, PortalError
+from portal.files import serve_document, serve_file
 from portal.models import Role
 
 from . import permissions as perms
 from . import selectors
 from .forms import EmergencySettingsForm, ForecastForm, MeetingForm, OpinionForm, SearchForm
 from .models import Likelihood, MeetingKind, ReportStatus, Vote
-from .reporting import report_html, report_pdf
+from .reporting import report_html
 from .services import conclusion as conclusion_services
 from .services import emergency as emergency_services
 from .services import meetings as meeting_services
 from .services import opinions as opinion_services
+from .services import report_pdf as report_pdf_services
 from .services import report_workflow as report_services
 
 
@@ -564,12 +565,23 @@ def report_read(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @page
 def report_download(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The report's PDF, rendered in a worker (services.report_pdf): the stored file when it is
+    ready, else a page that says how far it is and reloads; POST renders a failed one again."""
     report = selectors.report_get(actor=request.actor, report_id=report_id)
-    return serve_file(
+    if request.method == "POST":
+        try:
+            report_pdf_services.report_pdf_retry(actor=request.actor, report=report)
+        except InvalidTransition as exc:  # not failed (any more): the page shows how it is
+            messages.error(request, exc.message)
+        return redirect("consultations:report-pdf", report.pk)
+    document = report_pdf_services.report_pdf_document(actor=request.actor, report=report)
+    return serve_document(
         request,
-        report_pdf(report),
+        document,
         filename=f"consultation-report-{report.pk}-v{report.version}.pdf",
-        content_type="application/pdf",
+        title=report.title,
+        can_retry=report_pdf_services.can_retry_report_pdf(request.actor, report),
+        back_url=reverse("consultations:report-detail", args=[report.pk]),
     )
 
 

@@ -12,6 +12,9 @@ class DisciplinesConfig(AppConfig):
 
         from . import panels
         from .services import anomalies  # noqa: F401  registers the anomaly workflow (history labels)
+        from .services.verification_pdf import register_documents
+
+        register_documents()
 
         register(Role.REPORTER)(panels.reporter_units_due)
         register(Role.EXPERT)(panels.expert_anomalies)

@@ -250,6 +250,23 @@ def seed(stdout: Any) -> None:
     # notifications and audit texts are stored as written: in the portal's language
     with translation.override(settings.LANGUAGE_CODE):
         _seed(stdout)
+    _render_submitted_verifications(stdout)
+
+
+def _render_submitted_verifications(stdout: Any) -> None:
+    """The submitted demo verification reports have their PDFs right after seeding (the seed is
+    no request, so it renders them itself instead of waiting for a worker)."""
+    from .models import VerificationReport
+    from .services.verification_pdf import verification_pdf_render_now
+
+    rendered = 0
+    for verification in VerificationReport.objects.filter(submitted_at__isnull=False).select_related(
+        "anomaly"
+    ):
+        if verification.anomaly.state != Anomaly.State.VERIFYING:
+            verification_pdf_render_now(verification=verification)
+            rendered += 1
+    stdout.write(f"disciplines: {rendered} verification report PDFs\n")
 
 
 def _seed(stdout: Any) -> None:

@@ -23,3 +23,17 @@ class PortalConfig(AppConfig):
             **(app.conf.beat_schedule or {}),
             "portal.jobs_watchdog": {"task": "portal.jobs_watchdog", "schedule": WATCHDOG_EVERY_SECONDS},
         }
+        register_jobs()
+
+
+def register_jobs() -> None:
+    """Rendering a document (portal.documents) is a background job the watchdog looks after."""
+    from . import documents, jobs
+
+    jobs.register(
+        jobs.JobKind(
+            name=documents.JOB_NAME,
+            sweep=documents.documents_reap_abandoned,
+            fail=lambda pk, message: documents.document_fail_by_id(document_id=pk, message=message),
+        )
+    )

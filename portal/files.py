@@ -25,8 +25,10 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
+from .models import RenderedDocument
 from .uploads import display_name, type_of_name
 
 # The only types a browser is allowed to show in the page's origin: raster images and PDF.
@@ -109,3 +111,32 @@ def serve_file(
         response = FileResponse(handle)
     _headers(response, content_type=kind, filename=filename, inline_ok=inline_ok, max_age=max_age)
     return response
+
+
+def serve_document(
+    request: HttpRequest,
+    document: RenderedDocument,
+    *,
+    filename: str,
+    title: str,
+    can_retry: bool = False,
+    back_url: str = "",
+) -> HttpResponse:
+    """A page's answer for a rendered document (portal.documents) the caller may read: the
+    stored PDF when it is ready; otherwise 202 with a page that says how far it is and reloads
+    until it is (or, failed, offers ``can_retry`` people a retry posted to the same URL).
+    The PDF is never rendered here."""
+    if document.is_ready:
+        return serve_file(request, document.file, filename=filename, content_type="application/pdf")
+    return render(
+        request,
+        "portal/document_pending.html",
+        {
+            "document": document,
+            "title": title,
+            "can_retry": can_retry,
+            "back_url": back_url,
+            "refresh_seconds": 2,
+        },
+        status=202,
+    )

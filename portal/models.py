@@ -212,3 +212,53 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RenderedDocument(TimeStamped):
+    """A PDF rendered once, in a worker, from content that no longer changes (portal.documents).
+
+    One row per owner (``kind`` names the owning model's document, e.g. "consultations.report",
+    ``object_id`` its row). The row is never read on its own: a view first fetches the owner
+    through its selector (not yours: 404), then its document. ``digest`` says which content the
+    file is (or is being rendered) of, so a re-submitted document or an edited draft's preview
+    renders again and an unchanged one never does.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RENDERING = "rendering", _("being rendered")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("rendering failed")
+
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=60)
+    object_id = models.PositiveBigIntegerField()
+    digest = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    requested_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("rendered document")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="rendereddocument_one_per_owner"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "updated_at"],
+                condition=Q(status__in=["queued", "rendering"]),
+                name="rendereddocument_open_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}#{self.object_id} ({self.status})"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY and bool(self.file)

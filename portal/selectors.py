@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from .exceptions import NotFound
-from .models import AuditEvent, Bureau, Membership, Notification, User
+from .models import AuditEvent, Bureau, Membership, Notification, RenderedDocument, User
 from .permissions import can_manage_people, people_visible_q
 from .tenancy import Actor
 
@@ -189,3 +189,9 @@ def bureau_role_holders(*, bureau: Bureau | int, roles: list[str]) -> QuerySet[U
         .distinct()
         .order_by("username")
     )
+
+
+def rendered_document_find(*, kind: str, object_id: int) -> RenderedDocument | None:
+    """The rendered document of an owner the caller already fetched through its own selector
+    (the owner decides who may read it; this row has no visibility of its own)."""
+    return RenderedDocument.objects.filter(kind=kind, object_id=object_id).first()

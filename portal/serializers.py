@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import Bureau, Membership, Notification, User
+from .models import Bureau, Membership, Notification, RenderedDocument, User
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)
@@ -78,3 +78,15 @@ class NotificationOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "kind", "level", "title", "body", "url", "bureau", "created_at", "read_at"]
+
+
+class RenderedDocumentStatusSerializer(serializers.ModelSerializer):
+    """How far a document's PDF is (the 202 answer of a PDF endpoint while it is not ready)."""
+
+    status = serializers.ChoiceField(choices=RenderedDocument.Status.choices, read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = RenderedDocument
+        fields = ["status", "status_label", "error", "requested_at", "rendered_at"]
+        read_only_fields = fields

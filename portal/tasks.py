@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from . import selectors, services
+from .documents import RENDER_SOFT_TIME_LIMIT, RENDER_TIME_LIMIT
 
 
 @shared_task(name="portal.notify_bureau", time_limit=60)
@@ -38,3 +39,24 @@ def jobs_watchdog_task() -> dict[str, list[int]]:
 
     with translation.override(settings.LANGUAGE_CODE):  # messages are stored in the portal's language
         return jobs.watchdog()
+
+
+@shared_task(
+    name="portal.document_render",
+    time_limit=RENDER_TIME_LIMIT,
+    soft_time_limit=RENDER_SOFT_TIME_LIMIT,
+    acks_late=True,
+)
+def document_render_task(*, bureau_id: int, document_id: int) -> str | None:
+    """Render one queued document to PDF and store it (idempotent: see portal.documents)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from . import documents
+    from .jobs import run_guarded
+
+    with translation.override(settings.LANGUAGE_CODE):  # documents print in the portal's language
+        document = run_guarded(
+            documents.JOB_NAME, document_id, lambda: documents.document_render(document_id=document_id)
+        )
+    return document.status if document is not None else None

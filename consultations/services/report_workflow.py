@@ -31,6 +31,7 @@ from ..models import (
 from .conclusion import forecast_payload
 from .meetings import _participant_names, _url
 from .opinions import opinion_payload
+from .report_pdf import report_pdf_requested
 
 TRANSITIONS: dict[str, set[str]] = {
     ReportStatus.DRAFT: {ReportStatus.SUBMITTED},
@@ -120,6 +121,9 @@ def _move(
         f"bureau.{report.bureau_id}.consultation_reports",
         {"kind": "consultation_report", "id": report.pk, "status": to},
     )
+    if to in ConsultationReport.FROZEN:  # signed off, issued, archived: its PDF renders once now
+        report_id = report.pk
+        transaction.on_commit(lambda: report_pdf_requested(report_id))
     return report
 
 

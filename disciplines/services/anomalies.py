@@ -49,6 +49,7 @@ from ..models import (
 )
 from . import live_group
 from .attachments import store_files, validate_files
+from .verification_pdf import verification_pdf_requested
 
 State = Anomaly.State
 
@@ -699,6 +700,8 @@ def anomaly_submit_verification(*, actor: Actor, anomaly: Anomaly | int, comment
         report.submitted_at = now
         report.save(update_fields=["submitted_at", "updated_at"])
         audit["conclusion"] = report.conclusion
+        report_id = report.pk  # its PDF renders once, in a worker, when the submission commits
+        transaction.on_commit(lambda: verification_pdf_requested(report_id))
         hours = selectors.anomaly_settings_for(bureau=locked.bureau_id).assessment_hours
         return {"verified_at": now, "assess_due_at": now + timedelta(hours=hours)}
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.exceptions import PortalError
-from portal.files import serve_file
+from portal.exceptions import InvalidTransition, PermissionDenied, PortalError
+from portal.files import serve_document
+from printing.rendering import render_html
 
 from .. import permissions, selectors
 from ..forms import (
@@ -22,6 +23,7 @@ from ..forms import (
 )
 from ..models import Anomaly, Attachment
 from ..services import anomalies as anomaly_services
+from ..services import verification_pdf as pdf_services
 from ..services.anomalies import ACTION_BUTTONS, rating_summary
 from .common import _anomaly_for_page, _page_error
 
@@ -80,49 +82,41 @@ def verification_edit(request: HttpRequest, anomaly_id: int) -> HttpResponse:
     return render(request, "disciplines/verification_form.html", {"form": form, "anomaly": anomaly})
 
 
-def _verification_context(anomaly: Anomaly) -> dict[str, Any]:
-    from printing.rendering import png_data_uri
-
-    verification = selectors.anomaly_verification(anomaly=anomaly)
-    assert verification is not None  # the view checked it exists
-    figures = []
-    for attachment in selectors.anomaly_attachments(anomaly=anomaly):
-        if attachment.purpose == Attachment.Purpose.FIGURE and attachment.is_image:
-            try:
-                with attachment.file.open("rb") as handle:
-                    data = handle.read()
-            except OSError:
-                continue  # a file lost from storage leaves the report printable
-            uri = (
-                png_data_uri(data)
-                if attachment.content_type == "image/png"
-                else ("data:" + attachment.content_type + ";base64," + base64.b64encode(data).decode())
-            )
-            figures.append({"uri": uri, "caption": attachment.caption or attachment.name})
-    return {
-        "title": _("Anomaly verification report"),
-        "anomaly": anomaly,
-        "verification": verification,
-        "checks": verification.check_rows(),
-        "figures": figures,
-    }
-
-
 @login_required
 def verification_pdf(request: HttpRequest, anomaly_id: int) -> HttpResponse:
-    """异常核实报告 as PDF through the reports renderer (``?html=1`` shows the same page in HTML)."""
-    from printing.rendering import render_html, render_pdf
-
+    """异常核实报告 as PDF, rendered in a worker (services.verification_pdf): the stored file when
+    it is ready, else a page that says how far it is and reloads; POST renders a failed one
+    again. ``?html=1`` shows the same page in HTML (rendered here: it is cheap)."""
     anomaly = _anomaly_for_page(request, anomaly_id)
     if isinstance(anomaly, HttpResponse):
         return anomaly
-    if selectors.anomaly_verification(anomaly=anomaly) is None:
+    verification = selectors.anomaly_verification(anomaly=anomaly)
+    if verification is None:
         return _page_error(request, _("No verification report yet."), 404)
-    context = _verification_context(anomaly)
+    if request.method == "POST":
+        try:
+            pdf_services.verification_pdf_retry(
+                actor=request.actor, anomaly=anomaly, verification=verification
+            )
+        except PermissionDenied as exc:
+            return _page_error(request, exc.message, 403)
+        except InvalidTransition as exc:  # not failed (any more): the page shows how it is
+            messages.error(request, exc.message)
+        return redirect("disciplines:verification-pdf", anomaly.pk)
     if request.GET.get("html") == "1":
-        return HttpResponse(render_html("disciplines/verification_print.html", context))
-    pdf = render_pdf("disciplines/verification_print.html", context)
-    return serve_file(request, pdf, filename=f"verification-{anomaly.pk}.pdf", content_type="application/pdf")
+        context = pdf_services.verification_context(anomaly, verification)
+        return HttpResponse(render_html(pdf_services.TEMPLATE, context))
+    document = pdf_services.verification_pdf_document(
+        actor=request.actor, anomaly=anomaly, verification=verification
+    )
+    return serve_document(
+        request,
+        document,
+        filename=f"verification-{anomaly.pk}.pdf",
+        title=_("Anomaly verification report"),
+        can_retry=pdf_services.can_retry_verification_pdf(request.actor, anomaly),
+        back_url=reverse("disciplines:anomaly-detail", args=[anomaly.pk]),
+    )
 
 
 @login_required

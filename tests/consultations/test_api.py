@@ -190,7 +190,9 @@ def test_forecast_and_vote_over_the_api(api, jx_meeting, jx_chair, jx_expert):
     assert "choice" in bad.json()["errors"]
 
 
-def test_report_workflow_over_the_api(api, closed_meeting, jx_chair, jx_approver):
+def test_report_workflow_over_the_api(
+    api, closed_meeting, jx_chair, jx_approver, django_capture_on_commit_callbacks
+):
     report = api(jx_chair).post(f"{BASE}/meetings/{closed_meeting.pk}/reports/", {}, format="json").json()
     rid = report["id"]
     assert (
@@ -219,10 +221,14 @@ def test_report_workflow_over_the_api(api, closed_meeting, jx_chair, jx_approver
     correction = api(jx_chair).post(f"{BASE}/reports/{rid}/correct/", {"note": "更正震级"}, format="json")
     assert correction.status_code == 201
     assert (correction.json()["version"], correction.json()["corrects"]) == (2, rid)
+    # the PDF renders in a worker: asked for first, it is being prepared (202), then served
+    with django_capture_on_commit_callbacks(execute=True):
+        pending = api(jx_chair).get(f"{BASE}/reports/{rid}/pdf/")
+    assert (pending.status_code, pending.json()["status"]) == (202, "queued")
     pdf = api(jx_chair).get(f"{BASE}/reports/{rid}/pdf/")
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
-    assert pdf.content.startswith(b"%PDF")
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
 
 
 @pytest.mark.parametrize("step", ["submit", "return", "review", "sign-off", "issue", "archive", "correct"])

@@ -121,7 +121,9 @@ def test_opinion_page_refuses_people_outside_the_disciplines(jx_meeting, jx_view
     assert _client(jx_viewer).get(f"/consultations/meetings/{jx_meeting.pk}/opinion/").status_code == 403
 
 
-def test_report_pages_and_workflow_buttons(report_in, jx_chair, jx_approver):
+def test_report_pages_and_workflow_buttons(
+    report_in, jx_chair, jx_approver, django_capture_on_commit_callbacks
+):
     report = report_in("submitted")
     approver = _client(jx_approver)
     page = approver.get(f"/consultations/reports/{report.pk}/").content.decode()
@@ -137,8 +139,13 @@ def test_report_pages_and_workflow_buttons(report_in, jx_chair, jx_approver):
     assert read.status_code == 200
     assert "未来一个月赣中地区" in read.content.decode()
     assert "data:image/png;base64," in read.content.decode()  # the map of the forecast regions
+    # a draft's PDF is a preview rendered in a worker: first "being prepared", then the file
+    with django_capture_on_commit_callbacks(execute=True):
+        pending = _client(jx_chair).get(f"/consultations/reports/{report.pk}/pdf/")
+    assert pending.status_code == 202
+    assert 'data-status="queued"' in pending.content.decode()
     pdf = _client(jx_chair).get(f"/consultations/reports/{report.pk}/pdf/")
-    assert pdf.content.startswith(b"%PDF")
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
 
 
 def test_other_province_gets_404_on_every_page(closed_meeting, report_in, nm_forecaster):

@@ -152,7 +152,9 @@ def test_a_bad_check_value_is_shown_under_the_checks(client, jx_expert, in_state
     assert "Select a valid choice" in response.content.decode()
 
 
-def test_verifier_writes_and_submits_the_report_through_the_page(client, jx_expert, in_state):
+def test_verifier_writes_and_submits_the_report_through_the_page(
+    client, jx_expert, in_state, django_capture_on_commit_callbacks
+):
     anomaly = in_state("verifying-blank")
     client.force_login(jx_expert)
     data = {
@@ -183,12 +185,13 @@ def test_verifier_writes_and_submits_the_report_through_the_page(client, jx_expe
     data["check_air_pressure"] = "present"
     data["finding_air_pressure"] = "气压骤降 12 hPa"
     data["figures"] = [_png("curve.png")]
-    assert client.post(f"/disciplines/anomalies/{anomaly.pk}/verification/", data).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):  # the submission queues its PDF
+        assert client.post(f"/disciplines/anomalies/{anomaly.pk}/verification/", data).status_code == 302
     anomaly.refresh_from_db()
     assert anomaly.state == "verified"
     pdf = client.get(f"/disciplines/anomalies/{anomaly.pk}/verification.pdf")
     assert pdf.status_code == 200
-    assert pdf.content.startswith(b"%PDF")
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
     html = client.get(f"/disciplines/anomalies/{anomaly.pk}/verification.pdf?html=1").content.decode()
     assert "气压骤降 12 hPa" in html
     assert "data:image/png;base64," in html
