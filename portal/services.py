@@ -17,6 +17,7 @@ from rest_framework.authtoken.models import Token
 from .exceptions import InvalidInput, NotFound, PermissionDenied
 from .geo import parse_area
 from .models import AuditEvent, Bureau, Discipline, Membership, Notification, Role, User
+from .notifications import deliveries_queue
 from .permissions import (
     can_edit_person_account,
     can_grant_role,
@@ -435,6 +436,7 @@ def notify_user(
         recipient=user, bureau=bureau, title=title, body=body, url=url, level=level, kind=kind
     )
     broadcast_on_commit(user_group(user.pk), _notification_payload(notification))
+    deliveries_queue(notification)  # the channels the person chose besides the app
     return notification
 
 

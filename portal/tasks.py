@@ -38,3 +38,13 @@ def jobs_watchdog_task() -> dict[str, list[int]]:
 
     with translation.override(settings.LANGUAGE_CODE):  # messages are stored in the portal's language
         return jobs.watchdog()
+
+
+@shared_task(name="portal.deliver_notification", time_limit=60, soft_time_limit=45)
+def deliver_notification_task(*, delivery_id: int) -> str | None:
+    """Send one notification over one chosen channel (e-mail, SMS); ends sent or failed."""
+    from . import jobs
+    from .notifications import JOB, deliver
+
+    delivery = jobs.run_guarded(JOB, delivery_id, lambda: deliver(delivery_id=delivery_id))
+    return delivery.status if delivery is not None else None

@@ -27,6 +27,7 @@ urlpatterns = [
     path("bureau/switch/", views.switch_bureau, name="switch-bureau"),
     path("bureaus.geojson", views.bureaus_geojson, name="bureaus-geojson"),
     path("notifications/", views.notifications, name="notifications"),
+    path("me/settings/", views.my_settings, name="my-settings"),
     path("manage/bureaus/", views.bureau_admin_list, name="bureau-admin-list"),
     path("manage/bureaus/new/", views.bureau_admin_edit, name="bureau-admin-new"),
     path("manage/bureaus/<str:code>/", views.bureau_admin_edit, name="bureau-admin-edit"),
