@@ -128,7 +128,8 @@ def test_review_page_shows_the_report_its_forecasts_and_changes(report_in, jx_ap
     assert 'id="report-conclusion"' in page
     assert "未来一个月赣北地区存在发生5级左右地震的可能。" in page
     assert "2026-12-01 – 2026-12-31" in page
-    assert 'id="report-map"' in page and 'id="report-regions"' in page
+    assert 'id="report-map"' in page
+    assert 'id="report-regions"' in page
     assert (
         '<span class="d-block text-danger bg-danger-subtle text-decoration-line-through" data-op="-">- 未来一个月赣中地区'
         in page
@@ -136,7 +137,8 @@ def test_review_page_shows_the_report_its_forecasts_and_changes(report_in, jx_ap
     assert '<span class="d-block text-success bg-success-subtle" data-op="+">+ 未来一个月赣北地区' in page
     assert "对比第1次提交" in page
     # and its actions are the workflow's, in words
-    assert 'data-action="review"' in page and "审核通过" in page
+    assert 'data-action="review"' in page
+    assert "审核通过" in page
 
 
 def test_first_submission_has_nothing_to_compare(report_in, jx_approver):
@@ -149,9 +151,11 @@ def test_waiting_for_me_lists_the_next_step_with_a_link(report_in, jx_approver, 
     report = report_in("reviewed")  # reviewed by jx_approver: another approver signs
     url = f'href="/consultations/reports/{report.pk}/"'
     waiting = _waiting(_client(second_approver).get("/notifications/").content.decode())
-    assert url in waiting and "待签发" in waiting
+    assert url in waiting
+    assert "待签发" in waiting
     home = _client(second_approver).get("/").content.decode()
-    assert 'data-panel="waiting"' in home and url in home
+    assert 'data-panel="waiting"' in home
+    assert url in home
     # the chair has nothing to do with a reviewed report
     assert url not in _waiting(_client(jx_chair).get("/notifications/").content.decode())
 
