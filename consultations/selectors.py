@@ -235,6 +235,15 @@ def reports_issued_latest(*, actor: Actor) -> QuerySet[ConsultationReport]:
     )
 
 
+def meeting_audit(*, meeting: Meeting) -> QuerySet[Any]:
+    """What was done to the meeting itself (scheduled, changed, opened, closed), newest first."""
+    from portal.models import AuditEvent
+
+    return AuditEvent.objects.filter(
+        target_type=meeting._meta.label_lower, target_id=str(meeting.pk)
+    ).select_related("actor")
+
+
 def report_audit(*, report: ConsultationReport) -> QuerySet[Any]:
     from portal.models import AuditEvent
 

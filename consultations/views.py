@@ -248,6 +248,7 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
             "comments": meeting.comments.select_related("author").order_by("-id")[:50][::-1],
             "materials": list(meeting.materials.all()),
             "reports": list(selectors.reports_of_meeting(actor=actor, meeting=meeting)),
+            "history": selectors.meeting_audit(meeting=meeting)[:30],
             "joint": list(meeting.joint_bureaus.all()),
             "participants": list(meeting.participants.all()),
             "representatives": list(meeting.representatives.select_related("discipline", "user")),

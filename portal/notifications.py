@@ -3,7 +3,8 @@
 Every notification reaches the app (``services.notify_user`` stores it and pushes it live to
 the bell). A person may add e-mail (when their account has an address) and SMS (when it has
 a phone and the portal has an SMS gateway) on their own settings page. Each added channel is
-one ``NotificationDelivery`` row that the ``portal.deliver_notification`` task moves, by id:
+one ``NotificationDelivery`` row that the ``portal.deliver_notification`` task moves, by id,
+through the one workflow engine (``WORKFLOW``):
 pending → sent, or → failed with the error once ``MAX_ATTEMPTS`` tries are spent; the job
 watchdog fails a delivery whose worker died. The notifications page shows each one's state.
 
@@ -23,8 +24,11 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from .exceptions import InvalidTransition, NotFound
 from .models import Notification, NotificationDelivery, User
+from .workflow import Transition, Workflow, register, transition
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +107,43 @@ def _send_sms(delivery: NotificationDelivery) -> None:
 SENDERS = {Channel.EMAIL: _send_email, Channel.SMS: _send_sms}
 
 
+def _lock(actor: object, delivery: NotificationDelivery | int) -> NotificationDelivery:
+    try:
+        return (
+            NotificationDelivery.objects.select_for_update(of=("self",))
+            .select_related("notification")
+            .get(pk=getattr(delivery, "pk", delivery))
+        )
+    except NotificationDelivery.DoesNotExist:
+        raise NotFound() from None
+
+
+def _by_the_worker(actor: object, delivery: NotificationDelivery) -> bool:
+    """Deliveries are moved by their task (no actor), never by a person."""
+    return actor is None
+
+
+# pending --sent--> sent; pending --fail--> failed (tries spent, or the worker died)
+WORKFLOW = register(
+    Workflow(
+        name="notification_delivery",
+        model=NotificationDelivery,
+        state_field="status",
+        noun=gettext_lazy("notification delivery"),
+        lock=_lock,
+        bureau=lambda delivery: None,
+        transitions={
+            "sent": Transition(
+                frozenset({Status.PENDING}), Status.SENT, _by_the_worker, gettext_lazy("delivered")
+            ),
+            "fail": Transition(
+                frozenset({Status.PENDING}), Status.FAILED, _by_the_worker, gettext_lazy("delivery failed")
+            ),
+        },
+    )
+)
+
+
 def deliver(*, delivery_id: int) -> NotificationDelivery | None:
     """Try one delivery once; on an error try again later, or end it failed. Idempotent."""
     with transaction.atomic():
@@ -114,29 +155,38 @@ def deliver(*, delivery_id: int) -> NotificationDelivery | None:
         )
         if delivery is None or delivery.status != Status.PENDING:
             return delivery  # gone, or already final: a duplicate message changes nothing
-        delivery.attempts += 1
+        attempts = delivery.attempts + 1
         try:
             SENDERS[delivery.channel](delivery)
         except Exception as exc:  # the channel's own error (SMTP, HTTP): kept on the row
             logger.warning("delivery %s over %s failed: %s", delivery.pk, delivery.channel, exc)
-            delivery.last_error = str(exc)[:500]
-            if delivery.attempts >= MAX_ATTEMPTS:
-                delivery.status = Status.FAILED
-            else:
-                _enqueue(delivery.pk, countdown=RETRY_SECONDS * 2 ** (delivery.attempts - 1))
-        else:
-            delivery.status, delivery.sent_at, delivery.last_error = Status.SENT, timezone.now(), ""
-        delivery.save(update_fields=["attempts", "status", "sent_at", "last_error", "updated_at"])
-        return delivery
+            error = str(exc)[:500]
+            if attempts >= MAX_ATTEMPTS:
+                return transition(
+                    delivery, "fail", None, error, workflow=WORKFLOW, attempts=attempts, last_error=error
+                )
+            delivery.attempts, delivery.last_error = attempts, error
+            delivery.save(update_fields=["attempts", "last_error", "updated_at"])
+            _enqueue(delivery.pk, countdown=RETRY_SECONDS * 2 ** (attempts - 1))
+            return delivery
+        return transition(
+            delivery,
+            "sent",
+            None,
+            workflow=WORKFLOW,
+            attempts=attempts,
+            sent_at=timezone.now(),
+            last_error="",
+        )
 
 
 def delivery_fail(*, delivery_id: int, message: str) -> bool:
     """End a pending delivery failed with ``message`` (the task guard, the watchdog)."""
-    return bool(
-        NotificationDelivery.objects.filter(pk=delivery_id, status=Status.PENDING).update(
-            status=Status.FAILED, last_error=message[:500], updated_at=timezone.now()
-        )
-    )
+    try:
+        transition(delivery_id, "fail", None, message, workflow=WORKFLOW, last_error=message[:500])
+    except (InvalidTransition, NotFound):  # already final, or gone
+        return False
+    return True
 
 
 def deliveries_fail_abandoned(now: datetime | None = None) -> list[int]:

@@ -17,7 +17,6 @@ from rest_framework.authtoken.models import Token
 from .exceptions import InvalidInput, NotFound, PermissionDenied
 from .geo import parse_area
 from .models import AuditEvent, Bureau, Discipline, Membership, Notification, Role, User
-from .notifications import deliveries_queue
 from .permissions import (
     can_edit_person_account,
     can_grant_role,
@@ -432,6 +431,9 @@ def notify_user(
     bureau: Bureau | None = None,
 ) -> Notification:
     """Store a notification for one person and push it to their open pages."""
+    # imported here: the deliveries move on the workflow engine, which writes through this module
+    from .notifications import deliveries_queue
+
     notification = Notification.objects.create(
         recipient=user, bureau=bureau, title=title, body=body, url=url, level=level, kind=kind
     )

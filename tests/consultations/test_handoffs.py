@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 from django.test import Client
@@ -244,3 +246,23 @@ def test_an_sms_that_cannot_be_sent_ends_failed_with_the_error(
     )
     page = _client(jx_approver).get("/notifications/").content.decode()
     assert 'data-delivery="sms" data-status="failed"' in page
+
+
+def test_a_delivery_whose_worker_died_ends_failed(report_in, jx_approver):
+    from portal import jobs
+
+    jx_approver.email, jx_approver.notify_by_email = "approver@jx.example", True
+    jx_approver.save()
+    report_in("submitted")  # the task never runs: its message is lost with the rolled-back commit
+    delivery = NotificationDelivery.objects.get(notification__recipient=jx_approver)
+    NotificationDelivery.objects.filter(pk=delivery.pk).update(
+        updated_at=delivery.updated_at - dt.timedelta(hours=1)
+    )
+    assert jobs.watchdog()["portal.notification_delivery"] == [delivery.pk]
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.last_error) == (
+        "failed",
+        "The delivery's worker ended before it was sent.",
+    )
+    trail = AuditEvent.objects.get(action="notification_delivery.fail", target_id=str(delivery.pk))
+    assert (trail.from_state, trail.to_state, trail.actor) == ("pending", "failed", None)

@@ -36,6 +36,7 @@ def test_watchdog_is_a_beat_job_every_two_minutes_over_every_job_kind():
     }
     assert sorted(kind.name for kind in jobs.kinds()) == [
         "catalog.event_import",
+        "portal.notification_delivery",
         "products.run",
         "reports.push_send",
         "reports.topic_report_build",
