@@ -10,6 +10,7 @@ from .health import healthz
 api_v1 = [
     path("auth/token/", apis.TokenObtainApi.as_view(), name="api-token"),
     path("me/", apis.MeApi.as_view(), name="api-me"),
+    path("me/waiting/", apis.WaitingApi.as_view(), name="api-me-waiting"),
     path("bureaus/", apis.BureauListApi.as_view(), name="api-bureau-list"),
     path("bureaus/<str:code>/", apis.BureauDetailApi.as_view(), name="api-bureau-detail"),
     path("users/", apis.UserListApi.as_view(), name="api-user-list"),

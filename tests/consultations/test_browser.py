@@ -91,6 +91,7 @@ def test_open_report_page_follows_the_sign_off_live(
     page.goto(f"/consultations/reports/{report.pk}/")
     expect(page.locator("body")).to_have_attribute("data-ws-ready", "1")
     expect(page.locator("#report-status")).to_have_attribute("data-status", "reviewed")
+    expect(page.locator("#report-map")).to_have_attribute("data-map-ready", "1")  # the forecast regions drawn
     unread = int(page.locator(".js-unread-count").first.text_content() or 0)
 
     # when the approver signs it off elsewhere

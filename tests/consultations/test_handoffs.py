@@ -266,3 +266,12 @@ def test_a_delivery_whose_worker_died_ends_failed(report_in, jx_approver):
     )
     trail = AuditEvent.objects.get(action="notification_delivery.fail", target_id=str(delivery.pk))
     assert (trail.from_state, trail.to_state, trail.actor) == ("pending", "failed", None)
+
+
+def test_waiting_for_me_over_the_api(api, report_in, jx_approver, jx_chair):
+    report = report_in("submitted")
+    body = api(jx_approver).get("/api/v1/me/waiting/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert [(i["kind"], i["url"], i["what"]) for i in body] == [
+        ("consultation_report", f"/consultations/reports/{report.pk}/", "to review")
+    ]
+    assert api(jx_chair).get("/api/v1/me/waiting/").json() == []
