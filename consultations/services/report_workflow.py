@@ -264,19 +264,16 @@ register_labels(
 )
 
 # The table by state, as pages and tests read it: state -> the states it may move to.
-TRANSITIONS: dict[str, set[str]] = {}
-for _step_ in WORKFLOW.transitions.values():
-    for _source in _step_.sources:
-        TRANSITIONS.setdefault(_source, set()).add(_step_.target)
+TRANSITIONS: dict[str, set[str]] = {
+    state: {step.target for step in WORKFLOW.transitions.values() if state in step.sources}
+    for state in Status.values
+    if any(state in step.sources for step in WORKFLOW.transitions.values())
+}
 
 
 def allowed_actions(actor: Actor | None, report: ConsultationReport) -> list[str]:
     """The transitions ``actor`` may make now (which buttons the page shows)."""
     return WORKFLOW.allowed_actions(actor, report)
-
-
-def _locked(actor: Actor | None, report: ConsultationReport) -> ConsultationReport:
-    return _lock(actor, report)
 
 
 @transaction.atomic
@@ -316,7 +313,7 @@ def report_update(
     *, actor: Actor, report: ConsultationReport, title: str | None = None, number: str | None = None
 ) -> ConsultationReport:
     """Change a draft's title or issue number. A signed report never changes."""
-    report = _locked(actor, report)
+    report = _lock(actor, report)
     if not perms.can_draft_report(actor, report):  # permission first: 403 before 409
         raise PermissionDenied(_("Only a forecaster or chair of the bureau edits its reports."))
     if report.is_frozen:
@@ -432,7 +429,7 @@ def report_correct(*, actor: Actor, report: ConsultationReport, note: str) -> Co
 
     The signed version stays exactly as it was.
     """
-    report = _locked(actor, report)
+    report = _lock(actor, report)
     if not perms.can_draft_report(actor, report):  # permission first: 403 before 409
         raise PermissionDenied(_("Only a forecaster or chair drafts a correction."))
     if not report.is_frozen:
