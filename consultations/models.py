@@ -439,6 +439,28 @@ class ConsultationReport(TenantOwned):
         return self.status in self.FROZEN
 
 
+class ReportSubmission(models.Model):
+    """What a report said each time it was submitted for review: the reviewer reads the
+    changes of this submission against the one before (or the version it corrects)."""
+
+    report = models.ForeignKey(ConsultationReport, on_delete=models.CASCADE, related_name="submissions")
+    number = models.PositiveIntegerField()
+    content = models.JSONField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["report", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="report_submission_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} #{self.number}"
+
+
 class EmergencySettings(TenantOwned):
     """How a quake's meeting opens for this bureau: emergency or post-earthquake, who is on duty.
 

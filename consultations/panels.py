@@ -4,13 +4,48 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from portal import waiting
 from portal.dashboard import Panel, PanelItem, register
 from portal.models import Role
 from portal.tenancy import Actor
 from portal.timefmt import format_date, format_time
 
 from . import selectors
+from .services import report_workflow
+
+#: What the person is asked to do, by the step the workflow allows them next.
+WAITING_WORDS = {
+    "submit": gettext_lazy("returned to you: revise and resubmit"),
+    "review": gettext_lazy("to review"),
+    "sign_off": gettext_lazy("to sign off"),
+    "issue": gettext_lazy("to issue"),
+}
+
+
+@waiting.register
+def reports_waiting(actor: Actor) -> list[waiting.WaitingItem]:
+    """Consultation reports whose next step is this person's (not "return": that is a
+    choice within reviewing, never a step of its own)."""
+    if actor.bureau is None:
+        return []
+    items = []
+    for report in selectors.reports_in_hand(actor=actor):
+        actions = [a for a in report_workflow.allowed_actions(actor, report) if a in WAITING_WORDS]
+        if not actions:
+            continue
+        items.append(
+            waiting.WaitingItem(
+                label=report.title,
+                url=report_workflow.report_url(report),
+                what=str(WAITING_WORDS[actions[0]]),
+                since=report.updated_at,
+                level="warning" if report.status == "returned" else "",
+                kind="consultation_report",
+            )
+        )
+    return items
 
 
 @register(Role.CHAIR)

@@ -207,6 +207,21 @@ def reports_awaiting_sign_off(*, actor: Actor) -> QuerySet[ConsultationReport]:
     )
 
 
+def reports_in_hand(*, actor: Actor, limit: int = 60) -> QuerySet[ConsultationReport]:
+    """Reports of the actor's bureau that wait for someone (oldest first): submitted,
+    reviewed and signed-off ones, and those returned to the actor. Who of the bureau may
+    take the next step is the workflow's to say (``report_workflow.allowed_actions``)."""
+    return (
+        ConsultationReport.objects.filter(bureau_id=actor.bureau_id)
+        .filter(
+            Q(status__in=[ReportStatus.SUBMITTED, ReportStatus.REVIEWED, ReportStatus.SIGNED_OFF])
+            | Q(status=ReportStatus.RETURNED, submitted_by=actor.user)
+        )
+        .select_related("meeting")
+        .order_by("updated_at", "id")[:limit]
+    )
+
+
 def report_drafts(*, actor: Actor) -> QuerySet[ConsultationReport]:
     return (
         ConsultationReport.objects.editable_by(actor)
@@ -221,6 +236,15 @@ def reports_issued_latest(*, actor: Actor) -> QuerySet[ConsultationReport]:
         .filter(status__in=[ReportStatus.ISSUED, ReportStatus.ARCHIVED])
         .order_by("-issued_at")
     )
+
+
+def meeting_audit(*, meeting: Meeting) -> QuerySet[Any]:
+    """What was done to the meeting itself (scheduled, changed, opened, closed), newest first."""
+    from portal.models import AuditEvent
+
+    return AuditEvent.objects.filter(
+        target_type=meeting._meta.label_lower, target_id=str(meeting.pk)
+    ).select_related("actor")
 
 
 def report_audit(*, report: ConsultationReport) -> QuerySet[Any]:

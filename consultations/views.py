@@ -28,7 +28,8 @@ from . import permissions as perms
 from . import selectors
 from .forms import EmergencySettingsForm, ForecastForm, MeetingForm, OpinionForm, SearchForm
 from .models import Likelihood, MeetingKind, ReportStatus, Vote
-from .reporting import report_html
+from .report_changes import report_changes
+from .reporting import report_context, report_html
 from .services import conclusion as conclusion_services
 from .services import emergency as emergency_services
 from .services import meetings as meeting_services
@@ -248,6 +249,7 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
             "comments": meeting.comments.select_related("author").order_by("-id")[:50][::-1],
             "materials": list(meeting.materials.all()),
             "reports": list(selectors.reports_of_meeting(actor=actor, meeting=meeting)),
+            "history": selectors.meeting_audit(meeting=meeting)[:30],
             "joint": list(meeting.joint_bureaus.all()),
             "participants": list(meeting.participants.all()),
             "representatives": list(meeting.representatives.select_related("discipline", "user")),
@@ -491,23 +493,47 @@ TRANSITION_SERVICES = {
 }
 
 
+#: How each step's button looks; the steps themselves and their words are the workflow's.
+ACTION_STYLES = {
+    "submit": "primary",
+    "review": "primary",
+    "return": "outline-danger",
+    "sign_off": "success",
+    "issue": "success",
+    "archive": "secondary",
+}
+
+
 def _report_actions(actor: Any, report: Any) -> list[tuple[str, str, str]]:
-    """(action, label, button style) the actor may take now; the services re-check."""
-    moves = report_services.TRANSITIONS.get(report.status, set())
-    actions = []
-    if ReportStatus.SUBMITTED in moves and perms.can_draft_report(actor, report):
-        actions.append(("submit", _("Submit for review"), "primary"))
-    if ReportStatus.REVIEWED in moves and perms.can_review_report(actor, report):
-        actions.append(("review", _("Mark reviewed"), "primary"))
-    if ReportStatus.RETURNED in moves and perms.can_review_report(actor, report):
-        actions.append(("return", _("Return with comments"), "outline-danger"))
-    if ReportStatus.SIGNED_OFF in moves and perms.can_sign_off_report(actor, report):
-        actions.append(("sign-off", _("Sign off"), "success"))
-    if ReportStatus.ISSUED in moves and perms.can_review_report(actor, report):
-        actions.append(("issue", _("Issue"), "success"))
-    if ReportStatus.ARCHIVED in moves and perms.can_archive_report(actor, report):
-        actions.append(("archive", _("Archive"), "secondary"))
-    return actions
+    """(form action, button words, style) of the steps the actor may take now; the services re-check."""
+    workflow = report_services.WORKFLOW
+    return [
+        (
+            action.replace("_", "-"),
+            str(workflow.transitions[action].button),
+            ACTION_STYLES.get(action, "secondary"),
+        )
+        for action in workflow.allowed_actions(actor, report)
+    ]
+
+
+def _report_reading(report: Any) -> dict[str, Any]:
+    """What the reviewer reads on the page: the content (labels in words) and its regions
+    as GeoJSON for the map."""
+    context = report_context(report, with_map=False)
+    content = context["content"]
+    regions = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": f["region"],
+                "properties": {"n": i, "likelihood": f.get("likelihood", "")},
+            }
+            for i, f in enumerate(content.get("forecasts", []), 1)
+        ],
+    }
+    return {"content": content, "starts_at": context["starts_at"], "regions": regions}
 
 
 @page
@@ -550,8 +576,10 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             and report.status in (ReportStatus.DRAFT, ReportStatus.RETURNED)
             and perms.can_draft_report(actor, report),
             "can_correct": report.is_frozen and perms.can_draft_report(actor, report),
-            "audit": selectors.report_audit(report=report),
+            "history": selectors.report_audit(report=report),
             "versions": selectors.reports_of_meeting(actor=actor, meeting=report.meeting),
+            **_report_reading(report),
+            "changes": report_changes(report),
         },
     )
 

@@ -7,8 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import waiting
 from portal.dashboard import Panel, PanelItem
 from portal.tenancy import Actor
+from portal.timefmt import format_time
 
 from . import selectors
 
@@ -80,3 +82,32 @@ def admin_missing_reports(actor: Actor) -> Panel | None:
         url=reverse("disciplines:matrix"),
         empty_text=_("No report is missing."),
     )
+
+
+@waiting.register
+def anomalies_waiting_for_me(actor: Actor) -> list[waiting.WaitingItem]:
+    """Anomalies whose next step is this person's: assigned to them to verify, or (for the
+    discipline office) to assign and to assess."""
+    if actor.bureau is None:
+        return []
+    now = timezone.now()
+    items = []
+    for anomaly in selectors.anomalies_waiting(actor=actor, limit=20):
+        if anomaly.state == "verifying":
+            what = _("to verify by %(due)s") % {"due": format_time(anomaly.verify_due_at)}
+            since = anomaly.assigned_at
+        elif anomaly.state == "verified":
+            what, since = _("to assess"), anomaly.updated_at
+        else:
+            what, since = _("to assign for verification"), anomaly.created_at
+        items.append(
+            waiting.WaitingItem(
+                label=f"{anomaly.place} · {anomaly.observation_item}",
+                url=reverse("disciplines:anomaly-detail", args=[anomaly.pk]),
+                what=what,
+                since=since,
+                level="danger" if anomaly.is_overdue(now) else "",
+                kind="anomaly",
+            )
+        )
+    return items

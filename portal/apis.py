@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors, services
+from . import selectors, services, waiting
 from .apis_base import TenantApi
 from .auth import LoginFailureThrottle
 from .exceptions import PermissionDenied
@@ -81,6 +81,25 @@ class MeApi(TenantApi):
         body["roles"] = sorted(actor.roles) if actor else []
         body["unread_notifications"] = selectors.notification_unread_count(user=request.user)
         return Response(body)
+
+
+class WaitingItemSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    url = serializers.CharField(help_text="The page where the work is done.")
+    what = serializers.CharField(help_text="What to do, in the reader's language.")
+    since = serializers.DateTimeField(allow_null=True)
+    level = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class WaitingApi(TenantApi):
+    """GET: the work whose next step is the person's, in the bureau they act in, oldest first."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=WaitingItemSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(WaitingItemSerializer(waiting.waiting_for(request.actor), many=True).data)
 
 
 class BureauInputSerializer(serializers.Serializer):

@@ -13,7 +13,20 @@ class PortalConfig(AppConfig):
 
         # Before any URLconf is imported: every route names its ids as <id:...>.
         register_converter(IdConverter, "id")
-        from . import panels  # noqa: F401  (registers the dashboard panels)
+        from . import (
+            jobs,
+            notifications,
+            panels,  # noqa: F401  (registers the dashboard panels)
+        )
+
+        # Deliveries by e-mail or SMS are background jobs: a dead worker's are ended failed.
+        jobs.register(
+            jobs.JobKind(
+                name=notifications.JOB,
+                sweep=notifications.deliveries_fail_abandoned,
+                fail=lambda pk, message: notifications.delivery_fail(delivery_id=pk, message=message),
+            )
+        )
         from .celery import app
         from .jobs import WATCHDOG_EVERY_SECONDS
 

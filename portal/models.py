@@ -21,6 +21,10 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # Work handed to the person always reaches the app (the bell); these add a channel of
+    # their own choosing (portal.notifications delivers them).
+    notify_by_email = models.BooleanField(_("also by e-mail"), default=False)
+    notify_by_sms = models.BooleanField(_("also by SMS"), default=False)
 
     class Meta:
         verbose_name = _("person")
@@ -262,3 +266,40 @@ class RenderedDocument(TimeStamped):
     @property
     def is_ready(self) -> bool:
         return self.status == self.Status.READY and bool(self.file)
+
+
+class NotificationDelivery(models.Model):
+    """One notification sent over one channel the person chose (beyond the app).
+
+    Moved by the ``portal.deliver_notification`` task (by id): pending → sent, or failed
+    with the last error once its tries are spent (or its worker died: the job watchdog).
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    target = models.CharField(_("to"), max_length=254)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["notification", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_one_per_channel"),
+        ]
+        indexes = [models.Index(fields=["status", "updated_at"], name="delivery_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} {self.channel}: {self.status}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from . import selectors
+from . import selectors, waiting
 from .dashboard import EVERYONE, SYSTEM_ADMIN, Panel, PanelItem, register
 from .models import Role
 from .tenancy import Actor
@@ -24,6 +24,20 @@ def unread_notifications(actor: Actor) -> Panel:
         ],
         url=reverse("notifications"),
         empty_text=_("Nothing new."),
+    )
+
+
+@register(EVERYONE)
+def waiting_for_me(actor: Actor) -> Panel:
+    """The work whose next step is this person's, across the apps (``portal.waiting``)."""
+    items = waiting.waiting_for(actor)
+    return Panel(
+        key="waiting",
+        title=_("Waiting for me"),
+        count=len(items),
+        items=[PanelItem(label=i.label, url=i.url, meta=i.what, level=i.level) for i in items[:8]],
+        url=reverse("notifications") + "#waiting",
+        empty_text=_("Nothing is waiting for you."),
     )
 
 

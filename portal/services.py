@@ -431,10 +431,14 @@ def notify_user(
     bureau: Bureau | None = None,
 ) -> Notification:
     """Store a notification for one person and push it to their open pages."""
+    # imported here: the deliveries move on the workflow engine, which writes through this module
+    from .notifications import deliveries_queue
+
     notification = Notification.objects.create(
         recipient=user, bureau=bureau, title=title, body=body, url=url, level=level, kind=kind
     )
     broadcast_on_commit(user_group(user.pk), _notification_payload(notification))
+    deliveries_queue(notification)  # the channels the person chose besides the app
     return notification
 
 

@@ -60,3 +60,13 @@ def document_render_task(*, bureau_id: int, document_id: int) -> str | None:
             documents.JOB_NAME, document_id, lambda: documents.document_render(document_id=document_id)
         )
     return document.status if document is not None else None
+
+
+@shared_task(name="portal.deliver_notification", time_limit=60, soft_time_limit=45)
+def deliver_notification_task(*, delivery_id: int) -> str | None:
+    """Send one notification over one chosen channel (e-mail, SMS); ends sent or failed."""
+    from . import jobs
+    from .notifications import JOB, deliver
+
+    delivery = jobs.run_guarded(JOB, delivery_id, lambda: deliver(delivery_id=delivery_id))
+    return delivery.status if delivery is not None else None

@@ -10,6 +10,7 @@ from .health import healthz
 api_v1 = [
     path("auth/token/", apis.TokenObtainApi.as_view(), name="api-token"),
     path("me/", apis.MeApi.as_view(), name="api-me"),
+    path("me/waiting/", apis.WaitingApi.as_view(), name="api-me-waiting"),
     path("bureaus/", apis.BureauListApi.as_view(), name="api-bureau-list"),
     path("bureaus/<str:code>/", apis.BureauDetailApi.as_view(), name="api-bureau-detail"),
     path("users/", apis.UserListApi.as_view(), name="api-user-list"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("bureau/switch/", views.switch_bureau, name="switch-bureau"),
     path("bureaus.geojson", views.bureaus_geojson, name="bureaus-geojson"),
     path("notifications/", views.notifications, name="notifications"),
+    path("me/settings/", views.my_settings, name="my-settings"),
     path("manage/bureaus/", views.bureau_admin_list, name="bureau-admin-list"),
     path("manage/bureaus/new/", views.bureau_admin_edit, name="bureau-admin-new"),
     path("manage/bureaus/<str:code>/", views.bureau_admin_edit, name="bureau-admin-edit"),

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import notifications as delivery
+from . import selectors, services, waiting
 from .dashboard import panels_for
 from .exceptions import InvalidInput, NotFound, PermissionDenied, PortalError
 from .forms import BureauForm, GrantForm, PersonForm
@@ -95,8 +96,25 @@ def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         services.notification_mark_read(user=request.user)
         return redirect("notifications")
-    page = Paginator(selectors.notification_list(user=request.user), 25).get_page(request.GET.get("page"))
-    return render(request, "portal/notifications.html", {"page": page})
+    page = Paginator(
+        selectors.notification_list(user=request.user).prefetch_related("deliveries"), 25
+    ).get_page(request.GET.get("page"))
+    return render(
+        request, "portal/notifications.html", {"page": page, "waiting": waiting.waiting_for(request.actor)}
+    )
+
+
+@login_required
+def my_settings(request: HttpRequest) -> HttpResponse:
+    """The person's own settings: the channels notifications reach them by, besides the app."""
+    user = request.user
+    if request.method == "POST":
+        delivery.preferences_save(
+            user=user, email=request.POST.get("email") == "on", sms=request.POST.get("sms") == "on"
+        )
+        messages.success(request, _("Saved."))
+        return redirect("my-settings")
+    return render(request, "portal/my_settings.html", {"sms_available": delivery.sms_available()})
 
 
 # --- administration ------------------------------------------------------------------

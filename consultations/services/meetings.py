@@ -12,15 +12,17 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from portal import uploads
-from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
+from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from portal.links import check_link
-from portal.models import Bureau, Discipline, Membership, Role, User
+from portal.models import Bureau, Discipline, Membership, Notification, Role, User
 from portal.selectors import person_can
 from portal.services import audit_record
 from portal.tenancy import Actor
 from portal.validators import clean_title
+from portal.workflow import Handoff, Transition, Workflow, register, register_labels, transition
 
 from .. import permissions as perms
 from ..models import (
@@ -245,41 +247,85 @@ def _participant_names(meeting: Meeting) -> list[str]:
     return [u.label for u in meeting.participants.order_by("username")]
 
 
+def _lock_meeting(actor: Actor | None, meeting: Meeting | int) -> Meeting:
+    """The meeting, locked. Callers fetched it through the selectors; a meeting of another
+    bureau is refused by the permission (403)."""
+    try:
+        return Meeting.objects.select_for_update().get(pk=getattr(meeting, "pk", meeting))
+    except Meeting.DoesNotExist:
+        raise NotFound() from None
+
+
+def _to_participants(meeting: Meeting, actor: Actor | None, comment: str) -> list[Handoff]:
+    """Opening the meeting asks its participants in: opinions and votes are taken now."""
+    skip = actor.user.pk if actor else None
+    people = [u for u in meeting.participants.filter(is_active=True) if u.pk != skip]
+    title = _("Consultation meeting in session: %(title)s") % {"title": meeting.title}
+    return [Handoff(people, title=title, body=meeting.place, level=Notification.Level.WARNING)]
+
+
+MeetingStatus = Meeting.Status
+
+# action -> (states it starts from, state it ends in, who may, what it is called, button, who is told)
+MEETING_WORKFLOW = register(
+    Workflow(
+        name="meeting",
+        model=Meeting,
+        state_field="status",
+        noun=gettext_lazy("consultation meeting"),
+        lock=_lock_meeting,
+        url=lambda meeting: meeting.get_absolute_url(),
+        transitions={
+            "open": Transition(
+                frozenset({MeetingStatus.SCHEDULED}),
+                MeetingStatus.OPEN,
+                perms.can_chair_meeting,
+                pgettext_lazy("meeting history", "opened"),
+                gettext_lazy("Open the meeting"),
+                notify=_to_participants,
+            ),
+            "close": Transition(
+                frozenset({MeetingStatus.OPEN}),
+                MeetingStatus.CLOSED,
+                perms.can_chair_meeting,
+                pgettext_lazy("meeting history", "closed"),
+                gettext_lazy("End the meeting"),
+            ),
+        },
+    )
+)
+register_labels(
+    {
+        "meeting.create": gettext_lazy("meeting scheduled"),
+        "meeting.update": gettext_lazy("meeting changed"),
+    }
+)
+
+# The table by state (state -> the states it may move to), as other modules read it.
 MEETING_MOVES = {
-    Meeting.Status.SCHEDULED: {Meeting.Status.OPEN},
-    Meeting.Status.OPEN: {Meeting.Status.CLOSED},
+    state: {step.target for step in MEETING_WORKFLOW.transitions.values() if state in step.sources}
+    for state in (MeetingStatus.SCHEDULED, MeetingStatus.OPEN)
 }
 
 
-def _meeting_move(actor: Actor, meeting: Meeting, to: str, action: str) -> Meeting:
-    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if not perms.can_chair_meeting(actor, meeting):  # permission first: 403 before 409
-        raise PermissionDenied(_("Only the meeting's chair can open or close it."))
-    if to not in MEETING_MOVES.get(meeting.status, set()):
-        raise InvalidTransition(
-            _("A meeting that is %(state)s cannot move to %(to)s.")
-            % {"state": meeting.get_status_display(), "to": Meeting.Status(to).label}
-        )
-    previous = meeting.status
-    meeting.status = to
-    if to == Meeting.Status.CLOSED:
-        meeting.closed_at = timezone.now()
-    meeting.save(update_fields=["status", "closed_at", "updated_at"])
-    audit_record(actor=actor, action=action, target=meeting, from_state=previous, to_state=to)
-    _room_event(meeting, "status", {"status": to, "label": str(meeting.get_status_display())}, actor.user)
+def _meeting_move(actor: Actor, meeting: Meeting, action: str, **changes: Any) -> Meeting:
+    meeting = transition(meeting, action, actor, workflow=MEETING_WORKFLOW, **changes)
+    _room_event(
+        meeting, "status", {"status": meeting.status, "label": str(meeting.get_status_display())}, actor.user
+    )
     return meeting
 
 
 @transaction.atomic
 def meeting_open(*, actor: Actor, meeting: Meeting) -> Meeting:
-    """SCHEDULED → OPEN, by the chair."""
-    return _meeting_move(actor, meeting, Meeting.Status.OPEN, "meeting.open")
+    """SCHEDULED → OPEN, by the chair; the participants are asked in."""
+    return _meeting_move(actor, meeting, "open")
 
 
 @transaction.atomic
 def meeting_close(*, actor: Actor, meeting: Meeting) -> Meeting:
     """OPEN → CLOSED, by the chair. Opinions, the conclusion and votes are final from now on."""
-    return _meeting_move(actor, meeting, Meeting.Status.CLOSED, "meeting.close")
+    return _meeting_move(actor, meeting, "close", closed_at=timezone.now())
 
 
 MATERIAL_TYPES = uploads.DOCUMENTS  # pictures, PDF, Office files, CSV and text: never HTML or SVG

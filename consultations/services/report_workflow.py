@@ -1,21 +1,34 @@
-"""The consultation report and its workflow (one service per transition, ``TRANSITIONS``)."""
+"""The consultation report and its workflow (``WORKFLOW``), one thin service per transition.
+
+    draft ──submit──▶ submitted ──review──▶ reviewed ──sign_off──▶ signed_off ──issue──▶ issued ──archive──▶ archived
+      returned ◀──return── submitted / reviewed;  returned ──submit──▶ submitted
+
+Every move goes through ``portal.workflow.transition``: it locks the row, checks the right
+before the state (403 before 409), saves, audits, tells whoever must act next (submitted →
+the bureau's approvers; returned → the drafter with the comment; reviewed → the approvers
+who may sign; signed off, issued → drafter and chair) and broadcasts the new state.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
-from portal.models import Bureau, Role
-from portal.services import audit_record, broadcast_on_commit, notify_bureau
+from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from portal.models import Bureau, Notification, Role, User
+from portal.selectors import bureau_role_holders
+from portal.services import audit_record, bureau_group, notify_bureau
 from portal.tenancy import Actor
 from portal.validators import clean_title
+from portal.workflow import Handoff, Transition, Workflow, register, register_labels, transition
 
 from .. import permissions as perms
 from ..models import (
@@ -26,21 +39,13 @@ from ..models import (
     MeetingMaterial,
     MeetingRepresentative,
     ReportStatus,
+    ReportSubmission,
     Vote,
 )
 from .conclusion import forecast_payload
 from .meetings import _participant_names, _url
 from .opinions import opinion_payload
 from .report_pdf import report_pdf_requested
-
-TRANSITIONS: dict[str, set[str]] = {
-    ReportStatus.DRAFT: {ReportStatus.SUBMITTED},
-    ReportStatus.RETURNED: {ReportStatus.SUBMITTED},
-    ReportStatus.SUBMITTED: {ReportStatus.RETURNED, ReportStatus.REVIEWED},
-    ReportStatus.REVIEWED: {ReportStatus.SIGNED_OFF, ReportStatus.RETURNED},
-    ReportStatus.SIGNED_OFF: {ReportStatus.ISSUED},
-    ReportStatus.ISSUED: {ReportStatus.ARCHIVED},
-}
 
 
 def report_content(report: ConsultationReport) -> dict[str, Any]:
@@ -98,33 +103,185 @@ def _digest(content: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def _locked(report: ConsultationReport) -> ConsultationReport:
-    return ConsultationReport.objects.select_for_update().select_related("meeting").get(pk=report.pk)
+# --- the workflow (the table as data; ``portal.workflow.transition`` moves it) ----------
+
+Status = ReportStatus
 
 
-def _require(report: ConsultationReport, to: str) -> None:
-    if to not in TRANSITIONS.get(report.status, set()):
-        raise InvalidTransition(
-            _("A report that is %(state)s cannot be %(to)s.")
-            % {"state": report.get_status_display(), "to": ReportStatus(to).label}
+def report_url(report: ConsultationReport) -> str:
+    return _url("consultations:report-detail", report.pk)
+
+
+def _lock(actor: Actor | None, report: ConsultationReport | int) -> ConsultationReport:
+    """The report, locked. Callers fetched it through the selectors (what the actor may read);
+    a report of another bureau is then refused by the permission (403), not hidden here."""
+    try:
+        return (
+            ConsultationReport.objects.select_for_update(of=("self",))
+            .select_related("meeting", "bureau")
+            .get(pk=getattr(report, "pk", report))
         )
+    except ConsultationReport.DoesNotExist:
+        raise NotFound() from None
 
 
-def _move(
-    actor: Actor, report: ConsultationReport, to: str, action: str, comment: str, fields: list[str]
-) -> ConsultationReport:
-    previous = report.status
-    report.status = to
-    report.save(update_fields=["status", "updated_at", *fields])
-    audit_record(actor=actor, action=action, target=report, from_state=previous, to_state=to, comment=comment)
-    broadcast_on_commit(
-        f"bureau.{report.bureau_id}.consultation_reports",
-        {"kind": "consultation_report", "id": report.pk, "status": to},
+def _live(report: ConsultationReport, action: str) -> tuple[str, dict[str, Any]]:
+    """Open pages of the bureau (the report page, lists, dashboards) hear the new state."""
+    return bureau_group(report.bureau_id), {
+        "kind": "consultation_report",
+        "action": action,
+        "id": report.pk,
+        "status": report.status,
+        "state": report.status,
+        "state_label": str(report.get_status_display()),
+        "url": report_url(report),
+    }
+
+
+def _approvers(report: ConsultationReport, *, exclude: Iterable[int | None] = ()) -> list[User]:
+    skip = set(exclude)
+    holders = bureau_role_holders(bureau=report.bureau_id, roles=[Role.APPROVER])
+    return [user for user in holders if user.pk not in skip]
+
+
+def _drafter_ids(report: ConsultationReport) -> list[int]:
+    return [pk for pk in (report.submitted_by_id or report.created_by_id,) if pk]
+
+
+def _drafter_and_chair(report: ConsultationReport) -> list[User]:
+    ids = [*_drafter_ids(report), report.meeting.chair_id]
+    return list(User.objects.filter(pk__in=[pk for pk in ids if pk], is_active=True))
+
+
+def _body(report: ConsultationReport) -> str:
+    return f"{report.title} v{report.version}"
+
+
+def _to_reviewers(report: ConsultationReport, actor: Actor | None, comment: str) -> list[Handoff]:
+    people = _approvers(report, exclude=[actor.user.pk if actor else None])
+    title = _("Consultation report to review: %(title)s") % {"title": report.title}
+    return [Handoff(people, title=title, body=comment or _body(report), level=Notification.Level.WARNING)]
+
+
+def _to_drafter_with_comment(report: ConsultationReport, actor: Actor | None, comment: str) -> list[Handoff]:
+    people = User.objects.filter(pk__in=_drafter_ids(report), is_active=True)
+    title = _("Consultation report returned for revision: %(title)s") % {"title": report.title}
+    return [Handoff(people, title=title, body=comment, level=Notification.Level.WARNING)]
+
+
+def _to_signers(report: ConsultationReport, actor: Actor | None, comment: str) -> list[Handoff]:
+    # the submitter never signs their own report (perms.can_sign_off_report)
+    people = _approvers(report, exclude=[report.submitted_by_id, actor.user.pk if actor else None])
+    title = _("Consultation report to sign off: %(title)s") % {"title": report.title}
+    return [Handoff(people, title=title, body=comment or _body(report), level=Notification.Level.WARNING)]
+
+
+def _to_drafter_and_chair(action: str) -> Any:
+    def handoffs(report: ConsultationReport, actor: Actor | None, comment: str) -> list[Handoff]:
+        skip = actor.user.pk if actor else None
+        people = [u for u in _drafter_and_chair(report) if u.pk != skip]
+        title = _("Consultation report %(action)s: %(title)s") % {
+            "action": WORKFLOW.transitions[action].label,
+            "title": report.title,
+        }
+        return [Handoff(people, title=title, body=comment or _body(report))]
+
+    return handoffs
+
+
+def _step(
+    sources: set[str], target: str, permission: Any, label: Any, button: Any, notify: Any = None
+) -> Transition:
+    return Transition(frozenset(sources), target, permission, label, button, notify)
+
+
+# action -> (states it starts from, state it ends in, who may, what it is called, button, who is told)
+WORKFLOW = register(
+    Workflow(
+        name="report",
+        model=ConsultationReport,
+        state_field="status",
+        noun=gettext_lazy("consultation report"),
+        lock=_lock,
+        url=report_url,
+        live=_live,
+        transitions={
+            "submit": _step(
+                {Status.DRAFT, Status.RETURNED},
+                Status.SUBMITTED,
+                perms.can_draft_report,
+                pgettext_lazy("report history", "submitted for review"),
+                gettext_lazy("Submit for review"),
+                _to_reviewers,
+            ),
+            "review": _step(
+                {Status.SUBMITTED},
+                Status.REVIEWED,
+                perms.can_review_report,
+                pgettext_lazy("report history", "reviewed"),
+                gettext_lazy("Mark reviewed"),
+                _to_signers,
+            ),
+            "return": _step(
+                {Status.SUBMITTED, Status.REVIEWED},
+                Status.RETURNED,
+                perms.can_review_report,
+                pgettext_lazy("report history", "returned with comments"),
+                gettext_lazy("Return with comments"),
+                _to_drafter_with_comment,
+            ),
+            "sign_off": _step(
+                {Status.REVIEWED},
+                Status.SIGNED_OFF,
+                perms.can_sign_off_report,
+                pgettext_lazy("report history", "signed off"),
+                gettext_lazy("Sign off"),
+                _to_drafter_and_chair("sign_off"),
+            ),
+            "issue": _step(
+                {Status.SIGNED_OFF},
+                Status.ISSUED,
+                perms.can_review_report,
+                pgettext_lazy("report history", "issued"),
+                gettext_lazy("Issue"),
+                _to_drafter_and_chair("issue"),
+            ),
+            "archive": _step(
+                {Status.ISSUED},
+                Status.ARCHIVED,
+                perms.can_archive_report,
+                pgettext_lazy("report history", "archived"),
+                gettext_lazy("Archive"),
+            ),
+        },
     )
-    if to in ConsultationReport.FROZEN:  # signed off, issued, archived: its PDF renders once now
-        report_id = report.pk
-        transaction.on_commit(lambda: report_pdf_requested(report_id))
+)
+register_labels(
+    {
+        "report.create": gettext_lazy("report started"),
+        "report.update": gettext_lazy("title or number changed"),
+        "report.correct": gettext_lazy("correction drafted"),
+    }
+)
+
+# The table by state, as pages and tests read it: state -> the states it may move to.
+TRANSITIONS: dict[str, set[str]] = {
+    state: {step.target for step in WORKFLOW.transitions.values() if state in step.sources}
+    for state in Status.values
+    if any(state in step.sources for step in WORKFLOW.transitions.values())
+}
+
+
+def _pdf_once_fixed(report: ConsultationReport) -> ConsultationReport:
+    """Signed off, issued, archived: the content is fixed, its PDF renders once now (a worker)."""
+    report_id = report.pk
+    transaction.on_commit(lambda: report_pdf_requested(report_id))
     return report
+
+
+def allowed_actions(actor: Actor | None, report: ConsultationReport) -> list[str]:
+    """The transitions ``actor`` may make now (which buttons the page shows)."""
+    return WORKFLOW.allowed_actions(actor, report)
 
 
 @transaction.atomic
@@ -164,7 +321,7 @@ def report_update(
     *, actor: Actor, report: ConsultationReport, title: str | None = None, number: str | None = None
 ) -> ConsultationReport:
     """Change a draft's title or issue number. A signed report never changes."""
-    report = _locked(report)
+    report = _lock(actor, report)
     if not perms.can_draft_report(actor, report):  # permission first: 403 before 409
         raise PermissionDenied(_("Only a forecaster or chair of the bureau edits its reports."))
     if report.is_frozen:
@@ -180,79 +337,79 @@ def report_update(
     return report
 
 
-@transaction.atomic
-def report_submit(*, actor: Actor, report: ConsultationReport, comment: str = "") -> ConsultationReport:
-    """DRAFT/RETURNED → SUBMITTED, by a forecaster or chair, once the meeting has closed."""
-    report = _locked(report)
-    if not perms.can_draft_report(actor, report):
-        raise PermissionDenied(_("Only a forecaster or chair submits a report for review."))
-    _require(report, ReportStatus.SUBMITTED)
+def _meeting_closed(report: ConsultationReport) -> None:
     if report.meeting.status != Meeting.Status.CLOSED:
         raise InvalidTransition(_("Close the meeting before submitting its report."))
-    report.submitted_by, report.submitted_at = actor.user, timezone.now()
-    return _move(
-        actor, report, ReportStatus.SUBMITTED, "report.submit", comment, ["submitted_by", "submitted_at"]
+
+
+@transaction.atomic
+def report_submit(*, actor: Actor, report: ConsultationReport, comment: str = "") -> ConsultationReport:
+    """DRAFT/RETURNED → SUBMITTED, by a forecaster or chair, once the meeting has closed.
+
+    What the report says now is kept (``ReportSubmission``): the reviewer reads its changes."""
+
+    def prepare(locked: ConsultationReport) -> dict[str, Any]:
+        _meeting_closed(locked)
+        return {"submitted_by": actor.user, "submitted_at": timezone.now()}
+
+    report = transition(report, "submit", actor, comment, workflow=WORKFLOW, prepare=prepare)
+    number = (report.submissions.aggregate(n=Max("number"))["n"] or 0) + 1
+    ReportSubmission.objects.create(
+        report=report, number=number, content=meeting_snapshot(report.meeting), submitted_by=actor.user
     )
+    return report
 
 
 @transaction.atomic
 def report_return(*, actor: Actor, report: ConsultationReport, comment: str) -> ConsultationReport:
-    """SUBMITTED/REVIEWED → RETURNED with comments, by an approver."""
-    report = _locked(report)
-    if not perms.can_review_report(actor, report):
-        raise PermissionDenied(_("Only an approver returns a report."))
-    _require(report, ReportStatus.RETURNED)
-    if not (comment or "").strip():
-        raise InvalidInput(_("Say what needs changing when returning a report."), field="comment")
-    report.review_comment = comment.strip()
-    return _move(actor, report, ReportStatus.RETURNED, "report.return", comment, ["review_comment"])
+    """SUBMITTED/REVIEWED → RETURNED with comments, by an approver; the drafter is told the comment."""
+    comment = (comment or "").strip()
+
+    def prepare(locked: ConsultationReport) -> dict[str, Any]:
+        if not comment:
+            raise InvalidInput(_("Say what needs changing when returning a report."), field="comment")
+        return {"review_comment": comment}
+
+    return transition(report, "return", actor, comment, workflow=WORKFLOW, prepare=prepare)
 
 
 @transaction.atomic
 def report_review(*, actor: Actor, report: ConsultationReport, comment: str = "") -> ConsultationReport:
-    """SUBMITTED → REVIEWED, by an approver."""
-    report = _locked(report)
-    if not perms.can_review_report(actor, report):
-        raise PermissionDenied(_("Only an approver reviews a report."))
-    _require(report, ReportStatus.REVIEWED)
-    report.reviewed_by, report.reviewed_at = actor.user, timezone.now()
-    return _move(
-        actor, report, ReportStatus.REVIEWED, "report.review", comment, ["reviewed_by", "reviewed_at"]
+    """SUBMITTED → REVIEWED, by an approver; the approvers who may sign are told."""
+    return transition(
+        report,
+        "review",
+        actor,
+        comment,
+        workflow=WORKFLOW,
+        prepare=lambda locked: {"reviewed_by": actor.user, "reviewed_at": timezone.now()},
     )
 
 
 @transaction.atomic
 def report_sign_off(*, actor: Actor, report: ConsultationReport, comment: str = "") -> ConsultationReport:
     """REVIEWED → SIGNED_OFF (签发), by an approver who did not submit it. Freezes the content."""
-    report = _locked(report)
-    if not perms.can_sign_off_report(actor, report):
-        raise PermissionDenied(_("Only an approver who did not submit the report signs it off."))
-    _require(report, ReportStatus.SIGNED_OFF)
-    report.content = meeting_snapshot(report.meeting)
-    report.content_sha256 = _digest(report.content)
-    report.signed_off_by, report.signed_off_at = actor.user, timezone.now()
-    return _move(
-        actor,
-        report,
-        ReportStatus.SIGNED_OFF,
-        "report.sign_off",
-        comment,
-        ["content", "content_sha256", "signed_off_by", "signed_off_at"],
-    )
+
+    def prepare(locked: ConsultationReport) -> dict[str, Any]:
+        content = meeting_snapshot(locked.meeting)
+        return {
+            "content": content,
+            "content_sha256": _digest(content),
+            "signed_off_by": actor.user,
+            "signed_off_at": timezone.now(),
+        }
+
+    return _pdf_once_fixed(transition(report, "sign_off", actor, comment, workflow=WORKFLOW, prepare=prepare))
 
 
 @transaction.atomic
 def report_issue(*, actor: Actor, report: ConsultationReport, comment: str = "") -> ConsultationReport:
     """SIGNED_OFF → ISSUED: the level above (national units) can read it from now on."""
-    report = _locked(report)
-    if not perms.can_review_report(actor, report):
-        raise PermissionDenied(_("Only an approver issues a report."))
-    _require(report, ReportStatus.ISSUED)
-    report.issued_at = timezone.now()
-    report = _move(actor, report, ReportStatus.ISSUED, "report.issue", comment, ["issued_at"])
-    url = _url("consultations:report-detail", report.pk)
-    transaction.on_commit(lambda: _notify_issued(report.pk, url))
-    return report
+    report = transition(report, "issue", actor, comment, workflow=WORKFLOW, issued_at=timezone.now())
+    url = report_url(report)
+    report_id = report.pk
+    transaction.on_commit(lambda: _notify_issued(report_id, url))
+    return _pdf_once_fixed(report)
 
 
 def _notify_issued(report_id: int, url: str) -> None:
@@ -271,12 +428,9 @@ def _notify_issued(report_id: int, url: str) -> None:
 @transaction.atomic
 def report_archive(*, actor: Actor, report: ConsultationReport, comment: str = "") -> ConsultationReport:
     """ISSUED → ARCHIVED, by an approver or the bureau admin."""
-    report = _locked(report)
-    if not perms.can_archive_report(actor, report):
-        raise PermissionDenied(_("Only an approver or the bureau admin archives a report."))
-    _require(report, ReportStatus.ARCHIVED)
-    report.archived_at = timezone.now()
-    return _move(actor, report, ReportStatus.ARCHIVED, "report.archive", comment, ["archived_at"])
+    return _pdf_once_fixed(
+        transition(report, "archive", actor, comment, workflow=WORKFLOW, archived_at=timezone.now())
+    )
 
 
 @transaction.atomic
@@ -285,7 +439,7 @@ def report_correct(*, actor: Actor, report: ConsultationReport, note: str) -> Co
 
     The signed version stays exactly as it was.
     """
-    report = _locked(report)
+    report = _lock(actor, report)
     if not perms.can_draft_report(actor, report):  # permission first: 403 before 409
         raise PermissionDenied(_("Only a forecaster or chair drafts a correction."))
     if not report.is_frozen:

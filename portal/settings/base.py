@@ -223,6 +223,8 @@ SPECTACULAR_SETTINGS = {
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+# The HTTP gateway personal SMS notifications go through (POST {"to", "text"}); empty: no SMS.
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ispec-portal@localhost")
 
 # Content-Security-Policy of every response (django-csp); portal.csp.PortalCSPMiddleware adds the

@@ -80,3 +80,26 @@ def test_chair_and_expert_see_each_other_live(
     opinion = DisciplineOpinion.objects.get()
     assert opinion.regions.num_geom == 1
     assert opinion.regions.intersects(jx_meeting.bureau.jurisdiction)
+
+
+def test_open_report_page_follows_the_sign_off_live(
+    browser_login, asgi_server, report_in, jx_chair, jx_approver, as_actor
+):
+    # given the chair reading their reviewed report, with the bell connected
+    report = report_in("reviewed")
+    page = browser_login(jx_chair)
+    page.goto(f"/consultations/reports/{report.pk}/")
+    expect(page.locator("body")).to_have_attribute("data-ws-ready", "1")
+    expect(page.locator("#report-status")).to_have_attribute("data-status", "reviewed")
+    expect(page.locator("#report-map")).to_have_attribute("data-map-ready", "1")  # the forecast regions drawn
+    unread = int(page.locator(".js-unread-count").first.text_content() or 0)
+
+    # when the approver signs it off elsewhere
+    from consultations.services import report_workflow as report_services
+
+    _in_thread(lambda: report_services.report_sign_off(actor=as_actor(jx_approver), report=report))
+
+    # then the open page shows the new state and the chair's bell counts the message, without a click
+    expect(page.locator("#report-status")).to_have_attribute("data-status", "signed_off")
+    expect(page.locator(".js-unread-count").first).to_have_text(str(unread + 1))
+    expect(page.locator("#audit")).to_contain_text("签发")

@@ -18,7 +18,15 @@ BASE = "/api/v1/consultations"
 # step -> (HTTP method, path, body, a state it is illegal from, who has the right, who has not,
 #          the start of the 409 message)
 REPORT_STEPS = {
-    "submit": ("post", "submit", {}, "issued", "jx_chair", "jx_approver", "A report that is issued"),
+    "submit": (
+        "post",
+        "submit",
+        {},
+        "issued",
+        "jx_chair",
+        "jx_approver",
+        "This consultation report is issued",
+    ),
     "return": (
         "post",
         "return",
@@ -26,12 +34,36 @@ REPORT_STEPS = {
         "draft",
         "jx_approver",
         "jx_forecaster",
-        "A report that is",
+        "This consultation report is",
     ),
-    "review": ("post", "review", {}, "draft", "jx_approver", "jx_forecaster", "A report that is draft"),
-    "sign_off": ("post", "sign-off", {}, "submitted", "jx_approver", "jx_forecaster", "A report that is"),
-    "issue": ("post", "issue", {}, "reviewed", "jx_approver", "jx_forecaster", "A report that is"),
-    "archive": ("post", "archive", {}, "signed_off", "jx_approver", "jx_forecaster", "A report that is"),
+    "review": (
+        "post",
+        "review",
+        {},
+        "draft",
+        "jx_approver",
+        "jx_forecaster",
+        "This consultation report is draft",
+    ),
+    "sign_off": (
+        "post",
+        "sign-off",
+        {},
+        "submitted",
+        "jx_approver",
+        "jx_forecaster",
+        "This consultation report is",
+    ),
+    "issue": ("post", "issue", {}, "reviewed", "jx_approver", "jx_forecaster", "This consultation report is"),
+    "archive": (
+        "post",
+        "archive",
+        {},
+        "signed_off",
+        "jx_approver",
+        "jx_forecaster",
+        "This consultation report is",
+    ),
     "correct": ("post", "correct", {"note": "更正"}, "draft", "jx_chair", "jx_approver", "Only a signed-off"),
     "update": ("patch", "", {"title": "新标题"}, "issued", "jx_chair", "jx_approver", "A signed report"),
 }
@@ -83,7 +115,7 @@ def test_meeting_open_close_from_an_illegal_state(
     )
     assert response.status_code == (409 if allowed else 403), response.json()
     if allowed:
-        assert response.json()["detail"].startswith("A meeting that is")
+        assert response.json()["detail"].startswith("This consultation meeting is")
     assert Meeting.objects.get(pk=jx_meeting.pk).status == state
 
 
