@@ -2,8 +2,8 @@
 
 A run moves queued -> running -> succeeded | failed (``runs.WORKFLOW``); every
 move goes through ``portal.workflow.transition`` (it locks the row, checks the right
-and the state, saves, audits, tells and broadcasts). Execution (``run_execute``, called by the ``products.run`` task) is
-safe to repeat:
+and the state, saves, audits, tells and broadcasts). Execution (``run_execute``,
+called by the ``products.run`` task) is safe to repeat:
 
 * the task id that may execute a run is stored on it; a Celery retry or a
   redelivery after a killed worker carries the same id and picks the run up
