@@ -15,6 +15,7 @@ from django.contrib.postgres.indexes import GistIndex
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.tenancy import TenantOwned
 from portal.timefmt import format_time
@@ -143,7 +144,8 @@ class QuickReportMessage(TenantOwned):
 
     class Status(models.TextChoices):
         PARSED = "parsed", _("parsed")
-        FAILED = "failed", _("failed")
+        # In context: "failed" alone is every other job's state (失败); a message failed to parse.
+        FAILED = "failed", pgettext_lazy("quick report", "failed")
         CORRECTED = "corrected", _("corrected")
 
     text = models.TextField(_("message"))

@@ -98,22 +98,25 @@ WORKFLOW = register(
         live=_live,
         transitions={
             "start": Transition(
-                frozenset({RunStatus.QUEUED}), RunStatus.RUNNING, by_the_system, gettext_lazy("started")
+                frozenset({RunStatus.QUEUED}), RunStatus.RUNNING, by_the_system, gettext_lazy("run started")
             ),
             "succeed": Transition(
-                frozenset({RunStatus.RUNNING}), RunStatus.SUCCEEDED, by_the_system, gettext_lazy("computed")
+                frozenset({RunStatus.RUNNING}),
+                RunStatus.SUCCEEDED,
+                by_the_system,
+                gettext_lazy("run computed"),
             ),
             "reuse": Transition(
                 frozenset({RunStatus.RUNNING}),
                 RunStatus.SUCCEEDED,
                 by_the_system,
-                gettext_lazy("succeeded with a stored result"),
+                gettext_lazy("run succeeded with a stored result"),
             ),
             "fail": Transition(
                 frozenset({RunStatus.QUEUED, RunStatus.RUNNING}),
                 RunStatus.FAILED,
                 by_the_system,
-                gettext_lazy("failed"),
+                gettext_lazy("run failed"),
                 notify=_to_the_requester_on_failure,
             ),
             "rerun": Transition(
@@ -128,12 +131,12 @@ WORKFLOW = register(
                 frozenset({RunStatus.RUNNING}),
                 RunStatus.QUEUED,
                 by_the_system,
-                gettext_lazy("queued again: its worker ended"),
+                gettext_lazy("run queued again: its worker ended"),
             ),
         },
     )
 )
-register_labels({"product_run.create": gettext_lazy("requested")})
+register_labels({"product_run.create": gettext_lazy("run requested")})
 
 # Parameters of sequence methods that choose the input rather than tune the method.
 
