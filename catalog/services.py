@@ -547,7 +547,7 @@ QUICK_REPORT_WORKFLOW = register(
         },
     )
 )
-register_labels({"quick_report.parse": gettext_lazy("received")})
+register_labels({"quick_report.parse": gettext_lazy("quick report received")})
 
 
 def quick_report_correct(*, actor: Actor | None, message: QuickReportMessage, text: str) -> QuickReportResult:
