@@ -56,6 +56,9 @@ class Event(TenantOwned):
     location_name = models.CharField(_("place"), max_length=200, blank=True, default="")
     source = models.CharField(_("source"), max_length=64, blank=True, default="")
     event_type = models.CharField(_("event type"), max_length=40, default="earthquake")
+    # The evaluation status of the preferred solution (QuakeML's evaluationStatus), copied
+    # from it with the other solution fields; not a stage of work: no one moves it, no
+    # workflow, and its history is the event's versions (EventVersion), not the audit trail.
     status = models.CharField(_("status"), max_length=16, choices=EventStatus.choices)
     report_kind = models.CharField(_("report kind"), max_length=16, choices=ReportKind.choices)
     is_published = models.BooleanField(_("published"), default=False)

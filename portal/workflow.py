@@ -260,31 +260,29 @@ def transition(
 def transition_each(
     ids: Iterable[int],
     action: str,
-    comment: str | Callable[[Any], str] = "",
+    comment: str = "",
     *,
     workflow: Workflow,
     when: Callable[[Any], bool] | None = None,
-    **changes: Any,
+    **kwargs: Any,
 ) -> list[int]:
     """The bulk entry point of system sweeps: move each row of ``ids`` by ``action`` (actor:
     the system), each in its own transaction, and return the ids moved.
 
-    Not a queryset ``update()``: every row gets its audit row and its hand-offs like any
-    move. A row that is no longer in a source state (a worker finished it meanwhile) or
-    for which ``when(locked)`` is false is left alone, not an error. ``comment`` may be
-    a function of the locked row (a message naming its own figures); it is also what
-    ``changes`` values that are callables receive.
+    Not a queryset ``update()``: every row gets its audit row, its hand-offs and its
+    broadcast like any move (``kwargs`` go to ``transition``: ``extra``, ``prepare``,
+    field changes). A row that is no longer in a source state (a worker finished it since
+    it was listed) or for which ``when(locked)`` is false is left alone, not an error; one
+    row's transaction failing leaves the rows moved before it moved.
     """
     moved: list[int] = []
-    step = workflow.transitions[action]
+    sources = workflow.transitions[action].sources
     for pk in ids:
         with transaction.atomic():
             locked = workflow.lock(None, pk)
-            if workflow.state_of(locked) not in step.sources or (when is not None and not when(locked)):
+            if workflow.state_of(locked) not in sources or (when is not None and not when(locked)):
                 continue
-            text = comment(locked) if callable(comment) else comment
-            values = {name: value(locked) if callable(value) else value for name, value in changes.items()}
-            transition(locked, action, None, text, workflow=workflow, **values)
+            transition(locked, action, None, comment, workflow=workflow, **kwargs)
             moved.append(pk)
     return moved
 

@@ -53,6 +53,7 @@ from portal.workflow import (
     register,
     register_labels,
     transition,
+    transition_each,
 )
 from printing.rendering import png_data_uri, render_pdf
 
@@ -89,11 +90,6 @@ def _lock(actor: Actor | None, report: TopicReport | int) -> TopicReport:
         return _report_locked(getattr(report, "pk", report))
     except TopicReport.DoesNotExist:
         raise NotFound() from None
-
-
-def _by_the_worker(actor: Actor | None, report: TopicReport) -> bool:
-    """The build's own moves are made by the worker (no actor), never by a person."""
-    return actor is None
 
 
 def _live(report: TopicReport, action: str) -> tuple[str, dict[str, Any]]:
@@ -134,19 +130,19 @@ WORKFLOW = register(
         live=_live,
         transitions={
             "start": Transition(
-                frozenset({Status.QUEUED}), Status.BUILDING, _by_the_worker, gettext_lazy("build started")
+                frozenset({Status.QUEUED}), Status.BUILDING, by_the_system, gettext_lazy("build started")
             ),
             "finish": Transition(
                 frozenset({Status.BUILDING}),
                 Status.READY,
-                _by_the_worker,
+                by_the_system,
                 gettext_lazy("built"),
                 audit_action="topic_report.ready",
             ),
             "fail": Transition(
                 frozenset({Status.QUEUED, Status.BUILDING}),
                 Status.FAILED,
-                _by_the_worker,
+                by_the_system,
                 gettext_lazy("build failed"),
                 notify=_to_the_bureau_on_failure,
             ),
@@ -160,7 +156,7 @@ WORKFLOW = register(
             "recover": Transition(
                 frozenset({Status.BUILDING}),
                 Status.QUEUED,
-                _by_the_worker,
+                by_the_system,
                 gettext_lazy("queued again: its worker ended"),
             ),
         },
@@ -520,18 +516,25 @@ def pushes_fail_abandoned(now: dt.datetime | None = None) -> list[int]:
     from portal.jobs import MARGIN
 
     now = now or timezone.now()
-    failed = []
     candidates = selectors.push_attempts_unfinished(
         before=now - dt.timedelta(seconds=PUSH_TIME_LIMIT) - MARGIN
     )
-    for attempt in candidates.select_related("report__bureau"):
+
+    def abandoned(attempt: PushAttempt) -> bool:
         options = selectors.topic_report_settings_for(bureau=attempt.report.bureau)
         due = dt.timedelta(seconds=retry_delay(attempt, options) + PUSH_TIME_LIMIT) + MARGIN
-        if attempt.updated_at >= now - due:
-            continue
-        if push_fail(attempt_id=attempt.pk, message=_("The push stopped: its worker ended; retry it.")):
-            failed.append(attempt.pk)
-    return failed
+        return attempt.updated_at < now - due
+
+    message = _("The push stopped: its worker ended; retry it.")
+    return transition_each(
+        candidates.values_list("pk", flat=True),
+        "abandon",
+        message,
+        workflow=PUSH_WORKFLOW,
+        when=abandoned,
+        extra=lambda attempt: {"channel": attempt.channel, "attempt": attempt.attempts},
+        last_error=message,
+    )
 
 
 @transaction.atomic

@@ -363,7 +363,7 @@ class CsvLine:
     line: int
     unit: ReportingUnit | None = None
     period: date | None = None
-    status: str = ""
+    says: str = ""  # the status column: none | anomaly (not a state: the line is not stored)
     anomaly: AnomalyInput | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
 
@@ -481,10 +481,10 @@ def _import_rows(
             entry.period = _check_period(unit, row.get("period", ""), now)
         except InvalidInput as exc:
             fail("period", exc.message)
-        entry.status = row.get("status", "").lower()
-        if entry.status not in Status.values:
+        entry.says = row.get("status", "").lower()
+        if entry.says not in Status.values:
             fail("status", _("status must be one of %(all)s.") % {"all": ", ".join(Status.values)})
-        elif entry.status == Status.ANOMALY:
+        elif entry.says == Status.ANOMALY:
             onset = None
             text = row.get("onset_at", "")
             if text:
@@ -533,7 +533,7 @@ def _import_rows(
                 actor=actor,
                 unit=entry.unit,
                 period=entry.period,
-                status=entry.status,
+                status=entry.says,
                 anomaly=entry.anomaly,
                 files=(),
                 source=ZeroReport.Source.CSV,
