@@ -101,3 +101,25 @@ def test_failing_a_finished_run_is_left_alone(jx):
     before = _unchanged(run)
     runs.run_fail_by_id(run_id=run.pk, message="late guard")
     assert _unchanged(run) == before
+
+
+def test_a_schedule_that_no_longer_validates_fails_its_run_and_tells_its_creator(jx, jx_forecaster, as_actor):
+    from products.models import ProductSchedule
+    from products.services import schedules
+
+    schedule = schedules.schedule_create(
+        actor=as_actor(jx_forecaster),
+        name="每日 b 值",
+        method="bvalue",
+        params={"mc": 2.0},
+        catalog={"jurisdiction": True, "days": 365},
+        minute="0",
+        hour="6",
+    )
+    ProductSchedule.objects.filter(pk=schedule.pk).update(method="retired_method")
+    run = schedules.schedule_fire(bureau_id=jx.pk, schedule_id=schedule.pk)
+    assert (run.status, run.requested_by) == ("failed", jx_forecaster)
+    audit = AuditEvent.objects.get(action="product_run.fail", target_id=str(run.pk))
+    assert (audit.from_state, audit.to_state) == ("queued", "failed")
+    note = Notification.objects.get(kind="products.run_failed")
+    assert (note.recipient, note.body) == (jx_forecaster, run.error)
