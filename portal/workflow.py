@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from .exceptions import InvalidTransition, PermissionDenied
+from .exceptions import InvalidTransition, NotFound, PermissionDenied
 from .models import Notification
 from .services import audit_record, broadcast_on_commit, notify_user
 
@@ -133,10 +133,6 @@ class Workflow:
             for action, step in self.transitions.items()
             if state in step.sources and step.permission(actor, obj)
         ]
-
-    def may(self, actor: Actor | None, obj: Any, action: str) -> bool:
-        """Whether ``actor`` has the right to ``action`` on ``obj``, whatever its state."""
-        return self.transitions[action].permission(actor, obj)
 
     def check_permission(self, actor: Actor | None, obj: Any, action: str) -> Transition:
         """The permission alone (403): for a service that answers some states without moving
@@ -272,14 +268,17 @@ def transition_each(
     Not a queryset ``update()``: every row gets its audit row, its hand-offs and its
     broadcast like any move (``kwargs`` go to ``transition``: ``extra``, ``prepare``,
     field changes). A row that is no longer in a source state (a worker finished it since
-    it was listed) or for which ``when(locked)`` is false is left alone, not an error; one
-    row's transaction failing leaves the rows moved before it moved.
+    it was listed), gone, or for which ``when(locked)`` is false is left alone, not an
+    error; one row's transaction failing leaves the rows moved before it moved.
     """
     moved: list[int] = []
     sources = workflow.transitions[action].sources
     for pk in ids:
         with transaction.atomic():
-            locked = workflow.lock(None, pk)
+            try:
+                locked = workflow.lock(None, pk)
+            except NotFound:  # deleted since it was listed
+                continue
             if workflow.state_of(locked) not in sources or (when is not None and not when(locked)):
                 continue
             transition(locked, action, None, comment, workflow=workflow, **kwargs)
