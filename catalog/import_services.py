@@ -30,12 +30,22 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import uploads
-from portal.exceptions import InvalidInput, PermissionDenied
+from portal.exceptions import InvalidInput, NotFound, PermissionDenied
 from portal.models import Bureau, Notification, User
-from portal.services import audit_record, broadcast, broadcast_on_commit, notify_user
+from portal.services import audit_record, broadcast, broadcast_on_commit
 from portal.tenancy import Actor
+from portal.workflow import (
+    Handoff,
+    Transition,
+    Workflow,
+    by_the_system,
+    register,
+    register_labels,
+    transition,
+)
 
 from . import arrival
 from .formats import EventRow, FormatError, RowError, read_csv, read_fdsn_text, read_quakeml
@@ -591,6 +601,97 @@ def event_import_create(
     return record
 
 
+def _import_lock(actor: Actor | None, record: EventImport | int) -> EventImport:
+    locked = (
+        EventImport.objects.select_for_update(of=("self",))
+        .select_related("bureau", "created_by")
+        .filter(pk=getattr(record, "pk", record))
+        .first()
+    )
+    if locked is None:
+        raise NotFound()
+    return locked
+
+
+def _import_live(record: EventImport, action: str) -> tuple[str, dict[str, Any]]:
+    payload = _final_payload(record)
+    return events_group(record.bureau_id), payload
+
+
+def _final_payload(record: EventImport) -> dict[str, Any]:
+    return {
+        "kind": "catalog.import",
+        "id": record.pk,
+        "status": record.status,
+        "error": record.error,
+        "rows_read": record.rows_read,
+        "inserted": record.inserted,
+        "updated": record.updated,
+        "unchanged": record.unchanged,
+        "rejected": record.rejected,
+        "errors": record.errors[:20],
+    }
+
+
+def _to_the_uploader(record: EventImport, actor: Actor | None, comment: str) -> list[Handoff]:
+    """Tell the person who uploaded the file how it ended (never silent, see portal.jobs)."""
+    if record.created_by is None:
+        return []
+    if record.status == EventImport.Status.DONE:
+        title = _("Catalog import finished: %(file)s") % {"file": record.filename}
+        body = _("%(inserted)d new, %(updated)d updated, %(rejected)d rejected rows.") % {
+            "inserted": record.inserted,
+            "updated": record.updated,
+            "rejected": record.rejected,
+        }
+        level = Notification.Level.WARNING if record.rejected else Notification.Level.INFO
+    else:
+        title = _("Catalog import failed: %(file)s") % {"file": record.filename}
+        body = _("%(error)s Nothing from this file was stored.") % {"error": record.error}
+        level = Notification.Level.WARNING
+    return [Handoff([record.created_by], title=title[:200], body=body, level=level, kind="catalog.import")]
+
+
+_Import = EventImport.Status
+# An import is the worker's from the upload on: every move is the system's (actor None).
+IMPORT_WORKFLOW = register(
+    Workflow(
+        name="event_import",
+        model=EventImport,
+        state_field="status",
+        noun=gettext_lazy("catalog import"),
+        lock=_import_lock,
+        url=lambda record: reverse("catalog:import-list"),
+        live=_import_live,
+        transitions={
+            # running -> running: the worker died mid-file and the task runs it again (its
+            # transaction never committed, so nothing of it is stored)
+            "start": Transition(
+                frozenset({_Import.QUEUED, _Import.RUNNING}),
+                _Import.RUNNING,
+                by_the_system,
+                gettext_lazy("import started"),
+            ),
+            "finish": Transition(
+                frozenset({_Import.RUNNING}),
+                _Import.DONE,
+                by_the_system,
+                gettext_lazy("import finished"),
+                notify=_to_the_uploader,
+            ),
+            "fail": Transition(
+                frozenset({_Import.QUEUED, _Import.RUNNING}),
+                _Import.FAILED,
+                by_the_system,
+                gettext_lazy("import failed"),
+                notify=_to_the_uploader,
+            ),
+        },
+    )
+)
+register_labels({"event_import.create": gettext_lazy("file uploaded")})
+
+
 def _push_progress(record: EventImport, summary: ImportSummary, status: str) -> None:
     payload = {"kind": "catalog.import", "id": record.pk, "status": status, **summary.as_dict()}
     # In the cache, not the row: the row's update would wait for the import's transaction.
@@ -608,25 +709,13 @@ def event_import_run(*, import_id: int) -> EventImport | None:
     transaction never committed, so nothing of it is stored.
     """
     with transaction.atomic():
-        record = (
-            EventImport.objects.select_for_update(of=("self",))
-            .select_related("bureau", "created_by")
-            .filter(pk=import_id)
-            .first()
-        )
-        if record is None or record.status in (EventImport.Status.DONE, EventImport.Status.FAILED):
+        try:
+            record = _import_lock(None, import_id)
+        except NotFound:
+            return None
+        if record.status not in IMPORT_WORKFLOW.transitions["start"].sources:
             return record
-        from_state = record.status
-        record.status = EventImport.Status.RUNNING
-        record.started_at = timezone.now()
-        record.save(update_fields=["status", "started_at", "updated_at"])
-        audit_record(
-            actor=record.created_by,
-            action="event_import.start",
-            target=record,
-            from_state=from_state,
-            to_state=record.status,
-        )
+        record = transition(record, "start", None, workflow=IMPORT_WORKFLOW, started_at=timezone.now())
     _push_progress(record, ImportSummary(), record.status)
     try:
         with record.file.open("rb") as handle, transaction.atomic():
@@ -639,19 +728,19 @@ def event_import_run(*, import_id: int) -> EventImport | None:
                 user=record.created_by,
                 progress=lambda s: _push_progress(record, s, EventImport.Status.RUNNING),
             )
-            _finish(record, EventImport.Status.DONE, summary=summary)
+            record = _finish(record, EventImport.Status.DONE, summary=summary)
     except _Abandoned:
         pass  # the watchdog already failed it and told the person; the rollback stored nothing
     except FormatError as problem:
         where = _("line %(line)s: ") % {"line": problem.line} if problem.line else ""
-        _finish(record, EventImport.Status.FAILED, error=f"{where}{problem.message}")
+        record = _finish(record, EventImport.Status.FAILED, error=f"{where}{problem.message}")
     except (OSError, InvalidInput) as problem:
-        _finish(record, EventImport.Status.FAILED, error=str(problem))
+        record = _finish(record, EventImport.Status.FAILED, error=str(problem))
     except Exception as exc:  # whatever else broke, the import ends failed and the uploader is told
         from portal.jobs import internal_error_message
 
         logger.exception("catalog import %s failed", record.pk)
-        _finish(record, EventImport.Status.FAILED, error=internal_error_message(exc))
+        record = _finish(record, EventImport.Status.FAILED, error=internal_error_message(exc))
     return record
 
 
@@ -661,92 +750,57 @@ class _Abandoned(Exception):
 
 def _finish(
     record: EventImport, status: str, *, summary: ImportSummary | None = None, error: str = ""
-) -> None:
+) -> EventImport:
+    """running -> done or failed with the summary; the uploader is told (the workflow's hand-off)."""
     with transaction.atomic():
         # Locked and re-read: the watchdog may have failed an import it thought dead.
-        current = (
-            EventImport.objects.select_for_update().filter(pk=record.pk).values_list("status", flat=True)
-        )
-        if current.first() != EventImport.Status.RUNNING:
+        current = _import_lock(None, record)
+        if current.status != EventImport.Status.RUNNING:
             if status == EventImport.Status.DONE:
                 raise _Abandoned
-            return
-        from_state = record.status
-        record.status = status
-        record.finished_at = timezone.now()
-        record.error = error
+            return current
         summary = summary or ImportSummary()
-        record.rows_read = summary.rows_read
-        record.inserted = summary.inserted
-        record.updated = summary.updated
-        record.unchanged = summary.unchanged
-        record.rejected = summary.rejected
-        record.errors = summary.errors
-        record.save()
-        audit_record(
-            actor=record.created_by,
-            action="event_import.finish",
-            target=record,
-            from_state=from_state,
-            to_state=status,
-            comment=error,
+        record = transition(
+            current,
+            "finish" if status == EventImport.Status.DONE else "fail",
+            None,
+            error,
+            workflow=IMPORT_WORKFLOW,
             extra={k: v for k, v in summary.as_dict().items() if k != "errors"},
+            finished_at=timezone.now(),
+            error=error,
+            rows_read=summary.rows_read,
+            inserted=summary.inserted,
+            updated=summary.updated,
+            unchanged=summary.unchanged,
+            rejected=summary.rejected,
+            errors=summary.errors,
         )
-    payload = {
-        "kind": "catalog.import",
-        "id": record.pk,
-        "status": status,
-        "error": error,
-        **summary.as_dict(),
-    }
-    payload["errors"] = summary.errors[:20]
-    cache.set(import_progress_key(record.pk), payload, 24 * 3600)
-    transaction.on_commit(lambda: broadcast(events_group(record.bureau_id), payload))
-    _notify_uploader(record)
-
-
-def _notify_uploader(record: EventImport) -> None:
-    """Tell the person who uploaded the file how it ended (never silent, see portal.jobs)."""
-    if record.created_by is None:
-        return
-    if record.status == EventImport.Status.DONE:
-        title = _("Catalog import finished: %(file)s") % {"file": record.filename}
-        body = _("%(inserted)d new, %(updated)d updated, %(rejected)d rejected rows.") % {
-            "inserted": record.inserted,
-            "updated": record.updated,
-            "rejected": record.rejected,
-        }
-        level = Notification.Level.WARNING if record.rejected else Notification.Level.INFO
-    else:
-        title = _("Catalog import failed: %(file)s") % {"file": record.filename}
-        body = _("%(error)s Nothing from this file was stored.") % {"error": record.error}
-        level = Notification.Level.WARNING
-    notify_user(
-        user=record.created_by,
-        bureau=record.bureau,
-        title=title[:200],
-        body=body,
-        url=reverse("catalog:import-list"),
-        level=level,
-        kind="catalog.import",
-    )
+    # The live figures end with the final ones (the page reads the cache while it runs).
+    cache.set(import_progress_key(record.pk), _final_payload(record), 24 * 3600)
+    return record
 
 
 def event_import_fail(*, import_id: int, message: str) -> EventImport | None:
     """QUEUED/RUNNING -> FAILED with ``message``; the uploader is told. A finished import is
     left alone. The last resort of the task guard and the watchdog (portal.jobs)."""
-    record = EventImport.objects.select_related("bureau", "created_by").filter(pk=import_id).first()
-    if record is None or record.status in (EventImport.Status.DONE, EventImport.Status.FAILED):
-        return record
     with transaction.atomic():
-        locked = EventImport.objects.select_for_update().get(pk=import_id)
-        if locked.status == EventImport.Status.QUEUED:
-            # _finish fails running imports only; a queued one is first marked as taken.
-            locked.status = EventImport.Status.RUNNING
-            locked.save(update_fields=["status", "updated_at"])
-        record.status = locked.status
-        _finish(record, EventImport.Status.FAILED, error=message)
-    return record
+        try:
+            record = _import_lock(None, import_id)
+        except NotFound:
+            return None
+        if record.status not in IMPORT_WORKFLOW.transitions["fail"].sources:
+            return record
+        return transition(
+            record,
+            "fail",
+            None,
+            message,
+            workflow=IMPORT_WORKFLOW,
+            finished_at=timezone.now(),
+            error=message,
+            errors=[],
+        )
 
 
 def _heartbeat(record: EventImport) -> float | None:

@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.tenancy import TenantOwned
 from portal.timefmt import format_time
@@ -57,6 +58,9 @@ class Event(TenantOwned):
     location_name = models.CharField(_("place"), max_length=200, blank=True, default="")
     source = models.CharField(_("source"), max_length=64, blank=True, default="")
     event_type = models.CharField(_("event type"), max_length=40, default="earthquake")
+    # The evaluation status of the preferred solution (QuakeML's evaluationStatus), copied
+    # from it with the other solution fields; not a stage of work: no one moves it, no
+    # workflow, and its history is the event's versions (EventVersion), not the audit trail.
     status = models.CharField(_("status"), max_length=16, choices=EventStatus.choices)
     report_kind = models.CharField(_("report kind"), max_length=16, choices=ReportKind.choices)
     is_published = models.BooleanField(_("published"), default=False)
@@ -211,7 +215,8 @@ class QuickReportMessage(TenantOwned):
 
     class Status(models.TextChoices):
         PARSED = "parsed", _("parsed")
-        FAILED = "failed", _("failed")
+        # In context: "failed" alone is every other job's state (失败); a message failed to parse.
+        FAILED = "failed", pgettext_lazy("quick report", "failed")
         CORRECTED = "corrected", _("corrected")
 
     text = models.TextField(_("message"))

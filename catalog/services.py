@@ -41,13 +41,16 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from portal.exceptions import InvalidInput, PermissionDenied
+from portal.exceptions import InvalidInput, NotFound, PermissionDenied
 from portal.models import Bureau, Role, User
 from portal.services import audit_record, broadcast_on_commit
 from portal.tenancy import Actor
+from portal.workflow import Transition, Workflow, register, register_labels, transition
 
 from . import arrival
 from .formats.events import as_event
@@ -500,33 +503,75 @@ def _notify_inbox(message: QuickReportMessage) -> None:
     )
 
 
+def _message_lock(actor: Actor | None, message: QuickReportMessage | int) -> QuickReportMessage:
+    locked = QuickReportMessage.objects.select_for_update().filter(pk=getattr(message, "pk", message)).first()
+    if locked is None:
+        raise NotFound()
+    return locked
+
+
+def _may_correct(actor: Actor | None, message: QuickReportMessage) -> bool:
+    """Forecasters and bureau admins of the message's bureau (the system admin in any)."""
+    if not can_post_quick_report(actor):
+        return False
+    assert actor is not None  # can_post_quick_report said so
+    return actor.is_system_admin or message.bureau_id == actor.bureau_id
+
+
+def _inbox_live(message: QuickReportMessage, action: str) -> tuple[str, dict[str, Any]]:
+    return events_group(message.bureau_id), {
+        "kind": "catalog.inbox",
+        "id": message.pk,
+        "status": message.status,
+    }
+
+
+# The inbox: a message is stored parsed or failed (created so, no move); a failed one is
+# corrected by a person, once.
+QUICK_REPORT_WORKFLOW = register(
+    Workflow(
+        name="quick_report",
+        model=QuickReportMessage,
+        state_field="status",
+        noun=gettext_lazy("quick-report message"),
+        lock=_message_lock,
+        url=lambda message: reverse("catalog:quick-report-inbox"),
+        live=_inbox_live,
+        transitions={
+            "correct": Transition(
+                frozenset({QuickReportMessage.Status.FAILED}),
+                QuickReportMessage.Status.CORRECTED,
+                _may_correct,
+                gettext_lazy("message corrected"),
+                gettext_lazy("Correct"),
+            ),
+        },
+    )
+)
+register_labels({"quick_report.parse": gettext_lazy("quick report received")})
+
+
 def quick_report_correct(*, actor: Actor | None, message: QuickReportMessage, text: str) -> QuickReportResult:
     """FAILED -> CORRECTED: re-parse a corrected text and create or update the event.
 
     The original text stays on the message; the corrected one is kept
     beside it. A correction that still cannot be parsed raises
     QuickReportRejected and leaves the message failed, with the new error
-    stored. Raises InvalidTransition for a message that is not failed.
+    stored. Raises PermissionDenied (403) before InvalidTransition (409) for a
+    message that is not failed.
     """
-    from portal.exceptions import InvalidTransition
-
-    if not can_post_quick_report(actor):
-        raise PermissionDenied(_("Only forecasters and bureau admins can correct quick reports."))
-    if actor is None:
-        raise PermissionDenied
-    text = (text or "").strip()
-    if not text:
-        raise InvalidInput(_("The corrected message is empty."), field="text")
     problem: QuickReportParseError | None = None
     with transaction.atomic():
-        message = QuickReportMessage.objects.select_for_update().get(pk=message.pk)
-        if message.bureau_id != actor.bureau_id and not actor.is_system_admin:
-            raise PermissionDenied
-        if message.status != QuickReportMessage.Status.FAILED:
-            raise InvalidTransition(_("Only a message that failed to parse can be corrected."))
+        message = _message_lock(actor, message)
+        QUICK_REPORT_WORKFLOW.check(actor, message, "correct")
+        assert actor is not None  # _may_correct said so
+        text = (text or "").strip()
+        if not text:
+            raise InvalidInput(_("The corrected message is empty."), field="text")
         try:
             report = parse_quick_report(text, received_at=message.received_at)
         except QuickReportParseError as exc:
+            # No move: the message stays failed, with the new error beside the new text.
             problem = exc
             message.corrected_text = text
             message.error = exc.message
@@ -534,21 +579,17 @@ def quick_report_correct(*, actor: Actor | None, message: QuickReportMessage, te
             message.save(update_fields=["corrected_text", "error", "error_part", "updated_at"])
         else:
             event, created, _changed = _record_report(actor=actor, report=report, text=text)
-            message.corrected_text = text
-            message.status = QuickReportMessage.Status.CORRECTED
-            message.error = ""
-            message.error_part = ""
-            message.event = event
-            message.corrected_by = actor.user
-            message.save()
-            audit_record(
-                actor=actor,
-                action="quick_report.correct",
-                target=message,
-                from_state=QuickReportMessage.Status.FAILED,
-                to_state=message.status,
+            message = transition(
+                message,
+                "correct",
+                actor,
+                workflow=QUICK_REPORT_WORKFLOW,
+                corrected_text=text,
+                error="",
+                error_part="",
+                event=event,
+                corrected_by=actor.user,
             )
-            _notify_inbox(message)
     if problem is not None:
         raise QuickReportRejected(problem.message, field=problem.part, inbox_message=message)
     return QuickReportResult(message=message, event=event, created=created, repeated=False)

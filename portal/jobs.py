@@ -13,7 +13,10 @@ row "running" for ever, with nobody told:
   the kind fail them (or requeue them once), telling the person who started it.
 
 Each app registers its kinds from ``AppConfig.ready()``; the portal core knows no
-app (dependencies point down).
+app (dependencies point down). A kind's ``sweep`` and ``fail`` change a job's state
+only through its workflow (``portal.workflow.transition`` or, for a sweep over many
+rows, ``transition_each``): every ended job is audited and its person told, never a
+raw ``update(status=...)``.
 """
 
 from __future__ import annotations

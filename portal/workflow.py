@@ -29,6 +29,12 @@ bring their own process/task models, views and permissions, a second way of doin
 services already do. Neither removes more than the ~15 lines of table lookups; both add a
 dependency and a second place where state changes. So the engine is these lines.
 
+System moves (a Celery worker, the job watchdog, a beat job) pass ``actor=None``; their
+transitions' permission is ``by_the_system`` (no person may make them, a person is 403).
+Sweeps that move many rows (fail every abandoned job) use ``transition_each``: one
+transaction per row, each row moved through ``transition()`` (audited, told), rows that
+moved on since they were listed left alone.
+
 The action labels registry (``label(action)``) gives the words history shows for an audit
 action ("提交审核" rather than ``report.submit``); every workflow registers its actions,
 and apps may register the labels of their other audited acts with ``register_labels``.
@@ -43,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from .exceptions import InvalidTransition, PermissionDenied
+from .exceptions import InvalidTransition, NotFound, PermissionDenied
 from .models import Notification
 from .services import audit_record, broadcast_on_commit, notify_user
 
@@ -68,6 +74,7 @@ class Handoff:
 
 
 Notify = Callable[[Any, "Actor | None", str], Iterable[Handoff]]
+Live = tuple[str, dict[str, Any]]
 Prepare = Callable[[Any], "Mapping[str, Any] | None"]
 
 
@@ -96,7 +103,8 @@ class Workflow:
     noun: Promise | str  # "anomaly", in the reader's language
     state_field: str = "state"
     url: Callable[[Any], str] | None = None  # the page that opens the work
-    live: Callable[[Any, str], tuple[str, dict[str, Any]] | None] | None = None  # (group, event)
+    # (group, event), or several of them (a page of the row and a list page), broadcast on commit
+    live: Callable[[Any, str], Live | list[Live] | None] | None = None
     bureau: Callable[[Any], Bureau | None] = field(default=lambda obj: getattr(obj, "bureau", None))
 
     def __post_init__(self) -> None:
@@ -126,11 +134,17 @@ class Workflow:
             if state in step.sources and step.permission(actor, obj)
         ]
 
-    def check(self, actor: Actor | None, obj: Any, action: str) -> Transition:
-        """Permission, then state, on an already locked row; raises 403 or 409."""
+    def check_permission(self, actor: Actor | None, obj: Any, action: str) -> Transition:
+        """The permission alone (403): for a service that answers some states without moving
+        (an idempotent request) but must refuse a person without the right first."""
         step = self.transitions[action]
         if not step.permission(actor, obj):
             raise PermissionDenied(_("You may not do this: %(action)s.") % {"action": step.label})
+        return step
+
+    def check(self, actor: Actor | None, obj: Any, action: str) -> Transition:
+        """Permission, then state, on an already locked row; raises 403 or 409."""
+        step = self.check_permission(actor, obj, action)
         state = self.state_of(obj)
         if state not in step.sources:
             raise InvalidTransition(
@@ -144,6 +158,11 @@ class Workflow:
                 field=self.state_field,
             )
         return step
+
+
+def by_the_system(actor: Actor | None, obj: Any) -> bool:
+    """The permission of a system move (worker, watchdog, beat job): no person makes it."""
+    return actor is None
 
 
 _WORKFLOWS: dict[str, Workflow] = {}
@@ -229,9 +248,42 @@ def transition(
             _tell(workflow, locked, handoff)
     if workflow.live is not None:
         live = workflow.live(locked, action)
-        if live is not None:
-            broadcast_on_commit(*live)
+        for group, event in [live] if isinstance(live, tuple) else live or []:
+            broadcast_on_commit(group, event)
     return locked
+
+
+def transition_each(
+    ids: Iterable[int],
+    action: str,
+    comment: str = "",
+    *,
+    workflow: Workflow,
+    when: Callable[[Any], bool] | None = None,
+    **kwargs: Any,
+) -> list[int]:
+    """The bulk entry point of system sweeps: move each row of ``ids`` by ``action`` (actor:
+    the system), each in its own transaction, and return the ids moved.
+
+    Not a queryset ``update()``: every row gets its audit row, its hand-offs and its
+    broadcast like any move (``kwargs`` go to ``transition``: ``extra``, ``prepare``,
+    field changes). A row that is no longer in a source state (a worker finished it since
+    it was listed), gone, or for which ``when(locked)`` is false is left alone, not an
+    error; one row's transaction failing leaves the rows moved before it moved.
+    """
+    moved: list[int] = []
+    sources = workflow.transitions[action].sources
+    for pk in ids:
+        with transaction.atomic():
+            try:
+                locked = workflow.lock(None, pk)
+            except NotFound:  # deleted since it was listed
+                continue
+            if workflow.state_of(locked) not in sources or (when is not None and not when(locked)):
+                continue
+            transition(locked, action, None, comment, workflow=workflow, **kwargs)
+            moved.append(pk)
+    return moved
 
 
 def tell(workflow: Workflow, obj: Any, handoffs: Iterable[Handoff]) -> None:

@@ -11,8 +11,13 @@ row, checks the right before the state, saves, audits, tells and broadcasts):
 start, finish, fail and recover are the worker's moves (no person makes them); requeue is a
 forecaster's, chair's or bureau admin's.
 
-Push workflow, per channel: pending/retrying --sent--> sent;
-pending/retrying --error--> retrying (attempts left) or failed; failed --retry--> retrying.
+Push workflow (``PUSH_WORKFLOW``), per channel:
+
+    pending/retrying --sent--> sent
+    pending/retrying --error--> retrying      (a try failed, attempts are left)
+    pending/retrying --fail--> failed         (the last try failed: the bureau is told)
+    pending/retrying --abandon--> failed      (the watchdog: its worker ended; told too)
+    failed --retry--> retrying                (a forecaster, chair or bureau admin)
 """
 
 from __future__ import annotations
@@ -35,12 +40,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal import hooks, uploads
-from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from portal.exceptions import InvalidInput, NotFound, PermissionDenied
 from portal.models import Bureau, Notification, Role
 from portal.selectors import bureau_role_holders
 from portal.services import audit_record, bureau_group, notify_bureau
 from portal.validators import clean_title
-from portal.workflow import Handoff, Transition, Workflow, register, register_labels, transition
+from portal.workflow import (
+    Handoff,
+    Transition,
+    Workflow,
+    by_the_system,
+    register,
+    register_labels,
+    transition,
+    transition_each,
+)
 from printing.rendering import png_data_uri, render_pdf
 
 from . import selectors
@@ -57,12 +71,6 @@ logger = logging.getLogger(__name__)
 
 Status = TopicReport.Status
 PushStatus = PushAttempt.Status
-PUSH_TRANSITIONS: dict[str, set[str]] = {
-    PushStatus.PENDING: {PushStatus.SENT, PushStatus.RETRYING, PushStatus.FAILED},
-    PushStatus.RETRYING: {PushStatus.SENT, PushStatus.RETRYING, PushStatus.FAILED},
-    PushStatus.FAILED: {PushStatus.RETRYING},
-    PushStatus.SENT: set(),
-}
 GIS_MAX_BYTES_DEFAULT = 5 * 1024 * 1024
 WECHAT_MAX_BYTES = 4096
 GIS_MAX_FEATURES_DEFAULT = 20_000
@@ -77,11 +85,6 @@ def _lock(actor: Actor | None, report: TopicReport | int) -> TopicReport:
         return _report_locked(getattr(report, "pk", report))
     except TopicReport.DoesNotExist:
         raise NotFound() from None
-
-
-def _by_the_worker(actor: Actor | None, report: TopicReport) -> bool:
-    """The build's own moves are made by the worker (no actor), never by a person."""
-    return actor is None
 
 
 def _live(report: TopicReport, action: str) -> tuple[str, dict[str, Any]]:
@@ -122,19 +125,19 @@ WORKFLOW = register(
         live=_live,
         transitions={
             "start": Transition(
-                frozenset({Status.QUEUED}), Status.BUILDING, _by_the_worker, gettext_lazy("build started")
+                frozenset({Status.QUEUED}), Status.BUILDING, by_the_system, gettext_lazy("build started")
             ),
             "finish": Transition(
                 frozenset({Status.BUILDING}),
                 Status.READY,
-                _by_the_worker,
+                by_the_system,
                 gettext_lazy("built"),
                 audit_action="topic_report.ready",
             ),
             "fail": Transition(
                 frozenset({Status.QUEUED, Status.BUILDING}),
                 Status.FAILED,
-                _by_the_worker,
+                by_the_system,
                 gettext_lazy("build failed"),
                 notify=_to_the_bureau_on_failure,
             ),
@@ -148,7 +151,7 @@ WORKFLOW = register(
             "recover": Transition(
                 frozenset({Status.BUILDING}),
                 Status.QUEUED,
-                _by_the_worker,
+                by_the_system,
                 gettext_lazy("queued again: its worker ended"),
             ),
         },
@@ -160,6 +163,86 @@ register_labels(
         "topic_report.push": gettext_lazy("pushed"),
         "topic_report.push_retry": gettext_lazy("push retried"),
     }
+)
+
+
+def _push_lock(actor: Actor | None, attempt: PushAttempt | int) -> PushAttempt:
+    locked = (
+        PushAttempt.objects.select_for_update(of=("self",))
+        .select_related("report", "report__bureau", "report__event")
+        .filter(pk=getattr(attempt, "pk", attempt))
+        .first()
+    )
+    if locked is None:
+        raise NotFound()
+    return locked
+
+
+def _may_retry_push(actor: Actor | None, attempt: PushAttempt) -> bool:
+    return can_rebuild_topic_report(actor, attempt.report)
+
+
+def _push_failed(attempt: PushAttempt, actor: Actor | None, comment: str) -> list[Handoff]:
+    """Forecasters, chairs and bureau admins of the bureau: they can retry the push."""
+    people = bureau_role_holders(
+        bureau=attempt.bureau_id, roles=[Role.FORECASTER, Role.CHAIR, Role.BUREAU_ADMIN]
+    )
+    return [
+        Handoff(
+            people,
+            title=_("Push of the special-topic report by %(channel)s failed")
+            % {"channel": attempt.get_channel_display()},
+            body=attempt.last_error[:200],
+            level=Notification.Level.WARNING,
+            kind="topic_report.push_failed",
+        )
+    ]
+
+
+def _push_failed_elsewhere(attempt: PushAttempt, actor: Actor | None, comment: str) -> list[Handoff]:
+    """The in-app channel is these very notifications: when it fails, they would too."""
+    if attempt.channel == PushAttempt.Channel.WEBSOCKET:
+        return []
+    return _push_failed(attempt, actor, comment)
+
+
+_PUSHING = frozenset({PushStatus.PENDING, PushStatus.RETRYING})
+PUSH_WORKFLOW = register(
+    Workflow(
+        name="push",
+        model=PushAttempt,
+        state_field="status",
+        noun=gettext_lazy("push"),
+        lock=_push_lock,
+        url=lambda attempt: attempt.report.get_absolute_url(),
+        transitions={
+            "sent": Transition(_PUSHING, PushStatus.SENT, by_the_system, gettext_lazy("push sent")),
+            "error": Transition(
+                _PUSHING, PushStatus.RETRYING, by_the_system, gettext_lazy("push try failed, to be retried")
+            ),
+            "fail": Transition(
+                _PUSHING,
+                PushStatus.FAILED,
+                by_the_system,
+                gettext_lazy("push failed after the last try"),
+                notify=_push_failed_elsewhere,
+            ),
+            "abandon": Transition(
+                _PUSHING,
+                PushStatus.FAILED,
+                by_the_system,
+                gettext_lazy("push failed: its worker ended"),
+                notify=_push_failed,
+            ),
+            "retry": Transition(
+                frozenset({PushStatus.FAILED}),
+                PushStatus.RETRYING,
+                _may_retry_push,
+                gettext_lazy("push retried"),
+                gettext_lazy("Retry"),
+            ),
+        },
+    )
 )
 
 
@@ -432,58 +515,43 @@ def pushes_fail_abandoned(now: dt.datetime | None = None) -> list[int]:
     from portal.jobs import MARGIN
 
     now = now or timezone.now()
-    failed = []
     candidates = selectors.push_attempts_unfinished(
         before=now - dt.timedelta(seconds=PUSH_TIME_LIMIT) - MARGIN
     )
-    for attempt in candidates.select_related("report__bureau"):
+
+    def abandoned(attempt: PushAttempt) -> bool:
         options = selectors.topic_report_settings_for(bureau=attempt.report.bureau)
         due = dt.timedelta(seconds=retry_delay(attempt, options) + PUSH_TIME_LIMIT) + MARGIN
-        if attempt.updated_at >= now - due:
-            continue
-        if push_fail(attempt_id=attempt.pk, message=_("The push stopped: its worker ended; retry it.")):
-            failed.append(attempt.pk)
-    return failed
+        return attempt.updated_at < now - due
+
+    message = _("The push stopped: its worker ended; retry it.")
+    return transition_each(
+        candidates.values_list("pk", flat=True),
+        "abandon",
+        message,
+        workflow=PUSH_WORKFLOW,
+        when=abandoned,
+        extra=lambda attempt: {"channel": attempt.channel, "attempt": attempt.attempts},
+        last_error=message,
+    )
 
 
 @transaction.atomic
 def push_fail(*, attempt_id: int, message: str) -> bool:
     """pending/retrying -> failed with ``message``; the bureau is told. False when it had ended."""
-    attempt = (
-        PushAttempt.objects.select_for_update()
-        .select_related("report", "report__bureau", "report__event")
-        .get(pk=attempt_id)
-    )
-    if attempt.status not in (PushStatus.PENDING, PushStatus.RETRYING):
+    attempt = _push_lock(None, attempt_id)
+    if attempt.status not in PUSH_WORKFLOW.transitions["abandon"].sources:
         return False
-    from_state = attempt.status
-    attempt.status = PushStatus.FAILED
-    attempt.last_error = message
-    attempt.save(update_fields=["status", "last_error", "updated_at"])
-    audit_record(
-        actor=None,
-        action="topic_report.push",
-        target=attempt,
-        from_state=from_state,
-        to_state=attempt.status,
-        comment=message[:500],
+    transition(
+        attempt,
+        "abandon",
+        None,
+        message[:500],
+        workflow=PUSH_WORKFLOW,
         extra={"channel": attempt.channel, "attempt": attempt.attempts},
+        last_error=message,
     )
-    _notify_push_failed(attempt, message)
     return True
-
-
-def _notify_push_failed(attempt: PushAttempt, error: str) -> None:
-    notify_bureau(
-        bureau=attempt.report.bureau,
-        title=_("Push of the special-topic report by %(channel)s failed")
-        % {"channel": attempt.get_channel_display()},
-        body=error[:200],
-        url=attempt.report.get_absolute_url(),
-        level=Notification.Level.WARNING,
-        kind="topic_report.push_failed",
-        roles=[Role.FORECASTER, Role.CHAIR, Role.BUREAU_ADMIN],
-    )
 
 
 # --- push -------------------------------------------------------------------------------------
@@ -679,68 +747,46 @@ def push_send(*, attempt_id: int) -> tuple[PushAttempt | None, float | None]:
 def _push_record(
     *, attempt_id: int, error: str, options: TopicReportSettings
 ) -> tuple[PushAttempt, float | None]:
-    attempt = (
-        PushAttempt.objects.select_for_update()
-        .select_related("report", "report__bureau", "report__event")
-        .get(pk=attempt_id)
-    )
-    from_state = attempt.status
-    attempt.attempts += 1
-    attempt.last_attempt_at = timezone.now()
+    attempt = _push_lock(None, attempt_id)
+    attempts = attempt.attempts + 1
+    now = timezone.now()
+    changes: dict[str, Any] = {"attempts": attempts, "last_attempt_at": now}
     delay = None
     if not error:
-        to_state = PushStatus.SENT
-        attempt.sent_at = attempt.last_attempt_at
-    elif attempt.attempts < attempt.max_attempts:
-        to_state = PushStatus.RETRYING
+        action = "sent"
+        changes["sent_at"] = now
+    elif attempts < attempt.max_attempts:
+        action = "error"
+        changes["last_error"] = error
+        attempt.attempts = attempts  # the backoff counts this try
         delay = retry_delay(attempt, options)
     else:
-        to_state = PushStatus.FAILED
-    if to_state not in PUSH_TRANSITIONS[from_state]:
-        raise InvalidTransition(
-            _("A %(from)s push cannot become %(to)s.") % {"from": from_state, "to": to_state}
-        )
-    attempt.status = to_state
-    attempt.last_error = error or attempt.last_error
-    attempt.save(
-        update_fields=["attempts", "last_attempt_at", "sent_at", "status", "last_error", "updated_at"]
+        action = "fail"
+        changes["last_error"] = error
+    attempt = transition(
+        attempt,
+        action,
+        None,
+        error[:500],
+        workflow=PUSH_WORKFLOW,
+        extra={"channel": attempt.channel, "attempt": attempts},
+        **changes,
     )
-    audit_record(
-        actor=None,
-        action="topic_report.push",
-        target=attempt,
-        from_state=from_state,
-        to_state=to_state,
-        comment=error[:500],
-        extra={"channel": attempt.channel, "attempt": attempt.attempts},
-    )
-    if to_state == PushStatus.FAILED and attempt.channel != PushAttempt.Channel.WEBSOCKET:
-        _notify_push_failed(attempt, error)
     return attempt, delay
 
 
 @transaction.atomic
 def push_retry(*, actor: Actor, attempt: PushAttempt) -> PushAttempt:
     """failed -> retrying: a person asks to try a failed channel again (attempts start over)."""
-    attempt = PushAttempt.objects.select_for_update().select_related("report").get(pk=attempt.pk)
-    if not can_rebuild_topic_report(actor, attempt.report):
-        raise PermissionDenied(
-            _("Only forecasters, chairs and bureau admins of the bureau can retry a push.")
-        )
-    if PushStatus.RETRYING not in PUSH_TRANSITIONS[attempt.status] or attempt.status != PushStatus.FAILED:
-        raise InvalidTransition(_("Only a failed push can be retried."), field="status")
-    from_state = attempt.status
-    attempt.status = PushStatus.RETRYING
-    attempt.max_attempts = (
-        attempt.attempts + selectors.topic_report_settings_for(bureau=attempt.report.bureau).push_max_attempts
-    )
-    attempt.save(update_fields=["status", "max_attempts", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="topic_report.push_retry",
-        target=attempt,
-        from_state=from_state,
-        to_state=attempt.status,
+    attempt = transition(
+        attempt,
+        "retry",
+        actor,
+        workflow=PUSH_WORKFLOW,
+        prepare=lambda locked: {
+            "max_attempts": locked.attempts
+            + selectors.topic_report_settings_for(bureau=locked.report.bureau).push_max_attempts
+        },
     )
     _enqueue_push(attempt.pk, attempt.bureau_id)
     return attempt

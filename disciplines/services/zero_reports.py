@@ -22,13 +22,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import uploads
-from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
+from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from portal.models import Notification
 from portal.services import audit_record, broadcast_on_commit, notify_user
 from portal.tenancy import Actor
 from portal.validators import WORK_DATE_MAX, WORK_DATE_MIN, is_work_date
+from portal.workflow import Transition, Workflow, register, register_labels, transition
 
 from .. import permissions, selectors
 from ..models import BEIJING, Anomaly, MissingReportReminder, ReportingUnit, ZeroReport, ZeroReportRevision
@@ -108,6 +110,78 @@ def _check_anomaly(
     if data.onset_at > now + timedelta(minutes=5):
         raise InvalidInput(_("The onset time is in the future."), field=f"{prefix}onset_at")
     return data
+
+
+def _report_lock(actor: Actor | None, report: ZeroReport | int) -> ZeroReport:
+    locked = (
+        ZeroReport.objects.select_for_update(of=("self",))
+        .select_related("unit", "unit__discipline")
+        .filter(pk=getattr(report, "pk", report))
+        .first()
+    )
+    if locked is None:
+        raise NotFound()
+    return locked
+
+
+def _may_report_for(actor: Actor | None, report: ZeroReport) -> bool:
+    """A reporter responsible for the unit, or whoever manages the bureau's units (CSV import)."""
+    unit = report.unit
+    if actor is None or actor.bureau_id != unit.bureau_id:
+        return False
+    if permissions.can_manage_units(actor):
+        return True
+    held = selectors.unit_is_held(actor=actor, unit=unit)
+    return permissions.can_submit_zero_report(actor, unit, holds_unit=held)
+
+
+def _report_live(report: ZeroReport, action: str) -> tuple[str, dict[str, Any]]:
+    return live_group(report.bureau_id), {
+        "kind": "zero_report",
+        "unit": report.unit_id,
+        "period": report.period.isoformat(),
+        "cell": _cell(report),
+        "status": report.status,
+        "late": report.is_late,
+        "discipline": report.unit.discipline.code,
+    }
+
+
+# A report's status is what it says (no anomaly, or one) rather than a stage of work; it still
+# changes only here: a resubmission moves it to what the new submission says (the first
+# submission creates the row). Both moves are audited as "zero_report.resubmit".
+ZERO_REPORT_WORKFLOW = register(
+    Workflow(
+        name="zero_report",
+        model=ZeroReport,
+        state_field="status",
+        noun=gettext_lazy("zero-report"),
+        lock=_report_lock,
+        live=_report_live,
+        transitions={
+            "resubmit_none": Transition(
+                frozenset(Status.values),
+                Status.NONE,
+                _may_report_for,
+                gettext_lazy("zero-report resubmitted"),
+                audit_action="zero_report.resubmit",
+            ),
+            "resubmit_anomaly": Transition(
+                frozenset(Status.values),
+                Status.ANOMALY,
+                _may_report_for,
+                gettext_lazy("zero-report resubmitted"),
+                audit_action="zero_report.resubmit",
+            ),
+        },
+    )
+)
+register_labels(
+    {
+        "zero_report.submit": gettext_lazy("zero-report submitted"),
+        "zero_report.import": gettext_lazy("zero-reports imported"),
+    }
+)
 
 
 def _cell(report: ZeroReport) -> str:
@@ -217,6 +291,7 @@ def _submit(
             actor=actor, anomaly=linked, comment=_("Replaced by a report of no anomaly for the same period.")
         )
         linked = None
+    audit = {"unit": unit.code, "period": period.isoformat(), "late": late}
     if existing is None:
         report = ZeroReport.objects.create(
             bureau_id=unit.bureau_id,
@@ -230,14 +305,28 @@ def _submit(
             source=source,
             anomaly=linked,
         )
-        action = "zero_report.submit"
+        audit_record(
+            actor=actor,
+            action="zero_report.submit",
+            target=report,
+            to_state=status,
+            extra={**audit, "revision": report.revision},
+        )
+        broadcast_on_commit(*_report_live(report, "submit"))  # a new row: no move to broadcast
     else:
-        report = existing
-        report.status, report.reported_by, report.submitted_at = status, actor.user, now
-        report.is_late, report.source, report.anomaly = late, source, linked
-        report.revision += 1
-        report.save()
-        action = "zero_report.resubmit"
+        report = transition(
+            existing,
+            "resubmit_anomaly" if status == Status.ANOMALY else "resubmit_none",
+            actor,
+            workflow=ZERO_REPORT_WORKFLOW,
+            prepare=lambda locked: {"revision": locked.revision + 1},
+            extra=lambda locked: {**audit, "revision": locked.revision},
+            reported_by=actor.user,
+            submitted_at=now,
+            is_late=late,
+            source=source,
+            anomaly=linked,
+        )
     content: dict[str, Any] = {}
     if status == Status.ANOMALY and anomaly is not None and anomaly.onset_at is not None:
         content = {
@@ -258,25 +347,6 @@ def _submit(
         source=source,
         content=content,
     )
-    audit_record(
-        actor=actor,
-        action=action,
-        target=report,
-        to_state=status,
-        extra={"unit": unit.code, "period": period.isoformat(), "late": late, "revision": report.revision},
-    )
-    broadcast_on_commit(
-        live_group(unit.bureau_id),
-        {
-            "kind": "zero_report",
-            "unit": unit.pk,
-            "period": period.isoformat(),
-            "cell": _cell(report),
-            "status": status,
-            "late": late,
-            "discipline": unit.discipline.code,
-        },
-    )
     return report
 
 
@@ -293,7 +363,7 @@ class CsvLine:
     line: int
     unit: ReportingUnit | None = None
     period: date | None = None
-    status: str = ""
+    says: str = ""  # the status column: none | anomaly (not a state: the line is not stored)
     anomaly: AnomalyInput | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
 
@@ -411,10 +481,10 @@ def _import_rows(
             entry.period = _check_period(unit, row.get("period", ""), now)
         except InvalidInput as exc:
             fail("period", exc.message)
-        entry.status = row.get("status", "").lower()
-        if entry.status not in Status.values:
+        entry.says = row.get("status", "").lower()
+        if entry.says not in Status.values:
             fail("status", _("status must be one of %(all)s.") % {"all": ", ".join(Status.values)})
-        elif entry.status == Status.ANOMALY:
+        elif entry.says == Status.ANOMALY:
             onset = None
             text = row.get("onset_at", "")
             if text:
@@ -463,7 +533,7 @@ def _import_rows(
                 actor=actor,
                 unit=entry.unit,
                 period=entry.period,
-                status=entry.status,
+                status=entry.says,
                 anomaly=entry.anomaly,
                 files=(),
                 source=ZeroReport.Source.CSV,

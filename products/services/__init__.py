@@ -1,9 +1,9 @@
 """Writes of the product engine: requesting, executing, rerunning runs; schedules.
 
-A run moves queued -> running -> succeeded | failed (``TRANSITIONS``); one
-service per move locks the row, checks the state, saves and writes the audit
-trail. Execution (``run_execute``, called by the ``products.run`` task) is
-safe to repeat:
+A run moves queued -> running -> succeeded | failed (``runs.WORKFLOW``); every
+move goes through ``portal.workflow.transition`` (it locks the row, checks the right
+and the state, saves, audits, tells and broadcasts). Execution (``run_execute``,
+called by the ``products.run`` task) is safe to repeat:
 
 * the task id that may execute a run is stored on it; a Celery retry or a
   redelivery after a killed worker carries the same id and picks the run up
@@ -27,7 +27,7 @@ computing the same key at once end with one result and one reuse.
 One module per concept:
 
 * ``run_requests``: cleaning a run request (parameters, catalog selection);
-* ``runs``: the run lifecycle (request, rerun, requeue, fail; ``TRANSITIONS``);
+* ``runs``: the run lifecycle (request, rerun, requeue, fail; ``WORKFLOW``);
 * ``execution``: executing a run, staging its figure files, reuse, stale-run recovery;
 * ``schedules``: schedules and their Celery beat entries;
 * ``live``: the Channels groups and events of runs.

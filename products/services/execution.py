@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from portal.exceptions import InvalidInput, NotFound
 from portal.models import Bureau
-from portal.services import audit_record
+from portal.workflow import transition
 
 from .. import inputs as input_rows
 from .. import provenance, selectors
@@ -37,9 +37,11 @@ from .runs import (
     SOFT_TIME_LIMIT,
     STALE_QUEUED,
     TIME_LIMIT,
+    WORKFLOW,
     _enqueue_on_commit,
     _fail,
     _is_stale,
+    _lock,
     _requeue,
     run_fail,
 )
@@ -61,7 +63,7 @@ def runs_requeue_stale(*, now: datetime | None = None) -> list[int]:
     )
     for run_id in stale.values_list("pk", flat=True):
         with transaction.atomic():
-            run = ProductRun.objects.select_for_update().get(pk=run_id)
+            run = _lock(None, run_id)
             if run.status == RunStatus.RUNNING and not _is_stale(run, now):
                 continue
             if run.status == RunStatus.QUEUED and run.queued_at and run.queued_at >= now - STALE_QUEUED:
@@ -75,7 +77,7 @@ def runs_requeue_stale(*, now: datetime | None = None) -> list[int]:
                     % {"n": run.attempts, "s": TIME_LIMIT},
                 )
             elif run.status == RunStatus.RUNNING:
-                _requeue(run, actor=None, comment="stale: no progress within the time limit")
+                _requeue(run, "recover", actor=None, comment="stale: no progress within the time limit")
             else:
                 run.task_id = uuid.uuid4().hex
                 run.queued_at = now
@@ -115,7 +117,7 @@ def _run_start(*, bureau_id: int, run_id: int, task_id: str) -> ProductRun | Non
     if run is None or (task_id and run.task_id and run.task_id != task_id):
         return None  # gone, or superseded by a newer task for the same run
     if run.status == RunStatus.RUNNING:
-        # A retry or redelivery of the entitled task: start over from a clean slate.
+        # A retry or redelivery of the entitled task: start over from a clean slate (no move).
         run.attempts += 1
         run.started_at = timezone.now()
         run.progress = 0
@@ -123,22 +125,17 @@ def _run_start(*, bureau_id: int, run_id: int, task_id: str) -> ProductRun | Non
         return run
     if run.status != RunStatus.QUEUED:
         return None  # already finished: executing again would change nothing
-    run.status = RunStatus.RUNNING
-    run.attempts += 1
-    run.started_at = timezone.now()
-    run.progress = 1
-    run.progress_note = "started"
-    run.save(update_fields=["status", "attempts", "started_at", "progress", "progress_note", "updated_at"])
-    audit_record(
-        actor=None,
-        action="product_run.start",
-        target=run,
-        from_state=RunStatus.QUEUED,
-        to_state=RunStatus.RUNNING,
-        extra={"task_id": task_id, "attempt": run.attempts},
+    return transition(
+        run,
+        "start",
+        None,
+        workflow=WORKFLOW,
+        prepare=lambda locked: {"attempts": locked.attempts + 1},
+        extra=lambda locked: {"task_id": task_id, "attempt": locked.attempts},
+        started_at=timezone.now(),
+        progress=1,
+        progress_note="started",
     )
-    _announce(run)
-    return run
 
 
 def run_progress(run: ProductRun, percent: int, note: str = "") -> None:
@@ -245,7 +242,7 @@ def _finish(
     run: ProductRun, *, task_id: str, result: dict[str, Any], names: list[str], tmp: Path
 ) -> ProductRun:
     with transaction.atomic():
-        current = ProductRun.objects.select_for_update().get(pk=run.pk)
+        current = _lock(None, run)
         if current.status != RunStatus.RUNNING or current.task_id != task_id:
             return current  # superseded while computing: leave the newer attempt alone
         final = run_directory(run.bureau_id, run.pk)
@@ -253,18 +250,24 @@ def _finish(
             shutil.rmtree(final)  # left by an attempt whose transaction never committed
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp.rename(final)
-        current.result = result
-        current.figures = names
-        current.input_hash = run.input_hash
-        current.input_count = run.input_count
-        current.provenance = run.provenance
-        current.status = RunStatus.SUCCEEDED
-        current.progress = 100
-        current.progress_note = ""
-        current.finished_at = timezone.now()
+        current.provenance = run.provenance  # what this attempt measured (a reuse keeps it too)
         try:
-            with transaction.atomic():
-                current.save()
+            with transaction.atomic():  # a savepoint: the unique result key may refuse the save
+                return transition(
+                    current,
+                    "succeed",
+                    None,
+                    workflow=WORKFLOW,
+                    extra={"input_hash": run.input_hash, "n": run.input_count},
+                    result=result,
+                    figures=names,
+                    input_hash=run.input_hash,
+                    input_count=run.input_count,
+                    provenance=run.provenance,
+                    progress=100,
+                    progress_note="",
+                    finished_at=timezone.now(),
+                )
         except IntegrityError:
             # Another run stored the same key while this one computed: become its reuse.
             shutil.rmtree(final, ignore_errors=True)
@@ -275,40 +278,27 @@ def _finish(
                 input_hash=run.input_hash,
             )
             assert source is not None
-            return _reuse(current, source)
-        audit_record(
-            actor=None,
-            action="product_run.succeed",
-            target=current,
-            from_state=RunStatus.RUNNING,
-            to_state=RunStatus.SUCCEEDED,
-            extra={"input_hash": run.input_hash, "n": run.input_count},
-        )
-        _announce(current)
-        return current
+            return _reuse(current, source, input_hash=run.input_hash, input_count=run.input_count)
 
 
-def _reuse(run: ProductRun, source: ProductRun) -> ProductRun:
+def _reuse(run: ProductRun, source: ProductRun, *, input_hash: str, input_count: int | None) -> ProductRun:
     """Succeed ``run`` (locked, running) with the stored result of ``source``."""
-    run.reused_from = source
-    run.result = source.result
-    run.figures = source.figures
-    run.status = RunStatus.SUCCEEDED
-    run.progress = 100
-    run.progress_note = ""
-    run.finished_at = timezone.now()
-    run.provenance = {**run.provenance, "reused_from": source.pk}
-    run.save()
-    audit_record(
-        actor=None,
-        action="product_run.reuse",
-        target=run,
-        from_state=RunStatus.RUNNING,
-        to_state=RunStatus.SUCCEEDED,
+    return transition(
+        run,
+        "reuse",
+        None,
+        workflow=WORKFLOW,
         extra={"reused_from": source.pk},
+        reused_from=source,
+        result=source.result,
+        figures=source.figures,
+        input_hash=input_hash,
+        input_count=input_count,
+        progress=100,
+        progress_note="",
+        finished_at=timezone.now(),
+        provenance={**run.provenance, "reused_from": source.pk},
     )
-    _announce(run)
-    return run
 
 
 def _try_reuse(run: ProductRun, *, task_id: str) -> ProductRun | None:
@@ -318,12 +308,11 @@ def _try_reuse(run: ProductRun, *, task_id: str) -> ProductRun | None:
     if source is None or source.pk == run.pk:
         return None
     with transaction.atomic():
-        current = ProductRun.objects.select_for_update().get(pk=run.pk)
+        current = _lock(None, run)
         if current.status != RunStatus.RUNNING or current.task_id != task_id:
             return current
-        current.input_hash, current.input_count = run.input_hash, run.input_count
         current.provenance = run.provenance
-        return _reuse(current, source)
+        return _reuse(current, source, input_hash=run.input_hash, input_count=run.input_count)
 
 
 # Errors of the database or the broker that a retry may cure; anything else fails the run.

@@ -1,4 +1,12 @@
-"""The run lifecycle: requesting, rerunning and failing runs (``TRANSITIONS``)."""
+"""The run lifecycle: requesting, rerunning and failing runs (``WORKFLOW``).
+
+    queued --start--> running --succeed/reuse--> succeeded
+    queued/running --fail--> failed --rerun--> queued    (the requester is told of a failure)
+    running --rerun--> queued                            (a person: a run stuck past its limit)
+    running --recover--> queued                          (the watchdog: its worker died)
+
+Every move but rerun is the system's (the worker, the watchdog): ``actor=None``.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +17,27 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from portal.exceptions import InvalidTransition, PermissionDenied
-from portal.models import Bureau, Notification
-from portal.services import audit_record, notify_user
+from portal.exceptions import NotFound, PermissionDenied
+from portal.models import Bureau, Notification, Role
+from portal.selectors import bureau_role_holders
+from portal.services import audit_record
 from portal.tenancy import Actor
+from portal.workflow import (
+    Handoff,
+    Transition,
+    Workflow,
+    by_the_system,
+    register,
+    register_labels,
+    transition,
+)
 
 from .. import provenance
 from ..models import ProductRun, ProductSchedule, RunStatus
 from ..permissions import can_rerun_run, can_run_products
-from .live import _announce
+from .live import _announce, run_event, run_group, runs_group
 from .run_requests import run_request_clean
 
 TIME_LIMIT = 900  # seconds a run may take (hard limit of the products.run task)
@@ -27,12 +46,97 @@ MAX_ATTEMPTS = 3
 STALE_QUEUED = timedelta(minutes=10)  # a queued run whose message was lost
 
 
-TRANSITIONS: dict[str, set[str]] = {
-    RunStatus.QUEUED: {RunStatus.RUNNING, RunStatus.FAILED},
-    RunStatus.RUNNING: {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.QUEUED},
-    RunStatus.FAILED: {RunStatus.QUEUED},
-    RunStatus.SUCCEEDED: set(),
-}
+def _lock(actor: Actor | None, run: ProductRun | int) -> ProductRun:
+    """The run, locked and read again (a stale instance of the caller is not trusted)."""
+    locked = (
+        ProductRun.objects.select_for_update(of=("self",))
+        .select_related("bureau", "requested_by")
+        .filter(pk=getattr(run, "pk", run))
+        .first()
+    )
+    if locked is None:
+        raise NotFound()
+    return locked
+
+
+def _live(run: ProductRun, action: str) -> list[tuple[str, dict[str, Any]]]:
+    event = run_event(run)
+    return [(run_group(run), event), (runs_group(run.bureau_id), event)]
+
+
+def _to_the_requester_on_failure(run: ProductRun, actor: Actor | None, comment: str) -> list[Handoff]:
+    """Never silent: whoever asked for the run (a schedule's runs: its creator) is told why;
+    a run nobody asked for any more (the person left) goes to the bureau's forecasters."""
+    people = (
+        [run.requested_by]
+        if run.requested_by is not None and run.requested_by.is_active
+        else bureau_role_holders(bureau=run.bureau_id, roles=[Role.FORECASTER])
+    )
+    return [
+        Handoff(
+            people,
+            title=_("Product run failed: %(method)s #%(id)d") % {"method": run.method, "id": run.pk},
+            body=run.error[:500],
+            level=Notification.Level.WARNING,
+            kind="products.run_failed",
+        )
+    ]
+
+
+# Every move of a run is audited, the worker's too: a run makes three to five rows
+# (queued, running, succeeded or failed, a requeue now and then), and scheduled runs are a few
+# a day per bureau, so the trail stays small while answering "why did this run end so".
+# Progress within "running" is not a move (``execution.run_progress``: no audit row).
+WORKFLOW = register(
+    Workflow(
+        name="product_run",
+        model=ProductRun,
+        state_field="status",
+        noun=gettext_lazy("product run"),
+        lock=_lock,
+        url=lambda run: run.get_absolute_url(),
+        live=_live,
+        transitions={
+            "start": Transition(
+                frozenset({RunStatus.QUEUED}), RunStatus.RUNNING, by_the_system, gettext_lazy("run started")
+            ),
+            "succeed": Transition(
+                frozenset({RunStatus.RUNNING}),
+                RunStatus.SUCCEEDED,
+                by_the_system,
+                gettext_lazy("run computed"),
+            ),
+            "reuse": Transition(
+                frozenset({RunStatus.RUNNING}),
+                RunStatus.SUCCEEDED,
+                by_the_system,
+                gettext_lazy("run succeeded with a stored result"),
+            ),
+            "fail": Transition(
+                frozenset({RunStatus.QUEUED, RunStatus.RUNNING}),
+                RunStatus.FAILED,
+                by_the_system,
+                gettext_lazy("run failed"),
+                notify=_to_the_requester_on_failure,
+            ),
+            "rerun": Transition(
+                frozenset({RunStatus.FAILED, RunStatus.RUNNING}),
+                RunStatus.QUEUED,
+                can_rerun_run,
+                gettext_lazy("queued to run again"),
+                gettext_lazy("Run again"),
+                audit_action="product_run.requeue",
+            ),
+            "recover": Transition(
+                frozenset({RunStatus.RUNNING}),
+                RunStatus.QUEUED,
+                by_the_system,
+                gettext_lazy("run queued again: its worker ended"),
+            ),
+        },
+    )
+)
+register_labels({"product_run.create": gettext_lazy("run requested")})
 
 # Parameters of sequence methods that choose the input rather than tune the method.
 
@@ -109,15 +213,10 @@ def _run_create(
         to_state=RunStatus.QUEUED,
         extra={"method": method, "schedule": schedule.pk if schedule else None},
     )
-    _announce(run)
+    _announce(run)  # a new row: no move, so no workflow broadcast
     if enqueue:
         _enqueue_on_commit(run)
     return run
-
-
-def _require(run: ProductRun, to: str) -> None:
-    if to not in TRANSITIONS[run.status]:
-        raise InvalidTransition(_("A %(from)s run cannot become %(to)s.") % {"from": run.status, "to": to})
 
 
 @transaction.atomic
@@ -128,84 +227,44 @@ def run_rerun(*, actor: Actor, run: ProductRun) -> ProductRun:
     result (to compute over today's catalog, request a new run). Raises
     PermissionDenied.
     """
-    run = ProductRun.objects.select_for_update().get(pk=run.pk)
-    if not can_rerun_run(actor, run):
-        raise PermissionDenied(_("Only forecasters of the run's bureau may run it again."))
+    run = _lock(actor, run)
+    WORKFLOW.check_permission(actor, run, "rerun")  # 403 whatever the state
     if run.status in (RunStatus.QUEUED, RunStatus.SUCCEEDED):
         return run
     if run.status == RunStatus.RUNNING and not _is_stale(run, timezone.now()):
         return run  # still working: a second execution would only race the first
-    return _requeue(run, actor=actor, comment="rerun")
+    return _requeue(run, "rerun", actor=actor, comment="rerun")
 
 
 def _is_stale(run: ProductRun, now: datetime) -> bool:
     return run.started_at is None or run.started_at < now - timedelta(seconds=TIME_LIMIT + 60)
 
 
-def _requeue(run: ProductRun, *, actor: Actor | None, comment: str) -> ProductRun:
-    _require(run, RunStatus.QUEUED)
-    previous = run.status
-    run.status = RunStatus.QUEUED
-    run.progress = 0
-    run.progress_note = ""
-    run.error = ""
-    run.task_id = uuid.uuid4().hex
-    run.queued_at = timezone.now()
-    run.started_at = None
-    run.finished_at = None
-    run.save(
-        update_fields=[
-            "status",
-            "progress",
-            "progress_note",
-            "error",
-            "task_id",
-            "queued_at",
-            "started_at",
-            "finished_at",
-            "updated_at",
-        ]
+def _requeue(run: ProductRun, action: str, *, actor: Actor | None, comment: str) -> ProductRun:
+    """running/failed -> queued with a new task id (``rerun`` by a person, ``recover`` by the watchdog)."""
+    run = transition(
+        run,
+        action,
+        actor,
+        comment,
+        workflow=WORKFLOW,
+        progress=0,
+        progress_note="",
+        error="",
+        task_id=uuid.uuid4().hex,
+        queued_at=timezone.now(),
+        started_at=None,
+        finished_at=None,
     )
-    audit_record(
-        actor=actor,
-        action="product_run.requeue",
-        target=run,
-        from_state=previous,
-        to_state=RunStatus.QUEUED,
-        comment=comment,
-    )
-    _announce(run)
     _enqueue_on_commit(run)
     return run
 
 
 def _fail(run: ProductRun, message: str) -> ProductRun:
-    previous = run.status
-    _require(run, RunStatus.FAILED)
-    run.status = RunStatus.FAILED
-    run.error = message
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "error", "finished_at", "updated_at"])
-    audit_record(
-        actor=None,
-        action="product_run.fail",
-        target=run,
-        from_state=previous,
-        to_state=RunStatus.FAILED,
-        comment=message,
+    """queued/running -> failed; the person who asked is told (the workflow's hand-off)."""
+    return transition(
+        run, "fail", None, message, workflow=WORKFLOW, error=message, finished_at=timezone.now()
     )
-    _announce(run)
-    if run.requested_by_id is not None:  # never silent: the person who asked is told why
-        notify_user(
-            user=run.requested_by,
-            bureau=run.bureau,
-            title=_("Product run failed: %(method)s #%(id)d") % {"method": run.method, "id": run.pk},
-            body=message[:500],
-            url=run.get_absolute_url(),
-            level=Notification.Level.WARNING,
-            kind="products.run_failed",
-        )
-    return run
 
 
 def run_fail_by_id(*, run_id: int, message: str) -> None:
@@ -218,9 +277,9 @@ def run_fail_by_id(*, run_id: int, message: str) -> None:
 @transaction.atomic
 def run_fail(*, run: ProductRun, message: str, task_id: str = "") -> ProductRun:
     """RUNNING (or QUEUED) -> FAILED with a message people can act on."""
-    run = ProductRun.objects.select_for_update().get(pk=run.pk)
+    run = _lock(None, run)
     if task_id and run.task_id != task_id:
         return run
-    if run.status not in (RunStatus.RUNNING, RunStatus.QUEUED):
+    if run.status not in WORKFLOW.transitions["fail"].sources:
         return run
     return _fail(run, message)

@@ -20,7 +20,7 @@ from ..models import ProductRun, ProductSchedule, RunStatus
 from ..permissions import can_change_schedule, can_manage_schedules
 from .execution import run_execute
 from .run_requests import RunRequestInvalid, run_request_clean
-from .runs import _run_create
+from .runs import _fail, _run_create
 
 logger = logging.getLogger(__name__)
 
@@ -271,20 +271,26 @@ def schedule_fire(*, bureau_id: int, schedule_id: int) -> ProductRun | None:
         return _schedule_run(schedule, actor=None)
     except RunRequestInvalid as exc:
         logger.warning("schedule %s: %s", schedule.pk, exc.message)
+        # Stored as a run that failed, so the schedule's page shows why, and its creator is
+        # told (the workflow's hand-off): a schedule never stops silently.
         run = ProductRun.objects.create(
             bureau=schedule.bureau,
             method=schedule.method,
             params=schedule.params,
             selection=schedule.selection,
             schedule=schedule,
-            status=RunStatus.FAILED,
-            error=exc.message,
-            finished_at=timezone.now(),
+            status=RunStatus.QUEUED,
+            requested_by=schedule.created_by,
             queued_at=timezone.now(),
         )
         audit_record(
-            actor=None, action="product_run.fail", target=run, to_state=RunStatus.FAILED, comment=exc.message
+            actor=None,
+            action="product_run.create",
+            target=run,
+            to_state=RunStatus.QUEUED,
+            extra={"method": schedule.method, "schedule": schedule.pk},
         )
+        run = _fail(run, exc.message)
         return run
 
 

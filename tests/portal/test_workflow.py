@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 
 from disciplines.models import Anomaly
 from portal import workflow
-from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
+from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from portal.models import AuditEvent, Notification
 from portal.workflow import Handoff, Transition, Workflow
 
@@ -191,3 +191,107 @@ def test_labels_say_the_action_in_words_and_show_unknown_codes_as_they_are():
 def test_labels_follow_the_readers_language():
     with translation.override("zh-hans"):
         assert workflow.label("anomaly.withdraw") == "撤回"
+
+
+def test_every_state_machine_of_the_portal_is_registered():
+    import reports.services  # noqa: F401 - each module registers its workflow on import
+
+    registered = {label: wf.name for label, wf in workflow._WORKFLOWS.items()}
+    assert {
+        "disciplines.anomaly": "anomaly",
+        "disciplines.zeroreport": "zero_report",
+        "products.productrun": "product_run",
+        "reports.topicreport": "topic_report",
+        "reports.pushattempt": "push",
+        "catalog.quickreportmessage": "quick_report",
+        "catalog.eventimport": "event_import",
+    }.items() <= registered.items()
+    for wf in workflow._WORKFLOWS.values():  # history shows every move in words
+        for action in wf.transitions:
+            assert workflow.label(wf.audit_action(action)) != wf.audit_action(action)
+
+
+def test_a_system_move_is_refused_to_any_person(anomaly, as_actor, jx_admin):
+    system = Workflow(
+        name="fake_system",
+        model=Anomaly,
+        noun="anomaly",
+        lock=_lock,
+        transitions={
+            "go": Transition(frozenset({State.REPORTED}), State.RETURNED, workflow.by_the_system, "x")
+        },
+    )
+    before = _unchanged(anomaly)
+    with pytest.raises(PermissionDenied):
+        workflow.transition(anomaly, "go", as_actor(jx_admin), workflow=system)
+    assert _unchanged(anomaly) == before
+    assert workflow.transition(anomaly, "go", None, workflow=system).state == State.RETURNED
+
+
+def test_check_permission_refuses_whatever_the_state(anomaly, as_actor, jx_viewer):
+    with pytest.raises(PermissionDenied):
+        _fake(allowed=False).check_permission(as_actor(jx_viewer), anomaly, "stop")  # stop: wrong state too
+
+
+def test_live_may_broadcast_to_several_groups(
+    anomaly, as_actor, jx_expert, django_capture_on_commit_callbacks
+):
+    table = _fake()
+    table.live = lambda obj, action: [("a", {"n": 1}), ("b", {"n": 2})]
+    with (
+        mock.patch("portal.services.broadcast") as broadcast,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        workflow.transition(anomaly, "go", as_actor(jx_expert), workflow=table)
+    assert [call.args for call in broadcast.call_args_list] == [("a", {"n": 1}), ("b", {"n": 2})]
+
+
+def test_transition_each_moves_each_row_audited_and_leaves_the_others(jx, jx_reporter, disciplines, anomaly):
+    other = Anomaly.objects.create(
+        bureau=jx,
+        source=Anomaly.Source.EXPERT,
+        kind="instrumental",
+        station="九江井",
+        observation_item="水位",
+        discipline=disciplines["fluid"],
+        onset_at=timezone.now(),
+        description="已结束",
+        state=State.CLOSED,
+        reported_by=jx_reporter,
+    )
+
+    def lock(actor, obj):  # as the workflows' locks: what is not there is NotFound
+        found = Anomaly.objects.select_for_update().filter(pk=getattr(obj, "pk", obj)).first()
+        if found is None:
+            raise NotFound()
+        return found
+
+    system = Workflow(
+        name="fake_sweep",
+        model=Anomaly,
+        noun="anomaly",
+        lock=lock,
+        transitions={
+            "sweep": Transition(frozenset({State.REPORTED}), State.RETURNED, workflow.by_the_system, "swept")
+        },
+    )
+    moved = workflow.transition_each(
+        [anomaly.pk, other.pk],
+        "sweep",
+        "abandoned",
+        workflow=system,
+        when=lambda row: True,
+        description="swept",
+    )
+    assert moved == [anomaly.pk]
+    anomaly.refresh_from_db()
+    other.refresh_from_db()
+    assert (anomaly.state, anomaly.description, other.state) == (State.RETURNED, "swept", State.CLOSED)
+    audit = AuditEvent.objects.get(action="fake_sweep.sweep")
+    assert (audit.actor, audit.from_state, audit.to_state, audit.comment) == (
+        None,
+        "reported",
+        "returned",
+        "abandoned",
+    )
+    assert workflow.transition_each([anomaly.pk, 10**9], "sweep", workflow=system) == []  # moved on, gone

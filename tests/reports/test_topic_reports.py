@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from catalog.arrival import alert_rule_save
 from catalog.services import Solution, event_record_solution
+from portal.exceptions import InvalidTransition, PermissionDenied
 from portal.models import AuditEvent, Notification
 from printing.geodesy import destination
 from reports import services
@@ -248,11 +249,15 @@ def test_failing_webhook_is_retried_then_failed_and_shown(
     assert "HTTP 500" in attempt.last_error
     assert len(receiver.received) == 3
     moves = list(
-        AuditEvent.objects.filter(action="topic_report.push", target_id=str(attempt.pk))
+        AuditEvent.objects.filter(action__startswith="push.", target_id=str(attempt.pk))
         .order_by("id")
-        .values_list("from_state", "to_state")
+        .values_list("action", "from_state", "to_state")
     )
-    assert moves == [("pending", "retrying"), ("retrying", "retrying"), ("retrying", "failed")]
+    assert moves == [
+        ("push.error", "pending", "retrying"),
+        ("push.error", "retrying", "retrying"),
+        ("push.fail", "retrying", "failed"),
+    ]
     assert Notification.objects.filter(kind="topic_report.push_failed", recipient=jx_forecaster).exists()
     client.force_login(jx_forecaster)
     page = client.get(attempt.report.get_absolute_url()).content.decode()
@@ -273,7 +278,7 @@ def test_retry_of_a_failed_push_by_a_person(
     arrive(jx)
     attempt = PushAttempt.objects.get(channel="wechat")
     assert attempt.status == "failed"
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.push_retry(actor=as_actor(jx_viewer), attempt=attempt)
     attempt.refresh_from_db()
     assert attempt.status == "failed"
@@ -296,7 +301,7 @@ def test_failed_build_is_recorded_and_can_be_requeued(
     assert report.status == "failed"
     assert report.error == "RuntimeError: map server down"
     assert Notification.objects.filter(kind="topic_report.failed", recipient=jx_forecaster).exists()
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.topic_report_requeue(actor=as_actor(jx_viewer), report=report)
     report.refresh_from_db()
     assert report.status == "failed"
@@ -342,7 +347,7 @@ def test_transition_matrix(jx, start, target, allowed, as_actor, jx_forecaster):
         assert report.status == target
         assert AuditEvent.objects.filter(target_id=str(report.pk), to_state=target).exists()
     else:
-        with pytest.raises(services.InvalidTransition):
+        with pytest.raises(InvalidTransition):
             moves[target]()
         report.refresh_from_db()
         assert report.status == start
@@ -581,6 +586,6 @@ def test_push_retry_checks_the_right_before_the_state(
         services.push_retry(actor=as_actor(person), attempt=attempt)
     assert type(refused.value) is (InvalidTransition if allowed else PermissionDenied)
     if allowed:
-        assert refused.value.message == "只有失败的推送可以重试。"
+        assert refused.value.message == "该推送当前为“已发送”，不能重试推送（仅限以下状态：失败）。"
     attempt.refresh_from_db()
     assert (attempt.status, attempt.attempts) == ("sent", 1)
