@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from portal.exceptions import NotFound
 from portal.models import Bureau, Role, User
-from portal.tenancy import Actor
+from portal.tenancy import Actor, system_read
 
 from .models import (
     Conclusion,
@@ -75,6 +75,7 @@ def material_get(*, actor: Actor | None, material_id: int) -> MeetingMaterial:
         raise NotFound() from None
 
 
+@system_read("the room checks can_join_room on the row it returns")
 def meeting_for_room(*, user: User, meeting_id: int) -> Meeting | None:
     """The meeting if ``user`` may join its live room (participant or member of its bureaus)."""
     meeting = Meeting.objects.filter(pk=meeting_id).select_related("bureau").first()
@@ -98,6 +99,7 @@ def meeting_upcoming_chaired(*, actor: Actor) -> QuerySet[Meeting]:
     )
 
 
+@system_read("the acting bureau's own opinions")
 def meetings_needing_opinion(*, actor: Actor) -> list[tuple[Meeting, str]]:
     """(meeting, discipline code) pairs where the actor's disciplines have given no opinion yet."""
     codes = actor.disciplines_for(Role.EXPERT)
@@ -136,6 +138,7 @@ def opinion_get(*, actor: Actor | None, opinion_id: int) -> DisciplineOpinion:
         raise NotFound() from None
 
 
+@system_read("the row of a meeting the caller already read")
 def conclusion_of(*, meeting: Meeting) -> Conclusion | None:
     return Conclusion.objects.filter(meeting=meeting).prefetch_related("forecasts").first()
 
@@ -268,6 +271,7 @@ def forecasts_for_scoring(*, actor: Actor | None, start: dt.date, end: dt.date) 
 # --- emergency ---------------------------------------------------------------------
 
 
+@system_read("the bureau's own settings, for the system and the settings page")
 def emergency_settings_for(*, bureau: Bureau) -> EmergencySettings | None:
     return EmergencySettings.objects.filter(bureau=bureau).prefetch_related("on_duty").first()
 
