@@ -15,7 +15,8 @@ the tricks a text search missed and assert each is caught.
    ``get_object_or_404`` / ``get_list_or_404``.
 2. **State fields are written only by the workflow engine** (``portal/workflow.py``):
    ``status``, ``state`` and every registered workflow's ``state_field``. Forbidden elsewhere:
-   ``x.status = ...`` (``self`` included), ``setattr(x, "status", ...)``,
+   ``x.status = ...`` (``self`` included), ``setattr(x, "status", ...)`` (also with the
+   name from a constant or a loop over one: ``for name in FIELDS: setattr(x, name, ...)``),
    ``.update(status=...)`` / ``.update(**{"status": ...})``, ``update_or_create(defaults=
    {"status": ...})``, ``bulk_update(rows, ["status"])``, ``save(update_fields=["status"])``.
    Creating a row in a state (``create(status=...)``, ``Model(status=...)``,
@@ -29,12 +30,14 @@ the tricks a text search missed and assert each is caught.
    Elsewhere (services, hooks, builders) a tenant query starts with ``visible_to`` /
    ``editable_by``, a lock (``select_for_update``) or a creation, or is narrowed by a value
    the code holds (``pk=run_id``, ``meeting=meeting``): a scan of every bureau is a
-   ``@system_read`` selector. Models (where ``shared_q`` lives) and seed data are exempt;
+   ``@system_read`` selector. Models (where ``shared_q`` lives), seed data (``demo.py``)
+   and management commands are exempt;
    rule 1 keeps interfaces off managers altogether.
 4. **Imports go only downward.** ``LAYERS`` below is the one order of the apps; an app
    imports only apps of lower layers (top-level, function-level and ``TYPE_CHECKING``
    imports alike: each is a dependency). Inside an app, nothing below the interfaces
-   imports an interface module, except a services module enqueuing its own app's tasks.
+   imports an interface module, except a services module enqueuing its own app's tasks;
+   models and selectors import no services (reads do not depend on writes).
    No ``importlib.import_module`` / ``__import__`` and no ``try: import ... except
    ImportError`` of a project app (the plugin loaders in ``PLUGIN_LOADERS`` excepted).
 
@@ -134,6 +137,8 @@ KNOWN_STATE_WRITES_BEING_MOVED: list[tuple[str, str]] = [
     ("catalog/import_services.py", "locked.status = EventImport.Status.RUNNING"),
     ("catalog/import_services.py", 'locked.save(update_fields=["status", "updated_at"])'),
     ("catalog/import_services.py", "record.status = locked.status"),
+    # a new solution brings the event's status (SOLUTION_FIELDS holds "status")
+    ("catalog/services.py", "setattr(event, name, getattr(solution, name))"),
     ("catalog/services.py", "message.status = QuickReportMessage.Status.CORRECTED"),
     (
         "disciplines/services/zero_reports.py",
@@ -263,23 +268,63 @@ def _str(node: ast.AST | None) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
-def _strings(node: ast.AST | None) -> set[str]:
-    """Constant strings of a list/tuple/set literal (or one constant)."""
+def _strings(node: ast.AST | None, constants: dict[str, set[str]] | None = None) -> set[str]:
+    """The strings a list/tuple/set literal, a constant, a name bound to such a literal
+    (``FIELDS = ("status", ...)``), ``[*FIELDS, "x"]`` or ``A + B`` spell."""
+    constants = constants or {}
     if node is None:
         return set()
     one = _str(node)
     if one is not None:
         return {one}
     if isinstance(node, ast.List | ast.Tuple | ast.Set):
-        return {s for s in (_str(e) for e in node.elts) if s is not None}
+        return set().union(*(_strings(e, constants) for e in node.elts)) if node.elts else set()
+    if isinstance(node, ast.Starred):
+        return _strings(node.value, constants)
+    if isinstance(node, ast.Name | ast.Attribute):
+        return constants.get(_name(node), set())
+    if isinstance(node, ast.BinOp):
+        return _strings(node.left, constants) | _strings(node.right, constants)
     return set()
 
 
-def _dict_keys(node: ast.AST | None) -> set[str]:
+def _constants(tree: ast.AST) -> dict[str, set[str]]:
+    """Names assigned a literal of strings anywhere in the module."""
+    found: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    strings = _strings(node.value, found)
+                    if strings:
+                        found[target.id] = found.get(target.id, set()) | strings
+    return found
+
+
+def _dict_keys(node: ast.AST | None, constants: dict[str, set[str]] | None = None) -> set[str]:
     if isinstance(node, ast.Dict):
-        return {k for k in (_str(key) for key in node.keys) if k is not None}
+        keys = {k for k in (_str(key) for key in node.keys if key is not None) if k is not None}
+        for key, value in zip(node.keys, node.values, strict=True):
+            if key is None:  # {**other}
+                keys |= _dict_keys(value, constants)
+        return keys
+    if isinstance(node, ast.DictComp):
+        return _bound_strings(node.key, node.generators, constants or {})
     if isinstance(node, ast.Call) and _name(node) == "dict":
         return {kw.arg for kw in node.keywords if kw.arg}
+    return set()
+
+
+def _bound_strings(
+    name: ast.AST, generators: list[ast.comprehension], constants: dict[str, set[str]]
+) -> set[str]:
+    """The strings ``name`` takes when a comprehension or loop binds it from a constant."""
+    if not isinstance(name, ast.Name):
+        return _strings(name, constants)
+    for generator in generators:
+        if isinstance(generator.target, ast.Name) and generator.target.id == name.id:
+            return _strings(generator.iter, constants)
     return set()
 
 
@@ -387,9 +432,28 @@ def check_state_writes(
             ):
                 own_state.add(id(node))
     found: dict[int, Violation] = {}
+    constants = _constants(tree)
+    parents = _parents(tree)
 
     def flag(node: ast.AST, what: str) -> None:
         found.setdefault(node.lineno, Violation(path, node.lineno, _line(lines, node), f"state:{what}"))
+
+    def loop_strings(name: ast.AST) -> set[str]:
+        """``for name in FIELDS: setattr(obj, name, ...)``: the names the loop gives it."""
+        if not isinstance(name, ast.Name):
+            return set()
+        scope = parents.get(id(name))
+        while scope is not None:
+            if isinstance(scope, ast.For | ast.AsyncFor):
+                bound = _bound_strings(name, [ast.comprehension(scope.target, scope.iter, [], 0)], constants)
+                if bound:
+                    return bound
+            elif isinstance(scope, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+                bound = _bound_strings(name, scope.generators, constants)
+                if bound:
+                    return bound
+            scope = parents.get(id(scope))
+        return set()
 
     for node in ast.walk(tree):
         for target in _attribute_targets(node):
@@ -398,8 +462,10 @@ def check_state_writes(
         if not isinstance(node, ast.Call):
             continue
         func = _name(node)
-        if func == "setattr" and len(node.args) >= 2 and _str(node.args[1]) in fields:
-            flag(node, f'setattr "{_str(node.args[1])}"')
+        if func == "setattr" and len(node.args) >= 2:
+            named = (_strings(node.args[1], constants) | loop_strings(node.args[1])) & fields
+            if named:
+                flag(node, f'setattr "{", ".join(sorted(named))}"')
         elif func in {"update", "bulk_update", "update_or_create", "save"}:
             written: set[str] = set()
             for keyword in node.keywords:
@@ -408,14 +474,14 @@ def check_state_writes(
                 elif (func == "update" and keyword.arg is None) or (
                     func == "update_or_create" and keyword.arg == "defaults"
                 ):
-                    written |= _dict_keys(keyword.value) & fields
+                    written |= _dict_keys(keyword.value, constants) & fields
                 elif keyword.arg in ("update_fields", "fields"):
-                    written |= _strings(keyword.value) & fields
+                    written |= _strings(keyword.value, constants) & fields
             if func == "update":
                 for arg in node.args:
-                    written |= _dict_keys(arg) & fields
+                    written |= _dict_keys(arg, constants) & fields
             if func == "bulk_update" and len(node.args) >= 2:
-                written |= _strings(node.args[1]) & fields
+                written |= _strings(node.args[1], constants) & fields
             if written:
                 flag(node, f"{func}({', '.join(sorted(written))})")
     return sorted(found.values(), key=lambda v: v.line)
@@ -580,6 +646,14 @@ def check_imports(path: str, source: str) -> list[Violation]:
             own_tasks = last == "tasks" and is_services_module(path)
             if entry and not own_tasks and module != ".".join(_parts(path)):
                 flag(node, f"import:up {'.'.join(_parts(path))} -> {module}")
+        # reads do not depend on writes: models and selectors import no services (any app's)
+        reads = is_selector_module(path) or _parts(path)[-1] == "models"
+        if (
+            reads
+            and target in LAYER_OF
+            and any(p == "services" or p.endswith("_services") for p in parts[1:])
+        ):
+            flag(node, f"import:up {'.'.join(_parts(path))} -> {module}")
     if path not in PLUGIN_LOADERS:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and _name(node) in ("import_module", "__import__"):
@@ -829,6 +903,20 @@ def test_a_clean_interface_passes() -> None:
         ("def close(run):\n    run.save(update_fields=['status'])\n", "state:save(status)"),
         ("def close(a, b):\n    a.status, b.x = 'closed', 1\n", "state:.status ="),
         (
+            "FIELDS = ('magnitude', 'status')\n\ndef apply(e, s):\n    for name in FIELDS:\n"
+            "        setattr(e, name, getattr(s, name))\n",
+            'state:setattr "status"',
+        ),
+        (
+            "FIELDS = ['status']\n\ndef close(run):\n    run.save(update_fields=[*FIELDS, 'x'])\n",
+            "state:save(status)",
+        ),
+        (
+            "FIELDS = ('status',)\n\ndef close(qs, s):\n    qs.update(**{n: getattr(s, n) for n in FIELDS})\n",
+            "state:update(status)",
+        ),
+        ("def close(obj):\n    field = 'status'\n    setattr(obj, field, 'x')\n", 'state:setattr "status"'),
+        (
             "class Meeting(TenantOwned):\n    def close(self):\n        self.status = 'closed'\n",
             "state:.status =",
         ),
@@ -919,6 +1007,15 @@ def test_a_lower_module_importing_an_interface_is_caught() -> None:
     # a service enqueues its own app's task; URLs wire the views
     assert check_imports("catalog/import_services.py", "from .tasks import event_import_task\n") == []
     assert check_imports("catalog/urls.py", "from . import views\n") == []
+
+
+def test_a_read_importing_a_write_is_caught() -> None:
+    assert _rules(check_imports("reports/selectors.py", "from catalog.services import event_delete\n")) == [
+        "import:up reports.selectors -> catalog.services"
+    ]
+    assert _rules(check_imports("catalog/models.py", "def f():\n    from . import import_services\n")) == [
+        "import:up catalog.models -> catalog.import_services"
+    ]
 
 
 @pytest.mark.parametrize(
