@@ -21,6 +21,7 @@ from django.contrib.gis.geos import Polygon
 from django.db.models import BooleanField, F, Func, Q, QuerySet
 
 from portal.exceptions import InvalidInput, NotFound
+from portal.tenancy import system_read
 
 from .fdsn_params import FdsnParamError, FdsnQuery, parse_fdsn_query
 from .models import Event, EventImport, EventVersion, QuickReportMessage
@@ -104,6 +105,7 @@ def event_get_by_pk(*, actor: Actor | None, event_id: int) -> Event:
         raise NotFound from None
 
 
+@system_read("a worker or hook holding an id; no person acts")
 def event_get_for_worker(*, event_id: int) -> Event | None:
     """The event for a background job or hook (no actor: the caller holds the id)."""
     return Event.objects.select_related("bureau").filter(pk=event_id).first()
@@ -284,6 +286,7 @@ def events_contributor_names(*, actor: Actor | None) -> list[str]:
     return sorted(set(names) | set(events_catalog_names(actor=actor)))
 
 
+@system_read("import and intake matching within the importing bureau")
 def event_duplicate_candidates(
     *, bureau_id: int, origin_time: datetime, lon: float, lat: float, seconds: float, km: float
 ) -> QuerySet[Event]:
@@ -318,6 +321,7 @@ def quick_report_get(*, actor: Actor | None, message_id: int) -> QuickReportMess
         raise NotFound from None
 
 
+@system_read("intake matching within the receiving bureau")
 def quick_report_find_duplicate(*, bureau_id: int, fingerprint: str) -> QuickReportMessage | None:
     """A parsed message of the bureau with the same text (the same SMS sent twice)."""
     return (
@@ -341,6 +345,7 @@ def event_import_get(*, actor: Actor | None, import_id: int) -> EventImport:
         raise NotFound from None
 
 
+@system_read("a worker or hook holding an id; no person acts")
 def event_import_get_for_worker(*, import_id: int) -> EventImport | None:
     return EventImport.objects.select_related("bureau").filter(pk=import_id).first()
 
@@ -371,6 +376,7 @@ def quick_reports_failed(*, actor: Actor | None) -> QuerySet[QuickReportMessage]
     return quick_report_list(actor=actor).filter(status=QuickReportMessage.Status.FAILED)
 
 
+@system_read("the job watchdog's scan of every bureau")
 def event_imports_unfinished(*, started_before: datetime, queued_before: datetime) -> QuerySet[EventImport]:
     """Imports left running since before ``started_before`` or queued since before ``queued_before``
     (the job watchdog's candidates; the service decides on each with the row locked)."""

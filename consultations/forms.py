@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from disciplines.selectors import discipline_list
 from portal.forms import PeopleChoiceField, PersonChoiceField
-from portal.models import Role, User
+from portal.models import Role
 from portal.selectors import people_who_can
 from portal.widgets import IsoDateInput, IsoDateTimeInput
 
@@ -50,11 +50,11 @@ class MeetingForm(Styled, RepresentativesMixin, forms.Form):
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DATETIME)
     ends_at = forms.DateTimeField(label=_("Ends at"), widget=DATETIME, required=False)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
-    chair = PersonChoiceField(label=_("Chair"), queryset=User.objects.none())
-    recorder = PersonChoiceField(label=_("Recorder"), queryset=User.objects.none(), required=False)
+    chair = PersonChoiceField(label=_("Chair"), queryset=None)
+    recorder = PersonChoiceField(label=_("Recorder"), queryset=None, required=False)
     participants = PeopleChoiceField(
         label=_("Participants"),
-        queryset=User.objects.none(),
+        queryset=None,
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
@@ -155,7 +155,7 @@ class EmergencySettingsForm(Styled, forms.Form):
     )
     on_duty = PeopleChoiceField(
         label=_("On duty"),
-        queryset=User.objects.none(),
+        queryset=None,
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from portal.models import Membership, Role
+from portal.models import Role
+from portal.selectors import memberships_active
 
 if TYPE_CHECKING:
     from portal.models import User
@@ -74,9 +75,7 @@ def can_join_room(user: User, meeting: Meeting) -> bool:
         return True
     if meeting.participants.filter(pk=user.pk).exists():
         return True
-    return Membership.objects.filter(
-        user=user, revoked_at__isnull=True, bureau_id__in=meeting_bureau_ids(meeting)
-    ).exists()
+    return memberships_active(user=user, bureau_ids=meeting_bureau_ids(meeting)).exists()
 
 
 #: The roles that work in a consultation (DOMAIN.md): experts give discipline
@@ -105,11 +104,8 @@ def can_take_part(actor: Actor | None, meeting: Meeting) -> bool:
     user = actor.user
     if user.pk in (meeting.chair_id, meeting.recorder_id):
         return True
-    return Membership.objects.filter(
-        user=user,
-        revoked_at__isnull=True,
-        bureau_id__in=meeting_bureau_ids(meeting),
-        role__in=CONSULTATION_ROLES,
+    return memberships_active(
+        user=user, bureau_ids=meeting_bureau_ids(meeting), roles=CONSULTATION_ROLES
     ).exists()
 
 

@@ -15,7 +15,7 @@ from catalog.models import Event
 from disciplines.selectors import anomaly_list
 from portal.exceptions import NotFound
 from portal.models import Bureau, Role, User
-from portal.tenancy import Actor
+from portal.tenancy import Actor, system_read
 
 from .models import (
     Conclusion,
@@ -78,6 +78,7 @@ def material_get(*, actor: Actor | None, material_id: int) -> MeetingMaterial:
         raise NotFound() from None
 
 
+@system_read("the room checks can_join_room on the row it returns")
 def meeting_for_room(*, user: User, meeting_id: int) -> Meeting | None:
     """The meeting if ``user`` may join its live room (participant or member of its bureaus)."""
     meeting = Meeting.objects.filter(pk=meeting_id).select_related("bureau").first()
@@ -101,6 +102,7 @@ def meeting_upcoming_chaired(*, actor: Actor) -> QuerySet[Meeting]:
     )
 
 
+@system_read("the acting bureau's own opinions")
 def meetings_needing_opinion(*, actor: Actor) -> list[tuple[Meeting, str]]:
     """(meeting, discipline code) pairs where the actor's disciplines have given no opinion yet."""
     codes = actor.disciplines_for(Role.EXPERT)
@@ -139,6 +141,7 @@ def opinion_get(*, actor: Actor | None, opinion_id: int) -> DisciplineOpinion:
         raise NotFound() from None
 
 
+@system_read("the row of a meeting the caller already read")
 def conclusion_of(*, meeting: Meeting) -> Conclusion | None:
     return Conclusion.objects.filter(meeting=meeting).prefetch_related("forecasts").first()
 
@@ -304,6 +307,7 @@ def event_outcomes(actor: Actor | None, event: Event) -> list[Outcome]:
     ]
 
 
+@system_read("the bureau's own settings, for the system and the settings page")
 def emergency_settings_for(*, bureau: Bureau) -> EmergencySettings | None:
     return EmergencySettings.objects.filter(bureau=bureau).prefetch_related("on_duty").first()
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from portal.exceptions import NotFound
 from portal.models import AuditEvent, Discipline, Role, User
 from portal.selectors import people_who_can
-from portal.tenancy import Actor
+from portal.tenancy import Actor, system_read
 
 from .models import (
     BEIJING,
@@ -61,6 +61,7 @@ def bureau_reporters(*, actor: Actor) -> QuerySet[User]:
     return people_who_can(bureau_ids=[actor.bureau.pk], role=Role.REPORTER)
 
 
+@system_read("the bureau's own settings, for the system and the settings page")
 def anomaly_settings_for(*, bureau: Bureau | int) -> BureauAnomalySettings:
     """The bureau's settings; an unsaved row with the defaults when none is stored."""
     bureau_id = getattr(bureau, "pk", bureau)
@@ -307,12 +308,14 @@ def anomaly_history(*, anomaly: Anomaly) -> QuerySet[AuditEvent]:
     )
 
 
+@system_read("rows of an anomaly the caller already read")
 def anomaly_attachments(*, anomaly: Anomaly) -> QuerySet[Attachment]:
     return Attachment.objects.filter(anomaly=anomaly, bureau_id=anomaly.bureau_id).select_related(
         "uploaded_by"
     )
 
 
+@system_read("visible through its anomaly (visible_to)")
 def attachment_get(*, actor: Actor | None, attachment_id: int) -> Attachment:
     """An attachment whose anomaly ``actor`` may read."""
     visible = Anomaly.objects.visible_to(actor).values("pk")
@@ -322,6 +325,7 @@ def attachment_get(*, actor: Actor | None, attachment_id: int) -> Attachment:
         raise NotFound() from None
 
 
+@system_read("rows of an anomaly the caller already read")
 def anomaly_verification(*, anomaly: Anomaly) -> VerificationReport | None:
     """The anomaly's verification report (draft or submitted); the caller has checked visibility."""
     return (
@@ -331,6 +335,7 @@ def anomaly_verification(*, anomaly: Anomaly) -> VerificationReport | None:
     )
 
 
+@system_read("rows of an anomaly the caller already read")
 def anomaly_ratings(*, anomaly: Anomaly) -> QuerySet[AssessmentRating]:
     return AssessmentRating.objects.filter(anomaly=anomaly, bureau_id=anomaly.bureau_id).select_related(
         "expert"
@@ -381,10 +386,12 @@ def anomalies_waiting(*, actor: Actor, limit: int = 6) -> list[Anomaly]:
 # --- workers (act for the system, not for a person) ----------------------------------------
 
 
+@system_read("the reminder beat job over every bureau")
 def units_for_reminders() -> QuerySet[ReportingUnit]:
     return ReportingUnit.objects.filter(is_active=True).select_related("discipline", "bureau")
 
 
+@system_read("the overdue beat job over every bureau")
 def anomalies_overdue(*, now: datetime) -> QuerySet[Anomaly]:
     return Anomaly.objects.filter(
         state=Anomaly.State.VERIFYING, verify_due_at__lt=now, overdue_reminded_at__isnull=True

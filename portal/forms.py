@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from . import uploads
 from .exceptions import InvalidInput
-from .models import Bureau, Discipline, Role, User
+from .models import Bureau, Role, User
+from .selectors import portal_disciplines
 
 
 def person_label(person: User) -> str:
@@ -65,7 +66,7 @@ class BureauForm(forms.Form):
 def _discipline_choices() -> list[tuple[str, str]]:
     return [
         ("", _("all disciplines")),
-        *((d.code, f"{d.name_zh} {d.name_en}") for d in Discipline.objects.all()),
+        *((d.code, f"{d.name_zh} {d.name_en}") for d in portal_disciplines()),
     ]
 
 

@@ -53,7 +53,9 @@ def people_visible_q(actor: Actor | None) -> Q:
         return NOBODY
     if actor.is_system_admin:
         return Q()
-    members = Membership.objects.filter(bureau_id=actor.bureau_id, revoked_at__isnull=True)
+    from .selectors import memberships_active  # the selectors import these predicates
+
+    members = memberships_active(bureau_ids=[actor.bureau_id])
     return Q(pk__in=members.values("user_id"))
 
 
@@ -63,14 +65,16 @@ def can_view_person(actor: Actor | None, user: User) -> bool:
         return False
     if actor.is_system_admin:
         return True
-    return User.objects.filter(people_visible_q(actor), pk=user.pk).exists()
+    from .selectors import user_list
+
+    return user_list(actor=actor).filter(pk=user.pk).exists()
 
 
 def _active_bureau_ids(user: User) -> set[int]:
     # Roles in a deactivated bureau count too: they come back when the bureau does.
-    return set(
-        Membership.objects.filter(user=user, revoked_at__isnull=True).values_list("bureau_id", flat=True)
-    )
+    from .selectors import memberships_active
+
+    return set(memberships_active(user=user).values_list("bureau_id", flat=True))
 
 
 def can_edit_person_account(actor: Actor | None, user: User) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from .exceptions import NotFound
-from .models import AuditEvent, Bureau, Membership, Notification, RenderedDocument, User
+from .models import AuditEvent, Bureau, Discipline, Membership, Notification, RenderedDocument, User
 from .permissions import can_manage_people, people_visible_q
 from .tenancy import Actor
 
@@ -143,6 +143,26 @@ def bureau_by_code(*, code: str) -> Bureau | None:
 def user_by_id(*, user_id: int) -> User | None:
     """For workers and commands, which act for the system, not for a person."""
     return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def memberships_active(
+    *, user: User | None = None, bureau_ids: Iterable[int] | None = None, roles: Iterable[str] | None = None
+) -> QuerySet[Membership]:
+    """Unrevoked memberships (a revoked one grants nothing), of ``user``, in ``bureau_ids``,
+    with one of ``roles``; what the permission predicates ask about people."""
+    qs = Membership.objects.filter(revoked_at__isnull=True)
+    if user is not None:
+        qs = qs.filter(user=user)
+    if bureau_ids is not None:
+        qs = qs.filter(bureau_id__in=list(bureau_ids))
+    if roles is not None:
+        qs = qs.filter(role__in=list(roles))
+    return qs
+
+
+def portal_disciplines() -> QuerySet[Discipline]:
+    """The disciplines (reference data, read by everyone)."""
+    return Discipline.objects.all()
 
 
 def people_who_can(

@@ -16,8 +16,9 @@ inherits :class:`TenantOwned`, and every selector starts from
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django.contrib.gis.db import models
 from django.db.models import Q, QuerySet
@@ -119,6 +120,33 @@ def actor_for(user: User, bureau_code: str | None = None) -> Actor | None:
     if bureau is None and not user.is_superuser:
         return None
     return Actor(user=user, bureau=bureau, memberships=held)
+
+
+def bureau_reader(bureau: Bureau) -> Actor:
+    """What ``bureau`` reads, for work done for the bureau rather than a person (a report
+    built for it, a run of its schedule): no roles, and never more because of who asked."""
+    from django.contrib.auth.models import AnonymousUser
+
+    return Actor(user=AnonymousUser(), bureau=bureau, memberships=())  # type: ignore[arg-type]
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def system_read(reason: str) -> Callable[[_F], _F]:
+    """Mark a selector that reads a tenant-owned model without ``visible_to`` / ``editable_by``.
+
+    Two kinds of read may: the system's (a worker, watchdog or hook holding an id, with no
+    person acting) and the rows under a parent the caller already read through
+    ``visible_to`` (an anomaly's attachments). ``reason`` says which; the architecture test
+    (``tests/test_architecture.py``) finds every other tenant read in a selector.
+    """
+
+    def mark(function: _F) -> _F:
+        function.system_read = reason  # type: ignore[attr-defined]
+        return function
+
+    return mark
 
 
 class TenantQuerySet(QuerySet):

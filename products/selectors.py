@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 
 from portal.exceptions import NotFound
 from portal.models import Bureau
-from portal.tenancy import Actor
+from portal.tenancy import Actor, system_read
 
 from .models import ProductRun, ProductSchedule, RunStatus
 
@@ -37,10 +37,12 @@ def run_get(*, actor: Actor | None, run_id: int) -> ProductRun:
         raise NotFound from None
 
 
+@system_read("a worker or hook holding an id; no person acts")
 def run_get_for_worker(*, bureau_id: int, run_id: int) -> ProductRun | None:
     return ProductRun.objects.select_related("bureau").filter(bureau_id=bureau_id, pk=run_id).first()
 
 
+@system_read("reuse of a result within the run's bureau")
 def run_find_result(*, bureau_id: int, method: str, params_hash: str, input_hash: str) -> ProductRun | None:
     """The computed (not reused) result for this key, if one is stored."""
     return (
@@ -57,6 +59,7 @@ def run_find_result(*, bureau_id: int, method: str, params_hash: str, input_hash
     )
 
 
+@system_read("the job watchdog's scan of every bureau")
 def runs_stale(*, started_before: datetime, queued_before: datetime) -> QuerySet[ProductRun]:
     """Runs a killed worker left running, or whose queue message was lost."""
     return ProductRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=started_before) | (
@@ -81,6 +84,7 @@ def schedule_get(*, actor: Actor | None, schedule_id: int) -> ProductSchedule:
         raise NotFound from None
 
 
+@system_read("a worker or hook holding an id; no person acts")
 def schedule_get_for_worker(*, bureau_id: int, schedule_id: int) -> ProductSchedule | None:
     return (
         ProductSchedule.objects.select_related("bureau", "created_by", "periodic_task")
@@ -89,6 +93,7 @@ def schedule_get_for_worker(*, bureau_id: int, schedule_id: int) -> ProductSched
     )
 
 
+@system_read("a name check within the bureau")
 def schedule_name_taken(*, bureau_id: int, name: str, exclude_id: int | None = None) -> bool:
     qs = ProductSchedule.objects.filter(bureau_id=bureau_id, name=name)
     if exclude_id is not None:

@@ -16,13 +16,14 @@ from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import Distance, GeoFunc
 from django.contrib.gis.geos import Point, Polygon
 from django.contrib.gis.measure import D
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.arrival import Outcome
 from portal.exceptions import NotFound
 from portal.models import Bureau
+from portal.tenancy import bureau_reader, system_read
 from printing.geodesy import Offset, offset
 
 from .models import GisFeature, GisLayer, PushAttempt, TopicReport, TopicReportSettings, Town
@@ -88,16 +89,19 @@ def topic_report_versions(*, actor: Actor | None, report: TopicReport) -> QueryS
     return topic_report_list(actor=actor).filter(bureau_id=report.bureau_id, event_id=report.event_id)
 
 
+@system_read("a worker or hook holding an id; no person acts")
 def topic_report_get_for_worker(*, report_id: int) -> TopicReport | None:
     return TopicReport.objects.select_related("event", "bureau").filter(pk=report_id).first()
 
 
+@system_read("a hook finding the bureau's report of an event version")
 def topic_report_find(*, bureau_id: int, event_id: int, event_version: int) -> TopicReport | None:
     return TopicReport.objects.filter(
         bureau_id=bureau_id, event_id=event_id, event_version=event_version
     ).first()
 
 
+@system_read("rows of a report the caller already read")
 def push_attempt_list(*, report: TopicReport) -> QuerySet[PushAttempt]:
     """The pushes of a report the caller already may read."""
     return PushAttempt.objects.filter(report=report).order_by("channel")
@@ -110,6 +114,7 @@ def push_attempt_get(*, actor: Actor | None, attempt_id: int) -> PushAttempt:
         raise NotFound from None
 
 
+@system_read("a worker or hook holding an id; no person acts")
 def push_attempt_get_for_worker(*, attempt_id: int) -> PushAttempt | None:
     return (
         PushAttempt.objects.select_related("report", "report__event", "report__bureau")
@@ -131,6 +136,7 @@ def push_attempt_failed_list(*, actor: Actor | None) -> QuerySet[PushAttempt]:
 # --- settings -------------------------------------------------------------------------
 
 
+@system_read("the bureau's own settings, for the system and the settings page")
 def topic_report_settings_for(*, bureau: Bureau) -> TopicReportSettings:
     """The bureau's settings; an unsaved row with the defaults when it has none."""
     return TopicReportSettings.objects.filter(bureau=bureau).first() or TopicReportSettings(bureau=bureau)
@@ -206,6 +212,7 @@ class LayerSummary:
     nearest: list[Nearby]
 
 
+@system_read("a report built for the bureau reads its own layers")
 def layers_near(
     *, bureau_id: int, lon: float, lat: float, radius_km: float, nearest: int = 3
 ) -> list[LayerSummary]:
@@ -233,6 +240,15 @@ def layers_near(
     return list(summaries.values())
 
 
+def _events_the_bureau_reads(bureau: Bureau) -> QuerySet[Event]:
+    """Events the bureau reads (tenancy decides: published, or its own), deleted ones left
+    out: a report is built for the bureau, not for whoever asked."""
+    from catalog.models import EventStatus
+    from catalog.selectors import event_list
+
+    return event_list(actor=bureau_reader(bureau)).exclude(status=EventStatus.DELETED)
+
+
 def historical_events(
     *,
     bureau: Bureau,
@@ -243,11 +259,10 @@ def historical_events(
 ) -> QuerySet[Event]:
     """Earlier events within ``radius_km`` of ``event`` at or above ``min_magnitude`` since
     ``since``, that the bureau may read (published, or its own), newest first."""
-    from catalog.models import Event as EventModel
     from catalog.selectors import within_km
 
     start = dt.datetime.combine(since, dt.time(0, 0), tzinfo=dt.UTC)
-    readable = EventModel.objects.filter(Q(is_published=True) | Q(bureau=bureau)).exclude(status="deleted")
+    readable = _events_the_bureau_reads(bureau)
     return (
         within_km(readable, lon=event.longitude, lat=event.latitude, radius_km=radius_km)
         .exclude(pk=event.pk)
@@ -258,10 +273,9 @@ def historical_events(
 
 def largest_events_near(*, bureau: Bureau, event: Event, radius_km: float, limit: int = 5) -> QuerySet[Event]:
     """The largest earlier events within ``radius_km`` ever recorded in the catalog."""
-    from catalog.models import Event as EventModel
     from catalog.selectors import within_km
 
-    readable = EventModel.objects.filter(Q(is_published=True) | Q(bureau=bureau)).exclude(status="deleted")
+    readable = _events_the_bureau_reads(bureau)
     return (
         within_km(readable, lon=event.longitude, lat=event.latitude, radius_km=radius_km)
         .exclude(pk=event.pk)
@@ -285,11 +299,13 @@ def gis_layer_get(*, actor: Actor | None, layer_id: int) -> GisLayer:
         raise NotFound from None
 
 
+@system_read("rows of a layer the caller already read")
 def gis_feature_list(*, layer: GisLayer) -> QuerySet[GisFeature]:
     """Features of a layer the caller already may read."""
     return GisFeature.objects.filter(layer=layer).order_by("id")
 
 
+@system_read("the job watchdog's scan of every bureau")
 def topic_reports_unfinished(*, before: dt.datetime) -> QuerySet[TopicReport]:
     """Reports queued or building, untouched since ``before`` (the job watchdog's candidates)."""
     return TopicReport.objects.filter(
@@ -297,6 +313,7 @@ def topic_reports_unfinished(*, before: dt.datetime) -> QuerySet[TopicReport]:
     )
 
 
+@system_read("the job watchdog's scan of every bureau")
 def push_attempts_unfinished(*, before: dt.datetime) -> QuerySet[PushAttempt]:
     """Pushes pending or retrying, untouched since ``before`` (the job watchdog's candidates)."""
     return PushAttempt.objects.filter(
