@@ -53,6 +53,7 @@ from portal.models import Bureau, Role
 from portal.services import audit_record
 
 from .models import DEFAULT_THRESHOLD, MAX_ALERT_DISTANCE_KM, AlertAction, AlertRule, Event, EventStatus
+from .selectors import alert_rules_by_bureau
 
 if TYPE_CHECKING:
     from portal.tenancy import Actor
@@ -130,7 +131,7 @@ def concerned_bureaus(event: Event) -> list[Concern]:
     if event.magnitude is None:
         return []
     magnitude = Decimal(str(event.magnitude))
-    rules = {r.bureau_id: r for r in AlertRule.objects.all()}
+    rules = alert_rules_by_bureau()
     point = Point(event.longitude, event.latitude, srid=4326)
     geography = GeometryField(geography=True, srid=4326)
     candidates = (

@@ -24,7 +24,7 @@ from portal.exceptions import InvalidInput, NotFound
 from portal.tenancy import system_read
 
 from .fdsn_params import FdsnParamError, FdsnQuery, parse_fdsn_query
-from .models import Event, EventImport, EventVersion, QuickReportMessage
+from .models import AlertRule, Event, EventImport, EventVersion, QuickReportMessage
 
 if TYPE_CHECKING:
     from portal.tenancy import Actor
@@ -384,3 +384,9 @@ def event_imports_unfinished(*, started_before: datetime, queued_before: datetim
         Q(status=EventImport.Status.RUNNING, started_at__lt=started_before)
         | Q(status=EventImport.Status.QUEUED, created_at__lt=queued_before)
     )
+
+
+@system_read("the arrival decision: every bureau's alert rule, once per event")
+def alert_rules_by_bureau() -> dict[int, AlertRule]:
+    """The stored alert rules by bureau id (a province without one uses the defaults)."""
+    return {rule.bureau_id: rule for rule in AlertRule.objects.all()}

@@ -215,7 +215,8 @@ def reports_in_hand(*, actor: Actor, limit: int = 60) -> QuerySet[ConsultationRe
     reviewed and signed-off ones, and those returned to the actor. Who of the bureau may
     take the next step is the workflow's to say (``report_workflow.allowed_actions``)."""
     return (
-        ConsultationReport.objects.filter(bureau_id=actor.bureau_id)
+        ConsultationReport.objects.visible_to(actor)
+        .filter(bureau_id=actor.bureau_id)
         .filter(
             Q(status__in=[ReportStatus.SUBMITTED, ReportStatus.REVIEWED, ReportStatus.SIGNED_OFF])
             | Q(status=ReportStatus.RETURNED, submitted_by=actor.user)

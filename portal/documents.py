@@ -10,9 +10,9 @@ draft's preview, when someone opens it. The row (``RenderedDocument``) moves
     queued/rendering --error, or its worker died twice--> failed --retry (a person)--> queued
 
 and a new ``digest`` (the content changed: a re-submission, an edited draft) queues it again
-from any state. The moves are compare-and-set updates on the one row (never check-then-act),
-not ``portal.workflow`` transitions: rendering is a worker's bookkeeping, no person's act, and
-a page refresh must not write an audit row; the one act of a person, the retry, is audited.
+from any state. Every move is a ``portal.workflow`` transition (the row locked, the state
+checked, the audit row written): a second worker that finds the document no longer queued
+leaves it alone. A page that refreshes writes nothing: an unchanged digest is no move.
 
 ``document_render_task`` (portal.tasks) runs the render through ``portal.jobs.run_guarded``;
 ``documents_reap_abandoned`` is the watchdog's sweep of this job kind (``portal.apps``).
@@ -32,12 +32,15 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from . import workflow
+from .exceptions import InvalidTransition
 from .models import RenderedDocument
 from .uploads import stored_path
+from .workflow import Transition, Workflow, by_the_system, transition
 
 if TYPE_CHECKING:
     from .tenancy import Actor
@@ -91,6 +94,59 @@ def _enqueue(document: RenderedDocument) -> None:
     transaction.on_commit(lambda: document_render_task.delay(bureau_id=bureau_id, document_id=document_id))
 
 
+def _lock(actor: Actor | None, document: RenderedDocument | int) -> RenderedDocument:
+    # no tenancy here: the owning app fetched the owner through its selector (not yours: 404)
+    # before it asked for, or retried, its document
+    return RenderedDocument.objects.select_for_update().get(pk=getattr(document, "pk", document))
+
+
+def _by_a_person(actor: Actor | None, document: RenderedDocument) -> bool:
+    """The retry is a person's act; *which* people may retry is the owning app's rule, checked
+    by its service before it calls :func:`document_retry` (portal knows no app's roles)."""
+    return actor is not None
+
+
+_OPEN = frozenset({Status.QUEUED, Status.RENDERING})
+_ANY = frozenset(Status.values)
+WORKFLOW = workflow.register(
+    Workflow(
+        name="document",
+        model=RenderedDocument,
+        state_field="status",
+        noun=gettext_lazy("document"),
+        lock=_lock,
+        transitions={
+            # a new digest (the content changed) queues it again from any state
+            "request": Transition(_ANY, Status.QUEUED, by_the_system, gettext_lazy("PDF requested")),
+            "start": Transition(
+                frozenset({Status.QUEUED}), Status.RENDERING, by_the_system, gettext_lazy("PDF rendering")
+            ),
+            "finish": Transition(
+                frozenset({Status.RENDERING}), Status.READY, by_the_system, gettext_lazy("PDF ready")
+            ),
+            "fail": Transition(_OPEN, Status.FAILED, by_the_system, gettext_lazy("PDF rendering failed")),
+            "requeue": Transition(
+                frozenset({Status.RENDERING}),
+                Status.QUEUED,
+                by_the_system,
+                gettext_lazy("PDF queued again (its worker ended)"),
+            ),
+            "retry": Transition(
+                frozenset({Status.FAILED}),
+                Status.QUEUED,
+                _by_a_person,
+                gettext_lazy("PDF rendering retried"),
+                gettext_lazy("Retry"),
+            ),
+        },
+    )
+)
+
+
+def _extra(document: RenderedDocument) -> dict[str, object]:
+    return {"kind": document.kind, "object_id": document.object_id}
+
+
 @transaction.atomic
 def document_request(
     *, kind: str, object_id: int, bureau_id: int, digest: str, requested_by_id: int | None = None
@@ -122,16 +178,18 @@ def document_request(
     document = RenderedDocument.objects.select_for_update().get(kind=kind, object_id=object_id)
     if document.digest == digest:
         return document
-    RenderedDocument.objects.filter(pk=document.pk).update(
+    document = transition(
+        document,
+        "request",
+        None,
+        workflow=WORKFLOW,
+        extra=_extra,
         digest=digest,
-        status=Status.QUEUED,
         requested_at=now,
         requested_by_id=requested_by_id,
         attempts=0,
         error="",
-        updated_at=now,
     )
-    document.refresh_from_db()
     _enqueue(document)
     return document
 
@@ -142,28 +200,20 @@ def document_retry(*, actor: Actor, document: RenderedDocument) -> RenderedDocum
 
     Returns None when the document is not failed (the caller answers 409).
     """
-    from .services import audit_record
-
-    now = timezone.now()
-    moved = RenderedDocument.objects.filter(pk=document.pk, status=Status.FAILED).update(
-        status=Status.QUEUED,
-        requested_at=now,
-        requested_by_id=actor.user.pk,
-        attempts=0,
-        error="",
-        updated_at=now,
-    )
-    if not moved:
+    try:
+        document = transition(
+            document,
+            "retry",
+            actor,
+            workflow=WORKFLOW,
+            extra=_extra,
+            requested_at=timezone.now(),
+            requested_by_id=actor.user.pk,
+            attempts=0,
+            error="",
+        )
+    except InvalidTransition:
         return None
-    document.refresh_from_db()
-    audit_record(
-        actor=actor,
-        action="document.retry",
-        target=document,
-        from_state=Status.FAILED,
-        to_state=Status.QUEUED,
-        extra={"kind": document.kind, "object_id": document.object_id},
-    )
     _enqueue(document)
     return document
 
@@ -174,13 +224,17 @@ def document_render(*, document_id: int) -> RenderedDocument | None:
     failed (the people concerned are told); a document re-queued for new content while it
     rendered keeps the newer request and drops these bytes.
     """
-    now = timezone.now()
-    claimed = RenderedDocument.objects.filter(pk=document_id, status=Status.QUEUED).update(
-        status=Status.RENDERING, started_at=now, attempts=F("attempts") + 1, updated_at=now
-    )
-    if not claimed:
+    try:
+        document = transition(
+            document_id,
+            "start",
+            None,
+            workflow=WORKFLOW,
+            extra=_extra,
+            prepare=lambda locked: {"started_at": timezone.now(), "attempts": locked.attempts + 1},
+        )
+    except InvalidTransition:  # another worker took it, or it ended meanwhile
         return None
-    document = RenderedDocument.objects.get(pk=document_id)
     try:
         pdf = _KINDS[document.kind].render(document.object_id)
         if not pdf.startswith(b"%PDF"):
@@ -201,20 +255,25 @@ def document_render(*, document_id: int) -> RenderedDocument | None:
 
 @transaction.atomic
 def _document_store(*, document: RenderedDocument, pdf: bytes) -> RenderedDocument | None:
-    locked = RenderedDocument.objects.select_for_update().get(pk=document.pk)
+    locked = _lock(None, document)
     if locked.status != Status.RENDERING or locked.digest != document.digest:
         return locked  # asked again for other content meanwhile: that render stores its own
     name = default_storage.save(
         stored_path(kind=STORAGE_KIND, bureau_id=locked.bureau_id, ext="pdf"), ContentFile(pdf)
     )
     previous = locked.file.name if locked.file else ""
-    now = timezone.now()
-    RenderedDocument.objects.filter(pk=locked.pk).update(
-        file=name, status=Status.READY, rendered_at=now, error="", updated_at=now
+    locked = transition(
+        locked,
+        "finish",
+        None,
+        workflow=WORKFLOW,
+        extra=_extra,
+        file=name,
+        rendered_at=timezone.now(),
+        error="",
     )
     if previous and previous != name:
         transaction.on_commit(lambda: default_storage.delete(previous))
-    locked.refresh_from_db()
     return locked
 
 
@@ -225,12 +284,10 @@ def document_fail(*, document_id: int, message: str, digest: str | None = None) 
     False (and nothing changes) when the document had ended, or was asked again for content
     other than ``digest`` meanwhile.
     """
-    rows = RenderedDocument.objects.filter(pk=document_id, status__in=[Status.QUEUED, Status.RENDERING])
-    if digest is not None:
-        rows = rows.filter(digest=digest)
-    if not rows.update(status=Status.FAILED, error=message[:2000], updated_at=timezone.now()):
+    locked = _lock(None, document_id)
+    if locked.status not in _OPEN or (digest is not None and locked.digest != digest):
         return False
-    document = RenderedDocument.objects.get(pk=document_id)
+    document = transition(locked, "fail", None, workflow=WORKFLOW, extra=_extra, error=message[:2000])
     handler = _KINDS[document.kind].failed if document.kind in _KINDS else None
     if handler is not None:
         transaction.on_commit(lambda: handler(document))
@@ -250,17 +307,14 @@ def documents_reap_abandoned(now: dt.datetime | None = None) -> list[int]:
     now = now or timezone.now()
     rendering_before = now - dt.timedelta(seconds=RENDER_TIME_LIMIT) - MARGIN
     touched = []
-    open_rows = RenderedDocument.objects.filter(status__in=[Status.QUEUED, Status.RENDERING])
+    open_rows = RenderedDocument.objects.filter(status__in=_OPEN)
     candidates = open_rows.filter(updated_at__lt=max(rendering_before, now - RESEND_AFTER))
     for document_id in candidates.values_list("pk", flat=True):
         with transaction.atomic():
-            document = RenderedDocument.objects.select_for_update().get(pk=document_id)
+            document = _lock(None, document_id)
             if document.status == Status.RENDERING and document.updated_at < rendering_before:
                 if document.attempts < MAX_ATTEMPTS:
-                    RenderedDocument.objects.filter(pk=document.pk).update(
-                        status=Status.QUEUED, updated_at=now
-                    )
-                    _enqueue(document)
+                    _enqueue(transition(document, "requeue", None, workflow=WORKFLOW, extra=_extra))
                 else:
                     document_fail(
                         document_id=document.pk,
@@ -278,6 +332,7 @@ def documents_reap_abandoned(now: dt.datetime | None = None) -> list[int]:
                     % {"minutes": GIVE_UP_AFTER.total_seconds() // 60},
                 )
             elif document.status == Status.QUEUED and document.updated_at < now - RESEND_AFTER:
+                # no move: only the message is sent again (the timestamp says when)
                 RenderedDocument.objects.filter(pk=document.pk).update(updated_at=now)
                 _enqueue(document)
             else:
