@@ -18,7 +18,6 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -31,6 +30,8 @@ import django  # noqa: E402
 
 django.setup()
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings  # noqa: E402
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -38,6 +39,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 UNITS = 2000
 DAYS = 31

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +11,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
@@ -22,6 +21,9 @@ from .import_services import event_import_create, import_progress
 from .models import Event, QuickReportMessage
 from .quick_report import BEIJING
 from .services import QuickReportRejected, quick_report_correct, quick_report_submit
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 
 class EventOutputSerializer(serializers.Serializer):

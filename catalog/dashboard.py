@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.dashboard import Panel, PanelItem
-from portal.tenancy import Actor
 from portal.timefmt import format_time
 
 from . import selectors
+
+if TYPE_CHECKING:
+    from portal.tenancy import Actor
 
 RECENT_DAYS = 30
 MIN_MAGNITUDE = 3.0

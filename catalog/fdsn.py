@@ -17,8 +17,7 @@ and a body naming how many it would return, as SeisComP's fdsnws does.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -44,6 +43,9 @@ from .fdsn_params import (
 )
 from .formats import write_fdsn_text, write_geojson, write_quakeml
 from .formats.events import EventOut, MagnitudeOut, OriginOut
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterable, Iterator
 
 #: The most events one response may hold; ``settings.CATALOG_FDSN_MAX_EVENTS`` overrides.
 DEFAULT_MAX_EVENTS = 20_000

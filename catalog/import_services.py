@@ -18,10 +18,9 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.contrib.gis.geos import Point
 from django.core.cache import cache
@@ -36,7 +35,6 @@ from portal import uploads
 from portal.exceptions import InvalidInput, NotFound, PermissionDenied
 from portal.models import Bureau, Notification, User
 from portal.services import audit_record, broadcast, broadcast_on_commit
-from portal.tenancy import Actor
 from portal.workflow import (
     Handoff,
     Transition,
@@ -61,6 +59,11 @@ from .services import (
     events_group,
     make_public_id,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
+    from portal.tenancy import Actor
 
 logger = logging.getLogger(__name__)
 

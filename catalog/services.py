@@ -36,7 +36,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
@@ -49,7 +49,6 @@ from django.utils.translation import gettext_lazy
 from portal.exceptions import InvalidInput, NotFound, PermissionDenied
 from portal.models import Bureau, Role, User
 from portal.services import audit_record, broadcast_on_commit
-from portal.tenancy import Actor
 from portal.workflow import Transition, Workflow, register, register_labels, transition
 
 from . import arrival
@@ -57,6 +56,9 @@ from .formats.events import as_event
 from .formats.geojson import _feature
 from .models import DataOrigin, Event, EventStatus, EventVersion, QuickReportMessage, ReportKind
 from .quick_report import QuickReport, QuickReportParseError, fingerprint, parse_quick_report
+
+if TYPE_CHECKING:
+    from portal.tenancy import Actor
 
 logger = logging.getLogger(__name__)
 

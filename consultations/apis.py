@@ -4,14 +4,12 @@ report workflow. One class per operation; fetch through selectors, act through s
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
@@ -27,6 +25,10 @@ from .services import opinions as opinion_services
 from .services import report_pdf as report_pdf_services
 from .services import report_workflow as report_services
 from .services import room as room_services
+
+if TYPE_CHECKING:
+    from django.http import HttpResponse
+    from rest_framework.request import Request
 
 # --- output ------------------------------------------------------------------------
 

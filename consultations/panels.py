@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -9,11 +11,13 @@ from django.utils.translation import gettext_lazy
 from portal import waiting
 from portal.dashboard import Panel, PanelItem, register
 from portal.models import Role
-from portal.tenancy import Actor
 from portal.timefmt import format_date, format_time
 
 from . import selectors
 from .services import report_workflow
+
+if TYPE_CHECKING:
+    from portal.tenancy import Actor
 
 #: What the person is asked to do, by the step the workflow allows them next.
 WAITING_WORDS = {

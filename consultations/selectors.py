@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.arrival import Outcome
-from catalog.models import Event
 from disciplines.selectors import anomaly_list
 from portal.exceptions import NotFound
 from portal.models import Bureau, Role, User
@@ -32,6 +31,9 @@ from .models import (
     Vote,
 )
 from .permissions import can_join_room
+
+if TYPE_CHECKING:
+    from catalog.models import Event
 
 
 def meeting_list(

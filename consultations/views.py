@@ -5,9 +5,8 @@ from __future__ import annotations
 import calendar as pycalendar
 import datetime as dt
 import json
-from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -36,6 +35,9 @@ from .services import meetings as meeting_services
 from .services import opinions as opinion_services
 from .services import report_pdf as report_pdf_services
 from .services import report_workflow as report_services
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:

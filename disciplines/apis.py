@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
@@ -36,6 +35,9 @@ from .serializers import (
 from .services import anomalies as anomaly_services
 from .services import units as unit_services
 from .services import zero_reports as zero_report_services
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 
 def _json_field(request: Request, name: str) -> Any:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -13,7 +12,10 @@ from openpyxl.styles import Font
 
 from portal.timefmt import format_time
 
-from .models import Anomaly, ZeroReport
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from .models import Anomaly, ZeroReport
 
 
 def _local(value: Any) -> str:

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils.html import escape
 
-from .selectors import Matrix
+if TYPE_CHECKING:
+    from .selectors import Matrix
 
 
 def matrix_rows_html(matrix: Matrix) -> str:

@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import waiting
 from portal.dashboard import Panel, PanelItem
-from portal.tenancy import Actor
 from portal.timefmt import format_time
 
 from . import selectors
+
+if TYPE_CHECKING:
+    from portal.tenancy import Actor
 
 
 def reporter_units_due(actor: Actor) -> Panel | None:

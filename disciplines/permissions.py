@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from portal.models import Role
-from portal.tenancy import Actor
 
 if TYPE_CHECKING:
     from portal.models import Discipline
+    from portal.tenancy import Actor
 
     from .models import Anomaly, ReportingUnit
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
@@ -10,7 +10,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -28,6 +27,9 @@ from .serializers import (
     NotificationOutputSerializer,
     UserOutputSerializer,
 )
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 
 class TokenObtainApi(APIView):

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
-from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from .exceptions import InvalidInput
 from .middleware import resolve_actor
 from .permissions import HasActor
+
+if TYPE_CHECKING:
+    from rest_framework import serializers
+    from rest_framework.request import Request
 
 
 class Pagination(PageNumberPagination):

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.http import HttpRequest
 
 from .selectors import notification_unread_count
 from .tenancy import bureaus_of
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:

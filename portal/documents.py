@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,6 +42,8 @@ from .uploads import stored_path
 from .workflow import Transition, Workflow, by_the_system, transition
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .tenancy import Actor
 
 logger = logging.getLogger(__name__)

@@ -14,14 +14,16 @@ uses them.
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .converters import BIGINT_MAX
 from .validators import WORK_DATE_MAX, WORK_DATE_MIN, is_work_date
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 __all__ = ["BIGINT_MAX", "DateTimeField", "IdField", "IntegerField", "WorkDateField"]
 

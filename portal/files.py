@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -28,8 +28,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
-from .models import RenderedDocument
 from .uploads import display_name, type_of_name
+
+if TYPE_CHECKING:
+    from .models import RenderedDocument
 
 # The only types a browser is allowed to show in the page's origin: raster images and PDF.
 # SVG is a document that can run script, so it is never among them.

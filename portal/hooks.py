@@ -20,10 +20,12 @@ reactions the apps registered there (``catalog.arrival.register_reaction``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
 _HOOKS: dict[str, list[Callable[..., Any]]] = {}

@@ -4,11 +4,10 @@ resolved once per request (the person in the bureau they selected)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
-from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
 from django.utils.http import parse_header_parameters
@@ -16,6 +15,11 @@ from django.utils.translation import gettext as _
 
 from .errors import language_of, refusal
 from .tenancy import Actor, actor_for
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.http import HttpRequest, HttpResponse
 
 SESSION_BUREAU_KEY = "portal_bureau"
 

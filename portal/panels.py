@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from . import selectors, waiting
 from .dashboard import EVERYONE, SYSTEM_ADMIN, Panel, PanelItem, register
 from .models import Role
-from .tenancy import Actor
+
+if TYPE_CHECKING:
+    from .tenancy import Actor
 
 
 @register(EVERYONE)

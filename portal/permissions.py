@@ -19,11 +19,15 @@ People (issue 9): a revoked membership grants nothing. A bureau admin
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Q
 from rest_framework.permissions import BasePermission
 
 from .models import Bureau, Membership, Role, User
-from .tenancy import Actor
+
+if TYPE_CHECKING:
+    from .tenancy import Actor
 
 NOBODY = Q(pk__in=[])
 

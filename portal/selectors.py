@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from .exceptions import NotFound
 from .models import AuditEvent, Bureau, Discipline, Membership, Notification, RenderedDocument, User
 from .permissions import can_manage_people, people_visible_q
-from .tenancy import Actor
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .tenancy import Actor
 
 
 def bureau_list(*, actor: Actor | None) -> QuerySet[Bureau]:

@@ -19,16 +19,18 @@ import io
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .exceptions import InvalidInput
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
 
 HEAD_BYTES = 2048  # how much of a file the content checks read
 # Markup a browser would run if it ever rendered the file as a document.

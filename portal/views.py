@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,7 +23,6 @@ from .dashboard import panels_for
 from .exceptions import InvalidInput, NotFound, PermissionDenied, PortalError
 from .forms import BureauForm, GrantForm, PersonForm
 from .middleware import SESSION_BUREAU_KEY
-from .models import User
 from .permissions import (
     can_edit_person_account,
     can_grant_role,
@@ -32,6 +31,9 @@ from .permissions import (
     can_view_person,
 )
 from .tenancy import actor_for
+
+if TYPE_CHECKING:
+    from .models import User
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -22,6 +21,9 @@ import matplotlib.pyplot as plt
 from matplotlib.patches import Polygon as PolygonPatch
 
 from .rendering import figure_png
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "portal" / "data"
 FONTS = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "DejaVu Sans"]

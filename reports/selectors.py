@@ -16,20 +16,21 @@ from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import Distance, GeoFunc
 from django.contrib.gis.geos import Point, Polygon
 from django.contrib.gis.measure import D
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.arrival import Outcome
 from portal.exceptions import NotFound
-from portal.models import Bureau
 from portal.tenancy import bureau_reader, system_read
 from printing.geodesy import Offset, offset
 
 from .models import GisFeature, GisLayer, PushAttempt, TopicReport, TopicReportSettings, Town
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from catalog.models import Event
+    from portal.models import Bureau
     from portal.tenancy import Actor
 
 

@@ -26,7 +26,6 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -58,14 +57,17 @@ from portal.workflow import (
 from printing.rendering import png_data_uri, render_pdf
 
 from . import selectors
-from .gazetteer import GazetteerRow
 from .geojson import GeoJSONError, parse_layer
 from .models import GisFeature, GisLayer, GisLayerKind, PushAttempt, TopicReport, TopicReportSettings, Town
 from .permissions import can_manage_gis_layers, can_manage_topic_settings, can_rebuild_topic_report
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from catalog.models import Event
     from portal.tenancy import Actor
+
+    from .gazetteer import GazetteerRow
 
 logger = logging.getLogger(__name__)
 

@@ -14,14 +14,17 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, BureauFactory, MembershipFactory, UserFactory, box
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # Playwright's sync API keeps an event loop on the main thread; the ORM calls the
 # tests make around it are still synchronous. Django's documented escape hatch:

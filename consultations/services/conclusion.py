@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from consultations import permissions as perms
+from consultations.models import Comment, Conclusion, Forecast, Meeting, Vote
 from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
 from portal.services import audit_record
-from portal.tenancy import Actor
 
-from .. import permissions as perms
-from ..models import (
-    Comment,
-    Conclusion,
-    Forecast,
-    Meeting,
-    Vote,
-)
 from .forecasts import _forecast_terms, parse_region
 from .room import _room_event, _take_part_refused
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from portal.tenancy import Actor
 
 
 def _require_open_for_chair(actor: Actor, meeting: Meeting) -> Meeting:

@@ -5,9 +5,8 @@ concerned, the bureau's alert rule asks for a meeting); this module opens it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,20 +14,18 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Event, EventStatus
 from catalog.selectors import event_get_for_worker
+from consultations.models import Conclusion, EmergencySettings, Meeting, MeetingKind, MeetingMaterial
 from portal.exceptions import PermissionDenied
 from portal.models import Bureau, Membership, Notification, Role, User
 from portal.services import audit_record, notify_bureau, notify_user
-from portal.tenancy import Actor
 
-from ..models import (
-    Conclusion,
-    EmergencySettings,
-    Meeting,
-    MeetingKind,
-    MeetingMaterial,
-)
 from .forecasts import _magnitude
 from .meetings import _check_people, material_attach
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from portal.tenancy import Actor
 
 DEFAULT_EMERGENCY = Decimal("5.0")
 
@@ -137,7 +134,7 @@ def meeting_open_for_event(*, bureau: Bureau, setting: EmergencySettings | None,
 
 def _attach_ready_report_later(event_id: int, bureau_id: int) -> Callable[[], None]:
     def enqueue() -> None:
-        from ..tasks import attach_ready_topic_report_task
+        from consultations.tasks import attach_ready_topic_report_task
 
         attach_ready_topic_report_task.delay(event_id=event_id, bureau_id=bureau_id)
 

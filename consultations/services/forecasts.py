@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.utils.translation import gettext as _
 
+from consultations import permissions as perms
+from consultations.models import Likelihood, Meeting
 from portal.exceptions import InvalidInput
 from portal.geo import parse_area
 from portal.models import Bureau
 from portal.validators import WORK_DATE_MAX, WORK_DATE_MIN, is_work_date
 
-from .. import permissions as perms
-from ..models import (
-    Likelihood,
-    Meeting,
-)
+if TYPE_CHECKING:
+    import datetime as dt
 
 # Forecast regions must lie in the part of the world the bureaus forecast for.
 SENSIBLE_AREA = (60.0, 0.0, 150.0, 60.0)  # lon_min, lat_min, lon_max, lat_max

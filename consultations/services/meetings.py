@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -14,25 +13,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from consultations import permissions as perms
+from consultations.models import Conclusion, Meeting, MeetingKind, MeetingMaterial, MeetingRepresentative
 from portal import uploads
 from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from portal.links import check_link
 from portal.models import Bureau, Discipline, Membership, Notification, Role, User
 from portal.selectors import person_can
 from portal.services import audit_record
-from portal.tenancy import Actor
 from portal.validators import clean_title
 from portal.workflow import Handoff, Transition, Workflow, register, register_labels, transition
 
-from .. import permissions as perms
-from ..models import (
-    Conclusion,
-    Meeting,
-    MeetingKind,
-    MeetingMaterial,
-    MeetingRepresentative,
-)
 from .room import _room_event, _take_part_refused
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from portal.tenancy import Actor
 
 
 def _members_of(bureau_ids: Iterable[int]) -> set[int]:

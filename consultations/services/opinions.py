@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from consultations import permissions as perms
+from consultations.models import DisciplineOpinion, Meeting, OpinionRevision
 from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
 from portal.links import check_link
 from portal.models import Discipline
 from portal.services import audit_record
-from portal.tenancy import Actor
 
-from .. import permissions as perms
-from ..models import (
-    DisciplineOpinion,
-    Meeting,
-    OpinionRevision,
-)
 from .forecasts import _forecast_terms, parse_region
 from .room import _room_event
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from portal.tenancy import Actor
 
 
 def _opinion_content(opinion: DisciplineOpinion) -> dict[str, Any]:

@@ -14,21 +14,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from consultations import permissions as perms
+from consultations.models import ConsultationReport
 from portal import documents
 from portal.exceptions import InvalidTransition, PermissionDenied
 from portal.models import Notification, RenderedDocument
 from portal.selectors import rendered_document_find
 from portal.services import notify_user
-from portal.tenancy import Actor
 
-from .. import permissions as perms
-from ..models import ConsultationReport
+if TYPE_CHECKING:
+    from portal.tenancy import Actor
 
 REPORT_KIND = "consultations.report"
 PREVIEW_KIND = "consultations.report_preview"
@@ -118,7 +119,7 @@ def report_pdf_retry(*, actor: Actor, report: ConsultationReport) -> RenderedDoc
 
 
 def _render(report_id: int) -> bytes:
-    from ..reporting import report_pdf
+    from consultations.reporting import report_pdf
 
     report = ConsultationReport.objects.select_related(
         "meeting", "bureau", "corrects", "submitted_by", "reviewed_by", "signed_off_by"

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -22,16 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from portal.models import Bureau, Notification, Role, User
-from portal.selectors import bureau_role_holders
-from portal.services import audit_record, bureau_group, notify_bureau
-from portal.tenancy import Actor
-from portal.validators import clean_title
-from portal.workflow import Handoff, Transition, Workflow, register, register_labels, transition
-
-from .. import permissions as perms
-from ..models import (
+from consultations import permissions as perms
+from consultations.models import (
     Conclusion,
     ConsultationReport,
     DisciplineOpinion,
@@ -42,10 +33,22 @@ from ..models import (
     ReportSubmission,
     Vote,
 )
+from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from portal.models import Bureau, Notification, Role, User
+from portal.selectors import bureau_role_holders
+from portal.services import audit_record, bureau_group, notify_bureau
+from portal.validators import clean_title
+from portal.workflow import Handoff, Transition, Workflow, register, register_labels, transition
+
 from .conclusion import forecast_payload
 from .meetings import _participant_names, _url
 from .opinions import opinion_payload
 from .report_pdf import report_pdf_requested
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from portal.tenancy import Actor
 
 
 def report_content(report: ConsultationReport) -> dict[str, Any]:

@@ -7,22 +7,19 @@ asks for the events after the last number it saw.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from consultations.models import Meeting, RoomEvent, RoomPresence
 from portal.exceptions import PermissionDenied
 from portal.links import safe_link
-from portal.models import User
 from portal.services import broadcast, broadcast_on_commit
 
-from ..models import (
-    Meeting,
-    RoomEvent,
-    RoomPresence,
-)
+if TYPE_CHECKING:
+    from portal.models import User
 
 
 def _take_part_refused() -> PermissionDenied:
@@ -86,7 +83,7 @@ def room_join(*, user: User, meeting: Meeting, channel_name: str) -> list[dict[s
             room_group(meeting),
             {"kind": "presence", "op": "join", "user": {"id": user.pk, "name": user.label}},
         )
-    from ..selectors import room_present
+    from consultations.selectors import room_present
 
     return room_present(meeting=meeting)
 

@@ -6,10 +6,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from catalog.selectors import event_get_for_worker
+from consultations.models import Meeting, MeetingMaterial
 from reports.models import TopicReport
 from reports.selectors import topic_report_find, topic_report_get_for_worker
 
-from ..models import Meeting, MeetingMaterial
 from .meetings import material_attach
 
 

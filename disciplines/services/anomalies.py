@@ -16,28 +16,17 @@ validation against the locked row and the stamps.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.contrib.gis.geos import Point
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from portal.models import Notification, Role, User
-from portal.selectors import bureau_role_holders
-from portal.services import audit_record, broadcast_on_commit
-from portal.tenancy import Actor
-from portal.uploads import CheckedUpload
-from portal.workflow import Handoff, Transition, Workflow, register, register_labels, tell, transition
-
-from .. import permissions, selectors
-from ..models import (
+from disciplines import permissions, selectors
+from disciplines.models import (
     Anomaly,
     AssessmentRating,
     Attachment,
@@ -47,9 +36,24 @@ from ..models import (
     ReportingUnit,
     VerificationReport,
 )
+from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from portal.models import Notification, Role, User
+from portal.selectors import bureau_role_holders
+from portal.services import audit_record, broadcast_on_commit
+from portal.workflow import Handoff, Transition, Workflow, register, register_labels, tell, transition
+
 from . import live_group
 from .attachments import store_files, validate_files
 from .verification_pdf import verification_pdf_requested
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from django.contrib.gis.geos import Point
+    from django.core.files.uploadedfile import UploadedFile
+
+    from portal.tenancy import Actor
+    from portal.uploads import CheckedUpload
 
 State = Anomaly.State
 

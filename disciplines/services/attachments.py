@@ -3,16 +3,18 @@ anything is stored) and where they are stored."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from disciplines.models import Anomaly, Attachment
 from portal import uploads
-from portal.tenancy import Actor
-from portal.uploads import CheckedUpload
 
-from ..models import Anomaly, Attachment
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from portal.tenancy import Actor
+    from portal.uploads import CheckedUpload
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 10

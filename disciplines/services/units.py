@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from disciplines import permissions
+from disciplines.models import BureauAnomalySettings, ReportingUnit
 from portal.exceptions import InvalidInput, PermissionDenied
 from portal.models import Discipline, Role, User
 from portal.selectors import person_can
 from portal.services import audit_record
-from portal.tenancy import Actor
 from portal.validators import clean_title
 
-from .. import permissions
-from ..models import BureauAnomalySettings, ReportingUnit
+if TYPE_CHECKING:
+    from portal.tenancy import Actor
 
 
 @transaction.atomic

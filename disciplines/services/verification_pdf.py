@@ -16,21 +16,22 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from disciplines import permissions, selectors
+from disciplines.models import Anomaly, Attachment, VerificationReport
 from portal import documents
 from portal.exceptions import InvalidTransition, PermissionDenied
 from portal.models import Notification, RenderedDocument
 from portal.selectors import rendered_document_find
 from portal.services import notify_user
-from portal.tenancy import Actor
 
-from .. import permissions, selectors
-from ..models import Anomaly, Attachment, VerificationReport
+if TYPE_CHECKING:
+    from portal.tenancy import Actor
 
 REPORT_KIND = "disciplines.verification"
 PREVIEW_KIND = "disciplines.verification_preview"

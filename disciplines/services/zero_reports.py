@@ -11,12 +11,10 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -24,19 +22,32 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from disciplines import permissions, selectors
+from disciplines.models import (
+    BEIJING,
+    Anomaly,
+    MissingReportReminder,
+    ReportingUnit,
+    ZeroReport,
+    ZeroReportRevision,
+)
 from portal import uploads
 from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from portal.models import Notification
 from portal.services import audit_record, broadcast_on_commit, notify_user
-from portal.tenancy import Actor
 from portal.validators import WORK_DATE_MAX, WORK_DATE_MIN, is_work_date
 from portal.workflow import Transition, Workflow, register, register_labels, transition
 
-from .. import permissions, selectors
-from ..models import BEIJING, Anomaly, MissingReportReminder, ReportingUnit, ZeroReport, ZeroReportRevision
 from . import anomalies as anomaly_services
 from . import live_group
 from .attachments import validate_files
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from django.core.files.uploadedfile import UploadedFile
+
+    from portal.tenancy import Actor
 
 Status = ZeroReport.Status
 OPEN_FOR_REVISION = (Anomaly.State.REPORTED, Anomaly.State.RETURNED)

@@ -16,19 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from disciplines import exports, permissions, selectors
+from disciplines.forms import AssignForm, CommentForm, ExpertAnomalyForm
+from disciplines.models import Anomaly, Attachment
+from disciplines.services import anomalies as anomaly_services
+from disciplines.services.anomalies import ACTION_BUTTONS, ACTION_LABELS, TRANSITION_SERVICES, rating_summary
 from portal.exceptions import NotFound, PortalError
 from portal.files import serve_file
 from portal.selectors import user_by_id
 
-from .. import exports, permissions, selectors
-from ..forms import (
-    AssignForm,
-    CommentForm,
-    ExpertAnomalyForm,
-)
-from ..models import Anomaly, Attachment
-from ..services import anomalies as anomaly_services
-from ..services.anomalies import ACTION_BUTTONS, ACTION_LABELS, TRANSITION_SERVICES, rating_summary
 from .common import STATE_COLOURS, _anomaly_for_page, _date, _no_actor, _page_error
 from .zero_reports import _export
 

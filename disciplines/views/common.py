@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from disciplines import selectors
 from portal.exceptions import NotFound
 from portal.validators import is_work_date
 
-from .. import selectors
-from ..models import Anomaly
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
+
+    from disciplines.models import Anomaly
 
 STATE_COLOURS = {
     "reported": "#e67e22",

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from disciplines import permissions, selectors
+from disciplines.forms import SettingsForm, UnitForm
+from disciplines.services import units as unit_services
 from portal.exceptions import PortalError
 
-from .. import permissions, selectors
-from ..forms import (
-    SettingsForm,
-    UnitForm,
-)
-from ..services import units as unit_services
 from .common import _no_actor, _page_error
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
 
 
 @login_required

@@ -12,19 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from disciplines import permissions, selectors
+from disciplines.forms import RatingForm, VerificationForm
+from disciplines.models import Anomaly, Attachment
+from disciplines.services import anomalies as anomaly_services
+from disciplines.services import verification_pdf as pdf_services
+from disciplines.services.anomalies import ACTION_BUTTONS, rating_summary
 from portal.exceptions import InvalidTransition, PermissionDenied, PortalError
 from portal.files import serve_document
 from printing.rendering import render_html
 
-from .. import permissions, selectors
-from ..forms import (
-    RatingForm,
-    VerificationForm,
-)
-from ..models import Anomaly, Attachment
-from ..services import anomalies as anomaly_services
-from ..services import verification_pdf as pdf_services
-from ..services.anomalies import ACTION_BUTTONS, rating_summary
 from .common import _anomaly_for_page, _page_error
 
 

@@ -14,16 +14,13 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from disciplines import exports, permissions, selectors
+from disciplines.forms import CsvImportForm, ZeroReportForm
+from disciplines.matrix import matrix_rows_html
+from disciplines.models import ZeroReport
+from disciplines.services import zero_reports as zero_report_services
 from portal.exceptions import PortalError
 
-from .. import exports, permissions, selectors
-from ..forms import (
-    CsvImportForm,
-    ZeroReportForm,
-)
-from ..matrix import matrix_rows_html
-from ..models import ZeroReport
-from ..services import zero_reports as zero_report_services
 from .common import _date, _default_period, _no_actor, _page_error
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import template
 
 from portal import workflow
-from portal.models import AuditEvent
+
+if TYPE_CHECKING:
+    from portal.models import AuditEvent
 
 register = template.Library()
 

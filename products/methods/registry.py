@@ -12,9 +12,8 @@ every bad or unknown parameter; ``run`` validates and calls the function.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import figures
 from .bvalue import bvalue, bvalue_series
@@ -25,6 +24,9 @@ from .grid import bvalue_grid, rate_change
 from .mc import mc
 from .omori import omori
 from .sequence import sequence_type
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 @dataclass(frozen=True)

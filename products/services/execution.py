@@ -11,10 +11,9 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.conf import settings
@@ -23,14 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.exceptions import InvalidInput, NotFound
-from portal.models import Bureau
 from portal.workflow import transition
+from products import inputs as input_rows
+from products import provenance, selectors
+from products.methods import registry
+from products.methods.errors import InsufficientData, InvalidParams
+from products.models import ProductRun, RunStatus
 
-from .. import inputs as input_rows
-from .. import provenance, selectors
-from ..methods import registry
-from ..methods.errors import InsufficientData, InvalidParams
-from ..models import ProductRun, RunStatus
 from .live import _announce
 from .runs import (
     MAX_ATTEMPTS,
@@ -45,6 +43,11 @@ from .runs import (
     _requeue,
     run_fail,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from portal.models import Bureau
 
 logger = logging.getLogger(__name__)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portal.services import broadcast, broadcast_on_commit
 
-from ..models import ProductRun
+if TYPE_CHECKING:
+    from products.models import ProductRun
 
 
 def run_group(run: ProductRun) -> str:

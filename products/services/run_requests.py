@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from portal.exceptions import InvalidInput, NotFound
-from portal.models import Bureau
+from products import selectors
+from products.methods import registry
+from products.methods.errors import InvalidParams
 
-from .. import selectors
-from ..methods import registry
-from ..methods.errors import InvalidParams
+if TYPE_CHECKING:
+    from portal.models import Bureau
 
 SEQUENCE_SPEC: dict[str, dict[str, Any]] = {
     "mainshock": {"type": "string", "default": None, "description": "public id of the mainshock"},

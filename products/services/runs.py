@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +23,6 @@ from portal.exceptions import NotFound, PermissionDenied
 from portal.models import Bureau, Notification, Role
 from portal.selectors import bureau_role_holders
 from portal.services import audit_record
-from portal.tenancy import Actor
 from portal.workflow import (
     Handoff,
     Transition,
@@ -33,12 +32,15 @@ from portal.workflow import (
     register_labels,
     transition,
 )
+from products import provenance
+from products.models import ProductRun, ProductSchedule, RunStatus
+from products.permissions import can_rerun_run, can_run_products
 
-from .. import provenance
-from ..models import ProductRun, ProductSchedule, RunStatus
-from ..permissions import can_rerun_run, can_run_products
 from .live import _announce, run_event, run_group, runs_group
 from .run_requests import run_request_clean
+
+if TYPE_CHECKING:
+    from portal.tenancy import Actor
 
 TIME_LIMIT = 900  # seconds a run may take (hard limit of the products.run task)
 SOFT_TIME_LIMIT = 840
@@ -142,7 +144,7 @@ register_labels({"product_run.create": gettext_lazy("run requested")})
 
 
 def _enqueue_on_commit(run: ProductRun) -> None:
-    from ..tasks import product_run_task
+    from products.tasks import product_run_task
 
     kwargs = {"bureau_id": run.bureau_id, "run_id": run.pk}
     task_id = run.task_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -12,15 +12,17 @@ from django.utils.translation import gettext as _
 
 from portal.exceptions import PermissionDenied
 from portal.services import audit_record
-from portal.tenancy import Actor
 from portal.validators import title_problem
+from products import selectors
+from products.models import ProductRun, ProductSchedule, RunStatus
+from products.permissions import can_change_schedule, can_manage_schedules
 
-from .. import selectors
-from ..models import ProductRun, ProductSchedule, RunStatus
-from ..permissions import can_change_schedule, can_manage_schedules
 from .execution import run_execute
 from .run_requests import RunRequestInvalid, run_request_clean
 from .runs import _fail, _run_create
+
+if TYPE_CHECKING:
+    from portal.tenancy import Actor
 
 logger = logging.getLogger(__name__)
 

@@ -10,9 +10,8 @@ may see but not do; a denied call changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.auth.hashers import check_password
@@ -24,6 +23,9 @@ from portal.exceptions import NotFound, PermissionDenied
 from portal.middleware import SESSION_BUREAU_KEY
 from portal.models import AuditEvent, Membership, User
 from portal.selectors import bureau_inactive_people
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 pytestmark = pytest.mark.django_db
 
