@@ -95,13 +95,14 @@ class WaitingItemSerializer(serializers.Serializer):
 
 
 class WaitingApi(TenantApi):
-    """GET: the work whose next step is the person's, in the bureau they act in, oldest first."""
+    """GET: the work whose next step is the person's, in the bureau they act in, oldest first
+    (paginated like every list: ``count``, ``next``, ``previous``, ``results``)."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=WaitingItemSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return Response(WaitingItemSerializer(waiting.waiting_for(request.actor), many=True).data)
+        return self.paginate(request, waiting.waiting_for(request.actor), WaitingItemSerializer)
 
 
 class BureauInputSerializer(serializers.Serializer):

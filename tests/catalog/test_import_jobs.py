@@ -12,7 +12,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from catalog import import_services
 from catalog.models import Event, EventImport
@@ -139,8 +139,9 @@ def test_watchdog_fails_an_import_whose_worker_died_and_tells_the_uploader(jx, j
     record = _running_import(
         jx, jx_forecaster, started_ago=timedelta(hours=1), heartbeat_ago=timedelta(minutes=11)
     )
-    # when
-    touched = watchdog()
+    # when (the watchdog writes in the active language; English here, to read the words)
+    with translation.override("en"):
+        touched = watchdog()
     # then
     record.refresh_from_db()
     assert touched["catalog.event_import"] == [record.pk]
@@ -175,7 +176,8 @@ def test_watchdog_fails_an_import_no_worker_took(jx, jx_forecaster):
         bureau=jx, filename="lost.csv", format="csv", created_by=jx_forecaster
     )
     EventImport.objects.filter(pk=record.pk).update(created_at=timezone.now() - timedelta(hours=4))
-    watchdog()
+    with translation.override("en"):
+        watchdog()
     record.refresh_from_db()
     assert (record.status, record.error) == (
         EventImport.Status.FAILED,

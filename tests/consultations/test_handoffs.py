@@ -271,7 +271,8 @@ def test_a_delivery_whose_worker_died_ends_failed(report_in, jx_approver):
 def test_waiting_for_me_over_the_api(api, report_in, jx_approver, jx_chair):
     report = report_in("submitted")
     body = api(jx_approver).get("/api/v1/me/waiting/", HTTP_ACCEPT_LANGUAGE="en").json()
-    assert [(i["kind"], i["url"], i["what"]) for i in body] == [
+    assert body["count"] == 1
+    assert [(i["kind"], i["url"], i["what"]) for i in body["results"]] == [
         ("consultation_report", f"/consultations/reports/{report.pk}/", "to review")
     ]
-    assert api(jx_chair).get("/api/v1/me/waiting/").json() == []
+    assert api(jx_chair).get("/api/v1/me/waiting/").json()["results"] == []
