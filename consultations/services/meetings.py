@@ -126,7 +126,8 @@ def meeting_create(
     """
     if not perms.can_create_meeting(actor):
         raise PermissionDenied(_("Only a chair or a forecaster can schedule a consultation meeting."))
-    assert actor.bureau is not None  # can_create_meeting requires one
+    if actor.bureau is None:  # can_create_meeting requires one; this narrows the type
+        raise RuntimeError("can_create_meeting let an actor without a bureau through")
     if kind not in MeetingKind.values:
         raise InvalidInput(_("Unknown meeting type %(kind)s.") % {"kind": kind}, field="kind")
     title = clean_title(title, max_length=Meeting._meta.get_field("title").max_length)

@@ -272,8 +272,8 @@ def _submit(
                 % {"state": linked.get_state_display()}
             )
     if status == Status.ANOMALY:
-        assert anomaly is not None
-        assert anomaly.onset_at is not None
+        if anomaly is None or anomaly.onset_at is None:  # _clean_anomaly required both for this status
+            raise RuntimeError("an anomaly zero report reached _submit without the anomaly's onset")
         if linked is not None and linked.state in OPEN_FOR_REVISION:
             linked = anomaly_services.anomaly_revise_from_report(
                 actor=actor,
@@ -538,8 +538,8 @@ def _import_rows(
         return result
     with transaction.atomic():
         for entry in valid:
-            assert entry.unit is not None
-            assert entry.period is not None
+            if entry.unit is None or entry.period is None:  # parsing gives every error-free row both
+                raise RuntimeError(f"import row {entry.line} has no errors but no unit or period")
             _submit(
                 actor=actor,
                 unit=entry.unit,
