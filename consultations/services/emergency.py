@@ -184,7 +184,7 @@ def emergency_settings_save(
         raise PermissionDenied(_("Only the bureau admin or a chair sets the emergency rule."))
     emergency = _magnitude(emergency_magnitude, "emergency_magnitude", required=True)
     on_duty = list(on_duty)
-    _check_people({actor.bureau_id}, {"on_duty": on_duty})
+    _check_people({actor.bureau.pk}, {"on_duty": on_duty})
     setting, _created = EmergencySettings.objects.update_or_create(
         bureau=actor.bureau,
         defaults={"emergency_magnitude": emergency},

@@ -376,7 +376,7 @@ class CsvLine:
     period: date | None = None
     says: str = ""  # the status column: none | anomaly (not a state: the line is not stored)
     anomaly: AnomalyInput | None = None
-    errors: list[dict[str, str]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)  # {"line", "field", "message"}
 
 
 @dataclass
@@ -523,7 +523,11 @@ def _import_rows(
             else:
                 seen[key] = number
             prior = existing.get(key)
-            if prior is not None and prior.anomaly_id and prior.anomaly.state not in OPEN_FOR_REVISION:
+            if (
+                prior is not None
+                and prior.anomaly is not None
+                and prior.anomaly.state not in OPEN_FOR_REVISION
+            ):
                 fail(
                     "period",
                     _("The anomaly of %(unit)s for %(period)s is already under review.")
@@ -551,6 +555,8 @@ def _import_rows(
                 now=now,
             )
         result.imported = len(valid)
+        if actor.bureau is None:  # can_import_zero_reports requires one; this narrows the type
+            raise RuntimeError("zero reports were imported for an actor without a bureau")
         audit_record(
             actor=actor,
             action="zero_report.import",

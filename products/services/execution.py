@@ -204,6 +204,8 @@ def _load_inputs(run: ProductRun) -> tuple[dict[str, Any], str, int]:
         if region is None:
             import json
 
+            if run.bureau.jurisdiction is None:  # removed since the run was requested
+                raise InvalidParams({"region": "the bureau has no jurisdiction; give the scored polygon"})
             rings = _polygon_ring(json.loads(run.bureau.jurisdiction.geojson))
             region = max(rings, key=len)
         inputs.update(
