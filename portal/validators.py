@@ -37,14 +37,6 @@ __all__ = [
 ]
 
 
-def max_length_of(model: type[models.Model], name: str) -> int:
-    """The ``max_length`` of one of the model's text columns: the limit a title is checked against."""
-    length = getattr(model._meta.get_field(name), "max_length", None)
-    if not isinstance(length, int):
-        raise TypeError(f"{model.__name__}.{name} has no max_length")
-    return length
-
-
 TITLE_MAX_LENGTH = 200
 
 #: Unicode general categories a title may not contain (see the module docstring).
@@ -90,3 +82,11 @@ def clean_title(value: object, *, field: str = "title", max_length: int = TITLE_
     if problem is not None:
         raise InvalidInput(problem, field=field)
     return text
+
+
+def max_length_of(model: type[models.Model], name: str) -> int:
+    """The ``max_length`` of one of the model's text columns: the limit a title is checked against."""
+    length = getattr(model._meta.get_field(name), "max_length", None)
+    if not isinstance(length, int):
+        raise TypeError(f"{model.__name__}.{name} has no max_length")
+    return length
