@@ -21,6 +21,7 @@ import time
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -29,8 +30,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
 import django  # noqa: E402
 
 django.setup()
-
-from typing import TYPE_CHECKING
 
 from django.conf import settings  # noqa: E402
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon  # noqa: E402

@@ -215,11 +215,12 @@ def decide(*, event_id: int) -> list[Enqueued]:
     event = event_get_for_worker(event_id=event_id)
     if event is None or not is_fresh(event):
         return []
-    planned = []
-    for concern in concerned_bureaus(event):
-        for action in concern.actions:
-            for task in reactions_for(action):
-                planned.append((task, Enqueued(task.name, event.pk, concern.bureau.pk)))
+    planned = [
+        (task, Enqueued(task.name, event.pk, concern.bureau.pk))
+        for concern in concerned_bureaus(event)
+        for action in concern.actions
+        for task in reactions_for(action)
+    ]
     for task, job in planned:
         # Each its own message: one failing (or retrying) does not hold up the others.
         transaction.on_commit(

@@ -27,6 +27,9 @@ from .fdsn_params import FdsnParamError, FdsnQuery, parse_fdsn_query
 from .models import AlertRule, Event, EventImport, EventVersion, QuickReportMessage
 
 if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
+
     from portal.tenancy import Actor
 
 #: PostGIS's sphere (``use_spheroid => false``), metres.
@@ -69,7 +72,10 @@ class _SphereDWithin(Func):
         self.lon, self.lat, self.metres = float(lon), float(lat), float(metres)
         super().__init__(expression)
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    # The stubs say params are a tuple of str | int; Django takes any sequence, and these are floats.
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
         inner, params = compiler.compile(self.source_expressions[0])
         sql = (
             f"ST_DWithin(({inner})::geography(POINT,4326), "

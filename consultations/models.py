@@ -318,7 +318,7 @@ class Forecast(TenantOwned):
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     @classproperty
-    def PUBLISHED_Q(cls) -> Q:
+    def PUBLISHED_Q(cls) -> Q:  # noqa: N802, N805 - the name portal/tenancy.py reads on every model
         """Published with its meeting's report: national units score issued forecasts."""
         issued = ConsultationReport.objects.filter(status__in=[ReportStatus.ISSUED, ReportStatus.ARCHIVED])
         return Q(conclusion__meeting_id__in=issued.values("meeting_id"))

@@ -175,7 +175,8 @@ def room_present(*, meeting: Meeting) -> list[dict[str, Any]]:
 
 def partner_bureaus(*, actor: Actor) -> QuerySet[Bureau]:
     """Bureaus that may join a joint meeting: the other provincial bureaus."""
-    return Bureau.objects.filter(is_active=True, kind=Bureau.Kind.PROVINCIAL).exclude(pk=actor.bureau_id)
+    partners = Bureau.objects.filter(is_active=True, kind=Bureau.Kind.PROVINCIAL)
+    return partners.exclude(pk=actor.bureau.pk) if actor.bureau else partners
 
 
 # --- reports -----------------------------------------------------------------------
@@ -313,10 +314,6 @@ def event_outcomes(actor: Actor | None, event: Event) -> list[Outcome]:
 @system_read("the bureau's own settings, for the system and the settings page")
 def emergency_settings_for(*, bureau: Bureau) -> EmergencySettings | None:
     return EmergencySettings.objects.filter(bureau=bureau).prefetch_related("on_duty").first()
-
-
-def meeting_kinds() -> list[tuple[str, str]]:
-    return list(MeetingKind.choices)
 
 
 def people_by_username(*, usernames: list[str], field: str) -> list[User]:

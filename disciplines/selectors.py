@@ -48,7 +48,9 @@ def discipline_by_code(*, code: str) -> Discipline | None:
 
 def discipline_experts(*, bureau: Bureau | int, discipline: Discipline | int) -> QuerySet[User]:
     """Active experts of ``discipline`` in ``bureau`` (the discipline office), by name."""
-    return people_who_can(bureau_ids=[getattr(bureau, "pk", bureau)], role=Role.EXPERT, discipline=discipline)
+    return people_who_can(
+        bureau_ids=[bureau if isinstance(bureau, int) else bureau.pk], role=Role.EXPERT, discipline=discipline
+    )
 
 
 def is_discipline_expert_user(*, user: User, bureau: Bureau | int, discipline: Discipline | int) -> bool:
@@ -64,7 +66,7 @@ def bureau_reporters(*, actor: Actor) -> QuerySet[User]:
 @system_read("the bureau's own settings, for the system and the settings page")
 def anomaly_settings_for(*, bureau: Bureau | int) -> BureauAnomalySettings:
     """The bureau's settings; an unsaved row with the defaults when none is stored."""
-    bureau_id = getattr(bureau, "pk", bureau)
+    bureau_id = bureau if isinstance(bureau, int) else bureau.pk
     found = BureauAnomalySettings.objects.filter(bureau_id=bureau_id).first()
     return found or BureauAnomalySettings(
         bureau_id=bureau_id,
@@ -247,9 +249,11 @@ def units_due(*, actor: Actor, now: datetime | None = None) -> list[tuple[Report
 
 def missing_summary(*, actor: Actor, days: int = 7, now: datetime | None = None) -> dict[str, int]:
     """Missing reports of the bureau over the last ``days`` days, by discipline code."""
+    if actor.bureau is None:  # no bureau, no units of its own
+        return {}
     now = now or timezone.now()
     today = beijing_today(now)
-    units = list(unit_list(actor=actor).filter(bureau_id=actor.bureau_id))
+    units = list(unit_list(actor=actor).filter(bureau=actor.bureau))
     matrix = zero_report_matrix(
         actor=actor, units=units, start=today - timedelta(days=days), end=today, now=now
     )
@@ -372,8 +376,10 @@ def anomaly_counts(*, actor: Actor, now: datetime | None = None) -> dict[str, in
 
 
 def anomalies_waiting(*, actor: Actor, limit: int = 6) -> list[Anomaly]:
+    if actor.bureau is None:  # no bureau, no anomalies of its own
+        return []
     codes = _office_disciplines(actor)
-    qs = anomaly_list(actor=actor).filter(bureau_id=actor.bureau_id)
+    qs = anomaly_list(actor=actor).filter(bureau=actor.bureau)
     if codes is not None:
         qs = qs.filter(discipline__code__in=codes)
     qs = qs.filter(

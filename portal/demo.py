@@ -17,8 +17,8 @@ from django.db import transaction
 from .models import DISCIPLINE_NAMES_ZH, Bureau, Discipline, DisciplineCode, Membership, Role, User
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-DEMO_PASSWORD_ENV = "PORTAL_DEMO_PASSWORD"
-DEFAULT_DEMO_PASSWORD = "ispec-demo-2026"  # demo only; printed by `make run`
+DEMO_PASSWORD_ENV = "PORTAL_DEMO_PASSWORD"  # noqa: S105 - the variable's name, not a password
+DEFAULT_DEMO_PASSWORD = "ispec-demo-2026"  # noqa: S105 - demo data only; printed by `make run`
 
 # Names of the autonomous regions and municipalities as their bureaus use them.
 NATIONAL_UNITS = [

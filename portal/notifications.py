@@ -158,7 +158,7 @@ def deliver(*, delivery_id: int) -> NotificationDelivery | None:
         attempts = delivery.attempts + 1
         try:
             SENDERS[delivery.channel](delivery)
-        except Exception as exc:  # the channel's own error (SMTP, HTTP): kept on the row
+        except Exception as exc:  # noqa: BLE001 - any channel's own error (SMTP, HTTP, ...) is kept on the row and retried
             logger.warning("delivery %s over %s failed: %s", delivery.pk, delivery.channel, exc)
             error = str(exc)[:500]
             if attempts >= MAX_ATTEMPTS:

@@ -41,8 +41,8 @@ def _with_memberships(qs: QuerySet[User], actor: Actor) -> QuerySet[User]:
     """Attach ``active_memberships``: the person's active roles the actor may see
     (every bureau's for a system admin, the admin's own bureau's otherwise)."""
     active = Membership.objects.filter(revoked_at__isnull=True).select_related("bureau", "discipline")
-    if not actor.is_system_admin:
-        active = active.filter(bureau_id=actor.bureau_id)
+    if not actor.is_system_admin:  # without a bureau, no bureau's roles
+        active = active.filter(bureau=actor.bureau) if actor.bureau else active.none()
     return qs.prefetch_related(Prefetch("memberships", queryset=active, to_attr="active_memberships"))
 
 
@@ -78,8 +78,8 @@ def membership_get(*, actor: Actor | None, membership_id: int, user: User | None
     if actor is None or not can_manage_people(actor):
         raise NotFound()
     qs = Membership.objects.select_related("bureau", "user", "discipline")
-    if not actor.is_system_admin:
-        qs = qs.filter(bureau_id=actor.bureau_id)
+    if not actor.is_system_admin:  # can_manage_people gave a bureau admin a bureau
+        qs = qs.filter(bureau=actor.bureau) if actor.bureau else qs.none()
     if user is not None:
         qs = qs.filter(user=user)
     try:
@@ -112,9 +112,9 @@ def audit_list(*, actor: Actor | None) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.select_related("actor", "bureau")
     if actor.is_system_admin:
         return qs
-    if not can_manage_people(actor):
+    if not can_manage_people(actor) or actor.bureau is None:  # a bureau admin has a bureau
         return qs.none()
-    return qs.filter(bureau_id=actor.bureau_id)
+    return qs.filter(bureau=actor.bureau)
 
 
 def audit_for(*, target_type: str, target_id: int | str) -> QuerySet[AuditEvent]:

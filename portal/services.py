@@ -414,7 +414,7 @@ def _notification_payload(notification: Notification) -> dict[str, Any]:
         "body": notification.body,
         "url": notification.url,
         "level": notification.level,
-        "bureau": notification.bureau.code if notification.bureau_id else None,
+        "bureau": notification.bureau.code if notification.bureau else None,
         "created_at": notification.created_at.isoformat(),
     }
 

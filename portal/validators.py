@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
 from .exceptions import InvalidInput
+
+if TYPE_CHECKING:
+    from django.db import models
 
 __all__ = [
     "TITLE_MAX_LENGTH",
@@ -28,8 +32,10 @@ __all__ = [
     "WORK_DATE_MIN",
     "clean_title",
     "is_work_date",
+    "max_length_of",
     "title_problem",
 ]
+
 
 TITLE_MAX_LENGTH = 200
 
@@ -76,3 +82,11 @@ def clean_title(value: object, *, field: str = "title", max_length: int = TITLE_
     if problem is not None:
         raise InvalidInput(problem, field=field)
     return text
+
+
+def max_length_of(model: type[models.Model], name: str) -> int:
+    """The ``max_length`` of one of the model's text columns: the limit a title is checked against."""
+    length = getattr(model._meta.get_field(name), "max_length", None)
+    if not isinstance(length, int):
+        raise TypeError(f"{model.__name__}.{name} has no max_length")
+    return length

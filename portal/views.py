@@ -61,19 +61,18 @@ def bureaus_geojson(request: HttpRequest) -> JsonResponse:
     """
     language = getattr(request, "LANGUAGE_CODE", "zh-hans")
     bureaus = selectors.bureau_outlines(include_national=request.GET.get("all") == "1")
-    features = []
-    for bureau in bureaus:
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": json.loads(bureau.jurisdiction.geojson),
-                "properties": {
-                    "code": bureau.code,
-                    "name": bureau.display_name(language),
-                    "kind": bureau.kind,
-                },
-            }
-        )
+    features = [
+        {
+            "type": "Feature",
+            "geometry": json.loads(bureau.jurisdiction.geojson),
+            "properties": {
+                "code": bureau.code,
+                "name": bureau.display_name(language),
+                "kind": bureau.kind,
+            },
+        }
+        for bureau in bureaus
+    ]
     response = JsonResponse({"type": "FeatureCollection", "features": features})
     response["Cache-Control"] = "private, max-age=300"
     return response

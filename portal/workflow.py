@@ -107,9 +107,14 @@ class Workflow:
     live: Callable[[Any, str], Live | list[Live] | None] | None = None
     bureau: Callable[[Any], Bureau | None] = field(default=lambda obj: getattr(obj, "bureau", None))
 
+    def _state_choices(self) -> list[tuple[Any, Any]]:
+        state = self.model._meta.get_field(self.state_field)
+        if not isinstance(state, models.Field):  # a relation has no choices of states
+            raise TypeError(f"{self.name}: {self.state_field} is not a column")
+        return list(state.choices or [])
+
     def __post_init__(self) -> None:
-        choices = self.model._meta.get_field(self.state_field).choices or []
-        known = {value for value, _label in choices}
+        known = {value for value, _label in self._state_choices()}
         for action, step in self.transitions.items():
             unknown = (set(step.sources) | {step.target}) - known
             if unknown:  # a typo in the table fails at import, not in front of a person
@@ -122,7 +127,7 @@ class Workflow:
         return str(getattr(obj, self.state_field))
 
     def state_label(self, value: str) -> str:
-        choices = dict(self.model._meta.get_field(self.state_field).choices or [])
+        choices = dict(self._state_choices())
         return str(choices.get(value, value))
 
     def allowed_actions(self, actor: Actor | None, obj: Any) -> list[str]:

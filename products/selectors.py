@@ -107,7 +107,7 @@ def gallery(*, actor: Actor | None) -> list[tuple[ProductSchedule, ProductRun | 
     """Each schedule of the actor's bureau with its latest succeeded run (None before the first)."""
     if actor is None or actor.bureau is None:
         return []
-    schedules = list(schedule_list(actor=actor).filter(bureau_id=actor.bureau_id))
+    schedules = list(schedule_list(actor=actor).filter(bureau=actor.bureau))
     latest: dict[int, ProductRun] = {}
     runs = (
         run_list(actor=actor)
@@ -116,7 +116,8 @@ def gallery(*, actor: Actor | None) -> list[tuple[ProductSchedule, ProductRun | 
         .distinct("schedule_id")
     )
     for run in runs:
-        latest[run.schedule_id] = run
+        if run.schedule_id is not None:  # the filter above: always one of the schedules
+            latest[run.schedule_id] = run
     return [(s, latest.get(s.pk)) for s in schedules]
 
 
@@ -167,7 +168,7 @@ def forecasts_for_scoring(*, bureau: Bureau, start: Any, end: Any) -> list[dict[
 def runs_latest(*, actor: Actor | None, limit: int = 5) -> list[ProductRun]:
     if actor is None or actor.bureau is None:
         return []
-    return list(run_list(actor=actor).filter(bureau_id=actor.bureau_id)[:limit])
+    return list(run_list(actor=actor).filter(bureau=actor.bureau)[:limit])
 
 
 def bureau_get_for_worker(*, bureau_id: int) -> Bureau | None:

@@ -42,7 +42,7 @@ class ClosestPoint(GeoFunc):
     geom_param_pos = (0, 1)
 
     @property
-    def output_field(self) -> GeometryField:  # type: ignore[override]
+    def output_field(self) -> GeometryField:
         return GeometryField(srid=4326)
 
 

@@ -242,36 +242,35 @@ def draw_maps(content: dict[str, Any]) -> dict[str, bytes]:
         "legend": "震中 Epicentre",
     }
     town_radius = options["town_radius_km"]
-    epicentre_points = []
     rows = content["towns"]["rows"]
     labelled = {id(r) for r in sorted(rows, key=lambda r: -(r["population"] or 0))[:8]} | {
         id(r) for r in rows[:6]
     }
-    for row in rows:
-        epicentre_points.append(
-            {
-                "lon": row["longitude"],
-                "lat": row["latitude"],
-                "size": 14,
-                "color": "#2c3e50",
-                "marker": "s",
-                "label": (row["name_zh"] or row["name"]).split("（")[0] if id(row) in labelled else "",
-                "legend": "乡镇 Town",
-            }
-        )
+    epicentre_points = [
+        {
+            "lon": row["longitude"],
+            "lat": row["latitude"],
+            "size": 14,
+            "color": "#2c3e50",
+            "marker": "s",
+            "label": (row["name_zh"] or row["name"]).split("（")[0] if id(row) in labelled else "",
+            "legend": "乡镇 Town",
+        }
+        for row in rows
+    ]
     colours = ["#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#bcbd22"]
-    for index, layer in enumerate(content["layers"]):
-        for near in layer["nearest"][:1]:
-            epicentre_points.append(
-                {
-                    "lon": near["longitude"],
-                    "lat": near["latitude"],
-                    "size": 30,
-                    "marker": "^",
-                    "color": colours[index % len(colours)],
-                    "legend": layer["name"],
-                }
-            )
+    epicentre_points.extend(
+        {
+            "lon": near["longitude"],
+            "lat": near["latitude"],
+            "size": 30,
+            "marker": "^",
+            "color": colours[index % len(colours)],
+            "legend": layer["name"],
+        }
+        for index, layer in enumerate(content["layers"])
+        for near in layer["nearest"][:1]
+    )
     epicentre = draw_map(
         extent=extent_around(lon, lat, max(town_radius, 30.0), margin=1.2),
         layer=MapLayer(

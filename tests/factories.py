@@ -100,7 +100,7 @@ class ReportingUnitFactory(DjangoModelFactory):
     observation_items = factory.LazyFunction(lambda: ["水位"])
 
     @factory.post_generation
-    def reporters(obj, create, extracted, **kwargs):
+    def reporters(obj, create, extracted, **kwargs):  # noqa: N805 - factory-boy passes the built object
         """``ReportingUnitFactory(reporters=[user])`` lets those people report for the unit."""
         if create and extracted:
             obj.reporters.add(*extracted)

@@ -737,17 +737,15 @@ def test_known_lists_only_shrink(violations: dict[str, list[Violation]], rule: s
 
 def test_system_reads_say_why() -> None:
     """``@system_read("reason")`` is the documented exception: it names its reason."""
-    unexplained = []
-    for path in project_files():
-        for node in ast.walk(ast.parse(_source(path))):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                for decorator in node.decorator_list:
-                    if _name(decorator) == SYSTEM_READ and not (
-                        isinstance(decorator, ast.Call)
-                        and len(decorator.args) == 1
-                        and _str(decorator.args[0])
-                    ):
-                        unexplained.append(f"{path}:{node.lineno} {node.name}")
+    unexplained = [
+        f"{path}:{node.lineno} {node.name}"
+        for path in project_files()
+        for node in ast.walk(ast.parse(_source(path)))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for decorator in node.decorator_list
+        if _name(decorator) == SYSTEM_READ
+        and not (isinstance(decorator, ast.Call) and len(decorator.args) == 1 and _str(decorator.args[0]))
+    ]
     assert unexplained == []
 
 

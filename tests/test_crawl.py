@@ -167,7 +167,7 @@ def probe_missing(client: Client, result: CrawlResult) -> None:
             try:
                 with transaction.atomic():
                     status = client.get(variant).status_code
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - the crawl reports any page's error and goes on
                 result.failures.append(f"{variant} (a missing object; from {url}) raised {exc!r}")
                 continue
             if status >= 500:
@@ -199,7 +199,7 @@ def crawl(client: Client, start: str = "/", *, admin: bool = False) -> CrawlResu
             with transaction.atomic():
                 response = client.get(url)
                 content = _read(response)  # errors while streaming are failures too
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the crawl reports any page's error and goes on
             where = "".join(traceback.format_exception(exc)[-3:]).strip()
             result.failures.append(f"{url} (linked from {referrer}) raised {exc!r}\n    {where}")
             result.visited[url] = 500

@@ -84,7 +84,7 @@ def read_quakeml(fileobj: IO[Any] | bytes) -> Iterator[ReadResult]:
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("always")
             catalog = obspy.read_events(io.BytesIO(data), format="QUAKEML")
-    except Exception as exc:  # ObsPy raises bare Exception and ValueError
+    except Exception as exc:  # noqa: BLE001 - ObsPy's QuakeML reader raises bare Exception on bad input
         raise FormatError(f"QuakeML could not be read: {exc}") from None
     for event in catalog:
         event_id = str(event.resource_id) if event.resource_id else None

@@ -82,6 +82,8 @@ def forecast_add(
         likelihood=likelihood,
         required=True,
     )
+    if low is None:  # required=True: _forecast_terms raised InvalidInput instead
+        raise RuntimeError("a conclusion forecast passed the checks without a smallest magnitude")
     area = parse_region(region, field="region", meeting=meeting)
     conclusion, _created = Conclusion.objects.get_or_create(
         meeting=meeting, defaults={"bureau_id": meeting.bureau_id}

@@ -73,7 +73,8 @@ def meeting_open_for_event(*, bureau: Bureau, setting: EmergencySettings | None,
     existing = Meeting.objects.filter(bureau=bureau, trigger_event_id=event.pk).first()
     if existing is not None:
         return existing
-    assert event.magnitude is not None  # emergency_meeting_open checked it
+    if event.magnitude is None:  # emergency_meeting_open only calls this for a quake with a magnitude
+        raise RuntimeError(f"event {event.pk} has no magnitude to open an emergency meeting for")
     emergency_at = setting.emergency_magnitude if setting else DEFAULT_EMERGENCY
     kind = (
         MeetingKind.EMERGENCY
@@ -183,7 +184,7 @@ def emergency_settings_save(
         raise PermissionDenied(_("Only the bureau admin or a chair sets the emergency rule."))
     emergency = _magnitude(emergency_magnitude, "emergency_magnitude", required=True)
     on_duty = list(on_duty)
-    _check_people({actor.bureau_id}, {"on_duty": on_duty})
+    _check_people({actor.bureau.pk}, {"on_duty": on_duty})
     setting, _created = EmergencySettings.objects.update_or_create(
         bureau=actor.bureau,
         defaults={"emergency_magnitude": emergency},

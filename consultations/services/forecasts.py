@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.utils.translation import gettext as _
@@ -43,7 +43,9 @@ def parse_region(value: Any, *, field: str, meeting: Meeting) -> MultiPolygon:
     bureaus = list(Bureau.objects.filter(pk__in=perms.meeting_bureau_ids(meeting)))
     if bureaus and all(b.kind == Bureau.Kind.PROVINCIAL and b.jurisdiction for b in bureaus):
         near = any(
-            b.jurisdiction.envelope.buffer(NEAR_JURISDICTION_DEGREES).intersects(area) for b in bureaus
+            b.jurisdiction is not None
+            and b.jurisdiction.envelope.buffer(NEAR_JURISDICTION_DEGREES).intersects(area)
+            for b in bureaus
         )
         if not near:
             raise InvalidInput(
@@ -54,6 +56,10 @@ def parse_region(value: Any, *, field: str, meeting: Meeting) -> MultiPolygon:
     return area
 
 
+@overload
+def _magnitude(value: Any, field: str, *, required: Literal[True]) -> Decimal: ...
+@overload
+def _magnitude(value: Any, field: str, *, required: bool) -> Decimal | None: ...
 def _magnitude(value: Any, field: str, *, required: bool) -> Decimal | None:
     if value in (None, ""):
         if required:

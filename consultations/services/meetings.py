@@ -21,7 +21,7 @@ from portal.links import check_link
 from portal.models import Bureau, Discipline, Membership, Notification, Role, User
 from portal.selectors import person_can
 from portal.services import audit_record
-from portal.validators import clean_title
+from portal.validators import clean_title, max_length_of
 from portal.workflow import Handoff, Transition, Workflow, register, register_labels, transition
 
 from .room import _room_event, _take_part_refused
@@ -126,14 +126,15 @@ def meeting_create(
     """
     if not perms.can_create_meeting(actor):
         raise PermissionDenied(_("Only a chair or a forecaster can schedule a consultation meeting."))
-    assert actor.bureau is not None  # can_create_meeting requires one
+    if actor.bureau is None:  # can_create_meeting requires one; this narrows the type
+        raise RuntimeError("can_create_meeting let an actor without a bureau through")
     if kind not in MeetingKind.values:
         raise InvalidInput(_("Unknown meeting type %(kind)s.") % {"kind": kind}, field="kind")
-    title = clean_title(title, max_length=Meeting._meta.get_field("title").max_length)
+    title = clean_title(title, max_length=max_length_of(Meeting, "title"))
     _check_times(starts_at, ends_at)
     partners = [b for b in joint_bureaus if b.pk != actor.bureau_id]
     participants = list(participants)
-    bureau_ids = {actor.bureau_id, *(b.pk for b in partners)}
+    bureau_ids = {actor.bureau.pk, *(b.pk for b in partners)}
     chair = chair or actor.user
     _check_people(bureau_ids, {"chair": [chair], "recorder": [recorder], "participants": participants})
     meeting = Meeting.objects.create(
@@ -175,7 +176,7 @@ def meeting_update(*, actor: Actor, meeting: Meeting, **data: Any) -> Meeting:
     if meeting.status == Meeting.Status.CLOSED:
         raise InvalidTransition(_("The meeting is closed; its record no longer changes."))
     if data.get("title") is not None:
-        data["title"] = clean_title(data["title"], max_length=Meeting._meta.get_field("title").max_length)
+        data["title"] = clean_title(data["title"], max_length=max_length_of(Meeting, "title"))
     moved = [
         name
         for name in ("starts_at", "ends_at")
@@ -186,7 +187,7 @@ def meeting_update(*, actor: Actor, meeting: Meeting, **data: Any) -> Meeting:
             setattr(meeting, name, data[name].strip() if isinstance(data[name], str) else data[name])
     _check_times(meeting.starts_at, meeting.ends_at, changed=moved)
     bureau_ids = perms.meeting_bureau_ids(meeting)
-    people = {
+    people: dict[str, Iterable[User | None]] = {
         k: ([data[k]] if k != "participants" else list(data[k]))
         for k in ("chair", "recorder", "participants")
         if k in data
@@ -349,7 +350,7 @@ def material_attach(
         raise _take_part_refused()
     if kind not in MeetingMaterial.Kind.values:
         raise InvalidInput(_("Unknown material kind %(kind)s.") % {"kind": kind}, field="kind")
-    title = clean_title(title, max_length=MeetingMaterial._meta.get_field("title").max_length)
+    title = clean_title(title, max_length=max_length_of(MeetingMaterial, "title"))
     if kind == MeetingMaterial.Kind.FILE and file is None and not url:
         raise InvalidInput(_("Attach a file or give a link."), field="file")
     url = check_link(url, field="url")

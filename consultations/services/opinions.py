@@ -84,7 +84,7 @@ def opinion_submit(
     discipline_obj = Discipline.objects.filter(code=discipline).first()
     if discipline_obj is None:
         raise InvalidInput(_("Unknown discipline %(code)s.") % {"code": discipline}, field="discipline")
-    if not perms.can_give_opinion(actor, meeting, discipline):
+    if not perms.can_give_opinion(actor, meeting, discipline) or actor.bureau is None:
         raise PermissionDenied(
             _("Only an expert of %(discipline)s in the meeting's bureaus can give this opinion.")
             % {"discipline": discipline_obj.name_zh}
@@ -105,13 +105,13 @@ def opinion_submit(
     area = parse_region(regions, field="regions", meeting=meeting) if regions else None
     opinion = (
         DisciplineOpinion.objects.select_for_update()
-        .filter(meeting=meeting, bureau_id=actor.bureau_id, discipline=discipline_obj)
+        .filter(meeting=meeting, bureau=actor.bureau, discipline=discipline_obj)
         .first()
     )
     created = opinion is None
     if opinion is None:
         opinion = DisciplineOpinion(
-            meeting=meeting, bureau_id=actor.bureau_id, discipline=discipline_obj, revision=1
+            meeting=meeting, bureau=actor.bureau, discipline=discipline_obj, revision=1
         )
     else:
         opinion.revision += 1

@@ -37,7 +37,7 @@ from portal.exceptions import InvalidInput, InvalidTransition, NotFound, Permiss
 from portal.models import Bureau, Notification, Role, User
 from portal.selectors import bureau_role_holders
 from portal.services import audit_record, bureau_group, notify_bureau
-from portal.validators import clean_title
+from portal.validators import clean_title, max_length_of
 from portal.workflow import Handoff, Transition, Workflow, register, register_labels, transition
 
 from .conclusion import forecast_payload
@@ -80,8 +80,8 @@ def meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
             "bureau": meeting.bureau.code,
             "bureau_name": meeting.bureau.name_zh,
             "joint": [b.name_zh for b in joint],
-            "chair": meeting.chair.label if meeting.chair_id else "",
-            "recorder": meeting.recorder.label if meeting.recorder_id else "",
+            "chair": meeting.chair.label if meeting.chair else "",
+            "recorder": meeting.recorder.label if meeting.recorder else "",
             "agenda": meeting.agenda,
         },
         "participants": _participant_names(meeting),
@@ -302,7 +302,7 @@ def report_create(*, actor: Actor, meeting: Meeting, title: str = "") -> Consult
         .exclude(status__in=ConsultationReport.FROZEN)
         .first()
     )
-    title_max = ConsultationReport._meta.get_field("title").max_length
+    title_max = max_length_of(ConsultationReport, "title")
     # No title: the meeting's name stands in (the meeting's own title passed the same rule).
     title = clean_title(title, max_length=title_max) if (title or "").strip() else ""
     if current is not None:
@@ -332,7 +332,7 @@ def report_update(
     if report.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
         raise InvalidTransition(_("Only a draft or a returned report can be edited."))
     if title is not None:
-        report.title = clean_title(title, max_length=ConsultationReport._meta.get_field("title").max_length)
+        report.title = clean_title(title, max_length=max_length_of(ConsultationReport, "title"))
     if number is not None:
         report.number = number.strip()
     report.save(update_fields=["title", "number", "updated_at"])

@@ -70,8 +70,7 @@ def _is_final(anomaly: Anomaly, verification: VerificationReport) -> bool:
 
 
 def _kind_and_digest(anomaly: Anomaly, verification: VerificationReport) -> tuple[str, str]:
-    if _is_final(anomaly, verification):
-        assert verification.submitted_at is not None  # _is_final
+    if _is_final(anomaly, verification) and verification.submitted_at is not None:
         parts: list[Any] = [verification.submitted_at.isoformat()]
         kind = REPORT_KIND
     else:

@@ -272,8 +272,8 @@ def _submit(
                 % {"state": linked.get_state_display()}
             )
     if status == Status.ANOMALY:
-        assert anomaly is not None
-        assert anomaly.onset_at is not None
+        if anomaly is None or anomaly.onset_at is None:  # _clean_anomaly required both for this status
+            raise RuntimeError("an anomaly zero report reached _submit without the anomaly's onset")
         if linked is not None and linked.state in OPEN_FOR_REVISION:
             linked = anomaly_services.anomaly_revise_from_report(
                 actor=actor,
@@ -376,7 +376,7 @@ class CsvLine:
     period: date | None = None
     says: str = ""  # the status column: none | anomaly (not a state: the line is not stored)
     anomaly: AnomalyInput | None = None
-    errors: list[dict[str, str]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)  # {"line", "field", "message"}
 
 
 @dataclass
@@ -523,7 +523,11 @@ def _import_rows(
             else:
                 seen[key] = number
             prior = existing.get(key)
-            if prior is not None and prior.anomaly_id and prior.anomaly.state not in OPEN_FOR_REVISION:
+            if (
+                prior is not None
+                and prior.anomaly is not None
+                and prior.anomaly.state not in OPEN_FOR_REVISION
+            ):
                 fail(
                     "period",
                     _("The anomaly of %(unit)s for %(period)s is already under review.")
@@ -538,8 +542,8 @@ def _import_rows(
         return result
     with transaction.atomic():
         for entry in valid:
-            assert entry.unit is not None
-            assert entry.period is not None
+            if entry.unit is None or entry.period is None:  # parsing gives every error-free row both
+                raise RuntimeError(f"import row {entry.line} has no errors but no unit or period")
             _submit(
                 actor=actor,
                 unit=entry.unit,
@@ -551,6 +555,8 @@ def _import_rows(
                 now=now,
             )
         result.imported = len(valid)
+        if actor.bureau is None:  # can_import_zero_reports requires one; this narrows the type
+            raise RuntimeError("zero reports were imported for an actor without a bureau")
         audit_record(
             actor=actor,
             action="zero_report.import",

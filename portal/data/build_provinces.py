@@ -229,7 +229,7 @@ def make_valid_with_ogr(features: list) -> list | None:
             json.dumps({"type": "FeatureCollection", "features": features}),
             encoding="utf-8",
         )
-        subprocess.run(
+        subprocess.run(  # noqa: S603 - ogr2ogr found by shutil.which, fixed arguments, our own temp files
             [
                 ogr2ogr,
                 "-f",

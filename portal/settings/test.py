@@ -21,7 +21,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = f"ispec-{RUN_ID}"
 CACHES["default"]["KEY_PREFIX"] = f"ispec-{RUN_ID}"
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"ispec-{RUN_ID}"
-MEDIA_ROOT = Path(env("PORTAL_MEDIA_ROOT", default=f"/tmp/ispec-test-media/{RUN_ID}"))
+# Throwaway uploads of one test run (its own RUN_ID directory); never a deployment setting.
+MEDIA_ROOT = Path(env("PORTAL_MEDIA_ROOT", default=f"/tmp/ispec-test-media/{RUN_ID}"))  # noqa: S108
 WHITENOISE_USE_FINDERS = True
 AXES_FAILURE_LIMIT = 3
 HEALTH_CELERY_TIMEOUT = 1.0

@@ -349,12 +349,14 @@ def run(method_name: str, inputs: dict[str, Any], params: dict[str, Any] | None 
         raise InvalidParams(dict.fromkeys(missing, "missing input"))
     kwargs = {f: inputs[f] for f in method.input_fields}
     kwargs.update({f: inputs[f] for f in method.optional_fields if inputs.get(f) is not None})
-    assert method.func is not None
+    if method.func is None:
+        raise RuntimeError(f"method {method_name!r} is registered without a function")
     return method.func(**kwargs, **clean)
 
 
 def figure(method_name: str, result: dict[str, Any], inputs: dict[str, Any]) -> Any:
     """The method's matplotlib Figure for ``result``."""
     method = METHODS[method_name]
-    assert method.figure is not None
+    if method.figure is None:
+        raise RuntimeError(f"method {method_name!r} draws no figure")
     return method.figure(result, inputs)

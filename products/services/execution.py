@@ -172,20 +172,18 @@ def _stored_forecasts(bureau: Bureau, selection: dict[str, Any]) -> list[dict[st
     stored = selectors.forecasts_for_scoring(bureau=bureau, start=start, end=end - timedelta(days=1))
     if stored is None:
         raise InvalidParams({"forecasts": "no stored forecasts are available; give them in params.forecasts"})
-    out = []
-    for item in stored:
-        for ring in _polygon_ring(item["region"]):
-            out.append(
-                {
-                    "start": str(item["window_start"]),
-                    "end": str(item["window_end"] + timedelta(days=1)),
-                    "polygon": ring,
-                    "mag_min": item["min_magnitude"],
-                    "mag_max": item.get("max_magnitude"),
-                    "probability": _likelihood(item.get("likelihood")),
-                }
-            )
-    return out
+    return [
+        {
+            "start": str(item["window_start"]),
+            "end": str(item["window_end"] + timedelta(days=1)),
+            "polygon": ring,
+            "mag_min": item["min_magnitude"],
+            "mag_max": item.get("max_magnitude"),
+            "probability": _likelihood(item.get("likelihood")),
+        }
+        for item in stored
+        for ring in _polygon_ring(item["region"])
+    ]
 
 
 def _load_inputs(run: ProductRun) -> tuple[dict[str, Any], str, int]:
@@ -206,6 +204,8 @@ def _load_inputs(run: ProductRun) -> tuple[dict[str, Any], str, int]:
         if region is None:
             import json
 
+            if run.bureau.jurisdiction is None:  # removed since the run was requested
+                raise InvalidParams({"region": "the bureau has no jurisdiction; give the scored polygon"})
             rings = _polygon_ring(json.loads(run.bureau.jurisdiction.geojson))
             region = max(rings, key=len)
         inputs.update(
@@ -280,7 +280,8 @@ def _finish(
                 params_hash=run.params_hash,
                 input_hash=run.input_hash,
             )
-            assert source is not None
+            if source is None:  # the IntegrityError means a row with this key exists
+                raise RuntimeError(f"run {run.pk}: the result key collided but no stored result matches it")
             return _reuse(current, source, input_hash=run.input_hash, input_count=run.input_count)
 
 

@@ -247,8 +247,8 @@ def _forecast_selection(
         errors["params.region"] = "the bureau has no jurisdiction; give the scored polygon"
     if errors:
         return {}
-    assert start is not None
-    assert end is not None
+    if start is None or end is None:  # a missing period is one of the errors above
+        raise RuntimeError("the run request's period passed validation without a start and an end")
     selection = dict(catalog)
     selection["starttime"] = f"{start.isoformat()}T00:00:00"
     selection["endtime"] = f"{(end + timedelta(days=1)).isoformat()}T00:00:00"

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from portal.exceptions import PermissionDenied
 from portal.services import audit_record
-from portal.validators import title_problem
+from portal.validators import max_length_of, title_problem
 from products import selectors
 from products.models import ProductRun, ProductSchedule, RunStatus
 from products.permissions import can_change_schedule, can_manage_schedules
@@ -93,14 +93,13 @@ def _sync_periodic_task(schedule: ProductSchedule) -> None:
 
 
 def _schedule_clean(actor: Actor, data: dict[str, Any], *, exclude_id: int | None) -> dict[str, Any]:
-    assert actor.bureau is not None
+    if actor.bureau is None:  # the callers' permission checks require one; this narrows the type
+        raise RuntimeError("a schedule was cleaned for an actor without a bureau")
     errors: dict[str, str] = {}
     name = str(data.get("name") or "").strip()
     if not name:
         errors["name"] = "required"
-    elif (
-        problem := title_problem(name, max_length=ProductSchedule._meta.get_field("name").max_length)
-    ) is not None:
+    elif (problem := title_problem(name, max_length=max_length_of(ProductSchedule, "name"))) is not None:
         errors["name"] = problem
     elif selectors.schedule_name_taken(bureau_id=actor.bureau.pk, name=name, exclude_id=exclude_id):
         errors["name"] = f"the bureau already has a schedule named {name}"
@@ -125,7 +124,7 @@ def _schedule_clean(actor: Actor, data: dict[str, Any], *, exclude_id: int | Non
         )
     except RunRequestInvalid as exc:
         errors.update(exc.errors)
-        method, params = data.get("method"), {}
+        raise RunRequestInvalid(errors) from None
     if errors:
         raise RunRequestInvalid(errors)
     raw_params = dict(data.get("params") or {})

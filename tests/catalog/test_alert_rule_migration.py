@@ -52,7 +52,8 @@ def test_both_settings_merge_into_one_rule_per_bureau(migrator):
 
     migrator = MigrationExecutor(connection)
     migrator.migrate(AFTER)
-    AlertRule = migrator.loader.project_state(AFTER).apps.get_model("catalog", "AlertRule")
+    # The historical model, named like the class it stands for (Django's migration convention)
+    AlertRule = migrator.loader.project_state(AFTER).apps.get_model("catalog", "AlertRule")  # noqa: N806
     rules = {
         r.bureau.code: (r.threshold_magnitude, r.distance_km, r.topic_report, r.emergency_meeting)
         for r in AlertRule.objects.select_related("bureau")

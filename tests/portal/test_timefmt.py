@@ -140,7 +140,7 @@ def test_a_report_issued_on_12_01_beijing_is_listed_as_12_01(jx, jx_viewer, as_a
         title = "十二月会商报告"
         issued_at = issued
 
-        class bureau:
+        class bureau:  # noqa: N801 - stands in for the attribute report.bureau
             code = "JX"
 
     class Reports(list):
