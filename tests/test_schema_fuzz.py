@@ -92,7 +92,7 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
     from disciplines.services.zero_reports import AnomalyInput, zero_report_submit
     from portal.tenancy import actor_for
     from products.services import runs as run_services
-    from reports.services import gis_layer_upload
+    from reports.services.gis_layers import gis_layer_upload
     from tests.factories import ReportingUnitFactory
 
     expert2 = make_person("jx_expert2", (jx, "expert", "fluid"))
