@@ -26,7 +26,7 @@ def register_jobs() -> None:
     """Catalog imports are background jobs the portal's watchdog looks after (portal.jobs)."""
     from portal import jobs
 
-    from . import import_services
+    from .services import imports as import_services
 
     jobs.register(
         jobs.JobKind(

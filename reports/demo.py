@@ -120,7 +120,7 @@ def _duty_actor(bureau: Bureau) -> Any:
 
 
 def seed(stdout: TextIO) -> None:
-    from catalog.services import Solution, event_record_solution
+    from catalog.services.events import Solution, event_record_solution
 
     if not Town.objects.exists():
         written = town_services.towns_load(rows=gazetteer.read_rows())

@@ -14,8 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
-from catalog import import_services
 from catalog.models import Event, EventImport
+from catalog.services import import_writer
+from catalog.services import imports as import_services
 from portal.jobs import watchdog
 from portal.models import Notification
 
@@ -71,7 +72,7 @@ def test_an_unforeseen_error_in_the_import_fails_it_and_tells_the_uploader(
     def broken(*args, **kwargs):
         raise KeyError("boom")
 
-    monkeypatch.setattr(import_services._Batcher, "flush", broken)
+    monkeypatch.setattr(import_writer._Batcher, "flush", broken)
     client = api(jx_forecaster)
     # when
     with django_capture_on_commit_callbacks(execute=True):
@@ -193,7 +194,7 @@ def test_an_import_the_watchdog_gave_up_on_stores_nothing_when_its_worker_finish
         bureau=jx, filename="slow.csv", format="csv", created_by=jx_forecaster
     )
     record.file.save("slow.csv", SimpleUploadedFile("slow.csv", (HEADER + GOOD_ROW).encode()))
-    real_import_file = import_services.import_file
+    real_import_file = import_writer.import_file
 
     def watchdog_elsewhere() -> None:
         try:
@@ -240,7 +241,7 @@ def test_a_long_run_of_rejected_rows_still_beats_the_heartbeat(jx, jx_forecaster
     """Progress (the watchdog's heartbeat) is reported every batch of rows read, valid or not."""
     beats = []
     rows = (HEADER + "2024-03-01T00:00:00,28.0,115.0,10,x,ML,a\n" * 10).encode()
-    import_services.import_file(
+    import_writer.import_file(
         bureau=jx,
         fileobj=io.BytesIO(rows),
         file_format="csv",

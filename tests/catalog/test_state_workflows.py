@@ -9,8 +9,9 @@ from datetime import datetime
 import pytest
 from django.utils import translation
 
-from catalog import import_services, services
 from catalog.models import EventImport, QuickReportMessage
+from catalog.services import imports as import_services
+from catalog.services import quick_reports as quick_report_services
 from portal import workflow
 from portal.exceptions import InvalidTransition, PermissionDenied
 from portal.models import AuditEvent, Notification
@@ -37,7 +38,7 @@ def _unchanged(row):
 
 
 def test_both_tables_are_registered_with_words():
-    assert workflow.workflow_for(QuickReportMessage()) is services.QUICK_REPORT_WORKFLOW
+    assert workflow.workflow_for(QuickReportMessage()) is quick_report_services.QUICK_REPORT_WORKFLOW
     assert workflow.workflow_for(EventImport()) is import_services.IMPORT_WORKFLOW
     with translation.override("zh-hans"):
         assert workflow.label("quick_report.correct") == "更正"
@@ -48,7 +49,7 @@ def test_both_tables_are_registered_with_words():
 
 
 def test_correction_moves_the_message_with_an_audit_row(failed_message, as_actor, jx_forecaster):
-    result = services.quick_report_correct(
+    result = quick_report_services.quick_report_correct(
         actor=as_actor(jx_forecaster), message=failed_message, text=JX_FORMAL
     )
     failed_message.refresh_from_db()
@@ -72,7 +73,7 @@ def test_correction_checks_the_right_before_the_state(jx, as_actor, jx_viewer, j
         translation.override("en"),
         pytest.raises(InvalidTransition if allowed else PermissionDenied) as refused,
     ):
-        services.quick_report_correct(actor=as_actor(person), message=message, text=JX_FORMAL)
+        quick_report_services.quick_report_correct(actor=as_actor(person), message=message, text=JX_FORMAL)
     assert type(refused.value) is (InvalidTransition if allowed else PermissionDenied)
     if allowed:
         assert refused.value.message == (
@@ -82,8 +83,8 @@ def test_correction_checks_the_right_before_the_state(jx, as_actor, jx_viewer, j
 
 
 def test_a_correction_that_does_not_parse_is_no_move(failed_message, as_actor, jx_forecaster):
-    with pytest.raises(services.QuickReportRejected):
-        services.quick_report_correct(
+    with pytest.raises(quick_report_services.QuickReportRejected):
+        quick_report_services.quick_report_correct(
             actor=as_actor(jx_forecaster), message=failed_message, text="still garbled"
         )
     failed_message.refresh_from_db()

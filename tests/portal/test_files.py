@@ -15,8 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.import_services import event_import_create
-from catalog.services import Solution, event_record_solution
+from catalog.services.events import Solution, event_record_solution
+from catalog.services.imports import event_import_create
 from consultations.models import MeetingMaterial, RoomEvent
 from consultations.services import meetings as meeting_services
 from consultations.services import opinions as opinion_services

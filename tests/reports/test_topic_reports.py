@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from catalog.arrival import alert_rule_save
-from catalog.services import Solution, event_record_solution
+from catalog.services.events import Solution, event_record_solution
 from portal.exceptions import InvalidTransition, PermissionDenied
 from portal.models import AuditEvent, Notification
 from printing.geodesy import destination
