@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from catalog.models import Event, EventImport
 from catalog.services import import_writer
-from catalog.services import imports as import_services
+from catalog.services import imports as event_import_services
 from portal.jobs import watchdog
 from portal.models import Notification
 
@@ -129,7 +129,7 @@ def _running_import(jx, user, *, started_ago: timedelta, heartbeat_ago: timedelt
     )
     if heartbeat_ago is not None:
         cache.set(
-            import_services.import_progress_key(record.pk),
+            event_import_services.import_progress_key(record.pk),
             {"rows_read": 4000, "heartbeat": time.time() - heartbeat_ago.total_seconds()},
         )
     return record
@@ -198,7 +198,7 @@ def test_an_import_the_watchdog_gave_up_on_stores_nothing_when_its_worker_finish
 
     def watchdog_elsewhere() -> None:
         try:
-            import_services.event_import_fail(import_id=record.pk, message="gave up")
+            event_import_services.event_import_fail(import_id=record.pk, message="gave up")
         finally:
             connection.close()
 
@@ -209,9 +209,9 @@ def test_an_import_the_watchdog_gave_up_on_stores_nothing_when_its_worker_finish
         other.join()
         return summary
 
-    monkeypatch.setattr(import_services, "import_file", slow_import_file)
+    monkeypatch.setattr(event_import_services, "import_file", slow_import_file)
     # when
-    import_services.event_import_run(import_id=record.pk)
+    event_import_services.event_import_run(import_id=record.pk)
     # then: it stays failed as the person was told, and its rows were rolled back
     record.refresh_from_db()
     assert (record.status, record.error) == (EventImport.Status.FAILED, "gave up")

@@ -10,7 +10,7 @@ import pytest
 from django.utils import translation
 
 from catalog.models import EventImport, QuickReportMessage
-from catalog.services import imports as import_services
+from catalog.services import imports as event_import_services
 from catalog.services import quick_reports as quick_report_services
 from portal import workflow
 from portal.exceptions import InvalidTransition, PermissionDenied
@@ -39,7 +39,7 @@ def _unchanged(row):
 
 def test_both_tables_are_registered_with_words():
     assert workflow.workflow_for(QuickReportMessage()) is quick_report_services.QUICK_REPORT_WORKFLOW
-    assert workflow.workflow_for(EventImport()) is import_services.IMPORT_WORKFLOW
+    assert workflow.workflow_for(EventImport()) is event_import_services.IMPORT_WORKFLOW
     with translation.override("zh-hans"):
         assert workflow.label("quick_report.correct") == "更正"
         assert workflow.label("event_import.fail") == "导入失败"
@@ -96,7 +96,7 @@ def test_failing_a_queued_import_is_audited_and_tells_the_uploader(jx, jx_foreca
     record = EventImport.objects.create(
         bureau=jx, file="catalog/imports/x.csv", filename="x.csv", format="csv", created_by=jx_forecaster
     )
-    ended = import_services.event_import_fail(import_id=record.pk, message="No worker took it.")
+    ended = event_import_services.event_import_fail(import_id=record.pk, message="No worker took it.")
     assert (ended.status, ended.error) == ("failed", "No worker took it.")
     audit = AuditEvent.objects.get(action="event_import.fail")
     assert (audit.actor, audit.from_state, audit.to_state, audit.comment) == (
@@ -114,7 +114,7 @@ def test_failing_a_finished_import_changes_nothing(jx, jx_forecaster):
         bureau=jx, file="catalog/imports/x.csv", filename="x.csv", format="csv", status="done"
     )
     before = _unchanged(record)
-    assert import_services.event_import_fail(import_id=record.pk, message="late").status == "done"
+    assert event_import_services.event_import_fail(import_id=record.pk, message="late").status == "done"
     assert _unchanged(record) == before
 
 
@@ -124,5 +124,7 @@ def test_a_person_cannot_make_the_imports_moves(jx, as_actor, jx_forecaster):
     )
     before = _unchanged(record)
     with pytest.raises(PermissionDenied):
-        workflow.transition(record, "fail", as_actor(jx_forecaster), workflow=import_services.IMPORT_WORKFLOW)
+        workflow.transition(
+            record, "fail", as_actor(jx_forecaster), workflow=event_import_services.IMPORT_WORKFLOW
+        )
     assert _unchanged(record) == before
