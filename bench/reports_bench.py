@@ -76,7 +76,7 @@ def load_history(n: int, bureau_id: int) -> None:
 
 def load_layers(actor) -> None:  # type: ignore[no-untyped-def]
     from printing.geodesy import destination
-    from reports.services import gis_layer_upload
+    from reports.services.gis_layers import gis_layer_upload
 
     rng = np.random.default_rng(7)
     for kind, count in (("school", 3000), ("hospital", 1200), ("reservoir", 400), ("fault", 400)):
@@ -164,7 +164,8 @@ def main() -> None:
         from portal.models import User
         from portal.tenancy import actor_for
         from reports import gazetteer
-        from reports.services import topic_report_settings_update, towns_load
+        from reports.services.topic_settings import topic_report_settings_update
+        from reports.services.towns import towns_load
 
         demo.load_disciplines()
         bureaus = {b.code: b for b in demo.load_bureaus()}

@@ -17,10 +17,10 @@ from portal.apis_base import TenantApi
 from portal.fields import DateTimeField, IntegerField
 
 from . import selectors
-from .import_services import event_import_create, import_progress
 from .models import Event, QuickReportMessage
 from .quick_report import BEIJING
-from .services import QuickReportRejected, quick_report_correct, quick_report_submit
+from .services.imports import event_import_create, import_progress
+from .services.quick_reports import QuickReportRejected, quick_report_correct, quick_report_submit
 
 if TYPE_CHECKING:
     from rest_framework.request import Request

@@ -26,12 +26,12 @@ def register_jobs() -> None:
     """Catalog imports are background jobs the portal's watchdog looks after (portal.jobs)."""
     from portal import jobs
 
-    from . import import_services
+    from .services import imports as event_import_services
 
     jobs.register(
         jobs.JobKind(
             name="catalog.event_import",
-            sweep=import_services.event_imports_fail_abandoned,
-            fail=lambda pk, message: import_services.event_import_fail(import_id=pk, message=message),
+            sweep=event_import_services.event_imports_fail_abandoned,
+            fail=lambda pk, message: event_import_services.event_import_fail(import_id=pk, message=message),
         )
     )

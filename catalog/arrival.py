@@ -2,7 +2,7 @@
 
 The flow, from the SMS to what is made of it (every step a plain import or a task name):
 
-1. ``catalog.services.quick_report_submit`` (or an import, or a solution entered by hand)
+1. ``catalog.services.quick_reports.quick_report_submit`` (or an import, or a solution entered by hand)
    stores the event and calls :func:`event_arrived` with its id.
 2. :func:`event_arrived` enqueues, on commit, the one task ``catalog.event_arrived``
    (``catalog.tasks.event_arrived_task``): the request that posted the SMS runs no reaction.
@@ -26,7 +26,7 @@ Freshness is one rule for every source: an event whose origin time lies within
 ``settings.EVENT_FRESH_FOR`` (default 72 h) before now, and not more than
 ``FRESH_AHEAD`` after it, is an arrival. A live import of a quake that just happened is
 one; the old events of an imported catalog are history (imports do not even announce
-them, see ``catalog.import_services``), and so is a late revision of an old quake.
+them, see ``catalog.services.import_writer``), and so is a late revision of an old quake.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_FRESH_FOR = dt.timedelta(hours=72)
 #: Clocks drift and a quick report's origin may be up to an hour after its receipt
-#: (catalog.services refuses later ones): an origin further ahead is a typo, not a quake.
+#: (catalog.services.quick_reports refuses later ones): an origin further ahead is a typo, not a quake.
 FRESH_AHEAD = dt.timedelta(hours=1)
 
 

@@ -23,7 +23,7 @@ from portal.consumers import PortalConsumer
 from portal.middleware import SESSION_BUREAU_KEY
 from portal.tenancy import actor_for
 
-from .services import PUBLIC_GROUP, events_group
+from .services.events import PUBLIC_GROUP, events_group
 
 
 def _wanted_bureau(scope: dict[str, Any]) -> str | None:

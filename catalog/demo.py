@@ -36,10 +36,10 @@ from portal.models import Bureau, User
 from portal.tenancy import actor_for
 
 from .formats import EventRow
-from .import_services import import_rows
 from .models import AlertRule, DataOrigin, EventVersion, QuickReportMessage
 from .quick_report import BEIJING
-from .services import QuickReportRejected, quick_report_submit
+from .services.import_writer import import_rows
+from .services.quick_reports import QuickReportRejected, quick_report_submit
 
 YEARS = 3
 PLACES: dict[str, list[tuple[str, float, float]]] = {

@@ -241,7 +241,7 @@ class QuickReportMessage(TenantOwned):
         indexes = [models.Index(fields=["bureau", "status"], name="qrmessage_bureau_status_idx")]
         constraints = [
             # The same SMS is one report however often and however simultaneously it
-            # arrives (see catalog.services.quick_report_submit). Failed texts are kept
+            # arrives (see catalog.services.quick_reports.quick_report_submit). Failed texts are kept
             # each time: the inbox shows every attempt that needs a person.
             models.UniqueConstraint(
                 fields=["bureau", "fingerprint"],

@@ -8,7 +8,7 @@ from django.db import InterfaceError, OperationalError
 from portal.jobs import run_guarded
 
 from . import arrival
-from .import_services import SOFT_TIME_LIMIT, TIME_LIMIT, event_import_run
+from .services.imports import SOFT_TIME_LIMIT, TIME_LIMIT, event_import_run
 
 
 @shared_task(name="catalog.event_import", time_limit=TIME_LIMIT, soft_time_limit=SOFT_TIME_LIMIT)

@@ -26,10 +26,15 @@ from portal.files import serve_file
 
 from . import arrival, selectors
 from .forms import AlertRuleForm
-from .import_services import event_import_create, import_progress
 from .models import Event, EventStatus
 from .quick_report import BEIJING
-from .services import QuickReportRejected, can_post_quick_report, quick_report_correct, quick_report_submit
+from .services.imports import event_import_create, import_progress
+from .services.quick_reports import (
+    QuickReportRejected,
+    can_post_quick_report,
+    quick_report_correct,
+    quick_report_submit,
+)
 
 MAP_LIMIT = 2000
 NEARBY_KM = 200.0

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import apis
-from .services.anomalies import TRANSITIONS
+from .services.anomaly_workflow import TRANSITIONS
 
 urlpatterns = [
     path("reporting-units/", apis.ReportingUnitListApi.as_view(), name="api-reporting-unit-list"),

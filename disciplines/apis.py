@@ -33,7 +33,10 @@ from .serializers import (
     ZeroReportRevisionOutputSerializer,
 )
 from .services import anomalies as anomaly_services
+from .services import anomaly_workflow
+from .services import assessment as assessment_services
 from .services import units as unit_services
+from .services import verification as verification_services
 from .services import zero_reports as zero_report_services
 
 if TYPE_CHECKING:
@@ -338,7 +341,7 @@ class AnomalyDetailApi(TenantApi):
         verification = selectors.anomaly_verification(anomaly=anomaly)
         body["verification"] = VerificationOutputSerializer(verification).data if verification else None
         body["ratings"] = RatingOutputSerializer(selectors.anomaly_ratings(anomaly=anomaly), many=True).data
-        body["allowed_actions"] = anomaly_services.allowed_actions(request.actor, anomaly)
+        body["allowed_actions"] = anomaly_workflow.allowed_actions(request.actor, anomaly)
         return Response(body)
 
 
@@ -411,7 +414,7 @@ class VerificationApi(TenantApi):
     def put(self, request: Request, anomaly_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         anomaly = selectors.anomaly_get(actor=request.actor, anomaly_id=anomaly_id)
-        report = anomaly_services.verification_save(actor=request.actor, anomaly=anomaly, **data)
+        report = verification_services.verification_save(actor=request.actor, anomaly=anomaly, **data)
         return Response(VerificationOutputSerializer(report).data)
 
 
@@ -429,7 +432,7 @@ class RatingApi(TenantApi):
     def post(self, request: Request, anomaly_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         anomaly = selectors.anomaly_get(actor=request.actor, anomaly_id=anomaly_id)
-        rating = anomaly_services.rating_save(actor=request.actor, anomaly=anomaly, **data)
+        rating = assessment_services.rating_save(actor=request.actor, anomaly=anomaly, **data)
         return Response(RatingOutputSerializer(rating).data, status=status.HTTP_201_CREATED)
 
 

@@ -11,7 +11,7 @@ class DisciplinesConfig(AppConfig):
         from portal.models import Role
 
         from . import panels
-        from .services import anomalies  # noqa: F401  registers the anomaly workflow (history labels)
+        from .services import anomaly_workflow  # noqa: F401  registers the anomaly workflow (history labels)
         from .services.verification_pdf import register_documents
 
         register_documents()

@@ -19,6 +19,8 @@ from portal.tenancy import actor_for
 from .beat import register_beat_jobs
 from .models import BEIJING, Anomaly, ReportingUnit, ZeroReport, ZeroReportRevision
 from .services import anomalies as anomaly_services
+from .services import assessment as assessment_services
+from .services import verification as verification_services
 from .services.zero_reports import AnomalyInput, zero_report_submit
 
 ITEMS = {
@@ -185,7 +187,7 @@ def _anomalies(bureau: Bureau, units: list[ReportingUnit]) -> int:
                 )
             if state in ("verified", "tracking", "closed"):
                 interference = state == "closed"
-                anomaly_services.verification_save(
+                verification_services.verification_save(
                     actor=verifier,
                     anomaly=anomaly,
                     observation=f"{unit.name} {item}",
@@ -211,7 +213,7 @@ def _anomalies(bureau: Bureau, units: list[ReportingUnit]) -> int:
                     + ("确认为抽水干扰。" if interference else "排除已知干扰因素，变化仍然存在。"),
                     conclusion="interference" if interference else "precursory",
                 )
-                anomaly = anomaly_services.anomaly_submit_verification(actor=verifier, anomaly=anomaly)
+                anomaly = verification_services.anomaly_submit_verification(actor=verifier, anomaly=anomaly)
             if state in ("tracking", "closed"):
                 for username, credibility, recommendation in (
                     (
@@ -221,7 +223,7 @@ def _anomalies(bureau: Bureau, units: list[ReportingUnit]) -> int:
                     ),
                 ):
                     expert = actor_for(_user(username), bureau.code)
-                    anomaly_services.rating_save(
+                    assessment_services.rating_save(
                         actor=expert,
                         anomaly=anomaly,
                         credibility=credibility,
@@ -229,15 +231,17 @@ def _anomalies(bureau: Bureau, units: list[ReportingUnit]) -> int:
                         recommendation=recommendation,
                         comment="核实报告依据充分",
                     )
-                anomaly = anomaly_services.anomaly_assess(
+                anomaly = assessment_services.anomaly_assess(
                     actor=verifier, anomaly=anomaly, comment="学科组评议"
                 )
                 if state == "tracking":
-                    anomaly_services.anomaly_track(
+                    assessment_services.anomaly_track(
                         actor=verifier, anomaly=anomaly, comment="列入跟踪，每周汇报"
                     )
                 else:
-                    anomaly_services.anomaly_close(actor=verifier, anomaly=anomaly, comment="干扰所致，结束")
+                    assessment_services.anomaly_close(
+                        actor=verifier, anomaly=anomaly, comment="干扰所致，结束"
+                    )
             made += 1
     # one overdue verification, so dashboards show the flag
     Anomaly.objects.filter(bureau=bureau, state=Anomaly.State.VERIFYING).update(

@@ -197,7 +197,7 @@ class Anomaly(TenantOwned):
     """An anomaly and its verification lifecycle.
 
     reported → verifying → verified → assessed → tracking | closed, with
-    "returned" for revision at each review step (services.anomalies holds the moves).
+    "returned" for revision at each review step (services.anomaly_workflow holds the table).
 
     Visibility: anomalies are bureau data. The bureau's own people read all of
     them; national units and centres (CENC, IGP, SMC) read a province's anomalies

@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import translation
 
-from .services.anomalies import anomalies_remind_overdue
+from .services.overdue import anomalies_remind_overdue
 from .services.zero_reports import zero_reports_remind_missing
 
 # name -> (task, crontab fields in Beijing time); created by migration 0003 and demo.seed.

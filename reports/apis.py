@@ -15,8 +15,9 @@ from portal.apis_base import TenantApi
 from portal.exceptions import InvalidInput
 from portal.fields import DateTimeField, IntegerField
 
-from . import selectors, services
+from . import selectors
 from .models import GisLayerKind, TopicReport
+from .services import gis_layers as gis_layer_services
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -85,10 +86,10 @@ class GisLayerListApi(TenantApi):
         data = self.parse(self.InputSerializer, request.data)
         upload = data.get("file")
         if upload is not None:
-            if upload.size > services.gis_max_bytes():
+            if upload.size > gis_layer_services.gis_max_bytes():
                 raise InvalidInput(
                     _("The file is %(size)s bytes; at most %(max)s bytes are accepted.")
-                    % {"size": upload.size, "max": services.gis_max_bytes()},
+                    % {"size": upload.size, "max": gis_layer_services.gis_max_bytes()},
                     field="file",
                 )
             content, filename = upload.read(), upload.name
@@ -96,7 +97,7 @@ class GisLayerListApi(TenantApi):
             content, filename = json.dumps(data["geojson"]).encode(), ""
         else:
             raise InvalidInput(_("Send the layer as a 'file' upload or a 'geojson' object."), field="file")
-        layer = services.gis_layer_upload(
+        layer = gis_layer_services.gis_layer_upload(
             actor=request.actor,
             name=data["name"],
             kind=data["kind"],
@@ -116,7 +117,7 @@ class GisLayerDetailApi(TenantApi):
     @extend_schema(responses=None)
     def delete(self, request: Request, layer_id: int) -> Response:
         layer = selectors.gis_layer_get(actor=request.actor, layer_id=layer_id)
-        services.gis_layer_delete(actor=request.actor, layer=layer)
+        gis_layer_services.gis_layer_delete(actor=request.actor, layer=layer)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

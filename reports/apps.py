@@ -24,19 +24,22 @@ def register_jobs() -> None:
     """Report builds and pushes are background jobs the portal's watchdog looks after."""
     from portal import jobs
 
-    from . import services
+    from .services import pushes as push_services
+    from .services import topic_reports as topic_report_services
 
     jobs.register(
         jobs.JobKind(
             name="reports.topic_report_build",
-            sweep=services.topic_reports_reap_abandoned,
-            fail=lambda pk, message: services.topic_report_fail_by_id(report_id=pk, message=message),
+            sweep=topic_report_services.topic_reports_reap_abandoned,
+            fail=lambda pk, message: topic_report_services.topic_report_fail_by_id(
+                report_id=pk, message=message
+            ),
         )
     )
     jobs.register(
         jobs.JobKind(
             name="reports.push_send",
-            sweep=services.pushes_fail_abandoned,
-            fail=lambda pk, message: services.push_fail(attempt_id=pk, message=message),
+            sweep=push_services.pushes_fail_abandoned,
+            fail=lambda pk, message: push_services.push_fail(attempt_id=pk, message=message),
         )
     )

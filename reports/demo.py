@@ -16,8 +16,13 @@ from django.db import transaction
 from portal.models import Bureau, Membership, Role
 from printing.geodesy import destination
 
-from . import gazetteer, selectors, services
+from . import gazetteer, selectors
 from .models import GisLayer, TopicReport, TopicReportSettings, Town
+from .services import gis_layers as gis_layer_services
+from .services import topic_build as topic_build_services
+from .services import topic_reports as topic_report_services
+from .services import topic_settings as topic_settings_services
+from .services import towns as town_services
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
@@ -115,10 +120,10 @@ def _duty_actor(bureau: Bureau) -> Any:
 
 
 def seed(stdout: TextIO) -> None:
-    from catalog.services import Solution, event_record_solution
+    from catalog.services.events import Solution, event_record_solution
 
     if not Town.objects.exists():
-        written = services.towns_load(rows=gazetteer.read_rows())
+        written = town_services.towns_load(rows=gazetteer.read_rows())
         stdout.write(f"reports: {written} gazetteer towns loaded ({gazetteer.ATTRIBUTION})\n")
     for code, quake in DEMO_EVENTS.items():
         bureau = Bureau.objects.filter(code=code).first()
@@ -126,12 +131,12 @@ def seed(stdout: TextIO) -> None:
         if bureau is None or actor is None:
             continue
         if not TopicReportSettings.objects.filter(bureau=bureau).exists():
-            services.topic_report_settings_update(
+            topic_settings_services.topic_report_settings_update(
                 actor=actor, email_recipients=f"duty@{code.lower()}.example.cn", history_min_magnitude=3.0
             )
         for name, kind, description, data in _layers_for(quake["longitude"], quake["latitude"]):
             if data["features"] and not GisLayer.objects.filter(bureau=bureau, name=name).exists():
-                services.gis_layer_upload(
+                gis_layer_services.gis_layer_upload(
                     actor=actor,
                     name=name,
                     kind=kind,
@@ -157,9 +162,11 @@ def seed(stdout: TextIO) -> None:
                 publish=True,
                 hook_source="demo",
             )
-        report = services.topic_report_queue(bureau=bureau, event=event, trigger="demo", build=False)
+        report = topic_report_services.topic_report_queue(
+            bureau=bureau, event=event, trigger="demo", build=False
+        )
         if report is not None:
-            report = services.topic_report_build(report_id=report.pk, push=False)
+            report = topic_build_services.topic_report_build(report_id=report.pk, push=False)
         existing = TopicReport.objects.filter(bureau=bureau, event=event).count()
         stdout.write(
             f"reports: {code} has {GisLayer.objects.filter(bureau=bureau).count()} GIS layers, {existing} topic report(s)\n"

@@ -12,7 +12,9 @@ from django.db import InterfaceError, OperationalError
 
 from portal.jobs import run_guarded
 
-from . import services
+from .services import pushes as push_services
+from .services import topic_build as topic_build_services
+from .services import topic_reports as topic_report_services
 
 
 @shared_task(
@@ -26,20 +28,22 @@ from . import services
 def topic_report_for_event_task(*, event_id: int, bureau_id: int) -> int | None:
     """The reaction to an arrival (catalog.arrival, action ``topic_report``): queue the
     bureau's report of the event's current version, then its build. Idempotent."""
-    report = services.topic_report_for_event(event_id=event_id, bureau_id=bureau_id)
+    report = topic_report_services.topic_report_for_event(event_id=event_id, bureau_id=bureau_id)
     return report.pk if report is not None else None
 
 
 @shared_task(
     name="reports.topic_report_build",
-    time_limit=services.BUILD_TIME_LIMIT,
-    soft_time_limit=services.BUILD_SOFT_TIME_LIMIT,
+    time_limit=topic_report_services.BUILD_TIME_LIMIT,
+    soft_time_limit=topic_report_services.BUILD_SOFT_TIME_LIMIT,
     acks_late=True,
 )
 def topic_report_build_task(*, bureau_id: int, report_id: int) -> str | None:
     """Build one queued report (idempotent: a report no longer queued is left alone)."""
     report = run_guarded(
-        "reports.topic_report_build", report_id, lambda: services.topic_report_build(report_id=report_id)
+        "reports.topic_report_build",
+        report_id,
+        lambda: topic_build_services.topic_report_build(report_id=report_id),
     )
     return report.status if report is not None else None
 
@@ -47,8 +51,8 @@ def topic_report_build_task(*, bureau_id: int, report_id: int) -> str | None:
 @shared_task(
     name="reports.push_send",
     bind=True,
-    time_limit=services.PUSH_TIME_LIMIT,
-    soft_time_limit=services.PUSH_SOFT_TIME_LIMIT,
+    time_limit=push_services.PUSH_TIME_LIMIT,
+    soft_time_limit=push_services.PUSH_SOFT_TIME_LIMIT,
     max_retries=None,
 )
 def push_send_task(self, *, bureau_id: int, attempt_id: int) -> str | None:  # type: ignore[no-untyped-def]
@@ -57,7 +61,7 @@ def push_send_task(self, *, bureau_id: int, attempt_id: int) -> str | None:  # t
 
     def send() -> str | None:
         while True:
-            attempt, delay = services.push_send(attempt_id=attempt_id)
+            attempt, delay = push_services.push_send(attempt_id=attempt_id)
             if attempt is None:
                 return None
             if delay is None:

@@ -19,10 +19,14 @@ from portal.exceptions import NotFound, PortalError
 from portal.files import serve_file
 from printing.rendering import render_html
 
-from . import selectors, services
+from . import selectors
 from .forms import GisLayerUploadForm, TopicReportSettingsForm
 from .models import TopicReport
 from .permissions import can_manage_gis_layers, can_manage_topic_settings, can_rebuild_topic_report
+from .services import gis_layers as gis_layer_services
+from .services import pushes as push_services
+from .services import topic_reports as topic_report_services
+from .services import topic_settings as topic_settings_services
 
 
 def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
@@ -178,7 +182,7 @@ def topic_requeue(request: HttpRequest, report_id: int) -> HttpResponse:
     if report is None:
         return _not_found(request)
     try:
-        services.topic_report_requeue(
+        topic_report_services.topic_report_requeue(
             actor=request.actor, report=report, comment=request.POST.get("comment", "")
         )
     except PortalError as exc:
@@ -198,7 +202,7 @@ def push_retry(request: HttpRequest, attempt_id: int) -> HttpResponse:
     except NotFound:
         return _not_found(request)
     try:
-        services.push_retry(actor=request.actor, attempt=attempt)
+        push_services.push_retry(actor=request.actor, attempt=attempt)
     except PortalError as exc:
         messages.error(request, exc.message)
     else:
@@ -222,14 +226,15 @@ def layer_list(request: HttpRequest) -> HttpResponse:
             return _error(request, _("Only bureau admins and forecasters can upload GIS layers."), 403)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            if upload.size > services.gis_max_bytes():
+            if upload.size > gis_layer_services.gis_max_bytes():
                 form.add_error(
                     "file",
-                    _("The file is too large (at most %(n)s bytes).") % {"n": services.gis_max_bytes()},
+                    _("The file is too large (at most %(n)s bytes).")
+                    % {"n": gis_layer_services.gis_max_bytes()},
                 )
             else:
                 try:
-                    layer = services.gis_layer_upload(
+                    layer = gis_layer_services.gis_layer_upload(
                         actor=actor,
                         name=form.cleaned_data["name"],
                         kind=form.cleaned_data["kind"],
@@ -251,7 +256,12 @@ def layer_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reports/layers/list.html",
-        {"page": page, "form": form, "can_manage": can_manage, "max_bytes": services.gis_max_bytes()},
+        {
+            "page": page,
+            "form": form,
+            "can_manage": can_manage,
+            "max_bytes": gis_layer_services.gis_max_bytes(),
+        },
         status=status,
     )
 
@@ -266,7 +276,7 @@ def layer_detail(request: HttpRequest, layer_id: int) -> HttpResponse:
         return _not_found(request)
     if request.method == "POST":
         try:
-            services.gis_layer_delete(actor=request.actor, layer=layer)
+            gis_layer_services.gis_layer_delete(actor=request.actor, layer=layer)
         except PortalError as exc:
             return _error(request, exc.message, exc.status_code)
         messages.success(request, _("Layer %(name)s deleted.") % {"name": layer.name})
@@ -320,10 +330,12 @@ def topic_settings(request: HttpRequest) -> HttpResponse:
     form = TopicReportSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         data = {
-            name: form.cleaned_data[name] for name in services.SETTINGS_FIELDS if name in form.cleaned_data
+            name: form.cleaned_data[name]
+            for name in topic_settings_services.SETTINGS_FIELDS
+            if name in form.cleaned_data
         }
         try:
-            services.topic_report_settings_update(actor=actor, **data)
+            topic_settings_services.topic_report_settings_update(actor=actor, **data)
         except PortalError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:

@@ -138,7 +138,7 @@ WORKFLOW_ENGINE = "portal/workflow.py"
 # transition table), and routing a million-row import through the engine would lock and
 # audit every row. The import writes it with the other solution fields in ``bulk_update``.
 KNOWN_STATE_WRITES_BEING_MOVED: list[tuple[str, str]] = [
-    ("catalog/services.py", "setattr(event, name, getattr(solution, name))"),
+    ("catalog/services/events.py", "setattr(event, name, getattr(solution, name))"),
 ]
 # Emptied after the arrival, engine and consultations moves landed; a new entry needs a
 # reason like the one above.
@@ -832,7 +832,7 @@ def test_every_interface_module_is_checked(path: str) -> None:
     ],
 )
 def test_interface_code_in_a_module_named_services_is_caught(source: str) -> None:
-    assert _rules(check_manager_access("catalog/services.py", source)) == ["manager:objects"]
+    assert _rules(check_manager_access("catalog/services/events.py", source)) == ["manager:objects"]
 
 
 def test_a_clean_interface_passes() -> None:
@@ -883,14 +883,20 @@ def test_a_clean_interface_passes() -> None:
 )
 def test_every_way_of_writing_a_state_is_caught(source: str, rule: str) -> None:
     # in any module, services included: only the engine writes a state
-    for path in ("consultations/services/meetings.py", "consultations/models.py", "catalog/services.py"):
+    for path in (
+        "consultations/services/meetings.py",
+        "consultations/models.py",
+        "catalog/services/events.py",
+    ):
         assert _rules(check_state_writes(path, source)) == [rule]
 
 
 def test_a_registered_workflows_state_field_is_a_state_field() -> None:
     source = "def move(report):\n    report.phase = 'done'\n"
-    assert check_state_writes("reports/services.py", source) == []
-    assert _rules(check_state_writes("reports/services.py", source, {"phase"})) == ["state:.phase ="]
+    assert check_state_writes("reports/services/topic_reports.py", source) == []
+    assert _rules(check_state_writes("reports/services/topic_reports.py", source, {"phase"})) == [
+        "state:.phase ="
+    ]
 
 
 def test_creating_in_a_state_and_the_engine_pass() -> None:
@@ -926,7 +932,7 @@ def test_a_selector_reading_a_tenant_model_without_visible_to_is_caught() -> Non
 
 def test_visibility_by_hand_is_caught() -> None:
     source = "def nearby(actor):\n    return Event.objects.visible_to(actor).filter(Event.PUBLISHED_Q)\n"
-    assert _rules(check_tenant_reads("reports/services.py", source, {"Event"})) == [
+    assert _rules(check_tenant_reads("reports/services/topic_reports.py", source, {"Event"})) == [
         "tenancy:by hand PUBLISHED_Q"
     ]
 
@@ -949,10 +955,12 @@ def test_an_upward_import_is_caught() -> None:
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from products.models import ProductRun\n",
         "import disciplines.selectors\n",
     ):
-        assert _rules(check_imports("catalog/services.py", source))[0].startswith("import:up catalog ->"), (
-            source
-        )
-    assert check_imports("reports/services.py", "from catalog.selectors import event_list\n") == []
+        assert _rules(check_imports("catalog/services/events.py", source))[0].startswith(
+            "import:up catalog ->"
+        ), source
+    assert (
+        check_imports("reports/services/topic_reports.py", "from catalog.selectors import event_list\n") == []
+    )
 
 
 def test_a_lower_module_importing_an_interface_is_caught() -> None:
@@ -960,7 +968,7 @@ def test_a_lower_module_importing_an_interface_is_caught() -> None:
         "import:up catalog.selectors -> catalog.views"
     ]
     # a service enqueues its own app's task; URLs wire the views
-    assert check_imports("catalog/import_services.py", "from .tasks import event_import_task\n") == []
+    assert check_imports("catalog/services/imports.py", "from catalog.tasks import event_import_task\n") == []
     assert check_imports("catalog/urls.py", "from . import views\n") == []
     # ... and so does any write-side module, but a read never enqueues
     assert check_imports("catalog/arrival.py", "from .tasks import event_arrived_task\n") == []
@@ -973,8 +981,9 @@ def test_a_read_importing_a_write_is_caught() -> None:
     assert _rules(check_imports("reports/selectors.py", "from catalog.services import event_delete\n")) == [
         "import:up reports.selectors -> catalog.services"
     ]
-    assert _rules(check_imports("catalog/models.py", "def f():\n    from . import import_services\n")) == [
-        "import:up catalog.models -> catalog.import_services"
+    assert _rules(check_imports("catalog/models.py", "def f():\n    from .services import imports\n")) == [
+        "import:up catalog.models -> catalog.services",
+        "import:up catalog.models -> catalog.services.imports",
     ]
 
 

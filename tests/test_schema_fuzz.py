@@ -83,8 +83,8 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
     """Rows of every kind the API serves, in JX, made through the services; returns their ids."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from catalog.import_services import event_import_create
-    from catalog.services import quick_report_submit
+    from catalog.services.imports import event_import_create
+    from catalog.services.quick_reports import quick_report_submit
     from consultations.services import conclusion as conclusion_services
     from consultations.services import meetings as meeting_services
     from consultations.services import report_workflow as report_services
@@ -92,7 +92,7 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
     from disciplines.services.zero_reports import AnomalyInput, zero_report_submit
     from portal.tenancy import actor_for
     from products.services import runs as run_services
-    from reports.services import gis_layer_upload
+    from reports.services.gis_layers import gis_layer_upload
     from tests.factories import ReportingUnitFactory
 
     expert2 = make_person("jx_expert2", (jx, "expert", "fluid"))

@@ -20,7 +20,10 @@ from disciplines import exports, permissions, selectors
 from disciplines.forms import AssignForm, CommentForm, ExpertAnomalyForm
 from disciplines.models import Anomaly, Attachment
 from disciplines.services import anomalies as anomaly_services
-from disciplines.services.anomalies import ACTION_BUTTONS, ACTION_LABELS, TRANSITION_SERVICES, rating_summary
+from disciplines.services import anomaly_workflow
+from disciplines.services.anomalies import TRANSITION_SERVICES
+from disciplines.services.anomaly_workflow import ACTION_BUTTONS, ACTION_LABELS
+from disciplines.services.assessment import rating_summary
 from portal.exceptions import NotFound, PortalError
 from portal.files import serve_file
 from portal.selectors import user_by_id
@@ -110,7 +113,7 @@ def anomaly_detail(request: HttpRequest, anomaly_id: int) -> HttpResponse:
     if isinstance(anomaly, HttpResponse):
         return anomaly
     actor = request.actor
-    actions = anomaly_services.allowed_actions(actor, anomaly)
+    actions = anomaly_workflow.allowed_actions(actor, anomaly)
     # the verifier already holding it cannot take it again (reassign refuses them)
     experts = selectors.discipline_experts(
         bureau=anomaly.bureau_id, discipline=anomaly.discipline_id

@@ -16,8 +16,12 @@ from disciplines import permissions, selectors
 from disciplines.forms import RatingForm, VerificationForm
 from disciplines.models import Anomaly, Attachment
 from disciplines.services import anomalies as anomaly_services
+from disciplines.services import anomaly_workflow
+from disciplines.services import assessment as assessment_services
+from disciplines.services import verification as verification_services
 from disciplines.services import verification_pdf as pdf_services
-from disciplines.services.anomalies import ACTION_BUTTONS, rating_summary
+from disciplines.services.anomaly_workflow import ACTION_BUTTONS
+from disciplines.services.assessment import rating_summary
 from portal.exceptions import InvalidTransition, PermissionDenied, PortalError
 from portal.files import serve_document
 from printing.rendering import render_html
@@ -66,11 +70,11 @@ def verification_edit(request: HttpRequest, anomaly_id: int) -> HttpResponse:
                 anomaly_services.anomaly_attach(
                     actor=request.actor, anomaly=anomaly, files=figures, purpose=Attachment.Purpose.FIGURE
                 )
-            anomaly_services.verification_save(
+            verification_services.verification_save(
                 actor=request.actor, anomaly=anomaly, checks=form.cleaned_checks(), **fields
             )
             if request.POST.get("submit") == "1":
-                anomaly_services.anomaly_submit_verification(actor=request.actor, anomaly=anomaly)
+                verification_services.anomaly_submit_verification(actor=request.actor, anomaly=anomaly)
         except PortalError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -147,13 +151,13 @@ def assessment(request: HttpRequest, anomaly_id: int) -> HttpResponse:
             )
         if form.is_valid():
             try:
-                anomaly_services.rating_save(actor=request.actor, anomaly=anomaly, **form.cleaned_data)
+                assessment_services.rating_save(actor=request.actor, anomaly=anomaly, **form.cleaned_data)
             except PortalError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 messages.success(request, _("Your rating is saved."))
                 return redirect("disciplines:assessment", anomaly.pk)
-    actions = anomaly_services.allowed_actions(request.actor, anomaly)
+    actions = anomaly_workflow.allowed_actions(request.actor, anomaly)
     return render(
         request,
         "disciplines/assessment.html",

@@ -15,7 +15,7 @@ from django.utils import timezone
 from catalog import arrival
 from catalog.models import AlertAction, AlertRule
 from catalog.quick_report import BEIJING
-from catalog.services import Solution, event_record_solution
+from catalog.services.events import Solution, event_record_solution
 from consultations.models import Meeting
 from portal.exceptions import PermissionDenied
 from reports.models import TopicReport
@@ -180,8 +180,8 @@ def test_a_fresh_import_is_an_arrival_like_any_other(jx, reactions, django_captu
 def test_an_import_announces_only_its_fresh_events(jx, monkeypatch, django_capture_on_commit_callbacks):
     from catalog import tasks
     from catalog.formats import EventRow
-    from catalog.import_services import import_rows
     from catalog.models import Event
+    from catalog.services.import_writer import import_rows
 
     enqueued = []
     monkeypatch.setattr(tasks.event_arrived_task, "delay", lambda **kw: enqueued.append(kw))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from catalog.models import EventStatus, ReportKind
-from catalog.services import Solution, event_record_solution
+from catalog.services.events import Solution, event_record_solution
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 Q = "/fdsnws/event/1/query"

@@ -14,8 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone, translation
 
-from catalog import import_services
 from catalog.models import Event, EventImport
+from catalog.services import import_writer
+from catalog.services import imports as event_import_services
 from portal.jobs import watchdog
 from portal.models import Notification
 
@@ -71,7 +72,7 @@ def test_an_unforeseen_error_in_the_import_fails_it_and_tells_the_uploader(
     def broken(*args, **kwargs):
         raise KeyError("boom")
 
-    monkeypatch.setattr(import_services._Batcher, "flush", broken)
+    monkeypatch.setattr(import_writer._Batcher, "flush", broken)
     client = api(jx_forecaster)
     # when
     with django_capture_on_commit_callbacks(execute=True):
@@ -128,7 +129,7 @@ def _running_import(jx, user, *, started_ago: timedelta, heartbeat_ago: timedelt
     )
     if heartbeat_ago is not None:
         cache.set(
-            import_services.import_progress_key(record.pk),
+            event_import_services.import_progress_key(record.pk),
             {"rows_read": 4000, "heartbeat": time.time() - heartbeat_ago.total_seconds()},
         )
     return record
@@ -195,11 +196,11 @@ def test_an_import_the_watchdog_gave_up_on_stores_nothing_when_its_worker_finish
         bureau=jx, filename="slow.csv", format="csv", created_by=jx_forecaster
     )
     record.file.save("slow.csv", SimpleUploadedFile("slow.csv", (HEADER + GOOD_ROW).encode()))
-    real_import_file = import_services.import_file
+    real_import_file = import_writer.import_file
 
     def watchdog_elsewhere() -> None:
         try:
-            import_services.event_import_fail(import_id=record.pk, message="gave up")
+            event_import_services.event_import_fail(import_id=record.pk, message="gave up")
         finally:
             connection.close()
 
@@ -210,9 +211,9 @@ def test_an_import_the_watchdog_gave_up_on_stores_nothing_when_its_worker_finish
         other.join()
         return summary
 
-    monkeypatch.setattr(import_services, "import_file", slow_import_file)
+    monkeypatch.setattr(event_import_services, "import_file", slow_import_file)
     # when
-    import_services.event_import_run(import_id=record.pk)
+    event_import_services.event_import_run(import_id=record.pk)
     # then: it stays failed as the person was told, and its rows were rolled back
     record.refresh_from_db()
     assert (record.status, record.error) == (EventImport.Status.FAILED, "gave up")
@@ -242,7 +243,7 @@ def test_a_long_run_of_rejected_rows_still_beats_the_heartbeat(jx, jx_forecaster
     """Progress (the watchdog's heartbeat) is reported every batch of rows read, valid or not."""
     beats = []
     rows = (HEADER + "2024-03-01T00:00:00,28.0,115.0,10,x,ML,a\n" * 10).encode()
-    import_services.import_file(
+    import_writer.import_file(
         bureau=jx,
         fileobj=io.BytesIO(rows),
         file_format="csv",

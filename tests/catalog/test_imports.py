@@ -10,8 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from catalog.formats import FormatError
-from catalog.import_services import import_file
 from catalog.models import Event, EventVersion
+from catalog.services.import_writer import import_file
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +129,7 @@ def test_a_fatal_error_after_batches_were_stored_rolls_everything_back(jx):
 
     from django.db import transaction
 
-    from catalog.import_services import import_rows
+    from catalog.services.import_writer import import_rows
 
     with pytest.raises(FormatError), transaction.atomic():
         import_rows(bureau=jx, rows=rows(), batch_size=1)

@@ -3,7 +3,7 @@
 * a quick report's origin time lies between 30 days before its receipt and one hour
   after it (catalog/quick_report.py); the refused SMS waits in the inbox, as any
   unreadable one does;
-* ``received_at`` is not before 1900 nor more than five minutes ahead (catalog/services.py);
+* ``received_at`` is not before 1900 nor more than five minutes ahead (catalog/services/quick_reports.py);
 * an imported event is not later than one hour from now: the row is rejected with its line;
 * FDSN ``limit`` / ``offset`` beyond 2147483647 are 400 naming the parameter.
 """
@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.test import Client
 
-from catalog.import_services import import_file
 from catalog.models import Event, QuickReportMessage
 from catalog.quick_report import BEIJING, QuickReportParseError, parse_quick_report
-from catalog.services import Solution, event_record_solution
+from catalog.services.events import Solution, event_record_solution
+from catalog.services.import_writer import import_file
 from portal.exceptions import InvalidInput
 
 pytestmark = pytest.mark.django_db

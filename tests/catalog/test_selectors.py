@@ -8,7 +8,7 @@ import pytest
 
 from catalog import selectors
 from catalog.models import EventStatus, ReportKind
-from catalog.services import Solution, event_record_solution
+from catalog.services.events import Solution, event_record_solution
 from portal.exceptions import InvalidInput, NotFound
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

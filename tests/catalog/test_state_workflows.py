@@ -9,8 +9,9 @@ from datetime import datetime
 import pytest
 from django.utils import translation
 
-from catalog import import_services, services
 from catalog.models import EventImport, QuickReportMessage
+from catalog.services import imports as event_import_services
+from catalog.services import quick_reports as quick_report_services
 from portal import workflow
 from portal.exceptions import InvalidTransition, PermissionDenied
 from portal.models import AuditEvent, Notification
@@ -37,8 +38,8 @@ def _unchanged(row):
 
 
 def test_both_tables_are_registered_with_words():
-    assert workflow.workflow_for(QuickReportMessage()) is services.QUICK_REPORT_WORKFLOW
-    assert workflow.workflow_for(EventImport()) is import_services.IMPORT_WORKFLOW
+    assert workflow.workflow_for(QuickReportMessage()) is quick_report_services.QUICK_REPORT_WORKFLOW
+    assert workflow.workflow_for(EventImport()) is event_import_services.IMPORT_WORKFLOW
     with translation.override("zh-hans"):
         assert workflow.label("quick_report.correct") == "更正"
         assert workflow.label("event_import.fail") == "导入失败"
@@ -48,7 +49,7 @@ def test_both_tables_are_registered_with_words():
 
 
 def test_correction_moves_the_message_with_an_audit_row(failed_message, as_actor, jx_forecaster):
-    result = services.quick_report_correct(
+    result = quick_report_services.quick_report_correct(
         actor=as_actor(jx_forecaster), message=failed_message, text=JX_FORMAL
     )
     failed_message.refresh_from_db()
@@ -72,7 +73,7 @@ def test_correction_checks_the_right_before_the_state(jx, as_actor, jx_viewer, j
         translation.override("en"),
         pytest.raises(InvalidTransition if allowed else PermissionDenied) as refused,
     ):
-        services.quick_report_correct(actor=as_actor(person), message=message, text=JX_FORMAL)
+        quick_report_services.quick_report_correct(actor=as_actor(person), message=message, text=JX_FORMAL)
     assert type(refused.value) is (InvalidTransition if allowed else PermissionDenied)
     if allowed:
         assert refused.value.message == (
@@ -82,8 +83,8 @@ def test_correction_checks_the_right_before_the_state(jx, as_actor, jx_viewer, j
 
 
 def test_a_correction_that_does_not_parse_is_no_move(failed_message, as_actor, jx_forecaster):
-    with pytest.raises(services.QuickReportRejected):
-        services.quick_report_correct(
+    with pytest.raises(quick_report_services.QuickReportRejected):
+        quick_report_services.quick_report_correct(
             actor=as_actor(jx_forecaster), message=failed_message, text="still garbled"
         )
     failed_message.refresh_from_db()
@@ -95,7 +96,7 @@ def test_failing_a_queued_import_is_audited_and_tells_the_uploader(jx, jx_foreca
     record = EventImport.objects.create(
         bureau=jx, file="catalog/imports/x.csv", filename="x.csv", format="csv", created_by=jx_forecaster
     )
-    ended = import_services.event_import_fail(import_id=record.pk, message="No worker took it.")
+    ended = event_import_services.event_import_fail(import_id=record.pk, message="No worker took it.")
     assert (ended.status, ended.error) == ("failed", "No worker took it.")
     audit = AuditEvent.objects.get(action="event_import.fail")
     assert (audit.actor, audit.from_state, audit.to_state, audit.comment) == (
@@ -113,7 +114,7 @@ def test_failing_a_finished_import_changes_nothing(jx, jx_forecaster):
         bureau=jx, file="catalog/imports/x.csv", filename="x.csv", format="csv", status="done"
     )
     before = _unchanged(record)
-    assert import_services.event_import_fail(import_id=record.pk, message="late").status == "done"
+    assert event_import_services.event_import_fail(import_id=record.pk, message="late").status == "done"
     assert _unchanged(record) == before
 
 
@@ -123,5 +124,7 @@ def test_a_person_cannot_make_the_imports_moves(jx, as_actor, jx_forecaster):
     )
     before = _unchanged(record)
     with pytest.raises(PermissionDenied):
-        workflow.transition(record, "fail", as_actor(jx_forecaster), workflow=import_services.IMPORT_WORKFLOW)
+        workflow.transition(
+            record, "fail", as_actor(jx_forecaster), workflow=event_import_services.IMPORT_WORKFLOW
+        )
     assert _unchanged(record) == before

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog.models import Event, EventImport, EventStatus, QuickReportMessage, ReportKind
 from catalog.quick_report import BEIJING
-from catalog.services import Solution, event_record_solution
+from catalog.services.events import Solution, event_record_solution
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.cached_db import SessionStore
 
-from catalog.services import QuickReportRejected, quick_report_submit
+from catalog.services.quick_reports import QuickReportRejected, quick_report_submit
 from portal.asgi import application
 from portal.tenancy import actor_for
 

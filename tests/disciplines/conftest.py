@@ -107,18 +107,24 @@ def in_state(reported, jx_expert, jx_expert2, as_actor):
 
     jx_expert is the verifier; jx_expert2 reviews, rates and decides.
     """
-    from disciplines.services import anomalies as s
+    from disciplines.services import anomalies as anomaly_services
+    from disciplines.services import assessment as assessment_services
+    from disciplines.services import verification as verification_services
 
     def make(state: str):
         anomaly = reported()
         if state == "reported":
             return anomaly
         if state == "returned":
-            return s.anomaly_return_report(actor=as_actor(jx_expert2), anomaly=anomaly, comment="补充照片")
-        anomaly = s.anomaly_assign(actor=as_actor(jx_expert2), anomaly=anomaly, assignee=jx_expert)
+            return anomaly_services.anomaly_return_report(
+                actor=as_actor(jx_expert2), anomaly=anomaly, comment="补充照片"
+            )
+        anomaly = anomaly_services.anomaly_assign(
+            actor=as_actor(jx_expert2), anomaly=anomaly, assignee=jx_expert
+        )
         if state == "verifying-blank":
             return anomaly
-        s.verification_save(
+        verification_services.verification_save(
             actor=as_actor(jx_expert),
             anomaly=anomaly,
             observation="南昌井 水位",
@@ -132,8 +138,10 @@ def in_state(reported, jx_expert, jx_expert2, as_actor):
         )
         if state == "verifying":  # with a complete draft, ready to submit
             return anomaly
-        anomaly = s.anomaly_submit_verification(actor=as_actor(jx_expert), anomaly=anomaly)
-        s.rating_save(
+        anomaly = verification_services.anomaly_submit_verification(
+            actor=as_actor(jx_expert), anomaly=anomaly
+        )
+        assessment_services.rating_save(
             actor=as_actor(jx_expert2),
             anomaly=anomaly,
             credibility="B",
@@ -142,13 +150,13 @@ def in_state(reported, jx_expert, jx_expert2, as_actor):
         )
         if state == "verified":  # rated once, ready to be assessed
             return anomaly
-        anomaly = s.anomaly_assess(actor=as_actor(jx_expert2), anomaly=anomaly)
+        anomaly = assessment_services.anomaly_assess(actor=as_actor(jx_expert2), anomaly=anomaly)
         if state == "assessed":
             return anomaly
         if state == "tracking":
-            return s.anomaly_track(actor=as_actor(jx_expert2), anomaly=anomaly)
+            return assessment_services.anomaly_track(actor=as_actor(jx_expert2), anomaly=anomaly)
         if state == "closed":
-            return s.anomaly_close(actor=as_actor(jx_expert2), anomaly=anomaly)
+            return assessment_services.anomaly_close(actor=as_actor(jx_expert2), anomaly=anomaly)
         raise ValueError(state)
 
     return make

@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from disciplines.models import Anomaly, AssessmentRating, VerificationReport
-from disciplines.services.anomalies import TRANSITIONS
+from disciplines.services.anomaly_workflow import TRANSITIONS
 from portal.models import AuditEvent, Notification
 
 from .conftest import complete_checks
@@ -434,7 +434,7 @@ def test_national_reader_cannot_act(api, in_state, cenc_forecaster):
 
 
 def test_rating_twice_replaces_the_experts_line(as_actor, in_state, jx_expert2):
-    from disciplines.services.anomalies import rating_save
+    from disciplines.services.assessment import rating_save
 
     anomaly = in_state("verified")
     rating_save(
@@ -466,7 +466,7 @@ def test_bad_verification_input_is_400(api, in_state, jx_expert):
 
 
 def test_overdue_reminder_is_sent_once(as_actor, in_state, jx_expert, jx_expert2):
-    from disciplines.services.anomalies import anomalies_remind_overdue
+    from disciplines.services.overdue import anomalies_remind_overdue
 
     anomaly = in_state("verifying")
     later = anomaly.verify_due_at + timedelta(minutes=1)

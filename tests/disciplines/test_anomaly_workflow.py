@@ -9,7 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from disciplines.services import anomalies as services
+from disciplines.services import anomalies as anomaly_services
+from disciplines.services import anomaly_workflow
+from disciplines.services import overdue as overdue_services
 from portal.exceptions import InvalidTransition, PermissionDenied
 from portal.models import AuditEvent, Notification
 
@@ -44,7 +46,7 @@ def _kwargs(request, action):
 
 
 def _move(request, as_actor, anomaly, action, who):
-    service = services.TRANSITION_SERVICES[action]
+    service = anomaly_services.TRANSITION_SERVICES[action]
     actor = as_actor(request.getfixturevalue(who))
     return service(actor=actor, anomaly=anomaly, **_kwargs(request, action))
 
@@ -62,12 +64,19 @@ def _snapshot(anomaly):
 
 
 def test_the_table_covers_every_transition_service():
-    assert set(CASES) == set(services.WORKFLOW.transitions) == set(services.TRANSITION_SERVICES)
+    assert (
+        set(CASES) == set(anomaly_workflow.WORKFLOW.transitions) == set(anomaly_services.TRANSITION_SERVICES)
+    )
 
 
 @pytest.mark.parametrize(
     ("action", "state"),
-    [(a, s) for a, step in services.WORKFLOW.transitions.items() for s in STATES if s in step.sources],
+    [
+        (a, s)
+        for a, step in anomaly_workflow.WORKFLOW.transitions.items()
+        for s in STATES
+        if s in step.sources
+    ],
 )
 def test_legal_move_lands_audits_once_and_tells_who_acts_next(request, in_state, as_actor, action, state):
     # given
@@ -78,7 +87,7 @@ def test_legal_move_lands_audits_once_and_tells_who_acts_next(request, in_state,
     # when
     moved = _move(request, as_actor, anomaly, action, who)
     # then
-    target = services.WORKFLOW.transitions[action].target
+    target = anomaly_workflow.WORKFLOW.transitions[action].target
     anomaly.refresh_from_db()
     assert (moved.state, anomaly.state) == (target, target)
     events = AuditEvent.objects.filter(target_id=str(anomaly.pk)).order_by("id")
@@ -99,7 +108,7 @@ def test_legal_move_lands_audits_once_and_tells_who_acts_next(request, in_state,
     ("action", "state"),
     [
         (a, s)
-        for a, step in services.WORKFLOW.transitions.items()
+        for a, step in anomaly_workflow.WORKFLOW.transitions.items()
         for s in STATES
         if s not in step.sources and (a, s) not in UNASSIGNED
     ],
@@ -112,8 +121,8 @@ def test_illegal_move_is_409_naming_state_and_action_and_changes_nothing(
     with pytest.raises(InvalidTransition) as refused:
         _move(request, as_actor, anomaly, action, CASES[action][0])
     assert refused.value.status_code == 409
-    assert str(services.WORKFLOW.state_label(state)) in refused.value.message
-    assert str(services.WORKFLOW.transitions[action].label) in refused.value.message
+    assert str(anomaly_workflow.WORKFLOW.state_label(state)) in refused.value.message
+    assert str(anomaly_workflow.WORKFLOW.transitions[action].label) in refused.value.message
     assert _snapshot(anomaly) == before
 
 
@@ -132,7 +141,7 @@ def test_overdue_verification_tells_the_assignee_and_the_bureau_admin(in_state, 
     # given
     anomaly = in_state("verifying")
     # when
-    services.anomalies_remind_overdue(now=anomaly.verify_due_at + timedelta(minutes=1))
+    overdue_services.anomalies_remind_overdue(now=anomaly.verify_due_at + timedelta(minutes=1))
     # then
     assert Notification.objects.get(recipient=jx_expert, kind="anomaly.overdue").level == "urgent"
     to_admin = Notification.objects.get(recipient=jx_admin, title__contains="Overdue")

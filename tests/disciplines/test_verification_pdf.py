@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from disciplines.services import anomalies as s
+from disciplines.services import verification as verification_services
 from disciplines.services import verification_pdf
 from portal.models import Notification, RenderedDocument
 
@@ -34,7 +34,7 @@ def test_submitting_enqueues_exactly_one_render(
     monkeypatch.setattr("portal.tasks.document_render_task.delay", lambda **kwargs: sent.append(kwargs))
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        s.anomaly_submit_verification(actor=as_actor(jx_expert), anomaly=anomaly)
+        verification_services.anomaly_submit_verification(actor=as_actor(jx_expert), anomaly=anomaly)
     # then
     verification = anomaly.verification
     document = RenderedDocument.objects.get(kind=verification_pdf.REPORT_KIND, object_id=verification.pk)
@@ -47,7 +47,7 @@ def test_the_submitted_report_is_served_from_storage(
 ):
     anomaly = in_state("verifying")
     with django_capture_on_commit_callbacks(execute=True):
-        s.anomaly_submit_verification(actor=as_actor(jx_expert), anomaly=anomaly)
+        verification_services.anomaly_submit_verification(actor=as_actor(jx_expert), anomaly=anomaly)
 
     def refuse(*args, **kwargs):
         raise AssertionError("WeasyPrint ran in the request")
@@ -88,7 +88,7 @@ def test_a_failed_render_is_shown_told_and_retried(
 
     monkeypatch.setattr("printing.rendering.render_pdf", broken)
     with django_capture_on_commit_callbacks(execute=True):
-        s.anomaly_submit_verification(actor=as_actor(jx_expert), anomaly=anomaly)
+        verification_services.anomaly_submit_verification(actor=as_actor(jx_expert), anomaly=anomaly)
     document = RenderedDocument.objects.get(kind=verification_pdf.REPORT_KIND)
     assert (document.status, "disk full" in document.error) == ("failed", True)
     assert list(

@@ -15,8 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.import_services import event_import_create
-from catalog.services import Solution, event_record_solution
+from catalog.services.events import Solution, event_record_solution
+from catalog.services.imports import event_import_create
 from consultations.models import MeetingMaterial, RoomEvent
 from consultations.services import meetings as meeting_services
 from consultations.services import opinions as opinion_services
@@ -27,7 +27,8 @@ from portal.exceptions import InvalidInput
 from portal.models import Discipline
 from printing.rendering import url_fetcher
 from products.services.execution import run_directory
-from reports import services as report_services
+from reports.services import gis_layers as gis_layer_services
+from reports.services import topic_reports as topic_report_services
 from tests.factories import MeetingMaterialFactory, ProductRunFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,11 +98,11 @@ def topic_report(jx):
         data_origin="quick_report",
         publish=False,
     )
-    report = report_services.topic_report_queue(bureau=jx, event=event, trigger="test", build=False)
+    report = topic_report_services.topic_report_queue(bureau=jx, event=event, trigger="test", build=False)
     if report is None:  # the arrival hook queued it already
         report = event.topic_reports.get(bureau=jx)
-    report = report_services.topic_report_start(report=report)
-    return report_services.topic_report_finish(
+    report = topic_report_services.topic_report_start(report=report)
+    return topic_report_services.topic_report_finish(
         report=report, content={}, pdf=PDF, maps={"epicentre": png_bytes()}, timings={}, push=False
     )
 
@@ -147,7 +148,7 @@ def attachment(jx_expert, as_actor, disciplines):
 
 @pytest.fixture
 def gis_layer(jx_forecaster, as_actor):
-    return report_services.gis_layer_upload(
+    return gis_layer_services.gis_layer_upload(
         actor=as_actor(jx_forecaster),
         name="学校",
         kind="school",

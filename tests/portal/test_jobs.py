@@ -14,8 +14,9 @@ from portal.models import Notification
 from portal.tasks import jobs_watchdog_task
 from products.models import ProductRun
 from products.services import runs as run_services
-from reports import services as report_services
 from reports.models import PushAttempt, TopicReport
+from reports.services import topic_build as topic_build_services
+from reports.services import topic_reports as topic_report_services
 from tests.factories import TopicReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +87,7 @@ def test_watchdog_requeues_a_build_whose_worker_died_once(
     # given: building for ten minutes (limit 300 s), first attempt
     report = _report(jx, status="building", age=timedelta(minutes=10), attempts=1)
     sent = []
-    monkeypatch.setattr(report_services, "_enqueue_build", lambda pk, bureau_id: sent.append(pk))
+    monkeypatch.setattr(topic_report_services, "_enqueue_build", lambda pk, bureau_id: sent.append(pk))
     # when
     touched = jobs.watchdog()
     # then
@@ -146,7 +147,7 @@ def test_the_task_guard_fails_a_build_that_raised_outside_the_service(jx, jx_for
     def broken(**kwargs):
         raise LookupError("bug")
 
-    monkeypatch.setattr(report_services, "topic_report_build", broken)
+    monkeypatch.setattr(topic_build_services, "topic_report_build", broken)
     # when
     assert topic_report_build_task.apply(kwargs={"bureau_id": jx.pk, "report_id": report.pk}).get() is None
     # then
@@ -171,7 +172,7 @@ def test_watchdog_only_resends_a_rebuild_a_person_queued_long_after_the_quake(jx
     # given: a report built once, failed, requeued by a person; its message got lost
     report = _report(jx, status="queued", age=timedelta(hours=2), attempts=1)
     sent = []
-    monkeypatch.setattr(report_services, "_enqueue_build", lambda pk, bureau_id: sent.append(pk))
+    monkeypatch.setattr(topic_report_services, "_enqueue_build", lambda pk, bureau_id: sent.append(pk))
     # when
     jobs.watchdog()
     # then: sent again, not failed

@@ -194,7 +194,8 @@ def test_labels_follow_the_readers_language():
 
 
 def test_every_state_machine_of_the_portal_is_registered():
-    import reports.services  # noqa: F401 - each module registers its workflow on import
+    import reports.services.pushes
+    import reports.services.topic_reports  # noqa: F401
 
     registered = {label: wf.name for label, wf in workflow._WORKFLOWS.items()}
     assert {

@@ -33,7 +33,7 @@ def _jx_rows():
 @pytest.fixture
 def jx_towns(db):
     """Real GeoNames towns of the Shanggao area loaded through the service."""
-    from reports.services import towns_load
+    from reports.services.towns import towns_load
 
     return towns_load(rows=_jx_rows())
 

@@ -143,7 +143,7 @@ def test_viewer_cannot_upload(api, jx_viewer):
 
 @pytest.fixture
 def jx_layer(as_actor, jx_forecaster):
-    from reports.services import gis_layer_upload
+    from reports.services.gis_layers import gis_layer_upload
 
     return gis_layer_upload(
         actor=as_actor(jx_forecaster), name="赣学校图层", kind="school", content=json.dumps(GOOD).encode()

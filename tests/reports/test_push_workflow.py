@@ -10,8 +10,8 @@ from django.utils import translation
 from portal import workflow
 from portal.exceptions import InvalidTransition, PermissionDenied
 from portal.models import AuditEvent, Notification
-from reports import services
 from reports.models import PushAttempt, TopicReportSettings
+from reports.services import pushes as push_services
 from tests.factories import EventFactory, TopicReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def _unchanged(attempt):
 
 
 def test_the_push_table_is_registered_with_words():
-    assert workflow.workflow_for(PushAttempt()) is services.PUSH_WORKFLOW
+    assert workflow.workflow_for(PushAttempt()) is push_services.PUSH_WORKFLOW
     with translation.override("zh-hans"):
         assert workflow.label("push.fail") == "最后一次推送失败"
         assert workflow.label("push.retry") == "重试推送"
@@ -49,7 +49,7 @@ def test_a_person_cannot_make_the_workers_moves(attempt, as_actor, jx_forecaster
     push = attempt()
     before = _unchanged(push)
     with pytest.raises(PermissionDenied):
-        workflow.transition(push, "sent", as_actor(jx_forecaster), workflow=services.PUSH_WORKFLOW)
+        workflow.transition(push, "sent", as_actor(jx_forecaster), workflow=push_services.PUSH_WORKFLOW)
     assert _unchanged(push) == before
 
 
@@ -57,7 +57,7 @@ def test_retry_of_a_push_still_pending_is_409_and_changes_nothing(attempt, as_ac
     push = attempt()
     before = _unchanged(push)
     with translation.override("en"), pytest.raises(InvalidTransition) as refused:
-        services.push_retry(actor=as_actor(jx_forecaster), attempt=push)
+        push_services.push_retry(actor=as_actor(jx_forecaster), attempt=push)
     assert refused.value.message == "This push is pending; it cannot be push retried (only from: failed)."
     assert _unchanged(push) == before
 
@@ -65,9 +65,9 @@ def test_retry_of_a_push_still_pending_is_409_and_changes_nothing(attempt, as_ac
 def test_tries_are_audited_and_the_last_failure_tells_the_bureau(attempt, jx, jx_forecaster):
     push = attempt(max_attempts=2)
     options = TopicReportSettings(bureau=jx)
-    _push, delay = services._push_record(attempt_id=push.pk, error="HTTP 500", options=options)
+    _push, delay = push_services._push_record(attempt_id=push.pk, error="HTTP 500", options=options)
     assert delay == options.push_retry_seconds
-    services._push_record(attempt_id=push.pk, error="HTTP 502", options=options)
+    push_services._push_record(attempt_id=push.pk, error="HTTP 502", options=options)
     push.refresh_from_db()
     assert (push.status, push.attempts, push.last_error) == ("failed", 2, "HTTP 502")
     moves = list(
@@ -85,7 +85,7 @@ def test_tries_are_audited_and_the_last_failure_tells_the_bureau(attempt, jx, jx
 
 def test_the_in_app_channel_failing_tells_no_one(attempt, jx):
     push = attempt(channel="websocket", max_attempts=1)
-    services._push_record(attempt_id=push.pk, error="redis down", options=TopicReportSettings(bureau=jx))
+    push_services._push_record(attempt_id=push.pk, error="redis down", options=TopicReportSettings(bureau=jx))
     push.refresh_from_db()
     assert push.status == "failed"
     assert not Notification.objects.filter(kind="topic_report.push_failed").exists()
@@ -94,5 +94,5 @@ def test_the_in_app_channel_failing_tells_no_one(attempt, jx):
 def test_the_watchdog_leaves_a_sent_push_alone(attempt):
     push = attempt(status="sent", attempts=1)
     before = _unchanged(push)
-    assert services.push_fail(attempt_id=push.pk, message="worker ended") is False
+    assert push_services.push_fail(attempt_id=push.pk, message="worker ended") is False
     assert _unchanged(push) == before

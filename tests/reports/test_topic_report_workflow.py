@@ -10,8 +10,8 @@ from django.utils import timezone
 from portal.exceptions import InvalidTransition, PermissionDenied
 from portal.models import AuditEvent, Notification
 from portal.workflow import transition
-from reports import services
 from reports.models import TopicReport
+from reports.services import topic_reports as topic_report_services
 
 from .test_topic_reports import record
 
@@ -43,16 +43,16 @@ def report_in(jx, jx_forecaster, jx_chair, jx_admin, jx_viewer):
 
 def _move(report, action, actor):
     if action == "start":
-        return services.topic_report_start(report=report)
+        return topic_report_services.topic_report_start(report=report)
     if action == "finish":
-        return services.topic_report_finish(
+        return topic_report_services.topic_report_finish(
             report=report, content={}, pdf=b"%PDF", maps={}, timings={}, push=False
         )
     if action == "fail":
-        return services.topic_report_fail(report=report, error="map server down")
+        return topic_report_services.topic_report_fail(report=report, error="map server down")
     if action == "requeue":
-        return services.topic_report_requeue(actor=actor, report=report)
-    return transition(report, action, None, workflow=services.WORKFLOW)
+        return topic_report_services.topic_report_requeue(actor=actor, report=report)
+    return transition(report, action, None, workflow=topic_report_services.WORKFLOW)
 
 
 def _snapshot(report):
@@ -66,7 +66,9 @@ def _snapshot(report):
 
 
 def test_the_table_is_the_one_the_docstring_draws():
-    assert {a: (sorted(t.sources), t.target) for a, t in services.WORKFLOW.transitions.items()} == {
+    assert {
+        a: (sorted(t.sources), t.target) for a, t in topic_report_services.WORKFLOW.transitions.items()
+    } == {
         "start": (["queued"], "building"),
         "finish": (["building"], "ready"),
         "fail": (["building", "queued"], "failed"),
@@ -77,7 +79,12 @@ def test_the_table_is_the_one_the_docstring_draws():
 
 @pytest.mark.parametrize(
     ("action", "state"),
-    [(a, s) for a, step in services.WORKFLOW.transitions.items() for s in STATES if s in step.sources],
+    [
+        (a, s)
+        for a, step in topic_report_services.WORKFLOW.transitions.items()
+        for s in STATES
+        if s in step.sources
+    ],
 )
 def test_legal_move_lands_audits_once_and_tells_who_must_act(
     report_in, as_actor, jx_forecaster, action, state
@@ -88,14 +95,14 @@ def test_legal_move_lands_audits_once_and_tells_who_must_act(
     # when
     moved = _move(report, action, as_actor(jx_forecaster))
     # then
-    target = services.WORKFLOW.transitions[action].target
+    target = topic_report_services.WORKFLOW.transitions[action].target
     report.refresh_from_db()
     assert (moved.status, report.status) == (target, target)
     events = AuditEvent.objects.filter(target_id=str(report.pk), target_type="reports.topicreport")
     assert events.count() == before + 1
     event = events.order_by("id").last()
     assert (event.action, event.from_state, event.to_state) == (
-        services.WORKFLOW.audit_action(action),
+        topic_report_services.WORKFLOW.audit_action(action),
         state,
         target,
     )
@@ -106,7 +113,12 @@ def test_legal_move_lands_audits_once_and_tells_who_must_act(
 
 @pytest.mark.parametrize(
     ("action", "state"),
-    [(a, s) for a, step in services.WORKFLOW.transitions.items() for s in STATES if s not in step.sources],
+    [
+        (a, s)
+        for a, step in topic_report_services.WORKFLOW.transitions.items()
+        for s in STATES
+        if s not in step.sources
+    ],
 )
 def test_illegal_move_is_409_and_changes_nothing(report_in, as_actor, jx_forecaster, action, state):
     report = report_in(state)
@@ -129,6 +141,8 @@ def test_a_move_the_person_may_not_make_is_403_before_the_state(
     report = report_in(state)
     before = _snapshot(report)
     with pytest.raises(PermissionDenied) as refused:
-        transition(report, action, as_actor(request.getfixturevalue(who)), workflow=services.WORKFLOW)
+        transition(
+            report, action, as_actor(request.getfixturevalue(who)), workflow=topic_report_services.WORKFLOW
+        )
     assert refused.value.status_code == 403
     assert _snapshot(report) == before

@@ -13,13 +13,16 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from catalog.arrival import alert_rule_save
-from catalog.services import Solution, event_record_solution
+from catalog.services.events import Solution, event_record_solution
 from portal.exceptions import InvalidTransition, PermissionDenied
 from portal.models import AuditEvent, Notification
 from printing.geodesy import destination
-from reports import services
 from reports.models import PushAttempt, TopicReport, TopicReportSettings
 from reports.selectors import reports_for_event
+from reports.services import push_channels as push_channel_services
+from reports.services import pushes as push_services
+from reports.services import topic_reports as topic_report_services
+from reports.services import topic_settings as topic_settings_services
 from tests.factories import EventFactory, TopicReportFactory
 
 from .conftest import SHANGGAO
@@ -192,7 +195,7 @@ def test_formal_after_automatic_rebuilds_and_keeps_both(arrive, jx, jx_forecaste
 def test_same_arrival_twice_builds_once(arrive, jx, django_capture_on_commit_callbacks):
     event = arrive(jx)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.topic_report_for_event(event_id=event.pk, bureau_id=jx.pk) is None
+        assert topic_report_services.topic_report_for_event(event_id=event.pk, bureau_id=jx.pk) is None
     assert TopicReport.objects.count() == 1
 
 
@@ -200,7 +203,7 @@ def test_ready_report_is_pushed_in_app_by_email_and_wechat(
     arrive, as_actor, jx, jx_admin, jx_forecaster, webhook, django_capture_on_commit_callbacks
 ):
     receiver = webhook()
-    services.topic_report_settings_update(
+    topic_settings_services.topic_report_settings_update(
         actor=as_actor(jx_admin),
         email_recipients="duty@jx.example.cn, chief@jx.example.cn",
         wechat_webhook_url=receiver.url,
@@ -240,7 +243,7 @@ def test_failing_webhook_is_retried_then_failed_and_shown(
     arrive, as_actor, client, jx, jx_admin, jx_forecaster, webhook
 ):
     receiver = webhook(status=500)
-    services.topic_report_settings_update(
+    topic_settings_services.topic_report_settings_update(
         actor=as_actor(jx_admin), wechat_webhook_url=receiver.url, push_max_attempts=3
     )
     arrive(jx)
@@ -272,19 +275,19 @@ def test_retry_of_a_failed_push_by_a_person(
     arrive, as_actor, jx, jx_admin, jx_viewer, jx_forecaster, webhook, django_capture_on_commit_callbacks
 ):
     receiver = webhook(status=500)
-    services.topic_report_settings_update(
+    topic_settings_services.topic_report_settings_update(
         actor=as_actor(jx_admin), wechat_webhook_url=receiver.url, push_max_attempts=1
     )
     arrive(jx)
     attempt = PushAttempt.objects.get(channel="wechat")
     assert attempt.status == "failed"
     with pytest.raises(PermissionDenied):
-        services.push_retry(actor=as_actor(jx_viewer), attempt=attempt)
+        push_services.push_retry(actor=as_actor(jx_viewer), attempt=attempt)
     attempt.refresh_from_db()
     assert attempt.status == "failed"
     receiver.status = 200
     with django_capture_on_commit_callbacks(execute=True):
-        services.push_retry(actor=as_actor(jx_forecaster), attempt=attempt)
+        push_services.push_retry(actor=as_actor(jx_forecaster), attempt=attempt)
     attempt.refresh_from_db()
     assert (attempt.status, attempt.attempts) == ("sent", 2)
 
@@ -302,12 +305,12 @@ def test_failed_build_is_recorded_and_can_be_requeued(
     assert report.error == "RuntimeError: map server down"
     assert Notification.objects.filter(kind="topic_report.failed", recipient=jx_forecaster).exists()
     with pytest.raises(PermissionDenied):
-        services.topic_report_requeue(actor=as_actor(jx_viewer), report=report)
+        topic_report_services.topic_report_requeue(actor=as_actor(jx_viewer), report=report)
     report.refresh_from_db()
     assert report.status == "failed"
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
-        services.topic_report_requeue(actor=as_actor(jx_forecaster), report=report)
+        topic_report_services.topic_report_requeue(actor=as_actor(jx_forecaster), report=report)
     report.refresh_from_db()
     assert report.status == "ready"
 
@@ -333,12 +336,14 @@ def test_transition_matrix(jx, start, target, allowed, as_actor, jx_forecaster):
     event = record(jx, magnitude=2.0)
     report = TopicReportFactory(event=event, status=start)
     moves = {
-        "building": lambda: services.topic_report_start(report=report),
-        "ready": lambda: services.topic_report_finish(
+        "building": lambda: topic_report_services.topic_report_start(report=report),
+        "ready": lambda: topic_report_services.topic_report_finish(
             report=report, content={}, pdf=b"%PDF", maps={}, timings={}
         ),
-        "failed": lambda: services.topic_report_fail(report=report, error="x"),
-        "queued": lambda: services.topic_report_requeue(actor=as_actor(jx_forecaster), report=report),
+        "failed": lambda: topic_report_services.topic_report_fail(report=report, error="x"),
+        "queued": lambda: topic_report_services.topic_report_requeue(
+            actor=as_actor(jx_forecaster), report=report
+        ),
     }
     audits = AuditEvent.objects.count()
     if allowed:
@@ -529,7 +534,7 @@ def test_wechat_markdown_stays_under_the_bot_limit_and_keeps_the_link():
             }
         },
     )
-    content = services.wechat_markdown(report)
+    content = push_channel_services.wechat_markdown(report)
     assert len(content.encode()) <= 4096
     assert content.endswith("(http://127.0.0.1:8000/reports/topic/7/)")
 
@@ -558,7 +563,7 @@ def test_requeue_checks_the_right_before_the_state(arrive, as_actor, jx, jx_view
     audits = AuditEvent.objects.count()
     person = jx_forecaster if allowed else jx_viewer
     with pytest.raises(InvalidTransition if allowed else PermissionDenied) as refused:
-        services.topic_report_requeue(actor=as_actor(person), report=report)
+        topic_report_services.topic_report_requeue(actor=as_actor(person), report=report)
     assert type(refused.value) is (InvalidTransition if allowed else PermissionDenied)
     report.refresh_from_db()
     assert (report.status, AuditEvent.objects.count()) == ("ready", audits)
@@ -571,7 +576,7 @@ def test_push_retry_checks_the_right_before_the_state(
     """A sent push cannot be retried: a viewer hears 403, a forecaster 409 (and why)."""
     from portal.exceptions import InvalidTransition, PermissionDenied
 
-    services.topic_report_settings_update(
+    topic_settings_services.topic_report_settings_update(
         actor=as_actor(jx_admin), wechat_webhook_url=webhook(status=200).url
     )
     arrive(jx)
@@ -583,7 +588,7 @@ def test_push_retry_checks_the_right_before_the_state(
         translation.override("zh-hans"),
         pytest.raises(InvalidTransition if allowed else PermissionDenied) as refused,
     ):
-        services.push_retry(actor=as_actor(person), attempt=attempt)
+        push_services.push_retry(actor=as_actor(person), attempt=attempt)
     assert type(refused.value) is (InvalidTransition if allowed else PermissionDenied)
     if allowed:
         assert refused.value.message == "该推送当前为“已发送”，不能重试推送（仅限以下状态：失败）。"

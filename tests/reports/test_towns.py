@@ -91,7 +91,7 @@ def test_real_gazetteer_around_shanggao_has_chinese_names_and_provinces(jx_towns
 
 
 def test_loading_twice_updates_instead_of_duplicating(jx_towns):
-    from reports.services import towns_load
+    from reports.services.towns import towns_load
 
     from .conftest import _jx_rows
 

@@ -18,8 +18,8 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.cached_db import SessionStore
 
 from portal.asgi import application
-from reports import services
 from reports.models import PushAttempt, TopicReport
+from reports.services import topic_settings as topic_settings_services
 
 from .conftest import jx_sms
 
@@ -77,7 +77,7 @@ async def test_quick_report_to_pushed_report_with_a_real_worker(
 ):
     # given: JX pushes by e-mail and to a group bot on this machine
     receiver = webhook()
-    services.topic_report_settings_update(
+    topic_settings_services.topic_report_settings_update(
         actor=as_actor(jx_admin), email_recipients="duty@jx.example.cn", wechat_webhook_url=receiver.url
     )
     on_duty = await connect(jx_forecaster)
@@ -125,7 +125,7 @@ async def test_failing_webhook_is_retried_by_the_worker_and_recorded(
 ):
     # given: a group bot that answers 500, three attempts one and two seconds apart
     receiver = webhook(status=500)
-    services.topic_report_settings_update(
+    topic_settings_services.topic_report_settings_update(
         actor=as_actor(jx_admin), wechat_webhook_url=receiver.url, push_max_attempts=3, push_retry_seconds=1
     )
     # when

@@ -11,7 +11,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.formats import FormatError
-from catalog.import_services import FORMATS, IMPORT_BATCH_SIZE, ImportSummary, guess_format, import_file
+from catalog.services.import_writer import FORMATS, IMPORT_BATCH_SIZE, ImportSummary, import_file
+from catalog.services.imports import guess_format
 from portal.selectors import bureau_by_code
 
 

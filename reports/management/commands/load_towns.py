@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from reports import gazetteer
-from reports.services import towns_load
+from reports.services.towns import towns_load
 
 
 class Command(BaseCommand):
