@@ -39,7 +39,7 @@ from . import workflow
 from .exceptions import InvalidTransition
 from .models import RenderedDocument
 from .uploads import stored_path
-from .workflow import Transition, Workflow, by_the_system, transition
+from .workflow import Transition, Workflow, by_the_system, row_lock, transition
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -95,10 +95,9 @@ def _enqueue(document: RenderedDocument) -> None:
     transaction.on_commit(lambda: document_render_task.delay(bureau_id=bureau_id, document_id=document_id))
 
 
-def _lock(actor: Actor | None, document: RenderedDocument | int) -> RenderedDocument:
-    # no tenancy here: the owning app fetched the owner through its selector (not yours: 404)
-    # before it asked for, or retried, its document
-    return RenderedDocument.objects.select_for_update().get(pk=getattr(document, "pk", document))
+# no tenancy here: the owning app fetched the owner through its selector (not yours: 404)
+# before it asked for, or retried, its document
+_lock = row_lock(RenderedDocument)
 
 
 def _by_a_person(actor: Actor | None, document: RenderedDocument) -> bool:

@@ -170,6 +170,25 @@ def by_the_system(actor: Actor | None, obj: Any) -> bool:
     return actor is None
 
 
+def row_lock(model: type[models.Model], *related: str) -> Callable[[Actor | None, Any], Any]:
+    """The ``lock`` of a workflow whose callers already fetched the row through a selector
+    (tenancy decided there) or hold its id as the system: the row by pk (an instance or a pk),
+    ``select_for_update`` of that row only, ``related`` read along; gone is ``NotFound``.
+    A workflow whose lock must itself apply tenancy writes its own (anomalies: ``editable_by``).
+    """
+
+    def lock(actor: Actor | None, obj: Any) -> Any:
+        rows = model._default_manager.select_for_update(of=("self",))
+        if related:
+            rows = rows.select_related(*related)
+        locked = rows.filter(pk=getattr(obj, "pk", obj)).first()
+        if locked is None:
+            raise NotFound()
+        return locked
+
+    return lock
+
+
 _WORKFLOWS: dict[str, Workflow] = {}
 _LABELS: dict[str, Promise | str] = {}
 

@@ -30,6 +30,7 @@ from portal.workflow import (
     by_the_system,
     register,
     register_labels,
+    row_lock,
     transition,
 )
 
@@ -125,16 +126,7 @@ def event_import_create(
     return record
 
 
-def _import_lock(actor: Actor | None, record: EventImport | int) -> EventImport:
-    locked = (
-        EventImport.objects.select_for_update(of=("self",))
-        .select_related("bureau", "created_by")
-        .filter(pk=getattr(record, "pk", record))
-        .first()
-    )
-    if locked is None:
-        raise NotFound()
-    return locked
+_import_lock = row_lock(EventImport, "bureau", "created_by")
 
 
 def _import_live(record: EventImport, action: str) -> tuple[str, dict[str, Any]]:

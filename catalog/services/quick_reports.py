@@ -18,10 +18,10 @@ from django.utils.translation import gettext_lazy
 
 from catalog.models import DataOrigin, Event, EventStatus, QuickReportMessage, ReportKind
 from catalog.quick_report import QuickReport, QuickReportParseError, fingerprint, parse_quick_report
-from portal.exceptions import InvalidInput, NotFound, PermissionDenied
+from portal.exceptions import InvalidInput, PermissionDenied
 from portal.models import Role
 from portal.services import audit_record, broadcast_on_commit
-from portal.workflow import Transition, Workflow, register, register_labels, transition
+from portal.workflow import Transition, Workflow, register, register_labels, row_lock, transition
 
 from .events import Solution, event_record_solution, events_group
 
@@ -203,11 +203,7 @@ def _notify_inbox(message: QuickReportMessage) -> None:
     )
 
 
-def _message_lock(actor: Actor | None, message: QuickReportMessage | int) -> QuickReportMessage:
-    locked = QuickReportMessage.objects.select_for_update().filter(pk=getattr(message, "pk", message)).first()
-    if locked is None:
-        raise NotFound()
-    return locked
+_message_lock = row_lock(QuickReportMessage)
 
 
 def _may_correct(actor: Actor | None, message: QuickReportMessage) -> bool:

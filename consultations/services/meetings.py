@@ -16,13 +16,13 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from consultations import permissions as perms
 from consultations.models import Conclusion, Meeting, MeetingKind, MeetingMaterial, MeetingRepresentative
 from portal import uploads
-from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
 from portal.links import check_link
 from portal.models import Bureau, Discipline, Membership, Notification, Role, User
 from portal.selectors import person_can
 from portal.services import audit_record
 from portal.validators import clean_title, max_length_of
-from portal.workflow import Handoff, Transition, Workflow, register, register_labels, transition
+from portal.workflow import Handoff, Transition, Workflow, register, register_labels, row_lock, transition
 
 from .room import _room_event, _take_part_refused
 
@@ -245,13 +245,9 @@ def _participant_names(meeting: Meeting) -> list[str]:
     return [u.label for u in meeting.participants.order_by("username")]
 
 
-def _lock_meeting(actor: Actor | None, meeting: Meeting | int) -> Meeting:
-    """The meeting, locked. Callers fetched it through the selectors; a meeting of another
-    bureau is refused by the permission (403)."""
-    try:
-        return Meeting.objects.select_for_update().get(pk=getattr(meeting, "pk", meeting))
-    except Meeting.DoesNotExist:
-        raise NotFound() from None
+# Callers fetched the meeting through the selectors; another bureau's is refused by the
+# permission (403).
+_lock_meeting = row_lock(Meeting)
 
 
 def _to_participants(meeting: Meeting, actor: Actor | None, comment: str) -> list[Handoff]:

@@ -33,12 +33,12 @@ from consultations.models import (
     ReportSubmission,
     Vote,
 )
-from portal.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
 from portal.models import Bureau, Notification, Role, User
 from portal.selectors import bureau_role_holders
 from portal.services import audit_record, bureau_group, notify_bureau
 from portal.validators import clean_title, max_length_of
-from portal.workflow import Handoff, Transition, Workflow, register, register_labels, transition
+from portal.workflow import Handoff, Transition, Workflow, register, register_labels, row_lock, transition
 
 from .conclusion import forecast_payload
 from .meetings import _participant_names, _url
@@ -115,17 +115,9 @@ def report_url(report: ConsultationReport) -> str:
     return _url("consultations:report-detail", report.pk)
 
 
-def _lock(actor: Actor | None, report: ConsultationReport | int) -> ConsultationReport:
-    """The report, locked. Callers fetched it through the selectors (what the actor may read);
-    a report of another bureau is then refused by the permission (403), not hidden here."""
-    try:
-        return (
-            ConsultationReport.objects.select_for_update(of=("self",))
-            .select_related("meeting", "bureau")
-            .get(pk=getattr(report, "pk", report))
-        )
-    except ConsultationReport.DoesNotExist:
-        raise NotFound() from None
+# Callers fetched the report through the selectors (what the actor may read); a report of
+# another bureau is then refused by the permission (403), not hidden here.
+_lock = row_lock(ConsultationReport, "meeting", "bureau")
 
 
 def _live(report: ConsultationReport, action: str) -> tuple[str, dict[str, Any]]:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.exceptions import NotFound, PermissionDenied
+from portal.exceptions import PermissionDenied
 from portal.models import Bureau, Notification, Role
 from portal.selectors import bureau_role_holders
 from portal.services import audit_record
@@ -30,6 +30,7 @@ from portal.workflow import (
     by_the_system,
     register,
     register_labels,
+    row_lock,
     transition,
 )
 from products import provenance
@@ -48,17 +49,8 @@ MAX_ATTEMPTS = 3
 STALE_QUEUED = timedelta(minutes=10)  # a queued run whose message was lost
 
 
-def _lock(actor: Actor | None, run: ProductRun | int) -> ProductRun:
-    """The run, locked and read again (a stale instance of the caller is not trusted)."""
-    locked = (
-        ProductRun.objects.select_for_update(of=("self",))
-        .select_related("bureau", "requested_by")
-        .filter(pk=getattr(run, "pk", run))
-        .first()
-    )
-    if locked is None:
-        raise NotFound()
-    return locked
+# The run, locked and read again (a stale instance of the caller is not trusted).
+_lock = row_lock(ProductRun, "bureau", "requested_by")
 
 
 def _live(run: ProductRun, action: str) -> list[tuple[str, dict[str, Any]]]:

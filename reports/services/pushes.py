@@ -23,7 +23,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.exceptions import NotFound
 from portal.models import Notification, Role
 from portal.selectors import bureau_role_holders
 from portal.workflow import (
@@ -32,6 +31,7 @@ from portal.workflow import (
     Workflow,
     by_the_system,
     register,
+    row_lock,
     transition,
     transition_each,
 )
@@ -55,16 +55,7 @@ logger = logging.getLogger(__name__)
 PushStatus = PushAttempt.Status
 
 
-def _push_lock(actor: Actor | None, attempt: PushAttempt | int) -> PushAttempt:
-    locked = (
-        PushAttempt.objects.select_for_update(of=("self",))
-        .select_related("report", "report__bureau", "report__event")
-        .filter(pk=getattr(attempt, "pk", attempt))
-        .first()
-    )
-    if locked is None:
-        raise NotFound()
-    return locked
+_push_lock = row_lock(PushAttempt, "report", "report__bureau", "report__event")
 
 
 def _may_retry_push(actor: Actor | None, attempt: PushAttempt) -> bool:
