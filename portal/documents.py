@@ -218,6 +218,36 @@ def document_retry(*, actor: Actor, document: RenderedDocument) -> RenderedDocum
     return document
 
 
+def document_for_reader(
+    *, actor: Actor, kind: str, object_id: int, bureau_id: int, digest: str
+) -> RenderedDocument:
+    """The document a PDF link serves: the stored one when it matches the owner's content
+    (``digest``), else a render queued for it (a draft's preview, or a document from before
+    rendering moved to a worker). The caller fetched the owner through its selector, so
+    ``actor`` may read it."""
+    from .selectors import rendered_document_find
+
+    existing = rendered_document_find(kind=kind, object_id=object_id)
+    if existing is not None and existing.digest == digest:
+        return existing
+    return document_request(
+        kind=kind, object_id=object_id, bureau_id=bureau_id, digest=digest, requested_by_id=actor.user.pk
+    )
+
+
+@transaction.atomic
+def document_retry_failed(*, actor: Actor, kind: str, object_id: int) -> RenderedDocument:
+    """Render a failed document again; InvalidTransition (409) unless its render failed.
+    Whether ``actor`` may is the owning app's rule, checked before (403)."""
+    from .selectors import rendered_document_find
+
+    document = rendered_document_find(kind=kind, object_id=object_id)
+    retried = document_retry(actor=actor, document=document) if document is not None else None
+    if retried is None:
+        raise InvalidTransition(_("Only a PDF whose rendering failed is rendered again."))
+    return retried
+
+
 def document_render(*, document_id: int) -> RenderedDocument | None:
     """Render a queued document and store it (the worker's service). Idempotent: a document
     another worker took, or that is ready or failed, is left alone. A render error ends it

@@ -23,9 +23,8 @@ from django.utils.translation import gettext as _
 from consultations import permissions as perms
 from consultations.models import ConsultationReport
 from portal import documents
-from portal.exceptions import InvalidTransition, PermissionDenied
+from portal.exceptions import PermissionDenied
 from portal.models import Notification, RenderedDocument
-from portal.selectors import rendered_document_find
 from portal.services import notify_user
 
 if TYPE_CHECKING:
@@ -80,19 +79,10 @@ def report_pdf_render_now(*, report: ConsultationReport) -> RenderedDocument:
 
 def report_pdf_document(*, actor: Actor, report: ConsultationReport) -> RenderedDocument:
     """The document the PDF link of ``report`` serves (the caller fetched the report through
-    its selector, so ``actor`` may read it). Queues a render when none matches the report's
-    content yet: a draft's preview, or a frozen report from before rendering moved to a worker.
-    """
+    its selector, so ``actor`` may read it); see ``documents.document_for_reader``."""
     kind, digest = _kind_and_digest(report)
-    existing = rendered_document_find(kind=kind, object_id=report.pk)
-    if existing is not None and existing.digest == digest:
-        return existing
-    return documents.document_request(
-        kind=kind,
-        object_id=report.pk,
-        bureau_id=report.bureau_id,
-        digest=digest,
-        requested_by_id=actor.user.pk,
+    return documents.document_for_reader(
+        actor=actor, kind=kind, object_id=report.pk, bureau_id=report.bureau_id, digest=digest
     )
 
 
@@ -108,11 +98,7 @@ def report_pdf_retry(*, actor: Actor, report: ConsultationReport) -> RenderedDoc
     if not can_retry_report_pdf(actor, report):
         raise PermissionDenied(_("Only those who prepare the report can render its PDF again."))
     kind, _digest_now = _kind_and_digest(report)
-    document = rendered_document_find(kind=kind, object_id=report.pk)
-    retried = documents.document_retry(actor=actor, document=document) if document is not None else None
-    if retried is None:
-        raise InvalidTransition(_("Only a PDF whose rendering failed is rendered again."))
-    return retried
+    return documents.document_retry_failed(actor=actor, kind=kind, object_id=report.pk)
 
 
 # --- in the worker ----------------------------------------------------------------------------

@@ -25,9 +25,8 @@ from django.utils.translation import gettext as _
 from disciplines import permissions, selectors
 from disciplines.models import Anomaly, Attachment, VerificationReport
 from portal import documents
-from portal.exceptions import InvalidTransition, PermissionDenied
+from portal.exceptions import PermissionDenied
 from portal.models import Notification, RenderedDocument
-from portal.selectors import rendered_document_find
 from portal.services import notify_user
 
 if TYPE_CHECKING:
@@ -120,17 +119,10 @@ def verification_pdf_document(
     *, actor: Actor, anomaly: Anomaly, verification: VerificationReport
 ) -> RenderedDocument:
     """The document the PDF link of ``anomaly`` serves (the caller fetched the anomaly through
-    its selector). Queues a render when none matches the report's content yet."""
+    its selector); see ``documents.document_for_reader``."""
     kind, digest = _kind_and_digest(anomaly, verification)
-    existing = rendered_document_find(kind=kind, object_id=verification.pk)
-    if existing is not None and existing.digest == digest:
-        return existing
-    return documents.document_request(
-        kind=kind,
-        object_id=verification.pk,
-        bureau_id=verification.bureau_id,
-        digest=digest,
-        requested_by_id=actor.user.pk,
+    return documents.document_for_reader(
+        actor=actor, kind=kind, object_id=verification.pk, bureau_id=verification.bureau_id, digest=digest
     )
 
 
@@ -150,11 +142,7 @@ def verification_pdf_retry(
             _("Only the verifier, the discipline's experts and the bureau admin render the PDF again.")
         )
     kind, _digest = _kind_and_digest(anomaly, verification)
-    document = rendered_document_find(kind=kind, object_id=verification.pk)
-    retried = documents.document_retry(actor=actor, document=document) if document is not None else None
-    if retried is None:
-        raise InvalidTransition(_("Only a PDF whose rendering failed is rendered again."))
-    return retried
+    return documents.document_retry_failed(actor=actor, kind=kind, object_id=verification.pk)
 
 
 # --- in the worker ----------------------------------------------------------------------------
