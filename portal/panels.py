@@ -12,7 +12,21 @@ from .dashboard import EVERYONE, SYSTEM_ADMIN, Panel, PanelItem, register
 from .models import Role
 
 if TYPE_CHECKING:
+    from .models import Notification
     from .tenancy import Actor
+
+
+def _notification_item(actor: Actor, notification: Notification) -> PanelItem:
+    """A link only where it opens: into the notification's bureau through the switcher, or
+    to the list of notifications when its page is in a bureau the person left."""
+    link = selectors.notification_link(actor=actor, notification=notification)
+    return PanelItem(
+        label=notification.title,
+        url=link.url or reverse("notifications"),
+        meta=notification.body[:80],
+        level=notification.level,
+        switch_to=link.switch_to,
+    )
 
 
 @register(EVERYONE)
@@ -22,10 +36,7 @@ def unread_notifications(actor: Actor) -> Panel:
         key="notifications",
         title=_("Unread notifications"),
         count=unread.count(),
-        items=[
-            PanelItem(label=n.title, url=n.url or reverse("notifications"), meta=n.body[:80], level=n.level)
-            for n in unread[:5]
-        ],
+        items=[_notification_item(actor, n) for n in unread[:5]],
         url=reverse("notifications"),
         empty_text=_("Nothing new."),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -9,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from .exceptions import NotFound
 from .models import AuditEvent, Bureau, Discipline, Membership, Notification, RenderedDocument, User
 from .permissions import can_manage_people, people_visible_q
+from .tenancy import bureaus_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -99,6 +101,29 @@ def user_memberships(*, user: User) -> QuerySet[Membership]:
 def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
     qs = Notification.objects.filter(recipient=user).select_related("bureau")
     return qs.filter(read_at__isnull=True) if unread_only else qs
+
+
+@dataclass(frozen=True)
+class NotificationLink:
+    """Where a notification leads its reader: ``url`` opens in the bureau acted in now; with
+    ``switch_to`` (a bureau code) it opens only after switching to that bureau (a POST, the
+    bureau switcher's); neither when it cannot be opened at all."""
+
+    url: str = ""
+    switch_to: str = ""
+
+
+def notification_link(*, actor: Actor | None, notification: Notification) -> NotificationLink:
+    """A notification sent for a bureau leads to that bureau's work, which the bureau the person
+    acts in now may not read (404): it is opened there, or not shown as a link."""
+    url = notification.url
+    if not url or actor is None or notification.bureau_id is None:
+        return NotificationLink(url=url)
+    if actor.is_system_admin or notification.bureau_id == actor.bureau_id:
+        return NotificationLink(url=url)
+    if any(bureau.pk == notification.bureau_id for bureau in bureaus_of(actor.user)):
+        return NotificationLink(url=url, switch_to=notification.bureau.code)
+    return NotificationLink()
 
 
 def notification_unread_count(*, user: User) -> int:
