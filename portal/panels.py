@@ -16,10 +16,9 @@ if TYPE_CHECKING:
     from .tenancy import Actor
 
 
-def _notification_item(actor: Actor, notification: Notification) -> PanelItem:
+def _notification_item(notification: Notification, link: selectors.NotificationLink) -> PanelItem:
     """A link only where it opens: into the notification's bureau through the switcher, or
     to the list of notifications when its page is in a bureau the person left."""
-    link = selectors.notification_link(actor=actor, notification=notification)
     return PanelItem(
         label=notification.title,
         url=link.url or reverse("notifications"),
@@ -32,11 +31,13 @@ def _notification_item(actor: Actor, notification: Notification) -> PanelItem:
 @register(EVERYONE)
 def unread_notifications(actor: Actor) -> Panel:
     unread = selectors.notification_list(user=actor.user, unread_only=True)
+    shown = list(unread[:5])
+    links = selectors.notification_links(actor=actor, notifications=shown)
     return Panel(
         key="notifications",
         title=_("Unread notifications"),
         count=unread.count(),
-        items=[_notification_item(actor, n) for n in unread[:5]],
+        items=[_notification_item(n, link) for n, link in zip(shown, links, strict=True)],
         url=reverse("notifications"),
         empty_text=_("Nothing new."),
     )

@@ -113,17 +113,35 @@ class NotificationLink:
     switch_to: str = ""
 
 
+def notification_links(
+    *, actor: Actor | None, notifications: Iterable[Notification]
+) -> list[NotificationLink]:
+    """Where each notification leads. One sent for a bureau leads to that bureau's work, which
+    the bureau the person acts in now may not read (404): it is opened in its bureau through the
+    switcher, or, in a bureau the person no longer holds a role in, not shown as a link."""
+    held: set[int] | None = None  # the person's bureaus, read once and only when needed
+    links = []
+    for notification in notifications:
+        url, bureau_id = notification.url, notification.bureau_id
+        if (
+            not url
+            or bureau_id is None
+            or (actor and (actor.is_system_admin or bureau_id == actor.bureau_id))
+        ):
+            links.append(NotificationLink(url=url))
+            continue
+        if held is None:
+            held = {bureau.pk for bureau in bureaus_of(actor.user)} if actor else set()
+        links.append(
+            NotificationLink(url=url, switch_to=notification.bureau.code)
+            if bureau_id in held
+            else NotificationLink()
+        )
+    return links
+
+
 def notification_link(*, actor: Actor | None, notification: Notification) -> NotificationLink:
-    """A notification sent for a bureau leads to that bureau's work, which the bureau the person
-    acts in now may not read (404): it is opened there, or not shown as a link."""
-    url = notification.url
-    if not url or actor is None or notification.bureau_id is None:
-        return NotificationLink(url=url)
-    if actor.is_system_admin or notification.bureau_id == actor.bureau_id:
-        return NotificationLink(url=url)
-    if any(bureau.pk == notification.bureau_id for bureau in bureaus_of(actor.user)):
-        return NotificationLink(url=url, switch_to=notification.bureau.code)
-    return NotificationLink()
+    return notification_links(actor=actor, notifications=[notification])[0]
 
 
 def notification_unread_count(*, user: User) -> int:
