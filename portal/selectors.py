@@ -122,20 +122,14 @@ def notification_links(
     held: set[int] | None = None  # the person's bureaus, read once and only when needed
     links = []
     for notification in notifications:
-        url, bureau_id = notification.url, notification.bureau_id
-        if (
-            not url
-            or bureau_id is None
-            or (actor and (actor.is_system_admin or bureau_id == actor.bureau_id))
-        ):
+        url, bureau = notification.url, notification.bureau  # notification_list selects it
+        if not url or bureau is None or (actor and (actor.is_system_admin or bureau.pk == actor.bureau_id)):
             links.append(NotificationLink(url=url))
             continue
         if held is None:
             held = {bureau.pk for bureau in bureaus_of(actor.user)} if actor else set()
         links.append(
-            NotificationLink(url=url, switch_to=notification.bureau.code)
-            if bureau_id in held
-            else NotificationLink()
+            NotificationLink(url=url, switch_to=bureau.code) if bureau.pk in held else NotificationLink()
         )
     return links
 
