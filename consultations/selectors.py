@@ -71,6 +71,12 @@ def meeting_get(*, actor: Actor | None, meeting_id: int) -> Meeting:
         raise NotFound() from None
 
 
+def meeting_is_visible(*, actor: Actor | None, meeting: Meeting) -> bool:
+    """Whether ``actor`` may open ``meeting`` (``meeting_get`` would not answer 404). A report
+    issued by a bureau is read outside it; the meeting it came from is not."""
+    return meeting_list(actor=actor).filter(pk=meeting.pk).exists()
+
+
 def material_get(*, actor: Actor | None, material_id: int) -> MeetingMaterial:
     """A meeting's material the actor may read (their bureau's or a joint meeting's); NotFound
     otherwise."""

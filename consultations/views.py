@@ -573,6 +573,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         "consultations/report_detail.html",
         {
             "report": report,
+            "meeting_visible": selectors.meeting_is_visible(actor=actor, meeting=report.meeting),
             "actions": _report_actions(actor, report),
             "can_edit": not report.is_frozen
             and report.status in (ReportStatus.DRAFT, ReportStatus.RETURNED)

@@ -19,6 +19,7 @@ class PanelItem:
     url: str = ""
     meta: str = ""
     level: str = ""  # "", "warning", "danger": overdue work is flagged
+    switch_to: str = ""  # a bureau code: ``url`` opens only in that bureau (portal/_switch_link.html)
 
 
 @dataclass

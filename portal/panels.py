@@ -12,20 +12,32 @@ from .dashboard import EVERYONE, SYSTEM_ADMIN, Panel, PanelItem, register
 from .models import Role
 
 if TYPE_CHECKING:
+    from .models import Notification
     from .tenancy import Actor
+
+
+def _notification_item(notification: Notification, link: selectors.NotificationLink) -> PanelItem:
+    """A link only where it opens: into the notification's bureau through the switcher, or
+    to the list of notifications when its page is in a bureau the person left."""
+    return PanelItem(
+        label=notification.title,
+        url=link.url or reverse("notifications"),
+        meta=notification.body[:80],
+        level=notification.level,
+        switch_to=link.switch_to,
+    )
 
 
 @register(EVERYONE)
 def unread_notifications(actor: Actor) -> Panel:
     unread = selectors.notification_list(user=actor.user, unread_only=True)
+    shown = list(unread[:5])
+    links = selectors.notification_links(actor=actor, notifications=shown)
     return Panel(
         key="notifications",
         title=_("Unread notifications"),
         count=unread.count(),
-        items=[
-            PanelItem(label=n.title, url=n.url or reverse("notifications"), meta=n.body[:80], level=n.level)
-            for n in unread[:5]
-        ],
+        items=[_notification_item(n, link) for n, link in zip(shown, links, strict=True)],
         url=reverse("notifications"),
         empty_text=_("Nothing new."),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -9,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from .exceptions import NotFound
 from .models import AuditEvent, Bureau, Discipline, Membership, Notification, RenderedDocument, User
 from .permissions import can_manage_people, people_visible_q
+from .tenancy import bureaus_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -99,6 +101,41 @@ def user_memberships(*, user: User) -> QuerySet[Membership]:
 def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
     qs = Notification.objects.filter(recipient=user).select_related("bureau")
     return qs.filter(read_at__isnull=True) if unread_only else qs
+
+
+@dataclass(frozen=True)
+class NotificationLink:
+    """Where a notification leads its reader: ``url`` opens in the bureau acted in now; with
+    ``switch_to`` (a bureau code) it opens only after switching to that bureau (a POST, the
+    bureau switcher's); neither when it cannot be opened at all."""
+
+    url: str = ""
+    switch_to: str = ""
+
+
+def notification_links(
+    *, actor: Actor | None, notifications: Iterable[Notification]
+) -> list[NotificationLink]:
+    """Where each notification leads. One sent for a bureau leads to that bureau's work, which
+    the bureau the person acts in now may not read (404): it is opened in its bureau through the
+    switcher, or, in a bureau the person no longer holds a role in, not shown as a link."""
+    held: set[int] | None = None  # the person's bureaus, read once and only when needed
+    links = []
+    for notification in notifications:
+        url, bureau = notification.url, notification.bureau  # notification_list selects it
+        if not url or bureau is None or (actor and (actor.is_system_admin or bureau.pk == actor.bureau_id)):
+            links.append(NotificationLink(url=url))
+            continue
+        if held is None:
+            held = {bureau.pk for bureau in bureaus_of(actor.user)} if actor else set()
+        links.append(
+            NotificationLink(url=url, switch_to=bureau.code) if bureau.pk in held else NotificationLink()
+        )
+    return links
+
+
+def notification_link(*, actor: Actor | None, notification: Notification) -> NotificationLink:
+    return notification_links(actor=actor, notifications=[notification])[0]
 
 
 def notification_unread_count(*, user: User) -> int:

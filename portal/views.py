@@ -100,6 +100,11 @@ def notifications(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         selectors.notification_list(user=request.user).prefetch_related("deliveries"), 25
     ).get_page(request.GET.get("page"))
+    # where each one's link opens, from the bureau the reader acts in now
+    for notification, link in zip(
+        page, selectors.notification_links(actor=request.actor, notifications=page), strict=True
+    ):
+        notification.link = link
     return render(
         request, "portal/notifications.html", {"page": page, "waiting": waiting.waiting_for(request.actor)}
     )

@@ -9,7 +9,8 @@ form), so one closed anomaly would hide the form. Every link of the dashboard is
 lists the person's own work, the pages most likely to carry their forms. Files (PDF,
 figures, exports) are opened once per shape. Every form page a link leads to is thereby
 rendered unbound. Failures are collected and reported together, each with the page that
-linked to it.
+linked to it; so are the links that lead to a 403 or 404 (``refused``): a person is never
+shown a link they may not follow.
 
 The demo data is loaded once for the module, as ``make run`` loads it (``seed_demo``), in
 a transaction rolled back at the end so the other tests start from an empty database.
@@ -123,7 +124,7 @@ def switch_bureau(client: Client, code: str) -> None:
 class CrawlResult:
     visited: dict[str, int] = field(default_factory=dict)  # url → status
     failures: list[str] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)  # links that lead to a 403 or 404
+    refused: list[str] = field(default_factory=list)  # links that lead to a 403 or 404 (probes not)
     seconds: float = 0.0
 
 
@@ -293,11 +294,13 @@ def test_every_linked_page_renders_for_every_role(demo_data, username, bureau, a
     print(
         f"\n{username}{'@' + bureau if bureau else ''}: {len(result.visited)} pages in {result.seconds:.1f} s"
     )
-    for line in result.refused:  # not failures (yet): a link its reader may not follow
+    for line in result.refused:
         print(f"  refused: {line}")
     assert result.visited["/"] == 200
     OPENED[f"{username}@{bureau}"] = {url_shape(u) for u, status in result.visited.items() if status < 300}
     assert not result.failures, f"{len(result.failures)} failing page(s):\n" + "\n".join(result.failures)
+    # Nobody is shown a link they may not follow (the made-up ids of probe_missing are not links).
+    assert not result.refused, f"{len(result.refused)} refused link(s):\n" + "\n".join(result.refused)
 
 
 def test_missing_variants_replace_one_id_at_a_time():

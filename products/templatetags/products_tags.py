@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import template
 from django.utils.translation import get_language
 
 from products.forms import shown_rows
 from products.methods.registry import METHODS
+from products.permissions import can_run_products
+
+if TYPE_CHECKING:
+    from portal.tenancy import Actor
 
 register = template.Library()
 
@@ -27,3 +33,9 @@ def get_item(mapping: dict, key: str):  # type: ignore[no-untyped-def,type-arg]
 def param_rows(values: dict | None) -> list[dict[str, str]]:  # type: ignore[type-arg]
     """Stored parameters as rows with labels in the reader's language and times in Beijing time."""
     return shown_rows(values)
+
+
+@register.filter
+def may_run_products(actor: Actor | None) -> bool:
+    """The menu asks what the run form asks (``can_run_products``): no link the page refuses."""
+    return can_run_products(actor)

@@ -57,18 +57,27 @@
     setUnread((parseInt(badge && badge.textContent, 10) || 0) + 1);
   }
 
+  /* A notification sent for another bureau of the person leads to that bureau's work, which the
+     bureau acted in now may not open (404): no link then (the notifications page offers the
+     switch), as portal.selectors.notification_link decides on the server. */
+  function linkHere(event) {
+    var body = document.body;
+    if (!event.url || !event.bureau || body.hasAttribute("data-reads-every-bureau")) return event.url || "";
+    return event.bureau === body.getAttribute("data-acting-bureau") ? event.url : "";
+  }
+
   function prependNotification(event) {
     var list = document.getElementById("notification-list");
     if (list) {
       var empty = list.querySelector(".js-empty"); if (empty) empty.remove();
       var li = el("li", { class: "list-group-item fw-semibold", "data-live": "1" });
-      if (event.url) li.appendChild(el("a", { href: event.url }, event.title)); else li.textContent = event.title;
+      if (linkHere(event)) li.appendChild(el("a", { href: event.url }, event.title)); else li.textContent = event.title;
       list.insertBefore(li, list.firstChild);
     }
     var items = document.querySelector('[data-panel-items="notifications"]');
     if (items) {
       var row = el("li", { class: "list-group-item", "data-live": "1" });
-      if (event.url) row.appendChild(el("a", { href: event.url }, event.title)); else row.textContent = event.title;
+      if (linkHere(event)) row.appendChild(el("a", { href: event.url }, event.title)); else row.textContent = event.title;
       items.insertBefore(row, items.firstChild);
     }
   }
@@ -95,7 +104,7 @@
     ISPEC.notifications = ISPEC.socket(path, function (event) {
       if (event.kind === "hello") { setUnread(event.unread); document.body.setAttribute("data-ws-ready", "1"); return; }
       if (event.kind === "notification") {
-        bumpUnread(); prependNotification(event); ISPEC.toast(event.title, event.body, event.url, event.level);
+        bumpUnread(); prependNotification(event); ISPEC.toast(event.title, event.body, linkHere(event), event.level);
       }
       document.dispatchEvent(new CustomEvent("ispec:event", { detail: event }));
     });
