@@ -134,9 +134,9 @@ def _import_live(record: EventImport, action: str) -> tuple[str, dict[str, Any]]
     return events_group(record.bureau_id), payload
 
 
-def _final_payload(record: EventImport) -> dict[str, Any]:
+def _outcome(record: EventImport) -> dict[str, Any]:
+    """The state and counts of an import, as the live event and the status answer both give them."""
     return {
-        "kind": "catalog.import",
         "id": record.pk,
         "status": record.status,
         "error": record.error,
@@ -145,8 +145,11 @@ def _final_payload(record: EventImport) -> dict[str, Any]:
         "updated": record.updated,
         "unchanged": record.unchanged,
         "rejected": record.rejected,
-        "errors": record.errors[:20],
     }
+
+
+def _final_payload(record: EventImport) -> dict[str, Any]:
+    return {"kind": "catalog.import", **_outcome(record), "errors": record.errors[:20]}
 
 
 def _to_the_uploader(record: EventImport, actor: Actor | None, comment: str) -> list[Handoff]:
@@ -367,16 +370,9 @@ def import_progress(record: EventImport) -> dict[str, Any]:
     """Status, progress and counts of an import (live figures while it runs)."""
     live = cache.get(import_progress_key(record.pk)) if record.status == EventImport.Status.RUNNING else None
     data = {
-        "id": record.pk,
+        **_outcome(record),
         "filename": record.filename,
         "format": record.format,
-        "status": record.status,
-        "error": record.error,
-        "rows_read": record.rows_read,
-        "inserted": record.inserted,
-        "updated": record.updated,
-        "unchanged": record.unchanged,
-        "rejected": record.rejected,
         "errors": record.errors,
         "progress": 1.0 if record.status in (EventImport.Status.DONE, EventImport.Status.FAILED) else 0.0,
         "created_at": record.created_at.isoformat(),
