@@ -303,3 +303,37 @@ class NotificationDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification_id} {self.channel}: {self.status}"
+
+
+class ReportView(models.Model):
+    """One reading of a report of any kind (who, when, which report and version, how).
+
+    Reports live in several apps; each names its kind ("trend_report", "consultation_report",
+    "topic_report", "brief", "verification") and its id, so this table depends on none of
+    them. Written by ``portal.readership.record_view`` (one INSERT, no lock), read per report
+    ("who of its recipients read it") and per bureau and day (the admin's chart).
+    """
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("web page")
+        PHONE = "phone", _("phone")
+        PDF = "pdf", _("PDF")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # the bureau that owns the report (whose admin counts the views)
+    bureau = models.ForeignKey(Bureau, on_delete=models.CASCADE, related_name="+")
+    report_kind = models.CharField(max_length=24)
+    report_id = models.BigIntegerField()
+    version = models.PositiveIntegerField(default=1)
+    channel = models.CharField(_("read on"), max_length=8, choices=Channel.choices)
+    viewed_at = models.DateTimeField(_("read at"), db_index=False)
+
+    class Meta:
+        ordering = ["-viewed_at"]
+        indexes = [
+            models.Index(fields=["report_kind", "report_id", "viewed_at"], name="report_view_report_idx"),
+            models.Index(fields=["bureau", "viewed_at"], name="report_view_bureau_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_kind}:{self.report_id} {self.user_id} {self.channel}"

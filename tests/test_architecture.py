@@ -69,6 +69,7 @@ LAYERS: list[set[str]] = [
     {"reports"},
     {"consultations"},
     {"products"},
+    {"trends"},
 ]
 APPS = [app for layer in LAYERS for app in sorted(layer)]
 LAYER_OF = {app: number for number, layer in enumerate(LAYERS) for app in layer}

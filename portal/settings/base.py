@@ -50,9 +50,10 @@ INSTALLED_APPS = [
     "consultations",
     "products",
     "reports",
+    "trends",
 ]
 # Apps whose urls.py / api_urls.py / routing.py plug into the portal's URLs and websockets.
-PORTAL_FEATURE_APPS = ["disciplines", "catalog", "consultations", "products", "reports"]
+PORTAL_FEATURE_APPS = ["disciplines", "catalog", "consultations", "products", "reports", "trends"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
