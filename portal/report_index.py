@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Sequence
     from datetime import date, datetime
 
     from django.utils.functional import Promise
@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 class ReportFilter:
     month: date | None = None  # first day of a month: reports of that month
     bureau: str = ""  # a bureau code
+    month_of_year: int | None = None  # 1-12: "十月" / "October" in any year
     status: str = ""  # a state value ("draft", "issued", …)
-    q: str = ""  # words people type (月报, 十月, a title)
+    q: str = ""  # the words left after the list took out kind and month words: match titles
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,10 @@ class ReportKind:
     rows: Callable[[Actor, ReportFilter], Iterable[ReportRow]]
     # the states this kind's reports pass through, for the state filter: (value, label)
     states: Callable[[], Iterable[tuple[str, str]]] = lambda: ()
-    # words that name this kind in a search box ("月报", "月度趋势")
+    # words that name this kind in a search box ("月报", "月度趋势"): typing one lists this kind
     words: tuple[str, ...] = ()
+    # the rows of these ids the actor may read (titles and links of the most read reports)
+    lookup: Callable[[Actor, Sequence[int]], dict[int, ReportRow]] = lambda actor, ids: {}
 
 
 _KINDS: dict[str, ReportKind] = {}
