@@ -1,1 +1,3 @@
-urlpatterns: list = []
+from . import brief_api_urls
+
+urlpatterns: list = [*brief_api_urls.urlpatterns]

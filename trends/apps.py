@@ -8,3 +8,12 @@ class TrendsConfig(AppConfig):
 
     name = "trends"
     verbose_name = _("Trend reports and briefs")
+
+    def ready(self) -> None:
+        # the brief tasks live beside tasks.py: imported here so every worker registers them
+        from . import brief_tasks  # noqa: F401
+        from .brief_index import register_report_kinds
+        from .services.brief_pdf import register_documents
+
+        register_documents()
+        register_report_kinds()

@@ -19,6 +19,7 @@ its bureau's own.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -165,6 +166,10 @@ class TrendFigure(models.Model):
         return f"{self.section}:{self.name}"
 
 
+DEFAULT_B_VALUE_MAX = 0.7
+DEFAULT_RATE_Z_MIN = 2.5
+
+
 class BriefKind(models.TextChoices):
     DAILY = "daily", _("daily brief")
     WEEKLY = "weekly", _("weekly brief")
@@ -214,6 +219,19 @@ class BriefSettings(TenantOwned):
     daily_at = models.TimeField(_("daily brief at (Beijing time)"), default="08:00")
     weekly = models.BooleanField(_("weekly brief on Mondays"), default=True)
     discipline_reports = models.BooleanField(_("discipline reports with the weekly brief"), default=True)
+    # the product results a brief calls out (shown on the settings page and in each brief)
+    b_value_max = models.FloatField(
+        _("b-value at or below"),
+        default=DEFAULT_B_VALUE_MAX,
+        validators=[MinValueValidator(0.1), MaxValueValidator(3.0)],
+        help_text=_("A b-value run whose b is at or below this is called out in the brief."),
+    )
+    rate_z_min = models.FloatField(
+        _("rate change |Z| at or above"),
+        default=DEFAULT_RATE_Z_MIN,
+        validators=[MinValueValidator(0.5), MaxValueValidator(20.0)],
+        help_text=_("A rate-change run with a cell whose |Z| reaches this is called out in the brief."),
+    )
 
     class Meta:
         verbose_name = _("brief settings")

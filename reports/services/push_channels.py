@@ -126,10 +126,15 @@ def wechat_markdown(report: TopicReport) -> str:
 
 
 def _send_wechat(report: TopicReport, options: TopicReportSettings) -> None:
-    url = options.wechat_webhook_url
+    wechat_send(options.wechat_webhook_url, wechat_markdown(report))
+
+
+def wechat_send(url: str, markdown: str) -> None:
+    """Post ``markdown`` to the WeChat Work group bot at ``url``; raises on any failure (the
+    portal's one sender to the group bot: special-topic reports and the briefs of trends)."""
     if not url:
         raise RuntimeError(_("No WeChat Work webhook is set."))
-    payload = {"msgtype": "markdown", "markdown": {"content": wechat_markdown(report)}}
+    payload = {"msgtype": "markdown", "markdown": {"content": markdown}}
     response = requests.post(
         url,
         data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
