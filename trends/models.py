@@ -18,6 +18,8 @@ its bureau's own.
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -216,7 +218,7 @@ class Brief(TenantOwned):
 class BriefSettings(TenantOwned):
     """When a bureau's briefs are compiled (Beijing time) and whether the weekly one is."""
 
-    daily_at = models.TimeField(_("daily brief at (Beijing time)"), default="08:00")
+    daily_at = models.TimeField(_("daily brief at (Beijing time)"), default=datetime.time(8, 0))
     weekly = models.BooleanField(_("weekly brief on Mondays"), default=True)
     discipline_reports = models.BooleanField(_("discipline reports with the weekly brief"), default=True)
     # the product results a brief calls out (shown on the settings page and in each brief)

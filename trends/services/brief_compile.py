@@ -203,13 +203,6 @@ def discipline_anomalies_section(
 # --- zero-reports ------------------------------------------------------------------------------
 
 
-def _days(start: dt.datetime, end: dt.datetime) -> list[dt.date]:
-    """The Beijing days of the period's zero-reports: each day that ended within it."""
-    first = start.astimezone(BEIJING).date()
-    last = end.astimezone(BEIJING).date() - dt.timedelta(days=1)
-    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)] or [first]
-
-
 def zero_reports_section(
     *,
     reader: Actor,
@@ -218,50 +211,64 @@ def zero_reports_section(
     end: dt.datetime,
     discipline: Discipline | None = None,
 ) -> dict[str, Any]:
-    """The units that had not reported (deadline passed: missing; not yet due: pending) for the
-    days of the period, as the zero-report matrix of disciplines shows them at the brief's end,
-    and the completeness: expected, reported, late, missing."""
+    """The zero-reports whose deadline fell within the period, as the zero-report matrix of
+    disciplines shows them at the brief's end: expected, reported, late, missing (with the
+    units that missed them); and the reports of the last days not due yet (pending)."""
     units = list(discipline_selectors.unit_list(actor=reader).filter(bureau=bureau))
     if discipline is not None:
         units = [u for u in units if u.discipline_id == discipline.pk]
-    days = _days(start, end)
+    # a weekly unit's Monday period is due a week after it starts: look back far enough
+    first = start.astimezone(BEIJING).date() - dt.timedelta(days=7)
+    last = end.astimezone(BEIJING).date()
     matrix = discipline_selectors.zero_report_matrix(
-        actor=reader, units=units, start=days[0], end=days[-1], now=end
+        actor=reader, units=units, start=first, end=last, now=end
     )
     missing, pending = [], []
-    totals = {"o": 0, "l": 0, "a": 0, "m": 0, "p": 0}
+    totals = {"expected": 0, "reported": 0, "late": 0, "missing": 0}
     by_discipline: dict[str, dict[str, int]] = {}
+    due_days: set[dt.date] = set()
     for row in matrix.rows:
         unit = row.unit
         code = unit.discipline.code
         tally = by_discipline.setdefault(code, {"units": 0, "expected": 0, "reported": 0, "missing": 0})
         tally["units"] += 1
-        for cell in row.cells:
-            if cell in totals:
-                totals[cell] += 1
-            if cell in ("o", "l", "a", "m"):
-                tally["expected"] += 1
+        missed, waiting = [], []
+        for day, cell in zip(matrix.days, row.cells, strict=True):
+            if cell == "-":
+                continue
+            deadline = unit.deadline_for(day)
+            if deadline < start:
+                continue  # an earlier brief's
+            if deadline >= end:
+                if cell == "p":
+                    waiting.append(day.isoformat())
+                continue
+            due_days.add(day)
+            totals["expected"] += 1
+            tally["expected"] += 1
             if cell in ("o", "l", "a"):
+                totals["reported"] += 1
                 tally["reported"] += 1
-            if cell == "m":
+                totals["late"] += cell == "l"
+            else:
+                totals["missing"] += 1
                 tally["missing"] += 1
+                missed.append(day.isoformat())
         entry = {"unit_id": unit.pk, "code": unit.code, "name": unit.name, "discipline": code}
-        missed = [day.isoformat() for day, cell in zip(matrix.days, row.cells, strict=True) if cell == "m"]
-        waiting = [day.isoformat() for day, cell in zip(matrix.days, row.cells, strict=True) if cell == "p"]
         if missed:
             missing.append({**entry, "days": missed})
         if waiting:
             pending.append({**entry, "days": waiting})
-    expected = totals["o"] + totals["l"] + totals["a"] + totals["m"]
-    reported = totals["o"] + totals["l"] + totals["a"]
     return {
-        "days": [day.isoformat() for day in days],
+        "days": [day.isoformat() for day in sorted(due_days)],
         "units": len(units),
-        "expected": expected,
-        "reported": reported,
-        "late": totals["l"],
-        "missing_count": totals["m"],
-        "completeness": round(100.0 * reported / expected, 1) if expected else None,
+        "expected": totals["expected"],
+        "reported": totals["reported"],
+        "late": totals["late"],
+        "missing_count": totals["missing"],
+        "completeness": round(100.0 * totals["reported"] / totals["expected"], 1)
+        if totals["expected"]
+        else None,
         "missing": missing,
         "pending": pending,
         "by_discipline": by_discipline,
