@@ -139,6 +139,9 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
     layer = gis_layer_upload(
         actor=forecaster, name="赣学校图层", kind="school", content=json.dumps(LAYER).encode()
     )
+    from trends.services.briefs import brief_compile
+
+    brief = brief_compile(bureau=jx, kind="daily", period_end=now - dt.timedelta(hours=1))
     upload = SimpleUploadedFile("events.csv", b"time,latitude,longitude,depth,magnitude\n")
     record = event_import_create(actor=forecaster, upload=upload, file_format="csv")
     return {
@@ -155,6 +158,7 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
         "consultation_report_id": report.pk,
         "run_id": run.pk,
         "layer_id": layer.pk,
+        "brief_id": brief.pk,
     }
 
 

@@ -91,7 +91,8 @@ def brief_summary(brief: Brief) -> list[str]:
 
 def wechat_markdown(brief: Brief) -> str:
     """The group-bot message: the title, the headline numbers, the link (within 4096 bytes)."""
-    link = f"[{_('Open the brief')}]({brief_link(brief)})"
+    label = _("Open the brief")
+    link = f"[{label}]({brief_link(brief)})"
     lines = [f"## {brief.title}", *(f"> {line}" for line in brief_summary(brief))]
     while len("\n".join([*lines, link]).encode()) > WECHAT_MAX_BYTES and len(lines) > 1:
         lines.pop()

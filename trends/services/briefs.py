@@ -84,11 +84,12 @@ def brief_compile_or_get(
     period_end: dt.datetime,
     discipline: Discipline | None = None,
     refresh: bool = False,
+    push: bool = True,
 ) -> tuple[Brief, bool]:
     """(brief, created): the bureau's brief of ``kind`` for the period ending at ``period_end``.
 
     Idempotent: the brief compiled before is returned as it is, or compiled again with
-    ``refresh``. A new brief is pushed on commit. ValueError for a discipline given to (or
+    ``refresh``. A new brief is pushed on commit (unless ``push`` is off: the demo seed). ValueError for a discipline given to (or
     missing from) the wrong kind.
     """
     kind = BriefKind(kind)
@@ -133,7 +134,8 @@ def brief_compile_or_get(
                 raise
             return found, False
         audit_record(actor=None, action="brief.compile", target=brief)
-        _enqueue_push(brief)
+        if push:
+            _enqueue_push(brief)
     return brief, True
 
 
