@@ -650,3 +650,30 @@ def test_briefs_are_in_the_report_index(brief, jx_viewer, nm_admin, disciplines,
     assert list(registered["brief"].rows(actor_for(nm_admin), ReportFilter())) == []
     assert set(registered["brief"].lookup(viewer, [brief.pk, report.pk])) == {brief.pk}
     assert "学科报告" in registered["discipline_report"].words
+
+
+def test_a_brief_failing_to_compile_is_retried_then_told(jx, jx_admin, jx_viewer, monkeypatch):
+    from celery.exceptions import Retry
+
+    from trends.brief_tasks import brief_compile_task
+
+    calls = []
+
+    def broken(**kwargs):
+        calls.append(kwargs)
+        raise RuntimeError("catalog unreachable")
+
+    monkeypatch.setattr(brief_services, "brief_compile_due", broken)
+    kwargs = {"bureau_id": jx.pk, "kind": "daily", "period_end": END.isoformat(), "discipline": None}
+    # a try with retries left is retried, and nobody is told yet
+    with pytest.raises(Retry):
+        brief_compile_task.apply(kwargs=kwargs, throw=True)
+    assert not Notification.objects.filter(kind="brief.failed").exists()
+    # the last try tells the bureau's admins (and forecasters, chairs) and fails visibly
+    result = brief_compile_task.apply(kwargs=kwargs, retries=3, throw=False)
+    assert result.failed()
+    assert len(calls) == 2
+    told = Notification.objects.filter(kind="brief.failed")
+    assert set(told.values_list("recipient__username", flat=True)) == {"jx_admin"}
+    assert "catalog unreachable" in told.get().body
+    assert Brief.objects.count() == 0
