@@ -677,3 +677,15 @@ def test_a_brief_failing_to_compile_is_retried_then_told(jx, jx_admin, jx_viewer
     assert set(told.values_list("recipient__username", flat=True)) == {"jx_admin"}
     assert "catalog unreachable" in told.get().body
     assert Brief.objects.count() == 0
+
+
+@pytest.mark.parametrize("kind", ["weekly", "discipline"])
+def test_weekly_briefs_and_discipline_reports_render(client, world, jx, jx_expert, disciplines, kind):
+    discipline = disciplines["fluid"] if kind == "discipline" else None
+    brief = brief_services.brief_compile(bureau=jx, kind=kind, period_end=END, discipline=discipline)
+    client.force_login(jx_expert)
+    page = client.get(brief.get_absolute_url())
+    assert page.status_code == 200
+    assert "宜春台" in page.content.decode()
+    expected_kind = "discipline_report" if kind == "discipline" else "brief"
+    assert ReportView.objects.filter(report_kind=expected_kind, report_id=brief.pk).count() == 1
