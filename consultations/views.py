@@ -570,7 +570,8 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             messages.success(request, _("Done."))
         return redirect("consultations:report-detail", report.pk)
     versions = list(selectors.reports_of_meeting(actor=actor, meeting=report.meeting))
-    response = render(
+    _record(request, report)  # before the page: its readers table counts this reading
+    return render(
         request,
         "consultations/report_detail.html",
         {
@@ -588,8 +589,6 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             "changes": report_changes(report),
         },
     )
-    _record(request, report)
-    return response
 
 
 def _record(request: HttpRequest, report: Any, *, pdf: bool = False) -> None:

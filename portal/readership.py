@@ -175,7 +175,7 @@ def report_readers(
             last=Max("viewed_at"),
             n=Count("*"),
             channels=ArrayAgg("channel", distinct=True, default=[]),
-            versions=ArrayAgg("version", ordering="-viewed_at", default=[]),
+            versions=ArrayAgg("version", order_by="-viewed_at", default=[]),
         )
         .order_by()
     }

@@ -93,7 +93,8 @@ def topic_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         return _not_found(request)
     actor = request.actor
     versions = list(selectors.topic_report_versions(actor=actor, report=report).order_by("-event_version"))
-    response = render(
+    _record(request, report)  # before the page: its readers table counts this reading
+    return render(
         request,
         "reports/topic/detail.html",
         {
@@ -108,8 +109,6 @@ def topic_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             "timings": _timings(report),
         },
     )
-    _record(request, report)
-    return response
 
 
 def _record(request: HttpRequest, report: TopicReport, *, pdf: bool = False) -> None:
