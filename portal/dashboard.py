@@ -31,7 +31,7 @@ class Panel:
     items: list[PanelItem] = field(default_factory=list)
     url: str = ""
     empty_text: str = ""
-    # a template drawn above the items (a chart), with ``context`` as its ``panel.context``
+    # a template drawn above the items (a chart); it reads ``context`` as ``data``
     template: str = ""
     context: dict[str, Any] = field(default_factory=dict)
 
