@@ -114,7 +114,9 @@ def readership(actor: Actor) -> Panel | None:
         return None
     days = 90
     points = reading.views_per_day(actor=actor, days=days)
-    top = reading.read_reports(actor=actor, entries=list(reading.most_read(actor=actor, days=days)[:10]))
+    top = reading.read_reports(
+        actor=actor, entries=list(reading.most_read(actor=actor, days=days)[:10]), days=days
+    )
     return Panel(
         key="readership",
         title=_("Who read the reports (last %(days)s days)") % {"days": days},

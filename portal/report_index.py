@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
     import datetime as dt
+    from collections.abc import Callable, Iterable, Sequence
 
     from django.utils.functional import Promise
 

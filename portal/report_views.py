@@ -180,7 +180,7 @@ def readership_manage(request: HttpRequest) -> HttpResponse:
     page = Paginator(reading.most_read(actor=actor, days=days, report_kind=kind), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    lines = reading.read_reports(actor=actor, entries=list(page))
+    lines = reading.read_reports(actor=actor, entries=list(page), days=days)
     kept = {k: v for k, v in request.GET.items() if k in ("kind", "days") and v}
     return render(
         request,

@@ -58,7 +58,9 @@ def test_report_page_records_one_web_view(jx_report, jx_forecaster):
 
 
 def test_phone_page_on_a_phone_records_a_phone_view(jx_report, jx_forecaster):
-    response = _client(jx_forecaster).get(f"/consultations/reports/{jx_report.pk}/read/", HTTP_USER_AGENT=IPHONE)
+    response = _client(jx_forecaster).get(
+        f"/consultations/reports/{jx_report.pk}/read/", HTTP_USER_AGENT=IPHONE
+    )
 
     assert response.status_code == 200
     assert _views(report_id=jx_report.pk) == [("jx_forecaster", "phone", 1)]
@@ -138,7 +140,10 @@ def test_readers_lists_recipients_who_read_and_who_did_not(
     _read(jx_forecaster, jx_report, channel="pdf")
 
     readers = report_readers(
-        actor=as_actor(jx_admin), report_kind="consultation_report", report_id=jx_report.pk, bureau=jx_report.bureau
+        actor=as_actor(jx_admin),
+        report_kind="consultation_report",
+        report_id=jx_report.pk,
+        bureau=jx_report.bureau,
     )
 
     by_name = {r.name: r for r in readers.recipients}
@@ -153,7 +158,10 @@ def test_readers_lists_recipients_who_read_and_who_did_not(
 
 def test_a_person_with_two_roles_is_one_recipient(jx_report, jx_chair, as_actor):
     readers = report_readers(
-        actor=as_actor(jx_chair), report_kind="consultation_report", report_id=jx_report.pk, bureau=jx_report.bureau
+        actor=as_actor(jx_chair),
+        report_kind="consultation_report",
+        report_id=jx_report.pk,
+        bureau=jx_report.bureau,
     )
 
     assert [r.name for r in readers.recipients] == ["jx_chair"]
@@ -166,10 +174,16 @@ def test_national_readers_are_listed_apart_and_see_nothing_of_it(
     _read(cenc_forecaster, jx_report)
 
     mine = report_readers(
-        actor=as_actor(jx_forecaster), report_kind="consultation_report", report_id=jx_report.pk, bureau=jx_report.bureau
+        actor=as_actor(jx_forecaster),
+        report_kind="consultation_report",
+        report_id=jx_report.pk,
+        bureau=jx_report.bureau,
     )
     theirs = report_readers(
-        actor=as_actor(cenc_forecaster), report_kind="consultation_report", report_id=jx_report.pk, bureau=jx_report.bureau
+        actor=as_actor(cenc_forecaster),
+        report_kind="consultation_report",
+        report_id=jx_report.pk,
+        bureau=jx_report.bureau,
     )
 
     assert [(r.name, r.bureau_code, r.count) for r in mine.others] == [("cenc_forecaster", "CENC", 1)]
@@ -208,7 +222,7 @@ def test_report_page_shows_the_readers_table_with_this_reading(jx_report, jx_for
 def test_topic_report_page_shows_the_readers_table(jx_topic, jx_forecaster):
     page = _client(jx_forecaster).get(f"/reports/topic/{jx_topic.pk}/").content.decode()
 
-    assert 'data-readers="topic_report:%s"' % jx_topic.pk in page
+    assert f'data-readers="topic_report:{jx_topic.pk}"' in page
     assert 'data-read="1" data-total="1"' in page
 
 
@@ -248,7 +262,9 @@ def test_readers_api_is_404_for_another_bureau(api, jx_report, nm_forecaster, ce
 
 
 def test_readers_api_refuses_an_unknown_kind(api, jx_report, jx_forecaster):
-    response = api(jx_forecaster).get("/api/v1/report-views/", {"report_kind": "nope", "report_id": jx_report.pk})
+    response = api(jx_forecaster).get(
+        "/api/v1/report-views/", {"report_kind": "nope", "report_id": jx_report.pk}
+    )
 
     assert response.status_code == 400
     assert "report_kind" in response.json()["errors"]

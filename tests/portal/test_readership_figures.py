@@ -35,7 +35,7 @@ def jx_report(jx):
 def readings(jx, nm, jx_forecaster, jx_report):
     """Views at random instants over 100 days, some of another bureau, some at Beijing
     midnight's edges; returns the expected count per Beijing day of JX's views."""
-    rng = random.Random(11)
+    rng = random.Random(11)  # noqa: S311 - test data, not secrets
     now = timezone.now()
     rows, expected = [], Counter()
     for _ in range(600):
@@ -97,7 +97,7 @@ def test_admin_dashboard_draws_the_chart_and_the_most_read(readings, jx_admin, j
     assert f'data-total="{total}" data-days="90"' in page
     assert page.count('class="bar"') == 90
     assert f'href="/consultations/reports/{jx_report.pk}/"' in page
-    assert '>' + beijing_today().strftime('%m-%d') + '</text>' in page  # the last day labelled
+    assert ">" + beijing_today().strftime("%m-%d") + "</text>" in page  # the last day labelled
 
 
 def test_forecaster_dashboard_has_no_reading_figures(readings, jx_forecaster):
@@ -110,8 +110,12 @@ def test_most_read_falls_back_to_kind_and_id(jx, jx_admin, jx_forecaster, jx_rep
     now = timezone.now()
     ReportView.objects.bulk_create(
         [
-            ReportView(user=jx_forecaster, bureau=jx, report_kind="brief", report_id=77, channel="web", viewed_at=now),
-            ReportView(user=jx_forecaster, bureau=jx, report_kind="brief", report_id=77, channel="pdf", viewed_at=now),
+            ReportView(
+                user=jx_forecaster, bureau=jx, report_kind="brief", report_id=77, channel="web", viewed_at=now
+            ),
+            ReportView(
+                user=jx_forecaster, bureau=jx, report_kind="brief", report_id=77, channel="pdf", viewed_at=now
+            ),
             ReportView(
                 user=jx_forecaster,
                 bureau=jx,
