@@ -268,3 +268,19 @@ def test_readers_api_refuses_an_unknown_kind(api, jx_report, jx_forecaster):
 
     assert response.status_code == 400
     assert "report_kind" in response.json()["errors"]
+
+
+def test_verification_report_page_records_a_view(jx, jx_expert, nm_forecaster):
+    from disciplines.models import VerificationReport
+    from tests.factories import AnomalyFactory
+
+    anomaly = AnomalyFactory(bureau=jx)
+    verification = VerificationReport.objects.create(
+        anomaly=anomaly, bureau=jx, verifier=jx_expert, analysis="排除干扰", submitted_at=timezone.now()
+    )
+    url = f"/disciplines/anomalies/{anomaly.pk}/verification.pdf?html=1"
+
+    assert _client(nm_forecaster).get(url).status_code == 404
+    assert _client(jx_expert).get(url, HTTP_USER_AGENT=IPHONE).status_code == 200
+
+    assert _views(report_kind="verification", report_id=verification.pk) == [("jx_expert", "phone", 1)]
