@@ -30,6 +30,7 @@ class Tick:
     x: float
     y: float
     text: str
+    anchor: str = "middle"  # SVG text-anchor: the last day's label ends at the plot's edge
 
 
 @dataclass
@@ -47,6 +48,7 @@ class BarChart:
     plot_left: float = 0
     plot_right: float = 0
     plot_bottom: float = 0
+    font_size: float = 10
 
 
 def _nice_top(peak: int) -> int:
@@ -61,12 +63,20 @@ def _nice_top(peak: int) -> int:
 
 
 def day_bars(
-    points: list[tuple[dt.date, int]], *, width: int = 600, height: int = 180, labels: int = 6
+    points: list[tuple[dt.date, int]],
+    *,
+    width: int = 340,
+    height: int = 150,
+    labels: int = 4,
+    font_size: float = 11,
 ) -> BarChart:
-    """Bars of ``points`` (day, count), oldest first, with about ``labels`` day labels."""
-    left, right, top, bottom = 36.0, 6.0, 8.0, 22.0
+    """Bars of ``points`` (day, count), oldest first, with about ``labels`` day labels.
+
+    The drawing scales to the width of its box: text of ``font_size`` reads at that size
+    where the box is ``width`` pixels wide (340 suits a phone and a dashboard panel)."""
+    left, right, top, bottom = font_size * 3.2, 4.0, font_size * 0.8, font_size * 2
     plot_w, plot_h = width - left - right, height - top - bottom
-    chart = BarChart(width=width, height=height, days=len(points))
+    chart = BarChart(width=width, height=height, days=len(points), font_size=font_size)
     chart.plot_left, chart.plot_right, chart.plot_bottom = left, width - right, top + plot_h
     if not points:
         return chart
@@ -90,12 +100,18 @@ def day_bars(
         )
     every = max(1, math.ceil(len(points) / max(labels, 1)))
     for i in range(len(points) - 1, -1, -every):  # the last day always labelled
+        last = i == len(points) - 1
         chart.x_ticks.append(
-            Tick(x=round(left + (i + 0.5) * slot, 2), y=height - 6, text=points[i][0].strftime("%m-%d"))
+            Tick(
+                x=round(width - right if last else left + (i + 0.5) * slot, 2),
+                y=round(height - font_size * 0.6, 2),
+                text=points[i][0].strftime("%m-%d"),
+                anchor="end" if last else "middle",
+            )
         )
     chart.x_ticks.reverse()
     for value in (0, axis_top // 2 if axis_top > 1 else 0, axis_top):
         y = round(top + plot_h - plot_h * value / axis_top, 2)
         if not any(t.text == str(value) for t in chart.y_ticks):
-            chart.y_ticks.append(Tick(x=left - 4, y=y, text=str(value)))
+            chart.y_ticks.append(Tick(x=left - 4, y=y, text=str(value), anchor="end"))
     return chart

@@ -187,7 +187,9 @@ def readership_manage(request: HttpRequest) -> HttpResponse:
         "portal/manage/readership.html",
         {
             "form": form,
-            "chart": day_bars(points, width=900, height=240, labels=10),
+            # a phone gets the panel's size (its text reads at phone size), wider screens more
+            "phone_chart": day_bars(points),
+            "chart": day_bars(points, width=900, height=260, labels=10, font_size=12),
             "page": page,
             "lines": lines,
             "days": days,
