@@ -73,14 +73,15 @@ def record_view(
     version: int = 1,
     pdf: bool = False,
 ) -> None:
-    """Record that the signed-in person read this report now (nothing for anonymous).
+    """Record that the signed-in person read this report now (nothing for anonymous, nothing
+    for a HEAD request).
 
     Call it only once the page is served (after the visibility check). One INSERT: in
     autocommit it is its own statement; inside a transaction a savepoint keeps a failed
     INSERT from breaking the page's transaction."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return
+    if user is None or not user.is_authenticated or request.method != "GET":
+        return  # a HEAD (a link checker, a prefetch) reads nothing
     view = ReportView(
         user_id=user.pk,
         bureau_id=bureau_id,

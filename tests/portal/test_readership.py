@@ -284,3 +284,9 @@ def test_verification_report_page_records_a_view(jx, jx_expert, nm_forecaster):
     assert _client(jx_expert).get(url, HTTP_USER_AGENT=IPHONE).status_code == 200
 
     assert _views(report_kind="verification", report_id=verification.pk) == [("jx_expert", "phone", 1)]
+
+
+def test_a_head_request_reads_nothing(jx_report, jx_forecaster):
+    assert _client(jx_forecaster).head(f"/consultations/reports/{jx_report.pk}/read/").status_code == 200
+
+    assert ReportView.objects.count() == 0

@@ -145,3 +145,20 @@ def test_readership_page_for_the_admin_only(readings, jx_admin, jx_forecaster, j
 
     assert _client(jx_admin).get("/manage/readership/", {"days": "12"}).status_code == 400
     assert _client(jx_forecaster).get("/manage/readership/").status_code == 403
+
+
+def test_demo_views_go_to_the_seeded_reports_by_their_readers(jx, jx_forecaster, jx_reporter, cenc_forecaster):
+    from portal import demo
+
+    report = ConsultationReportFactory(meeting=MeetingFactory(bureau=jx, title="演示会商"), status="issued")
+
+    made = demo.load_report_views(per_day=50, days=10)
+
+    assert 350 <= made <= 650
+    assert set(ReportView.objects.values_list("report_kind", "report_id", "bureau_id")) == {
+        ("consultation_report", report.pk, jx.pk)
+    }
+    readers = set(ReportView.objects.values_list("user__username", flat=True))
+    assert readers <= {"jx_forecaster", "cenc_forecaster"}  # never the reporter
+    assert "jx_forecaster" in readers
+    assert demo.load_report_views(per_day=50, days=10) == 0  # once
