@@ -147,7 +147,9 @@ def test_readership_page_for_the_admin_only(readings, jx_admin, jx_forecaster, j
     assert _client(jx_forecaster).get("/manage/readership/").status_code == 403
 
 
-def test_demo_views_go_to_the_seeded_reports_by_their_readers(jx, jx_forecaster, jx_reporter, cenc_forecaster):
+def test_demo_views_go_to_the_seeded_reports_by_their_readers(
+    jx, jx_forecaster, jx_reporter, cenc_forecaster
+):
     from portal import demo
 
     report = ConsultationReportFactory(meeting=MeetingFactory(bureau=jx, title="演示会商"), status="issued")
