@@ -20,6 +20,7 @@ from . import readership as reading
 from . import report_index, selectors, waiting
 from .charts import day_bars
 from .report_index import ReportFilter
+from .timefmt import format_date
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -131,14 +132,29 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "tab": tab,
             "page": page,
             "rows": [(row, labels.get(row.kind, row.kind)) for row in page],
-            "parsed": parsed,
-            "parsed_kinds": [labels.get(k, k) for k in parsed.kinds],
+            "parsed_parts": _parsed_parts(parsed, labels),
             "query": request.GET.get("q", "") if status == 200 else "",
             "extra_query": urlencode(kept) + "&" if kept else "",
             "waiting_items": waiting_items,
         },
         status=status,
     )
+
+
+def _parsed_parts(parsed: report_index.ParsedQuery, labels: dict[str, Any]) -> list[str]:
+    """What the search box was read as, in words (only where it named a kind or a month)."""
+    if not (parsed.kinds or parsed.month or parsed.month_of_year):
+        return []
+    parts = []
+    if parsed.kinds:
+        parts.append(_("kind: %(kinds)s") % {"kinds": ", ".join(str(labels.get(k, k)) for k in parsed.kinds)})
+    if parsed.month:
+        parts.append(_("month: %(month)s") % {"month": format_date(parsed.month, style="month")})
+    if parsed.month_of_year:
+        parts.append(_("month %(m)s of any year") % {"m": parsed.month_of_year})
+    if parsed.q:
+        parts.append(_("title: %(words)s") % {"words": parsed.q})
+    return parts
 
 
 class ReadershipForm(forms.Form):

@@ -52,4 +52,16 @@ def test_chart_and_readers_on_a_phone(browser_login, jx, jx_admin, jx_forecaster
     expect(readers.locator(f'tr[data-reader="{jx_forecaster.pk}"]')).to_contain_text("300")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(tmp_path / "readers.png"), full_page=True)
+
+    for url in ("/manage/readership/?days=30", "/reports/?q=十月"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+    expect(page.locator("#report-index")).to_be_visible()
+    page.screenshot(path=str(tmp_path / "list.png"), full_page=True)
+    page.goto("/manage/readership/")
+    expect(page.locator("#readership-chart svg").first).to_be_visible()
+    expect(page.locator(f'#readership-reports tr[data-report="{report.pk}"]')).to_have_attribute(
+        "data-views", "301"
+    )
+    page.screenshot(path=str(tmp_path / "manage.png"), full_page=True)
     assert errors == []

@@ -233,3 +233,9 @@ def test_the_nav_and_the_consultation_list_link_to_the_list(jx_forecaster):
 
     assert 'href="/reports/"' in client.get("/").content.decode()
     assert 'href="/reports/"' in client.get("/consultations/reports/").content.decode()
+
+
+def test_the_page_says_how_it_read_the_search(trend_kind, jx_forecaster):
+    page = _client(jx_forecaster).get("/reports/", {"q": "十月 月报 江西"}).content.decode()
+
+    assert "类别：月度趋势会商报告 · 各年 10 月 · 标题：江西" in page
