@@ -239,3 +239,15 @@ def test_the_page_says_how_it_read_the_search(trend_kind, jx_forecaster):
     page = _client(jx_forecaster).get("/reports/", {"q": "十月 月报 江西"}).content.decode()
 
     assert "类别：月度趋势会商报告 · 各年 10 月 · 标题：江西" in page
+
+
+def test_the_merged_list_pages_newest_first(jx, jx_forecaster):
+    made = [
+        ConsultationReportFactory(meeting=MeetingFactory(bureau=jx, title=f"会商 {i}")) for i in range(30)
+    ]
+    client = _client(jx_forecaster)
+
+    first, second = _listed(client), _listed(client, page="2")
+
+    assert first + second == [_key(r) for r in reversed(made)]
+    assert len(first) == 25
