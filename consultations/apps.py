@@ -21,6 +21,11 @@ class ConsultationsConfig(AppConfig):
         from .services.report_pdf import register_documents
 
         register_documents()
+        from portal import report_index
+
+        from .report_kind import KIND
+
+        report_index.register(KIND)
 
         @hook("topic_report.ready")
         def attach_topic_report(report_id: int, **_: object) -> None:

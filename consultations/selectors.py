@@ -199,6 +199,32 @@ def report_list(
     return qs
 
 
+def report_search(
+    *,
+    actor: Actor | None,
+    month: dt.date | None = None,
+    month_of_year: int | None = None,
+    bureau: str = "",
+    status: str = "",
+    text: str = "",
+) -> QuerySet[ConsultationReport]:
+    """Reports ``actor`` may read for the report list across kinds, newest first: of the
+    month (Beijing time) or the month of the year of their meeting, of a bureau (code), in a
+    state, with ``text`` in the title."""
+    from portal.timefmt import BEIJING
+
+    qs = report_list(actor=actor, status=status or None, text=text or None)
+    if month is not None:
+        start = dt.datetime.combine(month.replace(day=1), dt.time.min, tzinfo=BEIJING)
+        end = (start + dt.timedelta(days=32)).replace(day=1)
+        qs = qs.filter(meeting__starts_at__gte=start, meeting__starts_at__lt=end)
+    if month_of_year is not None:
+        qs = qs.filter(meeting__starts_at__month=month_of_year)
+    if bureau:
+        qs = qs.filter(bureau__code=bureau)
+    return qs.order_by("-updated_at", "-id")
+
+
 def report_get(*, actor: Actor | None, report_id: int) -> ConsultationReport:
     try:
         return report_list(actor=actor).get(pk=report_id)

@@ -22,6 +22,7 @@ from portal.converters import parse_id
 from portal.exceptions import InvalidTransition, NotFound, PermissionDenied, PortalError
 from portal.files import serve_document, serve_file
 from portal.models import Role
+from portal.readership import record_view
 
 from . import permissions as perms
 from . import selectors
@@ -568,6 +569,8 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Done."))
         return redirect("consultations:report-detail", report.pk)
+    versions = list(selectors.reports_of_meeting(actor=actor, meeting=report.meeting))
+    _record(request, report)  # before the page: its readers table counts this reading
     return render(
         request,
         "consultations/report_detail.html",
@@ -580,10 +583,23 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             and perms.can_draft_report(actor, report),
             "can_correct": report.is_frozen and perms.can_draft_report(actor, report),
             "history": selectors.report_audit(report=report),
-            "versions": selectors.reports_of_meeting(actor=actor, meeting=report.meeting),
+            "versions": versions,
+            "version_ids": [v.pk for v in versions],
             **_report_reading(report),
             "changes": report_changes(report),
         },
+    )
+
+
+def _record(request: HttpRequest, report: Any, *, pdf: bool = False) -> None:
+    """A reading of the report served (after ``report_get``: never a 404 or 403)."""
+    record_view(
+        request=request,
+        report_kind="consultation_report",
+        report_id=report.pk,
+        bureau_id=report.bureau_id,
+        version=report.version,
+        pdf=pdf,
     )
 
 
@@ -591,7 +607,9 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 def report_read(request: HttpRequest, report_id: int) -> HttpResponse:
     """The report as a phone-friendly page (the same template the PDF prints)."""
     report = selectors.report_get(actor=request.actor, report_id=report_id)
-    return HttpResponse(report_html(report))
+    response = HttpResponse(report_html(report))
+    _record(request, report)
+    return response
 
 
 @page
@@ -606,7 +624,7 @@ def report_download(request: HttpRequest, report_id: int) -> HttpResponse:
             messages.error(request, exc.message)
         return redirect("consultations:report-pdf", report.pk)
     document = report_pdf_services.report_pdf_document(actor=request.actor, report=report)
-    return serve_document(
+    response = serve_document(
         request,
         document,
         filename=f"consultation-report-{report.pk}-v{report.version}.pdf",
@@ -614,6 +632,9 @@ def report_download(request: HttpRequest, report_id: int) -> HttpResponse:
         can_retry=report_pdf_services.can_retry_report_pdf(request.actor, report),
         back_url=reverse("consultations:report-detail", args=[report.pk]),
     )
+    if response.status_code == 200:  # the PDF itself, not the page saying it is on its way
+        _record(request, report, pdf=True)
+    return response
 
 
 # --- emergency settings ------------------------------------------------------------

@@ -13,11 +13,12 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors, services, waiting
+from . import readership as reading
+from . import report_index, selectors, services, waiting
 from .apis_base import TenantApi
 from .auth import LoginFailureThrottle
-from .exceptions import PermissionDenied
-from .fields import IntegerField
+from .exceptions import InvalidInput, NotFound, PermissionDenied
+from .fields import IdField, IntegerField
 from .models import Bureau, Role
 from .permissions import can_manage_bureaus, can_manage_people
 from .serializers import (
@@ -229,3 +230,100 @@ class NotificationReadApi(TenantApi):
         data = self.parse(self.InputSerializer, request.data)
         count = services.notification_mark_read(user=request.user, notification_ids=data.get("ids"))
         return Response({"marked_read": count})
+
+
+# --- who read what ----------------------------------------------------------------------------
+
+
+class ReaderOutputSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    name = serializers.CharField()
+    bureau = serializers.CharField(source="bureau_code", help_text="code of the reader's bureau")
+    roles = serializers.ListField(child=serializers.CharField(), help_text="roles held (recipients)")
+    first_read = serializers.DateTimeField(allow_null=True)
+    last_read = serializers.DateTimeField(allow_null=True)
+    count = serializers.IntegerField(help_text="views; 0 for a recipient who has not read it")
+    channels = serializers.ListField(child=serializers.CharField())
+    versions = serializers.ListField(child=serializers.IntegerField(), help_text="versions read")
+    last_version = serializers.IntegerField(allow_null=True)
+
+
+class ReportReadersApi(TenantApi):
+    """GET: who of a report's recipients read it, when, how often, on what and which version,
+    and who else read it (national units). Only people of the report's own bureau: a report
+    the caller may not read, or of another bureau, is a 404."""
+
+    class FilterSerializer(serializers.Serializer):
+        report_kind = serializers.CharField(
+            max_length=24, help_text="a report kind, e.g. consultation_report"
+        )
+        report_id = IdField()
+
+    class OutputSerializer(serializers.Serializer):
+        report_kind = serializers.CharField()
+        report_id = serializers.IntegerField()
+        read = serializers.IntegerField(help_text="recipients who read it")
+        total = serializers.IntegerField(help_text="recipients")
+        recipients = ReaderOutputSerializer(many=True)
+        others = ReaderOutputSerializer(many=True)
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request) -> Response:
+        data = self.filters(request)
+        actor = request.actor  # type: ignore[attr-defined]
+        kind = report_index.kind_get(data["report_kind"])
+        if kind is None:
+            raise InvalidInput(_("Not a report kind."), field="report_kind")
+        row = kind.lookup(actor, [data["report_id"]]).get(data["report_id"])
+        if row is None:
+            raise NotFound
+        bureau_id = row.bureau_id or selectors.bureau_get(actor=actor, code=row.bureau_code).pk
+        readership = reading.report_readers(
+            actor=actor, report_kind=kind.key, report_id=row.id, bureau=bureau_id
+        )
+        if readership is None:  # not of the report's bureau: nothing of it is theirs
+            raise NotFound
+        body = {
+            "report_kind": kind.key,
+            "report_id": row.id,
+            "read": readership.read,
+            "total": readership.total,
+            "recipients": readership.recipients,
+            "others": readership.others,
+        }
+        return Response(self.OutputSerializer(body).data)
+
+
+class ReportViewsDayOutputSerializer(serializers.Serializer):
+    day = serializers.DateField(help_text="Beijing date")
+    views = serializers.IntegerField()
+
+
+class ReportViewsDailyApi(TenantApi):
+    """GET: views of the reports of the caller's bureau per Beijing day over the last ``days``
+    days, oldest first (days without views included). Bureau admins only (403 for others)."""
+
+    class FilterSerializer(serializers.Serializer):
+        days = IntegerField(min_value=1, max_value=366, required=False, default=90)
+        report_kind = serializers.CharField(max_length=24, required=False, default="")
+
+    class OutputSerializer(serializers.Serializer):
+        bureau = serializers.CharField()
+        days = serializers.IntegerField()
+        total = serializers.IntegerField()
+        results = ReportViewsDayOutputSerializer(many=True)
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request) -> Response:
+        actor = request.actor  # type: ignore[attr-defined]
+        if not reading.can_view_readership(actor):
+            raise PermissionDenied(_("Only a bureau administrator sees the bureau's reading figures."))
+        data = self.filters(request)
+        points = reading.views_per_day(actor=actor, days=data["days"], report_kind=data["report_kind"])
+        body = {
+            "bureau": actor.bureau.code,
+            "days": data["days"],
+            "total": sum(n for _day, n in points),
+            "results": [{"day": day, "views": n} for day, n in points],
+        }
+        return Response(self.OutputSerializer(body).data)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .tenancy import Actor
 
@@ -30,6 +31,9 @@ class Panel:
     items: list[PanelItem] = field(default_factory=list)
     url: str = ""
     empty_text: str = ""
+    # a template drawn above the items (a chart); it reads ``context`` as ``data``
+    template: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 PanelFunc = Callable[[Actor], Panel | None]

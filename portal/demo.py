@@ -166,3 +166,69 @@ def load_demo_people() -> list[DemoPerson]:
                 revoked_at=None,
             )
     return DEMO_PEOPLE
+
+
+def load_report_views(*, per_day: int = 890, days: int = 90, seed: int = 2026) -> int:
+    """About ``per_day`` readings a day over the last ``days`` days of the reports the apps
+    seeded (found through the report kinds' registry), by their bureaus' recipients and, for
+    what is published, by the national units: the admin's chart and each report's readers
+    have something to show. Runs after the apps' seeds; once (none when views exist)."""
+    import datetime as dt
+    import random
+
+    from django.utils import timezone
+
+    from . import report_index
+    from .models import ReportView
+    from .readership import RECIPIENT_ROLES
+    from .tenancy import bureau_reader
+    from .timefmt import BEIJING
+
+    if ReportView.objects.exists():
+        return 0
+    rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+    bureaus = list(Bureau.objects.filter(is_active=True))
+    reports: list[tuple[report_index.ReportRow, int]] = []
+    for bureau in bureaus:
+        for kind in report_index.kinds():
+            rows = kind.rows(bureau_reader(bureau), report_index.ReportFilter())
+            reports.extend((row, bureau.pk) for row in rows if row.bureau_code == bureau.code)
+    if not reports:
+        return 0
+    recipients: dict[int, list[int]] = {}
+    for bureau_id, user_id in Membership.objects.filter(
+        revoked_at__isnull=True, user__is_active=True, role__in=RECIPIENT_ROLES
+    ).values_list("bureau_id", "user_id"):
+        recipients.setdefault(bureau_id, []).append(user_id)
+    national = [u for b in bureaus if b.reads_published for u in recipients.get(b.pk, [])]
+    published = {"issued", "archived", "ready"}
+    now = timezone.now()
+    views = []
+    for back in range(days):
+        day = now - dt.timedelta(days=back)
+        weekend = day.astimezone(BEIJING).weekday() >= 5
+        for _ in range(int(per_day * (0.45 if weekend else 1.22) * rng.uniform(0.85, 1.15))):
+            row, bureau_id = rng.choice(reports)
+            readers = recipients.get(bureau_id) or national
+            if national and row.status in published and rng.random() < 0.15:
+                readers = national
+            if not readers:
+                continue
+            viewed_at = (
+                day - dt.timedelta(seconds=rng.randrange(0, 86400))
+                if back
+                else now - dt.timedelta(seconds=rng.randrange(0, 6 * 3600))
+            )
+            views.append(
+                ReportView(
+                    user_id=rng.choice(readers),
+                    bureau_id=bureau_id,
+                    report_kind=row.kind,
+                    report_id=row.id,
+                    version=row.version,
+                    channel=rng.choices(("web", "phone", "pdf"), weights=(50, 35, 15))[0],
+                    viewed_at=viewed_at,
+                )
+            )
+    ReportView.objects.bulk_create(views, batch_size=5000)
+    return len(views)

@@ -6,10 +6,14 @@ from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from . import readership as reading
 from . import selectors, waiting
+from .charts import day_bars
 from .dashboard import EVERYONE, SYSTEM_ADMIN, Panel, PanelItem, register
 from .models import Role
+from .readership import can_view_readership
 
 if TYPE_CHECKING:
     from .models import Notification
@@ -100,4 +104,33 @@ def bureaus_overview(actor: Actor) -> Panel:
         ],
         url=reverse("bureau-admin-list"),
         empty_text=_("Every bureau has a jurisdiction."),
+    )
+
+
+@register(Role.BUREAU_ADMIN)
+def readership(actor: Actor) -> Panel | None:
+    """Views of the bureau's reports per day over 90 days, and the ten most read."""
+    if not can_view_readership(actor):
+        return None
+    days = 90
+    points = reading.views_per_day(actor=actor, days=days)
+    top = reading.read_reports(
+        actor=actor, entries=list(reading.most_read(actor=actor, days=days)[:10]), days=days
+    )
+    return Panel(
+        key="readership",
+        title=_("Who read the reports (last %(days)s days)") % {"days": days},
+        count=sum(n for _day, n in points),
+        items=[
+            PanelItem(
+                label=f"{line.kind_label} · {line.title}",
+                url=line.url,
+                meta=ngettext("%(n)s view", "%(n)s views", line.views) % {"n": line.views},
+            )
+            for line in top
+        ],
+        url=reverse("readership-manage"),
+        empty_text=_("No report was read in these days."),
+        template="portal/_readership_panel.html",
+        context={"chart": day_bars(points)},
     )

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import apis, views
+from . import apis, report_views, views
 from .health import healthz
 
 api_v1 = [
@@ -17,6 +17,8 @@ api_v1 = [
     path("users/<id:user_id>/", apis.UserDetailApi.as_view(), name="api-user-detail"),
     path("notifications/", apis.NotificationListApi.as_view(), name="api-notification-list"),
     path("notifications/read/", apis.NotificationReadApi.as_view(), name="api-notification-read"),
+    path("report-views/", apis.ReportReadersApi.as_view(), name="api-report-views"),
+    path("report-views/daily/", apis.ReportViewsDailyApi.as_view(), name="api-report-views-daily"),
 ]
 
 urlpatterns = [
@@ -35,6 +37,8 @@ urlpatterns = [
     path("manage/people/", views.people_list, name="people-list"),
     path("manage/people/new/", views.person_add, name="person-add"),
     path("manage/people/<id:user_id>/", views.person_detail, name="person-detail"),
+    path("manage/readership/", report_views.readership_manage, name="readership-manage"),
+    path("reports/", report_views.report_list, name="report-index"),
     path("api/v1/", include(api_v1)),
     *(path("api/v1/", include(f"{app}.api_urls")) for app in settings.PORTAL_FEATURE_APPS),
     *(path("", include(f"{app}.urls")) for app in settings.PORTAL_FEATURE_APPS),

@@ -18,6 +18,11 @@ class ReportsConfig(AppConfig):
         arrival.register_reaction(AlertAction.TOPIC_REPORT, topic_report_for_event_task)
         arrival.register_outcomes(event_outcomes)
         register_jobs()
+        from portal import report_index
+
+        from .report_kind import KIND
+
+        report_index.register(KIND)
 
 
 def register_jobs() -> None:

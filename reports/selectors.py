@@ -64,6 +64,36 @@ def topic_report_list(*, actor: Actor | None) -> QuerySet[TopicReport]:
     )
 
 
+def topic_report_search(
+    *,
+    actor: Actor | None,
+    month: dt.date | None = None,
+    month_of_year: int | None = None,
+    bureau: str = "",
+    status: str = "",
+    text: str = "",
+) -> QuerySet[TopicReport]:
+    """Topic reports ``actor`` may read for the report list across kinds: of the month
+    (Beijing time) or the month of the year of their quake, of a bureau (code), in a
+    state, with ``text`` in the quake's place; newest first."""
+    from portal.timefmt import BEIJING
+
+    qs = topic_report_list(actor=actor)
+    if month is not None:
+        start = dt.datetime.combine(month.replace(day=1), dt.time.min, tzinfo=BEIJING)
+        end = (start + dt.timedelta(days=32)).replace(day=1)
+        qs = qs.filter(event__origin_time__gte=start, event__origin_time__lt=end)
+    if month_of_year is not None:
+        qs = qs.filter(event__origin_time__month=month_of_year)
+    if bureau:
+        qs = qs.filter(bureau__code=bureau)
+    if status:
+        qs = qs.filter(status=status)
+    if text:
+        qs = qs.filter(event__location_name__icontains=text)
+    return qs.order_by("-updated_at", "-id")
+
+
 def topic_report_get(*, actor: Actor | None, report_id: int) -> TopicReport:
     """One topic report; NotFound for missing and not-visible alike."""
     try:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from portal.exceptions import NotFound, PortalError
 from portal.files import serve_file
+from portal.readership import record_view
 from printing.rendering import render_html
 
 from . import selectors
@@ -91,6 +92,8 @@ def topic_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     if report is None:
         return _not_found(request)
     actor = request.actor
+    versions = list(selectors.topic_report_versions(actor=actor, report=report).order_by("-event_version"))
+    _record(request, report)  # before the page: its readers table counts this reading
     return render(
         request,
         "reports/topic/detail.html",
@@ -99,13 +102,24 @@ def topic_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             "c": report.context,
             "maps": _map_urls(report),
             "pushes": selectors.push_attempt_list(report=report),
-            "versions": selectors.topic_report_versions(actor=actor, report=report).order_by(
-                "-event_version"
-            ),
+            "versions": versions,
+            "version_ids": [v.pk for v in versions],
             "can_rebuild": can_rebuild_topic_report(actor, report),
             "map_data": _map_data(report.context),
             "timings": _timings(report),
         },
+    )
+
+
+def _record(request: HttpRequest, report: TopicReport, *, pdf: bool = False) -> None:
+    """A reading of the report served (after the visibility check: never a 404)."""
+    record_view(
+        request=request,
+        report_kind="topic_report",
+        report_id=report.pk,
+        bureau_id=report.bureau_id,
+        version=report.event_version,
+        pdf=pdf,
     )
 
 
@@ -140,9 +154,11 @@ def topic_html(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _report_or_none(request, report_id)
     if report is None or report.status != TopicReport.Status.READY:
         return _not_found(request)
-    return HttpResponse(
+    response = HttpResponse(
         render_html("reports/topic/print.html", {"c": report.context, "maps": _map_urls(report)})
     )
+    _record(request, report)
+    return response
 
 
 @login_required
@@ -154,9 +170,11 @@ def topic_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
         return _not_found(request)
     filename = f"topic-report-{report.bureau.code}-{report.event.public_id}-v{report.event_version}.pdf"
     try:
-        return serve_file(request, report.pdf, filename=filename, content_type="application/pdf")
+        response = serve_file(request, report.pdf, filename=filename, content_type="application/pdf")
     except Http404:
         return _not_found(request)
+    _record(request, report, pdf=True)
+    return response
 
 
 @login_required

@@ -24,6 +24,7 @@ from disciplines.services.anomaly_workflow import ACTION_BUTTONS
 from disciplines.services.assessment import rating_summary
 from portal.exceptions import InvalidTransition, PermissionDenied, PortalError
 from portal.files import serve_document
+from portal.readership import record_view
 from printing.rendering import render_html
 
 from .common import _anomaly_for_page, _page_error
@@ -106,17 +107,33 @@ def verification_pdf(request: HttpRequest, anomaly_id: int) -> HttpResponse:
         return redirect("disciplines:verification-pdf", anomaly.pk)
     if request.GET.get("html") == "1":
         context = pdf_services.verification_context(anomaly, verification)
-        return HttpResponse(render_html(pdf_services.TEMPLATE, context))
+        response = HttpResponse(render_html(pdf_services.TEMPLATE, context))
+        _record(request, verification)
+        return response
     document = pdf_services.verification_pdf_document(
         actor=request.actor, anomaly=anomaly, verification=verification
     )
-    return serve_document(
+    response = serve_document(
         request,
         document,
         filename=f"verification-{anomaly.pk}.pdf",
         title=_("Anomaly verification report"),
         can_retry=pdf_services.can_retry_verification_pdf(request.actor, anomaly),
         back_url=reverse("disciplines:anomaly-detail", args=[anomaly.pk]),
+    )
+    if response.status_code == 200:  # the PDF itself, not the page saying it is on its way
+        _record(request, verification, pdf=True)
+    return response
+
+
+def _record(request: HttpRequest, verification: Any, *, pdf: bool = False) -> None:
+    """A reading of the verification report served (after the anomaly's visibility check)."""
+    record_view(
+        request=request,
+        report_kind="verification",
+        report_id=verification.pk,
+        bureau_id=verification.bureau_id,
+        pdf=pdf,
     )
 
 

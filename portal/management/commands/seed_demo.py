@@ -18,6 +18,8 @@ class Command(BaseCommand):
         people = demo.load_demo_people()
         self.stdout.write(f"demo people: {len(people) + 1} (password: {demo.demo_password()})")
         self._run_app_seeds()
+        views = demo.load_report_views()
+        self.stdout.write(f"report views: {views}")
 
     def _run_app_seeds(self) -> None:
         """Apps with demo data of their own provide ``<app>.demo.seed(stdout)``."""
