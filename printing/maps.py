@@ -45,7 +45,8 @@ def province_rings() -> list[tuple[str, list[list[tuple[float, float]]]]]:
 
 @dataclass
 class MapLayer:
-    """Points (lon, lat, size, colour, label) and polygons (rings of (lon, lat)) to draw."""
+    """Points (lon, lat, size, colour, label) and polygons (rings of (lon, lat); ``"fill": False``
+    for an outline only) to draw."""
 
     points: list[dict[str, Any]] = field(default_factory=list)
     polygons: list[dict[str, Any]] = field(default_factory=list)
@@ -110,8 +111,8 @@ def draw_map(
                 PolygonPatch(
                     ring,
                     closed=True,
-                    facecolor=polygon.get("color", "#e74c3c"),
-                    alpha=0.3,
+                    facecolor=polygon.get("color", "#e74c3c") if polygon.get("fill", True) else "none",
+                    alpha=0.3 if polygon.get("fill", True) else 1.0,
                     edgecolor=polygon.get("color", "#e74c3c"),
                     linewidth=1.4,
                     zorder=3,

@@ -98,3 +98,20 @@ def section_title(key: str) -> str:
 
 def compile_section(key: str, context: CompileContext) -> Compiled:
     return _COMPILERS[key](context)
+
+
+def compile_all(context: CompileContext) -> dict[str, Compiled]:
+    """Every section of the bureau's report, in order (dry runs, benchmarks)."""
+    return {spec.key: compile_section(spec.key, context) for spec in sections_for(context.bureau)}
+
+
+# The compilers register themselves on import (one module per section).
+from . import (  # noqa: E402, F401
+    anomaly_table,
+    forecast_scoring,
+    monthly_meeting,
+    product_runs,
+    provinces,
+    seismicity,
+    zero_report_table,
+)
