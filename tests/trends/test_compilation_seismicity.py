@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
-from catalog.models import Event
 from portal.tenancy import bureau_reader
 from tests.factories import BureauFactory, EventFactory
 from trends.compilation import CompileContext, compile_section, sections_for
+
+if TYPE_CHECKING:
+    from catalog.models import Event
 
 UTC = dt.UTC
 BJT = dt.timezone(dt.timedelta(hours=8))
@@ -165,9 +168,11 @@ def test_largest_first_with_their_sequences(ts, catalog):
     assert first["origin_time"] == "2026-10-08T10:00:00+08:00"
     assert set(first) >= {"id", "origin_time", "magnitude", "location_name", "magnitude_type", "depth"}
     by_magnitude = {row["magnitude"]: row for row in data["largest"]}
-    assert by_magnitude[5.5]["in_sequence"] is True and by_magnitude[5.5]["sequence_size"] == 2
+    assert by_magnitude[5.5]["in_sequence"] is True
+    assert by_magnitude[5.5]["sequence_size"] == 2
     assert by_magnitude[3.4]["in_sequence"] is True
-    assert by_magnitude[5.95]["in_sequence"] is False and by_magnitude[5.95]["sequence_size"] == 1
+    assert by_magnitude[5.95]["in_sequence"] is False
+    assert by_magnitude[5.95]["sequence_size"] == 1
 
 
 def test_quakes_outside_within_100_km_are_apart(ts, catalog):
@@ -183,7 +188,8 @@ def test_quakes_outside_within_100_km_are_apart(ts, catalog):
 def test_past_twelve_months_and_figures(ts, catalog):
     compiled = compile_october(ts)
     monthly = compiled.data["monthly"]
-    assert [m["month"] for m in monthly][0] == "2025-11" and monthly[-1]["month"] == "2026-10"
+    assert next(m["month"] for m in monthly) == "2025-11"
+    assert monthly[-1]["month"] == "2026-10"
     assert monthly[-1]["n_events"] == 14
     assert monthly[-1]["m2"] == 12
     september = next(m for m in monthly if m["month"] == "2026-09")
