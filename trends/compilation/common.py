@@ -14,6 +14,8 @@ from portal.timefmt import BEIJING
 from printing.maps import FONTS
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from catalog.models import Event
     from portal.models import Bureau
 
@@ -47,8 +49,8 @@ def jurisdiction_geojson(bureau: Bureau) -> dict[str, Any] | None:
 
 def extent_of(
     rings: list[list[tuple[float, float]]],
-    points: list[tuple[float, float]] = (),
-    pad: float = 0.6,  # type: ignore[assignment]
+    points: Sequence[tuple[float, float]] = (),
+    pad: float = 0.6,
 ) -> tuple[float, float, float, float]:
     xs = [p[0] for ring in rings for p in ring] + [p[0] for p in points]
     ys = [p[1] for ring in rings for p in ring] + [p[1] for p in points]

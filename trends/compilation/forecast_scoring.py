@@ -76,7 +76,7 @@ def _score(
         return None, _("The conclusion has no forecast for this month.")
     if not quakes:
         return None, _("No quake of the forecast magnitudes happened in the jurisdiction this month.")
-    alarms = []
+    alarms: list[dict[str, Any]] = []
     for forecast in forecasts:
         w_start, w_end = _window(forecast)
         high = forecast.get("max_magnitude")
@@ -119,7 +119,9 @@ def _map(
 ) -> bytes:
     geometry = jurisdiction_geojson(context.bureau)
     outline = rings_of(geometry) if geometry else []
-    polygons = [{"rings": outline, "color": "#1f3a5f", "fill": False}] if outline else []
+    polygons: list[dict[str, Any]] = (
+        [{"rings": outline, "color": "#1f3a5f", "fill": False}] if outline else []
+    )
     for index, forecast in enumerate(forecasts, 1):
         polygons.append(
             {
@@ -140,7 +142,7 @@ def _map(
         }
         for q in quakes
     ]
-    rings = [ring for polygon in polygons for ring in polygon["rings"]]
+    rings: list[list[tuple[float, float]]] = [ring for polygon in polygons for ring in polygon["rings"]]
     return draw_map(
         extent=extent_of(rings, [(q.longitude, q.latitude) for q in quakes]),
         layer=MapLayer(points=points, polygons=polygons),
@@ -196,7 +198,7 @@ def compile_last_forecast(context: CompileContext) -> Compiled:
         forecast_rows.append({**forecast, "hit": bool(matched), "quakes": [q.public_id for q in matched]})
     score, reason = _score(context, forecasts, quakes, start, end)
     hits = sum(1 for f in forecast_rows if f["hit"])
-    data: dict[str, Any] = {
+    scored: dict[str, Any] = {
         "state": "scored",
         "report": {
             "id": report.pk,
@@ -229,4 +231,4 @@ def compile_last_forecast(context: CompileContext) -> Compiled:
             _map(context, forecasts, quakes, hit_ids),
         )
     ]
-    return Compiled(data=data, n_events=n_events, figures=figures)
+    return Compiled(data=scored, n_events=n_events, figures=figures)

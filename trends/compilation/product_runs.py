@@ -67,7 +67,8 @@ def _of_month(run: ProductRun, start: dt.datetime, end: dt.datetime) -> bool:
 def _pick(runs: list[ProductRun], method: str, start: dt.datetime, end: dt.datetime) -> ProductRun | None:
     mine = [r for r in runs if r.method == method and _of_month(r, start, end)]
     succeeded = [r for r in mine if r.status == RunStatus.SUCCEEDED]
-    return (succeeded or mine or [None])[0]
+    chosen = succeeded or mine
+    return chosen[0] if chosen else None
 
 
 def key_values(method: str, result: dict[str, Any] | None) -> dict[str, Any]:

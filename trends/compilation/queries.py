@@ -40,6 +40,8 @@ BANDS: list[tuple[str, Decimal, Decimal | None]] = [
 ]
 BAND_LABELS = [label for label, _low, _high in BANDS]
 TENTH = Decimal("0.1")
+#: (id, latitude, longitude, origin time, magnitude) of events
+Points = list[tuple[int, float, float, dt.datetime, float | None]]
 
 
 def tenths(magnitude: float | Decimal | None) -> Decimal | None:
@@ -142,7 +144,7 @@ def largest(qs: QuerySet[Event], limit: int = 10) -> list[Event]:
     return list(qs.filter(magnitude__isnull=False).order_by("-magnitude", "origin_time", "id")[:limit])
 
 
-def event_points(qs: QuerySet[Event]) -> list[tuple[int, float, float, dt.datetime, float]]:
+def event_points(qs: QuerySet[Event]) -> Points:
     """(id, latitude, longitude, origin time, magnitude) of events with a magnitude, oldest first."""
     return list(
         qs.filter(magnitude__isnull=False)
@@ -176,7 +178,7 @@ def events_outside_near(
         .filter(distance_m__lte=km * 1000.0)
         .order_by("-magnitude", "origin_time", "id")
     )
-    events = list(qs)
+    events: list[Event] = list(qs)
     for event in events:
         event.distance_km = round(float(event.distance_m) / 1000.0, 1)  # type: ignore[attr-defined]
     return events

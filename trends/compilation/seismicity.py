@@ -33,7 +33,7 @@ OUTSIDE_KM = 100.0
 LARGEST = 10
 
 
-def _sequence_sizes(points: list[tuple[int, float, float, dt.datetime, float]]) -> dict[int, int]:
+def _sequence_sizes(points: queries.Points) -> dict[int, int]:
     """Event id → size of its Gardner-Knopoff cluster (1: in no sequence)."""
     if not points:
         return {}
@@ -41,7 +41,7 @@ def _sequence_sizes(points: list[tuple[int, float, float, dt.datetime, float]]) 
     lat = np.array([p[1] for p in points], dtype=float)
     lon = np.array([p[2] for p in points], dtype=float)
     times = np.array([p[3].replace(tzinfo=None) for p in points], dtype="datetime64[us]")
-    mags = np.array([p[4] for p in points], dtype=float)
+    mags = np.array([p[4] if p[4] is not None else np.nan for p in points], dtype=float)
     clusters = gardner_knopoff_clusters(lat, lon, times, mags)
     sizes = Counter(clusters.tolist())
     return {int(ids[i]): sizes[int(clusters[i])] for i in range(ids.size)}
@@ -73,13 +73,11 @@ def _epicentre_map(context: CompileContext, events: list[Event], top: list[Event
     )
 
 
-def _m_t(
-    points: list[tuple[int, float, float, dt.datetime, float]], start: dt.datetime, end: dt.datetime
-) -> bytes:
+def _m_t(points: queries.Points, start: dt.datetime, end: dt.datetime) -> bytes:
     figure, axes = new_plot()
     if points:
         times = [p[3].astimezone(BEIJING).replace(tzinfo=None) for p in points]
-        mags = [p[4] for p in points]
+        mags = [float(p[4] or 0.0) for p in points]
         axes.vlines(times, 0, mags, color="#34495e", linewidth=0.6)
         axes.scatter(times, mags, s=6, color="#c0392b", zorder=3)
         axes.set_ylim(0, max(max(mags) + 0.5, 3.0))
@@ -144,7 +142,7 @@ def compile_seismicity(context: CompileContext) -> Compiled:
     past12_start = queries.bjt_midnight(queries.add_months(context.month, -11))
     per_month = queries.monthly_counts(area, past12_start, end)
     month_keys = [queries.add_months(context.month, -k).strftime("%Y-%m") for k in range(11, -1, -1)]
-    monthly = [
+    monthly: list[dict[str, Any]] = [
         {"month": key, "n_events": per_month.get(key, (0, 0))[0], "m2": per_month.get(key, (0, 0))[1]}
         for key in month_keys
     ]
@@ -161,7 +159,7 @@ def compile_seismicity(context: CompileContext) -> Compiled:
         Figure(
             "cumulative",
             _("Cumulative count, past 12 months"),
-            _cumulative(month_keys, [r["n_events"] for r in monthly], [r["m2"] for r in monthly]),
+            _cumulative(month_keys, [int(r["n_events"]) for r in monthly], [int(r["m2"]) for r in monthly]),
         ),
     ]
     data: dict[str, Any] = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -30,12 +31,12 @@ def compile_zero_reports(context: CompileContext) -> Compiled:
         .values_list("unit_id", flat=True)
     )
     per_unit = []
-    totals = Counter()
+    totals: Counter[str] = Counter()
     for row in matrix.rows:
         cells = Counter(row.cells)
         reported = cells["o"] + cells["l"] + cells["a"]
         late = late_by_unit.get(row.unit.pk, 0)
-        unit = {
+        unit: dict[str, Any] = {
             "unit": row.unit.name,
             "code": row.unit.code,
             "discipline": row.unit.discipline.code,
