@@ -46,10 +46,13 @@ def jx_catalog(jx, settings, tmp_path):
     return jx
 
 
-def compile_month(bureau, month):  # noqa: ANN001, ANN201
+def compile_month(bureau, month):
     notes = []
     context = CompileContext(
-        bureau=bureau, month=month, reader=bureau_reader(bureau), progress=lambda p, note: notes.append((p, note))
+        bureau=bureau,
+        month=month,
+        reader=bureau_reader(bureau),
+        progress=lambda p, note: notes.append((p, note)),
     )
     return compile_section("products", context), notes
 

@@ -12,9 +12,13 @@ from trends.models import TrendReport, TrendSection
 OCTOBER = dt.date(2026, 10, 1)
 
 
-def report(bureau, status, version=1, month=OCTOBER, counts=None, opinion=""):  # noqa: ANN001, ANN201, PLR0913
+def report(bureau, status, version=1, month=OCTOBER, counts=None, opinion=""):
     row = TrendReport.objects.create(
-        bureau=bureau, month=month, version=version, title=f"{bureau.code} {month:%Y-%m} v{version}", status=status
+        bureau=bureau,
+        month=month,
+        version=version,
+        title=f"{bureau.code} {month:%Y-%m} v{version}",
+        status=status,
     )
     TrendSection.objects.create(report=row, key="seismicity", data={"counts": counts or {}, "n_events": 7})
     TrendSection.objects.create(report=row, key="opinion", text=opinion)
@@ -44,7 +48,9 @@ def test_the_provinces_issued_reports(cenc, jx, nm):
 
 def test_a_province_reads_no_other_province(jx, nm):
     report(nm, "issued")
-    data = compile_section("provinces", CompileContext(bureau=jx, month=OCTOBER, reader=bureau_reader(jx))).data
+    data = compile_section(
+        "provinces", CompileContext(bureau=jx, month=OCTOBER, reader=bureau_reader(jx))
+    ).data
     assert data["reports"] == []
 
 

@@ -198,6 +198,9 @@ def test_past_twelve_months_and_figures(ts, catalog):
     assert march["m2"] == 1
     assert {f.name for f in compiled.figures} == {"epicentres", "m_t", "cumulative"}
     assert all(f.png.startswith(b"\x89PNG") for f in compiled.figures)
+    assert (
+        next(f.title for f in compiled.figures if f.name == "epicentres") == "本月震中分布"
+    )  # Chinese first
 
 
 def test_a_bureau_without_jurisdiction_counts_nothing(other, catalog):
