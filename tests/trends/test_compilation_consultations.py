@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from decimal import Decimal
 
@@ -152,6 +153,7 @@ def test_last_forecast_scored(jx, scored):
     assert data["r_score"] == pytest.approx(1 / 3 - alarm, abs=1e-3)
     assert data["forecasts"][0]["region"]["type"] == "MultiPolygon"
     assert compiled.figures[0].png.startswith(b"\x89PNG")
+    json.dumps(data, allow_nan=False)  # plain JSON, as the section stores it
 
 
 def test_no_quake_no_r_score(jx):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pytest
@@ -78,6 +79,7 @@ def test_missing_runs_are_computed_and_compared_with_last_month(jx_catalog):
     assert rows["rate_change"]["values"]["n_cells"] > 0
     assert {f.name for f in october.figures} == {"bvalue", "mc", "rate_change"}
     assert all(f.png.startswith(b"\x89PNG") for f in october.figures)
+    json.dumps(october.data, allow_nan=False)
 
     again, _notes = compile_month(jx_catalog, dt.date(2026, 10, 1))
     assert ProductRun.objects.filter(bureau=jx_catalog).count() == 6  # the month's runs are read, not redone

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
@@ -156,6 +157,7 @@ def test_counts_and_means_match_the_events(ts, catalog):
     assert data["mean_counts"] == means
     assert data["mean_counts"]["2.0–2.9"] == 0.02  # 2020 and 2016-10-01 00:30 BJT, not 2016-09-30 23:00 BJT
     assert data["mean_years"] == 10
+    json.dumps(data, allow_nan=False)  # plain JSON, as the section stores it
 
 
 def test_largest_first_with_their_sequences(ts, catalog):
