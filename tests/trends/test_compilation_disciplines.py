@@ -103,6 +103,7 @@ def test_anomalies_by_discipline(jx, anomalies):
         "closed": 1,
     }
     assert data["totals"] == {"reported": 2, "verified": 2, "tracking": 1, "closed": 1}
+    assert by["electromagnetism"]["reported"] == 0  # every discipline has its line
     ids = [row["id"] for row in data["rows"]]
     assert sorted(ids) == sorted(anomalies[k].pk for k in ("reported", "verified", "tracking", "closed"))
     tracking = next(row for row in data["rows"] if row["id"] == anomalies["tracking"].pk)

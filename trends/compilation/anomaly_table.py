@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from disciplines.models import Anomaly, AssessmentRating
+from disciplines.selectors import discipline_list
 
 from . import CompileContext, Compiled, compiler, queries
 
@@ -30,7 +31,17 @@ def _rating(ratings: list[AssessmentRating]) -> str:
 def compile_anomalies(context: CompileContext) -> Compiled:
     start, end = queries.month_bounds(context.month)
     states = dict(Anomaly.State.choices)
-    by_discipline: dict[str, dict[str, Any]] = {}
+    # every discipline has its line, with zeros when it had nothing this month
+    by_discipline: dict[str, dict[str, Any]] = {
+        d.code: {
+            "discipline": d.code,
+            "name": d.name_zh,
+            "name_en": d.name_en,
+            "order": d.order,
+            **dict.fromkeys(STATES, 0),
+        }
+        for d in discipline_list()
+    }
     rows = []
     for anomaly in queries.anomalies_of_month(context.reader, context.bureau, start, end):
         flags = {
