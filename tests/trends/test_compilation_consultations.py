@@ -145,6 +145,7 @@ def test_last_forecast_scored(jx, scored):
         q["too_big"].public_id,
     }
     assert data["misses"] == 2
+    assert data["outside_regions"] == 1  # the M6.2 lies in F1's region, above its range
     assert compiled.n_events == 3
     alarm = (equal_area(*F1) + equal_area(*F2)) / equal_area(*JX_BOX)
     # two alarms at once: forecast.py takes their union on a 400 x 400 raster (0.5 % here)

@@ -12,6 +12,7 @@ from django.contrib.gis.geos import Point
 from catalog.models import Event
 from portal.tenancy import bureau_reader
 from products.models import ProductRun
+from tests.factories import ProductRunFactory
 from trends.compilation import CompileContext, compile_section
 
 BJT = dt.timezone(dt.timedelta(hours=8))
@@ -94,3 +95,40 @@ def test_a_run_without_enough_data_fails_with_its_reason(jx, settings, tmp_path)
     assert rows["bvalue"]["status"] == "failed"
     assert rows["bvalue"]["error"]
     assert compiled.figures == []
+
+
+def test_the_month_s_own_run_is_read(jx, settings, tmp_path):
+    """A run of the month (a schedule's, say) is listed, not computed again; one of another
+    month or over a box rather than the jurisdiction is not the month's."""
+    settings.MEDIA_ROOT = tmp_path
+    finished = dt.datetime(2026, 10, 31, 20, tzinfo=BJT)
+
+    def run(selection, b):
+        return ProductRunFactory(
+            bureau=jx,
+            method="bvalue",
+            status="succeeded",
+            selection=selection,
+            result={"b": b, "b_err": 0.05, "a": 4.0, "mc": 2.0, "n": 300},
+            finished_at=finished,
+            input_hash=f"h{b}",  # one stored result per input
+        )
+
+    mine = run(
+        {"jurisdiction": True, "starttime": "2026-09-30T16:00:00", "endtime": "2026-10-31T10:00:00"}, 0.9
+    )
+    run(
+        {"starttime": "2026-09-30T16:00:00", "endtime": "2026-10-31T10:00:00"}, 0.5
+    )  # a box, not the jurisdiction
+    run(
+        {"jurisdiction": True, "starttime": "2026-10-31T16:00:00", "endtime": "2026-11-02T00:00:00"}, 0.7
+    )  # November
+    before = run({"jurisdiction": True, "endtime": "2026-09-30T12:00:00"}, 1.1)
+    compiled, _notes = compile_month(jx, dt.date(2026, 10, 1))
+    row = next(r for r in compiled.data["runs"] if r["method"] == "bvalue")
+    assert row["run_id"] == mine.pk
+    assert row["computed_now"] is False
+    assert row["values"]["b"] == 0.9
+    assert row["last_month"]["run_id"] == before.pk
+    assert row["change"]["b"] == pytest.approx(-0.2)
+    assert ProductRun.objects.filter(bureau=jx, method="bvalue").count() == 4

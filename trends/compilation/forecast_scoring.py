@@ -217,6 +217,13 @@ def compile_last_forecast(context: CompileContext) -> Compiled:
         "false_alarms": len(forecast_rows) - hits,
         "misses": sum(1 for q in quakes if q.pk not in hit_ids),
         "quakes_hit": len(hit_ids),
+        # of the misses, those outside every forecast region (the others fell outside a
+        # region's window or magnitude range)
+        "outside_regions": sum(
+            1
+            for q in quakes
+            if not any(g.covers(Point(q.longitude, q.latitude, srid=4326)) for g in geometries)
+        ),
         "r_score": score["R"] if score else None,
         "r0": score["R0"] if score else None,
         "alarm_fraction": score["alarm_fraction"] if score else None,
