@@ -12,7 +12,7 @@ from django.contrib.gis.geos import Point
 from catalog.models import Event
 from portal.tenancy import bureau_reader
 from products.models import ProductRun
-from tests.factories import ProductRunFactory
+from tests.factories import EventFactory, ProductRunFactory
 from trends.compilation import CompileContext, compile_section
 
 BJT = dt.timezone(dt.timedelta(hours=8))
@@ -95,6 +95,13 @@ def test_a_run_without_enough_data_fails_with_its_reason(jx, settings, tmp_path)
     assert rows["bvalue"]["status"] == "failed"
     assert rows["bvalue"]["error"]
     assert compiled.figures == []
+    again, _notes = compile_month(jx, dt.date(2026, 10, 1))
+    assert ProductRun.objects.filter(bureau=jx).count() == 3  # the same events: not failed again
+    assert {r["run_id"] for r in again.data["runs"]} == {r["run_id"] for r in compiled.data["runs"]}
+    # a late catalog correction: the month is computed again
+    EventFactory(bureau=jx, origin_time=dt.datetime(2026, 10, 5, tzinfo=BJT), longitude=116.0, latitude=27.0)
+    compile_month(jx, dt.date(2026, 10, 1))
+    assert ProductRun.objects.filter(bureau=jx).count() == 6
 
 
 def test_the_month_s_own_run_is_read(jx, settings, tmp_path):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from products.methods.registry import METHODS
 from products.models import ProductRun, RunStatus
+from products.selectors import selection_events
 from products.services.execution import run_directory, run_execute
 from products.services.run_requests import RunRequestInvalid
 from products.services.runs import run_request_for_bureau
@@ -125,6 +126,23 @@ def _compute(context: CompileContext, method: str) -> ProductRun | None:
     return run_execute(bureau_id=run.bureau_id, run_id=run.pk, task_id=run.task_id)
 
 
+def _should_compute(context: CompileContext, method: str, run: ProductRun | None) -> bool:
+    """No succeeded run of the month: compute one, unless the last attempt was over the
+    standard selection and no event of it changed since (it would fail the same way again:
+    a recompilation does not pile up failed runs)."""
+    if context.bureau.jurisdiction is None or (run is not None and run.status == RunStatus.SUCCEEDED):
+        return False
+    if run is None or run.finished_at is None:
+        return True
+    _params, catalog = standard_request(method, context.month)
+    if any(run.selection.get(key) != value for key, value in catalog.items()):
+        return True
+    changed = selection_events(bureau=context.bureau, selection=run.selection).filter(
+        updated_at__gt=run.finished_at
+    )
+    return changed.exists()
+
+
 @compiler("products")
 def compile_products(context: CompileContext) -> Compiled:
     start, end = queries.month_bounds(context.month)
@@ -138,7 +156,7 @@ def compile_products(context: CompileContext) -> Compiled:
         context.progress(int(100 * index / len(PRODUCT_METHODS)), method)
         run = _pick(runs, method, start, end)
         computed = False
-        if (run is None or run.status != RunStatus.SUCCEEDED) and context.bureau.jurisdiction is not None:
+        if _should_compute(context, method, run):
             fresh = _compute(context, method)
             if fresh is not None:
                 run, computed = fresh, True
