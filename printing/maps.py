@@ -45,7 +45,8 @@ def province_rings() -> list[tuple[str, list[list[tuple[float, float]]]]]:
 
 @dataclass
 class MapLayer:
-    """Points (lon, lat, size, colour, label) and polygons (rings of (lon, lat)) to draw."""
+    """Points (lon, lat, size, colour, label) and polygons (rings of (lon, lat); ``"fill": False``
+    for an outline only) to draw."""
 
     points: list[dict[str, Any]] = field(default_factory=list)
     polygons: list[dict[str, Any]] = field(default_factory=list)
@@ -110,8 +111,8 @@ def draw_map(
                 PolygonPatch(
                     ring,
                     closed=True,
-                    facecolor=polygon.get("color", "#e74c3c"),
-                    alpha=0.3,
+                    facecolor=polygon.get("color", "#e74c3c") if polygon.get("fill", True) else "none",
+                    alpha=0.3 if polygon.get("fill", True) else 1.0,
                     edgecolor=polygon.get("color", "#e74c3c"),
                     linewidth=1.4,
                     zorder=3,
@@ -121,18 +122,41 @@ def draw_map(
                 cx = sum(p[0] for p in ring) / len(ring)
                 cy = sum(p[1] for p in ring) / len(ring)
                 axes.annotate(polygon["label"], (cx, cy), ha="center", fontsize=8, zorder=6)
-    for point in layer.points:
-        axes.scatter(
-            [point["lon"]],
-            [point["lat"]],
-            s=point.get("size", 20),
-            c=point.get("color", "#c0392b"),
-            marker=point.get("marker", "o"),
-            edgecolors=point.get("edge", "k"),
-            linewidths=0.4,
-            zorder=5 if point.get("marker") == "*" else 4,
-            label=point.get("legend"),
+    # One scatter call per run of points drawn alike (thousands of epicentres stay one call);
+    # the runs keep the given order, so later points still draw over earlier ones.
+    run: list[dict[str, Any]] = []
+
+    def style(point: dict[str, Any]) -> tuple[Any, ...]:
+        return (
+            point.get("color", "#c0392b"),
+            point.get("marker", "o"),
+            point.get("edge", "k"),
+            point.get("legend"),
         )
+
+    def flush() -> None:
+        if not run:
+            return
+        first = run[0]
+        axes.scatter(
+            [p["lon"] for p in run],
+            [p["lat"] for p in run],
+            s=[p.get("size", 20) for p in run],
+            c=first.get("color", "#c0392b"),
+            marker=first.get("marker", "o"),
+            edgecolors=first.get("edge", "k"),
+            linewidths=0.4,
+            zorder=5 if first.get("marker") == "*" else 4,
+            label=first.get("legend"),
+        )
+        run.clear()
+
+    for point in layer.points:
+        if run and style(run[0]) != style(point):
+            flush()
+        run.append(point)
+    flush()
+    for point in layer.points:
         if point.get("label"):
             axes.annotate(
                 point["label"],

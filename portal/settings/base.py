@@ -188,6 +188,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # A quake is an arrival (reports, meetings, pushes) while its origin time is at most this old:
 # catalog.arrival.is_fresh, the one freshness rule for every source.
 EVENT_FRESH_FOR = datetime.timedelta(hours=env.int("EVENT_FRESH_FOR_HOURS", default=72))
+# The monthly trend report compares the month with the mean monthly count of this many years.
+TREND_MEAN_YEARS = env.int("TREND_MEAN_YEARS", default=10)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

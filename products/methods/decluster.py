@@ -54,6 +54,15 @@ def gardner_knopoff_mask(
     lat: Any, lon: Any, times: Any, magnitudes: Any, *, fs_time_prop: float = 0.0
 ) -> np.ndarray:
     """Boolean mask (input order): True for mainshocks and unclustered events."""
+    head = gardner_knopoff_clusters(lat, lon, times, magnitudes, fs_time_prop=fs_time_prop)
+    return head == np.arange(head.size)
+
+
+def gardner_knopoff_clusters(
+    lat: Any, lon: Any, times: Any, magnitudes: Any, *, fs_time_prop: float = 0.0
+) -> np.ndarray:
+    """The cluster of each event (input order): the input index of its mainshock (an event
+    in no cluster is its own), so the events of one sequence share a value."""
     mags = clean_magnitudes(magnitudes)
     days = to_days(times)
     lat_a = np.asarray(lat, dtype=float).reshape(-1)
@@ -77,10 +86,9 @@ def gardner_knopoff_mask(
             continue
         near = haversine_km(la[i], lo[i], la[j], lo[j]) <= dwin[i]
         head[j[near]] = i
-    main_sorted = head == np.arange(m.size)
-    mask = np.empty(m.size, dtype=bool)
-    mask[order] = main_sorted
-    return mask
+    clusters = np.empty(m.size, dtype=np.int64)
+    clusters[order] = order[head]
+    return clusters
 
 
 def reasenberg_mask(

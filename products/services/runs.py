@@ -214,6 +214,26 @@ def _run_create(
 
 
 @transaction.atomic
+def run_request_for_bureau(
+    *, bureau: Bureau, method: Any, params: Any = None, catalog: Any = None
+) -> ProductRun:
+    """A run the system requests for a bureau (a trend report's missing product), as a
+    schedule's beat run is: no person acts, the run reads what the bureau reads. Not
+    enqueued: the caller executes it (``execution.run_execute``). Raises RunRequestInvalid.
+    """
+    return _run_create(
+        bureau=bureau,
+        user=None,
+        method=method,
+        params=params,
+        catalog=catalog,
+        schedule=None,
+        enqueue=False,
+        actor=None,
+    )
+
+
+@transaction.atomic
 def run_rerun(*, actor: Actor, run: ProductRun) -> ProductRun:
     """Run a failed (or stuck) run again; a queued or succeeded run is returned unchanged.
 

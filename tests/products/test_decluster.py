@@ -101,3 +101,13 @@ def test_same_mainshocks_as_seismostats_gardner_knopoff() -> None:
     ref = GardnerKnopoffType1(GardnerKnopoffWindow(), fs_time_prop=0.0)(frame)
     assert 0 < ours.sum() < n
     assert ours.tolist() == np.asarray(ref, dtype=bool).tolist()
+
+
+def test_gardner_knopoff_clusters_name_each_event_s_mainshock() -> None:
+    from products.methods.decluster import gardner_knopoff_clusters
+
+    lat, lon, days, mags, expected = _case()
+    clusters = gardner_knopoff_clusters(lat, lon, days, mags)
+    # the first three aftershocks belong to the M5 (input index 0); the others stand alone
+    assert clusters.tolist() == [0, 0, 0, 0, 4, 5, 6]
+    assert (clusters == np.arange(clusters.size)).tolist() == expected.tolist()

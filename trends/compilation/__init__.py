@@ -9,7 +9,13 @@ registered by its module with ``@compiler(key)``; the modules are imported at th
 this file, so importing the package registers them all.
 
 The compilers never write the report: ``trends.services`` stores what they return, so a
-compilation that fails leaves the sections as they were.
+compilation that fails leaves the sections as they were. One exception to "pure read": the
+products section computes the month's missing product runs (stored as the products app's
+runs, requested as the system for the bureau; see ``product_runs``).
+
+``compile_all(context)`` compiles every section of the bureau's report (dry runs, benchmarks).
+The reads are in ``queries`` (each from ``visible_to(context.reader)``); the month is
+[first day 00:00, next month's first day 00:00) Beijing time.
 """
 
 from __future__ import annotations
@@ -98,3 +104,20 @@ def section_title(key: str) -> str:
 
 def compile_section(key: str, context: CompileContext) -> Compiled:
     return _COMPILERS[key](context)
+
+
+def compile_all(context: CompileContext) -> dict[str, Compiled]:
+    """Every section of the bureau's report, in order (dry runs, benchmarks)."""
+    return {spec.key: compile_section(spec.key, context) for spec in sections_for(context.bureau)}
+
+
+# The compilers register themselves on import (one module per section).
+from . import (  # noqa: E402, F401
+    anomaly_table,
+    forecast_scoring,
+    monthly_meeting,
+    product_runs,
+    provinces,
+    seismicity,
+    zero_report_table,
+)
