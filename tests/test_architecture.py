@@ -65,7 +65,9 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS: list[set[str]] = [
     {"portal"},
     {"printing"},
-    {"catalog", "disciplines"},
+    {"catalog"},
+    {"observations"},
+    {"disciplines"},
     {"reports"},
     {"consultations"},
     {"products"},

@@ -45,15 +45,16 @@ INSTALLED_APPS = [
     "csp",
     "portal",
     "printing",  # the shared printing library, below the feature apps
-    "disciplines",
     "catalog",
+    "observations",
+    "disciplines",
     "consultations",
     "products",
     "reports",
     "trends",
 ]
 # Apps whose urls.py / api_urls.py / routing.py plug into the portal's URLs and websockets.
-PORTAL_FEATURE_APPS = ["disciplines", "catalog", "consultations", "products", "reports", "trends"]
+PORTAL_FEATURE_APPS = ["disciplines", "catalog", "observations", "consultations", "products", "reports", "trends"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

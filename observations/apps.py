@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ObservationsConfig(AppConfig):
+    """Precursor observations (前兆观测): stations, instruments and channels (the master data),
+    their time series and quality control. Above the catalog (quakes are marked on the curves),
+    below the disciplines (reporting units are stations; anomalies show their channel's curve)."""
+
+    name = "observations"
+    verbose_name = _("Observations")
