@@ -8,3 +8,20 @@ class TrendsConfig(AppConfig):
 
     name = "trends"
     verbose_name = _("Trend reports and briefs")
+
+    def ready(self) -> None:
+        from portal.hooks import hook
+
+        from . import panels
+        from .services import trend_compile, trend_pdf, trend_workflow  # noqa: F401 - registers the workflow
+        from .tasks import meeting_closed_task
+
+        trend_compile.register_jobs()
+        trend_pdf.register_documents()
+        panels.register()
+
+        @hook("meeting.closed")
+        def recompile_meeting_sections(meeting_id: int, bureau_id: int, **_: object) -> None:
+            """consultations sits below trends: a closed monthly meeting fills the meeting and
+            opinion sections of its month's draft (a task recompiles them)."""
+            meeting_closed_task.delay(meeting_id=meeting_id, bureau_id=bureau_id)
