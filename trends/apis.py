@@ -8,10 +8,10 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -134,7 +134,9 @@ class TrendReportListApi(TenantApi):
         bureau = serializers.CharField(max_length=16)
         month = serializers.RegexField(MONTH_RE, help_text="YYYY-MM")
 
-    @extend_schema(request=None, responses=TrendReportOutputSerializer(many=True), parameters=[FilterSerializer])
+    @extend_schema(
+        request=None, responses=TrendReportOutputSerializer(many=True), parameters=[FilterSerializer]
+    )
     def get(self, request: Request) -> Response:
         filters = self.filters(request)
         month = _month_filter(filters.get("month", ""))
@@ -170,7 +172,9 @@ class TrendSectionApi(TenantApi):
     unknown section, 409 once the report left draft."""
 
     class InputSerializer(serializers.Serializer):
-        text = serializers.CharField(allow_blank=True, max_length=trend_report_services.TEXT_MAX, trim_whitespace=False)
+        text = serializers.CharField(
+            allow_blank=True, max_length=trend_report_services.TEXT_MAX, trim_whitespace=False
+        )
 
     @extend_schema(request=InputSerializer, responses=SectionOutputSerializer)
     def patch(self, request: Request, report_id: int, key: str) -> Response:
@@ -200,9 +204,12 @@ class TrendReportTransitionApi(TenantApi):
 
     class InputSerializer(serializers.Serializer):
         action = serializers.ChoiceField(choices=list(trend_workflow.ACTIONS))
-        comment = serializers.CharField(required=False, allow_blank=True, max_length=trend_workflow.COMMENT_MAX)
+        comment = serializers.CharField(
+            required=False, allow_blank=True, max_length=trend_workflow.COMMENT_MAX
+        )
         section_comments = serializers.DictField(
-            child=serializers.CharField(allow_blank=True, max_length=trend_workflow.COMMENT_MAX), required=False
+            child=serializers.CharField(allow_blank=True, max_length=trend_workflow.COMMENT_MAX),
+            required=False,
         )
 
     @extend_schema(request=InputSerializer, responses=TrendReportDetailSerializer)
@@ -229,7 +236,9 @@ class TrendReportCorrectApi(TenantApi):
     def post(self, request: Request, report_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         report = selectors.trend_report_get(actor=request.actor, report_id=report_id)
-        correction = trend_report_services.trend_report_correct(actor=request.actor, report=report, note=data["note"])
+        correction = trend_report_services.trend_report_correct(
+            actor=request.actor, report=report, note=data["note"]
+        )
         return _detail(request, correction, status.HTTP_201_CREATED)
 
 

@@ -94,4 +94,3 @@ def register() -> None:
             lookup=trend_report_lookup,
         )
     )
-

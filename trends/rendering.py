@@ -60,7 +60,9 @@ def _block(key: str, value: Any) -> Block | None:
         if not value:
             return None
         if all(_is_number(v) or v is None for v in value.values()):
-            return Block("table", _label(key), [_label(key), ""], [[str(k), _cell(v)] for k, v in value.items()])
+            return Block(
+                "table", _label(key), [_label(key), ""], [[str(k), _cell(v)] for k, v in value.items()]
+            )
         return Block("table", _label(key), ["", ""], [[_label(k), _cell(v)] for k, v in value.items()])
     if isinstance(value, list):
         if not value:

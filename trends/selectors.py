@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
@@ -13,6 +12,8 @@ from portal.tenancy import system_read
 from .models import TrendFigure, TrendReport, TrendSection, TrendStatus
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from portal.tenancy import Actor
 
 
@@ -59,8 +60,10 @@ def trend_report_current(*, actor: Actor | None, bureau_id: int, month: dt.date)
 
 
 def trend_report_versions(*, actor: Actor | None, report: TrendReport) -> QuerySet[TrendReport]:
-    return trend_report_list(actor=actor).filter(bureau_id=report.bureau_id, month=report.month).order_by(
-        "version"
+    return (
+        trend_report_list(actor=actor)
+        .filter(bureau_id=report.bureau_id, month=report.month)
+        .order_by("version")
     )
 
 

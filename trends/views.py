@@ -78,7 +78,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.trend_report_list(actor=actor, bureau=bureau, month=month, status=status, q=query)
     page_obj = Paginator(qs, 25).get_page(request.GET.get("page"))
     extra = "".join(
-        f"{name}={value}&" for name, value in (("bureau", bureau), ("month", month_text if month else ""), ("status", status)) if value
+        f"{name}={value}&"
+        for name, value in (("bureau", bureau), ("month", month_text if month else ""), ("status", status))
+        if value
     )
     return render(
         request,
@@ -156,7 +158,9 @@ def _post(request: HttpRequest, report: TrendReport) -> HttpResponse:
             return redirect(correction.get_absolute_url())
         elif action in trend_workflow.ACTIONS:
             section_comments = {
-                name[3:]: value for name, value in request.POST.items() if name.startswith("sc_") and value.strip()
+                name[3:]: value
+                for name, value in request.POST.items()
+                if name.startswith("sc_") and value.strip()
             }
             trend_workflow.trend_report_transition(
                 actor=actor,
@@ -183,7 +187,11 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     if request.method == "POST":
         return _post(request, report)
     record_view(
-        request=request, report_kind="trend_report", report_id=report.pk, bureau_id=report.bureau_id, version=report.version
+        request=request,
+        report_kind="trend_report",
+        report_id=report.pk,
+        bureau_id=report.bureau_id,
+        version=report.version,
     )
     sections = selectors.trend_sections(report=report)
     actions = _actions(actor, report)
@@ -199,7 +207,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
                 for s in sections
             ],
             "actions": actions,
-            "can_return": "return" in dict((a, a) for a, _l, _s in actions),
+            "can_return": any(a == "return" for a, _l, _s in actions),
             "can_edit": can_draft and report.status == TrendStatus.DRAFT,
             "can_recompile": can_draft and report.status == TrendStatus.DRAFT and not compiling,
             "can_correct": can_draft and report.is_frozen,
@@ -238,7 +246,11 @@ def report_read(request: HttpRequest, report_id: int) -> HttpResponse:
     """The report as a phone page (the template the PDF prints)."""
     report = selectors.trend_report_get(actor=request.actor, report_id=report_id)
     record_view(
-        request=request, report_kind="trend_report", report_id=report.pk, bureau_id=report.bureau_id, version=report.version
+        request=request,
+        report_kind="trend_report",
+        report_id=report.pk,
+        bureau_id=report.bureau_id,
+        version=report.version,
     )
     return HttpResponse(trend_report_html(report))
 
@@ -266,7 +278,9 @@ def report_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
 @page
 def report_changes(request: HttpRequest, report_id: int) -> HttpResponse:
     report = selectors.trend_report_get(actor=request.actor, report_id=report_id)
-    return render(request, "trends/report_changes.html", {"report": report, "changes": trend_report_changes(report)})
+    return render(
+        request, "trends/report_changes.html", {"report": report, "changes": trend_report_changes(report)}
+    )
 
 
 @page

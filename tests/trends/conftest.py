@@ -33,7 +33,7 @@ class FakeCompilers:
                 return Compiled(
                     data={
                         "counts": dict(self.counts),
-                        "mean_counts": {band: 1.5 for band in self.counts},
+                        "mean_counts": dict.fromkeys(self.counts, 1.5),
                         "largest": [
                             {
                                 "id": "ev1",
@@ -49,7 +49,9 @@ class FakeCompilers:
                     n_events=sum(self.counts.values()),
                     figures=[Figure("epicentres", "震中分布", PNG)],
                 )
-            return Compiled(data={"rows": [{"station": "九江台", "item": "水位", "state": "tracking"}], "total": 1})
+            return Compiled(
+                data={"rows": [{"station": "九江台", "item": "水位", "state": "tracking"}], "total": 1}
+            )
 
         return compile_
 
@@ -75,7 +77,9 @@ def request_report(as_actor, django_capture_on_commit_callbacks):
 
     def make(user, bureau, month=dt.date(2026, 10, 1)):
         with django_capture_on_commit_callbacks(execute=True):
-            report, _created = trend_reports.trend_report_request(actor=as_actor(user), bureau=bureau, month=month)
+            report, _created = trend_reports.trend_report_request(
+                actor=as_actor(user), bureau=bureau, month=month
+            )
         report.refresh_from_db()
         return report
 

@@ -140,7 +140,9 @@ def _progress(report_id: int, percent: int, note: str) -> None:
     )
 
 
-def trend_report_compile(*, report_id: int, keys: Sequence[str] | None = None, task_id: str = "") -> TrendReport | None:
+def trend_report_compile(
+    *, report_id: int, keys: Sequence[str] | None = None, task_id: str = ""
+) -> TrendReport | None:
     """The worker's service: compile a queued report and store its sections' data.
 
     Idempotent: a report gone or not queued is left alone. Returns the report as it ends.
@@ -168,7 +170,9 @@ def trend_report_compile(*, report_id: int, keys: Sequence[str] | None = None, t
         title = str(spec.title)
         _progress(report.pk, base, title)
 
-        def progress(percent: int, note: str, base: int = base, share: int = share, title: str = title) -> None:
+        def progress(
+            percent: int, note: str, base: int = base, share: int = share, title: str = title
+        ) -> None:
             _progress(report.pk, base + share * max(0, min(100, percent)) // 100, f"{title}: {note}")
 
         context = compilation.CompileContext(
@@ -183,7 +187,10 @@ def trend_report_compile(*, report_id: int, keys: Sequence[str] | None = None, t
             results[spec.key] = compilation.compile_section(spec.key, context)
         except Exception as exc:  # a compiler's failure ends the job failed; the sections stay as they were
             logger.exception("compiling section %s of trend report %s failed", spec.key, report.pk)
-            message = _("%(section)s: %(error)s") % {"section": title, "error": str(exc) or type(exc).__name__}
+            message = _("%(section)s: %(error)s") % {
+                "section": title,
+                "error": str(exc) or type(exc).__name__,
+            }
             return trend_compile_fail(report_id=report.pk, message=message)
     return _store(report.pk, results)
 
@@ -204,7 +211,10 @@ def _store(report_id: int, results: dict[str, compilation.Compiled]) -> TrendRep
         section.save(update_fields=["data", "n_events", "compiled_at"])
         TrendFigure.objects.filter(section=section).delete()
         TrendFigure.objects.bulk_create(
-            [TrendFigure(section=section, name=f.name, title=f.title[:200], png=f.png) for f in compiled.figures]
+            [
+                TrendFigure(section=section, name=f.name, title=f.title[:200], png=f.png)
+                for f in compiled.figures
+            ]
         )
     return transition(
         report,
@@ -224,7 +234,12 @@ def trend_compile_fail(*, report_id: int, message: str) -> TrendReport | None:
         if report is None or report.compile_status not in (CompileStatus.QUEUED, CompileStatus.RUNNING):
             return report
         return transition(
-            report, "fail", None, message[:NOTE_MAX], workflow=COMPILE_WORKFLOW, compile_note=message[:NOTE_MAX]
+            report,
+            "fail",
+            None,
+            message[:NOTE_MAX],
+            workflow=COMPILE_WORKFLOW,
+            compile_note=message[:NOTE_MAX],
         )
 
 

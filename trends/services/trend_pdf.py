@@ -61,7 +61,11 @@ def trend_pdf_document(*, actor: Actor, report: TrendReport) -> RenderedDocument
     )
     if not document.is_ready:
         document = documents.document_render_now(
-            kind=KIND, object_id=report.pk, bureau_id=report.bureau_id, digest=digest, requested_by_id=actor.user.pk
+            kind=KIND,
+            object_id=report.pk,
+            bureau_id=report.bureau_id,
+            digest=digest,
+            requested_by_id=actor.user.pk,
         )
     return document
 

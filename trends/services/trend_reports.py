@@ -32,7 +32,20 @@ if TYPE_CHECKING:
     from portal.tenancy import Actor
 
 TEXT_MAX = 20000
-CN_MONTHS = ["一月", "二月", "三月", "四月", "五月", "六月", "七月", "八月", "九月", "十月", "十一月", "十二月"]
+CN_MONTHS = [
+    "一月",
+    "二月",
+    "三月",
+    "四月",
+    "五月",
+    "六月",
+    "七月",
+    "八月",
+    "九月",
+    "十月",
+    "十一月",
+    "十二月",
+]
 EN_MONTHS = [
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -85,7 +98,15 @@ def search_words(month: dt.date) -> str:
     )[:200]
 
 
-def _create(*, actor: Actor | None, bureau: Bureau, month: dt.date, version: int = 1, corrects: TrendReport | None = None, note: str = "") -> TrendReport:
+def _create(
+    *,
+    actor: Actor | None,
+    bureau: Bureau,
+    month: dt.date,
+    version: int = 1,
+    corrects: TrendReport | None = None,
+    note: str = "",
+) -> TrendReport:
     report = TrendReport.objects.create(
         bureau=bureau,
         month=month,
@@ -136,7 +157,9 @@ def trend_report_request(*, actor: Actor | None, bureau: Bureau, month: dt.date)
 
 
 @transaction.atomic
-def trend_report_recompile(*, actor: Actor | None, report: TrendReport, keys: list[str] | None = None) -> TrendReport:
+def trend_report_recompile(
+    *, actor: Actor | None, report: TrendReport, keys: list[str] | None = None
+) -> TrendReport:
     """Compile a draft's data again (late catalog corrections); its text stays.
 
     403 for others than its forecasters and chairs; 409 for a report past draft or one
@@ -146,7 +169,8 @@ def trend_report_recompile(*, actor: Actor | None, report: TrendReport, keys: li
         raise PermissionDenied(_("Only a forecaster or chair of the bureau recompiles its trend report."))
     if report.status != TrendStatus.DRAFT:
         raise InvalidTransition(
-            _("Only a draft is recompiled; this report is %(state)s.") % {"state": report.get_status_display()},
+            _("Only a draft is recompiled; this report is %(state)s.")
+            % {"state": report.get_status_display()},
             field="status",
         )
     if report.compile_status in (CompileStatus.QUEUED, CompileStatus.RUNNING):
@@ -168,12 +192,15 @@ def trend_section_update(*, actor: Actor, report: TrendReport, key: str, text: s
         raise NotFound(_("The report has no section %(key)s.") % {"key": key})
     if report.status != TrendStatus.DRAFT:
         raise InvalidTransition(
-            _("Only a draft's text is edited; this report is %(state)s.") % {"state": report.get_status_display()},
+            _("Only a draft's text is edited; this report is %(state)s.")
+            % {"state": report.get_status_display()},
             field="status",
         )
     text = (text or "").replace("\r\n", "\n").strip()
     if len(text) > TEXT_MAX:
-        raise InvalidInput(_("The text is too long (at most %(n)s characters).") % {"n": TEXT_MAX}, field="text")
+        raise InvalidInput(
+            _("The text is too long (at most %(n)s characters).") % {"n": TEXT_MAX}, field="text"
+        )
     if text == section.text:
         return section
     section.text = text
@@ -192,7 +219,9 @@ def trend_report_correct(*, actor: Actor, report: TrendReport, note: str) -> Tre
     if not perms.can_draft_trend_report(actor, report):
         raise PermissionDenied(_("Only a forecaster or chair drafts a correction."))
     if not report.is_frozen:
-        raise InvalidTransition(_("Only a signed-off report is corrected; a draft is simply edited."), field="status")
+        raise InvalidTransition(
+            _("Only a signed-off report is corrected; a draft is simply edited."), field="status"
+        )
     note = (note or "").strip()
     if not note:
         raise InvalidInput(_("Say what the correction corrects."), field="note")
@@ -201,7 +230,12 @@ def trend_report_correct(*, actor: Actor, report: TrendReport, note: str) -> Tre
         raise InvalidTransition(_("A correction of this report is already in progress."))
     version = (versions.aggregate(v=Max("version"))["v"] or 0) + 1
     correction = _create(
-        actor=actor, bureau=report.bureau, month=report.month, version=version, corrects=report, note=note[:4000]
+        actor=actor,
+        bureau=report.bureau,
+        month=report.month,
+        version=version,
+        corrects=report,
+        note=note[:4000],
     )
     audit_record(
         actor=actor,
@@ -242,7 +276,9 @@ def trend_report_meeting_closed(*, meeting_id: int, bureau_id: int) -> TrendRepo
     return trend_report_recompile(actor=None, report=report, keys=list(MEETING_SECTIONS))
 
 
-def trend_report_request_by_code(*, actor: Actor, bureau_code: str, month_text: str) -> tuple[TrendReport, bool]:
+def trend_report_request_by_code(
+    *, actor: Actor, bureau_code: str, month_text: str
+) -> tuple[TrendReport, bool]:
     """The API's request: ``{"bureau": "JX", "month": "2026-10"}``. An unknown bureau code or a
     bad month is a 400 naming the field; a bureau the person does not draft for is a 403."""
     code = (bureau_code or "").strip()

@@ -63,7 +63,9 @@ def _live(report: TrendReport, action: str) -> tuple[str, dict[str, Any]]:
 
 def _approvers(report: TrendReport, *, exclude: Iterable[int | None] = ()) -> list[User]:
     skip = set(exclude)
-    return [u for u in bureau_role_holders(bureau=report.bureau_id, roles=[Role.APPROVER]) if u.pk not in skip]
+    return [
+        u for u in bureau_role_holders(bureau=report.bureau_id, roles=[Role.APPROVER]) if u.pk not in skip
+    ]
 
 
 def _drafters(report: TrendReport) -> list[User]:
@@ -99,7 +101,9 @@ def _to_drafter(action: str) -> Any:
     return handoffs
 
 
-def _step(sources: set[str], target: str, permission: Any, label: Any, button: Any, notify: Any = None) -> Transition:
+def _step(
+    sources: set[str], target: str, permission: Any, label: Any, button: Any, notify: Any = None
+) -> Transition:
     return Transition(frozenset(sources), target, permission, label, button, notify)
 
 
@@ -189,7 +193,9 @@ def _four_eyes(actor: Actor, report: TrendReport, action: str) -> None:
     if not perms.can_approve_trend_report(actor, report):
         return  # the workflow's own refusal says it
     if action in ("review", "return") and perms.four_eyes_review_refusal(actor, report):
-        raise PermissionDenied(_("Four eyes: you drafted or submitted this report; another approver reviews it."))
+        raise PermissionDenied(
+            _("Four eyes: you drafted or submitted this report; another approver reviews it.")
+        )
     if action == "sign_off" and perms.four_eyes_sign_refusal(actor, report):
         raise PermissionDenied(
             _("Four eyes: you drafted, submitted or reviewed this report; another approver signs it off.")
@@ -199,7 +205,9 @@ def _four_eyes(actor: Actor, report: TrendReport, action: str) -> None:
 def _comment(comment: str) -> str:
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
-        raise InvalidInput(_("The comment is too long (at most %(n)s characters).") % {"n": COMMENT_MAX}, field="comment")
+        raise InvalidInput(
+            _("The comment is too long (at most %(n)s characters).") % {"n": COMMENT_MAX}, field="comment"
+        )
     return comment
 
 
@@ -299,7 +307,9 @@ def trend_report_sign_off(*, actor: Actor, report: TrendReport, comment: str = "
 @transaction.atomic
 def trend_report_issue(*, actor: Actor, report: TrendReport, comment: str = "") -> TrendReport:
     """signed off → issued: the national units read it from now on, and are told."""
-    report = transition(report, "issue", actor, _comment(comment), workflow=WORKFLOW, issued_at=timezone.now())
+    report = transition(
+        report, "issue", actor, _comment(comment), workflow=WORKFLOW, issued_at=timezone.now()
+    )
     report_id = report.pk
     transaction.on_commit(lambda: _notify_issued(report_id))
     return _pdf_once_fixed(report)
@@ -339,16 +349,24 @@ def _pdf_once_fixed(report: TrendReport) -> TrendReport:
 
 
 def trend_report_transition(
-    *, actor: Actor, report: TrendReport, action: str, comment: str = "", section_comments: Mapping[str, str] | None = None
+    *,
+    actor: Actor,
+    report: TrendReport,
+    action: str,
+    comment: str = "",
+    section_comments: Mapping[str, str] | None = None,
 ) -> TrendReport:
     """One entry for the API and the page: ``action`` by name (400 for an unknown one)."""
     if action not in ACTIONS:
         raise InvalidInput(
-            _("Unknown action %(action)s (one of: %(actions)s).") % {"action": action, "actions": ", ".join(ACTIONS)},
+            _("Unknown action %(action)s (one of: %(actions)s).")
+            % {"action": action, "actions": ", ".join(ACTIONS)},
             field="action",
         )
     if action == "return":
-        return trend_report_return(actor=actor, report=report, comment=comment, section_comments=section_comments)
+        return trend_report_return(
+            actor=actor, report=report, comment=comment, section_comments=section_comments
+        )
     if section_comments:
         raise InvalidInput(_("Section comments go with a return only."), field="section_comments")
     service = {
