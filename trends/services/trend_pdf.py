@@ -106,3 +106,14 @@ def trend_pdf_source(*, actor: Actor, report: TrendReport) -> object:
     if document.is_ready:
         return document.file
     return _render(report.pk)
+
+
+def trend_pdf_render_now(*, report: TrendReport) -> RenderedDocument:
+    """Render a frozen report's PDF in this process (the demo seed; never a request)."""
+    return documents.document_render_now(
+        kind=KIND,
+        object_id=report.pk,
+        bureau_id=report.bureau_id,
+        digest=_digest(report),
+        requested_by_id=report.signed_off_by_id,
+    )
