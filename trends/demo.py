@@ -46,7 +46,9 @@ def _compiled(report: TrendReport) -> TrendReport:
 
 
 def _report(forecaster: Actor, bureau: Bureau, month: dt.date) -> TrendReport:
-    report, _created = trend_report_services.trend_report_request(actor=forecaster, bureau=bureau, month=month)
+    report, _created = trend_report_services.trend_report_request(
+        actor=forecaster, bureau=bureau, month=month
+    )
     return _compiled(report)
 
 

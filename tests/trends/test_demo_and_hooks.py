@@ -88,7 +88,9 @@ def test_waiting_for_me(jx, jx_forecaster, jx_approver, jx_reviewer, as_actor, r
 
     report = request_report(jx_forecaster, jx)
     wf.trend_report_submit(actor=as_actor(jx_forecaster), report=report)
-    assert [i.kind for i in waiting_for(as_actor(jx_approver)) if i.kind == "trend_report"] == ["trend_report"]
+    assert [i.kind for i in waiting_for(as_actor(jx_approver)) if i.kind == "trend_report"] == [
+        "trend_report"
+    ]
     assert [i for i in waiting_for(as_actor(jx_forecaster)) if i.kind == "trend_report"] == []
     wf.trend_report_return(actor=as_actor(jx_approver), report=report, comment="请补充震例")
     mine = [i for i in waiting_for(as_actor(jx_forecaster)) if i.kind == "trend_report"]
@@ -106,7 +108,7 @@ def test_the_report_index_finds_the_month_by_its_words(jx, jx_forecaster, as_act
     rows = list(kind.rows(as_actor(jx_forecaster), ReportFilter(q=q)))
     assert [r.id for r in rows] == [report.pk]
     assert list(kind.rows(as_actor(jx_forecaster), ReportFilter(month_of_year=9))) == []
-    assert [r.id for r in kind.rows(as_actor(jx_forecaster), ReportFilter(month_of_year=10, bureau="JX"))] == [
-        report.pk
-    ]
+    assert [
+        r.id for r in kind.rows(as_actor(jx_forecaster), ReportFilter(month_of_year=10, bureau="JX"))
+    ] == [report.pk]
     assert kind.lookup(as_actor(jx_forecaster), [report.pk])[report.pk].month == dt.date(2026, 10, 1)
