@@ -8,12 +8,16 @@ the month's counts beside the mean by magnitude band.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
+from portal.timefmt import format_time
 from printing.rendering import png_data_uri, render_html, render_pdf
 from trends.compilation import section_title
 from trends.models import TrendFigure, TrendSection
@@ -22,8 +26,32 @@ if TYPE_CHECKING:
     from trends.models import TrendReport
 
 TEMPLATE = "trends/report_print.html"
-SKIP_KEYS = {"counts", "mean_counts"}  # shown by the seismicity table
+SKIP_KEYS = {"counts", "mean_counts", "n_events"}  # shown by the seismicity table and header
 MAX_ROWS = 200
+ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# Words for the keys the compilers use; any other key shows as it is (underscores as spaces).
+LABELS = {
+    "largest": _("Largest events"),
+    "outside": _("Within 100 km outside the jurisdiction"),
+    "id": _("Event"),
+    "origin_time": _("Origin time (Beijing time)"),
+    "magnitude": _("Magnitude"),
+    "location_name": _("Place"),
+    "in_sequence": _("In a sequence"),
+    "distance_km": _("Distance (km)"),
+    "station": _("Station"),
+    "item": _("Item"),
+    "onset": _("Onset"),
+    "state": _("State"),
+    "rating": _("Rating"),
+    "link": _("Link"),
+    "discipline": _("Discipline"),
+    "title": _("Title"),
+    "method": _("Method"),
+    "n_events": _("Events"),
+    "total": _("Total"),
+}
 
 
 @dataclass
@@ -36,7 +64,13 @@ class Block:
 
 
 def _label(key: str) -> str:
-    return str(key).replace("_", " ")
+    return str(LABELS.get(str(key), str(key).replace("_", " ")))
+
+
+def _band_order(label: str) -> float:
+    """Magnitude bands in rising order ("2.0–2.9" … "≥6.0"), whatever order the JSON kept."""
+    found = NUMBER.search(str(label))
+    return float(found.group()) if found else float("inf")
 
 
 def _cell(value: Any) -> str:
@@ -48,6 +82,11 @@ def _cell(value: Any) -> str:
         return f"{value:.2f}".rstrip("0").rstrip(".") if value == value else "—"
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)[:200]
+    if isinstance(value, str) and ISO_TIME.match(value):
+        try:
+            return format_time(dt.datetime.fromisoformat(value), with_seconds=True)
+        except ValueError:
+            return value
     return str(value)
 
 
@@ -86,7 +125,10 @@ def data_blocks(key: str, data: dict[str, Any]) -> list[Block]:
             Block(
                 "counts",
                 "counts",
-                rows=[[str(band), _cell(n), _cell(means.get(band))] for band, n in data["counts"].items()],
+                rows=[
+                    [str(band), _cell(n), _cell(means.get(band))]
+                    for band, n in sorted(data["counts"].items(), key=lambda item: _band_order(item[0]))
+                ],
             )
         )
     for name, value in (data or {}).items():

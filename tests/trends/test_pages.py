@@ -97,3 +97,28 @@ def test_changes_page_of_a_first_version(jx, jx_forecaster, request_report):
     report = request_report(jx_forecaster, jx)
     page = _client(jx_forecaster).get(f"/trends/{report.pk}/changes/").content.decode()
     assert 'id="no-changes"' in page
+
+
+def test_data_blocks_are_readable_whatever_the_compiler_put_in():
+    from trends.rendering import data_blocks
+
+    blocks = data_blocks(
+        "seismicity",
+        {
+            "counts": {"≥6.0": 0, "2.0–2.9": 5, "4.0–4.9": 1, "3.0–3.9": 2, "5.0–5.9": 0},
+            "mean_counts": {"2.0–2.9": 4.25},
+            "largest": [{"id": "e1", "origin_time": "2026-10-03T04:05:06+00:00", "magnitude": 4.2}],
+            "n_events": 8,
+            "by_unit": {"九江台": 3, "南昌台": 1},
+            "note": "平稳",
+        },
+    )
+    counts = blocks[0]
+    assert [row[0] for row in counts.rows] == ["2.0–2.9", "3.0–3.9", "4.0–4.9", "5.0–5.9", "≥6.0"]
+    assert counts.rows[0] == ["2.0–2.9", "5", "4.25"]
+    assert counts.rows[1][2] == "—"
+    largest = next(b for b in blocks if b.kind == "table" and b.rows and b.rows[0][0] == "e1")
+    assert largest.rows[0][1] == "2026-10-03 12:05:06"  # Beijing time
+    assert any(b.kind == "table" and b.rows == [["九江台", "3"], ["南昌台", "1"]] for b in blocks)
+    assert any(b.kind == "line" and b.value == "平稳" for b in blocks)
+    assert not any(b.label == "n events" for b in blocks)
