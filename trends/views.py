@@ -212,10 +212,22 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             "can_recompile": can_draft and report.status == TrendStatus.DRAFT and not compiling,
             "can_correct": can_draft and report.is_frozen,
             "compiling": compiling,
-            "history": selectors.trend_report_audit(report=report),
+            "history": _history(report),
             "versions": selectors.trend_report_versions(actor=actor, report=report),
         },
     )
+
+
+def _history(report: TrendReport) -> list[Any]:
+    """The report's audit rows; the compilation's rows name their states in words (they are
+    states of ``compile_status``, which the history's labels of the report's workflow do not know)."""
+    labels = dict(CompileStatus.choices)
+    events = list(selectors.trend_report_audit(report=report))
+    for event in events:
+        if event.action.startswith("trend_compile."):
+            event.from_state = str(labels.get(event.from_state, event.from_state))
+            event.to_state = str(labels.get(event.to_state, event.to_state))
+    return events
 
 
 def _section_title(key: str) -> str:

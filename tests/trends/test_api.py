@@ -311,3 +311,22 @@ def test_cenc_reads_the_issued_report_not_the_draft(
     assert [r["id"] for r in cenc.get(BASE, {"bureau": "JX"}).json()["results"]] == [issued.pk]
     # CENC may read but not move JX's report
     assert _move(cenc, issued, "archive").status_code == 403
+
+
+def test_return_from_reviewed_and_archive_by_the_bureau_admin(
+    api, jx_forecaster, jx_approver, jx_reviewer, jx_admin, jx_viewer, request_report, jx
+):
+    report = request_report(jx_forecaster, jx)
+    _move(api(jx_forecaster), report, "submit")
+    _move(api(jx_approver), report, "review")
+    returned = _move(api(jx_approver), report, "return", comment="数据需更新")
+    assert returned.json()["status"] == "draft"
+    assert returned.json()["review_comment"] == "数据需更新"
+    _move(api(jx_forecaster), report, "submit")
+    _move(api(jx_approver), report, "review")
+    _move(api(jx_reviewer), report, "sign_off")
+    assert _move(api(jx_admin), report, "issue").status_code == 403
+    _move(api(jx_reviewer), report, "issue")
+    assert _move(api(jx_viewer), report, "archive").status_code == 403
+    assert _move(api(jx_admin), report, "archive").json()["status"] == "archived"
+    assert _move(api(jx_admin), report, "archive").status_code == 409

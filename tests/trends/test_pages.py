@@ -122,3 +122,10 @@ def test_data_blocks_are_readable_whatever_the_compiler_put_in():
     assert any(b.kind == "table" and b.rows == [["九江台", "3"], ["南昌台", "1"]] for b in blocks)
     assert any(b.kind == "line" and b.value == "平稳" for b in blocks)
     assert not any(b.label == "n events" for b in blocks)
+
+
+def test_history_names_the_compilation_states_in_words(jx, jx_forecaster, request_report):
+    report = request_report(jx_forecaster, jx)
+    page = _client(jx_forecaster).get(f"/trends/{report.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-to="compiled"' in page
+    assert "queued → compiling" in page
