@@ -5,6 +5,7 @@ before it."""
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from portal.models import Bureau, User
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
     from .models import TrendReport
 
+WAIT_SECONDS = 300  # for a compilation a worker took
 TEXTS = {
     "seismicity": "本月江西省及邻区地震活动水平总体平稳，以2级左右小震为主，未见明显的震群活动。",
     "products": "b值、Mc 与地震频次变化未见显著异常，与上月相比无明显变化。",
@@ -38,11 +40,17 @@ def _actor(username: str) -> Actor | None:
 
 
 def _compiled(report: TrendReport) -> TrendReport:
-    """The seed is no request: it compiles the report itself instead of waiting for a worker."""
-    if report.compile_status == CompileStatus.QUEUED:
-        trend_compile.trend_report_compile(report_id=report.pk)
+    """The seed is no request: it compiles the report itself instead of waiting for a worker.
+    A worker may have taken the queued compilation first (``make run``): then wait for it."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
         report.refresh_from_db()
-    return report
+        if report.compile_status == CompileStatus.QUEUED:
+            trend_compile.trend_report_compile(report_id=report.pk)
+            continue
+        if report.compile_status in (CompileStatus.DONE, CompileStatus.FAILED) or time.monotonic() > deadline:
+            return report
+        time.sleep(1)
 
 
 def _report(forecaster: Actor, bureau: Bureau, month: dt.date) -> TrendReport:
@@ -65,6 +73,9 @@ def seed(stdout: Any) -> None:
     if bureau is None or forecaster is None or approver is None or reviewer is None:
         return  # no demo people: nothing to act as
     last = _report(forecaster, bureau, trend_report_services.last_month())
+    if last.compile_status not in (CompileStatus.DONE, CompileStatus.FAILED):
+        stdout.write(f"trends: {last.title} is still compiling; run the seed again later\n")
+        return
     if last.status == TrendStatus.DRAFT:
         _write(forecaster, last, list(TEXTS))
         last = trend_workflow.trend_report_submit(actor=forecaster, report=last)
