@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import wraps
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -68,20 +69,18 @@ def _month_param(value: str) -> dt.date | None:
 @page
 def report_list(request: HttpRequest) -> HttpResponse:
     actor = request.actor
-    bureau = (request.GET.get("bureau") or "").strip()[:16]
-    month_text = (request.GET.get("month") or "").strip()[:7]
+    bureau = (request.GET.get("bureau") or "").replace("\x00", "").strip()[:16]
+    month_text = (request.GET.get("month") or "").replace("\x00", "").strip()[:7]
     month = _month_param(month_text)
     status = request.GET.get("status") or ""
     if status not in TrendStatus.values:
         status = ""
-    query = (request.GET.get("q") or "").strip()[:100]
+    query = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]
     qs = selectors.trend_report_list(actor=actor, bureau=bureau, month=month, status=status, q=query)
     page_obj = Paginator(qs, 25).get_page(request.GET.get("page"))
-    extra = "".join(
-        f"{name}={value}&"
-        for name, value in (("bureau", bureau), ("month", month_text if month else ""), ("status", status))
-        if value
-    )
+    kept = {"bureau": bureau, "month": month_text if month else "", "status": status}
+    extra = urlencode({k: v for k, v in kept.items() if v})
+    extra = f"{extra}&" if extra else ""
     return render(
         request,
         "trends/report_list.html",

@@ -129,3 +129,19 @@ def test_history_names_the_compilation_states_in_words(jx, jx_forecaster, reques
     page = _client(jx_forecaster).get(f"/trends/{report.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'data-to="compiled"' in page
     assert "queued → compiling" in page
+
+
+def test_hostile_list_filters_do_not_break_the_page(jx, jx_forecaster):
+    client = _client(jx_forecaster)
+    for params in ({"month": "0000-00"}, {"month": "99999-1"}, {"page": "x"}, {"bureau": "x" * 300}):
+        assert client.get("/trends/", params).status_code == 200, params
+    assert client.get("/trends/", {"q": "a\x00b"}).status_code == 400  # the portal refuses NULs
+
+
+def test_a_bad_section_key_on_the_page_is_404(jx, jx_forecaster, request_report):
+    report = request_report(jx_forecaster, jx)
+    client = _client(jx_forecaster)
+    assert (
+        client.post(f"/trends/{report.pk}/", {"action": "edit", "key": "nope", "text": "a"}).status_code
+        == 404
+    )

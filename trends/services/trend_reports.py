@@ -187,7 +187,11 @@ def trend_section_update(*, actor: Actor, report: TrendReport, key: str, text: s
     report = _lock(actor, report)
     if not perms.can_draft_trend_report(actor, report):
         raise PermissionDenied(_("Only a forecaster or chair of the bureau writes the report's text."))
-    section = TrendSection.objects.select_for_update().filter(report=report, key=key).first()
+    section = (
+        TrendSection.objects.select_for_update().filter(report=report, key=key).first()
+        if "\x00" not in (key or "")
+        else None
+    )
     if section is None:
         raise NotFound(_("The report has no section %(key)s.") % {"key": key})
     if report.status != TrendStatus.DRAFT:
@@ -197,6 +201,8 @@ def trend_section_update(*, actor: Actor, report: TrendReport, key: str, text: s
             field="status",
         )
     text = (text or "").replace("\r\n", "\n").strip()
+    if "\x00" in text:
+        raise InvalidInput(_("The text holds a NUL character."), field="text")
     if len(text) > TEXT_MAX:
         raise InvalidInput(
             _("The text is too long (at most %(n)s characters).") % {"n": TEXT_MAX}, field="text"
@@ -222,7 +228,7 @@ def trend_report_correct(*, actor: Actor, report: TrendReport, note: str) -> Tre
         raise InvalidTransition(
             _("Only a signed-off report is corrected; a draft is simply edited."), field="status"
         )
-    note = (note or "").strip()
+    note = (note or "").replace("\x00", "").strip()
     if not note:
         raise InvalidInput(_("Say what the correction corrects."), field="note")
     versions = TrendReport.objects.filter(bureau_id=report.bureau_id, month=report.month)

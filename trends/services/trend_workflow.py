@@ -203,7 +203,7 @@ def _four_eyes(actor: Actor, report: TrendReport, action: str) -> None:
 
 
 def _comment(comment: str) -> str:
-    comment = (comment or "").strip()
+    comment = (comment or "").replace("\x00", "").strip()
     if len(comment) > COMMENT_MAX:
         raise InvalidInput(
             _("The comment is too long (at most %(n)s characters).") % {"n": COMMENT_MAX}, field="comment"
@@ -258,7 +258,7 @@ def trend_report_return(
     drafter is told."""
     comment = _comment(comment)
     _four_eyes(actor, report, "return")
-    notes = {key: (text or "").strip() for key, text in (section_comments or {}).items()}
+    notes = {key: (text or "").replace("\x00", "").strip() for key, text in (section_comments or {}).items()}
 
     def prepare(locked: TrendReport) -> dict[str, Any]:
         if not comment:
