@@ -1,7 +1,23 @@
 /* Trend report page: while the report's data are compiling, poll the small status JSON and
- * show the progress; when the compilation ends, reload so the sections show the new data. */
+ * show the progress; when the compilation ends, reload so the sections show the new data.
+ * The page also follows the report's state live (another person submitted, returned or signed
+ * it: the page reloads, so the badge, the buttons and the history are those of the new state). */
 (function () {
   "use strict";
+  var badge = document.getElementById("report-status");
+  if (badge) {
+    var id = parseInt(badge.getAttribute("data-report"), 10);
+    document.addEventListener("ispec:event", function (ev) {
+      var d = ev.detail || {};
+      if (d.kind !== "trend_report" || d.id !== id) return;
+      if (d.status === badge.getAttribute("data-status")) return;
+      badge.textContent = d.state_label || d.status;
+      badge.setAttribute("data-status", d.status);
+      badge.setAttribute("data-live", "1");
+      window.location.reload();
+    });
+  }
+
   var box = document.getElementById("compile-box");
   if (!box) return;
   var url = box.getAttribute("data-status-url");

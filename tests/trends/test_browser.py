@@ -73,3 +73,35 @@ def test_draft_return_fix_review_sign_on_a_phone(
     # the page fits the phone: nothing wider than the viewport
     width = signer.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
+
+
+def test_the_page_follows_a_compilation_until_it_ends(browser_login, jx, jx_forecaster, as_actor):
+    import threading
+
+    from django.db import connection
+
+    from trends.services import trend_compile, trend_reports
+
+    # given a report whose compilation is queued (its task was never sent: no commit hook ran)
+    report, _created = trend_reports.trend_report_request(
+        actor=as_actor(jx_forecaster), bureau=jx, month=dt.date(2026, 9, 1)
+    )
+    TrendReport.objects.filter(pk=report.pk).update(compile_status="queued")
+    page = browser_login(jx_forecaster, phone=True)
+    page.goto(f"/trends/{report.pk}/")
+    expect(page.locator("#compile-box")).to_have_attribute("data-compile-status", "queued")
+
+    # when a worker compiles it (beside Playwright's loop: the service pushes with async_to_sync)
+    def run() -> None:
+        try:
+            trend_compile.trend_report_compile(report_id=report.pk)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+
+    # then the page polls, reloads and shows the compiled data
+    expect(page.locator("#compile-box")).to_have_attribute("data-compile-status", "done")
+    expect(page.locator('#section-seismicity [data-block="counts"]')).to_be_visible()
