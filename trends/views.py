@@ -196,6 +196,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     actions = _actions(actor, report)
     can_draft = perms.can_draft_trend_report(actor, report)
     compiling = report.compile_status in (CompileStatus.QUEUED, CompileStatus.RUNNING)
+    versions = list(selectors.trend_report_versions(actor=actor, report=report))
     return render(
         request,
         "trends/report_detail.html",
@@ -212,7 +213,8 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             "can_correct": can_draft and report.is_frozen,
             "compiling": compiling,
             "history": _history(report),
-            "versions": selectors.trend_report_versions(actor=actor, report=report),
+            "versions": versions,
+            "version_ids": [v.pk for v in versions],
         },
     )
 
