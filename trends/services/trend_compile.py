@@ -162,7 +162,7 @@ def trend_report_compile(
     )
     bureau = report.bureau
     specs = [s for s in compilation.sections_for(bureau) if not keys or s.key in keys]
-    wanted = [s for s in specs if s.key in compilation._COMPILERS]
+    wanted = [s for s in specs if compilation.has_compiler(s.key)]
     results: dict[str, compilation.Compiled] = {}
     reader = bureau_reader(bureau)
     for index, spec in enumerate(wanted):

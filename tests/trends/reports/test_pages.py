@@ -99,29 +99,42 @@ def test_changes_page_of_a_first_version(jx, jx_forecaster, request_report):
     assert 'id="no-changes"' in page
 
 
-def test_data_blocks_are_readable_whatever_the_compiler_put_in():
+def _texts(rows):
+    return [[str(cell) for cell in row] for row in rows]
+
+
+def test_seismicity_blocks_read_as_a_forecaster_reads_them():
     from trends.rendering import data_blocks
 
     blocks = data_blocks(
         "seismicity",
         {
-            "counts": {"≥6.0": 0, "2.0–2.9": 5, "4.0–4.9": 1, "3.0–3.9": 2, "5.0–5.9": 0},
+            "counts": {"≥ 6.0": 0, "2.0–2.9": 5, "4.0–4.9": 1, "3.0–3.9": 2, "5.0–5.9": 0},
             "mean_counts": {"2.0–2.9": 4.25},
             "largest": [{"id": "e1", "origin_time": "2026-10-03T04:05:06+00:00", "magnitude": 4.2}],
+            "outside": [{"id": f"o{n}", "magnitude": 2.0, "distance_km": 10.0} for n in range(25)],
+            "n_outside": 25,
             "n_events": 8,
-            "by_unit": {"九江台": 3, "南昌台": 1},
-            "note": "平稳",
         },
     )
     counts = blocks[0]
-    assert [row[0] for row in counts.rows] == ["2.0–2.9", "3.0–3.9", "4.0–4.9", "5.0–5.9", "≥6.0"]
-    assert counts.rows[0] == ["2.0–2.9", "5", "4.25"]
-    assert counts.rows[1][2] == "—"
-    largest = next(b for b in blocks if b.kind == "table" and b.rows and b.rows[0][0] == "e1")
-    assert largest.rows[0][1] == "2026-10-03 12:05:06"  # Beijing time
-    assert any(b.kind == "table" and b.rows == [["九江台", "3"], ["南昌台", "1"]] for b in blocks)
+    assert [row[0] for row in _texts(counts.rows)] == ["2.0–2.9", "3.0–3.9", "4.0–4.9", "5.0–5.9", "≥ 6.0"]
+    assert _texts(counts.rows)[0] == ["2.0–2.9", "5", "4.25"]
+    assert _texts(counts.rows)[1][2] == "—"
+    largest, outside = [b for b in blocks if b.kind == "table"]
+    assert largest.rows[0][0].text == "2026-10-03 12:05:06"  # Beijing time
+    assert largest.rows[0][0].url == "/events/e1/"
+    assert largest.rows[0][1].text == "M4.2"
+    assert len(outside.rows) == 20
+    assert outside.more == 5
+
+
+def test_a_section_without_a_layout_is_shown_plainly():
+    from trends.rendering import data_blocks
+
+    blocks = data_blocks("something_new", {"by_unit": {"九江台": 3, "南昌台": 1}, "note": "平稳"})
+    assert any(b.kind == "table" and _texts(b.rows) == [["九江台", "3"], ["南昌台", "1"]] for b in blocks)
     assert any(b.kind == "line" and b.value == "平稳" for b in blocks)
-    assert not any(b.label == "n events" for b in blocks)
 
 
 def test_history_names_the_compilation_states_in_words(jx, jx_forecaster, request_report):
