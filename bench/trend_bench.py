@@ -28,7 +28,6 @@ import argparse
 import datetime as dt
 import io
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,6 @@ DB = "ispec_bench_trends"
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 LIMIT_S = 600  # CELERY_TASK_TIME_LIMIT (portal/settings/base.py): the compilation must fit in it
 BJT = dt.timezone(dt.timedelta(hours=8))
-PAGE = re.compile(rb"/Type\s*/Page\b")  # a page object of the PDF (not /Pages)
 
 
 def admin(sql: str) -> None:
@@ -266,7 +264,11 @@ def compile_and_render(bureau) -> None:
     pdf = trend_report_pdf(report)
     took_pdf = time.perf_counter() - started
     print(f"phone page (HTML, figures embedded): {took_html:.2f} s, {len(html) / 1e6:.1f} MB")
-    pages = len(PAGE.findall(pdf))
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(pdf)
+        file.flush()
+        info = subprocess.run(["pdfinfo", file.name], capture_output=True, text=True, check=False).stdout
+    pages = next((line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")), "?")
     print(f"PDF (WeasyPrint): {took_pdf:.2f} s, {len(pdf) / 1e6:.2f} MB, {pages} pages")
 
 
