@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 
 class Pagination(PageNumberPagination):
-    """``?page=`` and ``?page_size=`` (at most 500, larger is capped). A page size that is
-    not a positive whole number is a 400, not silently the default; a page that does not
-    exist is a 404 (DRF's "Invalid page.")."""
+    """``?page=`` and ``?page_size=`` (at most 500, larger is capped). A page or page size
+    that is not a positive whole number (``page=`` empty included: DRF would read it as page
+    1) is a 400, not silently the default; a page past the last is a 404 (DRF's "Invalid
+    page.")."""
 
     page_size_query_param = "page_size"
     max_page_size = 500
@@ -30,6 +31,13 @@ class Pagination(PageNumberPagination):
         if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) > 0):
             raise InvalidInput(_("page_size must be a whole number from 1."), field="page_size")
         return super().get_page_size(request)
+
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        raw = request.query_params.get(self.page_query_param)
+        whole = raw is not None and raw.isascii() and raw.isdigit() and int(raw) > 0
+        if raw is not None and raw not in self.last_page_strings and not whole:
+            raise InvalidInput(_("page must be a whole number from 1."), field="page")
+        return super().get_page_number(request, paginator)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)

@@ -528,22 +528,34 @@ def _block(key: str, value: Any) -> Block | None:
     return _line(_label(key), value)
 
 
-def data_blocks(key: str, data: dict[str, Any]) -> list[Block]:
-    """The section's data as a reader reads them: its layout, or the generic tables."""
+def _unlinked(blocks: list[Block]) -> list[Block]:
+    for block in blocks:
+        block.rows = [[Cell(cell.text, num=cell.num) for cell in row] for row in block.rows]
+    return blocks
+
+
+def data_blocks(key: str, data: dict[str, Any], *, links: bool = True) -> list[Block]:
+    """The section's data as a reader reads them: its layout, or the generic tables.
+
+    ``links=False`` for a reader of another bureau (a national unit reading an issued
+    report): the anomalies, runs and meetings it names are the bureau's own, not theirs to
+    open, so they are named without a link that would only answer 404."""
     data = data or {}
     if not data:
         return []
+    blocks: list[Block] | None = None
     layout = LAYOUTS.get(key)
     if layout is not None:
         try:
-            return layout(data)
+            blocks = layout(data)
         except (AttributeError, KeyError, TypeError, ValueError):
-            # data compiled by an older compiler: shown plainly rather than not at all
-            pass
-    return [block for name, value in data.items() if (block := _block(name, value)) is not None]
+            blocks = None  # data compiled by an older compiler: shown plainly rather than not at all
+    if blocks is None:
+        blocks = [block for name, value in data.items() if (block := _block(name, value)) is not None]
+    return blocks if links else _unlinked(blocks)
 
 
-def section_views(report: TrendReport, *, embed: bool) -> list[dict[str, Any]]:
+def section_views(report: TrendReport, *, embed: bool, links: bool = True) -> list[dict[str, Any]]:
     """What the page and the PDF show of each section: title, text, blocks, figures."""
     sections = list(TrendSection.objects.filter(report=report).order_by("position"))
     figures: dict[int, list[TrendFigure]] = {}
@@ -557,7 +569,7 @@ def section_views(report: TrendReport, *, embed: bool) -> list[dict[str, Any]]:
             "section": s,
             "key": s.key,
             "title": section_title(s.key),
-            "blocks": data_blocks(s.key, s.data or {}),
+            "blocks": data_blocks(s.key, s.data or {}, links=links),
             "figures": [
                 {
                     "figure": f,
@@ -571,13 +583,17 @@ def section_views(report: TrendReport, *, embed: bool) -> list[dict[str, Any]]:
     ]
 
 
-def report_context(report: TrendReport, *, embed: bool = True) -> dict[str, Any]:
-    return {"report": report, "sections": section_views(report, embed=embed), "title": report.title}
+def report_context(report: TrendReport, *, embed: bool = True, links: bool = True) -> dict[str, Any]:
+    return {
+        "report": report,
+        "sections": section_views(report, embed=embed, links=links),
+        "title": report.title,
+    }
 
 
-def trend_report_html(report: TrendReport) -> str:
+def trend_report_html(report: TrendReport, *, links: bool = True) -> str:
     """The phone page: the same template as the PDF, figures embedded."""
-    return render_html(TEMPLATE, report_context(report))
+    return render_html(TEMPLATE, report_context(report, links=links))
 
 
 def trend_report_pdf(report: TrendReport) -> bytes:

@@ -33,6 +33,8 @@ from .services import trend_reports as trend_report_services
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from portal.tenancy import Actor
+
     from .models import TrendReport
 
 
@@ -196,6 +198,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     actions = _actions(actor, report)
     can_draft = perms.can_draft_trend_report(actor, report)
     compiling = report.compile_status in (CompileStatus.QUEUED, CompileStatus.RUNNING)
+    own = _own(actor, report)
     versions = list(selectors.trend_report_versions(actor=actor, report=report))
     return render(
         request,
@@ -203,7 +206,11 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         {
             "report": report,
             "sections": [
-                {"section": s, "title": _section_title(s.key), "blocks": data_blocks(s.key, s.data or {})}
+                {
+                    "section": s,
+                    "title": _section_title(s.key),
+                    "blocks": data_blocks(s.key, s.data or {}, links=own),
+                }
                 for s in sections
             ],
             "actions": actions,
@@ -254,6 +261,12 @@ def report_status(request: HttpRequest, report_id: int) -> JsonResponse:
     )
 
 
+def _own(actor: Actor | None, report: TrendReport) -> bool:
+    """Whether the links of the report's data (its bureau's anomalies, runs, meetings) open for
+    this reader: people of the report's bureau (and the system admin)."""
+    return bool(actor and (actor.is_system_admin or actor.bureau_id == report.bureau_id))
+
+
 @page
 def report_read(request: HttpRequest, report_id: int) -> HttpResponse:
     """The report as a phone page (the template the PDF prints)."""
@@ -265,7 +278,7 @@ def report_read(request: HttpRequest, report_id: int) -> HttpResponse:
         bureau_id=report.bureau_id,
         version=report.version,
     )
-    return HttpResponse(trend_report_html(report))
+    return HttpResponse(trend_report_html(report, links=_own(request.actor, report)))
 
 
 @page

@@ -61,6 +61,7 @@ class FakeTrendKind:
 @pytest.fixture
 def trend_kind():
     fake = FakeTrendKind()
+    real = report_index._KINDS.get("trend_report")  # the trends app's, put back after the test
     report_index.register(
         ReportKind(
             key="trend_report",
@@ -72,6 +73,8 @@ def trend_kind():
     )
     yield fake
     report_index._KINDS.pop("trend_report", None)
+    if real is not None:
+        report_index.register(real)
 
 
 @pytest.fixture

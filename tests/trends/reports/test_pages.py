@@ -158,3 +158,14 @@ def test_a_bad_section_key_on_the_page_is_404(jx, jx_forecaster, request_report)
         client.post(f"/trends/{report.pk}/", {"action": "edit", "key": "nope", "text": "a"}).status_code
         == 404
     )
+
+
+def test_a_reader_of_another_bureau_gets_names_without_links():
+    from trends.rendering import data_blocks
+
+    data = {"rows": [{"station": "九江台", "url": "/disciplines/anomalies/1/", "state_label": "跟踪中"}]}
+    linked = data_blocks("anomalies", data)
+    unlinked = data_blocks("anomalies", data, links=False)
+    assert linked[-1].rows[0][0].url == "/disciplines/anomalies/1/"
+    assert unlinked[-1].rows[0][0].url == ""
+    assert unlinked[-1].rows[0][0].text == "九江台"
