@@ -9,3 +9,21 @@ class ObservationsConfig(AppConfig):
 
     name = "observations"
     verbose_name = _("Observations")
+
+    def ready(self) -> None:
+        register_jobs()
+
+
+def register_jobs() -> None:
+    """Series imports are background jobs the portal's watchdog looks after (portal.jobs)."""
+    from portal import jobs
+
+    from .services import series_import
+
+    jobs.register(
+        jobs.JobKind(
+            name="observations.series_import",
+            sweep=series_import.series_imports_fail_abandoned,
+            fail=lambda pk, message: series_import.series_import_fail(import_id=pk, message=message),
+        )
+    )

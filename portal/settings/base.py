@@ -54,7 +54,15 @@ INSTALLED_APPS = [
     "trends",
 ]
 # Apps whose urls.py / api_urls.py / routing.py plug into the portal's URLs and websockets.
-PORTAL_FEATURE_APPS = ["disciplines", "catalog", "observations", "consultations", "products", "reports", "trends"]
+PORTAL_FEATURE_APPS = [
+    "disciplines",
+    "catalog",
+    "observations",
+    "consultations",
+    "products",
+    "reports",
+    "trends",
+]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -275,3 +283,8 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Observation series (observations.series_*): the most values one read may return (413
+# beyond), and the largest series file an import accepts.
+SERIES_MAX_VALUES = env.int("SERIES_MAX_VALUES", default=600_000)
+SERIES_MAX_UPLOAD_BYTES = env.int("SERIES_MAX_UPLOAD_BYTES", default=256 * 1024 * 1024)
