@@ -201,20 +201,20 @@ def run(channels: int, days: int) -> None:
         )
         cur.execute(f"ALTER TABLE {table} ALTER COLUMN values SET STORAGE EXTENDED")
         t0 = time.perf_counter()
-        with conn.transaction():
-            with cur.copy(
+        with (
+            conn.transaction(),
+            cur.copy(
                 f"COPY {table} (channel_id, day, values, n_present, min, max, sum) FROM STDIN (FORMAT binary)"
-            ) as copy:
-                for c, v in data.items():
-                    rows = [(c, START + dt.timedelta(days=d), v[d]) for d in range(days)]
-                    payload = encode_day_rows(rows)
-                    # one header and trailer per COPY: strip the inner ones
-                    copy.write(
-                        payload[: len(payload) - 2]
-                        if c == 1
-                        else payload[len(COPY_HEADER) : len(payload) - 2]
-                    )
-                copy.write(COPY_TRAILER)
+            ) as copy,
+        ):
+            for c, v in data.items():
+                rows = [(c, START + dt.timedelta(days=d), v[d]) for d in range(days)]
+                payload = encode_day_rows(rows)
+                # one header and trailer per COPY: strip the inner ones
+                copy.write(
+                    payload[: len(payload) - 2] if c == 1 else payload[len(COPY_HEADER) : len(payload) - 2]
+                )
+            copy.write(COPY_TRAILER)
         ingest = time.perf_counter() - t0
         cur.execute(f"VACUUM ANALYZE {table}")
         total = size_of(cur, table)
@@ -241,9 +241,7 @@ def run(channels: int, days: int) -> None:
             assert means.shape == (days * 24,)
 
         got = read_minute()
-        assert np.array_equal(np.isnan(got), np.isnan(data[mid])) and np.allclose(
-            got[~np.isnan(got)], data[mid][~np.isnan(data[mid])]
-        ), "round trip"
+        assert np.array_equal(got, data[mid], equal_nan=True), "round trip"
         results[f"(b) day arrays real[], {name}"] = {
             "ingest": samples / ingest,
             "bytes": total / samples,

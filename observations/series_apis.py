@@ -4,7 +4,7 @@ import and follow its import."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -13,7 +13,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
@@ -21,6 +20,9 @@ from portal.apis_base import TenantApi
 from . import series_selectors as selectors
 from .series_output import series_csv, series_iaga2002
 from .services.series_import import series_import_create, series_import_status
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 EARLIEST, LATEST = 1900, 2100
 

@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from observations.series_selectors import Series
+if TYPE_CHECKING:
+    from observations.series_selectors import Series
 
 IAGA_MISSING = 99999.0
 INTERVAL_NAMES = {1: "1-Second", 60: "1-Minute", 3600: "1-Hour", 86400: "1-Day"}

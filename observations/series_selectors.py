@@ -41,8 +41,8 @@ class Series:
     values: np.ndarray  # float64, NaN for gaps / empty buckets
 
     def as_list(self) -> list[float | None]:
-        out: list[float | None] = self.values.astype(object).tolist()
-        return [None if v != v else float(v) for v in out]  # NaN -> None
+        out: list[float] = self.values.tolist()
+        return [None if v != v else v for v in out]  # NaN -> None
 
 
 def series_channel_get(*, actor: Actor | None, channel_id: int) -> Channel:

@@ -173,7 +173,7 @@ def series_import_file(
             )
     summary = ImportSummary()
     with transaction.atomic():
-        for index, (column, target) in enumerate(zip(parsed.columns, channels, strict=True)):
+        for index, target in enumerate(channels):
             interval = int(target.interval)
             if parsed.declared_interval and parsed.declared_interval != interval:
                 raise FormatError(

@@ -114,7 +114,7 @@ def series_write(
             raw = cursor.cursor
             with raw.copy(f"COPY {SeriesDay._meta.db_table} ({COLUMNS}) FROM STDIN (FORMAT binary)") as copy:
                 copy.write(payload)
-    stored = int((~np.isnan(values)).sum())
+    stored_count = int((~np.isnan(values)).sum())
     end = start + dt.timedelta(seconds=int(channel.interval) * values.size)
     audit_record(
         actor=actor,
@@ -124,8 +124,8 @@ def series_write(
         extra={
             "start": start.isoformat(),
             "end": end.isoformat(),
-            "samples": stored,
+            "samples": stored_count,
             "replaced": bool(deleted),
         },
     )
-    return Written(stored, len(rows), bool(deleted))
+    return Written(stored_count, len(rows), bool(deleted))

@@ -33,7 +33,8 @@ def test_two_days_come_back_exactly_with_their_gaps(jx):
     assert (written.samples, written.days, written.replaced) == (2 * 1440 - 60, 2, False)
     back = series_samples(actor=None, channel=channel, start=T0, end=T0 + dt.timedelta(days=2))
     # system reads nothing (fail closed): read as the bureau
-    assert back.size == 2 * 1440 and np.isnan(back).all()
+    assert back.size == 2 * 1440
+    assert np.isnan(back).all()
 
 
 def test_read_back_as_the_bureau(jx, jx_viewer, as_actor):
@@ -59,7 +60,8 @@ def test_hour_means_min_max_and_empty_buckets(jx, jx_viewer, as_actor):
     viewer = as_actor(jx_viewer, "JX")
     got = series_read(actor=viewer, channel=channel, start=T0, end=T0 + dt.timedelta(days=1), resolution="1h")
     hours = values.astype(np.float64).reshape(24, 60)
-    assert got.step_seconds == 3600 and got.values.size == 24
+    assert got.step_seconds == 3600
+    assert got.values.size == 24
     assert np.isnan(got.values[2])
     assert got.as_list()[2] is None
     expected = np.array([np.nan if np.isnan(h).all() else np.nanmean(h) for h in hours])
