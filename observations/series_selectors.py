@@ -12,7 +12,7 @@ import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from observations.models import Channel, SeriesDay, SeriesImport
+from observations.models import Channel, SeriesDay, SeriesImport, Station
 from observations.services.series_codec import decode_float4_array_send
 from portal.exceptions import InvalidInput, NotFound, PortalError
 from portal.tenancy import system_read
@@ -162,3 +162,19 @@ def series_imports_unfinished(
     running = SeriesImport.objects.filter(status=SeriesImport.Status.RUNNING, started_at__lt=started_before)
     queued = SeriesImport.objects.filter(status=SeriesImport.Status.QUEUED, created_at__lt=queued_before)
     return list(running) + list(queued)
+
+
+@system_read("the import_series command names a channel or station by id or code, as the system")
+def series_command_targets(
+    *, channel_id: int | None, station_code: str | None
+) -> tuple[Channel | None, Station | None]:
+    channel = station = None
+    if channel_id is not None:
+        channel = Channel.objects.select_related("bureau").filter(pk=channel_id).first()
+        if channel is None:
+            raise NotFound(f"no channel {channel_id}")
+    if station_code:
+        station = Station.objects.select_related("bureau").filter(code__iexact=station_code).first()
+        if station is None:
+            raise NotFound(f"no station {station_code}")
+    return channel, station

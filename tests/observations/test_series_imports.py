@@ -158,7 +158,7 @@ def _malformed() -> list[tuple[str, bytes, str, int]]:
     cases.append(("not a number", "\n".join(bad).encode(), "not a number", DATA + 2))
     cases.append(("unknown station", iaga(_good_rows(), code="XXX"), "no such channel", DATA - 1))
     cases.append(
-        ("NUL byte", "\n".join(good[: DATA + 3] + ["\x00"] + good[DATA + 3 :]).encode(), "NUL", DATA + 4)
+        ("NUL byte", "\n".join([*good[: DATA + 3], "\x00", *good[DATA + 3 :]]).encode(), "NUL", DATA + 4)
     )
     bad_bytes = "\n".join(good).encode().replace(b"38000.00", b"38000.0\xff", 1)
     cases.append(("not UTF-8", bad_bytes, "UTF-8", DATA))
