@@ -40,7 +40,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from observations.services.series_codec import (  # noqa: E402
+from observations.series_codec import (  # noqa: E402
     COPY_HEADER,
     COPY_TRAILER,
     decode_float4_array_send,

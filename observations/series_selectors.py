@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from observations.models import Channel, SeriesDay, SeriesImport, Station
-from observations.services.series_codec import decode_float4_array_send
+from observations.series_codec import decode_float4_array_send
 from portal.exceptions import InvalidInput, NotFound, PortalError
 from portal.tenancy import system_read
 

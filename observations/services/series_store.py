@@ -20,7 +20,7 @@ from observations.models import Channel, SeriesDay
 from portal.exceptions import InvalidInput
 from portal.services import audit_record
 
-from .series_codec import decode_float4_array_send, encode_day_rows
+from observations.series_codec import decode_float4_array_send, encode_day_rows
 
 if TYPE_CHECKING:
     from portal.models import User
