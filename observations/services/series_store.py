@@ -17,10 +17,9 @@ import numpy as np
 from django.db import connection, transaction
 
 from observations.models import Channel, SeriesDay
+from observations.series_codec import decode_float4_array_send, encode_day_rows
 from portal.exceptions import InvalidInput
 from portal.services import audit_record
-
-from observations.series_codec import decode_float4_array_send, encode_day_rows
 
 if TYPE_CHECKING:
     from portal.models import User
