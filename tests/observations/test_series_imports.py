@@ -23,6 +23,15 @@ from tests.observations.factories import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages checked here are the English ones (the zh ones are in the .po)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
 T0 = dt.datetime(2025, 4, 11, tzinfo=dt.UTC)
 
 
