@@ -257,3 +257,34 @@ def test_the_real_worker_runs_an_import(api, real_celery, jx_admin, h_channel):
     assert status["samples_stored"] == 120
     assert SeriesImport.objects.get().status == "done"
     assert SeriesDay.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_watchdog_fails_an_import_whose_worker_died(jx, jx_admin, h_channel):
+    from django.utils import timezone
+
+    from portal import jobs
+
+    record = SeriesImport.objects.create(
+        bureau=jx,
+        filename="x.min",
+        format="iaga2002",
+        status=SeriesImport.Status.RUNNING,
+        started_at=timezone.now() - dt.timedelta(minutes=30),
+        requested_by=jx_admin,
+    )
+    done = jobs.watchdog()
+    assert done["observations.series_import"] == [record.pk]
+    record.refresh_from_db()
+    assert record.status == SeriesImport.Status.FAILED
+    assert record.error
+    assert Notification.objects.filter(recipient=jx_admin, kind="observations.series_import").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_file_over_the_size_limit_is_400(api, jx_admin, h_channel, settings):
+    settings.SERIES_MAX_UPLOAD_BYTES = 100
+    response = _upload(api(jx_admin, "JX"), iaga(_rows()))
+    assert response.status_code == 400
+    assert "file" in response.json()["errors"]
+    assert not SeriesImport.objects.exists()

@@ -32,6 +32,7 @@ def _english():
     with translation.override("en"):
         yield
 
+
 T0 = dt.datetime(2025, 4, 11, tzinfo=dt.UTC)
 
 
