@@ -9,10 +9,10 @@ message saying so; convert it to the CSV form (see ``csv_series``) meanwhile.
 
 from __future__ import annotations
 
-from .common import FormatError, ParsedFile
+from .common import FormatError, ParsedFile, Progress
 
 
-def parse(lines: list[str]) -> ParsedFile:
+def parse(lines: list[str], progress: Progress | None = None) -> ParsedFile:
     raise FormatError(
         "the CEA precursor text format is not supported: no published description of it was "
         "found; convert the file to CSV (time,<STATION:ITEM>,...)",

@@ -4,11 +4,14 @@ checks of the raw bytes (NUL bytes, encoding) and of the timestamps' order."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+PROGRESS_EVERY = 20_000  # lines between two progress calls
+Progress = Callable[[float], None]
 
 
 class FormatError(ValueError):

@@ -14,7 +14,16 @@ import csv
 
 import numpy as np
 
-from .common import ColumnRef, FormatError, ParsedFile, check_order, parse_float, parse_time
+from .common import (
+    PROGRESS_EVERY,
+    ColumnRef,
+    FormatError,
+    ParsedFile,
+    Progress,
+    check_order,
+    parse_float,
+    parse_time,
+)
 
 
 def _column(label: str, line: int) -> ColumnRef:
@@ -33,7 +42,7 @@ def _column(label: str, line: int) -> ColumnRef:
     return ColumnRef(label=text, line=line)  # resolved only when the import names a channel
 
 
-def parse(lines: list[str]) -> ParsedFile:
+def parse(lines: list[str], progress: Progress | None = None) -> ParsedFile:
     reader = csv.reader(lines)
     try:
         heading = next(reader)
@@ -49,6 +58,8 @@ def parse(lines: list[str]) -> ParsedFile:
     rows: list[list[float]] = []
     for cells in reader:
         number = reader.line_num
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number / len(lines))
         if not cells or all(not c.strip() for c in cells):
             continue
         if len(cells) != len(heading):

@@ -15,14 +15,23 @@ import re
 
 import numpy as np
 
-from .common import ColumnRef, FormatError, ParsedFile, check_order, parse_float, parse_time
+from .common import (
+    PROGRESS_EVERY,
+    ColumnRef,
+    FormatError,
+    ParsedFile,
+    Progress,
+    check_order,
+    parse_float,
+    parse_time,
+)
 
 MISSING = (99999.0, 88888.0)
 INTERVALS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 INTERVAL_RE = re.compile(r"1[- ]?(second|minute|hour|day)", re.IGNORECASE)
 
 
-def parse(lines: list[str]) -> ParsedFile:
+def parse(lines: list[str], progress: Progress | None = None) -> ParsedFile:
     header: dict[str, tuple[str, int]] = {}
     columns: list[ColumnRef] = []
     times: list[int] = []
@@ -30,6 +39,8 @@ def parse(lines: list[str]) -> ParsedFile:
     rows: list[list[float]] = []
     heading_line = 0
     for number, raw in enumerate(lines, start=1):
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number / len(lines))
         line = raw.rstrip()
         if not line.strip():
             continue

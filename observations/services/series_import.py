@@ -159,7 +159,14 @@ def series_import_file(
         )
     if not data.strip():
         raise FormatError(_("the file is empty"), line=1)
-    parsed = parse(data, file_format)
+    summary = ImportSummary()
+
+    def parsing(fraction: float) -> None:  # reading the lines is the first half of the work
+        summary.progress = int(50 * fraction)
+        if progress is not None:
+            progress(summary)
+
+    parsed = parse(data, file_format, parsing)
     if parsed.times.size == 0:
         raise FormatError(
             _("the file has no data lines"), line=max(1, len(parsed.columns) and parsed.columns[0].line)
@@ -171,7 +178,6 @@ def series_import_file(
                 _("You may not import into channel %(channel)s (column %(label)s).")
                 % {"channel": target, "label": column.label}
             )
-    summary = ImportSummary()
     with transaction.atomic():
         for index, target in enumerate(channels):
             interval = int(target.interval)
@@ -212,7 +218,7 @@ def series_import_file(
             )
             summary.samples_stored += written.samples
             summary.channels_touched.append(target.pk)
-            summary.progress = int(100 * (index + 1) / len(channels))
+            summary.progress = 50 + int(50 * (index + 1) / len(channels))
             if progress is not None:
                 progress(summary)
     summary.flagged_lines.sort()

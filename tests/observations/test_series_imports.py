@@ -234,3 +234,33 @@ def test_an_expert_of_another_discipline_may_not_import(jx, observatory, jx_expe
 def test_another_bureaus_channel_is_unknown(jx, nm, observatory):
     with pytest.raises(FormatError, match="no such channel"):
         series_import_file(bureau=nm, data=iaga(_good_rows()), file_format="iaga2002", actor=None)
+
+
+def test_a_single_column_csv_goes_to_the_chosen_channel(jx, jx_viewer, as_actor):
+    well = ChannelFactory(station__bureau=jx)
+    data = b"time,value\n2025-04-11T08:00:00+08:00,1.25\n2025-04-11T08:02:00+08:00,1.5\n"
+    summary = series_import_file(bureau=jx, data=data, file_format="csv", actor=None, channel=well)
+    assert summary.channels_touched == [well.pk]
+    back = _read(well, jx_viewer, as_actor, 3)  # Beijing 08:00 is 00:00 UTC
+    assert np.array_equal(back, np.array([1.25, np.nan, 1.5], dtype=np.float32), equal_nan=True)
+
+
+def test_progress_is_reported_while_reading_and_writing(jx, observatory, monkeypatch):
+    from observations.importers import common
+
+    monkeypatch.setattr(common, "PROGRESS_EVERY", 100)
+    from observations.importers import iaga2002
+
+    monkeypatch.setattr(iaga2002, "PROGRESS_EVERY", 100)
+    seen: list[int] = []
+    series_import_file(
+        bureau=jx,
+        data=iaga([(t, [38000.0, 45000.0]) for t in _minutes(1000)]),
+        file_format="iaga2002",
+        actor=None,
+        progress=lambda s: seen.append(s.progress),
+    )
+    assert seen == sorted(seen)
+    assert seen[-1] == 100
+    assert any(0 < p < 50 for p in seen)
+    assert 75 in seen
