@@ -24,6 +24,7 @@ DAY_SECONDS = 86400
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 RESOLUTIONS = {"raw": None, "1min": 60, "1h": 3600, "1d": DAY_SECONDS}
 AGGREGATES = ("mean", "min", "max")
+MAX_SAMPLES_READ = 32_000_000  # a year of a 1 s channel (128 MB of float32)
 
 
 class TooManyValues(PortalError):
@@ -130,6 +131,13 @@ def series_read(
         raise TooManyValues(
             _("The request asks for %(count)d values; at most %(limit)d can be read at once.")
             % {"count": count, "limit": limit}
+        )
+    # an aggregate of a 1 s channel reads 86,400 samples a day: bound the memory too
+    reads = int((end - start).total_seconds()) // interval
+    if reads > MAX_SAMPLES_READ:
+        raise TooManyValues(
+            _("The request needs %(count)d samples; at most %(limit)d can be read at once.")
+            % {"count": reads, "limit": MAX_SAMPLES_READ}
         )
     samples = series_samples(actor=actor, channel=channel, start=start, end=end)
     if step == interval:
