@@ -12,7 +12,7 @@ import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from observations.models import Channel, SeriesDay, SeriesImport, Station
+from observations.models import Channel, DayValuesBinary, SeriesDay, SeriesImport, Station
 from observations.series_codec import decode_float4_array_send
 from portal.exceptions import InvalidInput, NotFound, PortalError
 from portal.tenancy import system_read
@@ -86,7 +86,7 @@ def series_samples(
     rows = (
         SeriesDay.objects.visible_to(actor)
         .filter(channel=channel, day__gte=first_day, day__lte=epoch_day + dt.timedelta(days=last_day_index))
-        .extra(select={"blob": "array_send(array_replace(values, NULL, 'NaN'::real))"})
+        .annotate(blob=DayValuesBinary("values"))
         .values_list("day", "blob")
     )
     for day, blob in rows:

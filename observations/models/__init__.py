@@ -2,6 +2,6 @@
 ``master``; what else the app stores lives in a module of its own beside it."""
 
 from .master import Channel, Instrument, ObservationItem, SamplingInterval, Station
-from .series import SeriesDay, SeriesImport  # noqa: F401
+from .series import DayValuesBinary, SeriesDay, SeriesImport  # noqa: F401
 
 __all__ = ["Channel", "Instrument", "ObservationItem", "SamplingInterval", "Station"]

@@ -40,6 +40,14 @@ class RealField(models.FloatField):
         return "real"
 
 
+class DayValuesBinary(models.Func):
+    """``values`` in PostgreSQL's binary array form with gaps as NaN (``array_send``): a fixed
+    8 bytes a cell that numpy decodes in one step (observations.series_codec)."""
+
+    template = "array_send(array_replace(%(expressions)s, NULL, 'NaN'::real))"
+    output_field = models.BinaryField()
+
+
 class SeriesDay(TenantOwned):
     """One channel's samples of one UTC day (see the module docstring for the layout)."""
 

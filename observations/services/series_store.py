@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from django.db import connection, transaction
 
-from observations.models import Channel, SeriesDay
+from observations.models import Channel, DayValuesBinary, SeriesDay
 from observations.series_codec import decode_float4_array_send, encode_day_rows
 from portal.exceptions import InvalidInput
 from portal.services import audit_record
@@ -54,7 +54,7 @@ def _existing_days(channel: Channel, first: dt.date, last: dt.date) -> dict[dt.d
     per_day = slots_per_day(channel)
     rows = (
         SeriesDay.objects.filter(channel=channel, day__gte=first, day__lte=last)
-        .extra(select={"blob": "array_send(array_replace(values, NULL, 'NaN'::real))"})
+        .annotate(blob=DayValuesBinary("values"))
         .values_list("day", "blob")
     )
     return {day: decode_float4_array_send(bytes(blob), per_day) for day, blob in rows}
