@@ -127,6 +127,8 @@ def _bureau_cast(code: str, surname: str) -> list[DemoPerson]:
             f"{low}_chair", f"{surname}主持人", ((code, Role.CHAIR, None), (code, Role.FORECASTER, None))
         ),
         DemoPerson(f"{low}_approver", f"{surname}签发人", ((code, Role.APPROVER, None),)),
+        # a second approver: four eyes (the reviewer of a trend report does not sign it off)
+        DemoPerson(f"{low}_reviewer", f"{surname}审核人", ((code, Role.APPROVER, None),)),
         DemoPerson(f"{low}_viewer", f"{surname}浏览者", ((code, Role.VIEWER, None),)),
     ]
 

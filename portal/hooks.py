@@ -13,6 +13,10 @@ Known hooks:
 * ``topic_report.ready(report_id: int, event_id: int, bureau_id: int)``: a special-topic
   report was built (reports); consultations enqueues ``consultations.attach_topic_report``.
 
+* ``meeting.closed(meeting_id: int, bureau_id: int)``: a consultation meeting closed
+  (consultations); trends enqueues ``trends.meeting_closed``, which recompiles the meeting
+  and opinion sections of the bureau's draft trend report of the meeting's month.
+
 A quake's arrival is not a hook: ``catalog.arrival`` decides it and enqueues the
 reactions the apps registered there (``catalog.arrival.register_reaction``).
 """

@@ -267,6 +267,7 @@ ROLES = [
     ("jx_forecaster", None, False),
     ("jx_chair", None, False),
     ("jx_approver", None, False),
+    ("jx_reviewer", None, False),
     ("jx_viewer", None, False),
     ("nm_admin", None, False),
     ("cenc_forecaster", None, False),

@@ -144,7 +144,11 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
     brief = brief_compile(bureau=jx, kind="daily", period_end=now - dt.timedelta(hours=1))
     upload = SimpleUploadedFile("events.csv", b"time,latitude,longitude,depth,magnitude\n")
     record = event_import_create(actor=forecaster, upload=upload, file_format="csv")
+    trend_report = _trend_report(forecaster, jx)
     return {
+        "trend_report_id": trend_report.pk,
+        "figure_id": trend_report.sections.get(key="seismicity").figures.get().pk,
+        "key": "opinion",
         "code": jx.code,
         "user_id": jx_forecaster.pk,
         "public_id": quick_reports[0].event.public_id,
@@ -162,6 +166,21 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
     }
 
 
+def _trend_report(forecaster: Any, jx: Any) -> Any:
+    """A JX trend report with its sections and one figure (its compilation is not run here)."""
+    import base64
+
+    from trends.models import TrendFigure
+    from trends.services.trend_reports import trend_report_request
+
+    report, _created = trend_report_request(actor=forecaster, bureau=jx, month=dt.date(2026, 10, 1))
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    )
+    TrendFigure.objects.create(section=report.sections.get(key="seismicity"), name="epicentres", png=png)
+    return report
+
+
 def _known_path(operation: Any, ids: dict[str, Any]) -> dict[str, Any]:
     """The seeded ids for the path parameters of ``operation`` (report_id is three things)."""
     values: dict[str, Any] = {}
@@ -172,6 +191,8 @@ def _known_path(operation: Any, ids: dict[str, Any]) -> dict[str, Any]:
                 values[name] = ids["zero_report_id"]
             elif "/consultations/" in operation.path:
                 values[name] = ids["consultation_report_id"]
+            elif "/trend-reports/" in operation.path:
+                values[name] = ids["trend_report_id"]
             else:
                 values[name] = 1
         elif name in ids:

@@ -10,10 +10,25 @@ class TrendsConfig(AppConfig):
     verbose_name = _("Trend reports and briefs")
 
     def ready(self) -> None:
-        # the brief tasks live beside tasks.py: imported here so every worker registers them
-        from . import brief_tasks  # noqa: F401
-        from .brief_index import register_report_kinds
-        from .services.brief_pdf import register_documents
+        from portal.hooks import hook
 
-        register_documents()
+        # the brief tasks live beside tasks.py: imported here so every worker registers them
+        from . import (
+            brief_tasks,  # noqa: F401
+            panels,
+        )
+        from .brief_index import register_report_kinds
+        from .services import brief_pdf, trend_compile, trend_pdf, trend_workflow  # noqa: F401 - registers the workflow
+        from .tasks import meeting_closed_task
+
+        trend_compile.register_jobs()
+        trend_pdf.register_documents()
+        brief_pdf.register_documents()
+        panels.register()
         register_report_kinds()
+
+        @hook("meeting.closed")
+        def recompile_meeting_sections(meeting_id: int, bureau_id: int, **_: object) -> None:
+            """consultations sits below trends: a closed monthly meeting fills the meeting and
+            opinion sections of its month's draft (a task recompiles them)."""
+            meeting_closed_task.delay(meeting_id=meeting_id, bureau_id=bureau_id)

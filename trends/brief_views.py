@@ -121,7 +121,7 @@ def brief_detail(request: HttpRequest, brief_id: int) -> HttpResponse:
     record_view(
         request=request, report_kind=_report_kind(brief), report_id=brief.pk, bureau_id=brief.bureau_id
     )
-    context = brief_context(brief)
+    context = {**brief_context(brief), "brief_kind": _report_kind(brief)}
     context["may_compile"] = can_compile_brief(request.actor, brief.bureau)
     return render(request, "trends/briefs/detail.html", context)
 

@@ -61,6 +61,8 @@ class TrendReport(TenantOwned):
     )
     correction_note = models.TextField(_("what this version corrects"), blank=True)
     title = models.CharField(_("title"), max_length=200)
+    # the words people type for this month ("十月 10月 October 月报 月度趋势"): searched with the title
+    search_text = models.CharField(max_length=200, blank=True, default="")
     number = models.CharField(_("issue number"), max_length=60, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=TrendStatus.choices, default=TrendStatus.DRAFT

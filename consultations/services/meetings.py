@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from consultations import permissions as perms
 from consultations.models import Conclusion, Meeting, MeetingKind, MeetingMaterial, MeetingRepresentative
-from portal import uploads
+from portal import hooks, uploads
 from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
 from portal.links import check_link
 from portal.models import Bureau, Discipline, Membership, Notification, Role, User
@@ -318,8 +318,12 @@ def meeting_open(*, actor: Actor, meeting: Meeting) -> Meeting:
 
 @transaction.atomic
 def meeting_close(*, actor: Actor, meeting: Meeting) -> Meeting:
-    """OPEN → CLOSED, by the chair. Opinions, the conclusion and votes are final from now on."""
-    return _meeting_move(actor, meeting, "close", closed_at=timezone.now())
+    """OPEN → CLOSED, by the chair. Opinions, the conclusion and votes are final from now on.
+
+    The apps above hear it on commit (hook ``meeting.closed``: a trend report's meeting sections)."""
+    meeting = _meeting_move(actor, meeting, "close", closed_at=timezone.now())
+    hooks.fire("meeting.closed", meeting_id=meeting.pk, bureau_id=meeting.bureau_id)
+    return meeting
 
 
 MATERIAL_TYPES = uploads.DOCUMENTS  # pictures, PDF, Office files, CSV and text: never HTML or SVG

@@ -43,6 +43,7 @@ def test_watchdog_is_a_beat_job_every_two_minutes_over_every_job_kind():
         "products.run",
         "reports.push_send",
         "reports.topic_report_build",
+        "trends.compile_trend_report",
     ]
     assert jobs_watchdog_task.apply().get() == {}
 

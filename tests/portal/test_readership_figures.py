@@ -111,10 +111,10 @@ def test_most_read_falls_back_to_kind_and_id(jx, jx_admin, jx_forecaster, jx_rep
     ReportView.objects.bulk_create(
         [
             ReportView(
-                user=jx_forecaster, bureau=jx, report_kind="brief", report_id=77, channel="web", viewed_at=now
+                user=jx_forecaster, bureau=jx, report_kind="retired_kind", report_id=77, channel="web", viewed_at=now
             ),
             ReportView(
-                user=jx_forecaster, bureau=jx, report_kind="brief", report_id=77, channel="pdf", viewed_at=now
+                user=jx_forecaster, bureau=jx, report_kind="retired_kind", report_id=77, channel="pdf", viewed_at=now
             ),
             ReportView(
                 user=jx_forecaster,
@@ -131,7 +131,7 @@ def test_most_read_falls_back_to_kind_and_id(jx, jx_admin, jx_forecaster, jx_rep
     lines = read_reports(actor=admin, entries=list(most_read(actor=admin, days=90)))
 
     assert [(line.title, line.url, line.views, line.readers) for line in lines] == [
-        ("brief #77", "", 2, 1),
+        ("retired_kind #77", "", 2, 1),
         ("2026年10月月会商", f"/consultations/reports/{jx_report.pk}/", 1, 1),
     ]
 

@@ -102,6 +102,10 @@ def section_title(key: str) -> str:
     return key
 
 
+def has_compiler(key: str) -> bool:
+    return key in _COMPILERS
+
+
 def compile_section(key: str, context: CompileContext) -> Compiled:
     return _COMPILERS[key](context)
 

@@ -6,6 +6,8 @@ active provinces that have not issued one yet."""
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from . import CompileContext, Compiled, compiler, queries
 
 
@@ -27,7 +29,7 @@ def compile_provinces(context: CompileContext) -> Compiled:
                 "status": report.status,
                 "version": report.version,
                 "issued_at": report.issued_at.isoformat() if report.issued_at else None,
-                "url": f"/trends/{report.pk}/",  # the report page (trends:report-detail)
+                "url": reverse("trends:report-detail", args=[report.pk]),
                 "counts": (seismicity.data or {}).get("counts", {}) if seismicity else {},
                 "n_events": (seismicity.data or {}).get("n_events") if seismicity else None,
                 "opinion": opinion.text if opinion else "",
