@@ -9,3 +9,7 @@ class ObservationsConfig(AppConfig):
 
     name = "observations"
     verbose_name = _("Observations")
+
+    def ready(self) -> None:
+        from . import panels  # noqa: F401  registers "waiting for me" (changes to decide)
+        from .services import change_workflow, station_workflow  # noqa: F401  register the workflows

@@ -1,6 +1,7 @@
 """Observations: master data (stations, instruments, channels, observation items) in
 ``master``; what else the app stores lives in a module of its own beside it."""
 
+from .changes import MasterDataChange
 from .master import Channel, Instrument, ObservationItem, SamplingInterval, Station
 
-__all__ = ["Channel", "Instrument", "ObservationItem", "SamplingInterval", "Station"]
+__all__ = ["Channel", "Instrument", "MasterDataChange", "ObservationItem", "SamplingInterval", "Station"]
