@@ -39,9 +39,7 @@ def can_decide_change(actor: Actor | None, change: MasterDataChange) -> bool:
 
 def can_withdraw_change(actor: Actor | None, change: MasterDataChange) -> bool:
     """Only the person who proposed a change withdraws it."""
-    return bool(
-        actor and actor.bureau_id == change.bureau_id and change.proposed_by_id == actor.user.pk
-    )
+    return bool(actor and actor.bureau_id == change.bureau_id and change.proposed_by_id == actor.user.pk)
 
 
 def can_move_station(actor: Actor | None, station: Station) -> bool:

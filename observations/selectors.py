@@ -92,9 +92,9 @@ def station_instruments(*, station: Station) -> QuerySet[Instrument]:
 @system_read("the history of a station the caller read through station_get")
 def station_history(*, station: Station) -> QuerySet[MasterDataChange]:
     """Applied changes of the station, its instruments and channels, newest first."""
-    return MasterDataChange.objects.filter(station=station, state=MasterDataChange.State.APPROVED).select_related(
-        "proposed_by", "decided_by"
-    )
+    return MasterDataChange.objects.filter(
+        station=station, state=MasterDataChange.State.APPROVED
+    ).select_related("proposed_by", "decided_by")
 
 
 @system_read("the history of a channel the caller read through channel_get")
@@ -113,10 +113,14 @@ def channel_list(
     bureau: str | None = None,
 ) -> QuerySet[Channel]:
     """Channels ``actor`` may read; ``station`` is a station code or id, ``item`` an item code."""
-    qs = Channel.objects.visible_to(actor).select_related("station", "item", "discipline", "bureau", "instrument")
+    qs = Channel.objects.visible_to(actor).select_related(
+        "station", "item", "discipline", "bureau", "instrument"
+    )
     if station:
-        qs = qs.filter(station__pk=int(station)) if station.isdigit() and len(station) < 19 else qs.filter(
-            station__code=station
+        qs = (
+            qs.filter(station__pk=int(station))
+            if station.isdigit() and len(station) < 19
+            else qs.filter(station__code=station)
         )
     if item:
         qs = qs.filter(item__code=item)
@@ -143,7 +147,9 @@ def change_list(
     *, actor: Actor | None, state: str | None = None, station: Station | None = None
 ) -> QuerySet[MasterDataChange]:
     """Changes of the actor's bureau (never another's), newest first."""
-    qs = MasterDataChange.objects.visible_to(actor).select_related("proposed_by", "decided_by", "station", "bureau")
+    qs = MasterDataChange.objects.visible_to(actor).select_related(
+        "proposed_by", "decided_by", "station", "bureau"
+    )
     if state:
         qs = qs.filter(state=state)
     if station is not None:
@@ -162,10 +168,25 @@ def changes_waiting(*, actor: Actor) -> list[MasterDataChange]:
     """Proposed changes of the actor's bureau that this admin may decide (not their own)."""
     if not permissions.is_bureau_admin(actor):
         return []
-    proposed = change_list(actor=actor, state=MasterDataChange.State.PROPOSED).filter(bureau_id=actor.bureau_id)
+    proposed = change_list(actor=actor, state=MasterDataChange.State.PROPOSED).filter(
+        bureau_id=actor.bureau_id
+    )
     return [c for c in proposed.order_by("created_at")[:50] if permissions.can_decide_change(actor, c)]
 
 
 def bureau_admins(*, bureau: Bureau | int) -> QuerySet[User]:
     """Who decides a bureau's master-data changes (told when one is proposed)."""
     return bureau_role_holders(bureau=bureau, roles=[Role.BUREAU_ADMIN])
+
+
+def change_target_row(
+    *, actor: Actor | None, target: str, object_id: int | None
+) -> Station | Instrument | Channel | None:
+    """The station, instrument or channel of the actor's bureau a change would update or close."""
+    if object_id is None:
+        return None
+    if target == MasterDataChange.Target.STATION:
+        return Station.objects.editable_by(actor).filter(pk=object_id).first()
+    if target == MasterDataChange.Target.INSTRUMENT:
+        return Instrument.objects.editable_by(actor).select_related("station").filter(pk=object_id).first()
+    return Channel.objects.editable_by(actor).select_related("station", "item").filter(pk=object_id).first()

@@ -28,7 +28,7 @@ State = MasterDataChange.State
 
 
 def summary(change: MasterDataChange) -> str:
-    """"新建 台站 JX-XS01" in the reader's language."""
+    """ "新建 台站 JX-XS01" in the reader's language."""
     what = change.values.get("code") or (change.station.code if change.station_id else "")
     if change.target == MasterDataChange.Target.CHANNEL:
         what = f"{change.values.get('station') or what} {change.values.get('item', '')}".strip()

@@ -26,11 +26,27 @@ Action = MasterDataChange.Action
 
 SNAPSHOT_FIELDS: dict[str, tuple[str, ...]] = {
     Target.STATION: (
-        "code", "name_zh", "name_en", "lon", "lat", "elevation_m", "kind", "status", "opened_on", "closed_on",
+        "code",
+        "name_zh",
+        "name_en",
+        "lon",
+        "lat",
+        "elevation_m",
+        "kind",
+        "status",
+        "opened_on",
+        "closed_on",
     ),
     Target.INSTRUMENT: ("station", "model", "serial_number", "installed_on", "removed_on"),
     Target.CHANNEL: (
-        "station", "item", "orientation", "instrument", "unit", "interval", "plausible_min", "plausible_max",
+        "station",
+        "item",
+        "orientation",
+        "instrument",
+        "unit",
+        "interval",
+        "plausible_min",
+        "plausible_max",
         "is_active",
     ),
 }
@@ -80,7 +96,13 @@ def _lock(model: type[Any], bureau: Bureau, pk: int | None) -> Any:
 
 
 def master_data_apply(
-    *, actor: Actor | None, bureau: Bureau, target: str, action: str, object_id: int | None, values: dict[str, Any]
+    *,
+    actor: Actor | None,
+    bureau: Bureau,
+    target: str,
+    action: str,
+    object_id: int | None,
+    values: dict[str, Any],
 ) -> Applied:
     """Apply ``values`` (already checked by ``master_values.clean_values``) to the rows of
     ``bureau``; ``actor`` is the approving admin, or None for the system. Runs inside the
@@ -92,7 +114,9 @@ def master_data_apply(
     return _channel(actor, bureau, action, object_id, values)
 
 
-def _station(actor: Actor | None, bureau: Bureau, action: str, object_id: int | None, values: dict[str, Any]) -> Applied:
+def _station(
+    actor: Actor | None, bureau: Bureau, action: str, object_id: int | None, values: dict[str, Any]
+) -> Applied:
     if action == Action.CREATE:
         station = Station.objects.create(
             bureau=bureau,
@@ -162,7 +186,9 @@ def _instrument(bureau: Bureau, action: str, object_id: int | None, values: dict
     return Applied(instrument, instrument.station, before, snapshot(Target.INSTRUMENT, instrument))
 
 
-def _channel(actor: Actor | None, bureau: Bureau, action: str, object_id: int | None, values: dict[str, Any]) -> Applied:
+def _channel(
+    actor: Actor | None, bureau: Bureau, action: str, object_id: int | None, values: dict[str, Any]
+) -> Applied:
     if action == Action.CREATE:
         station = Station.objects.get(bureau=bureau, code=values["station"])
         item = ObservationItem.objects.get(code=values["item"])

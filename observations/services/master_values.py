@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.gis.geos import Point
 from django.utils.translation import gettext as _
 
-from observations.models import Channel, Instrument, MasterDataChange, ObservationItem, SamplingInterval, Station
+from observations.models import (
+    Channel,
+    Instrument,
+    MasterDataChange,
+    ObservationItem,
+    SamplingInterval,
+    Station,
+)
 from portal.exceptions import InvalidInput, InvalidTransition
 from portal.validators import clean_title, is_work_date
 
@@ -37,11 +44,27 @@ ORIENTATION_RE = re.compile(r"^[A-Za-z0-9+-]{0,12}$")
 #: instrument's station identify the row and are set when it is created only.
 FIELDS: dict[str, tuple[str, ...]] = {
     Target.STATION: (
-        "code", "name_zh", "name_en", "lon", "lat", "elevation_m", "kind", "status", "opened_on", "closed_on",
+        "code",
+        "name_zh",
+        "name_en",
+        "lon",
+        "lat",
+        "elevation_m",
+        "kind",
+        "status",
+        "opened_on",
+        "closed_on",
     ),
     Target.INSTRUMENT: ("station", "model", "serial_number", "installed_on", "removed_on"),
     Target.CHANNEL: (
-        "station", "item", "orientation", "instrument", "unit", "interval", "plausible_min", "plausible_max",
+        "station",
+        "item",
+        "orientation",
+        "instrument",
+        "unit",
+        "interval",
+        "plausible_min",
+        "plausible_max",
     ),
 }
 IDENTIFYING: dict[str, tuple[str, ...]] = {
@@ -71,7 +94,9 @@ def _text(value: Any, field: str, *, max_length: int, blank: bool = True) -> str
         raise InvalidInput(_("%(field)s must be text.") % {"field": field}, field=field)
     text = value.strip()
     if any(unicodedata.category(c) in _REFUSED for c in text):
-        raise InvalidInput(_("%(field)s contains a control or invisible character.") % {"field": field}, field=field)
+        raise InvalidInput(
+            _("%(field)s contains a control or invisible character.") % {"field": field}, field=field
+        )
     if not text and not blank:
         raise InvalidInput(_("%(field)s is needed.") % {"field": field}, field=field)
     if len(text) > max_length:
@@ -92,7 +117,8 @@ def _number(value: Any, field: str, *, low: float | None = None, high: float | N
         raise InvalidInput(_("%(field)s must be a finite number.") % {"field": field}, field=field)
     if (low is not None and number < low) or (high is not None and number > high):
         raise InvalidInput(
-            _("%(field)s must lie between %(low)s and %(high)s.") % {"field": field, "low": low, "high": high},
+            _("%(field)s must lie between %(low)s and %(high)s.")
+            % {"field": field, "low": low, "high": high},
             field=field,
         )
     return number
@@ -106,9 +132,13 @@ def _date(value: Any, field: str) -> str | None:
     try:
         day = dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput(_("%(field)s must be a date (YYYY-MM-DD).") % {"field": field}, field=field) from None
+        raise InvalidInput(
+            _("%(field)s must be a date (YYYY-MM-DD).") % {"field": field}, field=field
+        ) from None
     if not is_work_date(day):
-        raise InvalidInput(_("%(field)s must be a date between 1900 and 2199.") % {"field": field}, field=field)
+        raise InvalidInput(
+            _("%(field)s must be a date between 1900 and 2199.") % {"field": field}, field=field
+        )
     return day.isoformat()
 
 
@@ -116,7 +146,8 @@ def _code(value: Any, field: str = "code") -> str:
     text = _text(value, field, max_length=16, blank=False)
     if not CODE_RE.match(text):
         raise InvalidInput(
-            _("A code is 2 to 16 letters, digits, '-', '_' or '.', starting with a letter or digit."), field=field
+            _("A code is 2 to 16 letters, digits, '-', '_' or '.', starting with a letter or digit."),
+            field=field,
         )
     return text
 
@@ -161,9 +192,7 @@ def _check_order(merged: dict[str, Any], first: str, second: str, message: str) 
         raise InvalidInput(message, field=second)
 
 
-def clean_values(  # noqa: C901, PLR0912 - one branch per field, read top to bottom
-    *, bureau: Bureau, target: str, action: str, obj: Any, values: Any
-) -> dict[str, Any]:
+def clean_values(*, bureau: Bureau, target: str, action: str, obj: Any, values: Any) -> dict[str, Any]:
     """The values of a change of ``target`` by ``action`` (on ``obj`` for an update or close),
     checked and normalised; raises InvalidInput naming the field (see the module docstring),
     InvalidTransition when the row is closed already."""
@@ -201,25 +230,30 @@ def clean_values(  # noqa: C901, PLR0912 - one branch per field, read top to bot
     merged = {**_current(target, obj), **clean}
     if target == Target.STATION:
         if action == Action.CREATE and Station.objects.filter(code=clean["code"]).exists():
-            raise InvalidInput(_("The station code %(code)s is taken.") % {"code": clean["code"]}, field="code")
+            raise InvalidInput(
+                _("The station code %(code)s is taken.") % {"code": clean["code"]}, field="code"
+            )
         if "lon" in clean or "lat" in clean:
             _in_jurisdiction(bureau, merged["lon"], merged["lat"])
         _check_order(merged, "opened_on", "closed_on", _("A station closes after it opened."))
     elif target == Target.INSTRUMENT:
-        _check_order(merged, "installed_on", "removed_on", _("An instrument is removed after it was installed."))
+        _check_order(
+            merged, "installed_on", "removed_on", _("An instrument is removed after it was installed.")
+        )
     else:
-        if merged.get("plausible_min") is not None and merged.get("plausible_max") is not None:
-            if not merged["plausible_min"] < merged["plausible_max"]:
-                raise InvalidInput(
-                    _("The plausible minimum must be below the plausible maximum."), field="plausible_max"
-                )
+        low, high = merged.get("plausible_min"), merged.get("plausible_max")
+        if low is not None and high is not None and not low < high:
+            raise InvalidInput(
+                _("The plausible minimum must be below the plausible maximum."), field="plausible_max"
+            )
         if action == Action.CREATE:
             station = station_of_bureau(bureau, clean["station"])
             item = _item(clean["item"])
             orientation = clean.get("orientation", "")
             if Channel.objects.filter(station=station, item=item, orientation=orientation).exists():
                 raise InvalidInput(
-                    _("Station %(station)s records %(item)s already.") % {"station": station.code, "item": item.code},
+                    _("Station %(station)s records %(item)s already.")
+                    % {"station": station.code, "item": item.code},
                     field="item",
                 )
             clean.setdefault("unit", item.unit)
@@ -239,7 +273,7 @@ def _is_closed(target: str, obj: Any) -> bool:
     return not obj.is_active
 
 
-def _clean_one(bureau: Bureau, target: str, name: str, value: Any, obj: Any) -> Any:  # noqa: C901, PLR0911
+def _clean_one(bureau: Bureau, target: str, name: str, value: Any, obj: Any) -> Any:
     if name == "code":
         return _code(value)
     if name == "name_zh":

@@ -54,7 +54,15 @@ INSTALLED_APPS = [
     "trends",
 ]
 # Apps whose urls.py / api_urls.py / routing.py plug into the portal's URLs and websockets.
-PORTAL_FEATURE_APPS = ["disciplines", "catalog", "observations", "consultations", "products", "reports", "trends"]
+PORTAL_FEATURE_APPS = [
+    "disciplines",
+    "catalog",
+    "observations",
+    "consultations",
+    "products",
+    "reports",
+    "trends",
+]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
