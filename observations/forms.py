@@ -35,6 +35,18 @@ LABELS = {
     "installed_on": _("Installed"),
     "removed_on": _("Removed"),
 }
+# fields an update may empty (the others keep their value when left empty)
+CLEARABLE = {
+    "name_en",
+    "elevation_m",
+    "opened_on",
+    "closed_on",
+    "serial_number",
+    "removed_on",
+    "plausible_min",
+    "plausible_max",
+    "instrument",
+}
 NUMBERS = {"lon", "lat", "elevation_m", "plausible_min", "plausible_max"}
 DATES = {"opened_on", "closed_on", "installed_on", "removed_on"}
 
@@ -122,7 +134,11 @@ class ChangeForm(forms.Form):
                 continue
             value = self.cleaned_data.get(name)
             if value in (None, ""):
-                if self.action == MasterDataChange.Action.UPDATE and self.current.get(name) not in (None, ""):
+                if (
+                    self.action == MasterDataChange.Action.UPDATE
+                    and name in CLEARABLE
+                    and self.current.get(name) not in (None, "")
+                ):
                     values[name] = None  # cleared
                 continue
             if name in NUMBERS:

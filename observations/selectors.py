@@ -54,7 +54,10 @@ def station_list(
         qs = qs.filter(status=status)
     if discipline:
         qs = qs.filter(channels__discipline__code=discipline).distinct()
-    return qs.annotate(channel_count=Count("channels", filter=Q(channels__is_active=True), distinct=True))
+    # Meta.ordering does not apply to a GROUP BY query: order again
+    return qs.annotate(
+        channel_count=Count("channels", filter=Q(channels__is_active=True), distinct=True)
+    ).order_by("code")
 
 
 def station_get(*, actor: Actor | None, code: str) -> Station:

@@ -27,12 +27,9 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     if (refused := _no_actor(request)) is not None:
         return refused
     discipline = request.GET.get("discipline") or None
-    units = (
-        selectors.unit_list(actor=request.actor, discipline=discipline)
-        .select_related("station")
-        .prefetch_related("reporters")
-    )
-    page = Paginator(units, 50).get_page(request.GET.get("page"))
+    units = selectors.unit_list(actor=request.actor, discipline=discipline)
+    listed = units.select_related("station").prefetch_related("reporters")
+    page = Paginator(listed, 50).get_page(request.GET.get("page"))
     points = [
         {
             "lat": u.location.y,
