@@ -11,7 +11,7 @@ the series module's.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.db.models import Count, Q, QuerySet
 
@@ -55,9 +55,8 @@ def station_list(
     if discipline:
         qs = qs.filter(channels__discipline__code=discipline).distinct()
     # Meta.ordering does not apply to a GROUP BY query: order again
-    return qs.annotate(
-        channel_count=Count("channels", filter=Q(channels__is_active=True), distinct=True)
-    ).order_by("code")
+    counted = qs.annotate(channel_count=Count("channels", filter=Q(channels__is_active=True), distinct=True))
+    return cast("QuerySet[Station]", counted.order_by("code"))
 
 
 def station_get(*, actor: Actor | None, code: str) -> Station:
@@ -169,11 +168,9 @@ def change_get(*, actor: Actor | None, change_id: int) -> MasterDataChange:
 
 def changes_waiting(*, actor: Actor) -> list[MasterDataChange]:
     """Proposed changes of the actor's bureau that this admin may decide (not their own)."""
-    if not permissions.is_bureau_admin(actor):
+    if not permissions.is_bureau_admin(actor) or actor.bureau is None:
         return []
-    proposed = change_list(actor=actor, state=MasterDataChange.State.PROPOSED).filter(
-        bureau_id=actor.bureau_id
-    )
+    proposed = change_list(actor=actor, state=MasterDataChange.State.PROPOSED).filter(bureau=actor.bureau)
     return [c for c in proposed.order_by("created_at")[:50] if permissions.can_decide_change(actor, c)]
 
 

@@ -29,7 +29,7 @@ State = MasterDataChange.State
 
 def summary(change: MasterDataChange) -> str:
     """ "新建 台站 JX-XS01" in the reader's language."""
-    what = change.values.get("code") or (change.station.code if change.station_id else "")
+    what = change.values.get("code") or (change.station.code if change.station is not None else "")
     if change.target == MasterDataChange.Target.CHANNEL:
         what = f"{change.values.get('station') or what} {change.values.get('item', '')}".strip()
     return f"{change.get_action_display()} {change.get_target_display()} {what}".strip()

@@ -170,7 +170,7 @@ def _instrument(bureau: Bureau, action: str, object_id: int | None, values: dict
             station=station,
             model=values["model"],
             serial_number=values.get("serial_number") or "",
-            installed_on=_day(values["installed_on"]),
+            installed_on=dt.date.fromisoformat(values["installed_on"]),
             removed_on=_day(values.get("removed_on")),
         )
         return Applied(instrument, station, None, snapshot(Target.INSTRUMENT, instrument))

@@ -28,7 +28,7 @@ def test_station_pages_render_for_the_bureau(client, jx_viewer, station):
     page = detail.content.decode()
     assert "JX-XS台" in page
     assert 'id="station-map"' in page
-    assert "Propose a change" not in page and "提议修改" not in page  # a viewer proposes nothing
+    assert "/observations/changes/new/" not in page  # a viewer proposes nothing
     assert channel.status_code == 200
     assert 'id="series-plot"' in channel.content.decode()
 
@@ -67,7 +67,7 @@ def test_admin_proposes_through_the_form_and_second_admin_approves_on_the_page(
     assert response.status_code == 302
     assert change.values == {"name_en": "Xiushui observation well"}
     own = client.get(change.get_absolute_url()).content.decode()
-    assert "approve" not in own.split('id="change-decision"')[0][-1:] and "/do/approve/" not in own
+    assert "/do/approve/" not in own  # the proposer has no approve button
     # the second admin sees the buttons and approves
     client.force_login(jx_admin2)
     queue = client.get("/observations/changes/").content.decode()
