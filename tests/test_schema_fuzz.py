@@ -144,6 +144,26 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
     brief = brief_compile(bureau=jx, kind="daily", period_end=now - dt.timedelta(hours=1))
     upload = SimpleUploadedFile("events.csv", b"time,latitude,longitude,depth,magnitude\n")
     record = event_import_create(actor=forecaster, upload=upload, file_format="csv")
+    from observations.services.changes import change_apply_as_system, change_propose
+
+    station = change_apply_as_system(
+        bureau=jx,
+        target="station",
+        action="create",
+        values={"code": "JX-XS", "name_zh": "修水流体井", "lon": 114.55, "lat": 29.03, "kind": "well"},
+        reason="fuzz",
+    )
+    channel = change_apply_as_system(
+        bureau=jx, target="channel", action="create", values={"station": "JX-XS", "item": "WL"}, reason="fuzz"
+    )
+    change = change_propose(
+        actor=actor_for(jx_admin),
+        target="station",
+        action="update",
+        object_id=station.object_id,
+        values={"name_en": "Xiushui well"},
+        reason="fuzz",
+    )
     return {
         "code": jx.code,
         "user_id": jx_forecaster.pk,
@@ -159,6 +179,9 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
         "run_id": run.pk,
         "layer_id": layer.pk,
         "brief_id": brief.pk,
+        "station_code": "JX-XS",
+        "channel_id": channel.object_id,
+        "change_id": change.pk,
     }
 
 
