@@ -35,7 +35,7 @@ class ItemListApi(TenantApi):
 
     @extend_schema(responses=ItemOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return Response(ItemOutputSerializer(selectors.item_list(), many=True).data)
+        return self.paginate(request, selectors.item_list(), ItemOutputSerializer)
 
 
 class StationListApi(TenantApi):

@@ -106,7 +106,7 @@ def test_unknown_and_malformed_codes_are_404(api, jx_viewer, network):
 def test_items_list(api, jx_viewer):
     body = api(jx_viewer).get("/api/v1/observation-items/").json()
     assert {"code": "WL", "unit": "m", "discipline": "fluid"}.items() <= next(
-        row for row in body if row["code"] == "WL"
+        row for row in body["results"] if row["code"] == "WL"
     ).items()
 
 
