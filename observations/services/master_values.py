@@ -214,7 +214,7 @@ def clean_values(*, bureau: Bureau, target: str, action: str, obj: Any, values: 
             raise InvalidInput(message % {"field": str(name)[:40]}, field=str(name)[:40])
     if action != Action.CREATE and obj is None:
         raise InvalidInput(_("Which row? Give object_id."), field="object_id")
-    if action == Action.CLOSE and _is_closed(target, obj):
+    if action != Action.CREATE and _is_closed(target, obj):
         raise InvalidTransition(_("This row is closed already."), field="object_id")
     if action == Action.UPDATE and not values:
         raise InvalidInput(_("Nothing to change: values is empty."), field="values")

@@ -342,3 +342,27 @@ def test_change_list_filters_by_state_and_stays_in_the_bureau(api, jx_admin, jx_
     assert [c["values"]["code"] for c in proposed["results"]] == ["JX-F2"]
     assert [c["values"]["code"] for c in approved["results"]] == ["JX-F1"]
     assert other["results"] == []
+
+
+@pytest.mark.parametrize("state", ["proposed", "approved", "rejected", "withdrawn"])
+@pytest.mark.parametrize("action", ["approve", "reject", "withdraw"])
+def test_every_state_and_action(api, jx_admin, jx_admin2, state, action):
+    """Only a proposed change moves; any other state is 409 and leaves the row and the
+    audit trail as they were."""
+    change_id = _propose_station(api(jx_admin)).json()["id"]
+    if state != "proposed":
+        mover = jx_admin if state == "withdrawn" else jx_admin2
+        verb = {"approved": "approve", "rejected": "reject", "withdrawn": "withdraw"}[state]
+        assert _transition(api(mover), change_id, verb, "因故").status_code == 200
+    who = jx_admin if action == "withdraw" else jx_admin2
+    audits = AuditEvent.objects.count()
+    # when
+    response = _transition(api(who), change_id, action, "因故")
+    # then
+    if state == "proposed":
+        assert response.status_code == 200
+        assert AuditEvent.objects.count() > audits
+    else:
+        assert response.status_code == 409
+        assert MasterDataChange.objects.get(pk=change_id).state == state
+        assert AuditEvent.objects.count() == audits

@@ -115,3 +115,11 @@ def test_reporting_unit_links_to_its_station(client, jx, jx_admin, station, disc
     client.force_login(jx_admin)
     page = client.get("/disciplines/units/").content.decode()
     assert station.get_absolute_url() in page
+
+
+def test_pages_speak_chinese_by_default(client, jx_admin, station):
+    client.force_login(jx_admin)
+    page = client.get("/observations/stations/JX-XS/").content.decode()
+    assert "主数据历史" in page
+    assert "提议修改" in page
+    assert "台站分布图与列表" in client.get("/").content.decode()
