@@ -11,6 +11,9 @@ class ObservationsConfig(AppConfig):
     verbose_name = _("Observations")
 
     def ready(self) -> None:
+        from . import panels  # noqa: F401  registers "waiting for me" (changes to decide)
+        from .services import change_workflow, station_workflow  # noqa: F401  register the workflows
+
         register_jobs()
 
 

@@ -111,10 +111,20 @@ def test_most_read_falls_back_to_kind_and_id(jx, jx_admin, jx_forecaster, jx_rep
     ReportView.objects.bulk_create(
         [
             ReportView(
-                user=jx_forecaster, bureau=jx, report_kind="retired_kind", report_id=77, channel="web", viewed_at=now
+                user=jx_forecaster,
+                bureau=jx,
+                report_kind="retired_kind",
+                report_id=77,
+                channel="web",
+                viewed_at=now,
             ),
             ReportView(
-                user=jx_forecaster, bureau=jx, report_kind="retired_kind", report_id=77, channel="pdf", viewed_at=now
+                user=jx_forecaster,
+                bureau=jx,
+                report_kind="retired_kind",
+                report_id=77,
+                channel="pdf",
+                viewed_at=now,
             ),
             ReportView(
                 user=jx_forecaster,

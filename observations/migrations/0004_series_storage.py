@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('observations', '0001_master_data'),
+        ('observations', '0003_observation_items'),
         ('portal', '0006_reportview_covering_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
