@@ -14,9 +14,10 @@ from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from observations import selectors as station_selectors
 from portal.apis_base import TenantApi
 from portal.converters import parse_id
-from portal.exceptions import InvalidInput, PermissionDenied
+from portal.exceptions import InvalidInput, NotFound, PermissionDenied
 from portal.fields import DateTimeField, IntegerField, WorkDateField
 from portal.selectors import user_by_id
 
@@ -78,6 +79,9 @@ class ReportingUnitListApi(TenantApi):
         reporters = serializers.ListField(child=IntegerField(), required=False)
         schedule = serializers.ChoiceField(choices=ReportingUnit.Schedule.choices, default="daily")
         deadline_time = serializers.TimeField(required=False)
+        station = serializers.RegexField(
+            r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,15}$", required=False, help_text="code of the station record"
+        )
 
     @extend_schema(responses=ReportingUnitOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -101,6 +105,11 @@ class ReportingUnitListApi(TenantApi):
             if user is None:
                 raise InvalidInput(_("Unknown person %(id)s.") % {"id": user_id}, field="reporters")
             reporters.append(user)
+        if "station" in data:
+            try:
+                data["station"] = station_selectors.station_get(actor=request.actor, code=data["station"])
+            except NotFound:
+                raise InvalidInput(_("Unknown station."), field="station") from None
         unit = unit_services.unit_create(
             actor=request.actor, discipline=discipline, reporters=reporters, **data
         )

@@ -13,6 +13,7 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone, translation
 
+from observations.models import Station
 from portal.models import Bureau, Discipline, User
 from portal.tenancy import actor_for
 
@@ -65,6 +66,22 @@ UNITS: dict[str, list[tuple[str, str, str, str, float, float]]] = {
 
 DAYS = 30
 
+# Reporting units that are stations, and their station records (observations.demo, seeded first).
+UNIT_STATIONS = {
+    "JX-FL-01": "JX-XS",
+    "JX-FL-02": "JX-YC",
+    "JX-EM-01": "JX-FZ",
+    "JX-EM-02": "JX-PX",
+    "JX-DF-01": "JX-JJ",
+    "JX-DF-02": "JX-HC",
+    "NM-FL-01": "NM-TL",
+    "NM-FL-02": "NM-ED",
+    "NM-EM-01": "NM-MZ",
+    "NM-EM-02": "NM-HL",
+    "NM-DF-01": "NM-BT",
+    "NM-DF-02": "NM-WJ",
+}
+
 
 def _chance(*parts: Any) -> float:
     """A stable pseudo-random number per unit and day: re-seeding never flips a cell."""
@@ -74,6 +91,7 @@ def _chance(*parts: Any) -> float:
 
 def _units(bureau: Bureau, reporter: User | None) -> list[ReportingUnit]:
     disciplines = {d.code: d for d in Discipline.objects.all()}
+    stations = {s.code: s for s in Station.objects.filter(bureau=bureau, code__in=UNIT_STATIONS.values())}
     units = []
     for code, name, discipline, kind, lon, lat in UNITS[bureau.code]:
         unit, _created = ReportingUnit.objects.update_or_create(
@@ -86,6 +104,7 @@ def _units(bureau: Bureau, reporter: User | None) -> list[ReportingUnit]:
                 "location": Point(lon, lat, srid=4326),
                 "observation_items": MACRO_ITEMS if kind == "macro_point" else ITEMS[discipline],
                 "schedule": ReportingUnit.Schedule.DAILY,
+                "station": stations.get(UNIT_STATIONS.get(code, "")),
             },
         )
         if reporter is not None:

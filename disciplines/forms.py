@@ -315,6 +315,12 @@ class UnitForm(forms.Form):
         max_value=90,
         widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.0001"}),
     )
+    station = forms.ChoiceField(
+        label=_("Station record"),
+        required=False,
+        help_text=_("For a unit that is a station: its master record (stations of the bureau)."),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     observation_items = forms.CharField(
         label=_("Observation items"),
         required=False,
@@ -338,9 +344,10 @@ class UnitForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time", "class": "form-control"}, format="%H:%M"),
     )
 
-    def __init__(self, *args, disciplines=(), reporters=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, disciplines=(), reporters=(), stations=(), **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["discipline"].choices = [(d.code, d.name_zh) for d in disciplines]
+        self.fields["station"].choices = [("", "—"), *((s.code, f"{s.code} {s.name_zh}") for s in stations)]
         self.fields["reporters"].choices = [(u.pk, person_label(u)) for u in reporters]
 
     def observation_item_list(self) -> list[str]:

@@ -81,6 +81,15 @@ class ReportingUnit(TenantOwned):
         help_text=_("A period's report is due at this time on the day after the period ends."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # a unit that is a station links to the station's master record (observations.Station)
+    station = models.ForeignKey(
+        "observations.Station",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reporting_units",
+        verbose_name=_("station"),
+    )
 
     class Meta:
         ordering = ["discipline__order", "code"]

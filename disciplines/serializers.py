@@ -20,6 +20,9 @@ def _point(value: Any) -> dict[str, Any] | None:
 class ReportingUnitOutputSerializer(serializers.ModelSerializer):
     bureau = serializers.CharField(source="bureau.code")
     discipline = serializers.CharField(source="discipline.code")
+    station = serializers.CharField(
+        source="station.code", allow_null=True, default=None, help_text="code of the station record"
+    )
     location = serializers.SerializerMethodField()
 
     class Meta:
@@ -36,6 +39,7 @@ class ReportingUnitOutputSerializer(serializers.ModelSerializer):
             "schedule",
             "deadline_time",
             "is_active",
+            "station",
         ]
 
     def get_location(self, obj: ReportingUnit) -> dict[str, Any] | None:

@@ -1,1 +1,29 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import apis, series_apis
+
+urlpatterns = [
+    path("observation-items/", apis.ItemListApi.as_view(), name="api-observation-item-list"),
+    path("stations/", apis.StationListApi.as_view(), name="api-station-list"),
+    path("stations/<str:station_code>/", apis.StationDetailApi.as_view(), name="api-station-detail"),
+    path("channels/", apis.ChannelListApi.as_view(), name="api-channel-list"),
+    path("channels/<id:channel_id>/", apis.ChannelDetailApi.as_view(), name="api-channel-detail"),
+    path("master-data/changes/", apis.ChangeListApi.as_view(), name="api-master-data-change-list"),
+    path(
+        "master-data/changes/<id:change_id>/",
+        apis.ChangeDetailApi.as_view(),
+        name="api-master-data-change-detail",
+    ),
+    path(
+        "master-data/changes/<id:change_id>/transitions/",
+        apis.ChangeTransitionApi.as_view(),
+        name="api-master-data-change-transition",
+    ),
+    path("series/", series_apis.SeriesReadApi.as_view(), name="api-series"),
+    path("series/imports/", series_apis.SeriesImportCreateApi.as_view(), name="api-series-imports"),
+    path(
+        "series/imports/<id:import_id>/",
+        series_apis.SeriesImportDetailApi.as_view(),
+        name="api-series-import",
+    ),
+]

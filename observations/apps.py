@@ -9,3 +9,24 @@ class ObservationsConfig(AppConfig):
 
     name = "observations"
     verbose_name = _("Observations")
+
+    def ready(self) -> None:
+        from . import panels  # noqa: F401  registers "waiting for me" (changes to decide)
+        from .services import change_workflow, station_workflow  # noqa: F401  register the workflows
+
+        register_jobs()
+
+
+def register_jobs() -> None:
+    """Series imports are background jobs the portal's watchdog looks after (portal.jobs)."""
+    from portal import jobs
+
+    from .services import series_import
+
+    jobs.register(
+        jobs.JobKind(
+            name="observations.series_import",
+            sweep=series_import.series_imports_fail_abandoned,
+            fail=lambda pk, message: series_import.series_import_fail(import_id=pk, message=message),
+        )
+    )

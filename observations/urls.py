@@ -1,3 +1,19 @@
+from django.urls import path
+
+from . import views
+
 app_name = "observations"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("observations/stations/", views.station_list, name="stations"),
+    path("observations/stations/<str:code>/", views.station_detail, name="station-detail"),
+    path("observations/channels/<id:channel_id>/", views.channel_detail, name="channel-detail"),
+    path("observations/changes/", views.change_list, name="changes"),
+    path("observations/changes/new/", views.change_new, name="change-new"),
+    path("observations/changes/<id:change_id>/", views.change_detail, name="change-detail"),
+    path(
+        "observations/changes/<id:change_id>/do/<str:action>/",
+        views.change_transition,
+        name="change-transition",
+    ),
+]

@@ -117,6 +117,8 @@ def _bureau_cast(code: str, surname: str) -> list[DemoPerson]:
     low = code.lower()
     return [
         DemoPerson(f"{low}_admin", f"{surname}管理员", ((code, Role.BUREAU_ADMIN, None),)),
+        # a second admin: master-data changes are approved by an admin other than the proposer
+        DemoPerson(f"{low}_admin2", f"{surname}管理员二", ((code, Role.BUREAU_ADMIN, None),)),
         DemoPerson(f"{low}_reporter", f"{surname}填报员", ((code, Role.REPORTER, None),)),
         DemoPerson(f"{low}_expert_seis", f"{surname}测震专家", ((code, Role.EXPERT, "seismology"),)),
         DemoPerson(f"{low}_expert_fluid", f"{surname}流体专家", ((code, Role.EXPERT, "fluid"),)),

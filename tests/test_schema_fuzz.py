@@ -145,6 +145,26 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
     upload = SimpleUploadedFile("events.csv", b"time,latitude,longitude,depth,magnitude\n")
     record = event_import_create(actor=forecaster, upload=upload, file_format="csv")
     trend_report = _trend_report(forecaster, jx)
+    from observations.services.changes import change_apply_as_system, change_propose
+
+    station = change_apply_as_system(
+        bureau=jx,
+        target="station",
+        action="create",
+        values={"code": "JX-XS", "name_zh": "修水流体井", "lon": 114.55, "lat": 29.03, "kind": "well"},
+        reason="fuzz",
+    )
+    channel = change_apply_as_system(
+        bureau=jx, target="channel", action="create", values={"station": "JX-XS", "item": "WL"}, reason="fuzz"
+    )
+    change = change_propose(
+        actor=actor_for(jx_admin),
+        target="station",
+        action="update",
+        object_id=station.object_id,
+        values={"name_en": "Xiushui well"},
+        reason="fuzz",
+    )
     return {
         "trend_report_id": trend_report.pk,
         "figure_id": trend_report.sections.get(key="seismicity").figures.get().pk,
@@ -163,6 +183,9 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
         "run_id": run.pk,
         "layer_id": layer.pk,
         "brief_id": brief.pk,
+        "station_code": "JX-XS",
+        "channel_id": channel.object_id,
+        "change_id": change.pk,
     }
 
 

@@ -17,6 +17,7 @@ from portal.services import audit_record
 from portal.validators import clean_title
 
 if TYPE_CHECKING:
+    from observations.models import Station
     from portal.tenancy import Actor
 
 
@@ -32,6 +33,7 @@ def unit_create(
     kind: str = ReportingUnit.Kind.STATION,
     observation_items: list[str] | None = None,
     reporters: list[User] | None = None,
+    station: Station | None = None,
     **extra: Any,
 ) -> ReportingUnit:
     """A new reporting unit of the actor's bureau; its location must lie in the bureau's jurisdiction."""
@@ -49,8 +51,11 @@ def unit_create(
             raise InvalidInput(
                 _("%(name)s is not a reporter of this bureau.") % {"name": user.label}, field="reporters"
             )
+    if station is not None and station.bureau_id != actor.bureau.pk:
+        raise InvalidInput(_("The station is not one of this bureau's."), field="station")
     unit = ReportingUnit(
         bureau=actor.bureau,
+        station=station,
         code=code,
         name=clean_title(name, field="name", max_length=100) if (name or "").strip() else code,
         kind=kind,

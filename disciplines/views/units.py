@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from disciplines import permissions, selectors
 from disciplines.forms import SettingsForm, UnitForm
 from disciplines.services import units as unit_services
+from observations import selectors as station_selectors
 from portal.exceptions import PortalError
 
 from .common import _no_actor, _page_error
@@ -26,8 +27,9 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     if (refused := _no_actor(request)) is not None:
         return refused
     discipline = request.GET.get("discipline") or None
-    units = selectors.unit_list(actor=request.actor, discipline=discipline).prefetch_related("reporters")
-    page = Paginator(units, 50).get_page(request.GET.get("page"))
+    units = selectors.unit_list(actor=request.actor, discipline=discipline)
+    listed = units.select_related("station").prefetch_related("reporters")
+    page = Paginator(listed, 50).get_page(request.GET.get("page"))
     points = [
         {
             "lat": u.location.y,
@@ -60,7 +62,13 @@ def unit_new(request: HttpRequest) -> HttpResponse:
     if not permissions.can_manage_units(actor):
         return _page_error(request, _("Only a bureau administrator manages reporting units."), 403)
     reporters = list(selectors.bureau_reporters(actor=actor))
-    form = UnitForm(request.POST or None, disciplines=selectors.discipline_list(), reporters=reporters)
+    stations = {s.code: s for s in station_selectors.station_options(actor=actor)}
+    form = UnitForm(
+        request.POST or None,
+        disciplines=selectors.discipline_list(),
+        reporters=reporters,
+        stations=stations.values(),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         chosen = [u for u in reporters if u.pk in set(data["reporters"])]
@@ -75,6 +83,7 @@ def unit_new(request: HttpRequest) -> HttpResponse:
                 lat=data["lat"],
                 observation_items=form.observation_item_list(),
                 reporters=chosen,
+                station=stations.get(data["station"]),
                 schedule=data["schedule"],
                 deadline_time=data["deadline_time"],
             )

@@ -39,6 +39,8 @@ class ObservationItem(TimeStamped):
     unit = models.CharField(_("unit"), max_length=24)
     # where the code comes from (a CEA standard's item list, or "portal" for our own)
     source = models.CharField(_("source of the code"), max_length=200, blank=True)
+    # recorded beside the precursor items to correct them (air pressure, rainfall)
+    is_auxiliary = models.BooleanField(_("auxiliary"), default=False)
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -53,8 +55,18 @@ class ObservationItem(TimeStamped):
         return self.name_en if (language or "").startswith("en") else self.name_zh
 
 
+# Master data are published once approved: national units and centres (``reads_published``)
+# read every bureau's stations, instruments and channels (the national network is theirs to
+# watch); a province reads its own only. Changes (``MasterDataChange``) stay in the bureau.
+MASTER_DATA_PUBLISHED = Q(pk__isnull=False)
+
+
 class Station(TenantOwned):
-    """A station of a bureau (台站)."""
+    """A station of a bureau (台站). ``status`` moves through the station workflow
+    (``observations.services.station_workflow``) when an approved change suspends, resumes
+    or closes it."""
+
+    PUBLISHED_Q = MASTER_DATA_PUBLISHED
 
     class Kind(models.TextChoices):
         WELL = "well", _("well")
@@ -96,12 +108,17 @@ class Station(TenantOwned):
     def __str__(self) -> str:
         return f"{self.name_zh} ({self.code})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("observations:station-detail", args=[self.code])
+
     def display_name(self, language: str | None) -> str:
         return (self.name_en or self.name_zh) if (language or "").startswith("en") else self.name_zh
 
 
 class Instrument(TenantOwned):
     """An instrument installed at a station for a time."""
+
+    PUBLISHED_Q = MASTER_DATA_PUBLISHED
 
     station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="instruments")
     model = models.CharField(_("model"), max_length=60)
@@ -128,6 +145,8 @@ class Channel(TenantOwned):
     """What one series is recorded on: a station's observation item (and orientation).
 
     ``bureau`` is the station's bureau (kept on the row so tenancy reads it like any other)."""
+
+    PUBLISHED_Q = MASTER_DATA_PUBLISHED
 
     station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="channels")
     item = models.ForeignKey(ObservationItem, on_delete=models.PROTECT, related_name="channels")

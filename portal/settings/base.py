@@ -283,3 +283,8 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Observation series (observations.series_*): the most values one read may return (413
+# beyond), and the largest series file an import accepts.
+SERIES_MAX_VALUES = env.int("SERIES_MAX_VALUES", default=600_000)
+SERIES_MAX_UPLOAD_BYTES = env.int("SERIES_MAX_UPLOAD_BYTES", default=256 * 1024 * 1024)

@@ -1,0 +1,130 @@
+"""Writing samples: a channel's contiguous run of samples replaces what was stored for that
+time range, day rows built in numpy and sent with binary ``COPY`` (the fast path measured
+in ``bench/series_bench.py``).
+
+Call inside the caller's transaction: an import writes all its channels in one, so a file
+is stored whole or not at all. Each write leaves a note in the channel's history (the audit
+trail, action ``channel.series_written``; ``replaced`` says whether samples were there).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from django.db import connection, transaction
+
+from observations.models import Channel, DayValuesBinary, SeriesDay
+from observations.series_codec import decode_float4_array_send, encode_day_rows
+from portal.exceptions import InvalidInput
+from portal.services import audit_record
+
+if TYPE_CHECKING:
+    from portal.models import User
+    from portal.tenancy import Actor
+
+DAY_SECONDS = 86400
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+COLUMNS = "bureau_id, channel_id, day, values, n_present, min, max, sum, created_at, updated_at"
+
+
+def slots_per_day(channel: Channel) -> int:
+    return DAY_SECONDS // int(channel.interval)
+
+
+def slot_of(channel: Channel, when: dt.datetime) -> int:
+    """The index of ``when`` counted in sampling intervals since 1970-01-01 UTC; raises
+    ValueError when ``when`` is not on the channel's interval."""
+    seconds = int((when - EPOCH).total_seconds())
+    if (when - EPOCH).microseconds or seconds % int(channel.interval):
+        raise ValueError("off the sampling interval")
+    return seconds // int(channel.interval)
+
+
+@dataclass
+class Written:
+    samples: int
+    days: int
+    replaced: bool
+
+
+def _existing_days(channel: Channel, first: dt.date, last: dt.date) -> dict[dt.date, np.ndarray]:
+    per_day = slots_per_day(channel)
+    rows = (
+        SeriesDay.objects.filter(channel=channel, day__gte=first, day__lte=last)
+        .annotate(blob=DayValuesBinary("values"))
+        .values_list("day", "blob")
+    )
+    return {day: decode_float4_array_send(bytes(blob), per_day) for day, blob in rows}
+
+
+def series_write(
+    *,
+    channel: Channel,
+    start: dt.datetime,
+    values: np.ndarray,
+    actor: Actor | User | None,
+    source: str = "",
+) -> Written:
+    """Store ``values`` (float32, NaN for gaps) of ``channel`` from ``start`` (UTC, on the
+    channel's interval) on: the range [start, start + len * interval) replaces what was
+    stored there (gaps in ``values`` become gaps); samples outside it are kept."""
+    if not connection.in_atomic_block:
+        with transaction.atomic():
+            return series_write(channel=channel, start=start, values=values, actor=actor, source=source)
+    values = np.asarray(values, dtype=np.float32)
+    if values.size == 0:
+        return Written(0, 0, False)
+    try:
+        first_slot = slot_of(channel, start)
+    except ValueError:
+        raise InvalidInput(
+            f"{start.isoformat()} is not on the channel's sampling interval.", field="start"
+        ) from None
+    per_day = slots_per_day(channel)
+    last_slot = first_slot + values.size - 1
+    first_day_index, last_day_index = first_slot // per_day, last_slot // per_day
+    epoch_day = EPOCH.date()
+    first_day = epoch_day + dt.timedelta(days=first_day_index)
+    last_day = epoch_day + dt.timedelta(days=last_day_index)
+    n_days = last_day_index - first_day_index + 1
+    # the whole days touched, as one block, NaN where nothing is stored
+    block = np.full(n_days * per_day, np.nan, dtype=np.float32)
+    offset = first_slot - first_day_index * per_day
+    partial = {first_day, last_day} if (offset or (last_slot + 1) % per_day) else set()
+    existing = _existing_days(channel, first_day, last_day) if partial else {}
+    for day, stored in existing.items():
+        if day in partial:
+            i = (day - first_day).days
+            block[i * per_day : (i + 1) * per_day] = stored
+    block[offset : offset + values.size] = values
+    days = block.reshape(n_days, per_day)
+    rows = [
+        (channel.pk, first_day + dt.timedelta(days=i), days[i])
+        for i in range(n_days)
+        if not np.isnan(days[i]).all()
+    ]
+    deleted, _ = SeriesDay.objects.filter(channel=channel, day__gte=first_day, day__lte=last_day).delete()
+    if rows:
+        payload = encode_day_rows(rows, bureau_id=channel.bureau_id, stamp=dt.datetime.now(dt.UTC))
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            with raw.copy(f"COPY {SeriesDay._meta.db_table} ({COLUMNS}) FROM STDIN (FORMAT binary)") as copy:
+                copy.write(payload)
+    stored_count = int((~np.isnan(values)).sum())
+    end = start + dt.timedelta(seconds=int(channel.interval) * values.size)
+    audit_record(
+        actor=actor,
+        action="channel.series_written",
+        target=channel,
+        comment=source,
+        extra={
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "samples": stored_count,
+            "replaced": bool(deleted),
+        },
+    )
+    return Written(stored_count, len(rows), bool(deleted))

@@ -1,0 +1,59 @@
+"""Factories of observation master data for the series tests (stations, items, channels);
+kept here, beside the tests that use them, until the master-data factories are merged."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.gis.geos import Point
+from factory.django import DjangoModelFactory
+
+from observations.models import Channel, ObservationItem, Station
+from tests.factories import BureauFactory, DisciplineFactory
+
+
+class ObservationItemFactory(DjangoModelFactory):
+    class Meta:
+        model = ObservationItem
+        django_get_or_create = ("code",)
+
+    code = "WL"
+    name_zh = "水位"
+    name_en = "water level"
+    discipline = factory.LazyFunction(lambda: DisciplineFactory(code="fluid"))
+    unit = "m"
+
+
+class StationFactory(DjangoModelFactory):
+    class Meta:
+        model = Station
+        django_get_or_create = ("code",)
+
+    bureau = factory.SubFactory(BureauFactory, code="JX")
+    code = factory.Sequence(lambda n: f"ST{n:03d}")
+    name_zh = factory.LazyAttribute(lambda o: f"台站{o.code}")
+    name_en = factory.LazyAttribute(lambda o: f"Station {o.code}")
+    location = factory.LazyFunction(lambda: Point(115.9, 28.7, srid=4326))
+    kind = Station.Kind.WELL
+
+
+class ChannelFactory(DjangoModelFactory):
+    class Meta:
+        model = Channel
+
+    station = factory.SubFactory(StationFactory)
+    bureau = factory.SelfAttribute("station.bureau")
+    item = factory.SubFactory(ObservationItemFactory)
+    discipline = factory.SelfAttribute("item.discipline")
+    unit = factory.SelfAttribute("item.unit")
+    interval = 60
+    orientation = ""
+
+
+def geomagnetic_item(element: str) -> ObservationItem:
+    return ObservationItemFactory(
+        code=f"GM_{element}",
+        name_zh=f"地磁{element}",
+        name_en=f"geomagnetic {element}",
+        discipline=DisciplineFactory(code="electromagnetism"),
+        unit="nT",
+    )
