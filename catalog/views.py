@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from portal.exceptions import NotFound, PermissionDenied, PortalError
 from portal.files import serve_file
+from portal.pages import error_page
 
 from . import arrival, selectors
 from .forms import AlertRuleForm
@@ -39,10 +40,6 @@ from .services.quick_reports import (
 MAP_LIMIT = 2000
 NEARBY_KM = 200.0
 NEARBY_LIMIT = 200
-
-
-def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, "portal/error.html", {"message": message}, status=status)
 
 
 def _marker(event: Event) -> dict[str, Any]:
@@ -176,7 +173,7 @@ def event_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         event = selectors.event_get(actor=request.actor, public_id=public_id)
     except NotFound:
-        return _error(request, _("Not found."), 404)
+        return error_page(request, _("Not found."), 404)
     nearby = list(
         selectors.events_near(
             actor=request.actor, lon=event.longitude, lat=event.latitude, radius_km=NEARBY_KM
@@ -210,7 +207,7 @@ def event_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 def quick_report_new(request: HttpRequest) -> HttpResponse:
     """Paste a quick-report SMS (phone-friendly)."""
     if not can_post_quick_report(request.actor):
-        return _error(request, _("Only forecasters and bureau admins can post quick reports."), 403)
+        return error_page(request, _("Only forecasters and bureau admins can post quick reports."), 403)
     text = ""
     error = ""
     if request.method == "POST":
@@ -239,7 +236,9 @@ def quick_report_new(request: HttpRequest) -> HttpResponse:
 def quick_report_inbox(request: HttpRequest) -> HttpResponse:
     """The bureau's received quick reports; failed ones can be corrected and resubmitted."""
     if not can_post_quick_report(request.actor):
-        return _error(request, _("Only forecasters and bureau admins can see the quick-report inbox."), 403)
+        return error_page(
+            request, _("Only forecasters and bureau admins can see the quick-report inbox."), 403
+        )
     errors: dict[int, str] = {}
     if request.method == "POST":
         try:
@@ -250,7 +249,7 @@ def quick_report_inbox(request: HttpRequest) -> HttpResponse:
                 actor=request.actor, message=message, text=request.POST.get("text", "")
             )
         except (ValueError, NotFound):
-            return _error(request, _("Not found."), 404)
+            return error_page(request, _("Not found."), 404)
         except QuickReportRejected as problem:
             errors[problem.inbox_message.pk] = problem.message
         except (PermissionDenied, PortalError) as problem:
@@ -282,7 +281,7 @@ def import_file(request: HttpRequest, import_id: int) -> HttpResponse:
     try:
         record = selectors.event_import_get(actor=request.actor, import_id=import_id)
     except NotFound:
-        return _error(request, _("Not found."), 404)
+        return error_page(request, _("Not found."), 404)
     return serve_file(request, record.file, filename=record.filename)
 
 
@@ -291,7 +290,7 @@ def import_file(request: HttpRequest, import_id: int) -> HttpResponse:
 def import_list(request: HttpRequest) -> HttpResponse:
     """Upload a catalog file; see the imports of the bureau with their progress."""
     if not can_post_quick_report(request.actor):
-        return _error(request, _("Only forecasters and bureau admins can import catalogs."), 403)
+        return error_page(request, _("Only forecasters and bureau admins can import catalogs."), 403)
     error = ""
     if request.method == "POST":
         try:
@@ -326,7 +325,7 @@ def alert_rule(request: HttpRequest) -> HttpResponse:
     try:
         current = arrival.alert_rule_get(actor=request.actor)
     except PermissionDenied as exc:
-        return _error(request, exc.message, 403)
+        return error_page(request, exc.message, 403)
     form = AlertRuleForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in arrival.RULE_FIELDS if name in form.cleaned_data}

@@ -5,11 +5,9 @@ from __future__ import annotations
 import calendar as pycalendar
 import datetime as dt
 import json
-from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +20,7 @@ from portal.converters import parse_id
 from portal.exceptions import InvalidTransition, NotFound, PermissionDenied, PortalError
 from portal.files import serve_document, serve_file
 from portal.models import Role
+from portal.pages import error_page, page
 from portal.readership import record_view
 
 from . import permissions as perms
@@ -36,31 +35,6 @@ from .services import meetings as meeting_services
 from .services import opinions as opinion_services
 from .services import report_pdf as report_pdf_services
 from .services import report_workflow as report_services
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-
-def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, "portal/error.html", {"message": message}, status=status)
-
-
-def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in, with an actor; NotFound → 404 page, PermissionDenied → 403 page."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.actor is None:
-            return render(request, "portal/no_role.html", status=403)
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            return _error(request, _("Not found."), 404)
-        except PermissionDenied as exc:
-            return _error(request, exc.message, 403)
-
-    return wrapper
 
 
 def _form_error(form: Any, exc: PortalError) -> None:
@@ -146,7 +120,9 @@ def archive(request: HttpRequest) -> HttpResponse:
 def meeting_new(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     if not perms.can_create_meeting(actor):
-        return _error(request, _("Only a chair or a forecaster can schedule a consultation meeting."), 403)
+        return error_page(
+            request, _("Only a chair or a forecaster can schedule a consultation meeting."), 403
+        )
     bureaus = selectors.partner_bureaus(actor=actor)
     if request.method == "POST":
         # people of the partner bureaus may be chosen once the bureaus are known
@@ -175,7 +151,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
 def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
     if not perms.can_manage_meeting(request.actor, meeting):
-        return _error(
+        return error_page(
             request, _("Only the chair or a forecaster of the meeting's bureau can change it."), 403
         )
     bureau_ids = sorted(perms.meeting_bureau_ids(meeting))
@@ -290,7 +266,7 @@ def meeting_status(request: HttpRequest, meeting_id: int, action: str) -> HttpRe
     meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
     service = {"open": meeting_services.meeting_open, "close": meeting_services.meeting_close}.get(action)
     if service is None:
-        return _error(request, _("Not found."), 404)
+        return error_page(request, _("Not found."), 404)
     try:
         service(actor=request.actor, meeting=meeting)
     except PermissionDenied:
@@ -349,7 +325,7 @@ def opinion_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
         if perms.can_give_opinion(actor, meeting, code)
     ]
     if not allowed:
-        return _error(request, _("Only discipline experts of the meeting's bureaus give opinions."), 403)
+        return error_page(request, _("Only discipline experts of the meeting's bureaus give opinions."), 403)
     opinions = {
         o.discipline.code: o
         for o in selectors.opinion_list(actor=actor, meeting=meeting)
@@ -420,7 +396,7 @@ def opinion_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
 def forecast_new(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = selectors.meeting_get(actor=request.actor, meeting_id=meeting_id)
     if not perms.can_chair_meeting(request.actor, meeting):
-        return _error(request, _("Only the meeting's chair writes the conclusion."), 403)
+        return error_page(request, _("Only the meeting's chair writes the conclusion."), 403)
     if request.method == "POST":
         form = ForecastForm(request.POST)
         if form.is_valid():
@@ -563,7 +539,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
                     actor=actor, report=report, comment=request.POST.get("comment", "")
                 )
             else:
-                return _error(request, _("Unknown action."), 400)
+                return error_page(request, _("Unknown action."), 400)
         except PortalError as exc:
             messages.error(request, exc.message)
         else:
@@ -644,7 +620,7 @@ def report_download(request: HttpRequest, report_id: int) -> HttpResponse:
 def emergency_settings(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     if actor.bureau is None or not (actor.has_role(Role.BUREAU_ADMIN) or actor.has_role(Role.CHAIR)):
-        return _error(request, _("Only the bureau admin or a chair sets the emergency rule."), 403)
+        return error_page(request, _("Only the bureau admin or a chair sets the emergency rule."), 403)
     current = selectors.emergency_settings_for(bureau=actor.bureau)
     if request.method == "POST":
         form = EmergencySettingsForm(request.POST, bureau_ids=[actor.bureau_id])

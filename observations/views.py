@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from portal.converters import parse_id
 from portal.exceptions import NotFound, PortalError
+from portal.pages import error_page
 
 from . import permissions, selectors
 from .forms import ChangeForm
@@ -27,10 +28,6 @@ if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
 STATUS_COLOURS = {"active": "#27ae60", "suspended": "#e67e22", "closed": "#7f8c8d"}
-
-
-def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, "portal/error.html", {"message": message}, status=status)
 
 
 def _no_actor(request: HttpRequest) -> HttpResponse | None:
@@ -88,7 +85,7 @@ def station_detail(request: HttpRequest, code: str) -> HttpResponse:
     try:
         station = selectors.station_get(actor=request.actor, code=code)
     except NotFound:
-        return _error(request, _("Not found."), 404)
+        return error_page(request, _("Not found."), 404)
     mine = station.bureau_id == request.actor.bureau_id
     return render(
         request,
@@ -121,7 +118,7 @@ def channel_detail(request: HttpRequest, channel_id: int) -> HttpResponse:
     try:
         channel = selectors.channel_get(actor=request.actor, channel_id=channel_id)
     except NotFound:
-        return _error(request, _("Not found."), 404)
+        return error_page(request, _("Not found."), 404)
     mine = channel.bureau_id == request.actor.bureau_id
     return render(
         request,
@@ -163,7 +160,7 @@ def change_detail(request: HttpRequest, change_id: int) -> HttpResponse:
     try:
         change = selectors.change_get(actor=request.actor, change_id=change_id)
     except NotFound:
-        return _error(request, _("Not found."), 404)
+        return error_page(request, _("Not found."), 404)
     return render(
         request,
         "observations/change_detail.html",
@@ -188,14 +185,14 @@ def _diff(change: MasterDataChange) -> list[tuple[str, Any, Any, Any]]:
 @require_POST
 def change_transition(request: HttpRequest, change_id: int, action: str) -> HttpResponse:
     if request.actor is None or action not in change_services.TRANSITION_SERVICES:
-        return _error(request, _("Not found."), 404)
+        return error_page(request, _("Not found."), 404)
     try:
         change = selectors.change_get(actor=request.actor, change_id=change_id)
         change_services.TRANSITION_SERVICES[action](
             actor=request.actor, change=change, comment=request.POST.get("comment", "")
         )
     except NotFound:
-        return _error(request, _("Not found."), 404)
+        return error_page(request, _("Not found."), 404)
     except PortalError as exc:
         messages.error(request, exc.message)
     else:
@@ -213,7 +210,7 @@ def change_new(request: HttpRequest) -> HttpResponse:
         return refused
     actor = request.actor
     if not permissions.can_propose_master_data(actor):
-        return _error(
+        return error_page(
             request, _("Only a bureau administrator proposes changes to stations and channels."), 403
         )
     params = request.POST if request.method == "POST" else request.GET
@@ -224,7 +221,7 @@ def change_new(request: HttpRequest) -> HttpResponse:
     if action != "create":
         row = selectors.change_target_row(actor=actor, target=target, object_id=object_id)
         if row is None:
-            return _error(request, _("Not found."), 404)
+            return error_page(request, _("Not found."), 404)
     stations = [(s.code, f"{s.code} {s.name_zh}") for s in selectors.station_options(actor=actor)]
     items = [(i.code, f"{i.code} {i.name_zh} ({i.unit})") for i in selectors.item_list()]
     current = snapshot(target, row) if row is not None else {}

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from portal.exceptions import NotFound, PortalError
 from portal.files import serve_file
+from portal.pages import error_page
 from portal.readership import record_view
 from printing.rendering import render_html
 
@@ -30,12 +31,8 @@ from .services import topic_reports as topic_report_services
 from .services import topic_settings as topic_settings_services
 
 
-def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, "portal/error.html", {"message": message}, status=status)
-
-
 def _not_found(request: HttpRequest) -> HttpResponse:
-    return _error(request, _("Not found."), 404)
+    return error_page(request, _("Not found."), 404)
 
 
 def _no_actor(request: HttpRequest) -> HttpResponse | None:
@@ -241,7 +238,7 @@ def layer_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not can_manage:
-            return _error(request, _("Only bureau admins and forecasters can upload GIS layers."), 403)
+            return error_page(request, _("Only bureau admins and forecasters can upload GIS layers."), 403)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             if upload.size > gis_layer_services.gis_max_bytes():
@@ -296,7 +293,7 @@ def layer_detail(request: HttpRequest, layer_id: int) -> HttpResponse:
         try:
             gis_layer_services.gis_layer_delete(actor=request.actor, layer=layer)
         except PortalError as exc:
-            return _error(request, exc.message, exc.status_code)
+            return error_page(request, exc.message, exc.status_code)
         messages.success(request, _("Layer %(name)s deleted.") % {"name": layer.name})
         return redirect("reports:layer-list")
     page = Paginator(selectors.gis_feature_list(layer=layer), 50).get_page(request.GET.get("page"))
@@ -343,7 +340,9 @@ def topic_settings(request: HttpRequest) -> HttpResponse:
         return refused
     actor = request.actor
     if not can_manage_topic_settings(actor):
-        return _error(request, _("Only a bureau admin can change the special-topic report settings."), 403)
+        return error_page(
+            request, _("Only a bureau admin can change the special-topic report settings."), 403
+        )
     current = selectors.topic_report_settings_get(actor=actor)
     form = TopicReportSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from portal.exceptions import InvalidTransition, NotFound, PermissionDenied, PortalError
 from portal.files import serve_document
+from portal.pages import page
 from portal.readership import record_view
 from portal.timefmt import today
 
@@ -27,31 +26,7 @@ from .services import brief_pdf as brief_pdf_services
 from .services import briefs as brief_services
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from django.http import HttpRequest, HttpResponse
-
-
-def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, "portal/error.html", {"message": message}, status=status)
-
-
-def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in, with an actor; NotFound → 404 page, PermissionDenied → 403 page."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.actor is None:
-            return render(request, "portal/no_role.html", status=403)
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            return _error(request, _("Not found."), 404)
-        except PermissionDenied as exc:
-            return _error(request, exc.message, 403)
-
-    return wrapper
 
 
 def _report_kind(brief: Brief) -> str:

@@ -6,12 +6,10 @@ state that the page polls."""
 from __future__ import annotations
 
 import datetime as dt
-from functools import wraps
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -20,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from portal.exceptions import NotFound, PermissionDenied, PortalError
 from portal.files import serve_file
+from portal.pages import error_page, page
 from portal.readership import record_view
 
 from . import permissions as perms
@@ -31,33 +30,9 @@ from .services import trend_pdf, trend_workflow
 from .services import trend_reports as trend_report_services
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from portal.tenancy import Actor
 
     from .models import TrendReport
-
-
-def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, "portal/error.html", {"message": message}, status=status)
-
-
-def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in, with an actor; NotFound → 404 page, PermissionDenied → 403 page."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.actor is None:
-            return render(request, "portal/no_role.html", status=403)
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            return _error(request, _("Not found."), 404)
-        except PermissionDenied as exc:
-            return _error(request, exc.message, 403)
-
-    return wrapper
 
 
 def _month_param(value: str) -> dt.date | None:
@@ -171,7 +146,7 @@ def _post(request: HttpRequest, report: TrendReport) -> HttpResponse:
                 section_comments=section_comments if action == "return" else None,
             )
         else:
-            return _error(request, _("Unknown action."), 400)
+            return error_page(request, _("Unknown action."), 400)
     except PortalError as exc:
         if isinstance(exc, NotFound):
             raise
