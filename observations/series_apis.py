@@ -15,6 +15,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from portal import fields as portal_fields
 from portal.apis_base import TenantApi
 
 from . import series_selectors as selectors
@@ -64,10 +65,12 @@ class SeriesReadApi(TenantApi):
 
     class FilterSerializer(serializers.Serializer):
         channel = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-        start = serializers.DateTimeField(
+        start = portal_fields.DateTimeField(
             validators=[_plausible_time("start")], help_text="ISO 8601, UTC if no offset"
         )
-        end = serializers.DateTimeField(validators=[_plausible_time("end")], help_text="ISO 8601, exclusive")
+        end = portal_fields.DateTimeField(
+            validators=[_plausible_time("end")], help_text="ISO 8601, exclusive"
+        )
         resolution = serializers.ChoiceField(
             choices=list(selectors.RESOLUTIONS), required=False, default="raw"
         )

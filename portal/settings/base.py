@@ -46,12 +46,14 @@ INSTALLED_APPS = [
     "portal",
     "printing",  # the shared printing library, below the feature apps
     "catalog",
-    "observations",
     "disciplines",
     "consultations",
     "products",
     "reports",
     "trends",
+    # Last: an app listed earlier wins a msgid both translate (Django's catalog merge), and the
+    # observations' generic words (closed, unit, channel) must not change the others' pages.
+    "observations",
 ]
 # Apps whose urls.py / api_urls.py / routing.py plug into the portal's URLs and websockets.
 PORTAL_FEATURE_APPS = [
