@@ -170,6 +170,34 @@ def by_the_system(actor: Actor | None, obj: Any) -> bool:
     return actor is None
 
 
+def job_steps(
+    *,
+    queued: str,
+    running: str,
+    done: str,
+    failed: str,
+    labels: tuple[Promise | str, Promise | str, Promise | str],
+    notify: Notify | None = None,
+    notify_done: bool = True,
+    restart: bool = False,
+) -> dict[str, Transition]:
+    """The three system moves of a background job: ``start`` (queued → running), ``finish``
+    (running → done) and ``fail`` (queued or running → failed), with their ``labels`` in that
+    order. ``notify`` tells whoever waits on the outcome (on ``finish`` too unless
+    ``notify_done`` is off); ``restart`` lets a running job start again (its worker died
+    mid-task and the task runs it anew)."""
+    started, finished, failed_label = labels
+    return {
+        "start": Transition(
+            frozenset({queued, running} if restart else {queued}), running, by_the_system, started
+        ),
+        "finish": Transition(
+            frozenset({running}), done, by_the_system, finished, notify=notify if notify_done else None
+        ),
+        "fail": Transition(frozenset({queued, running}), failed, by_the_system, failed_label, notify=notify),
+    }
+
+
 def row_lock(model: type[models.Model], *related: str) -> Callable[[Actor | None, Any], Any]:
     """The ``lock`` of a workflow whose callers already fetched the row through a selector
     (tenancy decided there) or hold its id as the system: the row by pk (an instance or a pk),

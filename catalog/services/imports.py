@@ -25,9 +25,8 @@ from portal.models import Notification
 from portal.services import audit_record, broadcast
 from portal.workflow import (
     Handoff,
-    Transition,
     Workflow,
-    by_the_system,
+    job_steps,
     register,
     register_labels,
     row_lock,
@@ -184,30 +183,21 @@ IMPORT_WORKFLOW = register(
         lock=_import_lock,
         url=lambda record: reverse("catalog:import-list"),
         live=_import_live,
-        transitions={
-            # running -> running: the worker died mid-file and the task runs it again (its
-            # transaction never committed, so nothing of it is stored)
-            "start": Transition(
-                frozenset({_Import.QUEUED, _Import.RUNNING}),
-                _Import.RUNNING,
-                by_the_system,
+        # restart: the worker died mid-file and the task runs it again (its transaction never
+        # committed, so nothing of it is stored)
+        transitions=job_steps(
+            queued=_Import.QUEUED,
+            running=_Import.RUNNING,
+            done=_Import.DONE,
+            failed=_Import.FAILED,
+            labels=(
                 gettext_lazy("import started"),
-            ),
-            "finish": Transition(
-                frozenset({_Import.RUNNING}),
-                _Import.DONE,
-                by_the_system,
                 gettext_lazy("import finished"),
-                notify=_to_the_uploader,
-            ),
-            "fail": Transition(
-                frozenset({_Import.QUEUED, _Import.RUNNING}),
-                _Import.FAILED,
-                by_the_system,
                 gettext_lazy("import failed"),
-                notify=_to_the_uploader,
             ),
-        },
+            notify=_to_the_uploader,
+            restart=True,
+        ),
     )
 )
 

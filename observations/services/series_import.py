@@ -35,9 +35,8 @@ from portal.services import audit_record
 from portal.tenancy import actor_for
 from portal.workflow import (
     Handoff,
-    Transition,
     Workflow,
-    by_the_system,
+    job_steps,
     register,
     register_labels,
     row_lock,
@@ -339,25 +338,19 @@ SERIES_IMPORT_WORKFLOW = register(
         state_field="status",
         noun=gettext_lazy("series import"),
         lock=_lock,
-        transitions={
-            "start": Transition(
-                frozenset({_S.QUEUED, _S.RUNNING}), _S.RUNNING, by_the_system, gettext_lazy("import started")
-            ),
-            "finish": Transition(
-                frozenset({_S.RUNNING}),
-                _S.DONE,
-                by_the_system,
+        transitions=job_steps(
+            queued=_S.QUEUED,
+            running=_S.RUNNING,
+            done=_S.DONE,
+            failed=_S.FAILED,
+            labels=(
+                gettext_lazy("import started"),
                 gettext_lazy("import finished"),
-                notify=_to_the_uploader,
-            ),
-            "fail": Transition(
-                frozenset({_S.QUEUED, _S.RUNNING}),
-                _S.FAILED,
-                by_the_system,
                 gettext_lazy("import failed"),
-                notify=_to_the_uploader,
             ),
-        },
+            notify=_to_the_uploader,
+            restart=True,
+        ),
     )
 )
 register_labels({"series_import.create": gettext_lazy("file uploaded")})

@@ -32,7 +32,7 @@ from portal.workflow import (
     Handoff,
     Transition,
     Workflow,
-    by_the_system,
+    job_steps,
     register_labels,
     row_lock,
     transition,
@@ -100,18 +100,14 @@ COMPILE_WORKFLOW = Workflow(
             gettext_lazy("queued for compilation"),
             gettext_lazy("Recompile"),
         ),
-        "start": Transition(
-            frozenset({CompileStatus.QUEUED}), CompileStatus.RUNNING, by_the_system, gettext_lazy("compiling")
-        ),
-        "finish": Transition(
-            frozenset({CompileStatus.RUNNING}), CompileStatus.DONE, by_the_system, gettext_lazy("compiled")
-        ),
-        "fail": Transition(
-            frozenset({CompileStatus.QUEUED, CompileStatus.RUNNING}),
-            CompileStatus.FAILED,
-            by_the_system,
-            gettext_lazy("compilation failed"),
+        **job_steps(
+            queued=CompileStatus.QUEUED,
+            running=CompileStatus.RUNNING,
+            done=CompileStatus.DONE,
+            failed=CompileStatus.FAILED,
+            labels=(gettext_lazy("compiling"), gettext_lazy("compiled"), gettext_lazy("compilation failed")),
             notify=_to_the_drafters_on_failure,
+            notify_done=False,
         ),
     },
 )
