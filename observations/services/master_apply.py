@@ -16,6 +16,7 @@ from portal.exceptions import NotFound
 from portal.workflow import transition
 
 from . import station_workflow
+from .master_values import FIELDS
 
 if TYPE_CHECKING:
     from portal.models import Bureau
@@ -24,31 +25,11 @@ if TYPE_CHECKING:
 Target = MasterDataChange.Target
 Action = MasterDataChange.Action
 
+# What a change records before and after: the fields a proposal may set, and for a channel
+# whether it is active (closing it sets that).
 SNAPSHOT_FIELDS: dict[str, tuple[str, ...]] = {
-    Target.STATION: (
-        "code",
-        "name_zh",
-        "name_en",
-        "lon",
-        "lat",
-        "elevation_m",
-        "kind",
-        "status",
-        "opened_on",
-        "closed_on",
-    ),
-    Target.INSTRUMENT: ("station", "model", "serial_number", "installed_on", "removed_on"),
-    Target.CHANNEL: (
-        "station",
-        "item",
-        "orientation",
-        "instrument",
-        "unit",
-        "interval",
-        "plausible_min",
-        "plausible_max",
-        "is_active",
-    ),
+    **FIELDS,
+    Target.CHANNEL: (*FIELDS[Target.CHANNEL], "is_active"),
 }
 DATE_FIELDS = {"opened_on", "closed_on", "installed_on", "removed_on"}
 
