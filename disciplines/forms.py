@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from observations.models import InterferenceFactor
 from portal.forms import person_label
 from portal.widgets import DATETIME_INPUT_FORMATS, IsoDateInput, IsoDateTimeInput
 
@@ -14,7 +15,6 @@ from .models import (
     AssessmentRating,
     BureauAnomalySettings,
     CheckResult,
-    InterferenceFactor,
     ReportingUnit,
     VerificationReport,
     ZeroReport,

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from observations.models import InterferenceFactor
 from portal.models import Discipline
 from portal.tenancy import TenantOwned
 
@@ -334,20 +335,6 @@ class Attachment(TenantOwned):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
-
-
-class InterferenceFactor(models.TextChoices):
-    """The interference checks of a verification report, in the order the form lists them."""
-
-    ENVIRONMENT = "environment", _("observation environment")
-    INSTRUMENT = "instrument", _("instrument")
-    POWER = "power", _("power supply")
-    LIGHTNING = "lightning", _("lightning")
-    PUMPING = "pumping", _("pumping or water injection")
-    MINING = "mining", _("mining")
-    CONSTRUCTION = "construction", _("construction")
-    RAINFALL = "rainfall", _("rainfall")
-    AIR_PRESSURE = "air_pressure", _("air pressure")
 
 
 class CheckResult(models.TextChoices):

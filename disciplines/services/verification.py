@@ -15,9 +15,9 @@ from disciplines import permissions, selectors
 from disciplines.models import (
     Anomaly,
     CheckResult,
-    InterferenceFactor,
     VerificationReport,
 )
+from observations.models import InterferenceFactor
 from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
 from portal.services import audit_record
 from portal.workflow import transition

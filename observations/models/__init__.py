@@ -2,7 +2,21 @@
 ``master``; what else the app stores lives in a module of its own beside it."""
 
 from .changes import MasterDataChange
+from .interference import InterferenceFactor
 from .master import Channel, Instrument, ObservationItem, SamplingInterval, Station
+from .qc import QcDay, QcFlag, QcReview, QcVerdict
 from .series import DayValuesBinary, SeriesDay, SeriesImport  # noqa: F401
 
-__all__ = ["Channel", "Instrument", "MasterDataChange", "ObservationItem", "SamplingInterval", "Station"]
+__all__ = [
+    "Channel",
+    "Instrument",
+    "InterferenceFactor",
+    "MasterDataChange",
+    "ObservationItem",
+    "QcDay",
+    "QcFlag",
+    "QcReview",
+    "QcVerdict",
+    "SamplingInterval",
+    "Station",
+]
