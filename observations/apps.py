@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ObservationsConfig(AppConfig):
@@ -8,7 +8,7 @@ class ObservationsConfig(AppConfig):
     below the disciplines (reporting units are stations; anomalies show their channel's curve)."""
 
     name = "observations"
-    verbose_name = _("Observations")
+    verbose_name = pgettext_lazy("observations", "Observations")
 
     def ready(self) -> None:
         from . import panels  # noqa: F401  registers "waiting for me" (changes to decide)

@@ -7,26 +7,27 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import MasterDataChange, SamplingInterval, Station
 from .services.master_values import CLOSE_FIELDS, FIELDS, IDENTIFYING, OPEN_STATUSES
 
 LABELS = {
-    "code": _("Code"),
+    "code": pgettext_lazy("observations", "Code"),
     "name_zh": _("Chinese name"),
     "name_en": _("English name"),
     "lon": _("Longitude (°E)"),
     "lat": _("Latitude (°N)"),
     "elevation_m": _("Elevation (m)"),
-    "kind": _("Kind"),
+    "kind": pgettext_lazy("observations", "Kind"),
     "status": _("Status"),
     "opened_on": _("Opened"),
-    "closed_on": _("Closed"),
+    "closed_on": pgettext_lazy("observations", "Closed"),
     "station": _("Station"),
     "item": _("Observation item"),
     "orientation": _("Orientation"),
     "instrument": _("Instrument"),
-    "unit": _("Unit"),
+    "unit": pgettext_lazy("observations", "Unit"),
     "interval": _("Sampling interval"),
     "plausible_min": _("Plausible minimum"),
     "plausible_max": _("Plausible maximum"),

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.tenancy import TenantOwned
 
@@ -26,12 +27,12 @@ class MasterDataChange(TenantOwned):
     class Target(models.TextChoices):
         STATION = "station", _("station")
         INSTRUMENT = "instrument", _("instrument")
-        CHANNEL = "channel", _("channel")
+        CHANNEL = "channel", pgettext_lazy("observations", "channel")
 
     class Action(models.TextChoices):
         CREATE = "create", _("create")
         UPDATE = "update", _("update")
-        CLOSE = "close", _("close")
+        CLOSE = "close", pgettext_lazy("observations", "close")
 
     class State(models.TextChoices):
         PROPOSED = "proposed", _("proposed")
@@ -67,7 +68,7 @@ class MasterDataChange(TenantOwned):
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_comment = models.TextField(_("comment"), blank=True)
+    decision_comment = models.TextField(pgettext_lazy("observations", "comment"), blank=True)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
 

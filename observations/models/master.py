@@ -17,6 +17,7 @@ from django.contrib.gis.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.models import TimeStamped
 from portal.tenancy import TenantOwned
@@ -32,11 +33,11 @@ class SamplingInterval(models.IntegerChoices):
 class ObservationItem(TimeStamped):
     """An observation item (测项), reference data read by everyone."""
 
-    code = models.CharField(_("code"), max_length=16, unique=True)
+    code = models.CharField(pgettext_lazy("observations", "code"), max_length=16, unique=True)
     name_zh = models.CharField(_("Chinese name"), max_length=60)
     name_en = models.CharField(_("English name"), max_length=100)
     discipline = models.ForeignKey("portal.Discipline", on_delete=models.PROTECT, related_name="+")
-    unit = models.CharField(_("unit"), max_length=24)
+    unit = models.CharField(pgettext_lazy("observations", "unit"), max_length=24)
     # where the code comes from (a CEA standard's item list, or "portal" for our own)
     source = models.CharField(_("source of the code"), max_length=200, blank=True)
     # recorded beside the precursor items to correct them (air pressure, rainfall)
@@ -80,17 +81,17 @@ class Station(TenantOwned):
     class Status(models.TextChoices):
         ACTIVE = "active", _("operating")
         SUSPENDED = "suspended", _("suspended")
-        CLOSED = "closed", _("closed")
+        CLOSED = "closed", pgettext_lazy("observations", "closed")
 
-    code = models.CharField(_("code"), max_length=16, unique=True)
+    code = models.CharField(pgettext_lazy("observations", "code"), max_length=16, unique=True)
     name_zh = models.CharField(_("Chinese name"), max_length=60)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     location = models.PointField(_("location"), srid=4326)
     elevation_m = models.FloatField(_("elevation (m)"), null=True, blank=True)
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(pgettext_lazy("observations", "kind"), max_length=16, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
     opened_on = models.DateField(_("opened"), null=True, blank=True)
-    closed_on = models.DateField(_("closed"), null=True, blank=True)
+    closed_on = models.DateField(pgettext_lazy("observations", "closed"), null=True, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -156,20 +157,20 @@ class Channel(TenantOwned):
     )
     # "NS", "EW", "N30E" … where the item has a direction (tilt, strain, geoelectric dipoles)
     orientation = models.CharField(_("orientation"), max_length=12, blank=True)
-    unit = models.CharField(_("unit"), max_length=24)
+    unit = models.CharField(pgettext_lazy("observations", "unit"), max_length=24)
     interval = models.PositiveIntegerField(
         _("sampling interval"), choices=SamplingInterval.choices, default=SamplingInterval.MINUTE
     )
     plausible_min = models.FloatField(_("plausible minimum"), null=True, blank=True)
     plausible_max = models.FloatField(_("plausible maximum"), null=True, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("observations", "active"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Meta:
         ordering = ["station__code", "item__order", "orientation"]
-        verbose_name = _("channel")
+        verbose_name = pgettext_lazy("observations", "channel")
         verbose_name_plural = _("channels")
         constraints = [
             models.UniqueConstraint(
