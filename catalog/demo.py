@@ -210,7 +210,7 @@ def _quick_report_text(
 def _seed_quick_reports(stdout: Any, now: datetime) -> None:
     posts = {
         "JX": [
-            ("jx_forecaster", "jx", now - timedelta(hours=30), ("江西九江市修水县", 29.05, 114.52, 3.4, 8)),
+            ("jx_forecaster", "jx", now - timedelta(hours=30), ("江西九江市修水县", 29.05, 114.52, 4.4, 8)),
             ("jx_forecaster", "auto", now - timedelta(hours=5), ("江西赣州市寻乌县", 24.98, 115.62, 4.3, 0)),
             (
                 "jx_forecaster",
