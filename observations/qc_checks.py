@@ -143,6 +143,16 @@ def quantum(values: np.ndarray) -> float:
     return float(steps.min()) if steps.size else 0.0
 
 
+def _row_nanmedian(rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The median of each row ignoring NaN (``counts`` present values a row; NaN for none):
+    one sort, NaN sorting last (numpy's nanmedian over many rows is ~20 times slower)."""
+    ordered = np.sort(rows, axis=1)
+    c = np.maximum(counts, 1)
+    low = np.take_along_axis(ordered, ((c - 1) // 2)[:, None], axis=1)[:, 0]
+    high = np.take_along_axis(ordered, (c // 2)[:, None], axis=1)[:, 0]
+    return np.where(counts > 0, (low + high) / 2, np.nan)
+
+
 def _block_scale(residual: np.ndarray, block: int, q: float = 0.0) -> np.ndarray:
     """1.4826 * MAD of ``residual`` per block of ``block`` samples (NaN ignored), spread
     back to one value per sample; a block with too few samples takes the median scale.
@@ -154,10 +164,8 @@ def _block_scale(residual: np.ndarray, block: int, q: float = 0.0) -> np.ndarray
     padded[:n] = residual
     shaped = padded.reshape(blocks, block)
     counts = (~np.isnan(shaped)).sum(axis=1)
-    with warnings.catch_warnings():  # all-NaN blocks: handled below
-        warnings.simplefilter("ignore", RuntimeWarning)
-        centre = np.nanmedian(shaped, axis=1)
-        scale = MAD_TO_SIGMA * (np.nanmedian(np.abs(shaped - centre[:, None]), axis=1) + q / 2)
+    centre = _row_nanmedian(shaped, counts)
+    scale = MAD_TO_SIGMA * (_row_nanmedian(np.abs(shaped - centre[:, None]), counts) + q / 2)
     good = counts >= max(5, block // 4)
     fallback = float(np.median(scale[good])) if good.any() else 0.0
     scale = np.where(good, scale, fallback)

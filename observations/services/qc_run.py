@@ -24,6 +24,7 @@ its machine flags (:class:`QcFlag`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import math
 import time
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -244,43 +245,106 @@ def _check_chunk(
     return out
 
 
+def _arrays(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    """The summary columns of ``rows`` as one list each, in ``SUMMARY_FIELDS`` order (the
+    spike lists as JSON text)."""
+    return [
+        [json.dumps(r[name]) if name == "spikes" else r[name] for r in rows] for name in SUMMARY_FIELDS
+    ]
+
+
+# A year of a channel is ~400 rows: the ORM's bulk_create spends ~1 ms a row building the
+# statement and bulk_update's CASE WHEN ~0.5 s a channel; one statement over arrays does both
+# in milliseconds (bench/qc_bench.py).
+_SUMMARY_TYPES = [
+    "integer",
+    "integer",
+    "double precision",
+    "integer",
+    "text",
+    "integer",
+    "integer",
+    "integer",
+    "integer",
+    "double precision",
+    "boolean",
+    "boolean",
+    "timestamptz",
+]
+
+
+def _insert_days(channel: Channel, rows: list[dict[str, Any]], now: dt.datetime) -> dict[dt.date, int]:
+    """Insert new QcDay rows (status auto); returns their ids by day."""
+    table = QcDay._meta.db_table
+    columns = ", ".join(SUMMARY_FIELDS)
+    casts = ", ".join(
+        f"u.{name}::jsonb" if name == "spikes" else f"u.{name}" for name in SUMMARY_FIELDS
+    )
+    params = ", ".join(f"%s::{kind}[]" for kind in _SUMMARY_TYPES)
+    sql = (
+        f"INSERT INTO {table} (bureau_id, channel_id, day, status, created_at, updated_at, {columns}) "
+        f"SELECT %s, %s, u.day, %s, %s, %s, {casts} "
+        f"FROM unnest(%s::date[], {params}) AS u(day, {columns}) RETURNING id, day"
+    )
+    args = [channel.bureau_id, channel.pk, QcDay.Status.AUTO, now, now, [r["day"] for r in rows]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*args, *_arrays(rows)])
+        return {day: pk for pk, day in cursor.fetchall()}
+
+
+def _update_days(ids: list[int], rows: list[dict[str, Any]], now: dt.datetime) -> None:
+    """Refresh the summaries of existing QcDay rows (never their status: that is the
+    workflow's)."""
+    table = QcDay._meta.db_table
+    columns = ", ".join(SUMMARY_FIELDS)
+    sets = ", ".join(
+        f"{name} = u.{name}::jsonb" if name == "spikes" else f"{name} = u.{name}" for name in SUMMARY_FIELDS
+    )
+    params = ", ".join(f"%s::{kind}[]" for kind in _SUMMARY_TYPES)
+    sql = (
+        f"UPDATE {table} AS d SET {sets}, updated_at = %s "
+        f"FROM unnest(%s::bigint[], {params}) AS u(id, {columns}) WHERE d.id = u.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, ids, *_arrays(rows)])
+
+
 def _store(channel: Channel, found: list[_Day], now: dt.datetime) -> tuple[int, int]:
     """Replace the days' rows and machine flags; returns (flagged days, changed days)."""
     existing = qc_selectors.qc_days_for_update(channel=channel, first=found[0].day, last=found[-1].day)
-    new_rows: list[QcDay] = []
-    updated: list[QcDay] = []
-    replace: list[tuple[QcDay, _Day]] = []
+    fresh: list[_Day] = []
+    kept_ids: list[int] = []
+    kept_rows: list[dict[str, Any]] = []
+    replace: list[tuple[int, _Day]] = []
     rechecked: list[QcDay] = []
     for item in found:
         row = existing.get(item.day)
+        summary = {**item.summary, "checked_at": now}
         if row is None:
-            row = QcDay(bureau_id=channel.bureau_id, channel=channel, day=item.day, checked_at=now, **item.summary)
-            new_rows.append(row)
-            replace.append((row, item))
+            fresh.append(item)
             continue
+        kept_ids.append(row.pk)
+        kept_rows.append(summary)
         old = {(f.kind, f.start, f.end) for f in row.flags.all() if f.kind != QcFlag.Kind.MARKED}
-        for name, value in item.summary.items():
-            setattr(row, name, value)
-        row.checked_at = now
-        updated.append(row)
         if old != item.key():
-            replace.append((row, item))
+            replace.append((row.pk, item))
             if row.status == QcDay.Status.REVIEWED:
                 rechecked.append(row)
-    QcDay.objects.bulk_create(new_rows, batch_size=1000)
-    if updated:
-        QcDay.objects.bulk_update(updated, SUMMARY_FIELDS, batch_size=1000)
-    updated_ids = {row.pk for row in updated}
-    changed_ids = [row.pk for row, _item in replace if row.pk in updated_ids]
+    if kept_ids:
+        _update_days(kept_ids, kept_rows, now)
+    changed_ids = [pk for pk, _item in replace]
     if changed_ids:
         QcFlag.objects.filter(qc_day_id__in=changed_ids).exclude(kind=QcFlag.Kind.MARKED).delete()
         QcReview.objects.filter(qc_day_id__in=changed_ids, superseded=False).update(superseded=True)
     for row in rechecked:
         transition(row, "recheck", None, workflow=QC_RECHECK_WORKFLOW, extra={"day": row.day.isoformat()})
+    if fresh:
+        ids = _insert_days(channel, [{**i.summary, "checked_at": now, "day": i.day} for i in fresh], now)
+        replace += [(ids[item.day], item) for item in fresh]
     QcFlag.objects.bulk_create(
         [
-            QcFlag(bureau_id=channel.bureau_id, channel=channel, qc_day=row, **flag)
-            for row, item in replace
+            QcFlag(bureau_id=channel.bureau_id, channel=channel, qc_day_id=pk, **flag)
+            for pk, item in replace
             for flag in item.flags
         ],
         batch_size=2000,
