@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from portal import fields as portal_fields
 from portal.apis_base import TenantApi
 from portal.exceptions import InvalidInput
+from portal.schema import PortalAutoSchema
 
 from . import qc_selectors, series_selectors
 
@@ -28,8 +29,8 @@ def _iso(value: Any) -> str | None:
 
 
 class QcFlagSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(
-        choices=["gap", "spike", "step", "flat", "out_of_range", "timestamp", "departure", "marked"]
+    kind = serializers.CharField(
+        help_text="gap, spike, step, flat, out_of_range, timestamp, departure or marked (by a person)"
     )
     start = serializers.DateTimeField(help_text="UTC, first sample of the span")
     end = serializers.DateTimeField(help_text="UTC, exclusive")
@@ -39,11 +40,13 @@ class QcFlagSerializer(serializers.Serializer):
         "flat: the repeated value; out_of_range: the worst value; timestamp: samples after the "
         "check; departure: |STA - LTA| / spread",
     )
-    verdict = serializers.ChoiceField(choices=["", "fault", "interference", "ok"], allow_blank=True)
+    verdict = serializers.CharField(
+        allow_blank=True, help_text="blank until a person reviews; fault, interference or ok"
+    )
 
 
 class QcReviewSerializer(serializers.Serializer):
-    verdict = serializers.ChoiceField(choices=["fault", "interference", "ok"])
+    verdict = serializers.CharField(help_text="fault, interference or ok")
     cause = serializers.CharField(allow_blank=True, help_text="interference cause, blank otherwise")
     comment = serializers.CharField(allow_blank=True)
     reviewed_by = serializers.CharField(help_text="the reviewer's name")
@@ -65,7 +68,7 @@ class QcDaySerializer(serializers.Serializer):
     )
     departure_alarm = serializers.BooleanField()
     flagged = serializers.BooleanField(help_text="a person should look at the day")
-    status = serializers.ChoiceField(choices=["auto", "reviewed"])
+    status = serializers.CharField(help_text="auto (the machine's word) or reviewed (a person's)")
     checked_at = serializers.DateTimeField()
     review = QcReviewSerializer(allow_null=True, help_text="the latest review still in force, or null")
     flags = QcFlagSerializer(many=True)
@@ -110,10 +113,20 @@ def qc_day_as_dict(day: QcDay) -> dict[str, Any]:
     }
 
 
+class _PlainListSchema(PortalAutoSchema):
+    """The days come as a plain list (the contract of issue 12), bounded by MAX_QC_DAYS, not
+    as the paginated envelope of the other lists."""
+
+    def _get_paginator(self) -> Any:
+        return None
+
+
 class QcDayListApi(TenantApi):
     """A channel's quality control, one entry per checked UTC day from ``start`` to ``end``
     (both included, at most 400 days), by date. Days not checked yet are absent. A channel
     of another bureau is 404."""
+
+    schema = _PlainListSchema()
 
     class FilterSerializer(serializers.Serializer):
         channel = portal_fields.IdField()

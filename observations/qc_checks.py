@@ -27,9 +27,12 @@ The checks and their sources:
 * steps — scqc's *offset* idea as a level shift that persists: a jump between two
   consecutive samples larger than ``step_k`` robust spreads of the first differences (and
   ``quantum_floor`` quanta) where the median of the ``step_window`` samples after differs
-  from the median of those before by at least ``step_persist`` of the jump (a spike goes
-  back, a step stays). A jump across a gap cannot be told from the signal's own change
-  during the gap, so it is not checked.
+  from the median of those before, less what the signal's own trend accounts for (a third
+  of the difference between the medians of the windows one further out), by at least
+  ``step_persist`` of the jump (a spike goes back, a step stays: 2/3 of it remains).
+  A jump across a gap cannot be told from the signal's own change during the gap, so it
+  is not checked. A jump of one sample under ~8 times the sample noise is not told from
+  the noise either.
 * flat lines — runs of identical values lasting at least ``flat_min_seconds`` and
   ``flat_min_samples`` samples (a stuck digitiser or a frozen logger repeats its last value).
   Flat runs (and out-of-range samples) are left out of the spike and step checks: their
@@ -78,7 +81,8 @@ class QcParams:
     * ``step_k`` — robust spreads of the first differences that make a jump a step candidate
       (6: 8.5 of the samples' noise; a smaller jump of one sample is not told from noise).
     * ``step_window`` — samples before and after a jump whose medians must differ.
-    * ``step_persist`` — the part of the jump the medians must keep (0.5 = half).
+    * ``step_persist`` — the part of the jump the trend-corrected medians must keep (a clean
+      step keeps 2/3; a spike, nothing).
     * ``flat_min_seconds`` / ``flat_min_samples`` — the shortest flat line (both must hold).
     * ``availability_min`` — a day under this availability (%) is flagged for a person.
     * ``lta_days`` / ``lta_min_days`` — long-term days for the departure, and the fewest
@@ -94,7 +98,7 @@ class QcParams:
     quantum_floor: float = 4.0
     step_k: float = 6.0
     step_window: int = 30
-    step_persist: float = 0.5
+    step_persist: float = 0.4
     flat_min_seconds: int = 3600
     flat_min_samples: int = 5
     availability_min: float = 90.0
@@ -136,11 +140,16 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def quantum(values: np.ndarray) -> float:
-    """The data's resolution: the smallest non-zero step between consecutive samples (the
-    last digit a logger writes); 0 when there is none."""
-    steps = np.abs(np.diff(values[~np.isnan(values)].astype(np.float64)))
-    steps = steps[steps > 0]
-    return float(steps.min()) if steps.size else 0.0
+    """The data's resolution: the smallest step between consecutive samples (the last digit a
+    logger writes), read as the 1st percentile of the steps larger than float32's own
+    rounding (a few units in the last place); 0 when there is none."""
+    present = values[~np.isnan(values)].astype(np.float64)
+    if present.size < 2:
+        return 0.0
+    steps = np.abs(np.diff(present))
+    ulp = 4 * float(np.finfo(np.float32).eps) * float(np.max(np.abs(present)))
+    steps = steps[steps > ulp]
+    return float(np.percentile(steps, 1)) if steps.size else 0.0
 
 
 def _row_nanmedian(rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -246,9 +255,18 @@ def find_steps(values: np.ndarray, params: QcParams, q: float) -> list[Span]:
         before, after = x[max(0, i - w) : i], x[i : i + w]
         if np.isnan(before).all() or np.isnan(after).all():
             continue
+        # the signal's own trend (a tide's flank) moves the medians apart too: a linear trend
+        # moves the medians of the windows one further out on each side three times as far,
+        # a step by as much; so shift - far / 3 is 2/3 of a step and nothing of a trend
+        far_before, far_after = x[max(0, i - 2 * w) : max(0, i - w)], x[i + w : i + 2 * w]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             shift = float(np.nanmedian(after) - np.nanmedian(before))
+            far = float(np.nanmedian(far_after) - np.nanmedian(far_before)) if far_before.size else np.nan
+        if np.isfinite(far):
+            shift -= far / 3
+        if not np.isfinite(shift):
+            continue
         jump = float(diff[i])
         if shift * jump > 0 and abs(shift) >= params.step_persist * abs(jump):
             spans.append(Span(STEP, int(i), int(i) + 1, jump, int(i)))

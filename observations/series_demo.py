@@ -12,6 +12,7 @@ fills the last ``months`` months up to today's UTC midnight:
 * geomagnetic H and Z (GM_H, GM_Z): a diurnal variation (local-noon peak in H) and a few
   storm days (H drops ~110 nT over a two-hour main phase and recovers over a
   day);
+* geomagnetic F (GM_F): the total field of such an H and Z;
 * tilt (TILT_NS, TILT_EW): an annual cycle and a drift;
 * other items: a gentle seasonal wave.
 
@@ -91,6 +92,10 @@ def _curve(item: str, hours: np.ndarray, rng: np.random.Generator, storms: np.nd
             for start in storms:
                 base = base + 20 * _storm(hours - start)
         return np.round(base + 0.3 * rng.standard_normal(n), 1)
+    if item == "GM_F":  # the total field of the same H and Z
+        h = _curve("GM_H", hours, rng, storms).astype(np.float64)
+        z = _curve("GM_Z", hours, rng, storms).astype(np.float64)
+        return np.round(np.sqrt(h**2 + z**2), 1)
     if item in ("TILT_NS", "TILT_EW"):
         return np.round(3 * season + 0.002 * hours / 24 + 0.01 * rng.standard_normal(n), 3)
     return np.round(100 + 2 * season + 0.1 * rng.standard_normal(n), 3)
