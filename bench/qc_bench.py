@@ -5,7 +5,7 @@ Run:  .venv/bin/python bench/qc_bench.py [--months 13] [--keep]
 
 Creates the database ispec_bench_qc (dropped at the end unless --keep), migrates it, makes
 the bureaus and the demo's stations and channels (``observations.demo``), loads the demo
-series (``observations.series_demo.seed(qc=False)``, not timed), then times, in this process:
+series (``observations.series_demo.seed(qc="skip")``, not timed), then times, in this process:
 
 * the checks alone (``qc_checks.check_series`` over each channel's whole array, no database);
 * the whole run (``services.qc_run.qc_check_days`` per channel: reading the samples and the
@@ -71,7 +71,7 @@ def main() -> None:
             for row in rows:
                 demo._channels(bureau, demo._station(bureau, row))
         today = dt.date(2026, 11, 30)
-        loaded = series_demo.seed(today=today, months=args.months, qc=False)
+        loaded = series_demo.seed(today=today, months=args.months, qc="skip")
         channels = list(Channel.objects.filter(interval=60).select_related("bureau", "station", "item"))
         end = dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC)
         start = end - dt.timedelta(days=round(args.months * 30.44))

@@ -224,7 +224,8 @@ def find_spikes(values: np.ndarray, params: QcParams, q: float) -> list[Span]:
     diff = np.full(x.size, np.nan)
     diff[1:] = x[1:] - x[:-1]
     scale = np.maximum(
-        _block_scale(residual, params.scale_block, q), _block_scale(diff, params.scale_block, q) / math.sqrt(2)
+        _block_scale(residual, params.scale_block, q),
+        _block_scale(diff, params.scale_block, q) / math.sqrt(2),
     )
     threshold = np.maximum(params.spike_k * scale, params.quantum_floor * q)
     with np.errstate(invalid="ignore"):

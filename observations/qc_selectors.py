@@ -4,7 +4,6 @@ beat job and its command need (marked ``@system_read`` with their reason)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,8 @@ from portal.exceptions import NotFound
 from portal.tenancy import system_read
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from django.db.models import QuerySet
 
     from portal.tenancy import Actor
@@ -88,9 +89,10 @@ def qc_excluded_spans(
             elif flag.kind in MACHINE_EXCLUDED and not day_ok and flag.verdict != QcVerdict.OK:
                 out.append(ExcludedSpan(flag.start, flag.end, flag.kind, flag.kind))
         if review is not None and review.verdict in PERSON_EXCLUDED and review.start and review.end:
-            if review.end > start and review.start < end:
-                reason = f"{review.verdict}:{review.cause}" if review.cause else review.verdict
-                out.append(ExcludedSpan(review.start, review.end, QcFlag.Kind.MARKED, reason))
+            marked_from, marked_until = review.start, review.end
+            reason = f"{review.verdict}:{review.cause}" if review.cause else review.verdict
+            if marked_until > start and marked_from < end:
+                out.append(ExcludedSpan(marked_from, marked_until, QcFlag.Kind.MARKED, reason))
     out.sort(key=lambda s: (s.start, s.end, s.kind))
     return out
 
@@ -176,4 +178,3 @@ def qc_command_ranges(
         if first <= last:
             out.append((channel, first, last))
     return out
-

@@ -20,7 +20,7 @@ Faults for quality control to find, on the first channel of each item family: a 
 6 hours, 5 spikes, a step, a flat line of 12 hours; and one anomaly (a trend departure of
 the first water level of the first bureau, growing over the 40 days before the end, ahead
 of the demo's recent quake). :func:`seed` returns what it injected, by channel id, and
-then runs quality control over the channels (``qc=False`` to skip it) as of the end of the
+then runs quality control over the channels (``qc="skip"`` not to) as of the end of the
 last day: QC finds the injected faults; it also raises the departure alarm on the storm days
 (a short-term departure is what that alarm is for) and on the days right after the step.
 Deterministic: numpy with a fixed seed per channel code, times from the end date.
@@ -31,12 +31,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from typing import Any
+from functools import partial
+from typing import Any, Literal
 
 import numpy as np
+from django.db import transaction
 
 from observations.models import Channel
-from observations.services.qc_run import qc_check_days
+from observations.services.qc_run import qc_check_days, qc_enqueue
 from observations.services.series_store import series_write
 
 MINUTE = 60
@@ -106,10 +108,12 @@ def seed(
     bureau_codes: tuple[str, ...] = ("JX", "NM"),
     months: int = 13,
     today: dt.date | None = None,
-    qc: bool = True,
+    qc: Literal["run", "queue", "skip"] = "run",
 ) -> dict[str, Any]:
-    """Fill the demo channels and (``qc``) run quality control over them; returns
-    {"channels", "samples", "seconds", "qc_seconds", "faults", "anomaly", "storm_starts"}."""
+    """Fill the demo channels and check them: ``qc="run"`` here (~0.3-1 s a channel-year,
+    measured in bench/qc_bench.py), ``"queue"`` one Celery task a channel (a loader that
+    must return at once), ``"skip"`` not at all. Returns {"channels", "samples", "seconds",
+    "qc_seconds", "faults", "anomaly", "storm_starts"}."""
     started = time.monotonic()
     end_day = today or dt.datetime.now(dt.UTC).date()
     end = dt.datetime(end_day.year, end_day.month, end_day.day, tzinfo=dt.UTC)
@@ -150,11 +154,15 @@ def seed(
         written = series_write(channel=channel, start=start, values=values, actor=None, source="demo series")
         total += written.samples
     loaded = time.monotonic()
-    if qc:
+    last_day = (end - dt.timedelta(days=1)).date()
+    if qc == "run":
         # checked as of the end of the demo's last day, so a run on another day finds the same
         checked = end - dt.timedelta(seconds=1)
         for channel in channels:
-            qc_check_days(channel, start.date(), (end - dt.timedelta(days=1)).date(), now=checked)
+            qc_check_days(channel, start.date(), last_day, now=checked)
+    elif qc == "queue":
+        spans = {channel.pk: (start.date(), last_day) for channel in channels}
+        transaction.on_commit(partial(qc_enqueue, spans))  # the worker must see the samples
     return {
         "channels": len(channels),
         "samples": total,

@@ -248,9 +248,7 @@ def _check_chunk(
 def _arrays(rows: list[dict[str, Any]]) -> list[list[Any]]:
     """The summary columns of ``rows`` as one list each, in ``SUMMARY_FIELDS`` order (the
     spike lists as JSON text)."""
-    return [
-        [json.dumps(r[name]) if name == "spikes" else r[name] for r in rows] for name in SUMMARY_FIELDS
-    ]
+    return [[json.dumps(r[name]) if name == "spikes" else r[name] for r in rows] for name in SUMMARY_FIELDS]
 
 
 # A year of a channel is ~400 rows: the ORM's bulk_create spends ~1 ms a row building the
@@ -277,16 +275,15 @@ def _insert_days(channel: Channel, rows: list[dict[str, Any]], now: dt.datetime)
     """Insert new QcDay rows (status auto); returns their ids by day."""
     table = QcDay._meta.db_table
     columns = ", ".join(SUMMARY_FIELDS)
-    casts = ", ".join(
-        f"u.{name}::jsonb" if name == "spikes" else f"u.{name}" for name in SUMMARY_FIELDS
-    )
+    casts = ", ".join(f"u.{name}::jsonb" if name == "spikes" else f"u.{name}" for name in SUMMARY_FIELDS)
     params = ", ".join(f"%s::{kind}[]" for kind in _SUMMARY_TYPES)
     sql = (
-        f"INSERT INTO {table} (bureau_id, channel_id, day, status, created_at, updated_at, {columns}) "
+        # identifiers from the model and this module's constants; every value is bound
+        f"INSERT INTO {table} (bureau_id, channel_id, day, status, created_at, updated_at, {columns}) "  # noqa: S608
         f"SELECT %s, %s, u.day, %s, %s, %s, {casts} "
         f"FROM unnest(%s::date[], {params}) AS u(day, {columns}) RETURNING id, day"
     )
-    args = [channel.bureau_id, channel.pk, QcDay.Status.AUTO, now, now, [r["day"] for r in rows]]
+    args: list[Any] = [channel.bureau_id, channel.pk, QcDay.Status.AUTO, now, now, [r["day"] for r in rows]]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*args, *_arrays(rows)])
         return {day: pk for pk, day in cursor.fetchall()}
@@ -302,7 +299,8 @@ def _update_days(ids: list[int], rows: list[dict[str, Any]], now: dt.datetime) -
     )
     params = ", ".join(f"%s::{kind}[]" for kind in _SUMMARY_TYPES)
     sql = (
-        f"UPDATE {table} AS d SET {sets}, updated_at = %s "
+        # identifiers from the model and this module's constants; every value is bound
+        f"UPDATE {table} AS d SET {sets}, updated_at = %s "  # noqa: S608
         f"FROM unnest(%s::bigint[], {params}) AS u(id, {columns}) WHERE d.id = u.id"
     )
     with connection.cursor() as cursor:
@@ -388,7 +386,9 @@ def qc_check_days(
     return run
 
 
-def qc_check_channel(channel: Channel, *, since: dt.date | None = None, now: dt.datetime | None = None) -> QcRun:
+def qc_check_channel(
+    channel: Channel, *, since: dt.date | None = None, now: dt.datetime | None = None
+) -> QcRun:
     """Check every day from the channel's first stored day (or ``since``) to its last."""
     stored = qc_selectors.qc_stored_range(channel=channel)
     if stored is None:

@@ -73,7 +73,12 @@ def test_spikes_are_found_at_their_samples():
         values[i] += 25.0
     values[30000] -= 25.0
     found = spans_of(values)
-    assert [(s.kind, s.at) for s in found] == [("spike", 5000), ("spike", 20011), ("spike", 30000), ("spike", 40123)]
+    assert [(s.kind, s.at) for s in found] == [
+        ("spike", 5000),
+        ("spike", 20011),
+        ("spike", 30000),
+        ("spike", 40123),
+    ]
     assert found[2].value == pytest.approx(-25.0, abs=4.0)
 
 
@@ -87,7 +92,7 @@ def test_a_step_is_found_at_its_sample_and_is_not_a_spike():
 
 def test_a_flat_line_is_one_span_and_its_end_is_no_step():
     values = clean("WL")
-    values[10000:10000 + 180] = values[10000]
+    values[10000 : 10000 + 180] = values[10000]
     assert [(s.kind, s.start, s.end) for s in spans_of(values)] == [("flat", 10000, 10180)]
 
 

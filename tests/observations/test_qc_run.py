@@ -88,7 +88,9 @@ def test_the_demo_faults_are_all_found_and_nothing_else(jx, nm):
 @pytest.fixture
 def well(jx):
     station = StationFactory(bureau=jx, code="JXW")
-    return ChannelFactory(station=station, item=ObservationItemFactory(code="WL", unit="m"), plausible_max=0.0)
+    return ChannelFactory(
+        station=station, item=ObservationItemFactory(code="WL", unit="m"), plausible_max=0.0
+    )
 
 
 def _tides(days: int, seed: int = 1) -> np.ndarray:
@@ -188,7 +190,13 @@ def test_a_recheck_with_other_flags_supersedes_the_review(well, jx_expert):
     run = qc_run.qc_check_days(well, DAY0, DAY0, now=LATER)
     day.refresh_from_db()
     review.refresh_from_db()
-    assert (run.changed, day.status, day.spikes, day.flagged, review.superseded) == (1, "auto", [], False, True)
+    assert (run.changed, day.status, day.spikes, day.flagged, review.superseded) == (
+        1,
+        "auto",
+        [],
+        False,
+        True,
+    )
     assert list(day.flags.all()) == []
     event = AuditEvent.objects.get(action="qc_day.recheck")
     assert (event.from_state, event.to_state, event.actor_id) == ("reviewed", "auto", None)
@@ -208,9 +216,7 @@ def test_an_import_queues_the_check_of_the_days_it_touched(jx, well, django_capt
     ]
 
 
-def test_the_hourly_job_checks_new_and_changed_days_and_goes_on_past_a_failure(
-    jx, well, monkeypatch
-):
+def test_the_hourly_job_checks_new_and_changed_days_and_goes_on_past_a_failure(jx, well, monkeypatch):
     from django_celery_beat.models import PeriodicTask
 
     task = PeriodicTask.objects.get(name="observations: QC of new days")
@@ -237,7 +243,9 @@ def test_the_hourly_job_checks_new_and_changed_days_and_goes_on_past_a_failure(
 
     assert qc_new_days_task.delay().get() == {"channels": 1, "failed": 0, "days": 2, "flagged": 0}
     assert qc_selectors.qc_stale_ranges() == []
-    series_write(channel=other, start=T0 + dt.timedelta(hours=1), values=np.zeros(10, np.float32) + 30, actor=None)
+    series_write(
+        channel=other, start=T0 + dt.timedelta(hours=1), values=np.zeros(10, np.float32) + 30, actor=None
+    )
     assert qc_selectors.qc_stale_ranges() == [(other.pk, DAY0, DAY0)]
 
 

@@ -28,14 +28,16 @@ class Command(BaseCommand):
                 since = dt.date.fromisoformat(options["since"])
             except ValueError:
                 raise CommandError(f"--since: {options['since']!r} is not a date (YYYY-MM-DD)") from None
-        ranges = qc_command_ranges(channel_id=options["channel"], station_code=options["station"], since=since)
+        ranges = qc_command_ranges(
+            channel_id=options["channel"], station_code=options["station"], since=since
+        )
         if not ranges and (options["channel"] or options["station"]):
             raise CommandError("no stored series for that channel or station")
         failed = 0
         for channel, first, last in ranges:
             try:
                 run = qc_check_days(channel, first, last)
-            except Exception as exc:  # report and go on with the other channels
+            except Exception as exc:  # noqa: BLE001 - reported, and the other channels go on
                 failed += 1
                 self.stderr.write(f"channel {channel.pk} ({channel.station.code} {channel.item.code}): {exc}")
                 continue
