@@ -10,14 +10,19 @@ fills the last ``months`` months up to today's UTC midnight:
 * water temperature (WT): a slow seasonal wave and 0.001 °C noise;
 * radon (RN_W, RN_G): a seasonal cycle, noisy;
 * geomagnetic H and Z (GM_H, GM_Z): a diurnal variation (local-noon peak in H) and a few
-  storm days (H drops ~100 nT and recovers over a day);
+  storm days (H drops ~110 nT over a two-hour main phase and recovers over a
+  day);
+* geomagnetic F (GM_F): the total field of such an H and Z;
 * tilt (TILT_NS, TILT_EW): an annual cycle and a drift;
 * other items: a gentle seasonal wave.
 
 Faults for quality control to find, on the first channel of each item family: a gap of
 6 hours, 5 spikes, a step, a flat line of 12 hours; and one anomaly (a trend departure of
 the first water level of the first bureau, growing over the 40 days before the end, ahead
-of the demo's recent quake). :func:`seed` returns what it injected, by channel id.
+of the demo's recent quake). :func:`seed` returns what it injected, by channel id, and
+then runs quality control over the channels (``qc="skip"`` not to) as of the end of the
+last day: QC finds the injected faults; it also raises the departure alarm on the storm days
+(a short-term departure is what that alarm is for) and on the days right after the step.
 Deterministic: numpy with a fixed seed per channel code, times from the end date.
 """
 
@@ -26,16 +31,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from typing import Any
+from functools import partial
+from typing import Any, Literal
 
 import numpy as np
+from django.db import transaction
 
 from observations.models import Channel
+from observations.services.qc_run import qc_check_days, qc_enqueue
 from observations.services.series_store import series_write
 
 MINUTE = 60
 M2, O1, K1 = 12.4206, 25.8193, 23.9345  # hours
 YEAR_H = 8766.0
+STORM_MAIN_H = 2.0  # hours from a storm's onset to its deepest
 
 
 def _rng(key: str) -> np.random.Generator:
@@ -47,6 +56,15 @@ def _pressure(hours: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     weather = np.convolve(rng.standard_normal(hours.size // 60 + 200), np.ones(72) / 8.5, mode="same")
     weather = np.interp(hours, np.arange(weather.size), weather)
     return 1013 + 8 * np.cos(2 * np.pi * hours / YEAR_H) + 1.2 * np.cos(2 * np.pi * hours / 12) + 4 * weather
+
+
+def _storm(after: np.ndarray) -> np.ndarray:
+    """A storm's shape (0..1) ``after`` hours from its onset: a main phase that deepens over
+    about two hours (a real storm's field changes by nT a minute, not 100 nT at once, so QC
+    sees no step on clean data), then a recovery with a 14 h time constant, over in 4 days."""
+    main = 0.5 * (1 - np.cos(np.pi * np.clip(after, 0, STORM_MAIN_H) / STORM_MAIN_H))
+    recovery = np.exp(-np.clip(after - STORM_MAIN_H, 0, None) / 14)
+    return np.where((after >= 0) & (after < 96), main * recovery, 0.0)
 
 
 def _curve(item: str, hours: np.ndarray, rng: np.random.Generator, storms: np.ndarray) -> np.ndarray:
@@ -70,27 +88,32 @@ def _curve(item: str, hours: np.ndarray, rng: np.random.Generator, storms: np.nd
         if item == "GM_H":
             base = 38500 - 25 * diurnal
             for start in storms:
-                after = hours - start
-                base = base - np.where(
-                    after >= 0, 110 * np.exp(-np.clip(after, 0, None) / 14) * (after < 96), 0.0
-                )
+                base = base - 110 * _storm(hours - start)
         else:
             base = 46200 + 8 * diurnal
             for start in storms:
-                after = hours - start
-                base = base + np.where(
-                    (after >= 0) & (after < 96), 20 * np.exp(-np.clip(after, 0, None) / 14), 0.0
-                )
+                base = base + 20 * _storm(hours - start)
         return np.round(base + 0.3 * rng.standard_normal(n), 1)
+    if item == "GM_F":  # the total field of the same H and Z
+        h = _curve("GM_H", hours, rng, storms).astype(np.float64)
+        z = _curve("GM_Z", hours, rng, storms).astype(np.float64)
+        return np.round(np.sqrt(h**2 + z**2), 1)
     if item in ("TILT_NS", "TILT_EW"):
         return np.round(3 * season + 0.002 * hours / 24 + 0.01 * rng.standard_normal(n), 3)
     return np.round(100 + 2 * season + 0.1 * rng.standard_normal(n), 3)
 
 
 def seed(
-    *, bureau_codes: tuple[str, ...] = ("JX", "NM"), months: int = 13, today: dt.date | None = None
+    *,
+    bureau_codes: tuple[str, ...] = ("JX", "NM"),
+    months: int = 13,
+    today: dt.date | None = None,
+    qc: Literal["run", "queue", "skip"] = "run",
 ) -> dict[str, Any]:
-    """Fill the demo channels; returns {"channels", "samples", "seconds", "faults", "anomaly"}."""
+    """Fill the demo channels and check them: ``qc="run"`` here (~0.3-1 s a channel-year,
+    measured in bench/qc_bench.py), ``"queue"`` one Celery task a channel (a loader that
+    must return at once), ``"skip"`` not at all. Returns {"channels", "samples", "seconds",
+    "qc_seconds", "faults", "anomaly", "storm_starts"}."""
     started = time.monotonic()
     end_day = today or dt.datetime.now(dt.UTC).date()
     end = dt.datetime(end_day.year, end_day.month, end_day.day, tzinfo=dt.UTC)
@@ -130,10 +153,21 @@ def seed(
             }
         written = series_write(channel=channel, start=start, values=values, actor=None, source="demo series")
         total += written.samples
+    loaded = time.monotonic()
+    last_day = (end - dt.timedelta(days=1)).date()
+    if qc == "run":
+        # checked as of the end of the demo's last day, so a run on another day finds the same
+        checked = end - dt.timedelta(seconds=1)
+        for channel in channels:
+            qc_check_days(channel, start.date(), last_day, now=checked)
+    elif qc == "queue":
+        spans = {channel.pk: (start.date(), last_day) for channel in channels}
+        transaction.on_commit(partial(qc_enqueue, spans))  # the worker must see the samples
     return {
         "channels": len(channels),
         "samples": total,
-        "seconds": round(time.monotonic() - started, 1),
+        "seconds": round(loaded - started, 1),
+        "qc_seconds": round(time.monotonic() - loaded, 1),
         "faults": faults,
         "anomaly": anomaly,
         "storm_starts": [
@@ -161,7 +195,10 @@ def _inject_faults(values: np.ndarray, rng: np.random.Generator, start: dt.datet
         values[i] += np.float32(12 * spread)
         out.append({"kind": "spike", "time": at(i)})
     step = min(n - day, 150 * day + 11 * 60)
-    values[step:] += np.float32(3 * spread)
+    # an instrument offset: 3 spreads of the month, and at least 15 times the sample-to-sample
+    # noise (a smaller jump of one sample cannot be told from the noise; see qc_checks)
+    noise = 1.4826 * float(np.nanmedian(np.abs(np.diff(values[: 30 * day])))) / np.sqrt(2)
+    values[step:] += np.float32(max(3 * spread, 15 * noise))
     out.append({"kind": "step", "time": at(step)})
     flat = min(n - day, 200 * day + 2 * 60)
     values[flat : flat + 12 * 60] = values[flat]

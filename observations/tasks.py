@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 
 from portal.jobs import run_guarded
 
+from .services.qc_run import qc_check_ranges, qc_new_days
 from .services.series_import import SOFT_TIME_LIMIT, TIME_LIMIT, series_import_run
+
+QC_SOFT_TIME_LIMIT = 50 * 60  # a national hour of new days takes seconds; a backlog, minutes
+QC_TIME_LIMIT = 55 * 60
 
 
 @shared_task(name="observations.series_import", time_limit=TIME_LIMIT, soft_time_limit=SOFT_TIME_LIMIT)
@@ -19,3 +25,19 @@ def series_import_task(*, bureau_id: int, import_id: int) -> str | None:
     if record is None or record.bureau_id != bureau_id:
         return None
     return record.status
+
+
+@shared_task(name="observations.qc_check_days", time_limit=QC_TIME_LIMIT, soft_time_limit=QC_SOFT_TIME_LIMIT)
+def qc_check_days_task(channel_id: int, first: str, last: str) -> str:
+    """Check one channel's days ``first``..``last`` (ISO dates), queued when an import
+    commits. Ends ``done`` or ``failed`` (logged): a check can be run again at any time, and
+    the hourly job picks up what a failed one left."""
+    result = qc_check_ranges([(channel_id, dt.date.fromisoformat(first), dt.date.fromisoformat(last))])
+    return "failed" if result["failed"] else "done"
+
+
+@shared_task(name="observations.qc_new_days", time_limit=QC_TIME_LIMIT, soft_time_limit=QC_SOFT_TIME_LIMIT)
+def qc_new_days_task() -> dict[str, int]:
+    """The hourly beat job "observations: QC of new days": every channel's stored days not
+    checked since they changed; a failing channel is logged and the others go on."""
+    return qc_new_days()

@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,6 +44,7 @@ from portal.workflow import (
     transition,
 )
 
+from .qc_run import qc_enqueue
 from .series_store import series_write
 
 if TYPE_CHECKING:
@@ -171,6 +173,7 @@ def series_import_file(
             _("the file has no data lines"), line=max(1, len(parsed.columns) and parsed.columns[0].line)
         )
     channels = _resolve(parsed, bureau=bureau, channel=channel, station=station)
+    qc_days: dict[int, tuple[dt.date, dt.date]] = {}
     for column, target in zip(parsed.columns, channels, strict=True):
         if actor is not None and not can_import_into(actor, target):
             raise PermissionDenied(
@@ -217,10 +220,15 @@ def series_import_file(
             )
             summary.samples_stored += written.samples
             summary.channels_touched.append(target.pk)
+            last = start + dt.timedelta(seconds=interval * (values.size - 1))
+            first_day, last_day = qc_days.get(target.pk, (start.date(), last.date()))
+            qc_days[target.pk] = (min(first_day, start.date()), max(last_day, last.date()))
             summary.progress = 50 + int(50 * (index + 1) / len(channels))
             if progress is not None:
                 progress(summary)
     summary.flagged_lines.sort()
+    # quality control of the days touched, once the file is stored (never for a rolled-back one)
+    transaction.on_commit(partial(qc_enqueue, qc_days))
     return summary
 
 
