@@ -1,9 +1,9 @@
 """The product engine's API (/api/v1/products/...).
 
 * ``GET methods/``: the methods with parameter schemas, input kind and result;
-* ``POST ""``: ``{"method", "params", "catalog"}`` queues a run: 202 ``{"id", "status"}``;
-  400 names the unknown method, each bad parameter (``params.<name>``) and each
-  bad catalog key (``catalog.<key>``);
+* ``POST ""``: ``{"method", "params", "catalog", "series"}`` queues a run: 202 ``{"id",
+  "status"}``; 400 names the unknown method, each bad parameter (``params.<name>``), each
+  bad catalog key (``catalog.<key>``) and each bad series part (``series.<i>.<key>``);
 * ``GET ""``: the bureau's runs (paginated; ``?status=``, ``?method=``);
 * ``GET <id>/``: one run with result, figure URLs, error and provenance;
 * ``POST <id>/rerun/``: run a failed or stuck run again (idempotent).
@@ -131,6 +131,14 @@ class RunListCreateApi(TenantApi):
         method = serializers.CharField()
         params = serializers.JSONField(required=False, default=dict)
         catalog = serializers.JSONField(required=False, default=dict)
+        series = serializers.JSONField(
+            required=False,
+            default=None,
+            help_text=(
+                "observation series of series methods: {channel, start, end} or a list of them "
+                "(or {channel, days}); spans QC or a review marked faulty are left out"
+            ),
+        )
 
     @extend_schema(operation_id="products_runs_list", responses=RunSummarySerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -147,7 +155,11 @@ class RunListCreateApi(TenantApi):
         data = self.parse(self.InputSerializer, request.data)
         try:
             run = run_services.run_create(
-                actor=request.actor, method=data["method"], params=data["params"], catalog=data["catalog"]
+                actor=request.actor,
+                method=data["method"],
+                params=data["params"],
+                catalog=data["catalog"],
+                series=data["series"],
             )
         except request_services.RunRequestInvalid as exc:
             return _invalid(exc)

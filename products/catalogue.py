@@ -11,12 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from .methods.registry import METHODS, Method
-from .services.run_requests import FORECAST_SPEC, SELECTION_SPEC, SEQUENCE_SPEC
+from .services.run_requests import FORECAST_SPEC, SELECTION_SPEC, SEQUENCE_SPEC, SERIES_SPEC
 
 INPUT_KINDS = {
     "catalog": "a catalog selection (FDSN-style filter, optionally the bureau's jurisdiction)",
     "sequence": "the events of one mainshock's sequence (params.mainshock, radius_km, days)",
     "forecasts": "stored forecasts (or params.forecasts) and the events of the scored period",
+    "series": (
+        "observation series: series {channel, start, end} (or a list for methods comparing "
+        "stations); spans QC or a review marked faulty or interference are left out"
+    ),
 }
 
 RETURNS = {
@@ -53,8 +57,14 @@ def describe(method: Method) -> dict[str, Any]:
         "input": method.input,
         "input_description": INPUT_KINDS[method.input],
         "params": params,
-        "catalog_keys": {} if method.input == "sequence" else SELECTION_SPEC,
+        "catalog_keys": {}
+        if method.input == "sequence" or method.input_fields == ("series",)
+        else SELECTION_SPEC,
+        "series_keys": SERIES_SPEC if method.input == "series" else {},
+        "series_count": [method.series_min, method.series_max] if method.input == "series" else None,
         "returns": RETURNS.get(method.name, ""),
+        # the form a request with ``series`` runs (same name, another discipline's input)
+        "series_form": describe(method.series_form) if method.series_form is not None else None,
     }
 
 

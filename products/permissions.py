@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from portal.models import Role
 
@@ -12,15 +12,23 @@ if TYPE_CHECKING:
     from .models import ProductRun, ProductSchedule
 
 
-def can_run_products(actor: Actor | None) -> bool:
-    """Forecasters and seismology experts run products for their bureau (and the system admin)."""
+def can_run_products(actor: Actor | None, *, method: Any = None, series: bool = False) -> bool:
+    """Forecasters and the experts of the method's discipline run products for their bureau
+    (and the system admin). With no method (the run form, the menu): forecasters and the
+    experts of any discipline that has methods."""
+    from .methods.registry import METHODS, method_for
+
     if actor is None or actor.bureau is None:
         return bool(actor and actor.is_system_admin)
-    return (
-        actor.is_system_admin
-        or actor.has_role(Role.FORECASTER)
-        or actor.has_role(Role.EXPERT, discipline="seismology")
-    )
+    if actor.is_system_admin or actor.has_role(Role.FORECASTER):
+        return True
+    if isinstance(method, str) and method in METHODS:
+        disciplines = {method_for(method, series=series).discipline}
+    else:
+        disciplines = {m.discipline for m in METHODS.values()} | {
+            m.series_form.discipline for m in METHODS.values() if m.series_form is not None
+        }
+    return any(actor.has_role(Role.EXPERT, discipline=code) for code in disciplines)
 
 
 def can_rerun_run(actor: Actor | None, run: ProductRun) -> bool:

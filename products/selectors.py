@@ -24,7 +24,16 @@ if TYPE_CHECKING:
     from catalog.models import Event
 
 # Keys of a stored selection that are the engine's, not catalog filters.
-ENGINE_KEYS = ("jurisdiction", "days", "sequence", "forecasts", "region", "period_start", "period_end")
+ENGINE_KEYS = (
+    "jurisdiction",
+    "days",
+    "sequence",
+    "forecasts",
+    "region",
+    "period_start",
+    "period_end",
+    "series",
+)
 
 
 def run_list(*, actor: Actor | None) -> QuerySet[ProductRun]:

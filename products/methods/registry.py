@@ -12,68 +12,19 @@ every bad or unknown parameter; ``run`` validates and calls the function.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import figures
 from .bvalue import bvalue, bvalue_series
 from .decluster import decluster
 from .errors import InvalidParams
+from .fluids import METHODS as FLUID_METHODS
 from .forecast import forecast_score
 from .grid import bvalue_grid, rate_change
 from .mc import mc
 from .omori import omori
 from .sequence import sequence_type
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-
-@dataclass(frozen=True)
-class Method:
-    name: str
-    title_zh: str
-    title_en: str
-    description: str
-    params: dict[str, dict[str, Any]]
-    input: str  # "catalog" | "sequence" | "forecasts"
-    discipline: str = "seismology"
-    input_fields: tuple[str, ...] = ()
-    optional_fields: tuple[str, ...] = ()
-    func: Callable[..., dict[str, Any]] | None = field(default=None, repr=False, compare=False)
-    figure: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
-
-
-def _num(
-    default: Any,
-    minimum: float | None = None,
-    maximum: float | None = None,
-    *,
-    nullable: bool = False,
-    description: str = "",
-    kind: str = "number",
-) -> dict[str, Any]:
-    spec: dict[str, Any] = {"type": kind, "default": default, "description": description}
-    if minimum is not None:
-        spec["minimum"] = minimum
-    if maximum is not None:
-        spec["maximum"] = maximum
-    if nullable:
-        spec["nullable"] = True
-    return spec
-
-
-def _int(default: Any, minimum: int | None = None, maximum: int | None = None, **kw: Any) -> dict[str, Any]:
-    return _num(default, minimum, maximum, kind="integer", **kw)
-
-
-def _enum(default: str, values: tuple[str, ...], description: str = "") -> dict[str, Any]:
-    return {"type": "string", "default": default, "enum": list(values), "description": description}
-
-
-def _bool(default: bool, description: str = "") -> dict[str, Any]:
-    return {"type": "boolean", "default": default, "description": description}
-
+from .spec import Method, _bool, _enum, _int, _num
 
 BIN = _num(0.1, 0.001, 1.0, description="magnitude bin width")
 MC_METHOD = _enum("maxc", ("maxc", "gft"), "Mc method when mc is not given")
@@ -272,6 +223,7 @@ METHODS: dict[str, Method] = {
             func=forecast_score,
             figure=figures.figure_forecast_score,
         ),
+        *FLUID_METHODS,
     )
 }
 
@@ -305,11 +257,20 @@ def _check(name: str, spec: dict[str, Any], value: Any) -> tuple[Any, str | None
     return value, None
 
 
-def validate_params(method_name: str, params: dict[str, Any] | None) -> dict[str, Any]:
+def method_for(method_name: str, *, series: bool = False) -> Method:
+    """The method registered as ``method_name``: its series form when the input is series
+    and it has one. Raises KeyError for an unknown name."""
+    method = METHODS[method_name]
+    return method.series_form if series and method.series_form is not None else method
+
+
+def validate_params(
+    method_name: str, params: dict[str, Any] | None, *, series: bool = False
+) -> dict[str, Any]:
     """Parameters with defaults filled; raises InvalidParams naming each bad one."""
-    method = METHODS.get(method_name)
-    if method is None:
+    if method_name not in METHODS:
         raise InvalidParams({"method": f"unknown method {method_name!r}"})
+    method = method_for(method_name, series=series)
     params = dict(params or {})
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
@@ -341,9 +302,11 @@ def validate_params(method_name: str, params: dict[str, Any] | None) -> dict[str
 
 
 def run(method_name: str, inputs: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Validate ``params`` and run the method on ``inputs`` (arrays by field name)."""
-    clean = validate_params(method_name, params)
-    method = METHODS[method_name]
+    """Validate ``params`` and run the method on ``inputs`` (arrays by field name; with
+    ``inputs["series"]`` the method's series form)."""
+    series = "series" in inputs
+    clean = validate_params(method_name, params, series=series)
+    method = method_for(method_name, series=series)
     missing = [f for f in method.input_fields if f not in inputs]
     if missing:
         raise InvalidParams(dict.fromkeys(missing, "missing input"))
@@ -356,7 +319,7 @@ def run(method_name: str, inputs: dict[str, Any], params: dict[str, Any] | None 
 
 def figure(method_name: str, result: dict[str, Any], inputs: dict[str, Any]) -> Any:
     """The method's matplotlib Figure for ``result``."""
-    method = METHODS[method_name]
+    method = method_for(method_name, series="series" in inputs)
     if method.figure is None:
         raise RuntimeError(f"method {method_name!r} draws no figure")
     return method.figure(result, inputs)

@@ -5,6 +5,7 @@ and requeueing runs whose worker or message was lost.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import math
 import shutil
@@ -28,6 +29,7 @@ from products import provenance, selectors
 from products.methods import registry
 from products.methods.errors import InsufficientData, InvalidParams
 from products.models import ProductRun, RunStatus
+from products.series_inputs import read_series, series_hash
 
 from .live import _announce
 from .runs import (
@@ -186,8 +188,25 @@ def _stored_forecasts(bureau: Bureau, selection: dict[str, Any]) -> list[dict[st
     ]
 
 
+def _load_series_inputs(run: ProductRun) -> tuple[dict[str, Any], str, int]:
+    """(method inputs, input hash, samples used) of a run over observation series; the
+    catalog arrays too when the method also reads a catalog."""
+    series = read_series(bureau=run.bureau, selection=run.selection["series"])
+    run_progress(run, 25, "input read")
+    inputs: dict[str, Any] = {"series": series}
+    digest = series_hash(series)
+    count = sum(part.present for part in series)
+    if registry.method_for(run.method, series=True).input_fields != ("series",):
+        rows = input_rows.read_rows(selectors.selection_events(bureau=run.bureau, selection=run.selection))
+        inputs.update(rows.as_inputs())
+        digest = hashlib.sha256((digest + rows.hash()).encode()).hexdigest()
+    return inputs, digest, count
+
+
 def _load_inputs(run: ProductRun) -> tuple[dict[str, Any], str, int]:
     """(method inputs, input hash, row count) of a run's selection."""
+    if "series" in run.selection:
+        return _load_series_inputs(run)
     events = selectors.selection_events(bureau=run.bureau, selection=run.selection)
     rows = input_rows.read_rows(events)
     run_progress(run, 25, "input read")
@@ -215,8 +234,6 @@ def _load_inputs(run: ProductRun) -> tuple[dict[str, Any], str, int]:
             period_end=selection["period_end"],
         )
         extra = provenance.canonical_json({"forecasts": forecasts, "region": region})
-        import hashlib
-
         digest = hashlib.sha256((digest + extra).encode()).hexdigest()
     return inputs, digest, len(rows)
 
@@ -362,6 +379,8 @@ def run_execute(
         run_progress(run, 40, "computing")
         t0 = time.perf_counter()
         result = registry.run(run.method, inputs, run.params)
+        if "series" in inputs:  # what each series gave and what QC or a review left out
+            result = {**result, "input_series": [part.summary() for part in inputs["series"]]}
         run.provenance["compute_s"] = round(time.perf_counter() - t0, 3)
         step("compute")
         run_progress(run, 70, "drawing")

@@ -152,6 +152,7 @@ def run_create(
     method: Any,
     params: Any = None,
     catalog: Any = None,
+    series: Any = None,
     schedule: ProductSchedule | None = None,
     enqueue: bool = True,
 ) -> ProductRun:
@@ -159,14 +160,20 @@ def run_create(
 
     Raises PermissionDenied, RunRequestInvalid.
     """
-    if not can_run_products(actor) or actor.bureau is None:
-        raise PermissionDenied(_("Only forecasters and seismology experts of a bureau run products."))
+    if (
+        not can_run_products(actor, method=method, series=series not in (None, [], {}))
+        or actor.bureau is None
+    ):
+        raise PermissionDenied(
+            _("Only forecasters and experts of the method's discipline of a bureau run products.")
+        )
     return _run_create(
         bureau=actor.bureau,
         user=actor.user,
         method=method,
         params=params,
         catalog=catalog,
+        series=series,
         schedule=schedule,
         enqueue=enqueue,
         actor=actor,
@@ -183,8 +190,11 @@ def _run_create(
     schedule: ProductSchedule | None,
     enqueue: bool,
     actor: Actor | None,
+    series: Any = None,
 ) -> ProductRun:
-    method, clean, selection = run_request_clean(bureau=bureau, method=method, params=params, catalog=catalog)
+    method, clean, selection = run_request_clean(
+        bureau=bureau, method=method, params=params, catalog=catalog, series=series
+    )
     now = timezone.now()
     run = ProductRun.objects.create(
         bureau=bureau,
@@ -215,7 +225,7 @@ def _run_create(
 
 @transaction.atomic
 def run_request_for_bureau(
-    *, bureau: Bureau, method: Any, params: Any = None, catalog: Any = None
+    *, bureau: Bureau, method: Any, params: Any = None, catalog: Any = None, series: Any = None
 ) -> ProductRun:
     """A run the system requests for a bureau (a trend report's missing product), as a
     schedule's beat run is: no person acts, the run reads what the bureau reads. Not
@@ -227,6 +237,7 @@ def run_request_for_bureau(
         method=method,
         params=params,
         catalog=catalog,
+        series=series,
         schedule=None,
         enqueue=False,
         actor=None,

@@ -121,6 +121,7 @@ def _schedule_clean(actor: Actor, data: dict[str, Any], *, exclude_id: int | Non
             method=data.get("method"),
             params=data.get("params"),
             catalog=data.get("catalog"),
+            series=data.get("series"),
         )
     except RunRequestInvalid as exc:
         errors.update(exc.errors)
@@ -133,11 +134,25 @@ def _schedule_clean(actor: Actor, data: dict[str, Any], *, exclude_id: int | Non
         "method": method,
         # Stored as given (not with defaults filled) so a later default change applies.
         "params": raw_params,
-        "selection": dict(data.get("catalog") or {}),
+        "selection": _template(data.get("catalog"), data.get("series")),
         "is_enabled": bool(data.get("is_enabled", True)),
         **cron,
         "_validated_params": params,
     }
+
+
+def _template(catalog: Any, series: Any) -> dict[str, Any]:
+    """A schedule's stored selection: the catalog keys as given, and the series template
+    (each ``{channel, days}`` resolved to a window each time the schedule fires)."""
+    selection = dict(catalog or {})
+    if series:
+        selection["series"] = series
+    return selection
+
+
+def selection_catalog(selection: dict[str, Any]) -> dict[str, Any]:
+    """The catalog part of a schedule's stored selection."""
+    return {key: value for key, value in selection.items() if key != "series"}
 
 
 @transaction.atomic
@@ -172,7 +187,8 @@ def schedule_update(*, actor: Actor, schedule: ProductSchedule, **data: Any) -> 
         "name": schedule.name,
         "method": schedule.method,
         "params": schedule.params,
-        "catalog": schedule.selection,
+        "catalog": selection_catalog(schedule.selection),
+        "series": schedule.selection.get("series"),
         "is_enabled": schedule.is_enabled,
         **{k: getattr(schedule, k) for k in CRON_FIELDS},
         **data,
@@ -236,7 +252,8 @@ def _schedule_run(schedule: ProductSchedule, *, actor: Actor | None, enqueue: bo
         user=actor.user if actor else schedule.created_by,
         method=schedule.method,
         params=schedule.params,
-        catalog=schedule.selection,
+        catalog=selection_catalog(schedule.selection),
+        series=schedule.selection.get("series"),
         schedule=schedule,
         enqueue=enqueue,
         actor=actor,
@@ -301,9 +318,16 @@ def schedule_run_now_sync(*, actor: Actor, schedule: ProductSchedule) -> Product
     Skipped (None) when the bureau's catalog has no events in the selection yet.
     """
     _method, _params, selection = run_request_clean(
-        bureau=schedule.bureau, method=schedule.method, params=schedule.params, catalog=schedule.selection
+        bureau=schedule.bureau,
+        method=schedule.method,
+        params=schedule.params,
+        catalog=selection_catalog(schedule.selection),
+        series=schedule.selection.get("series"),
     )
-    if not selectors.selection_events(bureau=schedule.bureau, selection=selection).exists():
+    if (
+        "series" not in selection
+        and not selectors.selection_events(bureau=schedule.bureau, selection=selection).exists()
+    ):
         return None
     with transaction.atomic():
         locked = (
