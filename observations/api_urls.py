@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import apis, series_apis
+from . import apis, availability_apis, series_apis
 
 urlpatterns = [
     path("observation-items/", apis.ItemListApi.as_view(), name="api-observation-item-list"),
@@ -19,6 +19,7 @@ urlpatterns = [
         apis.ChangeTransitionApi.as_view(),
         name="api-master-data-change-transition",
     ),
+    path("series/availability/", availability_apis.AvailabilityMatrixApi.as_view(), name="api-series-availability"),
     path("series/", series_apis.SeriesReadApi.as_view(), name="api-series"),
     path("series/imports/", series_apis.SeriesImportCreateApi.as_view(), name="api-series-imports"),
     path(

@@ -6,6 +6,7 @@ from celery import shared_task
 
 from portal.jobs import run_guarded
 
+from .services import qc_archive
 from .services.series_import import SOFT_TIME_LIMIT, TIME_LIMIT, series_import_run
 
 
@@ -19,3 +20,26 @@ def series_import_task(*, bureau_id: int, import_id: int) -> str | None:
     if record is None or record.bureau_id != bureau_id:
         return None
     return record.status
+
+
+@shared_task(
+    name="observations.qc_archive_generate",
+    time_limit=qc_archive.TIME_LIMIT,
+    soft_time_limit=qc_archive.SOFT_TIME_LIMIT,
+)
+def qc_archive_generate_task(*, bureau_id: int, archive_id: int) -> str | None:
+    """Generate one queued QC archive; a finished one is left alone (idempotent). Guarded:
+    whatever the service did not handle ends the archive failed (portal.jobs)."""
+    archive = run_guarded(
+        qc_archive.JOB_NAME, archive_id, lambda: qc_archive.qc_archive_run(archive_id=archive_id)
+    )
+    if archive is None or archive.bureau_id != bureau_id:
+        return None
+    return archive.status
+
+
+@shared_task(name="observations.qc_archives_monthly", time_limit=600, soft_time_limit=540)
+def qc_archives_monthly_task() -> int:
+    """The beat job (2nd of the month, 02:00 Beijing time): last month's archive of every
+    active station, each generated as a job of its own."""
+    return len(qc_archive.qc_archives_monthly())
