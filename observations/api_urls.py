@@ -19,7 +19,11 @@ urlpatterns = [
         apis.ChangeTransitionApi.as_view(),
         name="api-master-data-change-transition",
     ),
-    path("series/availability/", availability_apis.AvailabilityMatrixApi.as_view(), name="api-series-availability"),
+    path(
+        "series/availability/",
+        availability_apis.AvailabilityMatrixApi.as_view(),
+        name="api-series-availability",
+    ),
     path("series/", series_apis.SeriesReadApi.as_view(), name="api-series"),
     path("series/imports/", series_apis.SeriesImportCreateApi.as_view(), name="api-series-imports"),
     path(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 from drf_spectacular.utils import extend_schema
@@ -15,6 +14,8 @@ from portal.exceptions import InvalidInput
 from . import availability_selectors as selectors
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from rest_framework.request import Request
 
 

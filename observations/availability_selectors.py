@@ -62,7 +62,7 @@ def month_parse(value: str | None, *, field_name: str = "month") -> dt.date:
     text = value.strip()
     try:
         year_text, month_text = text.split("-")
-        if len(year_text) != 4 or len(month_text) != 2:  # noqa: PLR2004
+        if len(year_text) != 4 or len(month_text) != 2:
             raise ValueError(text)
         first = dt.date(int(year_text), int(month_text), 1)
     except ValueError:
@@ -209,9 +209,7 @@ def station_week_availability(
     )
     sums = dict(
         QcDay.objects.visible_to(actor)
-        .filter(
-            channel__station_id__in=ids, channel__is_active=True, day__gte=start, day__lte=end
-        )
+        .filter(channel__station_id__in=ids, channel__is_active=True, day__gte=start, day__lte=end)
         .values_list("channel__station_id")
         .annotate(total=Sum("availability"))
         .values_list("channel__station_id", "total")
@@ -345,7 +343,10 @@ def qc_archive_content(*, archive: QcArchive) -> dict[str, Any]:
     )
     instruments = list(
         Instrument.objects.filter(station=station)
-        .filter(Q(installed_on__gte=first, installed_on__lte=last) | Q(removed_on__gte=first, removed_on__lte=last))
+        .filter(
+            Q(installed_on__gte=first, installed_on__lte=last)
+            | Q(removed_on__gte=first, removed_on__lte=last)
+        )
         .order_by("installed_on", "pk")
     )
     changes = list(

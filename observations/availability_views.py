@@ -95,7 +95,9 @@ def matrix_rows_html(matrix: AvailabilityMatrix) -> SafeString:
                 )
             )
             previous_station = station.pk
-        name = channel.item.display_name(language) + (f" {channel.orientation}" if channel.orientation else "")
+        name = channel.item.display_name(language) + (
+            f" {channel.orientation}" if channel.orientation else ""
+        )
         parts.append(
             format_html(
                 '<tr data-channel="{}"><th scope="row" title="{} · {}">{} <span class="text-body-secondary">{}</span></th>',
@@ -107,7 +109,7 @@ def matrix_rows_html(matrix: AvailabilityMatrix) -> SafeString:
             )
         )
         parts.extend(_cell_html(cell, label) for cell, label in zip(row.cells, labels, strict=True))
-        parts.append(mark_safe("</tr>"))  # noqa: S308  a constant
+        parts.append(mark_safe("</tr>"))
     # Joining loses the SafeString type, not the safety: each part above is escaped.
     return mark_safe("".join(parts))  # noqa: S308
 

@@ -20,20 +20,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from observations import availability_selectors as selectors
+from observations import permissions
+from observations.models import QcArchive, QcFlag
 from portal import documents
 from portal.exceptions import PermissionDenied
 from portal.workflow import Transition, Workflow, job_steps, row_lock, transition
 from portal.workflow import register as register_workflow
 
-from .. import availability_selectors as selectors
-from .. import permissions
-from ..models import QcArchive, QcFlag
-
 if TYPE_CHECKING:
+    from observations.models import Station
     from portal.models import RenderedDocument
     from portal.tenancy import Actor
-
-    from ..models import Station
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +84,7 @@ WORKFLOW = register_workflow(
 
 
 def _enqueue(archive: QcArchive) -> None:
-    from ..tasks import qc_archive_generate_task
+    from observations.tasks import qc_archive_generate_task
 
     bureau_id, archive_id = archive.bureau_id, archive.pk
     transaction.on_commit(lambda: qc_archive_generate_task.delay(bureau_id=bureau_id, archive_id=archive_id))
@@ -147,7 +145,13 @@ def qc_archive_run(*, archive_id: int) -> QcArchive | None:
     )
     if document.is_ready:
         return transition(
-            archive, "finish", None, workflow=WORKFLOW, document=document, generated_at=timezone.now(), error=""
+            archive,
+            "finish",
+            None,
+            workflow=WORKFLOW,
+            document=document,
+            generated_at=timezone.now(),
+            error="",
         )
     qc_archive_fail(archive_id=archive.pk, message=document.error or _("The PDF could not be rendered."))
     return QcArchive.objects.get(pk=archive.pk)
@@ -169,19 +173,16 @@ def qc_archives_fail_abandoned(now: dt.datetime) -> list[int]:
     from portal.jobs import MARGIN
 
     running_before = now - dt.timedelta(seconds=TIME_LIMIT) - MARGIN
-    touched = []
-    for archive_id in selectors.qc_archives_open_before(
+    message = _("No worker finished the QC archive; generate it again.")
+    abandoned = selectors.qc_archives_open_before(
         running_before=running_before, queued_before=now - GIVE_UP_AFTER
-    ):
-        if qc_archive_fail(
-            archive_id=archive_id, message=_("No worker finished the QC archive; generate it again.")
-        ):
-            touched.append(archive_id)
-    return touched
+    )
+    return [pk for pk in abandoned if qc_archive_fail(archive_id=pk, message=message)]
 
 
-def previous_month(today: dt.date) -> dt.date:
-    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+def month_before(day: dt.date) -> dt.date:
+    """The first day of the month before ``day``'s."""
+    return selectors.previous_month(day.replace(day=1))
 
 
 def qc_archives_monthly(*, month: dt.date | None = None) -> list[int]:
@@ -190,7 +191,7 @@ def qc_archives_monthly(*, month: dt.date | None = None) -> list[int]:
     request fails is logged and skipped, the others go on. Returns the archives asked for."""
     from portal.timefmt import today
 
-    month = month or previous_month(today())
+    month = month or month_before(today())
     asked = []
     for station in selectors.qc_archive_stations():
         try:

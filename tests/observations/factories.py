@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import factory
-from django.utils import timezone
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from observations.models import Channel, ObservationItem, QcDay, QcFlag, QcReview, QcVerdict, Station

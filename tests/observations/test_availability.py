@@ -176,9 +176,11 @@ def test_api_contract(api, jx_viewer, jx_channels, november):
 
 def test_api_filters_and_other_bureau(api, jx_viewer, nm_admin, jx_channels, november, nm_channel):
     water, _ = jx_channels
-    jx_body = api(jx_viewer, "JX").get(
-        "/api/v1/series/availability/", {"month": "2026-11", "discipline": "fluid"}
-    ).json()
+    jx_body = (
+        api(jx_viewer, "JX")
+        .get("/api/v1/series/availability/", {"month": "2026-11", "discipline": "fluid"})
+        .json()
+    )
     assert [c["id"] for c in jx_body["channels"]] == [water.pk]
     nm_body = api(nm_admin, "NM").get("/api/v1/series/availability/", {"month": "2026-11"}).json()
     assert [c["id"] for c in nm_body["channels"]] == [nm_channel.pk]
@@ -243,7 +245,5 @@ def test_station_list_shows_the_figure_and_colours_the_points(client, jx, jx_vie
     html = response.content.decode()
     assert '<td data-availability="99.5"><span class="av-badge av-good">99.5 %</span></td>' in html
     points = response.context["points"]
-    assert [(p["name"].split()[0], p["availability"], p["css"]) for p in points] == [
-        ("JXS", 99.5, "av-good")
-    ]
+    assert [(p["name"].split()[0], p["availability"], p["css"]) for p in points] == [("JXS", 99.5, "av-good")]
     assert 'id="availability-legend"' in html

@@ -32,7 +32,7 @@ def pdf_text(data: bytes) -> str:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "a.pdf"
         path.write_bytes(data)
-        return subprocess.run(  # noqa: S603
+        return subprocess.run(
             ["/usr/bin/pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
         ).stdout
 
@@ -50,8 +50,12 @@ def month_of_qc(station, jx_expert):
         channel=channel, day=dt.date(2026, 11, 5), availability=87.3, flagged=True, gaps=4, status="reviewed"
     )
     QcFlagFactory(qc_day=flagged, kind="spike")
-    QcFlagFactory(qc_day=flagged, kind="spike", start=dt.datetime(2026, 11, 5, 9, tzinfo=dt.UTC),
-                  end=dt.datetime(2026, 11, 5, 9, 1, tzinfo=dt.UTC))
+    QcFlagFactory(
+        qc_day=flagged,
+        kind="spike",
+        start=dt.datetime(2026, 11, 5, 9, tzinfo=dt.UTC),
+        end=dt.datetime(2026, 11, 5, 9, 1, tzinfo=dt.UTC),
+    )
     QcFlagFactory(qc_day=flagged, kind="step")
     QcReviewFactory(
         qc_day=flagged,
@@ -61,7 +65,11 @@ def month_of_qc(station, jx_expert):
         reviewed_at=dt.datetime(2026, 11, 6, 1, 30, tzinfo=dt.UTC),  # 09:30 Beijing time
     )
     Instrument.objects.create(
-        bureau=station.bureau, station=station, model="SWY-II", serial_number="A77", installed_on=dt.date(2026, 11, 10)
+        bureau=station.bureau,
+        station=station,
+        model="SWY-II",
+        serial_number="A77",
+        installed_on=dt.date(2026, 11, 10),
     )
     return channel
 
@@ -166,8 +174,16 @@ def test_generate_refuses_a_bad_month_with_400(client, jx_admin, station, month)
 
 
 def test_station_page_lists_archives_and_the_download_is_the_bureaus_only(
-    client, django_capture_on_commit_callbacks, station, month_of_qc, jx_admin, jx_viewer, nm_admin, cenc,
-    make_person, as_actor,
+    client,
+    django_capture_on_commit_callbacks,
+    station,
+    month_of_qc,
+    jx_admin,
+    jx_viewer,
+    nm_admin,
+    cenc,
+    make_person,
+    as_actor,
 ):
     archive = _generate(
         django_capture_on_commit_callbacks, actor=as_actor(jx_admin, "JX"), station=station, month=NOV
@@ -234,8 +250,8 @@ def test_monthly_job_archives_every_active_station_and_one_failure_stops_nothing
 
 
 def test_monthly_job_defaults_to_last_month(monkeypatch):
-    assert qc_archive.previous_month(dt.date(2026, 12, 2)) == NOV
-    assert qc_archive.previous_month(dt.date(2027, 1, 2)) == dt.date(2026, 12, 1)
+    assert qc_archive.month_before(dt.date(2026, 12, 2)) == NOV
+    assert qc_archive.month_before(dt.date(2027, 1, 2)) == dt.date(2026, 12, 1)
 
 
 def test_monthly_task_runs_through_celery(django_capture_on_commit_callbacks, jx):
@@ -247,4 +263,4 @@ def test_monthly_task_runs_through_celery(django_capture_on_commit_callbacks, jx
     assert count == 1
     archive = QcArchive.objects.get()
     assert archive.status == QcArchive.Status.DONE
-    assert archive.month == qc_archive.previous_month(today())
+    assert archive.month == qc_archive.month_before(today())
