@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import apis, qc_apis, series_apis
+from . import apis, availability_apis, qc_apis, series_apis
 
 urlpatterns = [
     path("observation-items/", apis.ItemListApi.as_view(), name="api-observation-item-list"),
@@ -18,6 +18,11 @@ urlpatterns = [
         "master-data/changes/<id:change_id>/transitions/",
         apis.ChangeTransitionApi.as_view(),
         name="api-master-data-change-transition",
+    ),
+    path(
+        "series/availability/",
+        availability_apis.AvailabilityMatrixApi.as_view(),
+        name="api-series-availability",
     ),
     path("series/", series_apis.SeriesReadApi.as_view(), name="api-series"),
     path("series/qc/", qc_apis.QcDayListApi.as_view(), name="api-series-qc"),

@@ -15,6 +15,7 @@ class ObservationsConfig(AppConfig):
         from .services import change_workflow, station_workflow  # noqa: F401  register the workflows
 
         register_jobs()
+        register_qc_archives()
 
 
 def register_jobs() -> None:
@@ -30,3 +31,11 @@ def register_jobs() -> None:
             fail=lambda pk, message: series_import.series_import_fail(import_id=pk, message=message),
         )
     )
+
+
+def register_qc_archives() -> None:
+    """The monthly QC archive: its workflow (on import), its PDF kind and its job kind."""
+    from .services import qc_archive
+
+    qc_archive.register_documents()
+    qc_archive.register_jobs()

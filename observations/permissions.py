@@ -48,3 +48,15 @@ def can_move_station(actor: Actor | None, station: Station) -> bool:
     if actor is None:
         return True
     return actor.is_system_admin or (is_bureau_admin(actor) and actor.bureau_id == station.bureau_id)
+
+
+def can_generate_qc_archive(actor: Actor | None, station: Station) -> bool:
+    """A bureau admin or a discipline expert of the station's bureau (or the system admin)
+    asks for a station's monthly QC archive."""
+    if actor is None:
+        return False
+    if actor.is_system_admin:
+        return True
+    return actor.bureau_id == station.bureau_id and (
+        actor.has_role(Role.BUREAU_ADMIN) or actor.has_role(Role.EXPERT)
+    )

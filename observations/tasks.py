@@ -8,6 +8,7 @@ from celery import shared_task
 
 from portal.jobs import run_guarded
 
+from .services import qc_archive
 from .services.qc_run import qc_check_ranges, qc_new_days
 from .services.series_import import SOFT_TIME_LIMIT, TIME_LIMIT, series_import_run
 
@@ -41,3 +42,26 @@ def qc_new_days_task() -> dict[str, int]:
     """The hourly beat job "observations: QC of new days": every channel's stored days not
     checked since they changed; a failing channel is logged and the others go on."""
     return qc_new_days()
+
+
+@shared_task(
+    name="observations.qc_archive_generate",
+    time_limit=qc_archive.TIME_LIMIT,
+    soft_time_limit=qc_archive.SOFT_TIME_LIMIT,
+)
+def qc_archive_generate_task(*, bureau_id: int, archive_id: int) -> str | None:
+    """Generate one queued QC archive; a finished one is left alone (idempotent). Guarded:
+    whatever the service did not handle ends the archive failed (portal.jobs)."""
+    archive = run_guarded(
+        qc_archive.JOB_NAME, archive_id, lambda: qc_archive.qc_archive_run(archive_id=archive_id)
+    )
+    if archive is None or archive.bureau_id != bureau_id:
+        return None
+    return archive.status
+
+
+@shared_task(name="observations.qc_archives_monthly", time_limit=600, soft_time_limit=540)
+def qc_archives_monthly_task() -> int:
+    """The beat job (2nd of the month, 02:00 Beijing time): last month's archive of every
+    active station, each generated as a job of its own."""
+    return len(qc_archive.qc_archives_monthly())

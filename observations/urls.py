@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import availability_views, views
 
 app_name = "observations"
 
@@ -15,5 +15,16 @@ urlpatterns = [
         "observations/changes/<id:change_id>/do/<str:action>/",
         views.change_transition,
         name="change-transition",
+    ),
+    path("observations/availability/", availability_views.availability_matrix, name="availability"),
+    path(
+        "observations/stations/<str:code>/qc-archives/",
+        availability_views.qc_archive_generate,
+        name="qc-archive-generate",
+    ),
+    path(
+        "observations/qc-archives/<id:archive_id>/",
+        availability_views.qc_archive_download,
+        name="qc-archive",
     ),
 ]

@@ -17,7 +17,7 @@ from portal.converters import parse_id
 from portal.exceptions import NotFound, PortalError
 from portal.pages import error_page
 
-from . import permissions, selectors
+from . import availability_selectors, permissions, selectors
 from .forms import ChangeForm
 from .models import MasterDataChange, Station
 from .services import change_workflow
@@ -49,16 +49,22 @@ def station_list(request: HttpRequest) -> HttpResponse:
     stations = selectors.station_list(actor=request.actor, kind=kind or None, status=status or None)
     page = Paginator(stations, 50).get_page(request.GET.get("page"))
     language = get_language()
+    mapped = list(stations[:3000])
+    # coloured by the last week's availability (observations.availability_selectors)
+    week = availability_selectors.station_week_availability(actor=request.actor, stations=mapped)
+    for s in page:
+        s.week_availability = week.get(s.pk)  # type: ignore[attr-defined]
     points = [
         {
             "lat": s.location.y,
             "lon": s.location.x,
             "name": f"{s.code} {s.display_name(language)}",
             "status": s.status,
-            "colour": STATUS_COLOURS.get(s.status, "#555"),
+            "availability": week[s.pk].value,
+            "css": week[s.pk].css,
             "url": s.get_absolute_url(),
         }
-        for s in stations[:3000]
+        for s in mapped
     ]
     query = "&".join(f"{k}={v}" for k, v in (("kind", kind), ("status", status)) if v)
     return render(
@@ -74,6 +80,9 @@ def station_list(request: HttpRequest) -> HttpResponse:
             "extra_query": f"{query}&" if query else "",
             "colours": STATUS_COLOURS,
             "can_propose": permissions.can_propose_master_data(request.actor),
+            "week": availability_selectors.week_window(),
+            "good": availability_selectors.GOOD,
+            "fair": availability_selectors.FAIR,
         },
     )
 
@@ -101,6 +110,12 @@ def station_detail(request: HttpRequest, code: str) -> HttpResponse:
             "can_propose": mine
             and permissions.can_propose_master_data(request.actor)
             and station.status != "closed",
+            "show_qc_archives": mine or request.actor.is_system_admin,
+            "qc_archives": availability_selectors.qc_archive_list(actor=request.actor, station=station),
+            "can_generate_archive": permissions.can_generate_qc_archive(request.actor, station),
+            "archive_default_month": availability_selectors.previous_month(
+                availability_selectors.utc_today().replace(day=1)
+            ),
             "point": {
                 "lat": station.location.y,
                 "lon": station.location.x,

@@ -5,6 +5,7 @@ from .changes import MasterDataChange
 from .interference import InterferenceFactor
 from .master import Channel, Instrument, ObservationItem, SamplingInterval, Station
 from .qc import QcDay, QcFlag, QcReview, QcVerdict
+from .qc_archive import QcArchive
 from .series import DayValuesBinary, SeriesDay, SeriesImport  # noqa: F401
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "InterferenceFactor",
     "MasterDataChange",
     "ObservationItem",
+    "QcArchive",
     "QcDay",
     "QcFlag",
     "QcReview",

@@ -3,12 +3,15 @@ kept here, beside the tests that use them, until the master-data factories are m
 
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from observations.models import Channel, ObservationItem, Station
-from tests.factories import BureauFactory, DisciplineFactory
+from observations.models import Channel, ObservationItem, QcDay, QcFlag, QcReview, QcVerdict, Station
+from tests.factories import BureauFactory, DisciplineFactory, UserFactory
 
 
 class ObservationItemFactory(DjangoModelFactory):
@@ -57,3 +60,44 @@ def geomagnetic_item(element: str) -> ObservationItem:
         discipline=DisciplineFactory(code="electromagnetism"),
         unit="nT",
     )
+
+
+# --- quality control rows (availability matrix, station map, QC archive tests) -------------
+
+
+class QcDayFactory(DjangoModelFactory):
+    class Meta:
+        model = QcDay
+
+    channel = factory.SubFactory(ChannelFactory)
+    bureau = factory.SelfAttribute("channel.bureau")
+    day = dt.date(2026, 11, 1)
+    expected = 1440
+    availability = 100.0
+    present = factory.LazyAttribute(lambda o: round(o.expected * o.availability / 100))
+    checked_at = factory.LazyFunction(timezone.now)
+
+
+class QcFlagFactory(DjangoModelFactory):
+    class Meta:
+        model = QcFlag
+
+    qc_day = factory.SubFactory(QcDayFactory)
+    channel = factory.SelfAttribute("qc_day.channel")
+    bureau = factory.SelfAttribute("qc_day.bureau")
+    kind = QcFlag.Kind.SPIKE
+    start = factory.LazyAttribute(lambda o: dt.datetime.combine(o.qc_day.day, dt.time(3), tzinfo=dt.UTC))
+    end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(minutes=1))
+
+
+class QcReviewFactory(DjangoModelFactory):
+    class Meta:
+        model = QcReview
+
+    qc_day = factory.SubFactory(QcDayFactory)
+    bureau = factory.SelfAttribute("qc_day.bureau")
+    verdict = QcVerdict.INTERFERENCE
+    cause = "rainfall"
+    comment = ""
+    reviewed_by = factory.SubFactory(UserFactory)
+    reviewed_at = factory.LazyFunction(timezone.now)
