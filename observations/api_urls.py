@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import apis, series_apis
+from . import apis, review_apis, series_apis
 
 urlpatterns = [
     path("observation-items/", apis.ItemListApi.as_view(), name="api-observation-item-list"),
@@ -20,6 +20,12 @@ urlpatterns = [
         name="api-master-data-change-transition",
     ),
     path("series/", series_apis.SeriesReadApi.as_view(), name="api-series"),
+    path("series/qc/queue/", review_apis.QcQueueApi.as_view(), name="api-series-qc-queue"),
+    path(
+        "series/qc/<id:qc_day_id>/review/",
+        review_apis.QcReviewApi.as_view(),
+        name="api-series-qc-review",
+    ),
     path("series/imports/", series_apis.SeriesImportCreateApi.as_view(), name="api-series-imports"),
     path(
         "series/imports/<id:import_id>/",
