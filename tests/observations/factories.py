@@ -3,11 +3,13 @@ kept here, beside the tests that use them, until the master-data factories are m
 
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 from django.contrib.gis.geos import Point
 from factory.django import DjangoModelFactory
 
-from observations.models import Channel, ObservationItem, Station
+from observations.models import Channel, ObservationItem, QcDay, QcFlag, Station
 from tests.factories import BureauFactory, DisciplineFactory
 
 
@@ -57,3 +59,33 @@ def geomagnetic_item(element: str) -> ObservationItem:
         discipline=DisciplineFactory(code="electromagnetism"),
         unit="nT",
     )
+
+
+class QcDayFactory(DjangoModelFactory):
+    """A channel-day as the machine's check leaves it (flagged, not reviewed): the QC review
+    tests make these directly rather than running the checks."""
+
+    class Meta:
+        model = QcDay
+
+    channel = factory.SubFactory(ChannelFactory)
+    bureau = factory.SelfAttribute("channel.bureau")
+    day = dt.date(2026, 11, 20)
+    expected = 1440
+    present = 1380
+    availability = factory.LazyAttribute(lambda o: round(100 * o.present / o.expected, 2))
+    gaps = 1
+    flagged = True
+    checked_at = factory.LazyFunction(lambda: dt.datetime(2026, 11, 21, 1, tzinfo=dt.UTC))
+
+
+class QcFlagFactory(DjangoModelFactory):
+    class Meta:
+        model = QcFlag
+
+    qc_day = factory.SubFactory(QcDayFactory)
+    channel = factory.SelfAttribute("qc_day.channel")
+    bureau = factory.SelfAttribute("qc_day.bureau")
+    kind = QcFlag.Kind.GAP
+    start = factory.LazyAttribute(lambda o: dt.datetime.combine(o.qc_day.day, dt.time(10), tzinfo=dt.UTC))
+    end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(hours=1))
