@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from portal import waiting
 from portal.dashboard import Panel, PanelItem
@@ -50,7 +51,7 @@ def qc_days_waiting_for_me(actor: Actor) -> list[waiting.WaitingItem]:
             label=_("QC days to review: %(n)d (%(discipline)s)")
             % {"n": row.count, "discipline": _discipline_label(row.discipline)},
             url=reverse("observations:qc-queue") + f"?status=auto&discipline={row.discipline}",
-            what=_("to review"),
+            what=pgettext("qc review", "to review"),
             since=row.since,
             kind="qc_day",
         )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from observations import permissions
 from observations.models import QcDay
@@ -54,7 +54,7 @@ WORKFLOW = register(
                 frozenset({Status.AUTO}),
                 Status.REVIEWED,
                 permissions.can_review_qc_day,
-                gettext_lazy("reviewed"),
+                pgettext_lazy("qc review", "reviewed"),
                 gettext_lazy("Save the review"),
             ),
             "correct": Transition(
