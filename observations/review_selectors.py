@@ -61,7 +61,7 @@ def qc_queue(
     if discipline:
         qs = qs.filter(channel__discipline__code=discipline)
     if kind:
-        qs = qs.filter(Exists(QcFlag.objects.filter(qc_day=OuterRef("pk"), kind=kind)))
+        qs = qs.filter(Exists(QcFlag.objects.visible_to(actor).filter(qc_day=OuterRef("pk"), kind=kind)))
     if start is not None:
         qs = qs.filter(day__gte=start)
     if end is not None:

@@ -44,7 +44,7 @@ def test_the_queue_lists_the_bureaus_flagged_days(client, jx_viewer, nm, day):
     page = response.content.decode()
     # one day: NM's and the clean day are not listed
     assert re.findall(r'href="/observations/qc/(\d+)/"', page) == [str(day.pk)]
-    assert "UTC" in page
+    assert "世界时日，非北京时间" in page  # the days are UTC days, and the column says so
     assert "NMW" not in page
 
 
