@@ -4,6 +4,7 @@ Every person of the bureau reads them; another bureau's day is not found."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
@@ -24,13 +25,12 @@ from .services.qc_review import qc_review
 from .services.qc_review_workflow import WORKFLOW, can_review
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from django.http import HttpRequest, HttpResponse
 
     from .models import QcDay
 
 KINDS = QcFlag.Kind.choices
+ONE_DAY = dt.timedelta(days=1)
 
 
 def _no_actor(request: HttpRequest) -> HttpResponse | None:
@@ -139,7 +139,7 @@ def qc_day(request: HttpRequest, qc_day_id: int) -> HttpResponse:
             "form": form if allowed else None,
             "button": WORKFLOW.transitions["review" if day.status == "auto" else "correct"].button,
             "plot_start": f"{day.day.isoformat()}T00:00:00Z",
-            "plot_end": f"{format_date(day.day.fromordinal(day.day.toordinal() + 1))}T00:00:00Z",
+            "plot_end": f"{(day.day + ONE_DAY).isoformat()}T00:00:00Z",
         },
         status=status,
     )

@@ -168,6 +168,8 @@ def qc_review(
     """Judge ``qc_day`` (and the other ``days`` of its channel) with one verdict; return the
     days reviewed, in day order, as saved. 404 for a day the actor does not read, 403 without
     the role, 400 for bad input (nothing is written then)."""
+    # the right before the input: a person who may not review learns nothing from a 400
+    WORKFLOW.check_permission(actor, qc_day, action_for(qc_day))
     verdict = _verdict(verdict)
     cause = _cause(verdict, cause)
     comment = _comment(verdict, comment)

@@ -97,6 +97,10 @@ def test_reporter_is_refused_with_403(api, jx_reporter, day):
     assert api(jx_reporter, "JX").post(url(day), INTERFERENCE, format="json").status_code == 403
 
 
+def test_reporter_with_bad_input_is_still_403(api, jx_reporter, day):
+    assert api(jx_reporter, "JX").post(url(day), {"verdict": "fault"}, format="json").status_code == 403
+
+
 def test_other_bureau_gets_404(api, nm_admin, day):
     assert api(nm_admin, "NM").post(url(day), INTERFERENCE, format="json").status_code == 404
 
