@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import apis, availability_apis, qc_apis, series_apis
+from . import apis, availability_apis, qc_apis, review_apis, series_apis
 
 urlpatterns = [
     path("observation-items/", apis.ItemListApi.as_view(), name="api-observation-item-list"),
@@ -25,6 +25,12 @@ urlpatterns = [
         name="api-series-availability",
     ),
     path("series/", series_apis.SeriesReadApi.as_view(), name="api-series"),
+    path("series/qc/queue/", review_apis.QcQueueApi.as_view(), name="api-series-qc-queue"),
+    path(
+        "series/qc/<id:qc_day_id>/review/",
+        review_apis.QcReviewApi.as_view(),
+        name="api-series-qc-review",
+    ),
     path("series/qc/", qc_apis.QcDayListApi.as_view(), name="api-series-qc"),
     path("series/imports/", series_apis.SeriesImportCreateApi.as_view(), name="api-series-imports"),
     path(

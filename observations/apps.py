@@ -11,8 +11,17 @@ class ObservationsConfig(AppConfig):
     verbose_name = pgettext_lazy("observations", "Observations")
 
     def ready(self) -> None:
-        from . import panels  # noqa: F401  registers "waiting for me" (changes to decide)
-        from .services import change_workflow, station_workflow  # noqa: F401  register the workflows
+        from portal.dashboard import register
+        from portal.models import Role
+
+        from . import panels  # registers "waiting for me" (changes to decide, QC days to review)
+        from .services import (  # noqa: F401  register the workflows
+            change_workflow,
+            qc_review_workflow,
+            station_workflow,
+        )
+
+        register(Role.EXPERT)(panels.expert_qc_days)
 
         register_jobs()
         register_qc_archives()

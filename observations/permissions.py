@@ -15,7 +15,7 @@ from portal.models import Role
 if TYPE_CHECKING:
     from portal.tenancy import Actor
 
-    from .models import MasterDataChange, Station
+    from .models import MasterDataChange, QcDay, Station
 
 
 def is_bureau_admin(actor: Actor | None) -> bool:
@@ -59,4 +59,23 @@ def can_generate_qc_archive(actor: Actor | None, station: Station) -> bool:
         return True
     return actor.bureau_id == station.bureau_id and (
         actor.has_role(Role.BUREAU_ADMIN) or actor.has_role(Role.EXPERT)
+    )
+
+
+def is_qc_reviewer(actor: Actor | None) -> bool:
+    """May review some QC days of the bureau they act in (shows the review links)."""
+    return bool(actor and actor.bureau and (actor.has_role(Role.EXPERT) or actor.has_role(Role.BUREAU_ADMIN)))
+
+
+def can_review_qc_day(actor: Actor | None, qc_day: QcDay) -> bool:
+    """A person of the day's bureau who is an expert of the channel's discipline (an expert of
+    fluids judges water level, not geomagnetism) or the bureau's admin. A system admin acting
+    in another bureau reads the day but does not judge it: the judgement is the discipline's."""
+    return bool(
+        actor
+        and actor.bureau_id == qc_day.bureau_id
+        and (
+            actor.has_role(Role.EXPERT, discipline=qc_day.channel.discipline.code)
+            or actor.has_role(Role.BUREAU_ADMIN)
+        )
     )

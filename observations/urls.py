@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import availability_views, views
+from . import availability_views, qc_views, views
 
 app_name = "observations"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("observations/stations/", views.station_list, name="stations"),
     path("observations/stations/<str:code>/", views.station_detail, name="station-detail"),
     path("observations/channels/<id:channel_id>/", views.channel_detail, name="channel-detail"),
+    path("observations/qc/", qc_views.qc_queue, name="qc-queue"),
+    path("observations/qc/<id:qc_day_id>/", qc_views.qc_day, name="qc-day"),
     path("observations/changes/", views.change_list, name="changes"),
     path("observations/changes/new/", views.change_new, name="change-new"),
     path("observations/changes/<id:change_id>/", views.change_detail, name="change-detail"),

@@ -140,6 +140,7 @@ def channel_detail(request: HttpRequest, channel_id: int) -> HttpResponse:
         "observations/channel_detail.html",
         {
             "channel": channel,
+            "mine": mine,  # its QC days are read in its bureau only
             "history": selectors.channel_history(channel=channel),
             "can_propose": mine and permissions.can_propose_master_data(request.actor) and channel.is_active,
         },

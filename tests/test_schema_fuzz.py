@@ -165,7 +165,9 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
         values={"name_en": "Xiushui well"},
         reason="fuzz",
     )
+    qc_day = _qc_day(channel.object_id)
     return {
+        "qc_day_id": qc_day.pk,
         "trend_report_id": trend_report.pk,
         "figure_id": trend_report.sections.get(key="seismicity").figures.get().pk,
         "key": "opinion",
@@ -187,6 +189,34 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
         "channel_id": channel.object_id,
         "change_id": change.pk,
     }
+
+
+def _qc_day(channel_id: int) -> Any:
+    """A flagged QC day of the fuzz channel (the machine's checks are not run here)."""
+    from observations.models import Channel, QcDay, QcFlag
+
+    channel = Channel.objects.get(pk=channel_id)
+    day = QcDay.objects.create(
+        bureau=channel.bureau,
+        channel=channel,
+        day=dt.date(2026, 11, 20),
+        expected=1440,
+        present=1380,
+        availability=95.83,
+        gaps=1,
+        flagged=True,
+        checked_at=dt.datetime(2026, 11, 21, 1, tzinfo=dt.UTC),
+    )
+    start = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
+    QcFlag.objects.create(
+        bureau=channel.bureau,
+        channel=channel,
+        qc_day=day,
+        kind="gap",
+        start=start,
+        end=start + dt.timedelta(hours=1),
+    )
+    return day
 
 
 def _trend_report(forecaster: Any, jx: Any) -> Any:

@@ -101,3 +101,27 @@ class QcReviewFactory(DjangoModelFactory):
     comment = ""
     reviewed_by = factory.SubFactory(UserFactory)
     reviewed_at = factory.LazyFunction(timezone.now)
+
+
+# --- days as the machine's check leaves them, flagged and not reviewed (QC review tests) ---
+
+
+class FlaggedQcDayFactory(QcDayFactory):
+    """A channel-day as the machine's check leaves it (flagged, not reviewed): the QC review
+    tests make these directly rather than running the checks."""
+
+    day = dt.date(2026, 11, 20)
+    present = 1380
+    availability = factory.LazyAttribute(lambda o: round(100 * o.present / o.expected, 2))
+    gaps = 1
+    flagged = True
+    checked_at = factory.LazyFunction(lambda: dt.datetime(2026, 11, 21, 1, tzinfo=dt.UTC))
+
+
+class GapFlagFactory(QcFlagFactory):
+    """An hour's gap on a flagged day."""
+
+    qc_day = factory.SubFactory(FlaggedQcDayFactory)
+    kind = QcFlag.Kind.GAP
+    start = factory.LazyAttribute(lambda o: dt.datetime.combine(o.qc_day.day, dt.time(10), tzinfo=dt.UTC))
+    end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(hours=1))
