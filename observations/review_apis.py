@@ -17,7 +17,7 @@ from portal import fields as portal_fields
 from portal.apis_base import TenantApi
 from portal.models import DisciplineCode
 
-from . import review_selectors
+from . import qc_selectors, review_selectors
 from .models import InterferenceFactor, QcDay, QcFlag, QcVerdict
 from .services.qc_review import COMMENT_MAX, qc_review
 
@@ -57,8 +57,9 @@ class QcDayOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(QcReviewOutputSerializer(allow_null=True))
     def get_review(self, day: QcDay) -> dict[str, Any] | None:
-        reviews = list(day.reviews.all())
-        return dict(QcReviewOutputSerializer(reviews[0]).data) if reviews else None
+        # the review in force, as GET /api/v1/series/qc/ shows it (a re-check supersedes one)
+        review = qc_selectors.current_review(day)
+        return dict(QcReviewOutputSerializer(review).data) if review is not None else None
 
 
 class QcQueueApi(TenantApi):
