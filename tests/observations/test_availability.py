@@ -12,6 +12,14 @@ from django.urls import NoReverseMatch
 from observations import availability_selectors, availability_views
 from tests.observations.factories import ChannelFactory, QcDayFactory, StationFactory, geomagnetic_item
 
+
+@pytest.fixture
+def client():
+    """The page in English: the assertions below read its English words."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
 pytestmark = pytest.mark.django_db
 
 NOV = dt.date(2026, 11, 1)
