@@ -56,12 +56,15 @@ def anomaly_series_channel(*, actor: Actor | None, anomaly: Anomaly) -> Channel 
     item = (anomaly.observation_item or "").strip()
     if unit is None or unit.station_id is None or not item:
         return None
-    matches = list(
-        channels.filter(station_id=unit.station_id).filter(
-            Q(item__code__iexact=item) | Q(item__name_zh=item) | Q(item__name_en__iexact=item)
-        )[:2]
-    )
+    matches = list(channels.filter(station_id=unit.station_id).filter(item_named(item))[:2])
     return matches[0] if len(matches) == 1 else None
+
+
+def item_named(item: str) -> Q:
+    """Channels of the observation item a report names by code or name (``WL``, ``水位``,
+    ``water level``): anomalies carry the item as the reporter typed or chose it."""
+    item = item.strip()
+    return Q(item__code__iexact=item) | Q(item__name_zh=item) | Q(item__name_en__iexact=item)
 
 
 def channel_series_readable(*, actor: Actor | None, channel: Channel) -> bool:

@@ -57,14 +57,14 @@ def test_api_stores_the_channel_and_names_the_station_after_it(api, jx_expert, j
 
 
 @pytest.mark.parametrize("which", ["other bureau", "missing", "closed"])
-def test_api_refuses_a_channel_not_of_the_bureau_with_400_naming_channel(
-    api, jx_expert, jx_wl, nm_wl, which
-):
+def test_api_refuses_a_channel_not_of_the_bureau_with_400_naming_channel(api, jx_expert, jx_wl, nm_wl, which):
     if which == "closed":
         jx_wl.is_active = False
         jx_wl.save(update_fields=["is_active"])
     channel = {"other bureau": nm_wl.pk, "missing": 999_999, "closed": jx_wl.pk}[which]
-    response = api(jx_expert).post("/api/v1/anomalies/", _body(station="修水", channel=channel), format="json")
+    response = api(jx_expert).post(
+        "/api/v1/anomalies/", _body(station="修水", channel=channel), format="json"
+    )
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["channel"]
     assert Anomaly.objects.count() == 0
@@ -75,7 +75,9 @@ def test_api_checks_the_right_before_the_channel(api, jx_reporter, nm_wl):
     assert response.status_code == 403
 
 
-def test_the_service_refuses_another_bureaus_channel_whoever_calls_it(as_actor, jx_expert, nm_wl, disciplines):
+def test_the_service_refuses_another_bureaus_channel_whoever_calls_it(
+    as_actor, jx_expert, nm_wl, disciplines
+):
     from disciplines.services.anomalies import anomaly_create_record
     from portal.exceptions import InvalidInput
 
@@ -159,8 +161,31 @@ def test_a_unit_at_a_station_stands_in_with_its_one_channel_of_the_item(
 
 
 def test_no_values_to_read_says_so_instead_of_an_empty_plot(client, api, jx_expert, jx_wl):
-    anomaly_id = api(jx_expert).post("/api/v1/anomalies/", _body(channel=jx_wl.pk), format="json").json()["id"]
+    anomaly_id = (
+        api(jx_expert).post("/api/v1/anomalies/", _body(channel=jx_wl.pk), format="json").json()["id"]
+    )
     client.force_login(jx_expert)
     page = client.get(f"/disciplines/anomalies/{anomaly_id}/").content.decode()
     assert 'id="anomaly-curve-missing"' in page
     assert "series-plot" not in page.split('id="anomaly-curve"')[1].split("</section>")[0]
+
+
+def test_demo_anomalies_of_station_units_are_linked_to_their_channel():
+    import io
+
+    from disciplines import demo
+    from portal import demo as portal_demo
+
+    portal_demo.load_disciplines()
+    portal_demo.load_bureaus()
+    portal_demo.load_demo_people()
+    out = io.StringIO()
+    demo.seed(out)  # seeds the stations first: the units that are stations link to them
+    water_level = Anomaly.objects.get(bureau__code="JX", unit__code="JX-FL-01", observation_item="水位")
+    assert (water_level.channel.station.code, water_level.channel.item.code) == ("JX-XS", "WL")
+    temperature = Anomaly.objects.get(bureau__code="JX", unit__code="JX-FL-01", observation_item="水温")
+    assert (temperature.channel.station.code, temperature.channel.item.code) == ("JX-XS", "WT")
+    # the macroscopic reports (井水异常 at a macro point) have no channel
+    assert Anomaly.objects.get(bureau__code="JX", observation_item="井水异常").channel is None
+    # JX: the water level and temperature of JX-XS, the temperature of JX-YC (JX-FL-02)
+    assert "5 new anomalies, 3 linked to their channel\n" in out.getvalue()

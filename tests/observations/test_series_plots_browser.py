@@ -100,7 +100,9 @@ def _watch(page):
     page.on("pageerror", lambda e: seen["errors"].append(str(e)))
     page.on(
         "request",
-        lambda r: seen["series"].append(parse_qs(urlsplit(r.url).query)) if "/api/v1/series/" in r.url else None,
+        lambda r: (
+            seen["series"].append(parse_qs(urlsplit(r.url).query)) if "/api/v1/series/" in r.url else None
+        ),
     )
     page.add_init_script(RECORD_VIOLATIONS)
     return seen
@@ -129,7 +131,9 @@ def test_station_page_plots_marks_the_quake_and_refetches_finer(browser_login, j
     # one day: minute samples (the channel's own, unaggregated), fetched again
     with page.expect_request(lambda r: "/api/v1/series/" in r.url and "resolution=raw" in r.url):
         page.click("[data-preset='day']")
-    page.wait_for_selector(f".series-plot[data-channel='{plotted.pk}'][data-state='ready'][data-resolution='raw']")
+    page.wait_for_selector(
+        f".series-plot[data-channel='{plotted.pk}'][data-state='ready'][data-resolution='raw']"
+    )
     span = seen["series"][-1]
     start = dt.datetime.fromisoformat(span["start"][0])
     end = dt.datetime.fromisoformat(span["end"][0])

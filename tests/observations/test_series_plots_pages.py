@@ -23,10 +23,12 @@ def observatory(jx):
 
 
 def test_station_page_plots_each_active_channel_with_its_interval(client, jx_viewer, observatory):
-    station, h, z, closed = observatory
+    station, h, z, _closed = observatory
     client.force_login(jx_viewer)
     page = client.get("/observations/stations/JX-FZ/").content.decode()
-    plots = re.findall(r'class="series-plot mb-3" data-channel="(\d+)" data-interval="(\d+)" data-unit="nT"', page)
+    plots = re.findall(
+        r'class="series-plot mb-3" data-channel="(\d+)" data-interval="(\d+)" data-unit="nT"', page
+    )
     assert plots == [(str(h.pk), "60"), (str(z.pk), "1")]
     assert f'data-lat="{station.location.y}" data-lon="{station.location.x}"' in page
     assert "/static/vendor/uplot/uPlot.iife.min.js" in page
@@ -45,5 +47,11 @@ def test_the_plot_words_are_chinese_by_default(client, settings, jx_viewer, obse
     settings.LANGUAGE_CODE = "zh-hans"
     client.force_login(jx_viewer)
     page = client.get("/observations/stations/JX-FZ/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    for words in ("1 周", "4 级以上地震，距离", 'data-onset="异常开始"', 'data-res1h="小时均值"', "附近的 4 级以上地震"):
+    for words in (
+        "1 周",
+        "4 级以上地震，距离",
+        'data-onset="异常开始"',
+        'data-res1h="小时均值"',
+        "附近的 4 级以上地震",
+    ):
         assert words in page, words
