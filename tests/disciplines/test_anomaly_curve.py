@@ -189,3 +189,17 @@ def test_demo_anomalies_of_station_units_are_linked_to_their_channel():
     assert Anomaly.objects.get(bureau__code="JX", observation_item="井水异常").channel is None
     # JX: the water level and temperature of JX-XS, the temperature of JX-YC (JX-FL-02)
     assert "5 new anomalies, 3 linked to their channel\n" in out.getvalue()
+
+
+def test_the_system_admin_sees_the_curve_but_no_link_to_the_bureaus_channel_page(
+    client, api, make_person, jx_expert, jx_wl
+):
+    _samples(jx_wl, days=5)
+    anomaly_id = (
+        api(jx_expert).post("/api/v1/anomalies/", _body(channel=jx_wl.pk), format="json").json()["id"]
+    )
+    client.force_login(make_person("root", superuser=True))
+    page = client.get(f"/disciplines/anomalies/{anomaly_id}/").content.decode()
+    assert f'data-channel="{jx_wl.pk}"' in page
+    assert jx_wl.get_absolute_url() not in page  # the channel pages are for people of a bureau (403)
+    assert client.get(jx_wl.get_absolute_url()).status_code == 403
