@@ -296,6 +296,11 @@ class AnomalyListApi(TenantApi):
         product_reference = serializers.CharField(
             max_length=100, required=False, allow_blank=True, default=""
         )
+        channel = IntegerField(
+            required=False,
+            allow_null=True,
+            help_text="id of the channel the anomaly is seen in (an active channel of your bureau)",
+        )
 
     @extend_schema(responses=AnomalyOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -332,6 +337,7 @@ class AnomalyListApi(TenantApi):
             location=location,
             product_reference=data["product_reference"],
             files=request.FILES.getlist("attachments"),
+            channel_id=data.get("channel"),
         )
         return Response(AnomalyOutputSerializer(anomaly).data, status=status.HTTP_201_CREATED)
 

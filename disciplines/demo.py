@@ -1,5 +1,7 @@
 """Demo data: reporting units of JX and NM in the four disciplines, 30 days of zero-reports
-(a few late and missing), and anomalies in every state. Idempotent: run it any number of times."""
+(a few late and missing), and anomalies in every state, those of units that are stations linked
+to the station's channel of their item (JX-XS's water level carries the series demo's injected
+trend departure: ``observations.series_demo``). Idempotent: run it any number of times."""
 
 from __future__ import annotations
 
@@ -13,10 +15,12 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone, translation
 
-from observations.models import Station
+from observations import demo as observations_demo
+from observations.models import Channel, Station
 from portal.models import Bureau, Discipline, User
 from portal.tenancy import actor_for
 
+from .anomaly_channel_selectors import item_named
 from .beat import register_beat_jobs
 from .models import BEIJING, Anomaly, ReportingUnit, ZeroReport, ZeroReportRevision
 from .services import anomalies as anomaly_services
@@ -292,9 +296,27 @@ def _render_submitted_verifications(stdout: Any) -> None:
     stdout.write(f"disciplines: {rendered} verification report PDFs\n")
 
 
+def _link_channels(bureau: Bureau) -> int:
+    """Point the bureau's anomalies of units that are stations at the station's one channel of
+    their item (the rule the anomaly page applies when a report names no channel), so the demo
+    anomalies carry their channel as a report from the form would."""
+    linked = 0
+    rows = Anomaly.objects.filter(bureau=bureau, channel__isnull=True, unit__station__isnull=False)
+    for anomaly_id, station_id, item in rows.values_list("pk", "unit__station_id", "observation_item"):
+        matches = list(Channel.objects.filter(station_id=station_id).filter(item_named(item))[:2])
+        if len(matches) == 1:
+            Anomaly.objects.filter(pk=anomaly_id).update(channel=matches[0])
+            linked += 1
+    return linked
+
+
 def _seed(stdout: Any) -> None:
     register_beat_jobs()
     random.seed(2026)
+    # the units that are stations link to the station records: seed those first when missing
+    # (seed_demo runs the apps' seeds in INSTALLED_APPS order, observations last; it is idempotent)
+    if not Station.objects.filter(code__in=UNIT_STATIONS.values()).exists():
+        observations_demo.seed(stdout)
     for code in ("JX", "NM"):
         bureau = Bureau.objects.filter(code=code).first()
         if bureau is None:
@@ -303,6 +325,8 @@ def _seed(stdout: Any) -> None:
         units = _units(bureau, reporter)
         reports = _reports(bureau, units, reporter) if reporter else 0
         anomalies = _anomalies(bureau, units)
+        linked = _link_channels(bureau)
         stdout.write(
             f"disciplines {code}: {len(units)} reporting units, {reports} new zero-reports, {anomalies} new anomalies"
+            f", {linked} linked to their channel\n"
         )

@@ -131,8 +131,22 @@ class ExpertAnomalyForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     discipline = forms.ChoiceField(label=_("Discipline"), widget=forms.Select(attrs={"class": "form-select"}))
+    # the series it is seen in: its curve is drawn on the anomaly's page (a plain select: the
+    # form works without JavaScript; the channels are grouped by station)
+    channel = forms.TypedChoiceField(
+        label=pgettext_lazy("observation series", "Channel"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("The series the anomaly is seen in; its curve is shown on the anomaly's page."),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     station = forms.CharField(
-        label=_("Station"), max_length=100, widget=forms.TextInput(attrs={"class": "form-control"})
+        label=_("Station"),
+        max_length=100,
+        required=False,
+        help_text=_("Not needed when a channel is chosen."),
+        widget=forms.TextInput(attrs={"class": "form-control"}),
     )
     observation_item = forms.CharField(
         label=_("Observation item"), max_length=60, widget=forms.TextInput(attrs={"class": "form-control"})
@@ -167,9 +181,17 @@ class ExpertAnomalyForm(forms.Form):
     )
     attachments = MultipleFileField(label=_("Photos or files"), required=False)
 
-    def __init__(self, *args, disciplines=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, disciplines=(), channels=(), language="", **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["discipline"].choices = [(d.code, d.name_zh) for d in disciplines]
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for c in channels:
+            station = f"{c.station.code} {c.station.display_name(language)}"
+            suffix = f" {c.orientation}" if c.orientation else ""
+            groups.setdefault(station, []).append(
+                (c.pk, f"{c.item.display_name(language)}{suffix} ({c.item.code}, {c.unit})")
+            )
+        self.fields["channel"].choices = [("", "—"), *groups.items()]
 
 
 class VerificationForm(forms.Form):

@@ -12,6 +12,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from observations.models import InterferenceFactor
 from portal.models import Discipline
@@ -250,6 +251,16 @@ class Anomaly(TenantOwned):
     )
     station = models.CharField(_("station"), max_length=100, blank=True)
     observation_item = models.CharField(_("observation item"), max_length=60)
+    # the series the anomaly is seen in (its curve on the anomaly page); empty for macroscopic
+    # anomalies and for reports that predate the master data
+    channel = models.ForeignKey(
+        "observations.Channel",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="anomalies",
+        verbose_name=pgettext_lazy("observation series", "channel"),
+    )
     discipline = models.ForeignKey(
         Discipline, on_delete=models.PROTECT, related_name="+", verbose_name=_("discipline")
     )

@@ -93,6 +93,7 @@ class AnomalyOutputSerializer(serializers.ModelSerializer):
     bureau = serializers.CharField(source="bureau.code")
     discipline = serializers.CharField(source="discipline.code")
     unit = IntegerField(source="unit_id", allow_null=True)
+    channel = IntegerField(source="channel_id", allow_null=True, help_text="id of the channel it is seen in")
     reported_by = serializers.CharField(source="reported_by.username")
     assignee = serializers.SerializerMethodField()
     location = serializers.SerializerMethodField()
@@ -106,6 +107,7 @@ class AnomalyOutputSerializer(serializers.ModelSerializer):
             "kind",
             "unit",
             "station",
+            "channel",
             "observation_item",
             "discipline",
             "onset_at",

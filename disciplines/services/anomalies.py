@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disciplines import permissions, selectors
+from disciplines.anomaly_channel_selectors import anomaly_channel_for_input
 from disciplines.models import (
     Anomaly,
     Attachment,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from django.contrib.gis.geos import Point
     from django.core.files.uploadedfile import UploadedFile
 
+    from observations.models import Channel
     from portal.tenancy import Actor
     from portal.uploads import CheckedUpload
 
@@ -63,10 +65,19 @@ def anomaly_create_record(
     location: Point | None = None,
     product_reference: str = "",
     files: list[CheckedUpload] | None = None,
+    channel: Channel | None = None,
 ) -> Anomaly:
-    """Store a new anomaly in state reported (callers have checked the person may report it)."""
+    """Store a new anomaly in state reported (callers have checked the person may report it).
+
+    ``channel`` (the series it is seen in) must be the reporter's bureau's; it names the station
+    and places the anomaly when the report does not."""
     if actor.bureau_id is None:  # only people of a bureau report anomalies (the callers' checks)
         raise PermissionDenied()
+    if channel is not None and channel.bureau_id != actor.bureau_id:
+        raise InvalidInput(_("Choose an active channel of your bureau."), field="channel")
+    if channel is not None:
+        station = station or f"{channel.station.code} {channel.station.name_zh}"
+        location = location if location is not None or unit is not None else channel.station.location
     observation_item = (observation_item or "").strip()
     description = (description or "").strip()
     if not observation_item:
@@ -91,6 +102,7 @@ def anomaly_create_record(
         state=State.REPORTED,
         reported_by=actor.user,
         product_reference=product_reference,
+        channel=channel,
     )
     if files:
         store_files(actor=actor, anomaly=anomaly, files=files)
@@ -122,15 +134,20 @@ def anomaly_report(
     location: Point | None = None,
     product_reference: str = "",
     files: Iterable[UploadedFile] = (),
+    channel_id: int | None = None,
 ) -> Anomaly:
-    """An anomaly found by an expert or by an automatic product."""
+    """An anomaly found by an expert or by an automatic product, optionally seen in the channel
+    ``channel_id`` (an active channel of the reporter's bureau; otherwise 400 naming ``channel``)."""
     if source not in (Anomaly.Source.EXPERT, Anomaly.Source.PRODUCT):
         raise InvalidInput(_("Anomalies from zero-reports come in through the zero-report."), field="source")
     if not permissions.can_report_anomaly(actor, discipline):
         raise PermissionDenied(_("Only an expert of the discipline or a forecaster reports anomalies here."))
     if unit is not None and unit.bureau_id != actor.bureau_id:
         raise NotFound()
-    if not station and unit is None:
+    channel = (
+        anomaly_channel_for_input(actor=actor, channel_id=channel_id) if channel_id is not None else None
+    )
+    if not station and unit is None and channel is None:
         raise InvalidInput(_("Name the station or choose a reporting unit."), field="station")
     checked = validate_files(files)
     return anomaly_create_record(
@@ -145,6 +162,7 @@ def anomaly_report(
         location=location,
         product_reference=product_reference,
         files=checked,
+        channel=channel,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -13,10 +13,16 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from disciplines import exports, permissions, selectors
+from disciplines.anomaly_channel_selectors import (
+    anomaly_channel_choices,
+    anomaly_series_channel,
+    channel_series_readable,
+)
 from disciplines.forms import AssignForm, CommentForm, ExpertAnomalyForm
 from disciplines.models import Anomaly, Attachment
 from disciplines.services import anomalies as anomaly_services
@@ -77,7 +83,13 @@ def anomaly_new(request: HttpRequest) -> HttpResponse:
         return _page_error(
             request, _("Only an expert of the discipline or a forecaster reports anomalies here."), 403
         )
-    form = ExpertAnomalyForm(request.POST or None, request.FILES or None, disciplines=disciplines)
+    form = ExpertAnomalyForm(
+        request.POST or None,
+        request.FILES or None,
+        disciplines=disciplines,
+        channels=anomaly_channel_choices(actor=actor),
+        language=get_language(),
+    )
     if request.method == "POST" and form.is_valid():
         from django.contrib.gis.geos import Point
 
@@ -99,6 +111,7 @@ def anomaly_new(request: HttpRequest) -> HttpResponse:
                 location=location,
                 product_reference=data["product_reference"],
                 files=data["attachments"],
+                channel_id=data["channel"],
             )
         except PortalError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -125,6 +138,7 @@ def anomaly_detail(request: HttpRequest, anomaly_id: int) -> HttpResponse:
         request,
         "disciplines/anomaly_detail.html",
         {
+            **_curve(actor, anomaly),
             "anomaly": anomaly,
             "actions": [(a, ACTION_BUTTONS[a]) for a in actions if a not in ("assign", "reassign")],
             "can_assign": "assign" in actions,
@@ -148,6 +162,28 @@ def anomaly_detail(request: HttpRequest, anomaly_id: int) -> HttpResponse:
             "state_colour": STATE_COLOURS.get(anomaly.state, "#555"),
         },
     )
+
+
+CURVE_BEFORE, CURVE_AFTER = timedelta(days=60), timedelta(days=30)
+
+
+def _curve(actor: Any, anomaly: Anomaly) -> dict[str, Any]:
+    """The anomaly's curve: its channel (or the one its unit's station stands in with), whether
+    the reader may read its values, and the window onset - 60 days .. onset + 30 days (or now)."""
+    channel = anomaly_series_channel(actor=actor, anomaly=anomaly)
+    if channel is None:
+        return {"series_channel": None}
+
+    def iso(when: Any) -> str:
+        return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return {
+        "series_channel": channel,
+        "series_readable": channel_series_readable(actor=actor, channel=channel),
+        "series_start": iso(anomaly.onset_at - CURVE_BEFORE),
+        "series_end": iso(min(anomaly.onset_at + CURVE_AFTER, timezone.now())),
+        "series_onset": iso(anomaly.onset_at),
+    }
 
 
 @login_required
