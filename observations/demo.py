@@ -38,6 +38,7 @@ from django.utils import translation
 from portal.models import Bureau, User
 from portal.tenancy import actor_for
 
+from . import series_demo
 from .models import Channel, Instrument, MasterDataChange, Station
 from .services import changes as change_services
 
@@ -291,6 +292,21 @@ def _seed(stdout: Any) -> None:
                 )
         _people_changes(bureau)
         stdout.write(f"observations {code}: {len(rows)} stations, {channels} new channels\n")
+    _series(stdout)
+
+
+def _series(stdout: Any) -> None:
+    """The demo series up to today (a second seed replaces them with the same values and
+    brings them up to date), then their quality control on the worker: one task a channel,
+    so the loader returns at once (run in place where Celery is eager, as in the tests)."""
+    months = int(getattr(settings, "DEMO_SERIES_MONTHS", 13))
+    if months <= 0:
+        return
+    loaded = series_demo.seed(bureau_codes=tuple(STATIONS), months=months, qc="queue")
+    stdout.write(
+        f"observation series: {loaded['samples']} samples of {loaded['channels']} channels "
+        f"over {months} months in {loaded['seconds']} s; quality control queued\n"
+    )
 
 
 def seed(stdout: Any) -> None:

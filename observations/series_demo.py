@@ -17,9 +17,10 @@ fills the last ``months`` months up to today's UTC midnight:
 * other items: a gentle seasonal wave.
 
 Faults for quality control to find, on the first channel of each item family: a gap of
-6 hours, 5 spikes, a step, a flat line of 12 hours; and one anomaly (a trend departure of
-the first water level of the first bureau, growing over the 40 days before the end, ahead
-of the demo's recent quake). :func:`seed` returns what it injected, by channel id, and
+6 hours on day 60, 5 spikes a week apart from day 90, a step on day 150, a flat line of 12
+hours on day 200 (at the same fractions of 220 days in a shorter series); and one anomaly (a trend departure of the first water level of the first
+bureau, JX-XS, growing over the 40 days before the end, ahead of the demo's M4.4 Xiushui
+quake of the day before). :func:`seed` returns what it injected, by channel id, and
 then runs quality control over the channels (``qc="skip"`` not to) as of the end of the
 last day: QC finds the injected faults; it also raises the departure alarm on the storm days
 (a short-term departure is what that alarm is for) and on the days right after the step.
@@ -178,7 +179,7 @@ def seed(
 
 
 def _inject_faults(values: np.ndarray, rng: np.random.Generator, start: dt.datetime) -> list[dict[str, Any]]:
-    """A gap, spikes, a step and a flat line at fixed places of the series (in place)."""
+    """A gap, spikes, a step and a flat line at fixed fractions of the series (in place)."""
     n = values.size
     day = 1440
 
@@ -187,20 +188,29 @@ def _inject_faults(values: np.ndarray, rng: np.random.Generator, start: dt.datet
 
     spread = float(np.nanstd(values[: 30 * day])) or 1.0
     out: list[dict[str, Any]] = []
-    gap = 60 * day + 8 * 60
+    # at fixed days (60, 90, 150, 200) of a series of 7 months or more, at the same fractions
+    # of a shorter one (the tests' two-month demo), so every series has them all
+    days = n // day
+    scale = min(1.0, days / 220)
+
+    def on(first_day: float) -> int:
+        return int(first_day * scale) * day
+
+    gap = on(60) + 8 * 60
     values[gap : gap + 6 * 60] = np.nan
     out.append({"kind": "gap", "start": at(gap), "minutes": 6 * 60})
+    spacing = max(1, int(7 * scale)) * day
     for k in range(5):
-        i = 90 * day + k * 7 * day + 600 + int(rng.integers(0, 300))
+        i = on(90) + k * spacing + 600 + int(rng.integers(0, 300))
         values[i] += np.float32(12 * spread)
         out.append({"kind": "spike", "time": at(i)})
-    step = min(n - day, 150 * day + 11 * 60)
+    step = min(n - day, on(150) + 11 * 60)
     # an instrument offset: 3 spreads of the month, and at least 15 times the sample-to-sample
     # noise (a smaller jump of one sample cannot be told from the noise; see qc_checks)
     noise = 1.4826 * float(np.nanmedian(np.abs(np.diff(values[: 30 * day])))) / np.sqrt(2)
     values[step:] += np.float32(max(3 * spread, 15 * noise))
     out.append({"kind": "step", "time": at(step)})
-    flat = min(n - day, 200 * day + 2 * 60)
+    flat = min(n - day, on(200) + 2 * 60)
     values[flat : flat + 12 * 60] = values[flat]
     out.append({"kind": "flat", "start": at(flat), "minutes": 12 * 60})
     return out

@@ -289,4 +289,6 @@ LOGGING = {
 # Observation series (observations.series_*): the most values one read may return (413
 # beyond), and the largest series file an import accepts.
 SERIES_MAX_VALUES = env.int("SERIES_MAX_VALUES", default=600_000)
+# Months of synthetic observation series the demo seeds (observations.series_demo); 0: none.
+DEMO_SERIES_MONTHS = env.int("DEMO_SERIES_MONTHS", default=13)
 SERIES_MAX_UPLOAD_BYTES = env.int("SERIES_MAX_UPLOAD_BYTES", default=256 * 1024 * 1024)

@@ -26,3 +26,6 @@ MEDIA_ROOT = Path(env("PORTAL_MEDIA_ROOT", default=f"/tmp/ispec-test-media/{RUN_
 WHITENOISE_USE_FINDERS = True
 AXES_FAILURE_LIMIT = 3
 HEALTH_CELERY_TIMEOUT = 1.0
+# The tests that seed the demo (the crawl among them) get two months of series, which is
+# what they read; the whole 13 months and their QC are measured in bench/qc_bench.py.
+DEMO_SERIES_MONTHS = env.int("DEMO_SERIES_MONTHS", default=2)

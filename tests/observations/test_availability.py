@@ -20,6 +20,7 @@ def client():
 
     return Client(HTTP_ACCEPT_LANGUAGE="en")
 
+
 pytestmark = pytest.mark.django_db
 
 NOV = dt.date(2026, 11, 1)

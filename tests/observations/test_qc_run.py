@@ -70,7 +70,7 @@ def test_the_demo_faults_are_all_found_and_nothing_else(jx, nm):
         ):
             continue
         else:
-            unexpected.append(key)
+            unexpected.append((*key, flag.channel.item.code, flag.value, flag.detail))
     assert sorted(expected - found) == []
     assert unexpected == []
     # every day of every channel was checked and the faults' days are flagged
