@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from observations import permissions
 from observations.models import QcDay
 from portal.exceptions import NotFound
-from portal.workflow import Transition, Workflow, register
+from portal.workflow import Transition, Workflow, by_the_system, register, row_lock
 
 if TYPE_CHECKING:
     from portal.tenancy import Actor
@@ -27,8 +27,14 @@ if TYPE_CHECKING:
 Status = QcDay.Status
 
 
+_system_lock = row_lock(QcDay, "bureau", "channel__discipline")
+
+
 def _lock(actor: Actor | None, qc_day: QcDay | int) -> QcDay:
     pk = getattr(qc_day, "pk", qc_day)
+    if actor is None:  # the system's re-check holds the id from its own run
+        return _system_lock(None, qc_day)
+    # a person's review reads tenancy here: another bureau's day is 404
     locked = (
         QcDay.objects.editable_by(actor)
         .select_for_update(of=("self",))
@@ -63,6 +69,14 @@ WORKFLOW = register(
                 permissions.can_review_qc_day,
                 gettext_lazy("review corrected"),
                 gettext_lazy("Correct the review"),
+            ),
+            # the machine's one move: back to "auto" when a re-check changed the day's flags
+            # (services.qc_run); the review it superseded stays in the history
+            "recheck": Transition(
+                frozenset({Status.REVIEWED}),
+                Status.AUTO,
+                by_the_system,
+                gettext_lazy("re-checked after its samples changed"),
             ),
         },
     )

@@ -34,14 +34,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from observations import qc_checks as checks
 from observations import qc_selectors
 from observations.models import Channel, QcDay, QcFlag, QcReview
 from observations.series_selectors import series_samples
+from observations.services.qc_review_workflow import WORKFLOW as QC_WORKFLOW
 from portal.tenancy import bureau_reader
-from portal.workflow import Transition, Workflow, by_the_system, row_lock, transition
+from portal.workflow import transition
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -51,25 +51,6 @@ logger = logging.getLogger(__name__)
 DAY_SECONDS = 86400
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 CHUNK_SAMPLES = 2_000_000  # ~8 MB of float32 a pass: a 1 s channel is checked 23 days at a time
-
-# The machine's one move of a day's state: back to "auto" when a re-check changed its flags.
-# The review moves (auto -> reviewed) belong to the review workflow; this stays apart so the
-# two can be merged into one table without either changing its behaviour.
-QC_RECHECK_WORKFLOW = Workflow(
-    name="qc_day",
-    model=QcDay,
-    transitions={
-        "recheck": Transition(
-            sources=frozenset({QcDay.Status.REVIEWED}),
-            target=QcDay.Status.AUTO,
-            permission=by_the_system,
-            label=_("re-checked after its samples changed"),
-        )
-    },
-    lock=row_lock(QcDay),
-    noun=_("QC day"),
-    state_field="status",
-)
 
 FLAG_KINDS = {
     checks.GAP: QcFlag.Kind.GAP,
@@ -335,7 +316,7 @@ def _store(channel: Channel, found: list[_Day], now: dt.datetime) -> tuple[int, 
         QcFlag.objects.filter(qc_day_id__in=changed_ids).exclude(kind=QcFlag.Kind.MARKED).delete()
         QcReview.objects.filter(qc_day_id__in=changed_ids, superseded=False).update(superseded=True)
     for row in rechecked:
-        transition(row, "recheck", None, workflow=QC_RECHECK_WORKFLOW, extra={"day": row.day.isoformat()})
+        transition(row, "recheck", None, workflow=QC_WORKFLOW, extra={"day": row.day.isoformat()})
     if fresh:
         ids = _insert_days(channel, [{**i.summary, "checked_at": now, "day": i.day} for i in fresh], now)
         replace += [(ids[item.day], item) for item in fresh]
