@@ -15,7 +15,7 @@ response ratio (``lurr``: loading when the tidal Coulomb failure stress rises).
 * Stress: the free surface carries no vertical traction, so Hooke's law in plane stress
   σ_ee = E/(1−ν²)(ε_ee + ν ε_nn), σ_nn likewise, σ_en = 2μ ε_en, for a Poisson solid
   (μ = 30 GPa, ν = 0.25). The body tide changes little over the upper 20 km, so the surface
-  stress stands for the stress at seismogenic depth, as in Yin et al. 1995.
+  stress stands for the stress at seismogenic depth (an approximation, stated here).
 * On the fault: normal n and slip vector d from strike, dip and rake (Aki & Richards,
   *Quantitative Seismology*, 2nd ed. 2002, eqs. 4.88–4.89, north-east-down axes); traction
   t = σ·n; Coulomb failure stress CFS = d·t + μ' (n·t), tension positive (King, Stein & Lin
@@ -24,9 +24,7 @@ response ratio (``lurr``: loading when the tidal Coulomb failure stress rises).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
 
 import numpy as np
 
@@ -36,25 +34,23 @@ POISSON = 0.25
 DELTA_DEG = 0.05
 
 
-def _enu(lat: float, lon: float, start: dt.datetime, end: dt.datetime, step_s: int) -> tuple[np.ndarray, ...]:
-    import pysolid
+def _enu(lat: float, lon: float, days: list[dt.date], step_s: int) -> tuple[np.ndarray, ...]:
+    """(times, east, north, up) over whole UT days, concatenated."""
+    from pysolid.point import calc_solid_earth_tides_point_per_day
 
-    # pysolid prints a header whatever ``verbose`` says; keep it out of the worker's log
-    with contextlib.redirect_stdout(io.StringIO()):
-        times, east, north, up = pysolid.calc_solid_earth_tides_point(
-            lat, lon, start, end, step_sec=step_s, verbose=False
-        )
-    stamps = np.array([np.datetime64(t.replace(tzinfo=None), "s") for t in times])
-    return stamps, east.astype(float), north.astype(float), up.astype(float)
+    parts = [calc_solid_earth_tides_point_per_day(lat, lon, day.strftime("%Y%m%d"), step_sec=step_s) for day in days]
+    stamps = np.concatenate([np.array(p[0], dtype="datetime64[s]") for p in parts])
+    east, north, up = (np.concatenate([p[i] for p in parts]).astype(float) for i in (1, 2, 3))
+    return stamps, east, north, up
 
 
 def surface_strain(
-    lat: float, lon: float, start: dt.datetime, end: dt.datetime, step_s: int = 1800
+    lat: float, lon: float, days: list[dt.date], step_s: int = 600
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(times, ε_ee, ε_nn, ε_en, u_up): the tidal strain at the surface (UTC, naive start/end)."""
-    times, ue, un, ur = _enu(lat, lon, start, end, step_s)
-    _, ue_e, un_e, _ = _enu(lat, lon + DELTA_DEG, start, end, step_s)
-    _, ue_n, un_n, _ = _enu(lat + DELTA_DEG, lon, start, end, step_s)
+    """(times, ε_ee, ε_nn, ε_en, u_up): the tidal strain at the surface over whole UT days."""
+    times, ue, un, ur = _enu(lat, lon, days, step_s)
+    _, ue_e, un_e, _ = _enu(lat, lon + DELTA_DEG, days, step_s)
+    _, ue_n, un_n, _ = _enu(lat + DELTA_DEG, lon, days, step_s)
     phi = np.radians(lat)
     d = np.radians(DELTA_DEG)
     r = EARTH_RADIUS_M
@@ -62,6 +58,13 @@ def surface_strain(
     e_nn = (un_n - un) / (r * d) + ur / r
     e_en = 0.5 * ((un_e - un) / (r * np.cos(phi) * d) + (ue_n - ue) / (r * d) + ue * np.tan(phi) / r)
     return times, e_ee, e_nn, e_en, ur
+
+
+def days_between(start: np.datetime64, end: np.datetime64) -> list[dt.date]:
+    """The UT days from the one holding ``start`` to the one holding ``end``."""
+    first = np.datetime64(start, "D")
+    count = int((np.datetime64(end, "D") - first) / np.timedelta64(1, "D")) + 1
+    return [(first + i).astype(dt.date) for i in range(count)]
 
 
 def fault_vectors(strike: float, dip: float, rake: float) -> tuple[np.ndarray, np.ndarray]:
@@ -81,17 +84,17 @@ def fault_vectors(strike: float, dip: float, rake: float) -> tuple[np.ndarray, n
 def coulomb_stress(
     lat: float,
     lon: float,
-    start: dt.datetime,
-    end: dt.datetime,
+    days: list[dt.date],
     *,
     strike: float,
     dip: float,
     rake: float,
     friction: float,
-    step_s: int = 1800,
+    step_s: int = 600,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(times datetime64[s] UTC, tidal Coulomb failure stress in Pa) on the fault at the point."""
-    times, e_ee, e_nn, e_en, _ = surface_strain(lat, lon, start, end, step_s)
+    """(times datetime64[s] UTC, tidal Coulomb failure stress in Pa) on the fault at the
+    point, over whole UT days."""
+    times, e_ee, e_nn, e_en, _ = surface_strain(lat, lon, days, step_s)
     young = 2 * SHEAR_MODULUS * (1 + POISSON)
     factor = young / (1 - POISSON**2)
     s_ee = factor * (e_ee + POISSON * e_nn)
@@ -107,12 +110,17 @@ def coulomb_stress(
 
 
 def loading_at(times: np.ndarray, tide_times: np.ndarray, cfs: np.ndarray) -> np.ndarray:
-    """True where the tidal Coulomb stress is rising at ``times`` (datetime64): its central
-    difference on the tide's grid, taken at the nearest tide sample."""
-    rate = np.gradient(cfs)
+    """True where the tidal Coulomb stress is rising at ``times`` (datetime64, within the
+    tide's days): the sign of its change over the tide sample interval holding each time.
+    The tide's days need not be consecutive: a step across a day boundary is only used
+    where the next sample is one interval later."""
     t = tide_times.astype("datetime64[s]").astype(np.int64)
     q = np.asarray(times).astype("datetime64[s]").astype(np.int64)
-    index = np.clip(np.searchsorted(t, q), 0, t.size - 1)
-    left = np.clip(index - 1, 0, t.size - 1)
-    nearer = np.where(np.abs(t[left] - q) < np.abs(t[index] - q), left, index)
-    return rate[nearer] > 0
+    step = np.diff(t)
+    rise = np.diff(cfs)
+    # a sample followed by a jump (the next stored day is not the next day) takes the
+    # step before it, which lies in the same tidal half-cycle for steps of minutes
+    regular = int(np.median(step)) if step.size else 1
+    rise = np.where(step == regular, rise, np.concatenate([[rise[0]], rise[:-1]]))
+    index = np.clip(np.searchsorted(t, q, side="right") - 1, 0, rise.size - 1)
+    return rise[index] > 0
