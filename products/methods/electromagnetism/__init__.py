@@ -32,7 +32,7 @@ LURR_SERIES = Method(
     "lurr",
     "加卸载响应比 (地磁)",
     "Load-unload response ratio (geomagnetic)",
-    "Response of a geomagnetic component per unit tidal Coulomb stress change, loading over unloading.",
+    "Mean change of a geomagnetic component while the tidal Coulomb stress loads a fault, over unloading.",
     {
         "strike": STRIKE,
         "dip": DIP,

@@ -6,9 +6,11 @@ tidal loading against its response during unloading, at each station.
   ± for loading and unloading. Here the load P is the tidal Coulomb failure stress on the
   given fault orientation at the station (``products.methods.tides``, from pysolid), loading
   while it rises; the response R is the geomagnetic component. No equation beyond that
-  definition is taken from an EM paper: X₊ = Σ₊|ΔR| / Σ₊|ΔP| over the sample steps in
-  loading, X₋ likewise, so that Y = 1 when the field changes as much per unit of stress
-  change in both phases.
+  definition is taken from an EM paper: X₊ is the mean |ΔR| over the sample steps in
+  loading, X₋ over those in unloading. Over whole tidal cycles the stress rises by as much
+  as it falls, so dividing each by its phase's total |ΔP| would only multiply Y by the
+  ratio of the phases' durations (which differ for a sum of tides), not by anything the
+  ground does; per step, Y = 1 when the field varies alike in both phases.
 * The regular solar daily variation shares periods with the diurnal tides (S1, K1, P1), so
   R is taken after removing each window's median daily curve (per time of day over the
   window's days); what is left is the irregular part of the field.
@@ -53,11 +55,7 @@ def station_lurr(
     )
     flat_t = cell_times.reshape(-1)
     load = tides.loading_at(flat_t, tide_t, cfs).reshape(grid.shape)
-    pressure = np.interp(
-        flat_t.astype(np.int64).astype(float), tide_t.astype(np.int64).astype(float), cfs
-    ).reshape(grid.shape)
-    d_p = np.abs(np.diff(pressure, axis=1))
-    load = load[:, :-1]
+    load = load[:, :-1]  # the phase of the step from each sample to the next
     steps = int(max(0, days.size - window_days) // step_days)
     starts = (days.size - window_days) - step_days * np.arange(steps, -1, -1)
     rows = []
@@ -73,12 +71,10 @@ def station_lurr(
                 curve = np.nanmedian(window[present], axis=0)
             d_r = np.abs(np.diff(window - curve, axis=1))
             ok = np.isfinite(d_r) & present[:, None]
-            lw, dp = load[lo:hi], d_p[lo:hi]
-            sums = [
-                (d_r[ok & phase].sum(), dp[ok & phase].sum()) for phase in (lw, ~lw)
-            ]
-            if all(r > 0 and p > 0 for r, p in sums):
-                y = round(float((sums[0][0] / sums[0][1]) / (sums[1][0] / sums[1][1])), 4)
+            lw = load[lo:hi]
+            steps = [d_r[ok & phase] for phase in (lw, ~lw)]
+            if all(s.size and s.sum() > 0 for s in steps):
+                y = round(float(steps[0].mean() / steps[1].mean()), 4)
         rows.append((days[min(hi, days.size) - 1], y))
     return {
         "channel": part.channel,
