@@ -55,7 +55,12 @@ def lurr(
     if mag_min is not None:
         keep &= mags >= mag_min
     lat, lon, days, mags = lat[keep], lon[keep], days[keep], mags[keep]
-    require(mags.size >= min_events, f"lurr needs at least {min_events} events; the selection has {mags.size}", have=mags.size, need=min_events)
+    require(
+        mags.size >= min_events,
+        f"lurr needs at least {min_events} events; the selection has {mags.size}",
+        have=mags.size,
+        need=min_events,
+    )
     order = np.argsort(days)
     lat, lon, days, mags = lat[order], lon[order], days[order], mags[order]
     centre_lat, centre_lon = float(np.mean(lat)), float(np.mean(lon))
@@ -78,7 +83,9 @@ def lurr(
         if n >= min_events and load.any() and unload.any():
             y = round(float(weight[load].sum() / weight[unload].sum()), 4)
         rows.append((end, y, int(load.sum()), int(unload.sum())))
-    total_y = float(weight[loading].sum() / weight[~loading].sum()) if loading.any() and (~loading).any() else None
+    total_y = (
+        float(weight[loading].sum() / weight[~loading].sum()) if loading.any() and (~loading).any() else None
+    )
     return {
         "centre": {"lat": round(centre_lat, 4), "lon": round(centre_lon, 4)},
         "fault": {"strike": strike, "dip": dip, "rake": rake, "friction": friction},

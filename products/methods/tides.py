@@ -38,7 +38,10 @@ def _enu(lat: float, lon: float, days: list[dt.date], step_s: int) -> tuple[np.n
     """(times, east, north, up) over whole UT days, concatenated."""
     from pysolid.point import calc_solid_earth_tides_point_per_day
 
-    parts = [calc_solid_earth_tides_point_per_day(lat, lon, day.strftime("%Y%m%d"), step_sec=step_s) for day in days]
+    parts = [
+        calc_solid_earth_tides_point_per_day(lat, lon, day.strftime("%Y%m%d"), step_sec=step_s)
+        for day in days
+    ]
     stamps = np.concatenate([np.array(p[0], dtype="datetime64[s]") for p in parts])
     east, north, up = (np.concatenate([p[i] for p in parts]).astype(float) for i in (1, 2, 3))
     return stamps, east, north, up

@@ -16,7 +16,7 @@ MINUTES = 1440
 def sq(days: int, amplitude: float, *, phase_h: float = 0.0) -> np.ndarray:
     """A daily variation peaking at Beijing noon (04:00 UT), zero at night."""
     minute = np.arange(days * MINUTES)
-    local_h = ((minute / 60.0 + 8.0 + phase_h) % 24.0)
+    local_h = (minute / 60.0 + 8.0 + phase_h) % 24.0
     shape = np.where((local_h > 6) & (local_h < 18), np.sin(np.pi * (local_h - 6) / 12), 0.0)
     return amplitude * shape
 

@@ -38,7 +38,11 @@ def geomagnetic(jx):
 
 def _series(channels, keys):
     return [
-        {"channel": channels[k].pk, "start": "2025-01-01T00:00:00Z", "end": f"2025-01-{DAYS + 1:02d}T00:00:00Z"}
+        {
+            "channel": channels[k].pk,
+            "start": "2025-01-01T00:00:00Z",
+            "end": f"2025-01-{DAYS + 1:02d}T00:00:00Z",
+        }
         for k in keys
     ]
 
@@ -50,7 +54,11 @@ def test_day_to_day_ratio_through_the_api(api, em_expert, geomagnetic, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/api/v1/products/",
-            {"method": "day_to_day_ratio", "params": {"min_stations": 2}, "series": _series(geomagnetic, keys)},
+            {
+                "method": "day_to_day_ratio",
+                "params": {"min_stations": 2},
+                "series": _series(geomagnetic, keys),
+            },
             format="json",
         )
     assert response.status_code == 202
@@ -62,7 +70,9 @@ def test_day_to_day_ratio_through_the_api(api, em_expert, geomagnetic, django_ca
 
 
 @pytest.mark.django_db
-def test_lurr_with_series_runs_the_geomagnetic_form(api, em_expert, geomagnetic, django_capture_on_commit_callbacks):
+def test_lurr_with_series_runs_the_geomagnetic_form(
+    api, em_expert, geomagnetic, django_capture_on_commit_callbacks
+):
     client = api(em_expert)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

@@ -71,7 +71,12 @@ def test_seismic_lurr_refuses_a_small_catalog():
     with pytest.raises(InsufficientData, match="at least 20 events"):
         registry.run(
             "lurr",
-            {"lat": [LAT] * 5, "lon": [LON] * 5, "times": np.array(["2024-01-01"] * 5, dtype="datetime64[s]"), "magnitudes": [3.0] * 5},
+            {
+                "lat": [LAT] * 5,
+                "lon": [LON] * 5,
+                "times": np.array(["2024-01-01"] * 5, dtype="datetime64[s]"),
+                "magnitudes": [3.0] * 5,
+            },
             {},
         )
 

@@ -79,7 +79,8 @@ def test_day_to_day_ratio_leaves_out_a_storm_day_found_by_the_k_index():
     storm_day = result["days"].index("2025-01-16")  # 10:00 UT is 18:00 Beijing time
     assert station["k_max"][storm_day] == 7
     assert station["disturbed_days"] == 1
-    assert station["ratio"][storm_day] is None and station["ratio"][storm_day - 1] is None
+    assert station["ratio"][storm_day] is None
+    assert station["ratio"][storm_day - 1] is None
     assert result["alarms"] == []
     # without the K index the storm day would be an alarm
     plain = registry.run("day_to_day_ratio", {"series": [h, z]}, {"min_stations": 1, "disturbed": "none"})
@@ -87,7 +88,16 @@ def test_day_to_day_ratio_leaves_out_a_storm_day_found_by_the_k_index():
 
 
 def test_k_index_on_a_synthetic_storm_and_the_scale():
-    assert list(k_from_range(np.array([0.0, 4.9, 5.0, 69.0, 70.0, 499.0, 500.0, 900.0]), 500.0)) == [0, 0, 1, 4, 5, 8, 9, 9]
+    assert list(k_from_range(np.array([0.0, 4.9, 5.0, 69.0, 70.0, 499.0, 500.0, 900.0]), 500.0)) == [
+        0,
+        0,
+        1,
+        4,
+        5,
+        8,
+        9,
+        9,
+    ]
     assert list(k_from_range(np.array([35.0, np.nan]), 350.0)) == [4, -1]  # 40 nT × 350/500 = 28
     h = component(4, 35000.0, 30.0, seed=5)
     h[2 * MINUTES + 600 : 2 * MINUTES + 700] -= 300.0 * np.sin(np.pi * np.arange(100) / 100)
@@ -104,10 +114,14 @@ def test_harmonic_amplitude_ratio_recovers_an_injected_transfer_at_a_period():
     h = 35000.0 + 2.0 * np.sin(2 * np.pi * minute / 20.0) + 0.05 * rng.standard_normal(minute.size)
     z = 40000.0 + 0.3 * np.sin(2 * np.pi * minute / 20.0 + 0.4) + 0.05 * rng.standard_normal(minute.size)
     late = minute >= 12 * MINUTES - 480  # Beijing day 12 on: the ratio rises to 0.6
-    z[late] = 40000.0 + 0.6 * np.sin(2 * np.pi * minute[late] / 20.0 + 0.4) + 0.05 * rng.standard_normal(late.sum())
+    z[late] = (
+        40000.0 + 0.6 * np.sin(2 * np.pi * minute[late] / 20.0 + 0.4) + 0.05 * rng.standard_normal(late.sum())
+    )
     series = [as_input(h, item="GM_H"), as_input(z, item="GM_Z", channel=2)]
     result = registry.run(
-        "harmonic_amplitude_ratio", {"series": series}, {"period_min": 19.0, "period_max": 21.0, "min_days": 5}
+        "harmonic_amplitude_ratio",
+        {"series": series},
+        {"period_min": 19.0, "period_max": 21.0, "min_days": 5},
     )
     station = result["stations"][0]
     assert station["periods_min"] == [20.0]
@@ -126,10 +140,13 @@ def test_diurnal_correlation_of_identical_and_of_opposite_curves():
         {},
     )
     finite = [r for r in same["r"] if r is not None]
-    assert finite and all(r == pytest.approx(1.0, abs=1e-9) for r in finite)
+    assert finite
+    assert all(r == pytest.approx(1.0, abs=1e-9) for r in finite)
     assert same["low_days"] == []
     b = 35000.0 - (a - 35000.0)
-    b[10 * MINUTES - 480 : 11 * MINUTES - 480] = 35000.0 + (a[10 * MINUTES - 480 : 11 * MINUTES - 480] - 35000.0)
+    b[10 * MINUTES - 480 : 11 * MINUTES - 480] = 35000.0 + (
+        a[10 * MINUTES - 480 : 11 * MINUTES - 480] - 35000.0
+    )
     opposite = registry.run(
         "diurnal_correlation",
         {"series": [as_input(a, station="A", item="GM_H"), as_input(b, station="B", item="GM_H")]},
@@ -140,7 +157,7 @@ def test_diurnal_correlation_of_identical_and_of_opposite_curves():
 
 
 def test_methods_refuse_short_or_unpaired_input():
-    h, z = _station("S1", seed=1, days=3)
+    _h, z = _station("S1", seed=1, days=3)
     with pytest.raises(InsufficientData, match="at least 10 days"):
         registry.run("daily_value", {"series": [z]}, {})
     with pytest.raises(InsufficientData, match="needs the Z and H series of each station; S1 has Z"):

@@ -80,7 +80,9 @@ METHODS: tuple[Method, ...] = (
             "disturbed": _enum("fmi", ("fmi", "h_range", "none"), "how disturbed days are found"),
             "k9_limit": _num(500.0, 100.0, 3000.0, description="the station's K = 9 lower limit (nT)"),
             "k_disturbed": _int(5, 1, 9, description="a day with a K this high is disturbed"),
-            "h_range_nt": _num(100.0, 1.0, 5000.0, description="with h_range: H daily range above this is disturbed (nT)"),
+            "h_range_nt": _num(
+                100.0, 1.0, 5000.0, description="with h_range: H daily range above this is disturbed (nT)"
+            ),
             "threshold": _num(3.0, 1.0, 100.0, description="ratio at or above which a station counts"),
             "min_stations": _int(2, 1, 50, description="stations over threshold that make a day an alarm"),
             "min_coverage": COVERAGE,

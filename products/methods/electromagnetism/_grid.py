@@ -49,7 +49,9 @@ def component(part: SeriesInput) -> str:
     return part.item.rsplit("_", 1)[-1].upper()
 
 
-def pairs(series: list[SeriesInput], name: str, first: str, second: str) -> list[tuple[SeriesInput, SeriesInput]]:
+def pairs(
+    series: list[SeriesInput], name: str, first: str, second: str
+) -> list[tuple[SeriesInput, SeriesInput]]:
     """Per station (in request order), its ``first`` and ``second`` component series; a
     station given without both is refused with a message naming it."""
     by_station: dict[str, dict[str, SeriesInput]] = {}

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from products.series_inputs import SeriesInput
 
 
-def night_values(part: SeriesInput, start_hour: int, end_hour: int, min_coverage: float) -> tuple[np.ndarray, np.ndarray]:
+def night_values(
+    part: SeriesInput, start_hour: int, end_hour: int, min_coverage: float
+) -> tuple[np.ndarray, np.ndarray]:
     """(days, values): the night mean of each Beijing day of one series."""
     days, grid = day_grid(part)
     per_hour = 3600 // part.interval
@@ -43,7 +45,12 @@ def night_values(part: SeriesInput, start_hour: int, end_hour: int, min_coverage
 def daily_value(
     *, series: list[SeriesInput], start_hour: int, end_hour: int, min_coverage: float, min_days: int
 ) -> dict[str, Any]:
-    require(end_hour > start_hour, "daily_value needs end_hour after start_hour", have=end_hour, need=start_hour + 1)
+    require(
+        end_hour > start_hour,
+        "daily_value needs end_hour after start_hour",
+        have=end_hour,
+        need=start_hour + 1,
+    )
     units = {part.unit for part in series}
     per_station = [night_values(part, start_hour, end_hour, min_coverage) for part in series]
     days, rows = align([(d, v[:, None]) for d, v in per_station])

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from products.methods._common import require
-from products.methods.series_common import BEIJING, DAY, finite_list, iso_days, require_days
+from products.methods.series_common import BEIJING, finite_list, iso_days, require_days
 
 from ._grid import align, component, day_grid, minute_interval, pairs
 from .kindex import BLOCK_MIN, k_index, to_minutes_ut_days
@@ -42,7 +42,9 @@ def day_range(grid: np.ndarray, min_coverage: float) -> np.ndarray:
 
 def k_by_beijing_day(h: SeriesInput, days: np.ndarray, k9_limit: float) -> np.ndarray:
     """The largest K of the UT three-hour blocks that overlap each Beijing day (-1: unknown)."""
-    first, minutes = to_minutes_ut_days(h.values, np.datetime64(h.start.replace(tzinfo=None), "s"), h.interval)
+    first, minutes = to_minutes_ut_days(
+        h.values, np.datetime64(h.start.replace(tzinfo=None), "s"), h.interval
+    )
     k = k_index(minutes, k9_limit)
     out = np.full(days.size, -1, dtype=np.int64)
     day_start = (days.astype("datetime64[m]") - BEIJING - first) / np.timedelta64(1, "m")
@@ -77,7 +79,9 @@ def day_to_day_ratio(
         if h is not None:
             minute_interval(h, "day_to_day_ratio")
     # Z and H of all stations on one span of days, so row i is the same day everywhere
-    days, aligned = align([day_grid(z) for z, _ in couples] + [day_grid(h) for _, h in couples if h is not None])
+    days, aligned = align(
+        [day_grid(z) for z, _ in couples] + [day_grid(h) for _, h in couples if h is not None]
+    )
     z_grids = aligned[: len(couples)]
     h_grids = iter(aligned[len(couples) :])
     stations = []

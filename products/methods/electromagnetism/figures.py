@@ -33,7 +33,9 @@ def figure_daily_value(result: dict[str, Any], inputs: dict[str, Any]) -> Figure
     bottom.set_ylabel("台间差 station difference")
     if result["differences"]:
         bottom.legend(loc="best", fontsize=7)
-    fig.suptitle(f"每日一值 daily value ({result['start_hour']:02d}–{result['end_hour']:02d} 北京时 Beijing time)")
+    fig.suptitle(
+        f"每日一值 daily value ({result['start_hour']:02d}–{result['end_hour']:02d} 北京时 Beijing time)"
+    )
     return fig
 
 
@@ -43,7 +45,9 @@ def figure_day_to_day_ratio(result: dict[str, Any], inputs: dict[str, Any]) -> F
     days = _days(result["days"])
     for station in result["stations"][:MAX_LINES]:
         top.plot(days, _floats(station["ratio"]), lw=0.8, label=station["station"])
-    top.axhline(result["threshold"], color="tab:red", ls="--", lw=0.8, label=f"阈值 threshold {result['threshold']:g}")
+    top.axhline(
+        result["threshold"], color="tab:red", ls="--", lw=0.8, label=f"阈值 threshold {result['threshold']:g}"
+    )
     top.set_ylabel("Z 日变幅逐日比 ratio")
     top.legend(loc="best", fontsize=7)
     bottom.bar(days, result["stations_over"], width=1.0, color="tab:gray")
@@ -71,7 +75,9 @@ def figure_diurnal_correlation(result: dict[str, Any], inputs: dict[str, Any]) -
     ax = fig.subplots()
     days = _days(result["days"])
     ax.plot(days, _floats(result["r"]), lw=0.8, color="black")
-    ax.axhline(result["r_threshold"], color="tab:red", ls="--", lw=0.8, label=f"r = {result['r_threshold']:g}")
+    ax.axhline(
+        result["r_threshold"], color="tab:red", ls="--", lw=0.8, label=f"r = {result['r_threshold']:g}"
+    )
     for run in result["low_runs"]:
         ax.axvspan(np.datetime64(run["start"]), np.datetime64(run["end"]) + 1, color="tab:red", alpha=0.2)
     ax.set_ylabel("相关系数 r")
@@ -85,7 +91,13 @@ def figure_lurr_series(result: dict[str, Any], inputs: dict[str, Any]) -> Figure
     fig = Figure(figsize=(8.0, 4.0), dpi=110, layout="constrained")
     ax = fig.subplots()
     for station in result["stations"][:MAX_LINES]:
-        ax.plot(_days(station["window_end"]), _floats(station["y"]), lw=0.9, marker=".", label=f"{station['station']} {station['item']}")
+        ax.plot(
+            _days(station["window_end"]),
+            _floats(station["y"]),
+            lw=0.9,
+            marker=".",
+            label=f"{station['station']} {station['item']}",
+        )
     ax.axhline(1.0, color="tab:gray", ls="--", lw=0.8)
     ax.set_ylabel("Y (加卸载响应比 LURR)")
     ax.legend(loc="best", fontsize=7)

@@ -64,22 +64,42 @@ def harmonic_amplitude_ratio(
     min_coverage: float,
     min_days: int,
 ) -> dict[str, Any]:
-    require(end_hour > start_hour, "harmonic_amplitude_ratio needs end_hour after start_hour", have=end_hour, need=start_hour + 1)
-    require(period_max > period_min, "harmonic_amplitude_ratio needs period_max above period_min", have=period_max, need=period_min)
+    require(
+        end_hour > start_hour,
+        "harmonic_amplitude_ratio needs end_hour after start_hour",
+        have=end_hour,
+        need=start_hour + 1,
+    )
+    require(
+        period_max > period_min,
+        "harmonic_amplitude_ratio needs period_max above period_min",
+        have=period_max,
+        need=period_min,
+    )
     couples = pairs(series, "harmonic_amplitude_ratio", "Z", "H")
     out = []
     days_all: np.ndarray | None = None
     for z, h in couples:
         minute_interval(z, "harmonic_amplitude_ratio")
         minute_interval(h, "harmonic_amplitude_ratio")
-        require(z.interval == h.interval, f"harmonic_amplitude_ratio needs Z and H of {z.station} at one interval", have=h.interval, need=z.interval)
+        require(
+            z.interval == h.interval,
+            f"harmonic_amplitude_ratio needs Z and H of {z.station} at one interval",
+            have=h.interval,
+            need=z.interval,
+        )
         days, (z_grid, h_grid) = align([day_grid(z), day_grid(h)])
         per_hour = 3600 // z.interval
         cut = slice(start_hour * per_hour, end_hour * per_hour)
         n = cut.stop - cut.start
         periods = n * z.interval / 60.0 / np.arange(1, n // 2 + 1)  # minutes, of rfft bins 1..
         band = (periods >= period_min) & (periods <= period_max)
-        require(bool(band.any()), f"no Fourier period of a {end_hour - start_hour} h night lies between {period_min:g} and {period_max:g} min", have=0, need=1)
+        require(
+            bool(band.any()),
+            f"no Fourier period of a {end_hour - start_hour} h night lies between {period_min:g} and {period_max:g} min",
+            have=0,
+            need=1,
+        )
         zw = _prepare(z_grid[:, cut], min_coverage)
         hw = _prepare(h_grid[:, cut], min_coverage)
         za = spectra(np.nan_to_num(zw))[:, 1:][:, band]

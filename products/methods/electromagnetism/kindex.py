@@ -71,7 +71,9 @@ def k_index(minutes: np.ndarray, k9_limit: float, min_coverage: float = 0.5) -> 
     return k
 
 
-def to_minutes_ut_days(values: np.ndarray, start: np.datetime64, interval: int) -> tuple[np.datetime64, np.ndarray]:
+def to_minutes_ut_days(
+    values: np.ndarray, start: np.datetime64, interval: int
+) -> tuple[np.datetime64, np.ndarray]:
     """Minute values on whole UT days (NaN padded): (first minute, values). Samples finer
     than a minute are averaged into their minute."""
     if interval < 60:

@@ -48,7 +48,9 @@ def station_lurr(
     days, grid = day_grid(part)
     per_day = grid.shape[1]
     # the time (UTC) of every cell of the grid, and the tide over the UT days they span
-    cell_times = (days.astype("datetime64[s]") - BEIJING)[:, None] + np.arange(per_day) * np.timedelta64(part.interval, "s")
+    cell_times = (days.astype("datetime64[s]") - BEIJING)[:, None] + np.arange(per_day) * np.timedelta64(
+        part.interval, "s"
+    )
     tide_days = tides.days_between(cell_times[0, 0], cell_times[-1, -1])
     tide_t, cfs = tides.coulomb_stress(
         part.latitude, part.longitude, tide_days, strike=strike, dip=dip, rake=rake, friction=friction
@@ -100,7 +102,12 @@ def lurr_series(
 
     for part in series:
         span = part.values.size * part.interval / 86400.0
-        require(span >= window_days, f"lurr needs {window_days} days of {part.station} {part.item}; it has {span:.1f}", have=span, need=window_days)
+        require(
+            span >= window_days,
+            f"lurr needs {window_days} days of {part.station} {part.item}; it has {span:.1f}",
+            have=span,
+            need=window_days,
+        )
     stations = [
         station_lurr(
             part,
