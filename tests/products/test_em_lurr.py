@@ -65,6 +65,8 @@ def test_seismic_lurr_on_events_in_known_tidal_phases():
     assert result["y"][-1] == pytest.approx(3.0, abs=1e-9)
     assert result["n_events"] == 240
     json.dumps(result, allow_nan=False)
+    figure = registry.figure("lurr", result, {"lat": lat})
+    assert len(figure.axes[0].lines[0].get_xdata()) == len(result["y"])
 
 
 def test_seismic_lurr_refuses_a_small_catalog():

@@ -165,3 +165,22 @@ def test_methods_refuse_short_or_unpaired_input():
     hourly = as_input(np.zeros(24 * 20), item="GM_Z", interval=3600)
     with pytest.raises(InsufficientData, match="every 60 s"):
         registry.run("day_to_day_ratio", {"series": [hourly]}, {"disturbed": "none"})
+
+
+def test_every_em_figure_draws():
+    from matplotlib.figure import Figure
+
+    h1, z1 = _station("S1", seed=1, channel=1)
+    h2, z2 = _station("S2", seed=2, channel=3)
+    runs = {
+        "daily_value": [z1, z2],
+        "day_to_day_ratio": [h1, z1, h2, z2],
+        "harmonic_amplitude_ratio": [h1, z1],
+        "diurnal_correlation": [h1, h2],
+    }
+    for name, series in runs.items():
+        inputs = {"series": series}
+        result = registry.run(name, inputs, {})
+        figure = registry.figure(name, result, inputs)
+        assert isinstance(figure, Figure)
+        assert figure.axes[0].lines or figure.axes[0].patches, name
