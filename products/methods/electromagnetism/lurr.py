@@ -70,7 +70,10 @@ def station_lurr(
         if present.sum() >= min_days:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # a time of day with no data
-                curve = np.nanmedian(window[present], axis=0)
+                days_used = window[present]
+                # np.median is several times faster than nanmedian on gap-free windows
+                median = np.median if np.isfinite(days_used).all() else np.nanmedian
+                curve = median(days_used, axis=0)
             d_r = np.abs(np.diff(window - curve, axis=1))
             ok = np.isfinite(d_r) & present[:, None]
             lw = load[lo:hi]
