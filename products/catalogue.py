@@ -33,6 +33,19 @@ RETURNS = {
     "sequence_type": "{type, criteria, energy_share, bath_max_aftershock, h}",
     "decluster": "{method, n_total, n_mainshocks, n_clustered, mainshock[]}: mainshock flag per event",
     "forecast_score": "{R, R0, hits, n_events, alarm_fraction, molchan[], area_skill_score, mag_min}",
+    "lurr": (
+        "catalog: {window_end[], y[], n_load[], n_unload[], y_total, centre, fault}; "
+        "series: {stations[{station, item, window_end[], y[]}], fault}: load-unload response ratio"
+    ),
+    "daily_value": "{days[], stations[{station, item, values[]}], differences[{station, reference, values[], std}]}",
+    "day_to_day_ratio": (
+        "{days[], stations_over[], stations[{station, z_range[], ratio[], k_max[], days_over[]}], "
+        "alarms[{day, count, stations[]}]}"
+    ),
+    "harmonic_amplitude_ratio": (
+        "{stations[{station, days[], ratio[], trend[], slope_per_year, periods_min[], by_period[][]}]}"
+    ),
+    "diurnal_correlation": "{stations, days[], r[], mean_r, low_days[], low_runs[]}: Pearson r per day",
 }
 
 

@@ -244,6 +244,22 @@ def figure_forecast_score(result: dict[str, Any], inputs: dict[str, Any]) -> Fig
     return fig
 
 
+def figure_lurr(result: dict[str, Any], inputs: dict[str, Any]) -> Figure:
+    fig = Figure(figsize=(8.0, 4.0), dpi=110, layout="constrained")
+    ax = fig.subplots()
+    ends = np.array(result["window_end"], dtype="datetime64[s]")
+    y = np.array([np.nan if v is None else v for v in result["y"]], dtype=float)
+    ax.plot(ends, y, lw=1.0, marker=".", color="black")
+    ax.axhline(1.0, color="tab:gray", ls="--", lw=0.8)
+    ax.set_ylabel("Y (Benioff)")
+    fault = result["fault"]
+    fig.suptitle(
+        f"加卸载响应比 LURR: {result['window_days']:g} 天 days, "
+        f"strike {fault['strike']:g}° dip {fault['dip']:g}° rake {fault['rake']:g}°"
+    )
+    return fig
+
+
 FIGURES = {
     "mc": figure_mc,
     "bvalue": figure_bvalue,
@@ -254,6 +270,7 @@ FIGURES = {
     "sequence_type": figure_sequence_type,
     "decluster": figure_decluster,
     "forecast_score": figure_forecast_score,
+    "lurr": figure_lurr,
 }
 
 __all__ = ["FIGURES", *(f"figure_{n}" for n in FIGURES)]

@@ -17,10 +17,13 @@ from typing import Any
 from . import figures
 from .bvalue import bvalue, bvalue_series
 from .decluster import decluster
+from .electromagnetism import LURR_SERIES
+from .electromagnetism import METHODS as EM_METHODS
 from .errors import InvalidParams
 from .fluids import METHODS as FLUID_METHODS
 from .forecast import forecast_score
 from .grid import bvalue_grid, rate_change
+from .lurr import lurr
 from .mc import mc
 from .omori import omori
 from .sequence import sequence_type
@@ -223,7 +226,30 @@ METHODS: dict[str, Method] = {
             func=forecast_score,
             figure=figures.figure_forecast_score,
         ),
+        Method(
+            "lurr",
+            "加卸载响应比",
+            "Load-unload response ratio (LURR)",
+            "Benioff strain in tidal loading over unloading on a fault orientation (Yin et al. 1995).",
+            {
+                "strike": _num(0.0, 0.0, 360.0, description="fault strike (degrees clockwise from north)"),
+                "dip": _num(90.0, 0.0, 90.0, description="fault dip (degrees)"),
+                "rake": _num(0.0, -180.0, 180.0, description="slip rake (degrees, Aki-Richards)"),
+                "friction": _num(0.4, 0.0, 1.0, description="effective friction coefficient μ'"),
+                "exponent": _num(0.5, 0.0, 1.0, description="m in E^m (0.5: Benioff strain)"),
+                "window_days": _num(365.0, 10.0, 10_000.0, description="window length (days)"),
+                "step_days": _num(30.0, 1.0, 3650.0, description="window step (days)"),
+                "mag_min": _num(None, -3.0, 10.0, nullable=True, description="minimum magnitude"),
+                "min_events": _int(20, 5, 1_000_000, description="events a window needs"),
+            },
+            "catalog",
+            input_fields=("lat", "lon", "times", "magnitudes"),
+            func=lurr,
+            figure=figures.figure_lurr,
+            series_form=LURR_SERIES,
+        ),
         *FLUID_METHODS,
+        *EM_METHODS,
     )
 }
 
