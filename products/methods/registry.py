@@ -17,6 +17,8 @@ from typing import Any
 from . import figures
 from .bvalue import bvalue, bvalue_series
 from .decluster import decluster
+from .deformation import METHODS as DEFORMATION_METHODS
+from .deformation import RATE_CHANGE_SERIES
 from .errors import InvalidParams
 from .fluids import METHODS as FLUID_METHODS
 from .forecast import forecast_score
@@ -147,6 +149,7 @@ METHODS: dict[str, Method] = {
             input_fields=("lat", "lon", "times", "magnitudes"),
             func=rate_change,
             figure=figures.figure_rate_change,
+            series_form=RATE_CHANGE_SERIES,
         ),
         Method(
             "omori",
@@ -224,6 +227,7 @@ METHODS: dict[str, Method] = {
             figure=figures.figure_forecast_score,
         ),
         *FLUID_METHODS,
+        *DEFORMATION_METHODS,
     )
 }
 
