@@ -8,8 +8,9 @@ whose shape or amplitude departs from the others'.
   harmonic part ``p(τ)`` (drift and offset removed); its amplitude is the peak-to-peak
   range of ``p`` (年变幅) and its phase the day of the year of its maximum.
 * Each year is compared with the others, leave-one-out, so a distorted year does not shape
-  its own reference: the reference form is the mean of the other years' ``p``, the
-  reference amplitude the median of their amplitudes.
+  its own reference: the reference form is the day-by-day median of the other years' ``p``
+  and the reference amplitude the median of their amplitudes (medians, so that one
+  distorted year among the others does not bend the reference of the regular ones).
 * Criterion (stated in the result): a year departs in **shape** when the Pearson
   correlation of its ``p`` with the reference form is below ``r_min`` (a phase shift of
   the annual wave by Δ days alone gives r = cos(2πΔ/365): 0.8 is about 37 days), and in
@@ -90,7 +91,7 @@ def annual_break(
         if not row["fitted"]:
             continue
         others = [curves[y] for y in labels if y != row["year"]]
-        reference = np.mean(others, axis=0)
+        reference = np.median(others, axis=0)
         reference_amplitude = float(np.median([np.ptp(c) for c in others]))
         curve = curves[row["year"]]
         r = float(np.corrcoef(curve, reference)[0, 1])
