@@ -154,7 +154,9 @@ def test_k_sigma_finds_the_injected_anomaly_and_nothing_else():
 def test_k_sigma_clean_series_raises_no_alarm_with_any_detrending():
     sigmas = {}
     for detrend in ("annual", "moving", "linear"):
-        result = registry.run("k_sigma", {"series": [_input(_tilt(), K0, interval=3600)]}, {"detrend": detrend})
+        result = registry.run(
+            "k_sigma", {"series": [_input(_tilt(), K0, interval=3600)]}, {"detrend": detrend}
+        )
         assert result["exceedances"] == [], detrend
         sigmas[detrend] = result["sigma"]
     # a straight line leaves the annual wave in the residual: σ is the wave's, not the noise's
@@ -171,7 +173,10 @@ def test_k_sigma_clean_series_raises_no_alarm_with_any_detrending():
 def tilt_channel(jx):
     station = StationFactory(bureau=jx, code="JXT1", kind="cave")
     item = ObservationItemFactory(
-        code="TILT_NS", name_zh="倾斜南北分量", name_en="tilt north-south", unit="ms",
+        code="TILT_NS",
+        name_zh="倾斜南北分量",
+        name_en="tilt north-south",
+        unit="ms",
         discipline=DisciplineFactory(code="deformation"),
     )
     channel = ChannelFactory(station=station, item=item, interval=DAY)
@@ -188,7 +193,11 @@ def test_rate_change_on_a_series_through_the_api(
     body = {
         "method": "rate_change",
         "params": {"min_segment_days": 60},
-        "series": {"channel": tilt_channel.pk, "start": "2024-01-01T00:00:00Z", "end": "2025-08-23T00:00:00Z"},
+        "series": {
+            "channel": tilt_channel.pk,
+            "start": "2024-01-01T00:00:00Z",
+            "end": "2025-08-23T00:00:00Z",
+        },
     }
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/api/v1/products/", body, format="json")
@@ -203,3 +212,22 @@ def test_rate_change_on_a_series_through_the_api(
     assert bad.status_code == 400
     # a fluid expert does not run the deformation form
     assert api(jx_expert).post("/api/v1/products/", body, format="json").status_code == 403
+
+
+def test_figures_are_drawn_and_the_catalogue_describes_the_series_form():
+    from products.catalogue import describe
+
+    cases = {
+        "annual_break": _input(_years({2022: (1.0, 100.0)}), Y0),
+        "rate_change": _input(_hinge(), R0),
+        "k_sigma": _input(_tilt(), K0, interval=3600),
+    }
+    for name, part in cases.items():
+        inputs = {"series": [part]}
+        figure = registry.figure(name, registry.run(name, inputs, {}), inputs)
+        assert len(figure.axes) == 2, name
+    described = describe(registry.METHODS["rate_change"])
+    assert described["input"] == "catalog"
+    assert described["series_form"]["discipline"] == "deformation"
+    assert described["series_form"]["returns"].startswith("{change_time")
+    assert set(described["series_form"]["params"]) == {"min_segment_days", "confidence"}

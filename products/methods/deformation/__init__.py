@@ -40,7 +40,9 @@ METHODS: tuple[Method, ...] = (
         {
             "min_coverage": _num(0.75, 0.3, 1.0, description="share of a year's days with data to fit it"),
             "r_min": _num(0.8, -1.0, 1.0, description="least correlation with the other years' form"),
-            "amplitude_factor": _num(1.5, 1.05, 10.0, description="amplitude ratio beyond which a year departs"),
+            "amplitude_factor": _num(
+                1.5, 1.05, 10.0, description="amplitude ratio beyond which a year departs"
+            ),
         },
         "series",
         discipline="deformation",

@@ -18,7 +18,9 @@ def figure_annual_break(result: dict[str, Any], inputs: dict[str, Any]) -> Figur
     top.plot(days, _floats(result["daily"]), lw=0.6, color="tab:blue", label="日均值 daily mean")
     top.plot(days, _floats(result["fitted"]), lw=1.0, color="tab:orange", label="逐年拟合 yearly fit")
     for year in result["distorted_years"]:
-        top.axvspan(np.datetime64(f"{year}-01-01"), np.datetime64(f"{year + 1}-01-01"), color="tab:red", alpha=0.12)
+        top.axvspan(
+            np.datetime64(f"{year}-01-01"), np.datetime64(f"{year + 1}-01-01"), color="tab:red", alpha=0.12
+        )
     top.set_ylabel(f"{result['item']} ({result['unit']})")
     top.legend(loc="best", fontsize=8)
     doy = np.arange(1, 366)
@@ -51,7 +53,12 @@ def figure_rate_change(result: dict[str, Any], inputs: dict[str, Any]) -> Figure
     top.set_ylabel(f"{result['item']} ({result['unit']})")
     top.legend(loc="best", fontsize=8)
     offsets = _floats(result["profile"]["offset_days"])
-    bottom.plot(days[0] + (offsets * 86400).astype("timedelta64[s]"), _floats(result["profile"]["rss"]), color="black", lw=0.8)
+    bottom.plot(
+        days[0] + (offsets * 86400).astype("timedelta64[s]"),
+        _floats(result["profile"]["rss"]),
+        color="black",
+        lw=0.8,
+    )
     bottom.axhline(result["profile"]["threshold"], color="tab:red", ls="--", lw=0.8)
     bottom.set_ylabel("RSS(τ)")
     fig.suptitle(
@@ -74,7 +81,9 @@ def figure_k_sigma(result: dict[str, Any], inputs: dict[str, Any]) -> Figure:
     for level in (result["centre"] + band, result["centre"] - band):
         bottom.axhline(level, color="tab:red", ls="--", lw=0.8)
     for item in result["exceedances"]:
-        bottom.axvspan(np.datetime64(item["start"]), np.datetime64(item["end"]) + 1, color="tab:red", alpha=0.2)
+        bottom.axvspan(
+            np.datetime64(item["start"]), np.datetime64(item["end"]) + 1, color="tab:red", alpha=0.2
+        )
     bottom.set_ylabel(f"残差 residual (±{result['k']:g}σ)")
     fig.suptitle(f"{result['station']} {result['item']}: k·σ 超限 exceedances")
     return fig

@@ -104,7 +104,11 @@ def hinge_rate_change(
     while right < grid.size - 1 and inside[right + 1]:
         right += 1
     ci_low = grid[0] if left == 0 else optimize.brentq(excess, grid[left - 1], min(grid[left], tau))
-    ci_high = grid[-1] if right == grid.size - 1 else optimize.brentq(excess, max(grid[right], tau), grid[right + 1])
+    ci_high = (
+        grid[-1]
+        if right == grid.size - 1
+        else optimize.brentq(excess, max(grid[right], tau), grid[right + 1])
+    )
     open_ended = left == 0 or right == grid.size - 1
 
     line = np.polyfit(t, y, 1)

@@ -195,7 +195,9 @@ def barometric_tidal_correction(
     for a, z in zip(first_index, [*first_index[1:], hours.size], strict=True):
         for out, src in ((day_level, w), (day_corrected, corrected)):
             chunk = src[a:z]
-            out.append(float(np.mean(chunk[np.isfinite(chunk)])) if np.isfinite(chunk).sum() >= 12 else np.nan)
+            out.append(
+                float(np.mean(chunk[np.isfinite(chunk)])) if np.isfinite(chunk).sum() >= 12 else np.nan
+            )
     result: dict[str, Any] = {
         "channel": level.channel,
         "station": level.station,

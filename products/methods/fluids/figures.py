@@ -45,7 +45,9 @@ def figure_barometric_tidal(result: dict[str, Any], inputs: dict[str, Any]) -> F
     hourly = result.get("hourly")
     if hourly:
         # Beijing time on the axis, as the pages show times
-        times = np.array([t.rstrip("Z") for t in hourly["times"]], dtype="datetime64[s]") + np.timedelta64(8, "h")
+        times = np.array([t.rstrip("Z") for t in hourly["times"]], dtype="datetime64[s]") + np.timedelta64(
+            8, "h"
+        )
         top.plot(times, _floats(hourly["level"]), lw=0.6, color="tab:blue", label="观测 observed")
         middle.plot(times, _floats(hourly["corrected"]), lw=0.6, color="black", label="校正后 corrected")
     else:
