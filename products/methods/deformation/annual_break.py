@@ -125,6 +125,7 @@ def annual_break(
             "min_coverage": min_coverage,
         },
         "n_years": len(labels),
+        "n_distorted": len(distorted),
         "distorted_years": distorted,
         "years": rows,
         "annual_forms": {str(y): finite_list(curves[y]) for y in labels},
