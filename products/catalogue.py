@@ -46,7 +46,30 @@ RETURNS = {
         "{stations[{station, days[], ratio[], trend[], slope_per_year, periods_min[], by_period[][]}]}"
     ),
     "diurnal_correlation": "{stations, days[], r[], mean_r, low_days[], low_runs[]}: Pearson r per day",
+    "trend_residual": "{sigma, k, min_days, anomalies[]: start, end, days, sign, peak_sigma; residual[]}",
+    "barometric_tidal_correction": (
+        "{barometric_efficiency, brf[] by lag (h), tide_response[], m2_amplitude, m2_phase_deg, "
+        "o1_amplitude, o1_phase_deg, days[], daily_level[], daily_corrected[], hourly{} up to 92 days}"
+    ),
+    "annual_break": (
+        "{years[]: amplitude, peak_day, correlation, amplitude_ratio, distorted, reasons; "
+        "distorted_years[], criteria, annual_forms{year: 365 values}}"
+    ),
+    "k_sigma": "{sigma, centre, k, min_days, exceedances[]: start, end, days, sign, peak_sigma; residual[]}",
+    # a series form's result, where its name is also a catalog method's
+    "rate_change/series": (
+        "{change_time, ci_low, ci_high, ci_days, rate_before, rate_after (+ _se), rate_unit, "
+        "delta_bic, profile{}, fitted[]}"
+    ),
 }
+
+
+def returns(method: Method) -> str:
+    """What ``method`` returns: a series form under ``<name>/series`` when its name is also
+    a catalog method's."""
+    if method.input == "series" and f"{method.name}/series" in RETURNS:
+        return RETURNS[f"{method.name}/series"]
+    return RETURNS.get(method.name, "")
 
 
 def input_spec(method: Method) -> dict[str, dict[str, Any]]:
@@ -75,7 +98,7 @@ def describe(method: Method) -> dict[str, Any]:
         else SELECTION_SPEC,
         "series_keys": SERIES_SPEC if method.input == "series" else {},
         "series_count": [method.series_min, method.series_max] if method.input == "series" else None,
-        "returns": RETURNS.get(method.name, ""),
+        "returns": returns(method),
         # the form a request with ``series`` runs (same name, another discipline's input)
         "series_form": describe(method.series_form) if method.series_form is not None else None,
     }

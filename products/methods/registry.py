@@ -17,6 +17,8 @@ from typing import Any
 from . import figures
 from .bvalue import bvalue, bvalue_series
 from .decluster import decluster
+from .deformation import METHODS as DEFORMATION_METHODS
+from .deformation import RATE_CHANGE_SERIES
 from .electromagnetism import LURR_SERIES
 from .electromagnetism import METHODS as EM_METHODS
 from .errors import InvalidParams
@@ -150,6 +152,7 @@ METHODS: dict[str, Method] = {
             input_fields=("lat", "lon", "times", "magnitudes"),
             func=rate_change,
             figure=figures.figure_rate_change,
+            series_form=RATE_CHANGE_SERIES,
         ),
         Method(
             "omori",
@@ -250,6 +253,7 @@ METHODS: dict[str, Method] = {
         ),
         *FLUID_METHODS,
         *EM_METHODS,
+        *DEFORMATION_METHODS,
     )
 }
 

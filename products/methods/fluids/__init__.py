@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from products.methods.spec import Method, _enum, _int, _num
 
-from .figures import figure_trend_residual
+from .barometric_tidal import barometric_tidal_correction
+from .figures import figure_barometric_tidal, figure_trend_residual
 from .trend_residual import trend_residual
 
 METHODS: tuple[Method, ...] = (
@@ -27,5 +28,24 @@ METHODS: tuple[Method, ...] = (
         input_fields=("series",),
         func=trend_residual,
         figure=figure_trend_residual,
+    ),
+    Method(
+        "barometric_tidal_correction",
+        "气压与固体潮校正",
+        "Barometric and earth-tide correction",
+        "Regression deconvolution (Rasmussen and Crawford 1997) of a level against air pressure "
+        "(series[1]) and the theoretical tide (pysolid): corrected series, barometric efficiency "
+        "and response function, M2 and O1 amplitude and phase.",
+        {
+            "baro_lag_hours": _int(24, 0, 168, description="barometric response lags (hours)"),
+            "tide_lag_hours": _int(12, 0, 48, description="earth-tide response lags (hours)"),
+        },
+        "series",
+        discipline="fluid",
+        series_min=2,
+        series_max=2,
+        input_fields=("series",),
+        func=barometric_tidal_correction,
+        figure=figure_barometric_tidal,
     ),
 )

@@ -37,3 +37,38 @@ def figure_trend_residual(result: dict[str, Any], inputs: dict[str, Any]) -> Fig
     bottom.legend(loc="best", fontsize=8)
     fig.suptitle(f"{result['station']} {result['item']}: 趋势残差 trend residual")
     return fig
+
+
+def figure_barometric_tidal(result: dict[str, Any], inputs: dict[str, Any]) -> Figure:
+    fig = Figure(figsize=(8.0, 6.5), dpi=110, layout="constrained")
+    top, middle, bottom = fig.subplots(3, 1, gridspec_kw={"height_ratios": (2, 2, 1.6)})
+    hourly = result.get("hourly")
+    if hourly:
+        # Beijing time on the axis, as the pages show times
+        times = np.array([t.rstrip("Z") for t in hourly["times"]], dtype="datetime64[s]") + np.timedelta64(
+            8, "h"
+        )
+        top.plot(times, _floats(hourly["level"]), lw=0.6, color="tab:blue", label="观测 observed")
+        middle.plot(times, _floats(hourly["corrected"]), lw=0.6, color="black", label="校正后 corrected")
+    else:
+        days = _days(result["days"])
+        top.plot(days, _floats(result["daily_level"]), lw=0.8, color="tab:blue", label="日均值 daily mean")
+        middle.plot(days, _floats(result["daily_corrected"]), lw=0.8, color="black", label="校正后 corrected")
+    top.set_ylabel(f"{result['item']} ({result['unit']})")
+    middle.set_ylabel(f"{result['unit']}")
+    top.legend(loc="best", fontsize=8)
+    middle.legend(loc="best", fontsize=8)
+    brf = _floats(result["brf"])
+    bottom.plot(np.arange(brf.size), brf, marker="o", ms=3, color="tab:green")
+    bottom.axhline(0.0, color="grey", lw=0.6)
+    bottom.set_xlabel("滞后 lag (h)")
+    bottom.set_ylabel(f"BRF ({result['brf_unit']})")
+    be = result["barometric_efficiency"]
+    text = [f"BE = {be:.3f}" if be is not None else "BE —"]
+    for name in ("M2", "O1"):
+        tide = result["tides"][name]
+        if tide["amplitude"] is not None:
+            text.append(f"{name}: {tide['amplitude']:.4g} {result['unit']}, {tide['phase_deg']:+.1f}°")
+    bottom.text(0.98, 0.05, "\n".join(text), transform=bottom.transAxes, ha="right", va="bottom", fontsize=8)
+    fig.suptitle(f"{result['station']} {result['item']}: 气压与固体潮校正 barometric and tidal correction")
+    return fig
