@@ -33,6 +33,9 @@ RETURNS = {
     "sequence_type": "{type, criteria, energy_share, bath_max_aftershock, h}",
     "decluster": "{method, n_total, n_mainshocks, n_clustered, mainshock[]}: mainshock flag per event",
     "forecast_score": "{R, R0, hits, n_events, alarm_fraction, molchan[], area_skill_score, mag_min}",
+    "seismic_gap": "GeoJSON FeatureCollection of gap polygons (size, ring events, quiet since); criteria",
+    "seismic_band": "GeoJSON FeatureCollection of band rectangles (length, width, azimuth, count); criteria",
+    "swarm": "{swarms[]: b, h, K, delta_m, indicators, foreshock_like; n_swarms, criteria}",
 }
 
 

@@ -23,6 +23,7 @@ from .forecast import forecast_score
 from .grid import bvalue_grid, rate_change
 from .mc import mc
 from .omori import omori
+from .patterns import METHODS as PATTERN_METHODS
 from .sequence import sequence_type
 from .spec import Method, _bool, _enum, _int, _num
 
@@ -223,6 +224,7 @@ METHODS: dict[str, Method] = {
             func=forecast_score,
             figure=figures.figure_forecast_score,
         ),
+        *PATTERN_METHODS,
         *FLUID_METHODS,
     )
 }
