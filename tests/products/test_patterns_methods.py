@@ -237,3 +237,19 @@ def test_pattern_methods_are_registered_and_run_through_the_registry() -> None:
     assert len(fig.axes) == 2
     for name in ("seismic_gap", "seismic_band"):
         assert registry.METHODS[name].input == "catalog"
+
+
+def test_gap_and_band_figures_draw_the_polygons() -> None:
+    cat = band_catalog(11, 30.0)
+    inputs = {"lat": cat["lat"], "lon": cat["lon"], "times": _times(cat["days"]), "magnitudes": cat["mags"]}
+    result = registry.run("seismic_band", inputs, BAND)
+    fig = registry.figure("seismic_band", result, inputs)
+    assert len(fig.axes[0].patches) == 1
+    cat = uniform_catalog(4000, seed=1)
+    dx = (cat["lon"] - 112.0) * 111.2 * np.cos(np.radians(37.0))
+    dy = (cat["lat"] - 37.0) * 111.2
+    cat["days"][np.hypot(dx, dy) < 70.0] = -100.0
+    inputs = {"lat": cat["lat"], "lon": cat["lon"], "times": _times(cat["days"]), "magnitudes": cat["mags"]}
+    result = registry.run("seismic_gap", inputs, GAP)
+    fig = registry.figure("seismic_gap", result, inputs)
+    assert len(fig.axes[0].patches) == 1
