@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from observations.qc_selectors import qc_excluded_spans
 
+from observations.qc_selectors import qc_excluded_spans
 from observations.series_selectors import series_channel_get, series_samples
 
 if TYPE_CHECKING:

@@ -36,7 +36,9 @@ METHODS: tuple[Method, ...] = (
             "ring_ratio": _num(
                 0.5, 0.0, 100.0, description="ring events per cell / mean of active cells, at least"
             ),
-            "min_ring_coverage": _num(0.5, 0.0, 1.0, description="share of ring cells with an event, at least"),
+            "min_ring_coverage": _num(
+                0.5, 0.0, 1.0, description="share of ring cells with an event, at least"
+            ),
         },
         "catalog",
         input_fields=("lat", "lon", "times", "magnitudes"),

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .._common import EARTH_RADIUS_KM, clean_magnitudes, require, to_days
+from products.methods._common import EARTH_RADIUS_KM, clean_magnitudes, require, to_days
 
 KM_PER_DEG = EARTH_RADIUS_KM * np.pi / 180.0
 

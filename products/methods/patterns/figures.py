@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
-from .._common import to_days
+from products.methods._common import to_days
 
 
 def _events(inputs: dict[str, Any], result: dict[str, Any], mag_min: float | None) -> tuple[np.ndarray, ...]:
@@ -28,7 +28,9 @@ def _events(inputs: dict[str, Any], result: dict[str, Any], mag_min: float | Non
 def _map_axes(ax: Any, lon: np.ndarray, lat: np.ndarray, mags: np.ndarray) -> None:
     if lon.size:
         size = 4.0 * 2.0 ** (mags - mags.min())
-        ax.scatter(lon, lat, s=np.minimum(size, 200.0), c="0.35", alpha=0.6, linewidths=0, label="地震 events")
+        ax.scatter(
+            lon, lat, s=np.minimum(size, 200.0), c="0.35", alpha=0.6, linewidths=0, label="地震 events"
+        )
         ax.set_aspect(1.0 / np.cos(np.radians(float(np.mean(lat)))))
     ax.set_xlabel("经度 Longitude (°E)")
     ax.set_ylabel("纬度 Latitude (°N)")

@@ -37,7 +37,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from .._common import days_to_iso, fnum, require
+from products.methods._common import days_to_iso, fnum, require
+
 from ._common import clean_events, project_km, unproject_km, window_bounds
 
 MAD_TO_EXTENT = 4.0  # an even spread over [-w/2, w/2] has median absolute deviation w/4
@@ -64,7 +65,7 @@ def principal_axes(xy: np.ndarray) -> tuple[np.ndarray, float, float, float]:
     """Centre (the medians along and across), azimuth of the long axis (deg from north,
     [0, 180)), length and width (km): 4 x the median absolute deviations along and across."""
     mean = xy.mean(axis=0)
-    values, vectors = np.linalg.eigh(np.cov((xy - mean).T, ddof=0))  # ascending
+    _, vectors = np.linalg.eigh(np.cov((xy - mean).T, ddof=0))  # ascending
     along = vectors[:, 1] if vectors[1, 1] >= 0 else -vectors[:, 1]  # pointing north-ish
     azimuth = float(np.degrees(np.arctan2(along[0], along[1]))) % 180.0
     across = np.array([along[1], -along[0]])
@@ -129,11 +130,17 @@ def seismic_band(
         along = np.array([np.sin(np.radians(azimuth)), np.cos(np.radians(azimuth))])
         across = np.array([along[1], -along[0]])
         corners = np.array(
-            [centre + a * length / 2 * along + c * width / 2 * across for a, c in ((-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1))]
+            [
+                centre + a * length / 2 * along + c * width / 2 * across
+                for a, c in ((-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1))
+            ]
         )
         c_lat, c_lon = unproject_km(corners, lat0, lon0)
         m_lat, m_lon = unproject_km(centre[None, :], lat0, lon0)
-        ring = [[round(float(x), COORD_DECIMALS), round(float(y), COORD_DECIMALS)] for x, y in zip(c_lon, c_lat, strict=True)]
+        ring = [
+            [round(float(x), COORD_DECIMALS), round(float(y), COORD_DECIMALS)]
+            for x, y in zip(c_lon, c_lat, strict=True)
+        ]
         features.append(
             {
                 "type": "Feature",

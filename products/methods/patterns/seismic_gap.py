@@ -34,7 +34,8 @@ from scipy import ndimage
 from shapely.geometry import box, mapping
 from shapely.ops import unary_union
 
-from .._common import bin_decimals, days_to_iso, fnum, require
+from products.methods._common import bin_decimals, days_to_iso, fnum, require
+
 from ._common import KM_PER_DEG, clean_events, window_bounds
 
 MIN_WINDOW_EVENTS = 20
@@ -144,7 +145,9 @@ def seismic_gap(
                     "ring_rate_ratio": fnum(ring_per_cell / mean_per_cell, 3),
                     "ring_coverage": fnum(coverage, 3),
                     "n_before": int(earlier.size),
-                    "quiet_since": days_to_iso(np.array([quiet_since]))[0] if quiet_since is not None else None,
+                    "quiet_since": days_to_iso(np.array([quiet_since]))[0]
+                    if quiet_since is not None
+                    else None,
                     "quiet_days": fnum(end - (quiet_since if quiet_since is not None else ev["days"][0]), 1),
                 },
             }
@@ -159,7 +162,12 @@ def seismic_gap(
         "mag_min": mag_min,
         "cell": cell,
         "window": days_to_iso(np.array([start, end])),
-        "bbox": [fnum(xe[0], decimals), fnum(ye[0], decimals), fnum(xe[-1], decimals), fnum(ye[-1], decimals)],
+        "bbox": [
+            fnum(xe[0], decimals),
+            fnum(ye[0], decimals),
+            fnum(xe[-1], decimals),
+            fnum(ye[-1], decimals),
+        ],
         "criteria": {
             "quiet": f"no event of M>={mag_min:g} in the window of {window_days:g} days",
             "min_size_km": min_size_km,

@@ -39,10 +39,11 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from .._common import bin_values, days_to_iso, fnum, require
-from ..bvalue import bvalue
-from ..errors import InsufficientData
-from ..sequence import h_value
+from products.methods._common import bin_values, days_to_iso, fnum, require
+from products.methods.bvalue import bvalue
+from products.methods.errors import InsufficientData
+from products.methods.sequence import h_value
+
 from ._common import clean_events, project_km
 
 H_FORESHOCK = 1.0
