@@ -102,24 +102,32 @@ def seismic_gap(
     decimals = bin_decimals(cell) + 2
     features: list[dict[str, Any]] = []
     n_candidates = 0
-    for k in range(1, n_labels + 1):
-        area = labels == k
-        if area[0, :].any() or area[-1, :].any() or area[:, 0].any() or area[:, -1].any():
+    # areas and bounding boxes of all quiet areas at once; only the large ones are examined
+    # cell by cell (a province at 0.1 degree has thousands of single empty cells)
+    areas_km2 = ndimage.sum_labels(cell_km2, labels, index=np.arange(1, n_labels + 1))
+    for k, (rows_sl, cols_sl) in enumerate(ndimage.find_objects(labels), start=1):
+        if rows_sl.start == 0 or cols_sl.start == 0 or rows_sl.stop == ny or cols_sl.stop == nx:
             continue
         n_candidates += 1
-        area_km2 = float(cell_km2[area].sum())
+        area_km2 = float(areas_km2[k - 1])
         size_km = 2.0 * np.sqrt(area_km2 / np.pi)
-        ring = ndimage.binary_dilation(area, structure=EIGHT_CONNECTED, iterations=ring_cells) & ~area
-        ring_events = int(counts[ring].sum())
-        ring_per_cell = ring_events / int(ring.sum())
-        coverage = float((counts[ring] > 0).mean())
+        if size_km < min_size_km:
+            continue
+        r0, r1 = max(0, rows_sl.start - ring_cells), min(ny, rows_sl.stop + ring_cells)
+        c0, c1 = max(0, cols_sl.start - ring_cells), min(nx, cols_sl.stop + ring_cells)
+        crop = labels[r0:r1, c0:c1] == k
+        ring = ndimage.binary_dilation(crop, structure=EIGHT_CONNECTED, iterations=ring_cells) & ~crop
+        ring_counts = counts[r0:r1, c0:c1][ring]
+        ring_events = int(ring_counts.sum())
+        ring_per_cell = ring_events / ring_counts.size
+        coverage = float((ring_counts > 0).mean())
         if not (
-            size_km >= min_size_km
-            and ring_events >= min_ring_events
+            ring_events >= min_ring_events
             and ring_per_cell >= ring_ratio * mean_per_cell
             and coverage >= min_ring_coverage
         ):
             continue
+        area = labels == k
         rows, cols = np.nonzero(area)
         shape = unary_union(
             [box(xe[c], ye[r], xe[c + 1], ye[r + 1]) for r, c in zip(rows, cols, strict=True)]
