@@ -61,6 +61,9 @@ RETURNS = {
         "{change_time, ci_low, ci_high, ci_days, rate_before, rate_after (+ _se), rate_unit, "
         "delta_bic, profile{}, fitted[]}"
     ),
+    "seismic_gap": "GeoJSON FeatureCollection of gap polygons (size, ring events, quiet since); criteria",
+    "seismic_band": "GeoJSON FeatureCollection of band rectangles (length, width, azimuth, count); criteria",
+    "swarm": "{swarms[]: b, h, K, delta_m, indicators, foreshock_like; n_swarms, criteria}",
 }
 
 

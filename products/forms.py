@@ -76,6 +76,18 @@ LABELS = {
     "latitude": _("centre latitude"),
     "longitude": _("centre longitude"),
     "maxradius": _("radius (degrees)"),
+    "min_size_km": _("smallest gap size (km)"),
+    "ring_cells": _("width of the surrounding ring (cells)"),
+    "min_ring_events": _("fewest events in the ring"),
+    "ring_ratio": _("ring activity against the region's, at least"),
+    "min_ring_coverage": _("share of ring cells with events, at least"),
+    "link_km": _("link distance (km)"),
+    "density_ratio": _("density against an even spread, at least"),
+    "min_length_km": _("shortest band (km)"),
+    "min_aspect": _("length / width, at least"),
+    "link_days": _("link time (days)"),
+    "max_delta_m": _("largest minus second largest magnitude, below"),
+    "min_b_events": _("fewest events for a b-value"),
 }
 
 # A stored time is shown in Beijing time, so its label must not say UTC as the form's does.
@@ -104,6 +116,11 @@ def _shown(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+def shown_value(value: Any) -> str:
+    """One stored value (a parameter or a result's field) as ``shown_rows`` shows it."""
+    return _shown(value)
 
 
 def shown_rows(values: dict[str, Any] | None) -> list[dict[str, str]]:

@@ -152,6 +152,8 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             "interactive": run.method in ("bvalue_series", "bvalue_grid", "rate_change")
             and run.status == RunStatus.SUCCEEDED,
             "can_rerun": can_rerun_run(request.actor, run) and run.status == RunStatus.FAILED,
+            # seismicity patterns list what they found (gaps, bands, swarms) below the figure
+            "pattern_methods": ("seismic_gap", "seismic_band", "swarm"),
             "status_labels": _status_labels(),
         },
     )

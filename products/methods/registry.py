@@ -28,6 +28,7 @@ from .grid import bvalue_grid, rate_change
 from .lurr import lurr
 from .mc import mc
 from .omori import omori
+from .patterns import METHODS as PATTERN_METHODS
 from .sequence import sequence_type
 from .spec import Method, _bool, _enum, _int, _num
 
@@ -251,6 +252,7 @@ METHODS: dict[str, Method] = {
             figure=figures.figure_lurr,
             series_form=LURR_SERIES,
         ),
+        *PATTERN_METHODS,
         *FLUID_METHODS,
         *EM_METHODS,
         *DEFORMATION_METHODS,

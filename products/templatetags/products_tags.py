@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from django import template
 from django.utils.translation import get_language
 
-from products.forms import shown_rows
+from products.forms import shown_rows, shown_value
 from products.methods.registry import METHODS
 from products.permissions import can_run_products
 
@@ -33,6 +33,12 @@ def get_item(mapping: dict, key: str):  # type: ignore[no-untyped-def,type-arg]
 def param_rows(values: dict | None) -> list[dict[str, str]]:  # type: ignore[type-arg]
     """Stored parameters as rows with labels in the reader's language and times in Beijing time."""
     return shown_rows(values)
+
+
+@register.filter
+def shown(value: object) -> str:
+    """A result value for people: ISO UTC times in Beijing time, "—" for none."""
+    return shown_value(value)
 
 
 @register.filter

@@ -28,6 +28,9 @@ def test_every_method_is_registered_with_titles_and_input_kind() -> None:
         "decluster",
         "forecast_score",
         "lurr",
+        "seismic_gap",
+        "seismic_band",
+        "swarm",
     }
     for m in METHODS.values():
         assert m.discipline in {"seismology", "deformation", "fluid", "electromagnetism"}
