@@ -196,7 +196,7 @@ def fields_for(
         value = params.get(name, spec.get("default"))
         param_fields.append(_field("params.", name, spec, value, errors.get(f"params.{name}")))
     catalog_fields = []
-    if described["input"] != "sequence":
+    if described["input"] != "sequence" and described["catalog_keys"]:
         for name, kind, limits in CATALOG_FIELDS:
             spec = {"type": kind, "default": None, "nullable": True, **limits}
             catalog_fields.append(
@@ -249,3 +249,24 @@ def request_from_post(described: dict[str, Any], data: QueryDict) -> tuple[dict[
             if raw:
                 catalog[name] = _convert(raw, {"type": kind})
     return params, catalog
+
+
+def series_from_post(data: QueryDict) -> list[dict[str, Any]]:
+    """The ``series`` of a posted run form: each chosen channel over the same window (the last
+    ``series.days`` days, or ``series.start`` to ``series.end``). Values are passed on as typed
+    so the request's cleaning names what is wrong (``series.0.channel``)."""
+    window: dict[str, Any] = {}
+    start, end = data.get("series.start", "").strip(), data.get("series.end", "").strip()
+    if start or end:
+        window = {"start": start, "end": end}
+    else:
+        raw = data.get("series.days", "").strip() or "365"
+        try:
+            window = {"days": float(raw)}
+        except ValueError:
+            window = {"days": raw}
+    series = []
+    for raw in data.getlist("series.channel"):
+        channel: Any = int(raw) if raw.strip().isdigit() and len(raw.strip()) < 19 else raw
+        series.append({"channel": channel, **window})
+    return series

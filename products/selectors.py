@@ -182,3 +182,15 @@ def runs_latest(*, actor: Actor | None, limit: int = 5) -> list[ProductRun]:
 
 def bureau_get_for_worker(*, bureau_id: int) -> Bureau | None:
     return Bureau.objects.filter(pk=bureau_id).first()
+
+
+def series_channel_options(*, actor: Actor | None) -> list[Any]:
+    """The channels the run form offers for a series method: what ``actor`` reads, active,
+    by station and item."""
+    from observations.selectors import channel_list
+
+    return list(
+        channel_list(actor=actor)
+        .filter(is_active=True)
+        .order_by("station__code", "item__code", "orientation")
+    )

@@ -19,7 +19,7 @@ from portal.files import serve_file
 
 from . import selectors
 from .catalogue import describe
-from .forms import fields_for, request_from_post
+from .forms import fields_for, request_from_post, series_from_post
 from .methods.registry import METHODS
 from .models import RunStatus
 from .permissions import can_change_schedule, can_manage_schedules, can_rerun_run, can_run_products
@@ -102,11 +102,15 @@ def run_new(request: HttpRequest) -> HttpResponse:
     """The run form, generated from the chosen method's parameter schema."""
     actor = request.actor
     if not can_run_products(actor):
-        raise PermissionDenied(_("Only forecasters and seismology experts of a bureau run products."))
-    name = request.POST.get("method") or request.GET.get("method") or "bvalue"
+        raise PermissionDenied(
+            _("Only forecasters and experts of the method's discipline of a bureau run products.")
+        )
+    mine = [m for m in METHODS if can_run_products(actor, method=m)]
+    name = request.POST.get("method") or request.GET.get("method") or ""
     if name not in METHODS:
-        name = "bvalue"
+        name = "bvalue" if "bvalue" in mine else mine[0]
     described = describe(METHODS[name])
+    series: list[dict[str, Any]] = []
     params: dict[str, Any] = {}
     catalog: dict[str, Any] = {"jurisdiction": True, "days": 365} if described["input"] == "catalog" else {}
     if request.GET.get("mainshock"):
@@ -114,8 +118,11 @@ def run_new(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         params, catalog = request_from_post(described, request.POST)
+        series = series_from_post(request.POST) if described["input"] == "series" else []
         try:
-            run = run_services.run_create(actor=actor, method=name, params=params, catalog=catalog)
+            run = run_services.run_create(
+                actor=actor, method=name, params=params, catalog=catalog, series=series or None
+            )
         except request_services.RunRequestInvalid as exc:
             errors = exc.errors
         else:
@@ -126,9 +133,16 @@ def run_new(request: HttpRequest) -> HttpResponse:
         "products/run_form.html",
         {
             "method": described,
-            "methods": _method_choices(),
+            "methods": [m for m in _method_choices() if m["name"] in mine],
             "param_fields": param_fields,
             "catalog_fields": catalog_fields,
+            "series_channels": selectors.series_channel_options(actor=actor)
+            if described["input"] == "series"
+            else [],
+            "series_chosen": {str(part.get("channel")) for part in series},
+            "series_days": request.POST.get("series.days", "365"),
+            "series_start": request.POST.get("series.start", ""),
+            "series_end": request.POST.get("series.end", ""),
             "errors": errors,
         },
         status=400 if errors else 200,

@@ -157,3 +157,47 @@ def test_catalog_method_refuses_series(api, jx_forecaster, wl_channel):
     response = _post(api(jx_forecaster), method="mc", series={"channel": wl_channel.pk, "days": 30})
     assert response.status_code == 400
     assert response.json()["errors"] == {"series": ["mc reads a catalog, not observation series"]}
+
+
+@pytest.mark.django_db
+def test_run_form_offers_an_experts_methods_and_their_channels(client, jx_expert, wl_channel):
+    client.force_login(jx_expert)
+    page = client.get("/products/new/")
+    assert page.status_code == 200
+    # a fluid expert starts on a method of the fluids, and is offered no seismology method
+    assert page.context["method"]["discipline"] == "fluid"
+    assert {m["name"] for m in page.context["methods"]} >= {"trend_residual", "barometric_tidal_correction"}
+    assert "bvalue" not in {m["name"] for m in page.context["methods"]}
+    form = client.get("/products/new/", {"method": "trend_residual"})
+    assert f'<option value="{wl_channel.pk}"' in form.content.decode()
+    assert form.context["catalog_fields"] == []
+
+
+@pytest.mark.django_db
+def test_run_form_posts_a_series_run(client, jx_expert, wl_channel, django_capture_on_commit_callbacks):
+    client.force_login(jx_expert)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/products/new/",
+            {
+                "method": "trend_residual",
+                "series.channel": [str(wl_channel.pk)],
+                "series.start": "2025-01-01",
+                "series.end": "2025-08-29",
+                "params.k": "4",
+            },
+        )
+    assert response.status_code == 302
+    from products.models import ProductRun
+
+    run = ProductRun.objects.get()
+    assert (run.status, run.selection["series"][0]["channel"]) == ("succeeded", wl_channel.pk)
+    assert [(a["start"], a["end"]) for a in run.result["anomalies"]] == [("2025-05-31", "2025-06-10")]
+
+
+@pytest.mark.django_db
+def test_run_form_without_a_channel_says_so(client, jx_expert, wl_channel):
+    client.force_login(jx_expert)
+    response = client.post("/products/new/", {"method": "trend_residual", "series.days": "30"})
+    assert response.status_code == 400
+    assert "series" in response.context["errors"]
