@@ -37,14 +37,31 @@ def can_rerun_run(actor: Actor | None, run: ProductRun) -> bool:
     return actor.is_system_admin or (actor.bureau_id == run.bureau_id and can_run_products(actor))
 
 
-def can_manage_schedules(actor: Actor | None) -> bool:
-    """Forecasters set up, pause, edit and start recurring products of their bureau."""
+def can_manage_schedules(actor: Actor | None, *, method: Any = None) -> bool:
+    """Forecasters set up, pause, edit and start recurring products of their bureau; a
+    discipline's experts those of their discipline's methods (a daily 逐日比 is the
+    electromagnetism group's own product). With no method (the menu, the list): anyone who
+    may set up some schedule."""
     if actor is None:
         return False
-    return actor.is_system_admin or (actor.bureau is not None and actor.has_role(Role.FORECASTER))
+    if actor.is_system_admin:
+        return True
+    if actor.bureau is None:
+        return False
+    if actor.has_role(Role.FORECASTER):
+        return True
+    return can_run_products(actor, method=method, series=_is_series_method(method))
+
+
+def _is_series_method(method: Any) -> bool:
+    from .methods.registry import METHODS
+
+    return isinstance(method, str) and method in METHODS and METHODS[method].input == "series"
 
 
 def can_change_schedule(actor: Actor | None, schedule: ProductSchedule) -> bool:
     if actor is None:
         return False
-    return actor.is_system_admin or (actor.bureau_id == schedule.bureau_id and can_manage_schedules(actor))
+    return actor.is_system_admin or (
+        actor.bureau_id == schedule.bureau_id and can_manage_schedules(actor, method=schedule.method)
+    )

@@ -222,13 +222,23 @@ def _schedule_form(request: HttpRequest, schedule: Any = None) -> HttpResponse:
     name = (
         request.POST.get("method") or request.GET.get("method") or (schedule.method if schedule else "bvalue")
     )
-    if name not in METHODS:
-        name = "bvalue"
+    mine = [m for m in METHODS if can_run_products(actor, method=m)] or ["bvalue"]
+    if request.method == "POST" and name in METHODS and not can_manage_schedules(actor, method=name):
+        raise PermissionDenied(
+            _("Only forecasters, and the experts of the method's discipline, set up recurring products.")
+        )
+    if name not in mine and (schedule is None or name != schedule.method):
+        name = "bvalue" if "bvalue" in mine else mine[0]
     described = describe(METHODS[name])
+    series: list[dict[str, Any]] = []
     if schedule is not None and schedule.method == name:
-        params, catalog = dict(schedule.params), dict(schedule.selection)
+        params = dict(schedule.params)
+        catalog = schedule_services.selection_catalog(schedule.selection)
+        series = list(schedule.selection.get("series") or [])
     else:
         params, catalog = {}, ({"jurisdiction": True, "days": 365} if described["input"] == "catalog" else {})
+    # A schedule's series window moves with it: the last N days before each firing.
+    series_days = f"{series[0].get('days') or 365:g}" if series else "365"
     values = {
         "name": schedule.name if schedule else "",
         "is_enabled": schedule.is_enabled if schedule else True,
@@ -240,12 +250,14 @@ def _schedule_form(request: HttpRequest, schedule: Any = None) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST" and request.POST.get("save"):
         params, catalog = request_from_post(described, request.POST)
+        series = series_from_post(request.POST) if described["input"] == "series" else []
+        series_days = request.POST.get("series.days", "365")
         values = {
             "name": request.POST.get("name", ""),
             "is_enabled": "is_enabled" in request.POST,
             **{k: request.POST.get(k, "") for k in CRON_FIELDS},
         }
-        data = {**values, "method": name, "params": params, "catalog": catalog}
+        data = {**values, "method": name, "params": params, "catalog": catalog, "series": series or None}
         try:
             if schedule is None:
                 schedule = schedule_services.schedule_create(actor=actor, **data)
@@ -263,9 +275,14 @@ def _schedule_form(request: HttpRequest, schedule: Any = None) -> HttpResponse:
         {
             "schedule": schedule,
             "method": described,
-            "methods": _method_choices(),
+            "methods": [m for m in _method_choices() if m["name"] in mine or m["name"] == name],
             "param_fields": param_fields,
             "catalog_fields": catalog_fields,
+            "series_channels": selectors.series_channel_options(actor=actor)
+            if described["input"] == "series"
+            else [],
+            "series_chosen": {str(part.get("channel")) for part in series},
+            "series_days": series_days,
             "values": values,
             "errors": errors,
             "cron_fields": [(k, values[k], errors.get(k)) for k in CRON_FIELDS],
@@ -277,7 +294,9 @@ def _schedule_form(request: HttpRequest, schedule: Any = None) -> HttpResponse:
 @_needs_actor
 def schedule_new(request: HttpRequest) -> HttpResponse:
     if not can_manage_schedules(request.actor):
-        raise PermissionDenied(_("Only forecasters set up recurring products."))
+        raise PermissionDenied(
+            _("Only forecasters, and the experts of the method's discipline, set up recurring products.")
+        )
     return _schedule_form(request)
 
 

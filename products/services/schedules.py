@@ -161,8 +161,10 @@ def schedule_create(*, actor: Actor, **data: Any) -> ProductSchedule:
 
     Raises PermissionDenied, RunRequestInvalid.
     """
-    if not can_manage_schedules(actor) or actor.bureau is None:
-        raise PermissionDenied(_("Only forecasters set up recurring products."))
+    if not can_manage_schedules(actor, method=data.get("method")) or actor.bureau is None:
+        raise PermissionDenied(
+            _("Only forecasters, and the experts of the method's discipline, set up recurring products.")
+        )
     clean = _schedule_clean(actor, data, exclude_id=None)
     clean.pop("_validated_params")
     schedule = ProductSchedule.objects.create(bureau=actor.bureau, created_by=actor.user, **clean)
@@ -181,7 +183,9 @@ def schedule_update(*, actor: Actor, schedule: ProductSchedule, **data: Any) -> 
     """Change a schedule's method, parameters, selection or timing. Raises PermissionDenied,
     RunRequestInvalid."""
     schedule = ProductSchedule.objects.select_for_update().select_related("bureau").get(pk=schedule.pk)
-    if not can_change_schedule(actor, schedule):
+    if not can_change_schedule(actor, schedule) or not can_manage_schedules(
+        actor, method=data.get("method", schedule.method)
+    ):
         raise PermissionDenied(_("Only forecasters of the schedule's bureau may change it."))
     merged = {
         "name": schedule.name,

@@ -12,6 +12,7 @@ import pytest
 from observations.models import QcDay, QcFlag, QcVerdict
 from observations.services.series_store import series_write
 from products.methods import registry
+from products.models import ProductRun, ProductSchedule
 from products.series_inputs import SeriesInput
 from tests.observations.factories import ChannelFactory, StationFactory
 
@@ -201,3 +202,61 @@ def test_run_form_without_a_channel_says_so(client, jx_expert, wl_channel):
     response = client.post("/products/new/", {"method": "trend_residual", "series.days": "30"})
     assert response.status_code == 400
     assert "series" in response.context["errors"]
+
+
+@pytest.mark.django_db
+def test_an_expert_schedules_a_series_method_over_a_moving_window(
+    client, jx_expert, wl_channel, django_capture_on_commit_callbacks
+):
+    client.force_login(jx_expert)
+    form = client.get("/products/schedules/new/", {"method": "trend_residual"})
+    assert form.status_code == 200
+    assert f'<option value="{wl_channel.pk}"' in form.content.decode()
+    assert "bvalue" not in {m["name"] for m in form.context["methods"]}
+    posted = {
+        "save": "1",
+        "method": "trend_residual",
+        "name": "水位日残差",
+        "is_enabled": "on",
+        "minute": "0",
+        "hour": "7",
+        "day_of_week": "*",
+        "day_of_month": "*",
+        "month_of_year": "*",
+        "series.channel": [str(wl_channel.pk)],
+        "series.days": "200",
+    }
+    assert client.post("/products/schedules/new/", posted).status_code == 302
+    schedule = ProductSchedule.objects.get()
+    assert schedule.selection == {"series": [{"channel": wl_channel.pk, "days": 200.0}]}
+    edit = client.get(f"/products/schedules/{schedule.pk}/")
+    assert edit.context["series_days"] == "200"
+    assert edit.context["series_chosen"] == {str(wl_channel.pk)}
+    with django_capture_on_commit_callbacks(execute=False):
+        assert client.post(f"/products/schedules/{schedule.pk}/run/").status_code == 302
+    run = ProductRun.objects.get()
+    (window,) = run.selection["series"]
+    start, end = (dt.datetime.fromisoformat(window[k].replace("Z", "+00:00")) for k in ("start", "end"))
+    assert (window["channel"], round((end - start).total_seconds() / 86400)) == (wl_channel.pk, 200)
+
+
+@pytest.mark.django_db
+def test_an_expert_may_not_schedule_another_disciplines_method(client, jx_expert):
+    client.force_login(jx_expert)
+    response = client.post(
+        "/products/schedules/new/",
+        {
+            "save": "1",
+            "method": "bvalue",
+            "name": "b",
+            "minute": "0",
+            "hour": "6",
+            "day_of_week": "*",
+            "day_of_month": "*",
+            "month_of_year": "*",
+            "catalog.jurisdiction": "on",
+            "catalog.days": "30",
+        },
+    )
+    assert response.status_code == 403
+    assert not ProductSchedule.objects.exists()
