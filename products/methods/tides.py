@@ -63,6 +63,14 @@ def surface_strain(
     return times, e_ee, e_nn, e_en, ur
 
 
+def radial_tide(latitude: float, longitude: float, hours: np.ndarray) -> np.ndarray:
+    """The radial (up) solid-earth tide in metres at each of ``hours`` (datetime64 UTC on whole
+    hours), from the same pysolid computation as the strain above (the barometric and tidal
+    correction of a well's level regresses on it)."""
+    stamps, _east, _north, up = _enu(latitude, longitude, days_between(hours.min(), hours.max()), 3600)
+    return up[np.searchsorted(stamps, hours.astype("datetime64[s]"))]
+
+
 def days_between(start: np.datetime64, end: np.datetime64) -> list[dt.date]:
     """The UT days from the one holding ``start`` to the one holding ``end``."""
     first = np.datetime64(start, "D")

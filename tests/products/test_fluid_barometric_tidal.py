@@ -13,7 +13,8 @@ import pytest
 from observations.services.series_store import series_write
 from products.methods import registry
 from products.methods.errors import InsufficientData
-from products.methods.fluids.barometric_tidal import WATER_HEAD_PER_PA, theoretical_tide
+from products.methods.fluids.barometric_tidal import WATER_HEAD_PER_PA
+from products.methods.tides import radial_tide
 from products.series_inputs import SeriesInput
 from tests.observations.factories import ChannelFactory, ObservationItemFactory, StationFactory
 
@@ -40,7 +41,7 @@ def _synthetic(days: int = DAYS, seed: int = 5) -> tuple[np.ndarray, np.ndarray,
     pressure = 1013 + 4 * weather + 1.2 * np.cos(2 * np.pi * h / 12)
     head = (pressure - pressure.mean()) * 100 * WATER_HEAD_PER_PA
     response = np.convolve(head, KERNEL)[:n]
-    tide = theoretical_tide(LAT, LON, _hours(days))
+    tide = radial_tide(LAT, LON, _hours(days))
     level = -12.0 - BE * response + GAMMA * tide + 0.0001 * h / 24 + 0.0005 * rng.standard_normal(n)
     return level, pressure, tide
 

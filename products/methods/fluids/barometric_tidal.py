@@ -33,13 +33,13 @@ barometric efficiency and the M2 and O1 tidal amplitude and phase.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from products.methods._common import fnum, require
 from products.methods.series_common import finite_list
+from products.methods.tides import radial_tide
 
 if TYPE_CHECKING:
     from products.series_inputs import SeriesInput
@@ -77,22 +77,6 @@ def hourly(part: SeriesInput) -> tuple[np.ndarray, np.ndarray]:
     sums = np.where(np.isfinite(grid), grid, 0.0).sum(axis=1)
     mean = np.where(present * 2 >= per_hour, sums / np.maximum(present, 1), np.nan)
     return first + np.arange(mean.size), mean
-
-
-def theoretical_tide(latitude: float, longitude: float, hours: np.ndarray) -> np.ndarray:
-    """Radial solid-earth tide (m, up) at each hour (datetime64[h] UTC), from pysolid."""
-    from pysolid.solid import solid_point  # compiled Fortran; imported where it is used
-
-    out = np.empty(hours.size)
-    days = hours.astype("datetime64[D]")
-    for day in np.unique(days):
-        date = day.astype(dt.date)
-        secs, _east, _north, up = solid_point(latitude, longitude, date.year, date.month, date.day, HOUR)
-        on_day = days == day
-        index = ((hours[on_day] - day.astype("datetime64[h]")) / np.timedelta64(1, "h")).astype(np.int64)
-        by_hour = dict(zip((np.asarray(secs) // HOUR).astype(np.int64).tolist(), up, strict=True))
-        out[on_day] = [by_hour[i] for i in index.tolist()]
-    return out
 
 
 def lagged(values: np.ndarray, lags: int) -> np.ndarray:
@@ -144,7 +128,7 @@ def barometric_tidal_correction(
     hours = np.arange(start, end)
     w = w[(hours[0] - level_hours[0]).astype(int) :][: hours.size]
     b = b[(hours[0] - pressure_hours[0]).astype(int) :][: hours.size]
-    tide = theoretical_tide(level.latitude, level.longitude, hours)
+    tide = radial_tide(level.latitude, level.longitude, hours)
 
     dw, db, de = np.diff(w), np.diff(b), np.diff(tide)
     design = np.column_stack([np.ones(dw.size), lagged(db, baro_lag_hours), lagged(de, tide_lag_hours)])
