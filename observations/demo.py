@@ -150,7 +150,8 @@ _TILT = [
     ("TILT_EW", "EW", "SSQ-2I 水管倾斜仪", -1.0e6, 1.0e6),
 ]
 CHANNELS: dict[str, list[tuple[str, str, str, float, float]]] = {
-    "JX-XS": _FLUID,
+    # the well of the demo's anomaly records air pressure too (for the barometric correction)
+    "JX-XS": [*_FLUID, ("PRES", "", "DYM3 空盒气压计", 500.0, 1100.0)],
     "JX-YC": _FLUID,
     "JX-FZ": _MAG,
     "JX-PX": [("GE_RHO", "NS", "ZD8M 地电阻率仪", 1.0, 2000.0)],

@@ -6,7 +6,9 @@ bureaus' stations (it creates no station or channel: with none, it stores nothin
 fills the last ``months`` months up to today's UTC midnight:
 
 * water level (WL): earth tides M2 (12.4206 h), O1 (25.8193 h), K1 (23.9345 h), a
-  barometric response (-0.4 cm/hPa to a synthetic air pressure), a slow drift;
+  barometric response (-0.4 cm/hPa to the station's synthetic air pressure), a slow drift;
+* air pressure (PRES, auxiliary, at the wells that record it): that same pressure, so
+  ``barometric_tidal_correction`` finds the well's barometric response;
 * water temperature (WT): a slow seasonal wave and 0.001 °C noise;
 * radon (RN_W, RN_G): a seasonal cycle, noisy;
 * geomagnetic H and Z (GM_H, GM_Z): a diurnal variation (local-noon peak in H) and a few
@@ -53,10 +55,22 @@ def _rng(key: str) -> np.random.Generator:
 
 
 def _pressure(hours: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Air pressure (hPa): seasonal wave, semidiurnal tide, weather systems of a few days."""
-    weather = np.convolve(rng.standard_normal(hours.size // 60 + 200), np.ones(72) / 8.5, mode="same")
-    weather = np.interp(hours, np.arange(weather.size), weather)
-    return 1013 + 8 * np.cos(2 * np.pi * hours / YEAR_H) + 1.2 * np.cos(2 * np.pi * hours / 12) + 4 * weather
+    """Air pressure (hPa): seasonal wave, semidiurnal tide, weather as three travelling waves
+    of 3.7, 5.9 and 8.3 days (random phases; bounded waves rather than a random walk, so the
+    water level answering them keeps its daily means within a few spreads and quality
+    control's departure alarm stays for real departures)."""
+    phases = rng.uniform(0, 2 * np.pi, size=3)
+    weather = sum(
+        amplitude * np.cos(2 * np.pi * hours / (24 * days) + phase)
+        for amplitude, days, phase in zip((3.0, 2.5, 2.0), (3.7, 5.9, 8.3), phases, strict=True)
+    )
+    # and hour-to-hour gusts (1 hPa): the broadband part that lets a regression tell the
+    # level's answer to pressure from its answer to the tides
+    since = hours - hours[0]
+    knots = 1.0 * rng.standard_normal(int(since[-1]) + 2 if since.size else 0)
+    gusts = np.interp(since, np.arange(knots.size), knots)  # joined smoothly: no steps
+    seasonal = 8 * np.cos(2 * np.pi * hours / YEAR_H) + 1.2 * np.cos(2 * np.pi * hours / 12)
+    return 1013 + seasonal + weather + gusts
 
 
 def _storm(after: np.ndarray) -> np.ndarray:
@@ -68,8 +82,18 @@ def _storm(after: np.ndarray) -> np.ndarray:
     return np.where((after >= 0) & (after < 96), main * recovery, 0.0)
 
 
-def _curve(item: str, hours: np.ndarray, rng: np.random.Generator, storms: np.ndarray) -> np.ndarray:
+def _curve(
+    item: str,
+    hours: np.ndarray,
+    rng: np.random.Generator,
+    storms: np.ndarray,
+    pressure: np.ndarray | None = None,
+) -> np.ndarray:
+    """One channel's values at ``hours``; ``pressure`` (hPa) is the station's air pressure,
+    drawn from ``rng`` when not given (a lone curve)."""
     n = hours.size
+    if pressure is None and item in ("WL", "PRES"):
+        pressure = _pressure(hours, rng)
     season = np.cos(2 * np.pi * (hours - 24 * 200) / YEAR_H)
     if item == "WL":
         tides = (
@@ -77,8 +101,10 @@ def _curve(item: str, hours: np.ndarray, rng: np.random.Generator, storms: np.nd
             + 0.018 * np.sin(2 * np.pi * hours / O1 + 1.0)
             + 0.022 * np.sin(2 * np.pi * hours / K1 + 0.4)
         )
-        baro = -0.004 * (_pressure(hours, rng) - 1013)
+        baro = -0.004 * (pressure - 1013)
         return np.round(-12.5 + tides + baro + 0.0001 * hours / 24 + 0.0003 * rng.standard_normal(n), 4)
+    if item == "PRES":  # the station's barometer: the pressure its water level answers
+        return np.round(pressure, 2)
     if item == "WT":
         return np.round(21.3 + 0.01 * season + 0.001 * rng.standard_normal(n), 4)
     if item in ("RN_W", "RN_G"):
@@ -96,8 +122,8 @@ def _curve(item: str, hours: np.ndarray, rng: np.random.Generator, storms: np.nd
                 base = base + 20 * _storm(hours - start)
         return np.round(base + 0.3 * rng.standard_normal(n), 1)
     if item == "GM_F":  # the total field of the same H and Z
-        h = _curve("GM_H", hours, rng, storms).astype(np.float64)
-        z = _curve("GM_Z", hours, rng, storms).astype(np.float64)
+        h = _curve("GM_H", hours, rng, storms, pressure).astype(np.float64)
+        z = _curve("GM_Z", hours, rng, storms, pressure).astype(np.float64)
         return np.round(np.sqrt(h**2 + z**2), 1)
     if item in ("TILT_NS", "TILT_EW"):
         return np.round(3 * season + 0.002 * hours / 24 + 0.01 * rng.standard_normal(n), 3)
@@ -133,12 +159,15 @@ def seed(
     storms = hours[0] + np.sort(storm_rng.uniform(0, n / 60 - 96, size=4))
     faults: dict[int, list[dict[str, Any]]] = {}
     seen_family: set[str] = set()
+    pressures: dict[str, np.ndarray] = {}
     anomaly: dict[str, Any] | None = None
     total = 0
     for channel in channels:
         item = channel.item.code.upper()
         rng = _rng(f"{channel.station.code}:{item}:{channel.orientation}")
-        values = _curve(item, hours, rng, storms).astype(np.float32)
+        if channel.station.code not in pressures:  # one air pressure per station
+            pressures[channel.station.code] = _pressure(hours, _rng(f"{channel.station.code}:pressure"))
+        values = _curve(item, hours, rng, storms, pressures[channel.station.code]).astype(np.float32)
         family = item.split("_")[0]
         if family not in seen_family:
             seen_family.add(family)

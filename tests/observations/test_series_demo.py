@@ -10,6 +10,9 @@ import pytest
 from observations import series_demo
 from observations.models import SeriesDay
 from observations.series_selectors import series_samples
+from portal.tenancy import bureau_reader
+from products.methods import registry
+from products.series_inputs import read_series
 from tests.observations.factories import (
     ChannelFactory,
     ObservationItemFactory,
@@ -91,3 +94,37 @@ def test_thirteen_months_of_24_channels_load_in_well_under_a_minute(jx, nm, jx_v
         values,
         equal_nan=True,
     )
+
+
+def test_a_well_with_a_barometer_gets_the_pressure_its_level_answers(jx):
+    """The demo well's barometer records the very pressure its level answers (-0.4 cm/hPa), so
+    the barometric correction over the demo series finds that efficiency: within 10 %, not
+    the 2 % of tests/products/test_fluid_barometric_tidal.py, because the demo's tides are
+    sinusoids, not the theoretical tide the method regresses on, and the pressure's own 12 h
+    tide shares S2 with it."""
+    from tests.factories import DisciplineFactory
+
+    fluid = DisciplineFactory(code="fluid")
+    items = [
+        ObservationItemFactory(code=code, name_zh=code, name_en=code, unit=unit, discipline=fluid)
+        for code, unit in (("WL", "m"), ("PRES", "hPa"))
+    ]
+    # the first station's channels carry the demo's injected faults; the second is clean
+    wells = [StationFactory(bureau=jx, code=f"JXB{i}", kind="well") for i in (1, 2)]
+    level, pressure = (ChannelFactory(station=wells[1], item=item) for item in items)
+    for item in items:
+        ChannelFactory(station=wells[0], item=item)
+    series_demo.seed(bureau_codes=("JX",), months=3, today=TODAY, qc="skip")
+    end = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
+    start = end - dt.timedelta(days=80)
+    hpa = series_samples(actor=bureau_reader(jx), channel=pressure, start=start, end=end)
+    assert 990 < float(np.nanmean(hpa)) < 1030
+    window = [
+        {"channel": c.pk, "start": start.isoformat(), "end": end.isoformat()} for c in (level, pressure)
+    ]
+    result = registry.run(
+        "barometric_tidal_correction", {"series": read_series(bureau=jx, selection=window)}, {}
+    )
+    # -0.004 m per hPa; a hPa is 100 Pa = 0.0102 m of water head: BE = 0.004 / 0.0102
+    assert result["barometric_efficiency"] == pytest.approx(0.004 / (100 / (1000 * 9.80665)), rel=0.1)
+    assert result["m2_amplitude"] == pytest.approx(0.040, rel=0.05)
