@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "products",
     "reports",
     "trends",
+    "skill",
     # Last: an app listed earlier wins a msgid both translate (Django's catalog merge), and the
     # observations' generic words (closed, unit, channel) must not change the others' pages.
     "observations",
@@ -64,6 +65,7 @@ PORTAL_FEATURE_APPS = [
     "products",
     "reports",
     "trends",
+    "skill",
 ]
 
 MIDDLEWARE = [
