@@ -19,7 +19,6 @@ channel is computed from published material only.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.db.models import Min, Q, QuerySet
@@ -35,6 +34,8 @@ from portal.tenancy import system_read
 from .models import DEFAULT_PARAMS, FALLBACK_PARAMS, SkillScore, SkillSettings
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from portal.tenancy import Actor
 
 Conclusion = VerificationReport.Conclusion
@@ -142,9 +143,7 @@ def bureau_by_id(*, bureau_id: int) -> Bureau | None:
 # --- the stored scores ----------------------------------------------------------------------
 
 
-def score_list(
-    *, actor: Actor | None, discipline: str = "", bureau: str = ""
-) -> QuerySet[SkillScore]:
+def score_list(*, actor: Actor | None, discipline: str = "", bureau: str = "") -> QuerySet[SkillScore]:
     """The scores ``actor``'s bureau computed, best R first (unscored ones last); ``bureau``
     narrows to the channels of one bureau (a national unit choosing a province)."""
     qs = SkillScore.objects.visible_to(actor).select_related(

@@ -93,5 +93,10 @@ def jx_history(jx, jx_well):
 def published_alarm(jx, jx_well):
     """A precursory anomaly the discipline group has assessed: national units read it."""
     return alarm(
-        jx, jx_well, onset_days_ago=120, conclusion="precursory", state=Anomaly.State.ASSESSED, assessed_at=days_ago(100)
+        jx,
+        jx_well,
+        onset_days_ago=120,
+        conclusion="precursory",
+        state=Anomaly.State.ASSESSED,
+        assessed_at=days_ago(100),
     )

@@ -101,7 +101,9 @@ def test_settings_only_by_the_bureau_admin(jx, jx_expert, jx_admin, as_actor):
     assert bad.value.field == "radius_km"
     assert SkillSettings.objects.count() == 0
     # defaults where no row is stored
-    params = {p.discipline.code: (p.magnitude, p.radius_km, p.days) for p in selectors.skill_params_all(bureau=jx)}
+    params = {
+        p.discipline.code: (p.magnitude, p.radius_km, p.days) for p in selectors.skill_params_all(bureau=jx)
+    }
     assert params == {
         "seismology": (5.0, 300.0, 180),
         "deformation": (5.0, 200.0, 180),
@@ -132,7 +134,11 @@ def test_daily_job_is_registered_and_scores_every_bureau(jx, nm, jx_well, jx_his
 
     task = PeriodicTask.objects.select_related("crontab").get(name="skill: score observations")
     assert task.task == "skill.score_all"
-    assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("3", "30", "Asia/Shanghai")
+    assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == (
+        "3",
+        "30",
+        "Asia/Shanghai",
+    )
     assert skill_score_all_task.apply().get() == {"JX": 1, "NM": 0}
 
 
