@@ -124,7 +124,7 @@ def channel_first_day(*, channel: Channel) -> dt.date | None:
         d
         for d in (
             first,
-            channel.instrument.installed_on if channel.instrument_id else None,
+            channel.instrument.installed_on if channel.instrument is not None else None,
             channel.station.opened_on,
         )
         if d is not None

@@ -145,10 +145,11 @@ def score_bureau(*, bureau: Bureau, now: dt.datetime | None = None) -> int:
     by_channel: dict[int, list[Anomaly]] = defaultdict(list)
     channels: dict[int, Channel] = {}
     for anomaly in selectors.alarm_anomalies(reader=reader):
-        if anomaly.channel is None:  # ALARM_Q asks for a channel: never the case
+        channel = anomaly.channel
+        if channel is None:  # ALARM_Q asks for a channel: never the case
             continue
-        by_channel[anomaly.channel_id].append(anomaly)
-        channels[anomaly.channel_id] = anomaly.channel
+        by_channel[channel.pk].append(anomaly)
+        channels[channel.pk] = channel
     kept = []
     for channel_id, alarms in by_channel.items():
         if _score_channel(bureau=bureau, reader=reader, channel=channels[channel_id], alarms=alarms, now=now):
