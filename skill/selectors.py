@@ -145,10 +145,13 @@ def bureau_by_id(*, bureau_id: int) -> Bureau | None:
 
 def score_list(*, actor: Actor | None, discipline: str = "", bureau: str = "") -> QuerySet[SkillScore]:
     """The scores ``actor``'s bureau computed, best R first (unscored ones last); ``bureau``
-    narrows to the channels of one bureau (a national unit choosing a province)."""
+    narrows to the channels of one bureau (a national unit choosing a province). Each bureau
+    has its own score of a channel (from what it reads): a system admin, who may read every
+    bureau's, reads those of the bureau they act in, and none without one."""
     qs = SkillScore.objects.visible_to(actor).select_related(
         "channel__station", "channel__item", "channel__bureau", "discipline"
     )
+    qs = qs.filter(bureau_id=actor.bureau_id) if actor is not None and actor.bureau_id else qs.none()
     if discipline:
         qs = qs.filter(discipline__code=discipline)
     if bureau:
@@ -172,7 +175,7 @@ def scores_for_channels(*, actor: Actor | None, channel_ids: list[int]) -> dict[
 
 def score_bureaus(*, actor: Actor | None) -> list[Bureau]:
     """The bureaus whose channels ``actor``'s scores cover (the page's bureau filter)."""
-    ids = SkillScore.objects.visible_to(actor).values_list("channel__bureau_id", flat=True).distinct()
+    ids = score_list(actor=actor).values_list("channel__bureau_id", flat=True).distinct()
     return list(Bureau.objects.filter(pk__in=ids).order_by("code"))
 
 

@@ -143,3 +143,18 @@ def test_ranking_at_phone_width_has_a_scrolling_table(client, jx_forecaster, sco
     html = client.get("/skill/").content.decode()
     assert '<div class="table-responsive">' in html
     assert 'id="nav-skill"' in html
+
+
+def test_a_system_admin_reads_the_scores_of_the_bureau_he_acts_in(
+    client, sysadmin, jx, cenc, scored, published_alarm
+):
+    from skill import selectors
+    from tests.conftest import actor
+
+    services.score_bureau(bureau=cenc, now=NOW)  # two scores of the channel: JX's and CENC's
+    assert selectors.score_get(actor=actor(sysadmin, "JX"), channel_id=scored.channel_id).bureau_id == jx.pk
+    assert (
+        selectors.score_get(actor=actor(sysadmin, "CENC"), channel_id=scored.channel_id).bureau_id == cenc.pk
+    )
+    client.force_login(sysadmin)
+    assert client.get(f"/skill/channels/{scored.channel_id}/").status_code == 404  # no bureau chosen
