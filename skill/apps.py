@@ -8,3 +8,6 @@ class SkillConfig(AppConfig):
 
     name = "skill"
     verbose_name = _("Forecast skill of observations")
+
+    def ready(self) -> None:
+        from . import services  # noqa: F401 - registers the words of its audit actions

@@ -21,11 +21,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.exceptions import InvalidInput, PermissionDenied
 from portal.selectors import user_by_id
 from portal.services import audit_record, notify_user
 from portal.tenancy import bureau_reader
+from portal.workflow import register_labels
 
 from . import permissions, selectors
 from .models import SkillScore, SkillSettings
@@ -38,6 +40,13 @@ if TYPE_CHECKING:
     from portal.tenancy import Actor
 
 DAY_SECONDS = 86400.0
+
+register_labels(
+    {
+        "skill_settings.update": gettext_lazy("forecast skill parameters changed"),
+        "skill.recompute": gettext_lazy("forecast skill recompute asked for"),
+    }
+)
 
 
 def _days(moment: dt.datetime) -> float:
