@@ -166,6 +166,7 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
         reason="fuzz",
     )
     qc_day = _qc_day(channel.object_id)
+    _skill_score(jx, channel.object_id)
     return {
         "qc_day_id": qc_day.pk,
         "trend_report_id": trend_report.pk,
@@ -189,6 +190,23 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
         "channel_id": channel.object_id,
         "change_id": change.pk,
     }
+
+
+def _skill_score(jx: Any, channel_id: int) -> None:
+    """A rule's detection on the fuzz channel, scored: the skill detail answers 200."""
+    from observations.models import Channel
+    from skill.services import score_bureau
+    from tests.factories import AnomalyFactory
+
+    channel = Channel.objects.get(pk=channel_id)
+    AnomalyFactory(
+        bureau=jx,
+        channel=channel,
+        discipline=channel.discipline,
+        source="product",
+        onset_at=timezone.now() - dt.timedelta(days=30),
+    )
+    score_bureau(bureau=jx)
 
 
 def _qc_day(channel_id: int) -> Any:

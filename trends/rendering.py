@@ -277,7 +277,15 @@ def _anomalies(data: dict[str, Any]) -> list[Block]:
     blocks.append(
         _table(
             _("Anomalies of the month and under tracking"),
-            [_("Station"), _("Item"), _("Discipline"), _("Onset"), _("State"), _("Rating")],
+            [
+                _("Station"),
+                _("Item"),
+                _("Discipline"),
+                _("Onset"),
+                _("State"),
+                _("Rating"),
+                _("Channel skill"),
+            ],
             [
                 [
                     Cell(_text(a.get("station")), url=a.get("url") or ""),
@@ -286,6 +294,7 @@ def _anomalies(data: dict[str, Any]) -> list[Block]:
                     _day(a.get("onset")),
                     Cell(_text(a.get("state_label") or a.get("state"))),
                     Cell(_text(a.get("rating"))),
+                    _skill_cell(a.get("skill")),
                 ]
                 for a in anomalies[:ANOMALY_ROWS]
             ],
@@ -293,6 +302,24 @@ def _anomalies(data: dict[str, Any]) -> list[Block]:
         )
     )
     return blocks
+
+
+def _number(value: Any) -> str:
+    return "–" if value is None else f"{float(value):.2f}"
+
+
+def _skill_cell(skill: dict[str, Any] | None) -> Cell:
+    """The forecast skill of the anomaly's channel (skill app): R, R0, gain, linked."""
+    if not skill:
+        return Cell("")
+    text = _g("R %(r)s (R0 %(r0)s), gain %(gain)s") % {
+        "r": _number(skill.get("r_score")),
+        "r0": _number(skill.get("r0")),
+        "gain": _number(skill.get("gain")),
+    }
+    if skill.get("significant"):
+        text += " · R>R0"
+    return Cell(text, url=skill.get("url") or "")
 
 
 def _zero_reports(data: dict[str, Any]) -> list[Block]:

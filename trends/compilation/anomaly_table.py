@@ -1,7 +1,9 @@
 """Section 3, the bureau's anomalies by discipline: reported (created), verified and closed
 within the month, and those under tracking (at compilation); counts per discipline and a
 table. An anomaly's rating is its experts' most given credibility (A before B before C on
-a tie), with the tally."""
+a tie), with the tally. Each row cites the forecast skill of the anomaly's channel as the
+bureau scored it (``skill``: R, R0, R > R0, probability gain, the channel's skill page), or
+None where the channel has no score (no channel, or not scored yet)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from disciplines.models import Anomaly, AssessmentRating
 from disciplines.selectors import discipline_list
+from skill.selectors import scores_for_channels
 
 from . import CompileContext, Compiled, compiler, queries
 
@@ -25,6 +28,21 @@ def _rating(ratings: list[AssessmentRating]) -> str:
         return ""
     best = sorted(tally.items(), key=lambda item: (-item[1], item[0]))[0][0]
     return f"{best} ({', '.join(f'{k}×{v}' for k, v in sorted(tally.items()))})"
+
+
+def _skill(score: Any) -> dict[str, Any] | None:
+    """What the report cites of a channel's forecast skill."""
+    if score is None:
+        return None
+    return {
+        "r_score": score.r_score,
+        "r0": score.r0,
+        "significant": score.significant,
+        "gain": score.gain,
+        "alarms": score.alarms,
+        "hits": score.hits,
+        "url": reverse("skill:channel", args=[score.channel_id]),
+    }
 
 
 @compiler("anomalies")
@@ -43,7 +61,11 @@ def compile_anomalies(context: CompileContext) -> Compiled:
         for d in discipline_list()
     }
     rows = []
-    for anomaly in queries.anomalies_of_month(context.reader, context.bureau, start, end):
+    listed = list(queries.anomalies_of_month(context.reader, context.bureau, start, end))
+    skill = scores_for_channels(
+        actor=context.reader, channel_ids=[a.channel_id for a in listed if a.channel_id is not None]
+    )
+    for anomaly in listed:
         flags = {
             "reported": start <= anomaly.created_at < end,
             "verified": anomaly.verified_at is not None and start <= anomaly.verified_at < end,
@@ -76,6 +98,7 @@ def compile_anomalies(context: CompileContext) -> Compiled:
                 "rating": _rating(list(anomaly.ratings.all())),
                 "url": reverse("disciplines:anomaly-detail", args=[anomaly.pk]),
                 "in_month": [key for key, on in flags.items() if on],
+                "skill": _skill(skill.get(anomaly.channel_id)) if anomaly.channel_id else None,
             }
         )
     disciplines = sorted(by_discipline.values(), key=lambda d: (d.pop("order"), d["discipline"]))
