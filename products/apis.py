@@ -56,7 +56,7 @@ class RunSummarySerializer(serializers.Serializer):
             "method": run.method,
             "status": run.status,
             "progress": run.progress,
-            "error": run.error or None,
+            "error": run.error_text or None,
             "created_at": run.created_at.isoformat(),
             "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         }
@@ -87,7 +87,7 @@ class RunOutputSerializer(RunSummarySerializer):
             "selection": run.selection,
             "result": run.result,
             "figures": figure_urls(request, run),
-            "error": run.error or None,
+            "error": run.error_text or None,
             "provenance": {
                 **run.provenance,
                 "params_hash": run.params_hash,

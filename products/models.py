@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.tenancy import TenantOwned
@@ -101,6 +102,20 @@ class ProductRun(TenantOwned):
     @property
     def is_finished(self) -> bool:
         return self.status in (RunStatus.SUCCEEDED, RunStatus.FAILED)
+
+    @property
+    def error_text(self) -> str:
+        """The error in the reader's language: a method's refusal of too little data is worded
+        when it is read (the worker stored it in the default language), the method's own
+        sentence naming what it needs kept as the detail."""
+        refused = (self.provenance or {}).get("refused")
+        if not isinstance(refused, dict):
+            return self.error
+        message = gettext("Not enough data: the selection has %(have)s, the method needs %(need)s.") % {
+            "have": f"{refused.get('have', 0):g}",
+            "need": f"{refused.get('need', 0):g}",
+        }
+        return f"{message} ({refused.get('detail', '')})"
 
     @property
     def figure_run_id(self) -> int:

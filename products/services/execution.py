@@ -400,7 +400,8 @@ def run_execute(
             "have": f"{exc.have:g}",
             "need": f"{exc.need:g}",
         }
-        return run_fail(run=run, task_id=task_id, message=f"{message} ({exc})")
+        refused = {"have": exc.have, "need": exc.need, "detail": str(exc)}
+        return run_fail(run=run, task_id=task_id, message=f"{message} ({exc})", refused=refused)
     except InvalidParams as exc:
         return run_fail(run=run, task_id=task_id, message=str(exc))
     except (InvalidInput, NotFound) as exc:

@@ -285,10 +285,13 @@ def _requeue(run: ProductRun, action: str, *, actor: Actor | None, comment: str)
     return run
 
 
-def _fail(run: ProductRun, message: str) -> ProductRun:
-    """queued/running -> failed; the person who asked is told (the workflow's hand-off)."""
+def _fail(run: ProductRun, message: str, refused: dict[str, Any] | None = None) -> ProductRun:
+    """queued/running -> failed; the person who asked is told (the workflow's hand-off).
+    ``refused`` (a method's "too little data": have, need, detail) is kept in the provenance so
+    each reader gets the refusal in their own language (``ProductRun.error_text``)."""
+    extra = {"provenance": {**run.provenance, "refused": refused}} if refused else {}
     return transition(
-        run, "fail", None, message, workflow=WORKFLOW, error=message, finished_at=timezone.now()
+        run, "fail", None, message, workflow=WORKFLOW, error=message, finished_at=timezone.now(), **extra
     )
 
 
@@ -300,11 +303,13 @@ def run_fail_by_id(*, run_id: int, message: str) -> None:
 
 
 @transaction.atomic
-def run_fail(*, run: ProductRun, message: str, task_id: str = "") -> ProductRun:
+def run_fail(
+    *, run: ProductRun, message: str, task_id: str = "", refused: dict[str, Any] | None = None
+) -> ProductRun:
     """RUNNING (or QUEUED) -> FAILED with a message people can act on."""
     run = _lock(None, run)
     if task_id and run.task_id != task_id:
         return run
     if run.status not in WORKFLOW.transitions["fail"].sources:
         return run
-    return _fail(run, message)
+    return _fail(run, message, refused)

@@ -260,3 +260,20 @@ def test_an_expert_may_not_schedule_another_disciplines_method(client, jx_expert
     )
     assert response.status_code == 403
     assert not ProductSchedule.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_refusal_of_too_short_a_series_reads_in_the_readers_language(
+    api, jx_expert, wl_channel, django_capture_on_commit_callbacks
+):
+    client = api(jx_expert)
+    series = {"channel": wl_channel.pk, "start": "2025-01-01T00:00:00Z", "end": "2025-01-11T00:00:00Z"}
+    with django_capture_on_commit_callbacks(execute=True):
+        run_id = _post(client, method="trend_residual", series=series).json()["id"]
+    english = client.get(f"/api/v1/products/{run_id}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    chinese = client.get(f"/api/v1/products/{run_id}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert english["status"] == "failed"
+    assert english["error"].startswith("Not enough data: the selection has 9, the method needs 60.")
+    assert chinese["error"].startswith("数据不足")
+    # the method's own sentence, naming what it needs, stays as the detail in both
+    assert english["error"].split(" (", 1)[1] == chinese["error"].split(" (", 1)[1]
