@@ -71,6 +71,7 @@ LAYERS: list[set[str]] = [
     {"reports"},
     {"consultations"},
     {"products"},
+    {"recognition"},
     {"trends"},
 ]
 APPS = [app for layer in LAYERS for app in sorted(layer)]

@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     # Last: an app listed earlier wins a msgid both translate (Django's catalog merge), and the
     # observations' generic words (closed, unit, channel) must not change the others' pages.
     "observations",
+    # After observations: its demo (seed_demo calls the apps' demo modules in this order) runs
+    # the demo rule over the demo series that the observations demo stores.
+    "recognition",
 ]
 # Apps whose urls.py / api_urls.py / routing.py plug into the portal's URLs and websockets.
 PORTAL_FEATURE_APPS = [
@@ -64,6 +67,7 @@ PORTAL_FEATURE_APPS = [
     "products",
     "reports",
     "trends",
+    "recognition",
 ]
 
 MIDDLEWARE = [
