@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Max, Q, QuerySet
@@ -17,6 +16,8 @@ from .models import Detection, RecognitionRule, RuleChannelState, RuleState
 from .spans import RULE_METHODS
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from disciplines.models import Anomaly
     from portal.tenancy import Actor
     from products.methods.spec import Method
@@ -152,13 +153,8 @@ def rule_for_worker(*, rule_id: int) -> RecognitionRule | None:
 def rules_with_new_data() -> list[tuple[int, int]]:
     """``(bureau id, rule id)`` of the active rules with a channel whose stored days changed
     after the rule last evaluated it (or that it never evaluated)."""
-    out = []
-    for rule in (
-        RecognitionRule.objects.filter(state=RuleState.ACTIVE).select_related("bureau").order_by("pk")
-    ):
-        if changed_channels(rule=rule):
-            out.append((rule.bureau_id, rule.pk))
-    return out
+    active = RecognitionRule.objects.filter(state=RuleState.ACTIVE).select_related("bureau").order_by("pk")
+    return [(rule.bureau_id, rule.pk) for rule in active if changed_channels(rule=rule)]
 
 
 @system_read("the evaluation compares a rule's channels' newest stored change with what it last saw")

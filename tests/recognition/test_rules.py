@@ -149,7 +149,8 @@ def test_a_detection_reports_an_anomaly_and_tells_the_experts(rule, wl_channel, 
     assert anomaly.reported_by == jx_expert
     assert anomaly.onset_at == dt.datetime(2025, 5, 31, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     assert anomaly.product_reference == f"trend_residual #{detection.run_id}"
-    assert "WL trend departure" in anomaly.description and "2025-05-31" in anomaly.description
+    assert "WL trend departure" in anomaly.description
+    assert "2025-05-31" in anomaly.description
     assert detection.run.status == "succeeded"
     assert Notification.objects.get(recipient=colleague).title == "New anomaly to verify"
     assert Notification.objects.get(recipient=jx_expert, kind="recognition.detection").title == (
