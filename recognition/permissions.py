@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from portal.models import Role
 
+# The disciplines with series methods a rule can run (recognition.spans.RULE_METHODS).
+RULE_DISCIPLINES = ("fluid", "deformation", "electromagnetism")
+
 if TYPE_CHECKING:
     from portal.tenancy import Actor
 
@@ -18,14 +21,14 @@ def _code(discipline: Any) -> str:
 
 def can_create_rule(actor: Actor | None, discipline: Any = None) -> bool:
     """The experts of the rule's discipline set up rules for their bureau (with no discipline:
-    an expert of any). A system admin acts in any bureau."""
+    an expert of any discipline with rule methods). A system admin acts in any bureau."""
     if actor is None or actor.bureau is None:
         return False
     if actor.is_system_admin:
         return True
     if discipline is None:
-        return actor.has_role(Role.EXPERT)
-    return actor.has_role(Role.EXPERT, discipline=_code(discipline))
+        return any(actor.has_role(Role.EXPERT, discipline=code) for code in RULE_DISCIPLINES)
+    return _code(discipline) in RULE_DISCIPLINES and actor.has_role(Role.EXPERT, discipline=_code(discipline))
 
 
 def can_edit_rule(actor: Actor | None, rule: RecognitionRule) -> bool:

@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.exceptions import NotFound, PermissionDenied, PortalError
-from portal.models import DisciplineCode, Role
+from portal.models import DisciplineCode
 from portal.selectors import audit_for
 from products.catalogue import describe
 from products.forms import fields_for, request_from_post
 
 from . import selectors, services
 from .models import Direction, RuleState
-from .permissions import can_create_rule, can_edit_rule, can_pause_rule
+from .permissions import RULE_DISCIPLINES, can_create_rule, can_edit_rule, can_pause_rule
 from .spans import INDICATOR_METHODS
 
 
@@ -93,7 +93,7 @@ def rule_detail(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 def _form(request: HttpRequest, rule: Any = None) -> HttpResponse:
     actor = request.actor
-    own = [c for c in DisciplineCode.values if c != "seismology" and can_create_rule(actor, c)]
+    own = [c for c in RULE_DISCIPLINES if can_create_rule(actor, c)]
     discipline = (
         request.POST.get("discipline")
         or request.GET.get("discipline")
@@ -175,9 +175,7 @@ def _form(request: HttpRequest, rule: Any = None) -> HttpResponse:
 
 @_needs_actor
 def rule_new(request: HttpRequest) -> HttpResponse:
-    if not can_create_rule(request.actor) or (
-        not request.actor.has_role(Role.EXPERT) and not request.actor.is_system_admin
-    ):
+    if not can_create_rule(request.actor):
         raise PermissionDenied(_("Only the discipline's experts of a bureau set up its recognition rules."))
     return _form(request)
 
