@@ -139,8 +139,12 @@ def main() -> None:
             took = time.perf_counter() - t
             print(f"{label}{1000 * took / n:7.1f} ms/channel  total {took:6.2f} s")
         print(
-            f"detections: {Detection.objects.count()} ({sorted(set(Detection.objects.values_list('rule__method', flat=True)))})"
+            f"injected anomaly: channel {loaded['anomaly']['channel']} from {loaded['anomaly']['onset'][:10]}"
         )
+        for d in Detection.objects.select_related("channel__station", "rule").order_by("start"):
+            print(
+                f"detection: {d.rule.method} channel {d.channel_id} {d.channel.station.code} {d.start} – {d.end}"
+            )
     finally:
         if not args.keep:
             from django.db import connections
