@@ -167,7 +167,12 @@ def changed_channels(*, rule: RecognitionRule) -> list[int]:
             "channel_id", "data_changed_at"
         )
     )
-    return [pk for pk in channels if pk in changed and (seen.get(pk) is None or changed[pk] > seen[pk])]
+    out = []
+    for pk in channels:
+        last_seen = seen.get(pk)
+        if pk in changed and (last_seen is None or changed[pk] > last_seen):
+            out.append(pk)
+    return out
 
 
 @system_read("the newest change and last day of the stored days of channels a rule reads")
