@@ -304,3 +304,20 @@ def test_run_now_in_the_real_worker_reports_the_anomaly(api, real_celery, rule, 
     assert detection.anomaly.state == "reported"
     assert detection.anomaly.source == "product"
     assert Notification.objects.filter(recipient=colleague, kind="anomaly").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_hourly_job_evaluates_rules_whose_data_changed(rule):
+    from django_celery_beat.models import PeriodicTask
+
+    from recognition.tasks import run_rules_on_new_data_task
+
+    beat = PeriodicTask.objects.get(name="recognition: run rules on new data")
+    assert (beat.task, beat.interval.every, beat.interval.period) == (
+        "recognition.run_rules_on_new_data",
+        1,
+        "hours",
+    )
+    assert run_rules_on_new_data_task.apply().get() == [rule.pk]  # never evaluated: due (run eagerly here)
+    assert Detection.objects.count() == 1
+    assert run_rules_on_new_data_task.apply().get() == []  # nothing changed since
