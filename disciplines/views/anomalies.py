@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from disciplines import exports, permissions, selectors
+from disciplines import anomaly_origins, exports, permissions, selectors
 from disciplines.anomaly_channel_selectors import (
     anomaly_channel_choices,
     anomaly_series_channel,
@@ -149,6 +149,7 @@ def anomaly_detail(request: HttpRequest, anomaly_id: int) -> HttpResponse:
             "evidence": [a for a in attachments if a.purpose == Attachment.Purpose.EVIDENCE],
             "figures": [a for a in attachments if a.purpose == Attachment.Purpose.FIGURE],
             "verification": verification,
+            "origins": anomaly_origins.origins(anomaly),
             "ratings": ratings,
             "summary": rating_summary(ratings),
             "can_verify": permissions.can_verify_anomaly(actor, anomaly)

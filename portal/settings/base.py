@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     # Last: an app listed earlier wins a msgid both translate (Django's catalog merge), and the
     # observations' generic words (closed, unit, channel) must not change the others' pages.
     "observations",
+    # After observations: its demo (seed_demo calls the apps' demo modules in this order) runs
+    # the demo rule over the demo series that the observations demo stores.
+    "recognition",
     # After observations: its demo scores the demo channels, which the observations demo makes
     # (seed_demo runs the apps' demos in this order); its own words win no one else's page.
     "skill",
@@ -67,6 +70,7 @@ PORTAL_FEATURE_APPS = [
     "products",
     "reports",
     "trends",
+    "recognition",
     "skill",
 ]
 
