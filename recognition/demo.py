@@ -1,15 +1,16 @@
 """Demo data of recognition rules: JX's fluid rule "water level trend departure".
 
 ``trend_residual`` over every active water-level channel (item WL) of JX: the residual of
-the daily means from the annual-cycle fit plus a 30-day running median, beyond 6 robust σ
-for 3 days in a row, over the last 150 days. Tuned on the demo series
+the daily means from the annual-cycle fit plus a 60-day running median, beyond 5 robust σ
+for 5 days in a row, over the last 365 days. Tuned on the demo series
 (``observations.series_demo``, 13 months ending on five dates a season apart, since the
 seasonal wave follows the calendar): it finds the trend departure injected on JX's first
-water level in the 40 days before the series end (where the running median, one-sided at
-the end of the window, falls behind the growing departure) and nothing on the clean
-channels or the clean part, the QC faults' step included; the neighbouring settings (k 4 to
-8, 3 or 5 days) do the same. With the tests' two-month demo series the method refuses the
-window (it needs 60 days with data): the rule's page says so, nothing is reported. The rule runs once here
+water level in the 40 days before the series end (one span, its last one to two weeks,
+where the running median, one-sided at the end of the window, falls behind the growing
+departure) and nothing on the clean channels or the clean part, the QC faults' step
+included, above the level's answer to the weather (k 4 raised one false span). With the
+tests' two-month demo series the method refuses the window (it needs 120 days with data):
+the rule's page says so, nothing is reported. The rule runs once here
 through the same service as the hourly job (its product runs executed in place), so an
 automatic anomaly exists in the demo. Idempotent: the rule is found by name, and a second
 evaluation of unchanged data reuses its runs and records nothing new.
@@ -31,10 +32,13 @@ RULE = {
     "name": "水位趋势异常（趋势残差）",
     "discipline": "fluid",
     "method": "trend_residual",
-    "params": {"trend": "moving", "window_days": 30, "k": 6.0, "min_days": 3},
+    # a year back, so the harmonic fit sees a whole annual cycle and does not bend to a
+    # departure of the last weeks; k 5 over a 60-day running median stays above the level's
+    # weather (the demo's -0.4 cm/hPa) on the clean wells, tried on series ending a season apart
+    "params": {"trend": "moving", "window_days": 60, "k": 5.0, "min_days": 5},
     "item_code": "WL",
-    "window_days": 150,
-    "persist_days": 3,
+    "window_days": 365,
+    "persist_days": 5,
 }
 
 
