@@ -33,7 +33,7 @@ DB = "ispec_bench_rules"
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 RULES = {
-    "fluid": ("trend_residual", {"trend": "moving", "window_days": 30, "k": 6.0, "min_days": 3}, None),
+    "fluid": ("trend_residual", {"trend": "moving", "window_days": 60, "k": 5.0, "min_days": 5}, None),
     "deformation": ("k_sigma", {"detrend": "linear", "k": 4.0, "min_days": 5}, None),
     "electromagnetism": ("daily_value", {}, 1e9),
 }
@@ -49,7 +49,7 @@ def admin(sql: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--months", type=int, default=13)
-    parser.add_argument("--window", type=int, default=150, help="look-back of each rule (days)")
+    parser.add_argument("--window", type=int, default=365, help="look-back of each rule (days)")
     parser.add_argument("--keep", action="store_true", help="do not drop the database")
     args = parser.parse_args()
     os.environ.update(
