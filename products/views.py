@@ -210,7 +210,12 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "products/schedule_list.html",
-        {"page": page, "can_schedule": can_manage_schedules(request.actor)},
+        {
+            "page": page,
+            "can_schedule": can_manage_schedules(request.actor),
+            # an expert changes the schedules of their discipline's methods only
+            "changeable": {s.pk for s in page.object_list if can_change_schedule(request.actor, s)},
+        },
     )
 
 
