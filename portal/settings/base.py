@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     # Last: an app listed earlier wins a msgid both translate (Django's catalog merge), and the
     # observations' generic words (closed, unit, channel) must not change the others' pages.
     "observations",
+    # The top layer: flows compose every other app's building blocks (its demo runs last).
+    "flows",
 ]
 # Apps whose urls.py / api_urls.py / routing.py plug into the portal's URLs and websockets.
 PORTAL_FEATURE_APPS = [
@@ -64,6 +66,7 @@ PORTAL_FEATURE_APPS = [
     "products",
     "reports",
     "trends",
+    "flows",
 ]
 
 MIDDLEWARE = [
