@@ -104,7 +104,7 @@ def flow_update(
     to the current one is not stored again."""
     if not can_edit_flow(actor, flow):
         raise PermissionDenied(_("Forecasters and experts of the flow's bureau change its flows."))
-    flow = Flow.objects.select_for_update().select_related("current_version").get(pk=flow.pk)
+    flow = Flow.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=flow.pk)
     clean = definition_clean(definition)
     fields = []
     if name is not None and str(name).strip() != flow.name:

@@ -241,7 +241,7 @@ def run_request(*, actor: Actor, flow: Flow, input: Any = None, dry_run: bool = 
 @transaction.atomic
 def run_request_for_trigger(*, flow: Flow, trigger: dict[str, Any]) -> FlowRun | None:
     """A trigger starts the flow (only while the bureau admin keeps its triggers enabled)."""
-    flow = Flow.objects.select_for_update().select_related("current_version", "bureau").get(pk=flow.pk)
+    flow = Flow.objects.select_for_update(of=("self",)).select_related("current_version", "bureau").get(pk=flow.pk)
     if not flow.triggers_enabled or flow.current_version is None:
         return None
     return _create_run(flow=flow, user=None, trigger=trigger, input={}, dry_run=False, actor=None)
