@@ -20,6 +20,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
+from portal.schema import PortalAutoSchema
 
 from . import selectors
 from .registry import node_types
@@ -90,7 +91,8 @@ class VersionSerializer(serializers.Serializer):
     diff = serializers.JSONField()
 
     def to_representation(self, version: FlowVersion) -> dict[str, Any]:
-        previous = self.context.get("previous", {}).get(version.number)
+        before = selectors.version_previous(version=version)
+        previous = before.definition if before is not None else None
         return {
             "number": version.number,
             "author": version.author.username if version.author else None,
@@ -157,7 +159,16 @@ class RunSerializer(serializers.Serializer):
         }
 
 
+class _PlainListSchema(PortalAutoSchema):
+    """The node types come as a plain array (issue 14's contract): a fixed, short list."""
+
+    def _get_paginator(self) -> Any:
+        return None
+
+
 class NodeTypeListApi(TenantApi):
+    schema = _PlainListSchema()
+
     @extend_schema(operation_id="flow_nodes_list", responses=NodeTypeSerializer(many=True))
     def get(self, request: Request) -> Response:
         return Response([node.describe() for node in node_types()])
@@ -215,10 +226,7 @@ class FlowVersionListApi(TenantApi):
     @extend_schema(operation_id="flows_versions_list", responses=VersionSerializer(many=True))
     def get(self, request: Request, flow_id: int) -> Response:
         flow = selectors.flow_get(actor=request.actor, flow_id=flow_id)
-        versions = list(selectors.flow_versions(flow=flow))
-        by_number = {v.number: v.definition for v in versions}
-        previous = {v.number: by_number.get(v.number - 1) for v in versions}
-        return Response(VersionSerializer(versions, many=True, context={"previous": previous}).data)
+        return self.paginate(request, selectors.flow_versions(flow=flow), VersionSerializer)
 
 
 class RunInputSerializer(serializers.Serializer):
@@ -259,7 +267,7 @@ class FlowTriggersApi(TenantApi):
 
 class FlowRunDetailApi(TenantApi):
     @extend_schema(operation_id="flow_runs_retrieve", responses=RunSerializer)
-    def get(self, request: Request, run_id: int) -> Response:
-        return Response(RunSerializer(selectors.run_get(actor=request.actor, run_id=run_id)).data)
+    def get(self, request: Request, flow_run_id: int) -> Response:
+        return Response(RunSerializer(selectors.run_get(actor=request.actor, run_id=flow_run_id)).data)
 
 

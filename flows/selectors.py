@@ -35,6 +35,7 @@ def flow_get(*, actor: Actor | None, flow_id: int) -> Flow:
     return flow
 
 
+@system_read("a name check within the bureau")
 def flow_name_taken(*, bureau_id: int, name: str, exclude_id: int | None = None) -> bool:
     qs = Flow.objects.filter(bureau_id=bureau_id, name=name)
     if exclude_id is not None:
@@ -42,11 +43,13 @@ def flow_name_taken(*, bureau_id: int, name: str, exclude_id: int | None = None)
     return qs.exists()
 
 
+@system_read("the versions under a flow the caller read through visible_to")
 def flow_versions(*, flow: Flow) -> QuerySet[FlowVersion]:
     """The versions of a flow the caller read through ``flow_get``."""
     return FlowVersion.objects.filter(flow=flow, bureau_id=flow.bureau_id).select_related("author")
 
 
+@system_read("the version before one the caller read")
 def version_previous(*, version: FlowVersion) -> FlowVersion | None:
     return (
         FlowVersion.objects.filter(flow_id=version.flow_id, number__lt=version.number).order_by("-number").first()
@@ -69,6 +72,7 @@ def run_get(*, actor: Actor | None, run_id: int) -> FlowRun:
     return run
 
 
+@system_read("the nodes under a run the caller read through visible_to")
 def run_nodes(*, run: FlowRun) -> QuerySet[NodeRun]:
     """The node runs of a run the caller read through ``run_get``."""
     return NodeRun.objects.filter(run=run, bureau_id=run.bureau_id).order_by("id")

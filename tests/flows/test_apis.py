@@ -32,7 +32,7 @@ def test_create_read_update_and_versions(api, jx_forecaster):
     updated = client.put(f"/api/v1/flows/{flow_id}/", {"definition": changed, "comment": "lower"}, format="json")
     assert updated.status_code == 200
     assert updated.json()["version"] == 2
-    versions = client.get(f"/api/v1/flows/{flow_id}/versions/").json()
+    versions = client.get(f"/api/v1/flows/{flow_id}/versions/").json()["results"]
     assert [v["number"] for v in versions] == [2, 1]
     assert versions[0]["diff"]["nodes_changed"] == [
         {"id": "low", "params": {"threshold": {"old": 5.0, "new": 0.9}}}
