@@ -176,7 +176,9 @@ class NodeTypeListApi(TenantApi):
 
 class FlowListCreateApi(TenantApi):
     class FilterSerializer(serializers.Serializer):
-        q = serializers.CharField(required=False, max_length=100, help_text="words of the name or description")
+        q = serializers.CharField(
+            required=False, max_length=100, help_text="words of the name or description"
+        )
 
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=120)
@@ -230,17 +232,23 @@ class FlowVersionListApi(TenantApi):
 
 
 class RunInputSerializer(serializers.Serializer):
-    input = serializers.DictField(required=False, default=dict, help_text="the run's sample input, e.g. {\"event\": {...}}")
+    input = serializers.DictField(
+        required=False, default=dict, help_text='the run\'s sample input, e.g. {"event": {...}}'
+    )
 
 
 class FlowRunCreateApi(TenantApi):
     dry_run = False
 
-    @extend_schema(operation_id="flows_runs_create", request=RunInputSerializer, responses={202: RunSerializer})
+    @extend_schema(
+        operation_id="flows_runs_create", request=RunInputSerializer, responses={202: RunSerializer}
+    )
     def post(self, request: Request, flow_id: int) -> Response:
         flow = selectors.flow_get(actor=request.actor, flow_id=flow_id)
         data = self.parse(RunInputSerializer, request.data)
-        run = run_services.run_request(actor=request.actor, flow=flow, input=data["input"], dry_run=self.dry_run)
+        run = run_services.run_request(
+            actor=request.actor, flow=flow, input=data["input"], dry_run=self.dry_run
+        )
         return Response(RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -269,5 +277,3 @@ class FlowRunDetailApi(TenantApi):
     @extend_schema(operation_id="flow_runs_retrieve", responses=RunSerializer)
     def get(self, request: Request, flow_run_id: int) -> Response:
         return Response(RunSerializer(selectors.run_get(actor=request.actor, run_id=flow_run_id)).data)
-
-

@@ -143,7 +143,9 @@ class NodeRun(TenantOwned):
     run = models.ForeignKey(FlowRun, on_delete=models.CASCADE, related_name="nodes")
     node_id = models.CharField(_("node"), max_length=40)
     node_type = models.CharField(_("node type"), max_length=64)
-    status = models.CharField(_("status"), max_length=16, choices=NodeStatus.choices, default=NodeStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=16, choices=NodeStatus.choices, default=NodeStatus.PENDING
+    )
     input_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
     # Small JSON; big outputs are files under the run's directory, named here.
     output = models.JSONField(_("output"), null=True, blank=True)

@@ -87,7 +87,11 @@ class NodeType:
     inputs: ClassVar[dict[str, str]] = {}
     optional_inputs: ClassVar[frozenset[str]] = frozenset()
     outputs: ClassVar[dict[str, str]] = {}
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "properties": {}, "additionalProperties": False}
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {},
+        "additionalProperties": False,
+    }
     retries: ClassVar[int] = 0
     time_limit: ClassVar[int] = 60
     # A node with effects outside the run (notify, create, publish) does nothing in a dry run.

@@ -52,7 +52,9 @@ def flow_versions(*, flow: Flow) -> QuerySet[FlowVersion]:
 @system_read("the version before one the caller read")
 def version_previous(*, version: FlowVersion) -> FlowVersion | None:
     return (
-        FlowVersion.objects.filter(flow_id=version.flow_id, number__lt=version.number).order_by("-number").first()
+        FlowVersion.objects.filter(flow_id=version.flow_id, number__lt=version.number)
+        .order_by("-number")
+        .first()
     )
 
 

@@ -55,7 +55,7 @@ def flow_run_node_task(self, *, run_id: int, node_id: str) -> str | None:  # typ
     try:
         return run_services.node_execute(run_id=run_id, node_id=node_id, final_attempt=final)
     except (TransientNodeError, *transient_errors()) as exc:
-        raise self.retry(exc=exc, countdown=min(2 ** self.request.retries, 30)) from exc
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries, 30)) from exc
     except Exception:  # whatever happened, the node ends failed and the canvas goes on to the end
         logger.exception("flow run %s node %s", run_id, node_id)
         run_services.node_fail_by_ids(run_id=run_id, node_id=node_id, message="internal error")

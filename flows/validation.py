@@ -94,7 +94,9 @@ def definition_clean(definition: Any) -> dict[str, Any]:
             continue
         node_id = node.get("id")
         if not isinstance(node_id, str) or not NODE_ID.match(node_id):
-            errors[f"nodes.{index}.id"] = "an id of letters, digits, - and _ (starting with a letter, 40 at most)"
+            errors[f"nodes.{index}.id"] = (
+                "an id of letters, digits, - and _ (starting with a letter, 40 at most)"
+            )
             continue
         if node_id in types:
             errors[f"nodes.{node_id}.id"] = "two nodes have this id"

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,6 +22,9 @@ from .permissions import can_author_flows, can_run_flow, can_set_triggers
 from .registry import node_type
 from .services import flows as flow_services
 from .services import runs as run_services
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
 
 
 def _page_error(request: HttpRequest, message: str, status: int) -> HttpResponse:
@@ -51,7 +53,9 @@ def flow_list(request: HttpRequest) -> HttpResponse:
     triggers = {"on": True, "off": False}.get(request.GET.get("triggers", ""))
     flows = selectors.flow_list(actor=request.actor, search=search, triggers=triggers)
     page = Paginator(flows, 25).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in (("q", search), ("triggers", request.GET.get("triggers", ""))) if v)
+    query = "&".join(
+        f"{k}={v}" for k, v in (("q", search), ("triggers", request.GET.get("triggers", ""))) if v
+    )
     return render(
         request,
         "flows/list.html",
@@ -69,7 +73,9 @@ def _nodes_described(definition: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for node in definition["nodes"]:
         kind = node_type(node["type"])
-        out.append({**node, "title": kind.title() if kind else node["type"], "family": kind.family if kind else ""})
+        out.append(
+            {**node, "title": kind.title() if kind else node["type"], "family": kind.family if kind else ""}
+        )
     return out
 
 
@@ -128,19 +134,24 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(
         request,
         "flows/run.html",
-        {"run": run, "rows": rows, "final": run.status in {s for s in FlowRunStatus.values if s not in ("queued", "running")}},
+        {
+            "run": run,
+            "rows": rows,
+            "final": run.status in {s for s in FlowRunStatus.values if s not in ("queued", "running")},
+        },
     )
 
 
 def _files_of(output: Any) -> list[str]:
     """Files a node wrote under its run's directory (a document's PDF, a dataset's CSV)."""
-    names = []
-    for value in (output or {}).values() if isinstance(output, dict) else ():
-        if isinstance(value, dict):
-            for key in ("pdf", "file"):
-                if isinstance(value.get(key), str):
-                    names.append(value[key])
-    return names
+    values = output.values() if isinstance(output, dict) else ()
+    return [
+        value[key]
+        for value in values
+        if isinstance(value, dict)
+        for key in ("pdf", "file")
+        if isinstance(value.get(key), str)
+    ]
 
 
 @_needs_actor

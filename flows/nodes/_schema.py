@@ -12,7 +12,15 @@ def obj(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str,
     return schema
 
 
-def num(default: Any = None, minimum: float | None = None, maximum: float | None = None, *, nullable: bool = False, description: str = "", kind: str = "number") -> dict[str, Any]:
+def num(
+    default: Any = None,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    *,
+    nullable: bool = False,
+    description: str = "",
+    kind: str = "number",
+) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": [kind, "null"] if nullable else kind, "description": description}
     if default is not None or nullable:
         schema["default"] = default
@@ -23,11 +31,15 @@ def num(default: Any = None, minimum: float | None = None, maximum: float | None
     return schema
 
 
-def integer(default: Any = None, minimum: int | None = None, maximum: int | None = None, **kw: Any) -> dict[str, Any]:
+def integer(
+    default: Any = None, minimum: int | None = None, maximum: int | None = None, **kw: Any
+) -> dict[str, Any]:
     return num(default, minimum, maximum, kind="integer", **kw)
 
 
-def string(default: str | None = None, *, max_length: int = 200, enum: tuple[str, ...] = (), description: str = "") -> dict[str, Any]:
+def string(
+    default: str | None = None, *, max_length: int = 200, enum: tuple[str, ...] = (), description: str = ""
+) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string", "maxLength": max_length, "description": description}
     if default is not None:
         schema["default"] = default
@@ -44,7 +56,9 @@ def from_method_spec(spec: dict[str, Any]) -> dict[str, Any]:
     """A product method's parameter spec (products.methods.spec: type, default, minimum,
     maximum, enum, nullable, format) as a JSON schema property."""
     kind = spec["type"]
-    schema: dict[str, Any] = {"type": [kind, "null"] if spec.get("nullable") or spec.get("default") is None else kind}
+    schema: dict[str, Any] = {
+        "type": [kind, "null"] if spec.get("nullable") or spec.get("default") is None else kind
+    }
     for key in ("minimum", "maximum", "enum", "description", "format"):
         if key in spec:
             schema[key] = spec[key]

@@ -15,7 +15,14 @@ from flows.registry import NodeContext, NodeError, NodeType, register
 
 from ._schema import integer, num, obj, string
 
-OPERATORS = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt, "le": operator.le, "eq": operator.eq, "ne": operator.ne}
+OPERATORS = {
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+    "eq": operator.eq,
+    "ne": operator.ne,
+}
 EACH = "__each__"  # the key of a for-each list travelling between nodes
 PATH = {"type": "string", "maxLength": 120, "pattern": r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$"}
 
@@ -53,11 +60,17 @@ class Condition(NodeType):
     family = "logic"
     title_zh, title_en = "条件（阈值）", "Condition (threshold)"
     description_zh = "结果中某值与阈值比较：满足走“是”，否则走“否”。"
-    description_en = "Compares a value of the input with a threshold: passes it on 'then' if true, else on 'else'."
+    description_en = (
+        "Compares a value of the input with a threshold: passes it on 'then' if true, else on 'else'."
+    )
     inputs = {"value": "any"}
     outputs = {"then": "any", "else": "any"}
     params_schema = obj(
-        {"path": {**PATH, "default": "result.b"}, "op": string("lt", enum=tuple(OPERATORS)), "threshold": num(0.0)},
+        {
+            "path": {**PATH, "default": "result.b"},
+            "op": string("lt", enum=tuple(OPERATORS)),
+            "threshold": num(0.0),
+        },
         required=("path", "threshold"),
     )
 
@@ -68,7 +81,9 @@ class Condition(NodeType):
         passed = OPERATORS[params.get("op", "lt")](value, params["threshold"])
         context.notes["value"] = value
         context.notes["passed"] = passed
-        return {"then" if passed else "else": {**inputs["value"], "condition": {"value": value, "passed": passed}}}
+        return {
+            "then" if passed else "else": {**inputs["value"], "condition": {"value": value, "passed": passed}}
+        }
 
 
 class Branch(NodeType):
@@ -80,7 +95,8 @@ class Branch(NodeType):
     inputs = {"value": "any"}
     outputs = {"match": "any", "other": "any"}
     params_schema = obj(
-        {"path": PATH, "equals": {"type": ["string", "number", "boolean", "null"]}}, required=("path", "equals")
+        {"path": PATH, "equals": {"type": ["string", "number", "boolean", "null"]}},
+        required=("path", "equals"),
     )
 
     def run(self, context: NodeContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:

@@ -33,7 +33,13 @@ class MethodNode(NodeType):
         self.title_zh = method.title_zh  # type: ignore[misc]
         self.title_en = method.title_en  # type: ignore[misc]
         self.description_zh = self.description_en = method.description  # type: ignore[misc]
-        extra = SEQUENCE_SPEC if method.input == "sequence" else FORECAST_SPEC if method.input == "forecasts" else {}
+        extra = (
+            SEQUENCE_SPEC
+            if method.input == "sequence"
+            else FORECAST_SPEC
+            if method.input == "forecasts"
+            else {}
+        )
         spec = {**method.params, **extra}
         self.params_schema = obj({key: from_method_spec(value) for key, value in spec.items()})  # type: ignore[misc]
         if method.input == "series":
@@ -113,7 +119,11 @@ class MethodNode(NodeType):
         payload = product_payload(done)
         outputs: dict[str, Any] = {"result": payload}
         if done.figures:
-            outputs["figure"] = {"product_run": done.pk, "figure_run": done.figure_run_id, "name": done.figures[0]}
+            outputs["figure"] = {
+                "product_run": done.pk,
+                "figure_run": done.figure_run_id,
+                "name": done.figures[0],
+            }
         return outputs
 
 

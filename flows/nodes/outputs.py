@@ -34,7 +34,11 @@ def summary_lines(value: Any, *, limit: int = 12) -> list[str]:
         lines.append(f"value: {condition.get('value')}")
     for source in (value.get("scalars") or {}, value):
         for key, item in source.items():
-            if isinstance(item, int | float | str | bool) and key not in ("product_run",) and len(lines) < limit:
+            if (
+                isinstance(item, int | float | str | bool)
+                and key not in ("product_run",)
+                and len(lines) < limit
+            ):
                 lines.append(f"{key}: {item}")
     if "public_id" in value:
         lines.insert(0, f"M{value.get('magnitude')} {value.get('public_id')} {value.get('origin_time')}")
@@ -50,7 +54,9 @@ class Section(NodeType):
     inputs = {"content": "any", "figure": "figure"}
     optional_inputs = frozenset({"figure"})
     outputs = {"section": "document"}
-    params_schema = obj({"title": string("", max_length=120), "text": string("", max_length=4000)}, required=("title",))
+    params_schema = obj(
+        {"title": string("", max_length=120), "text": string("", max_length=4000)}, required=("title",)
+    )
 
     def run(self, context: NodeContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -82,12 +88,16 @@ class Document(NodeType):
     def run(self, context: NodeContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         from printing.rendering import render_pdf
 
-        sections = [s for port in ("s1", "s2", "s3", "s4") for s in (inputs.get(port) or {}).get("sections", [])]
+        sections = [
+            s for port in ("s1", "s2", "s3", "s4") for s in (inputs.get(port) or {}).get("sections", [])
+        ]
         document = {"title": params["title"], "sections": sections}
         if context.directory is None:
             raise NodeError("the run has no directory")
         context.directory.mkdir(parents=True, exist_ok=True)
-        pdf = render_pdf("flows/document_print.html", {"document": document, "figures": _figure_uris(context, sections)})
+        pdf = render_pdf(
+            "flows/document_print.html", {"document": document, "figures": _figure_uris(context, sections)}
+        )
         name = f"{context.node_id}.pdf"
         (context.directory / name).write_bytes(pdf)
         return {"document": {**document, "pdf": name}}
@@ -95,8 +105,8 @@ class Document(NodeType):
 
 def _figure_uris(context: NodeContext, sections: list[dict[str, Any]]) -> dict[int, str]:
     """Figures of the sections as data URIs (the renderer fetches nothing else)."""
-    from products.services.execution import run_directory
     from printing.rendering import png_data_uri
+    from products.services.execution import run_directory
 
     uris: dict[int, str] = {}
     for index, section in enumerate(sections):
@@ -231,8 +241,8 @@ class CreateAnomaly(NodeType):
     def run(self, context: NodeContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         if context.dry_run:
             return {"anomaly": {"dry_run": True, "observation_item": params["observation_item"]}}
-        from flows.selectors import discipline_for_worker
         from disciplines.services.anomalies import anomaly_report
+        from flows.selectors import discipline_for_worker
         from portal.exceptions import PortalError
 
         actor = _author_actor(context)
@@ -301,7 +311,9 @@ class Dataset(NodeType):
     family = "output"
     title_zh, title_en = "发布数据集", "Publish a dataset"
     description_zh = "把表格写成本局的 CSV 数据集（数据共享上线前的存放方式）。"
-    description_en = "Writes a table as a CSV dataset of the bureau (until data sharing, issue 16, adds datasets)."
+    description_en = (
+        "Writes a table as a CSV dataset of the bureau (until data sharing, issue 16, adds datasets)."
+    )
     inputs = {"table": "table"}
     outputs = {"table": "table"}
     side_effects = True
@@ -320,7 +332,14 @@ class Dataset(NodeType):
             writer = csv.writer(out)
             writer.writerow(table.get("columns", []))
             writer.writerows(table.get("rows", []))
-        return {"table": {"columns": table.get("columns", []), "rows": len(table.get("rows", [])), "dataset": params["name"], "file": file_name}}
+        return {
+            "table": {
+                "columns": table.get("columns", []),
+                "rows": len(table.get("rows", [])),
+                "dataset": params["name"],
+                "file": file_name,
+            }
+        }
 
 
 for _node in (Section, Document, Notify, CreateAnomaly, OpenMeeting, Dataset):

@@ -157,7 +157,9 @@ class Anomalies(NodeType):
         from disciplines.selectors import anomaly_list
 
         rows = anomaly_list(
-            actor=context.reader, state=params.get("state") or None, discipline=params.get("discipline") or None
+            actor=context.reader,
+            state=params.get("state") or None,
+            discipline=params.get("discipline") or None,
         ).filter(onset_at__gte=context.now - timedelta(days=float(params.get("days", 90.0))))
         columns = ["id", "state", "discipline", "station", "observation_item", "onset_at"]
         data = [
@@ -204,7 +206,9 @@ def product_payload(run: Any) -> dict[str, Any]:
         "product_run": run.pk,
         "method": run.method,
         "result": result if inline else None,
-        "scalars": {k: v for k, v in (result or {}).items() if isinstance(v, int | float | str | bool) or v is None},
+        "scalars": {
+            k: v for k, v in (result or {}).items() if isinstance(v, int | float | str | bool) or v is None
+        },
         "figures": list(run.figures),
         "reused_from": run.reused_from_id,
     }

@@ -35,7 +35,9 @@ class Manual(_Trigger):
     kind = "manual"
     title_zh, title_en = "手动运行", "Manual"
     description_zh = "由人在页面或接口启动；运行的输入（如 event）从这里流出。"
-    description_en = "Started by a person (run button or API); the run's input (e.g. an event) flows out here."
+    description_en = (
+        "Started by a person (run button or API); the run's input (e.g. an event) flows out here."
+    )
     outputs = {"event": "event", "series": "series"}
 
 

@@ -9,15 +9,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from flows import selectors
+from flows.models import Flow, FlowVersion
+from flows.permissions import can_author_flows, can_edit_flow, can_set_triggers
+from flows.validation import definition_clean, definition_diff
 from portal.exceptions import InvalidInput, PermissionDenied
 from portal.services import audit_record
 from portal.validators import max_length_of, title_problem
 from portal.workflow import register_labels
-
-from .. import selectors
-from ..models import Flow, FlowVersion
-from ..permissions import can_author_flows, can_edit_flow, can_set_triggers
-from ..validation import definition_clean, definition_diff
 
 if TYPE_CHECKING:
     from portal.models import Bureau, User
@@ -80,11 +79,20 @@ def flow_create(
 
 
 def _create(
-    *, bureau: Bureau, user: User | None, name: Any, definition: Any, description: str, comment: str, actor: Actor | None
+    *,
+    bureau: Bureau,
+    user: User | None,
+    name: Any,
+    definition: Any,
+    description: str,
+    comment: str,
+    actor: Actor | None,
 ) -> Flow:
     clean_name = _clean_name(bureau.pk, name)
     clean = definition_clean(definition)
-    flow = Flow.objects.create(bureau=bureau, name=clean_name, description=str(description or "")[:4000], author=user)
+    flow = Flow.objects.create(
+        bureau=bureau, name=clean_name, description=str(description or "")[:4000], author=user
+    )
     _add_version(flow, clean, user, comment)
     audit_record(actor=actor, action="flow.create", target=flow, bureau=bureau)
     return flow
@@ -158,5 +166,30 @@ def flow_create_for_bureau(
 ) -> Flow:
     """A flow the system sets up for a bureau (the demo)."""
     return _create(
-        bureau=bureau, user=user, name=name, definition=definition, description=description, comment="", actor=None
+        bureau=bureau,
+        user=user,
+        name=name,
+        definition=definition,
+        description=description,
+        comment="",
+        actor=None,
     )
+
+
+@transaction.atomic
+def flow_set_triggers_as_system(*, flow: Flow, enabled: bool, comment: str = "") -> Flow:
+    """The system switches a flow's triggers (the demo's seed, standing in for the bureau admin)."""
+    flow = Flow.objects.select_for_update(of=("self",)).get(pk=flow.pk)
+    if flow.triggers_enabled != bool(enabled):
+        flow.triggers_enabled = bool(enabled)
+        flow.save(update_fields=["triggers_enabled", "updated_at"])
+        audit_record(
+            actor=None,
+            action="flow.triggers_on" if enabled else "flow.triggers_off",
+            target=flow,
+            comment=comment,
+        )
+    from .triggers import schedule_sync
+
+    schedule_sync(flow)
+    return flow

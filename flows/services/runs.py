@@ -39,19 +39,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from flows import selectors
+from flows.models import Flow, FlowRun, FlowRunStatus, NodeRun, NodeStatus
+from flows.nodes.logic import EACH
+from flows.permissions import can_cancel_run, can_run_flow
+from flows.registry import NodeContext, NodeError, TransientNodeError, node_type
+from flows.validation import plan
 from portal.exceptions import PermissionDenied
 from portal.models import Notification, Role
 from portal.selectors import bureau_role_holders
 from portal.services import audit_record
 from portal.tenancy import bureau_reader
-from portal.workflow import Handoff, Transition, Workflow, by_the_system, register, register_labels, row_lock, transition
+from portal.workflow import (
+    Handoff,
+    Transition,
+    Workflow,
+    by_the_system,
+    register,
+    register_labels,
+    row_lock,
+    transition,
+)
 
-from .. import selectors
-from ..models import Flow, FlowRun, FlowRunStatus, NodeRun, NodeStatus
-from ..nodes.logic import EACH
-from ..permissions import can_cancel_run, can_run_flow
-from ..registry import NodeContext, NodeError, TransientNodeError, node_type
-from ..validation import plan
 from .live import node_event, run_event, run_group
 
 if TYPE_CHECKING:
@@ -107,7 +116,10 @@ RUN_WORKFLOW = register(
         live=_run_live,
         transitions={
             "start": Transition(
-                frozenset({FlowRunStatus.QUEUED}), FlowRunStatus.RUNNING, by_the_system, gettext_lazy("run started")
+                frozenset({FlowRunStatus.QUEUED}),
+                FlowRunStatus.RUNNING,
+                by_the_system,
+                gettext_lazy("run started"),
             ),
             "succeed": Transition(
                 frozenset({FlowRunStatus.RUNNING}),
@@ -152,7 +164,10 @@ NODE_WORKFLOW = register(
                 gettext_lazy("node started"),
             ),
             "succeed": Transition(
-                frozenset({NodeStatus.RUNNING}), NodeStatus.SUCCEEDED, by_the_system, gettext_lazy("node done")
+                frozenset({NodeStatus.RUNNING}),
+                NodeStatus.SUCCEEDED,
+                by_the_system,
+                gettext_lazy("node done"),
             ),
             "reuse": Transition(
                 frozenset({NodeStatus.RUNNING}),
@@ -167,7 +182,10 @@ NODE_WORKFLOW = register(
                 gettext_lazy("node failed"),
             ),
             "skip": Transition(
-                frozenset({NodeStatus.PENDING}), NodeStatus.SKIPPED, by_the_system, gettext_lazy("node skipped")
+                frozenset({NodeStatus.PENDING}),
+                NodeStatus.SKIPPED,
+                by_the_system,
+                gettext_lazy("node skipped"),
             ),
         },
     )
@@ -241,7 +259,11 @@ def run_request(*, actor: Actor, flow: Flow, input: Any = None, dry_run: bool = 
 @transaction.atomic
 def run_request_for_trigger(*, flow: Flow, trigger: dict[str, Any]) -> FlowRun | None:
     """A trigger starts the flow (only while the bureau admin keeps its triggers enabled)."""
-    flow = Flow.objects.select_for_update(of=("self",)).select_related("current_version", "bureau").get(pk=flow.pk)
+    flow = (
+        Flow.objects.select_for_update(of=("self",))
+        .select_related("current_version", "bureau")
+        .get(pk=flow.pk)
+    )
     if not flow.triggers_enabled or flow.current_version is None:
         return None
     return _create_run(flow=flow, user=None, trigger=trigger, input={}, dry_run=False, actor=None)
@@ -350,7 +372,9 @@ def _store_output(run: FlowRun, node_id: str, output: dict[str, Any]) -> dict[st
     return {"__file__": name}
 
 
-def _run_each(kind: Any, context: NodeContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+def _run_each(
+    kind: Any, context: NodeContext, inputs: dict[str, Any], params: dict[str, Any]
+) -> dict[str, Any]:
     """Run the node once per item of a for-each input (the others held constant)."""
     port = next((p for p, v in inputs.items() if isinstance(v, dict) and EACH in v), None)
     if port is None:
@@ -431,10 +455,14 @@ def node_execute(*, run_id: int, node_id: str, final_attempt: bool = True) -> st
         if isinstance(exc, transient_errors()) and not final_attempt:
             raise
         if isinstance(exc, SoftTimeLimitExceeded):
-            return _node_fail(run, node, _("The node took longer than %(s)d seconds.") % {"s": kind.time_limit})
+            return _node_fail(
+                run, node, _("The node took longer than %(s)d seconds.") % {"s": kind.time_limit}
+            )
         logger.exception("flow run %s node %s failed", run.pk, node_id)
         return _node_fail(
-            run, node, _("Internal error (%(kind)s); the run can be run again.") % {"kind": type(exc).__name__}
+            run,
+            node,
+            _("Internal error (%(kind)s); the run can be run again.") % {"kind": type(exc).__name__},
         )
     duration = round(time.perf_counter() - started, 3)
     input_hash = context.notes.get("input_hash", input_hash)
@@ -466,7 +494,9 @@ def node_execute(*, run_id: int, node_id: str, final_attempt: bool = True) -> st
 def _node_fail(run: FlowRun, node: NodeRun, message: str) -> str:
     """The node failed: every node downstream of it is skipped at once (the run fails at its end)."""
     with transaction.atomic():
-        transition(node, "fail", None, message, workflow=NODE_WORKFLOW, error=message, finished_at=timezone.now())
+        transition(
+            node, "fail", None, message, workflow=NODE_WORKFLOW, error=message, finished_at=timezone.now()
+        )
         below = _downstream(run, node.node_id)
         for other in selectors.node_runs_for_worker(run_id=run.pk).values():
             if other.node_id in below and other.status == NodeStatus.PENDING:
@@ -499,7 +529,13 @@ def run_complete(*, run_id: int) -> FlowRun | None:
             error = _("Failed nodes: %(nodes)s.") % {"nodes": ", ".join(failed)}
             details = "; ".join(f"{n}: {nodes[n].error}" for n in failed if nodes[n].error)
             return transition(
-                run, "fail", None, error, workflow=RUN_WORKFLOW, error=f"{error} {details}"[:4000], finished_at=now
+                run,
+                "fail",
+                None,
+                error,
+                workflow=RUN_WORKFLOW,
+                error=f"{error} {details}"[:4000],
+                finished_at=now,
             )
         return transition(run, "succeed", None, workflow=RUN_WORKFLOW, finished_at=now)
 
@@ -512,12 +548,26 @@ def run_fail_by_id(*, run_id: int, message: str) -> None:
         run = _lock_run(None, run_id)
         if run.status in FINAL:
             return
-        transition(run, "fail", None, message, workflow=RUN_WORKFLOW, error=message, finished_at=timezone.now())
+        transition(
+            run, "fail", None, message, workflow=RUN_WORKFLOW, error=message, finished_at=timezone.now()
+        )
         for node in selectors.node_runs_for_worker(run_id=run_id).values():
             if node.status == NodeStatus.PENDING:
                 transition(node, "skip", None, message, workflow=NODE_WORKFLOW)
             elif node.status == NodeStatus.RUNNING:
                 transition(node, "fail", None, message, workflow=NODE_WORKFLOW, error=message)
+
+
+def run_execute_inline(*, run_id: int) -> FlowRun | None:
+    """Execute a queued run here, node by node in topological order (the demo's seed, with no
+    worker running); a worker that later receives its start message finds it done."""
+    layers = run_begin(run_id=run_id)
+    if layers is None:
+        return selectors.run_get_for_worker(run_id=run_id)
+    for layer in layers:
+        for node_id in layer:
+            node_execute(run_id=run_id, node_id=node_id, final_attempt=True)
+    return run_complete(run_id=run_id)
 
 
 def runs_sweep(now: datetime) -> list[int]:
@@ -531,7 +581,8 @@ def runs_sweep(now: datetime) -> list[int]:
     for run_id in stale.values_list("pk", flat=True):
         run_fail_by_id(
             run_id=run_id,
-            message=_("The run did not finish within %(s)d seconds (or its start was lost).") % {"s": RUN_TIME_LIMIT},
+            message=_("The run did not finish within %(s)d seconds (or its start was lost).")
+            % {"s": RUN_TIME_LIMIT},
         )
         touched.append(run_id)
     return touched

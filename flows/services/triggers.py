@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from .. import selectors
+from flows import selectors
+
 from .runs import run_request_for_trigger
 
 if TYPE_CHECKING:
-    from ..models import Flow, FlowRun
+    from flows.models import Flow, FlowRun
 
 logger = logging.getLogger(__name__)
 

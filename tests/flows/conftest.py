@@ -14,7 +14,11 @@ def bvalue_flow(threshold: float = 5.0, notify: dict | None = None) -> dict:
             {"id": "start", "type": "trigger.manual"},
             {"id": "cat", "type": "source.catalog", "params": {"area": "jurisdiction", "days": None}},
             {"id": "b", "type": "method.bvalue", "params": {}},
-            {"id": "low", "type": "logic.condition", "params": {"path": "result.b", "op": "lt", "threshold": threshold}},
+            {
+                "id": "low",
+                "type": "logic.condition",
+                "params": {"path": "result.b", "op": "lt", "threshold": threshold},
+            },
             {"id": "tell", "type": "output.notify", "params": {"title": "b-value is low", **(notify or {})}},
         ],
         "edges": [
@@ -30,6 +34,8 @@ def jx_bflow(jx_forecaster, as_actor):
     from flows.services.flows import flow_create
 
     def make(**kw):
-        return flow_create(actor=as_actor(jx_forecaster), name=kw.pop("name", "b-value watch"), definition=bvalue_flow(**kw))
+        return flow_create(
+            actor=as_actor(jx_forecaster), name=kw.pop("name", "b-value watch"), definition=bvalue_flow(**kw)
+        )
 
     return make

@@ -29,7 +29,9 @@ def test_create_read_update_and_versions(api, jx_forecaster):
     flow_id = created.json()["id"]
     assert created.json()["version"] == 1
     changed = bvalue_flow(threshold=0.9)
-    updated = client.put(f"/api/v1/flows/{flow_id}/", {"definition": changed, "comment": "lower"}, format="json")
+    updated = client.put(
+        f"/api/v1/flows/{flow_id}/", {"definition": changed, "comment": "lower"}, format="json"
+    )
     assert updated.status_code == 200
     assert updated.json()["version"] == 2
     versions = client.get(f"/api/v1/flows/{flow_id}/versions/").json()["results"]
@@ -37,14 +39,18 @@ def test_create_read_update_and_versions(api, jx_forecaster):
     assert versions[0]["diff"]["nodes_changed"] == [
         {"id": "low", "params": {"threshold": {"old": 5.0, "new": 0.9}}}
     ]
-    assert client.get(f"/api/v1/flows/{flow_id}/").json()["definition"]["nodes"][3]["params"]["threshold"] == 0.9
+    assert (
+        client.get(f"/api/v1/flows/{flow_id}/").json()["definition"]["nodes"][3]["params"]["threshold"] == 0.9
+    )
 
 
 def test_a_bad_definition_is_400_naming_the_node_and_the_edge(api, jx_forecaster):
     definition = bvalue_flow()
     definition["nodes"][2]["params"] = {"bin": 7}
     definition["edges"].append({"from": "b.result", "to": "cat.event"})
-    response = api(jx_forecaster).post("/api/v1/flows/", {"name": "bad", "definition": definition}, format="json")
+    response = api(jx_forecaster).post(
+        "/api/v1/flows/", {"name": "bad", "definition": definition}, format="json"
+    )
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"nodes.b.params.bin", "edges.3"}
     assert not Flow.objects.exists()
@@ -52,7 +58,9 @@ def test_a_bad_definition_is_400_naming_the_node_and_the_edge(api, jx_forecaster
 
 def test_a_run_is_accepted_and_read_back(api, jx_forecaster, django_capture_on_commit_callbacks):
     client = api(jx_forecaster)
-    flow_id = client.post("/api/v1/flows/", {"name": "b", "definition": bvalue_flow()}, format="json").json()["id"]
+    flow_id = client.post("/api/v1/flows/", {"name": "b", "definition": bvalue_flow()}, format="json").json()[
+        "id"
+    ]
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/api/v1/flows/{flow_id}/runs/", {}, format="json")
     assert response.status_code == 202
@@ -72,7 +80,9 @@ def test_a_run_is_accepted_and_read_back(api, jx_forecaster, django_capture_on_c
 
 def test_other_bureaus_get_404_and_viewers_may_not_author(api, jx_forecaster, nm_forecaster, jx_viewer):
     flow_id = (
-        api(jx_forecaster).post("/api/v1/flows/", {"name": "b", "definition": bvalue_flow()}, format="json").json()["id"]
+        api(jx_forecaster)
+        .post("/api/v1/flows/", {"name": "b", "definition": bvalue_flow()}, format="json")
+        .json()["id"]
     )
     nm = api(nm_forecaster)
     assert nm.get(f"/api/v1/flows/{flow_id}/").status_code == 404
@@ -80,16 +90,26 @@ def test_other_bureaus_get_404_and_viewers_may_not_author(api, jx_forecaster, nm
     assert nm.post(f"/api/v1/flows/{flow_id}/runs/", {}, format="json").status_code == 404
     assert nm.get("/api/v1/flows/").json()["count"] == 0
     viewer = api(jx_viewer)
-    assert viewer.post("/api/v1/flows/", {"name": "v", "definition": bvalue_flow()}, format="json").status_code == 403
+    assert (
+        viewer.post("/api/v1/flows/", {"name": "v", "definition": bvalue_flow()}, format="json").status_code
+        == 403
+    )
     assert viewer.post(f"/api/v1/flows/{flow_id}/runs/", {}, format="json").status_code == 403
     assert viewer.get(f"/api/v1/flows/{flow_id}/").status_code == 200
 
 
 def test_only_a_bureau_admin_enables_triggers(api, jx_forecaster, jx_admin):
     flow_id = (
-        api(jx_forecaster).post("/api/v1/flows/", {"name": "b", "definition": bvalue_flow()}, format="json").json()["id"]
+        api(jx_forecaster)
+        .post("/api/v1/flows/", {"name": "b", "definition": bvalue_flow()}, format="json")
+        .json()["id"]
     )
-    assert api(jx_forecaster).post(f"/api/v1/flows/{flow_id}/triggers/", {"enabled": True}, format="json").status_code == 403
+    assert (
+        api(jx_forecaster)
+        .post(f"/api/v1/flows/{flow_id}/triggers/", {"enabled": True}, format="json")
+        .status_code
+        == 403
+    )
     response = api(jx_admin).post(f"/api/v1/flows/{flow_id}/triggers/", {"enabled": True}, format="json")
     assert response.status_code == 200
     assert response.json()["triggers_enabled"] is True

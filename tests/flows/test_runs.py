@@ -26,11 +26,17 @@ def test_catalog_bvalue_threshold_notification(
     make_events(jx, 2000)
     flow = jx_bflow(threshold=5.0)
     run, nodes = _run(flow, as_actor(jx_forecaster), django_capture_on_commit_callbacks)
-    assert run.status == FlowRun.Status.SUCCEEDED, (run.error, {k: (n.status, n.error) for k, n in nodes.items()})
+    assert run.status == FlowRun.Status.SUCCEEDED, (
+        run.error,
+        {k: (n.status, n.error) for k, n in nodes.items()},
+    )
     assert {k: n.status for k, n in nodes.items()} == dict.fromkeys(nodes, NodeRun.Status.SUCCEEDED)
     product = ProductRun.objects.get(pk=nodes["b"].output["result"]["product_run"])
     assert nodes["low"].output["then"]["condition"]["value"] == product.result["b"]
-    assert Notification.objects.filter(recipient=jx_expert, kind="flows.notify", title="b-value is low").count() == 1
+    assert (
+        Notification.objects.filter(recipient=jx_expert, kind="flows.notify", title="b-value is low").count()
+        == 1
+    )
 
 
 def test_a_condition_not_met_skips_what_follows_and_the_run_succeeds(
@@ -58,7 +64,9 @@ def test_a_second_run_reuses_the_computed_node(
     assert reused.reused_from_id == first["b"].output["result"]["product_run"]
 
 
-def test_a_dry_run_does_not_notify(jx, jx_forecaster, as_actor, make_events, jx_bflow, django_capture_on_commit_callbacks):
+def test_a_dry_run_does_not_notify(
+    jx, jx_forecaster, as_actor, make_events, jx_bflow, django_capture_on_commit_callbacks
+):
     make_events(jx, 2000)
     run, nodes = _run(jx_bflow(), as_actor(jx_forecaster), django_capture_on_commit_callbacks, dry_run=True)
     assert run.status == FlowRun.Status.SUCCEEDED
@@ -69,9 +77,8 @@ def test_a_dry_run_does_not_notify(jx, jx_forecaster, as_actor, make_events, jx_
 def test_a_failing_node_fails_the_run_skips_what_follows_and_tells_the_author(
     jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
 ):
-    from tests.flows.conftest import bvalue_flow
-
     from flows.services.flows import flow_create
+    from tests.flows.conftest import bvalue_flow
 
     make_events(jx, 200)
     definition = bvalue_flow()

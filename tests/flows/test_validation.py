@@ -116,7 +116,11 @@ def test_a_wechat_webhook_must_be_a_safe_https_link():
     definition = _flow(
         [
             {"id": "m", "type": "trigger.manual"},
-            {"id": "n", "type": "output.notify", "params": {"title": "t", "channel": "wechat", "webhook_url": "javascript:alert(1)"}},
+            {
+                "id": "n",
+                "type": "output.notify",
+                "params": {"title": "t", "channel": "wechat", "webhook_url": "javascript:alert(1)"},
+            },
             {"id": "cat", "type": "source.catalog"},
         ],
         [{"from": "cat.catalog", "to": "n.message"}],

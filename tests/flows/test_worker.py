@@ -10,10 +10,10 @@ from flows.models import FlowRun, NodeRun
 from flows.services import runs as run_services
 from flows.services.flows import flow_create
 from portal.models import Notification
+from products.inputs import read_rows
 from products.methods import registry
 from products.models import ProductRun
 from products.selectors import selection_events
-from products.inputs import read_rows
 
 from .conftest import bvalue_flow
 
@@ -37,7 +37,10 @@ def test_catalog_bvalue_threshold_notification_on_the_worker_gives_the_engines_b
     flow = flow_create(actor=as_actor(jx_forecaster), name="b watch", definition=bvalue_flow(threshold=5.0))
     run = _wait(run_services.run_request(actor=as_actor(jx_forecaster), flow=flow).pk)
     nodes = {n.node_id: n for n in NodeRun.objects.filter(run=run)}
-    assert run.status == FlowRun.Status.SUCCEEDED, (run.error, {k: (n.status, n.error) for k, n in nodes.items()})
+    assert run.status == FlowRun.Status.SUCCEEDED, (
+        run.error,
+        {k: (n.status, n.error) for k, n in nodes.items()},
+    )
     # the same b-value as the product engine computes directly over the same events
     rows = read_rows(selection_events(bureau=jx, selection={"jurisdiction": True}))
     direct = registry.run("bvalue", rows.as_inputs(), {})
@@ -59,7 +62,11 @@ def test_a_transient_failure_is_retried_per_its_type_then_fails_and_skips_downst
                 "id": "bot",
                 "type": "output.notify",
                 # nothing listens on port 9 of this machine: the group bot never answers
-                "params": {"title": "t", "channel": "wechat", "webhook_url": "https://127.0.0.1:9/cgi-bin/webhook/send"},
+                "params": {
+                    "title": "t",
+                    "channel": "wechat",
+                    "webhook_url": "https://127.0.0.1:9/cgi-bin/webhook/send",
+                },
             },
             {"id": "sec", "type": "output.section", "params": {"title": "after"}},
         ],
