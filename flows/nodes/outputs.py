@@ -232,10 +232,10 @@ class CreateAnomaly(NodeType):
         {
             "discipline": string("seismology", max_length=32),
             "observation_item": string("", max_length=60),
-            "station": string("", max_length=100),
+            "station": string(max_length=100, description="the station or place the anomaly is seen at"),
             "description": string("", max_length=2000),
         },
-        required=("observation_item", "description"),
+        required=("observation_item", "station", "description"),
     )
 
     def run(self, context: NodeContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:

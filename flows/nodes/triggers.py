@@ -24,9 +24,10 @@ class _Trigger(NodeType):
     kind = ""
 
     def run(self, context: NodeContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-        payload = context.trigger if context.trigger.get("kind") == self.kind else {}
-        if not payload and context.trigger.get("kind") == "manual":
-            payload = context.input  # a person's run gives the sample it names
+        if self.kind == "manual":  # a person's run (or a dry run) gives the sample it names
+            payload = context.input if context.trigger.get("kind") == "manual" else {}
+        else:
+            payload = context.trigger if context.trigger.get("kind") == self.kind else {}
         return {port: payload[port] for port in self.outputs if payload.get(port) is not None}
 
 

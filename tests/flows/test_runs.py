@@ -90,6 +90,8 @@ def test_a_failing_node_fails_the_run_skips_what_follows_and_tells_the_author(
     assert (nodes["low"].status, nodes["tell"].status) == (NodeRun.Status.SKIPPED, NodeRun.Status.SKIPPED)
     assert nodes["cat"].status == NodeRun.Status.SUCCEEDED
     assert run.status == FlowRun.Status.FAILED
-    assert run.error.startswith("Failed nodes: b.")
+    from django.utils.translation import gettext
+
+    assert run.error.startswith(gettext("Failed nodes: %(nodes)s.") % {"nodes": "b"})
     told = Notification.objects.get(recipient=jx_forecaster, kind="flows.run_failed")
     assert told.url == f"/flows/runs/{run.pk}/"
