@@ -74,6 +74,7 @@ LAYERS: list[set[str]] = [
     {"recognition"},
     {"skill"},
     {"trends"},
+    {"flows"},
 ]
 APPS = [app for layer in LAYERS for app in sorted(layer)]
 LAYER_OF = {app: number for number, layer in enumerate(LAYERS) for app in layer}

@@ -167,7 +167,15 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
     )
     qc_day = _qc_day(channel.object_id)
     _skill_score(jx, channel.object_id)
+    from flows.services.flows import flow_create
+    from flows.services.runs import run_request
+    from tests.flows.conftest import bvalue_flow
+
+    flow = flow_create(actor=forecaster, name="b 值监视", definition=bvalue_flow())
+    flow_run = run_request(actor=forecaster, flow=flow)
     return {
+        "flow_id": flow.pk,
+        "flow_run_id": flow_run.pk,
         "qc_day_id": qc_day.pk,
         "trend_report_id": trend_report.pk,
         "figure_id": trend_report.sections.get(key="seismicity").figures.get().pk,

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     # After observations: its demo scores the demo channels, which the observations demo makes
     # (seed_demo runs the apps' demos in this order); its own words win no one else's page.
     "skill",
+    # The top layer: flows compose every other app's building blocks (its demo runs last).
+    "flows",
 ]
 # Apps whose urls.py / api_urls.py / routing.py plug into the portal's URLs and websockets.
 PORTAL_FEATURE_APPS = [
@@ -72,6 +74,7 @@ PORTAL_FEATURE_APPS = [
     "trends",
     "recognition",
     "skill",
+    "flows",
 ]
 
 MIDDLEWARE = [

@@ -37,6 +37,7 @@ def test_watchdog_is_a_beat_job_every_two_minutes_over_every_job_kind():
     }
     assert sorted(kind.name for kind in jobs.kinds()) == [
         "catalog.event_import",
+        "flows.run",
         "observations.qc_archive",
         "observations.series_import",
         "portal.document_render",

@@ -1,0 +1,115 @@
+"""What starts runs besides a person: schedules (one django-celery-beat ``PeriodicTask`` per
+flow with a schedule trigger, enabled while the flow's triggers are), and happenings told by
+the apps below through ``catalog.arrival`` and ``portal.hooks`` (a quake arrived, a quick
+report was received, new series data, an anomaly changed state). A happening's callback only
+enqueues ``flows.trigger`` with ids; ``happening`` then finds the flows of the concerned
+bureau whose trigger nodes match and whose triggers the bureau admin enabled."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+
+from flows import selectors
+
+from .runs import run_request_for_trigger
+
+if TYPE_CHECKING:
+    from flows.models import Flow, FlowRun
+
+logger = logging.getLogger(__name__)
+
+SCHEDULE_TASK = "flows.scheduled_run"
+TRIGGER_TYPES = {
+    "quake": "trigger.quake",
+    "quick_report": "trigger.quick_report",
+    "series": "trigger.series_data",
+    "anomaly": "trigger.anomaly",
+    "schedule": "trigger.schedule",
+}
+
+
+def _schedule_node(flow: Flow) -> dict[str, Any] | None:
+    version = flow.current_version
+    if version is None:
+        return None
+    return next((n for n in version.definition["nodes"] if n["type"] == "trigger.schedule"), None)
+
+
+def schedule_sync(flow: Flow) -> None:
+    """Create, update or disable the flow's beat entry from its schedule trigger node."""
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    name = f"flows:{flow.bureau_id}:{flow.pk}"
+    node = _schedule_node(flow)
+    task = PeriodicTask.objects.filter(name=name).first()
+    if node is None:
+        if task is not None:
+            task.enabled = False
+            task.save()
+        return
+    params = node["params"]
+    crontab, _created = CrontabSchedule.objects.get_or_create(
+        minute=params.get("minute", "0"),
+        hour=params.get("hour", "6"),
+        day_of_week=params.get("day_of_week", "*"),
+        day_of_month=params.get("day_of_month", "*"),
+        month_of_year=params.get("month_of_year", "*"),
+        timezone=settings.TIME_ZONE,  # crontab times are Beijing time
+    )
+    task = task or PeriodicTask(name=name)
+    task.task = SCHEDULE_TASK
+    task.crontab = crontab
+    task.interval = None
+    task.kwargs = json.dumps({"flow_id": flow.pk})
+    task.enabled = bool(flow.triggers_enabled)
+    task.description = f"flow {flow.pk}: {flow.name}"[:200]
+    task.save()  # save() so beat notices the change
+
+
+def schedule_fire(*, flow_id: int) -> FlowRun | None:
+    flow = selectors.flow_get_for_worker(flow_id=flow_id)
+    if flow is None or _schedule_node(flow) is None:
+        return None
+    return run_request_for_trigger(flow=flow, trigger={"kind": "schedule"})
+
+
+def _matches(node: dict[str, Any], kind: str, payload: dict[str, Any], flow: Flow) -> bool:
+    params = node["params"]
+    if kind in ("quake", "quick_report"):
+        event = payload.get("event") or {}
+        if (event.get("magnitude") or -99) < params.get("min_magnitude", 0.0):
+            return False
+        if kind == "quake" and params.get("region") == "box":
+            return (
+                params["minlatitude"] <= event.get("latitude", 999) <= params["maxlatitude"]
+                and params["minlongitude"] <= event.get("longitude", 999) <= params["maxlongitude"]
+            )
+        if kind == "quake" and params.get("region", "jurisdiction") == "jurisdiction":
+            return bool(payload.get("inside", True))
+        return True
+    if kind == "series":
+        return payload.get("channel") in set(params.get("channels") or [])
+    if kind == "anomaly":
+        states = params.get("states") or []
+        return not states or payload.get("anomaly", {}).get("state") in states
+    return True
+
+
+def happening(*, kind: str, bureau_id: int | None, payload: dict[str, Any]) -> list[int]:
+    """Start the enabled flows of ``bureau_id`` whose trigger of ``kind`` matches ``payload``."""
+    started = []
+    for flow in selectors.flows_triggered(bureau_id=bureau_id, trigger_type=TRIGGER_TYPES[kind]):
+        version = flow.current_version
+        if version is None:
+            continue
+        nodes = [n for n in version.definition["nodes"] if n["type"] == TRIGGER_TYPES[kind]]
+        if not any(_matches(node, kind, payload, flow) for node in nodes):
+            continue
+        run = run_request_for_trigger(flow=flow, trigger={"kind": kind, **payload})
+        if run is not None:
+            started.append(run.pk)
+    return started

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "flows"
+
+urlpatterns = [
+    path("flows/", views.flow_list, name="flow-list"),
+    path("flows/<id:flow_id>/", views.flow_detail, name="flow-detail"),
+    path("flows/<id:flow_id>/run/", views.flow_run, name="flow-run"),
+    path("flows/<id:flow_id>/triggers/", views.flow_triggers, name="flow-triggers"),
+    path("flows/runs/<id:run_id>/", views.run_detail, name="run-detail"),
+    path("flows/runs/<id:run_id>/files/<str:name>", views.run_file, name="run-file"),
+]
