@@ -289,10 +289,10 @@ def _fail(run: ProductRun, message: str, refused: dict[str, Any] | None = None) 
     """queued/running -> failed; the person who asked is told (the workflow's hand-off).
     ``refused`` (a method's "too little data": have, need, detail) is kept in the provenance so
     each reader gets the refusal in their own language (``ProductRun.error_text``)."""
-    extra = {"provenance": {**run.provenance, "refused": refused}} if refused else {}
-    return transition(
-        run, "fail", None, message, workflow=WORKFLOW, error=message, finished_at=timezone.now(), **extra
-    )
+    changes: dict[str, Any] = {"error": message, "finished_at": timezone.now()}
+    if refused:
+        changes["provenance"] = {**run.provenance, "refused": refused}
+    return transition(run, "fail", None, message, workflow=WORKFLOW, **changes)
 
 
 def run_fail_by_id(*, run_id: int, message: str) -> None:
