@@ -64,11 +64,20 @@ def _pressure(hours: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         amplitude * np.cos(2 * np.pi * hours / (24 * days) + phase)
         for amplitude, days, phase in zip((3.0, 2.5, 2.0), (3.7, 5.9, 8.3), phases, strict=True)
     )
-    # and hour-to-hour gusts (1 hPa): the broadband part that lets a regression tell the
-    # level's answer to pressure from its answer to the tides
+    # and gusts of a few hours (1 hPa): the broadband part that lets a regression tell the
+    # level's answer to pressure from its answer to the tides. Drawn every 3 hours, joined
+    # and rounded over 3 hours, so no corner of the curve looks like a spike or a step to QC
     since = hours - hours[0]
-    knots = 1.0 * rng.standard_normal(int(since[-1]) + 2 if since.size else 0)
-    gusts = np.interp(since, np.arange(knots.size), knots)  # joined smoothly: no steps
+    knots = 1.0 * rng.standard_normal(int(since[-1] // 3) + 2 if since.size else 0)
+    gusts = np.interp(since / 3, np.arange(knots.size), knots)
+    if since.size > 1:
+        per_hour = max(1, round(1 / (since[1] - since[0])))
+        kernel = np.ones(3 * per_hour) / (3 * per_hour)
+        gusts = np.convolve(
+            np.pad(gusts, (kernel.size // 2, kernel.size - 1 - kernel.size // 2), mode="edge"),
+            kernel,
+            mode="valid",
+        )
     seasonal = 8 * np.cos(2 * np.pi * hours / YEAR_H) + 1.2 * np.cos(2 * np.pi * hours / 12)
     return 1013 + seasonal + weather + gusts
 
@@ -102,7 +111,11 @@ def _curve(
             + 0.022 * np.sin(2 * np.pi * hours / K1 + 0.4)
         )
         baro = -0.004 * (pressure - 1013)
-        return np.round(-12.5 + tides + baro + 0.0001 * hours / 24 + 0.0003 * rng.standard_normal(n), 4)
+        # the sensor's noise, bounded at 4 sigma as a digitiser's is: minute data hold a
+        # million samples a channel, where unbounded normal noise has a 5-sigma sample or two
+        # that QC's Hampel filter rightly calls a spike
+        noise = 0.0003 * np.clip(rng.standard_normal(n), -4, 4)
+        return np.round(-12.5 + tides + baro + 0.0001 * hours / 24 + noise, 4)
     if item == "PRES":  # the station's barometer: the pressure its water level answers
         return np.round(pressure, 2)
     if item == "WT":

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from .exceptions import NotFound, PermissionDenied
+from .exceptions import NotFound, PortalError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -23,7 +23,9 @@ def error_page(request: HttpRequest, message: str, status: int) -> HttpResponse:
 
 
 def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in, with an actor; NotFound → 404 page, PermissionDenied → 403 page."""
+    """Signed in, with an actor; NotFound → 404 page, any other refusal (PermissionDenied 403,
+    InvalidTransition 409, a stored request that no longer validates 400) → the error page
+    with its message and status."""
 
     @login_required
     @wraps(view)
@@ -34,7 +36,7 @@ def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             return view(request, *args, **kwargs)
         except NotFound:
             return error_page(request, _("Not found."), 404)
-        except PermissionDenied as exc:
-            return error_page(request, exc.message, 403)
+        except PortalError as exc:
+            return error_page(request, exc.message, exc.status_code)
 
     return wrapper

@@ -14,8 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.exceptions import NotFound, PermissionDenied, PortalError
+from portal.exceptions import PermissionDenied
 from portal.files import serve_file
+from portal.pages import page
 
 from . import selectors
 from .catalogue import describe
@@ -31,26 +32,6 @@ from .services import schedules as schedule_services
 CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 
 
-def _page_error(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, "portal/error.html", {"message": message}, status=status)
-
-
-def _needs_actor(view):  # type: ignore[no-untyped-def]
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.actor is None:
-            return render(request, "portal/no_role.html", status=403)
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            return _page_error(request, _("Not found."), 404)
-        except PortalError as exc:  # refused, or a stored request that no longer validates
-            return _page_error(request, exc.message, exc.status_code)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return login_required(wrapped)
-
-
 def _status_labels() -> str:
     """Status names in the page's language, for the live badges (escaped by the template)."""
     return json.dumps({value: str(label) for value, label in RunStatus.choices}, ensure_ascii=False)
@@ -60,7 +41,7 @@ def _method_choices() -> list[dict[str, str]]:
     return [{"name": m.name, "title_zh": m.title_zh, "title_en": m.title_en} for m in METHODS.values()]
 
 
-@_needs_actor
+@page
 def gallery(request: HttpRequest) -> HttpResponse:
     """The latest result of each scheduled product of the bureau, with its figure."""
     actor = request.actor
@@ -77,7 +58,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_needs_actor
+@page
 def run_list(request: HttpRequest) -> HttpResponse:
     runs = selectors.run_list(actor=request.actor)
     status = request.GET.get("status", "")
@@ -97,7 +78,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_needs_actor
+@page
 def run_new(request: HttpRequest) -> HttpResponse:
     """The run form, generated from the chosen method's parameter schema."""
     actor = request.actor
@@ -149,7 +130,7 @@ def run_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_needs_actor
+@page
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.run_get(actor=request.actor, run_id=run_id)
     method = METHODS.get(run.method)
@@ -174,7 +155,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @login_required
-@_needs_actor
+@page
 def run_figure(request: HttpRequest, run_id: int, name: str) -> HttpResponse:
     """A run's figure file, to people who may read the run (media is not served publicly).
     PNG shows inline; SVG is a document that could carry script, so it is a download."""
@@ -192,7 +173,7 @@ def run_figure(request: HttpRequest, run_id: int, name: str) -> HttpResponse:
 
 
 @require_POST
-@_needs_actor
+@page
 def run_rerun(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.run_get(actor=request.actor, run_id=run_id)
     run_services.run_rerun(actor=request.actor, run=run)
@@ -203,7 +184,7 @@ def run_rerun(request: HttpRequest, run_id: int) -> HttpResponse:
 # --- schedules --------------------------------------------------------------------
 
 
-@_needs_actor
+@page
 def schedule_list(request: HttpRequest) -> HttpResponse:
     schedules = selectors.schedule_list(actor=request.actor)
     page = Paginator(schedules, 25).get_page(request.GET.get("page"))
@@ -296,7 +277,7 @@ def _schedule_form(request: HttpRequest, schedule: Any = None) -> HttpResponse:
     )
 
 
-@_needs_actor
+@page
 def schedule_new(request: HttpRequest) -> HttpResponse:
     if not can_manage_schedules(request.actor):
         raise PermissionDenied(
@@ -305,7 +286,7 @@ def schedule_new(request: HttpRequest) -> HttpResponse:
     return _schedule_form(request)
 
 
-@_needs_actor
+@page
 def schedule_edit(request: HttpRequest, schedule_id: int) -> HttpResponse:
     schedule = selectors.schedule_get(actor=request.actor, schedule_id=schedule_id)
     if not can_change_schedule(request.actor, schedule):
@@ -314,7 +295,7 @@ def schedule_edit(request: HttpRequest, schedule_id: int) -> HttpResponse:
 
 
 @require_POST
-@_needs_actor
+@page
 def schedule_action(request: HttpRequest, schedule_id: int, action: str) -> HttpResponse:
     schedule = selectors.schedule_get(actor=request.actor, schedule_id=schedule_id)
     actor = request.actor

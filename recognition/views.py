@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.exceptions import NotFound, PermissionDenied, PortalError
+from portal.exceptions import PermissionDenied, PortalError
 from portal.models import DisciplineCode
+from portal.pages import page
 from portal.selectors import audit_for
 from products.catalogue import describe
 from products.forms import fields_for, request_from_post
@@ -24,27 +24,7 @@ from .permissions import RULE_DISCIPLINES, can_create_rule, can_edit_rule, can_p
 from .spans import INDICATOR_METHODS
 
 
-def _page_error(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, "portal/error.html", {"message": message}, status=status)
-
-
-def _needs_actor(view):  # type: ignore[no-untyped-def]
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.actor is None:
-            return render(request, "portal/no_role.html", status=403)
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            return _page_error(request, _("Not found."), 404)
-        except PortalError as exc:
-            return _page_error(request, exc.message, exc.status_code)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return login_required(wrapped)
-
-
-@_needs_actor
+@page
 def rule_list(request: HttpRequest) -> HttpResponse:
     discipline = request.GET.get("discipline") or None
     state = request.GET.get("state") or None
@@ -67,7 +47,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_needs_actor
+@page
 def rule_detail(request: HttpRequest, rule_id: int) -> HttpResponse:
     rule = selectors.rule_get(actor=request.actor, rule_id=rule_id)
     detections = Paginator(selectors.rule_detections(rule=rule), 25).get_page(request.GET.get("page"))
@@ -173,14 +153,14 @@ def _form(request: HttpRequest, rule: Any = None) -> HttpResponse:
     )
 
 
-@_needs_actor
+@page
 def rule_new(request: HttpRequest) -> HttpResponse:
     if not can_create_rule(request.actor):
         raise PermissionDenied(_("Only the discipline's experts of a bureau set up its recognition rules."))
     return _form(request)
 
 
-@_needs_actor
+@page
 def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
     rule = selectors.rule_get(actor=request.actor, rule_id=rule_id)
     if not can_edit_rule(request.actor, rule):
@@ -189,7 +169,7 @@ def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 
 @require_POST
-@_needs_actor
+@page
 def rule_action(request: HttpRequest, rule_id: int, action: str) -> HttpResponse:
     rule = selectors.rule_get(actor=request.actor, rule_id=rule_id)
     if action == "pause":
