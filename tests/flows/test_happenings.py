@@ -153,10 +153,14 @@ def test_a_rolled_back_write_announces_nothing(
         {"type": "trigger.series_data", "params": {"channels": [well.pk]}},
     )
     t0 = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
+
+    def failing_import():
+        with transaction.atomic():
             series_write(channel=well, start=t0, values=np.ones(60, dtype=np.float32), actor=None)
             raise RuntimeError("the import failed")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        failing_import()
     assert not FlowRun.objects.exists()
 
 
