@@ -85,7 +85,9 @@ def test_a_document_has_a_phone_page_linked_from_the_run_and_only_its_bureau_rea
     page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    assert "<h1>流程文档</h1>" in html and "震情概述" in html and "江西宜春 4.6 级" in html
+    assert "<h1>流程文档</h1>" in html
+    assert "震情概述" in html
+    assert "江西宜春 4.6 级" in html
     assert 'name="viewport"' in html
     assert client.get(reverse("flows:run-document", args=[run.pk, "sec"])).status_code == 404
     client.force_login(nm_forecaster)
