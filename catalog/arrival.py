@@ -246,6 +246,16 @@ class Enqueued:
     bureau_id: int
 
 
+def _later(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], None]:
+    """``func(*args, **kwargs)`` as a commit callback (a function: Django logs a failing one by
+    its ``__qualname__``, which a ``functools.partial`` lacks)."""
+
+    def call() -> None:
+        func(*args, **kwargs)
+
+    return call
+
+
 def decide(*, event_id: int) -> list[Enqueued]:
     """The one decision on an arrived event: enqueue each reaction its concerns call for.
 
@@ -268,15 +278,10 @@ def decide(*, event_id: int) -> list[Enqueued]:
     ]
     for concern in concerns:
         for listener in _LISTENERS:
-            transaction.on_commit(
-                lambda listener=listener, concern=concern: listener(event, concern), robust=True
-            )
+            transaction.on_commit(_later(listener, event, concern), robust=True)
     for task, job in planned:
         # Each its own message: one failing (or retrying) does not hold up the others.
-        transaction.on_commit(
-            lambda task=task, job=job: task.delay(event_id=job.event_id, bureau_id=job.bureau_id),
-            robust=True,
-        )
+        transaction.on_commit(_later(task.delay, event_id=job.event_id, bureau_id=job.bureau_id), robust=True)
     return [job for _task, job in planned]
 
 

@@ -85,7 +85,11 @@ def _announce(channel: Channel, start: dt.datetime, end: dt.datetime) -> None:
     # ``run_on_commit`` is the connection's list of (savepoint ids, callback, robust) waiting
     # for the commit: the transaction's announcement is there once its first write added it.
     pending = next(
-        (f for _s, f, _r in connection.run_on_commit if isinstance(f, _Announcement) and not f.fired),
+        (
+            f
+            for f in (entry[1] for entry in connection.run_on_commit)
+            if isinstance(f, _Announcement) and not f.fired
+        ),
         None,
     )
     if pending is None:

@@ -289,7 +289,7 @@ def _fail(run: ProductRun, message: str, refused: dict[str, Any] | None = None) 
     """queued/running -> failed; the person who asked is told (the workflow's hand-off).
     ``refused`` (a method's "too little data": have, need, detail) is kept in the provenance so
     each reader gets the refusal in their own language (``ProductRun.error_text``)."""
-    extra = {"provenance": {**run.provenance, "refused": refused}} if refused else {}
+    extra: dict[str, Any] = {"provenance": {**run.provenance, "refused": refused}} if refused else {}
     return transition(
         run, "fail", None, message, workflow=WORKFLOW, error=message, finished_at=timezone.now(), **extra
     )
