@@ -137,12 +137,25 @@ def happening(*, kind: str, bureau_id: int | None, payload: dict[str, Any]) -> l
     return started
 
 
+#: Node types that do an alert action themselves, besides those declaring it
+#: (``NodeType.replaces_alert_action``): the built-in topic-report node of the flow store.
+REPLACING_TYPES: dict[str, frozenset[str]] = {"topic_report": frozenset({"output.topic_report"})}
+
+
+def _does(action: str, type_name: str) -> bool:
+    from flows.registry import node_type
+
+    kind = node_type(type_name)
+    if kind is None:
+        return False
+    return kind.replaces_alert_action == action or type_name in REPLACING_TYPES.get(action, frozenset())
+
+
 def flow_replaces(action: str, event: Any, concern: Any) -> bool:
     """Whether an enabled flow of the concerned bureau, started by this quake (its quake
     trigger matches), does the alert ``action`` itself (holds a node type whose
     ``replaces_alert_action`` is ``action``): then the portal's own reaction yields."""
     from flows.nodes.sources import event_payload
-    from flows.registry import node_type
 
     payload = {"event": event_payload(event), "inside": concern.inside, "distance_km": concern.distance_km}
     for flow in selectors.flows_triggered(bureau_id=concern.bureau.pk, trigger_type=TRIGGER_TYPES["quake"]):
@@ -150,9 +163,7 @@ def flow_replaces(action: str, event: Any, concern: Any) -> bool:
         if version is None:
             continue
         nodes = version.definition["nodes"]
-        does_it = any(
-            (kind := node_type(n["type"])) is not None and kind.replaces_alert_action == action for n in nodes
-        )
+        does_it = any(_does(action, n["type"]) for n in nodes)
         if does_it and any(
             _matches(n, "quake", payload, flow) for n in nodes if n["type"] == TRIGGER_TYPES["quake"]
         ):
