@@ -20,7 +20,11 @@ The flow, from the SMS to what is made of it (every step a plain import or a tas
 The reactions are registered from the upper apps' ``AppConfig.ready()`` with
 :func:`register_reaction` (catalog sits below reports and consultations and imports
 neither). The same goes for what the event page lists as made from an event
-(:func:`register_outcomes`).
+(:func:`register_outcomes`), for what hears of every concern whatever the rule's
+actions (:func:`register_listener`: flows, whose quake triggers then apply their own
+region and magnitude filters), and for who takes an action over from the portal's own
+reaction for a bureau (:func:`register_replacement`: a bureau whose enabled flow makes the
+special-topic report on this quake gets that flow's report, not a second one).
 
 Freshness is one rule for every source: an event whose origin time lies within
 ``settings.EVENT_FRESH_FOR`` (default 72 h) before now, and not more than
@@ -196,11 +200,60 @@ def reactions_for(action: str) -> list[Reaction]:
     return list(_REACTIONS.get(action, []))
 
 
+Listener = Callable[[Event, Concern], None]
+_LISTENERS: list[Listener] = []
+
+
+def register_listener(func: Listener) -> Listener:
+    """``func(event, concern)`` runs, on commit, for every concern of an arrival, whatever the
+    bureau's rule asks for. Like a hook's callback it only enqueues a task with ids."""
+    if func not in _LISTENERS:
+        _LISTENERS.append(func)
+    return func
+
+
+Replacement = Callable[[Event, Concern], bool]
+_REPLACEMENTS: dict[str, list[Replacement]] = {}
+
+
+def register_replacement(action: str, predicate: Replacement) -> Replacement:
+    """The reactions of ``action`` yield for a concern when ``predicate(event, concern)`` says
+    that something else (a bureau's own flow) does the action on this quake for that bureau."""
+    if action not in AlertAction.values:
+        raise ValueError(f"unknown alert action {action!r}")
+    predicates = _REPLACEMENTS.setdefault(str(action), [])
+    if predicate not in predicates:
+        predicates.append(predicate)
+    return predicate
+
+
+def replaced(action: str, event: Event, concern: Concern) -> bool:
+    """Whether the bureau of ``concern`` does ``action`` itself on ``event`` (the one place
+    that decides it: :func:`decide` leaves the portal's reactions of the action out then)."""
+    for predicate in _REPLACEMENTS.get(action, []):
+        try:
+            if predicate(event, concern):
+                return True
+        except Exception:  # a broken replacement must never leave the bureau without its reaction
+            logger.exception("replacement of %s for bureau %s failed", action, concern.bureau.pk)
+    return False
+
+
 @dataclass(frozen=True)
 class Enqueued:
     task: str
     event_id: int
     bureau_id: int
+
+
+def _later(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], None]:
+    """``func(*args, **kwargs)`` as a commit callback (a function: Django logs a failing one by
+    its ``__qualname__``, which a ``functools.partial`` lacks)."""
+
+    def call() -> None:
+        func(*args, **kwargs)
+
+    return call
 
 
 def decide(*, event_id: int) -> list[Enqueued]:
@@ -215,18 +268,20 @@ def decide(*, event_id: int) -> list[Enqueued]:
     event = event_get_for_worker(event_id=event_id)
     if event is None or not is_fresh(event):
         return []
+    concerns = concerned_bureaus(event)
     planned = [
         (task, Enqueued(task.name, event.pk, concern.bureau.pk))
-        for concern in concerned_bureaus(event)
+        for concern in concerns
         for action in concern.actions
+        if not replaced(action, event, concern)
         for task in reactions_for(action)
     ]
+    for concern in concerns:
+        for listener in _LISTENERS:
+            transaction.on_commit(_later(listener, event, concern), robust=True)
     for task, job in planned:
         # Each its own message: one failing (or retrying) does not hold up the others.
-        transaction.on_commit(
-            lambda task=task, job=job: task.delay(event_id=job.event_id, bureau_id=job.bureau_id),
-            robust=True,
-        )
+        transaction.on_commit(_later(task.delay, event_id=job.event_id, bureau_id=job.bureau_id), robust=True)
     return [job for _task, job in planned]
 
 
@@ -331,6 +386,9 @@ __all__ = [
     "decide",
     "event_arrived",
     "is_fresh",
+    "register_listener",
     "register_outcomes",
     "register_reaction",
+    "register_replacement",
+    "replaced",
 ]

@@ -11,4 +11,5 @@ urlpatterns = [
     path("flows/<id:flow_id>/dry-run/", apis.FlowDryRunApi.as_view(), name="api-flow-dry-run"),
     path("flows/<id:flow_id>/triggers/", apis.FlowTriggersApi.as_view(), name="api-flow-triggers"),
     path("flow-runs/<id:flow_run_id>/", apis.FlowRunDetailApi.as_view(), name="api-flow-run"),
+    path("flow-runs/<id:flow_run_id>/cancel/", apis.FlowRunCancelApi.as_view(), name="api-flow-run-cancel"),
 ]

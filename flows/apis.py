@@ -8,7 +8,9 @@
 * ``POST flows/<id>/runs/`` ``{input?}`` → 202 with the run; ``POST flows/<id>/dry-run/``
   ``{input?}`` → 202 (a run whose outputs do not notify, create or publish);
 * ``POST flows/<id>/triggers/`` ``{enabled}`` (a bureau admin);
-* ``GET flow-runs/<id>/`` → ``{id, flow, version, status, nodes: [{id, status, output, error}]}``.
+* ``GET flow-runs/<id>/`` → ``{id, flow, version, status, nodes: [{id, status, output, error}]}``;
+* ``POST flow-runs/<id>/cancel/`` ``{comment?}`` → the cancelled run (the flow's authors and the
+  bureau admin; a finished run is 409).
 """
 
 from __future__ import annotations
@@ -277,3 +279,15 @@ class FlowRunDetailApi(TenantApi):
     @extend_schema(operation_id="flow_runs_retrieve", responses=RunSerializer)
     def get(self, request: Request, flow_run_id: int) -> Response:
         return Response(RunSerializer(selectors.run_get(actor=request.actor, run_id=flow_run_id)).data)
+
+
+class FlowRunCancelApi(TenantApi):
+    class InputSerializer(serializers.Serializer):
+        comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+    @extend_schema(operation_id="flow_runs_cancel", request=InputSerializer, responses=RunSerializer)
+    def post(self, request: Request, flow_run_id: int) -> Response:
+        run = selectors.run_get(actor=request.actor, run_id=flow_run_id)
+        data = self.parse(self.InputSerializer, request.data)
+        run_services.run_cancel(actor=request.actor, run=run, comment=data["comment"])
+        return Response(RunSerializer(selectors.run_get(actor=request.actor, run_id=run.pk)).data)

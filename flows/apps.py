@@ -13,6 +13,9 @@ class FlowsConfig(AppConfig):
         from .services import runs
 
         nodes.load()
+        from . import happenings
+
+        happenings.connect()  # the apps below start flows: quakes, quick reports, series, anomalies
         # Runs past their overall limit, or queued with a lost start, end failed (author told).
         jobs.register(
             jobs.JobKind(

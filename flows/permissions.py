@@ -35,4 +35,7 @@ def can_set_triggers(actor: Actor | None, flow: Flow) -> bool:
 
 
 def can_cancel_run(actor: Actor | None, run: FlowRun) -> bool:
-    return actor is not None and can_edit_flow(actor, run.flow)
+    """The flow's authors (its bureau's forecasters and experts) and the bureau admin."""
+    if actor is None or actor.bureau_id != run.bureau_id:
+        return False
+    return can_edit_flow(actor, run.flow) or actor.is_system_admin or actor.has_role(Role.BUREAU_ADMIN)

@@ -99,6 +99,10 @@ class NodeType:
     # Store the schema's defaults in the definition (a method's own engine fills its defaults,
     # where one parameter given replaces another's default: radius_km for nearest).
     fill_defaults: ClassVar[bool] = True
+    # An alert action (catalog.AlertAction: "topic_report") this node does itself: a bureau whose
+    # enabled flow on the quake holds such a node gets no second one from the portal's own
+    # reaction (flows.services.triggers.flow_replaces, asked by catalog.arrival.decide).
+    replaces_alert_action: ClassVar[str] = ""
 
     def title(self) -> str:
         return self.title_en if (get_language() or "zh-hans").startswith("en") else self.title_zh

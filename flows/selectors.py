@@ -128,6 +128,11 @@ def flows_triggered(*, bureau_id: int | None, trigger_type: str) -> list[Flow]:
     return list(qs)
 
 
+@system_read("a trigger checks which flow made the anomaly that moved")
+def run_flow_id(*, run_id: int) -> int | None:
+    return FlowRun.objects.filter(pk=run_id).values_list("flow_id", flat=True).first()
+
+
 @system_read("a flow task holds the flow's id")
 def flow_get_for_worker(*, flow_id: int) -> Flow | None:
     return Flow.objects.select_related("bureau", "current_version", "author").filter(pk=flow_id).first()

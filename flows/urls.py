@@ -11,4 +11,6 @@ urlpatterns = [
     path("flows/<id:flow_id>/triggers/", views.flow_triggers, name="flow-triggers"),
     path("flows/runs/<id:run_id>/", views.run_detail, name="run-detail"),
     path("flows/runs/<id:run_id>/files/<str:name>", views.run_file, name="run-file"),
+    path("flows/runs/<id:run_id>/cancel/", views.run_cancel, name="run-cancel"),
+    path("flows/runs/<id:run_id>/documents/<str:node_id>/", views.run_document, name="run-document"),
 ]

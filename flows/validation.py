@@ -101,7 +101,8 @@ def definition_clean(definition: Any) -> dict[str, Any]:
         if node_id in types:
             errors[f"nodes.{node_id}.id"] = "two nodes have this id"
             continue
-        kind = node_type(node.get("type")) if isinstance(node.get("type"), str) else None
+        type_name = node.get("type")
+        kind = node_type(type_name) if isinstance(type_name, str) else None
         types[node_id] = kind
         if kind is None:
             errors[f"nodes.{node_id}.type"] = f"unknown node type {node.get('type')!r}"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,13 +19,14 @@ from portal.files import serve_file
 
 from . import selectors
 from .models import FlowRunStatus
-from .permissions import can_author_flows, can_run_flow, can_set_triggers
+from .permissions import can_author_flows, can_cancel_run, can_run_flow, can_set_triggers
 from .registry import node_type
+from .services import documents as document_services
 from .services import flows as flow_services
 from .services import runs as run_services
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest, HttpResponse
+    from django.http import HttpRequest
 
 
 def _page_error(request: HttpRequest, message: str, status: int) -> HttpResponse:
@@ -128,18 +130,40 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             "title": described.get(node.node_id, {}).get("title", node.node_type),
             "output": json.dumps(node.output, ensure_ascii=False, indent=1)[:3000] if node.output else "",
             "files": _files_of(node.output),
+            "document": document_services.document_of(node.output) is not None,
         }
         for node in nodes
     ]
+    final = run.status in {s for s in FlowRunStatus.values if s not in ("queued", "running")}
     return render(
         request,
         "flows/run.html",
         {
             "run": run,
             "rows": rows,
-            "final": run.status in {s for s in FlowRunStatus.values if s not in ("queued", "running")},
+            "final": final,
+            "may_cancel": not final and can_cancel_run(request.actor, run),
         },
     )
+
+
+@require_POST
+@_needs_actor
+def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = selectors.run_get(actor=request.actor, run_id=run_id)
+    run_services.run_cancel(actor=request.actor, run=run, comment=request.POST.get("comment", "")[:200])
+    messages.success(request, _("Run cancelled."))
+    return redirect(run.get_absolute_url())
+
+
+@_needs_actor
+def run_document(request: HttpRequest, run_id: int, node_id: str) -> HttpResponse:
+    """A document the run made, as a phone page (the PDF's template through the one renderer)."""
+    run = selectors.run_get(actor=request.actor, run_id=run_id)
+    node = selectors.run_nodes(run=run).filter(node_id=node_id).first()
+    if node is None:
+        raise NotFound()
+    return HttpResponse(document_services.document_html(run=run, node=node))
 
 
 def _files_of(output: Any) -> list[str]:

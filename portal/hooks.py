@@ -17,8 +17,26 @@ Known hooks:
   (consultations); trends enqueues ``trends.meeting_closed``, which recompiles the meeting
   and opinion sections of the bureau's draft trend report of the meeting's month.
 
+* ``quick_report.received(message_id: int, event_id: int, bureau_id: int)``: a quick-report
+  SMS was parsed into an event, or a failed one corrected (catalog.services.quick_reports;
+  not for the same text again); flows enqueues ``flows.trigger`` (kind ``quick_report``).
+
+* ``series.written(bureau_id: int, spans: dict[int, tuple[str, str]])``: new samples of the
+  bureau's channels were stored (observations.services.series_store), ``spans`` the written
+  span of each channel, ``{channel_id: (start, end)}`` in ISO 8601 UTC, end exclusive. Fired
+  once per bureau per transaction: an import of many days and channels is one hook with
+  each channel's whole span. Flows enqueues one ``flows.trigger`` (kind ``series``) per channel.
+
+* ``anomaly.moved(anomaly_id: int, bureau_id: int, state: str, action: str,
+  discipline: str, product_reference: str)``: an anomaly was reported (``action`` "report")
+  or moved by its workflow (disciplines.services.anomaly_workflow: every move passes through
+  the workflow's ``live`` callback); flows enqueues ``flows.trigger`` (kind ``anomaly``).
+
 A quake's arrival is not a hook: ``catalog.arrival`` decides it and enqueues the
-reactions the apps registered there (``catalog.arrival.register_reaction``).
+reactions the apps registered there (``catalog.arrival.register_reaction``); flows hears of
+every concerned bureau through ``catalog.arrival.register_listener`` and takes the
+special-topic report over for a bureau whose enabled flow makes it
+(``catalog.arrival.register_replacement``).
 """
 
 from __future__ import annotations

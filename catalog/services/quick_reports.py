@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from catalog.models import DataOrigin, Event, EventStatus, QuickReportMessage, ReportKind
 from catalog.quick_report import QuickReport, QuickReportParseError, fingerprint, parse_quick_report
+from portal import hooks
 from portal.exceptions import InvalidInput, PermissionDenied
 from portal.models import Role
 from portal.services import audit_record, broadcast_on_commit
@@ -173,6 +174,7 @@ def quick_report_submit(
             message.event = event
             message.save(update_fields=["event", "updated_at"])
             audit_record(actor=actor, action="quick_report.parse", target=message, to_state=message.status)
+            _announce(message, event)
     except IntegrityError:
         earlier = quick_report_find_duplicate(bureau_id=actor.bureau.pk, fingerprint=print_)
         if earlier is None or earlier.event is None:
@@ -194,6 +196,11 @@ def _record_report(*, actor: Actor, report: QuickReport, text: str) -> tuple[Eve
         hook_source="quick_report",
         window=quick_report_window(),
     )
+
+
+def _announce(message: QuickReportMessage, event: Event) -> None:
+    """Tell the apps above (flows' quick-report triggers) once the message is stored."""
+    hooks.fire("quick_report.received", message_id=message.pk, event_id=event.pk, bureau_id=message.bureau_id)
 
 
 def _notify_inbox(message: QuickReportMessage) -> None:
@@ -288,6 +295,7 @@ def quick_report_correct(*, actor: Actor | None, message: QuickReportMessage, te
                 event=event,
                 corrected_by=actor.user,
             )
+            _announce(message, event)
     if problem is not None:
         raise QuickReportRejected(problem.message, field=problem.part, inbox_message=message)
     return QuickReportResult(message=message, event=event, created=created, repeated=False)

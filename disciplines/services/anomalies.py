@@ -26,7 +26,15 @@ from portal.services import audit_record, broadcast_on_commit
 from portal.workflow import transition
 
 from . import live_group
-from .anomaly_workflow import WORKFLOW, State, _comment_required, _event, _lock, _notify_office
+from .anomaly_workflow import (
+    WORKFLOW,
+    State,
+    _comment_required,
+    _event,
+    _lock,
+    _notify_office,
+    announce_moved,
+)
 from .assessment import anomaly_assess, anomaly_close, anomaly_return_assessment, anomaly_track
 from .attachments import store_files, validate_files
 from .verification import anomaly_return_verification, anomaly_submit_verification
@@ -114,6 +122,7 @@ def anomaly_create_record(
         extra={"source": source},
     )
     broadcast_on_commit(live_group(anomaly.bureau_id), _event(anomaly, "report"))
+    announce_moved(anomaly, "report")
     _notify_office(
         anomaly, _("New anomaly to verify"), exclude=[actor.user.pk], level=Notification.Level.WARNING
     )

@@ -28,6 +28,7 @@ from disciplines import permissions, selectors
 from disciplines.models import (
     Anomaly,
 )
+from portal import hooks
 from portal.exceptions import InvalidInput, NotFound
 from portal.models import Notification, User
 from portal.workflow import Handoff, Transition, Workflow, register, register_labels, tell
@@ -65,7 +66,23 @@ def _event(anomaly: Anomaly, action: str) -> dict[str, Any]:
     }
 
 
+def announce_moved(anomaly: Anomaly, action: str) -> None:
+    """Tell the apps above (flows' anomaly triggers), once committed, that the anomaly is in a
+    new state: called for the report and, through ``_live``, for every move of ``WORKFLOW``."""
+    hooks.fire(
+        "anomaly.moved",
+        anomaly_id=anomaly.pk,
+        bureau_id=anomaly.bureau_id,
+        state=str(anomaly.state),
+        action=action,
+        discipline=anomaly.discipline.code,
+        product_reference=anomaly.product_reference,
+    )
+
+
 def _live(anomaly: Anomaly, action: str) -> tuple[str, dict[str, Any]]:
+    # portal.workflow.transition calls this after every move: the one place all moves pass.
+    announce_moved(anomaly, action)
     return live_group(anomaly.bureau_id), _event(anomaly, action)
 
 

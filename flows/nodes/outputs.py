@@ -21,7 +21,7 @@ from typing import Any
 
 from flows.registry import NodeContext, NodeError, NodeType, TransientNodeError, register
 
-from ._schema import obj, string
+from ._schema import integer, obj, string
 
 
 def summary_lines(value: Any, *, limit: int = 12) -> list[str]:
@@ -104,6 +104,10 @@ class Document(NodeType):
 
 
 def _figure_uris(context: NodeContext, sections: list[dict[str, Any]]) -> dict[int, str]:
+    return figure_uris(context.bureau.pk, sections)
+
+
+def figure_uris(bureau_id: int, sections: list[dict[str, Any]]) -> dict[int, str]:
     """Figures of the sections as data URIs (the renderer fetches nothing else)."""
     from printing.rendering import png_data_uri
     from products.services.execution import run_directory
@@ -114,7 +118,7 @@ def _figure_uris(context: NodeContext, sections: list[dict[str, Any]]) -> dict[i
         name = str(figure.get("name") or "")
         if not name.endswith(".png") or "/" in name:
             continue
-        path = run_directory(context.bureau.pk, int(figure["figure_run"])) / name
+        path = run_directory(bureau_id, int(figure["figure_run"])) / name
         if path.exists():
             uris[index] = png_data_uri(path.read_bytes())
     return uris
@@ -279,31 +283,128 @@ def _author_actor(context: NodeContext) -> Any:
     return actor
 
 
+MEETING_MODES = ("open", "event", "id")
+
+
 class OpenMeeting(NodeType):
     type = "output.meeting"
     family = "output"
-    title_zh, title_en = "开会商", "Open a meeting"
-    description_zh = "为触发的地震召开（或找到已开的）本局震后会商。"
-    description_en = "Opens the bureau's meeting for the triggering quake (or finds the one already open)."
-    inputs = {"event": "event"}
+    title_zh, title_en = "开会商或加入会商", "Open or attach to a meeting"
+    description_zh = (
+        "为触发的地震召开（或找到已开的）本局震后会商；或把所接结果放进本局一个已有会商"
+        "（按会商编号，或触发地震的未结束应急/震后会商）。"
+    )
+    description_en = (
+        "Opens the bureau's meeting for the triggering quake (or finds the one already open); or puts "
+        "what it receives before an existing meeting of the bureau (by its id, or the open emergency "
+        "or post-quake meeting of the triggering quake)."
+    )
+    inputs = {"event": "event", "content": "any"}
+    optional_inputs = frozenset({"event", "content"})
     outputs = {"message": "message"}
     side_effects = True
+    params_schema = obj(
+        {
+            "meeting": string(
+                "open",
+                enum=MEETING_MODES,
+                description="open: open one for the event; event: the event's open meeting; id: meeting_id",
+            ),
+            "meeting_id": integer(None, 1, nullable=True, description="a meeting of the bureau"),
+            "title": string(
+                "", max_length=200, description="the material's title (default: the flow's name)"
+            ),
+        }
+    )
+
+    def clean(self, params: dict[str, Any]) -> dict[str, str]:
+        if params.get("meeting") == "id" and not params.get("meeting_id"):
+            return {"meeting_id": "required to attach to a meeting by its id"}
+        return {}
 
     def run(self, context: NodeContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        mode = params.get("meeting", "open")
+        event = self._event(context, inputs) if mode in ("open", "event") else None
+        if context.dry_run:
+            return {
+                "message": {"dry_run": True, "meeting": mode, "event": event.public_id if event else None}
+            }
+        meeting = self._meeting(context, mode, event, params)
+        out: dict[str, Any] = {"meeting": meeting.pk, "title": meeting.title}
+        if inputs.get("content") is not None:
+            out["material"] = _attach(context, meeting, inputs["content"], params.get("title") or "")
+        return {"message": out}
+
+    def _event(self, context: NodeContext, inputs: dict[str, Any]) -> Any:
         from catalog.selectors import event_get
+        from portal.exceptions import NotFound
+
+        if not inputs.get("event"):
+            raise NodeError("connect the triggering event (or attach to a meeting by its id)")
+        try:
+            return event_get(actor=context.reader, public_id=inputs["event"]["public_id"])
+        except NotFound:
+            raise NodeError("the bureau does not read this event") from None
+
+    def _meeting(self, context: NodeContext, mode: str, event: Any, params: dict[str, Any]) -> Any:
+        from consultations.models import Meeting, MeetingKind
+        from consultations.selectors import meeting_get, meeting_list
         from consultations.services.emergency import emergency_meeting_open
         from portal.exceptions import NotFound
 
+        if mode == "open":
+            meeting = emergency_meeting_open(event_id=event.pk, bureau_id=context.bureau.pk)
+            if meeting is None:
+                raise NodeError("no meeting was opened for this event (no magnitude, or not in the catalog)")
+            return meeting
+        if mode == "event":
+            meeting = (
+                meeting_list(actor=context.reader)
+                .filter(
+                    bureau=context.bureau,
+                    trigger_event_id=event.pk,
+                    kind__in=[MeetingKind.EMERGENCY, MeetingKind.POST_EARTHQUAKE],
+                )
+                .exclude(status=Meeting.Status.CLOSED)
+                .first()
+            )
+            if meeting is None:
+                raise NodeError("the bureau has no open emergency or post-quake meeting on this quake")
+            return meeting
         try:
-            event = event_get(actor=context.reader, public_id=inputs["event"]["public_id"])
+            meeting = meeting_get(actor=context.reader, meeting_id=int(params["meeting_id"]))
         except NotFound:
-            raise NodeError("the bureau does not read this event") from None
-        if context.dry_run:
-            return {"message": {"dry_run": True, "event": event.public_id}}
-        meeting = emergency_meeting_open(event_id=event.pk, bureau_id=context.bureau.pk)
-        if meeting is None:
-            raise NodeError("no meeting was opened for this event (no magnitude, or not in the catalog)")
-        return {"message": {"meeting": meeting.pk, "title": meeting.title}}
+            meeting = None
+        if meeting is None or meeting.bureau_id != context.bureau.pk:
+            raise NodeError(f"the bureau has no meeting {params['meeting_id']}")
+        if meeting.status == Meeting.Status.CLOSED:
+            raise NodeError(f"meeting {meeting.pk} is closed")
+        return meeting
+
+
+def _attach(context: NodeContext, meeting: Any, content: Any, title: str) -> int:
+    """Put what the node received before the meeting, as a link to the run (once per run and node)."""
+    from consultations.models import MeetingMaterial
+    from consultations.services.meetings import material_attach
+    from portal.exceptions import PortalError
+
+    document = content.get("document") if isinstance(content, dict) else None
+    document = document if isinstance(document, dict) else content if isinstance(content, dict) else {}
+    is_document = isinstance(document.get("sections"), list)
+    kind = MeetingMaterial.Kind.REPORT if is_document else MeetingMaterial.Kind.PRODUCT
+    title = title or str(document.get("title") or "") or context.flow_name or f"flow run {context.run_id}"
+    try:
+        material = material_attach(
+            actor=None,
+            meeting=meeting,
+            kind=kind,
+            object_id=f"flowrun:{context.run_id}:{context.node_id}",
+            title=title,
+            url=f"/flows/runs/{context.run_id}/",
+        )
+    except PortalError as exc:
+        raise NodeError(exc.message) from exc
+    return material.pk
 
 
 class Dataset(NodeType):

@@ -337,6 +337,11 @@ def _stored_output(run: FlowRun, node: NodeRun) -> dict[str, Any]:
     return output
 
 
+def stored_output(run: FlowRun, node: NodeRun) -> dict[str, Any]:
+    """A node's output as it ran (read back from its file when it was large)."""
+    return _stored_output(run, node)
+
+
 def _hash(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -99,12 +99,34 @@ def _matches(node: dict[str, Any], kind: str, payload: dict[str, Any], flow: Flo
     return True
 
 
+def _completed(payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The payload with the event a happening names by id (``event_id``) read once, as it
+    travels between nodes; None when the event is gone."""
+    if "event_id" not in payload or "event" in payload:
+        return payload
+    from catalog.selectors import event_get_for_worker
+    from flows.nodes.sources import event_payload
+
+    event = event_get_for_worker(event_id=int(payload["event_id"]))
+    if event is None:
+        return None
+    return {**payload, "event": event_payload(event)}
+
+
 def happening(*, kind: str, bureau_id: int | None, payload: dict[str, Any]) -> list[int]:
     """Start the enabled flows of ``bureau_id`` whose trigger of ``kind`` matches ``payload``."""
-    started = []
-    for flow in selectors.flows_triggered(bureau_id=bureau_id, trigger_type=TRIGGER_TYPES[kind]):
+    started: list[int] = []
+    flows = selectors.flows_triggered(bureau_id=bureau_id, trigger_type=TRIGGER_TYPES[kind])
+    if not flows:
+        return started
+    completed = _completed(payload)
+    if completed is None:
+        return started
+    payload = completed
+    made_by = selectors.run_flow_id(run_id=payload["from_run"]) if payload.get("from_run") else None
+    for flow in flows:
         version = flow.current_version
-        if version is None:
+        if version is None or flow.pk == made_by:  # a flow's own anomaly does not start it again
             continue
         nodes = [n for n in version.definition["nodes"] if n["type"] == TRIGGER_TYPES[kind]]
         if not any(_matches(node, kind, payload, flow) for node in nodes):
@@ -113,3 +135,37 @@ def happening(*, kind: str, bureau_id: int | None, payload: dict[str, Any]) -> l
         if run is not None:
             started.append(run.pk)
     return started
+
+
+#: Node types that do an alert action themselves, besides those declaring it
+#: (``NodeType.replaces_alert_action``): the built-in topic-report node of the flow store.
+REPLACING_TYPES: dict[str, frozenset[str]] = {"topic_report": frozenset({"output.topic_report"})}
+
+
+def _does(action: str, type_name: str) -> bool:
+    from flows.registry import node_type
+
+    kind = node_type(type_name)
+    if kind is None:
+        return False
+    return kind.replaces_alert_action == action or type_name in REPLACING_TYPES.get(action, frozenset())
+
+
+def flow_replaces(action: str, event: Any, concern: Any) -> bool:
+    """Whether an enabled flow of the concerned bureau, started by this quake (its quake
+    trigger matches), does the alert ``action`` itself (holds a node type whose
+    ``replaces_alert_action`` is ``action``): then the portal's own reaction yields."""
+    from flows.nodes.sources import event_payload
+
+    payload = {"event": event_payload(event), "inside": concern.inside, "distance_km": concern.distance_km}
+    for flow in selectors.flows_triggered(bureau_id=concern.bureau.pk, trigger_type=TRIGGER_TYPES["quake"]):
+        version = flow.current_version
+        if version is None:
+            continue
+        nodes = version.definition["nodes"]
+        does_it = any(_does(action, n["type"]) for n in nodes)
+        if does_it and any(
+            _matches(n, "quake", payload, flow) for n in nodes if n["type"] == TRIGGER_TYPES["quake"]
+        ):
+            return True
+    return False

@@ -5,6 +5,10 @@ in ``bench/series_bench.py``).
 Call inside the caller's transaction: an import writes all its channels in one, so a file
 is stored whole or not at all. Each write leaves a note in the channel's history (the audit
 trail, action ``channel.series_written``; ``replaced`` says whether samples were there).
+
+Once the transaction commits, the apps above hear of the new data through the hook
+``series.written`` (portal.hooks): one per bureau and transaction, with each channel's whole
+written span, however many writes (days, channels) the transaction made.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from django.db import connection, transaction
 
 from observations.models import Channel, DayValuesBinary, SeriesDay
 from observations.series_codec import decode_float4_array_send, encode_day_rows
+from portal import hooks
 from portal.exceptions import InvalidInput
 from portal.services import audit_record
 
@@ -48,6 +53,49 @@ class Written:
     samples: int
     days: int
     replaced: bool
+
+
+class _Announcement:
+    """The spans written in one transaction, announced once it commits (``series.written``).
+
+    One object per transaction: it is found among the connection's pending commit callbacks,
+    so a rolled-back transaction (whose callbacks Django drops) leaves nothing behind."""
+
+    def __init__(self) -> None:
+        self.spans: dict[int, dict[int, tuple[dt.datetime, dt.datetime]]] = {}
+        self.fired = False
+        self.__qualname__ = "series_written_announcement"  # Django logs a failing callback by it
+
+    def add(self, channel: Channel, start: dt.datetime, end: dt.datetime) -> None:
+        spans = self.spans.setdefault(channel.bureau_id, {})
+        first, last = spans.get(channel.pk, (start, end))
+        spans[channel.pk] = (min(first, start), max(last, end))
+
+    def __call__(self) -> None:
+        self.fired = True
+        for bureau_id, spans in self.spans.items():
+            hooks.fire(
+                "series.written",
+                bureau_id=bureau_id,
+                spans={pk: (a.isoformat(), b.isoformat()) for pk, (a, b) in sorted(spans.items())},
+            )
+
+
+def _announce(channel: Channel, start: dt.datetime, end: dt.datetime) -> None:
+    # ``run_on_commit`` is the connection's list of (savepoint ids, callback, robust) waiting
+    # for the commit: the transaction's announcement is there once its first write added it.
+    pending = next(
+        (
+            f
+            for f in (entry[1] for entry in connection.run_on_commit)
+            if isinstance(f, _Announcement) and not f.fired
+        ),
+        None,
+    )
+    if pending is None:
+        pending = _Announcement()
+        transaction.on_commit(pending, robust=True)
+    pending.add(channel, start, end)
 
 
 def _existing_days(channel: Channel, first: dt.date, last: dt.date) -> dict[dt.date, np.ndarray]:
@@ -127,4 +175,6 @@ def series_write(
             "replaced": bool(deleted),
         },
     )
+    if stored_count:
+        _announce(channel, start, end)
     return Written(stored_count, len(rows), bool(deleted))
