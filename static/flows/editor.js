@@ -495,21 +495,29 @@
     });
   }
 
-  document.getElementById("flow-dry-run").addEventListener("click", function () {
-    if (!flow) { say(L.save_first, "warning"); return; }
-    if (dirty) { say(L.save_first, "warning"); return; }
-    var input;
-    try { input = JSON.parse(document.getElementById("flow-sample-input").value || "{}"); } catch (e) {
+  function sampleInput() {
+    try { return JSON.parse(document.getElementById("flow-sample-input").value || "{}"); } catch (e) {
       root.querySelector('[data-error-for="input"]').textContent = L.json;
+      document.getElementById("flow-sample-input").classList.add("is-invalid");
       document.getElementById("flow-sample").classList.add("show");
-      return;
+      return undefined;
     }
+  }
+
+  /* A dry run (shown here, node by node) or a run (its page), on the sample input. */
+  function start(dry) {
+    if (!flow || dirty) { say(L.save_first, "warning"); return; }
+    var input = sampleInput();
+    if (input === undefined) return;
+    document.getElementById("flow-sample-input").classList.remove("is-invalid");
     clearErrors();
-    call("POST", "flows/" + flow.id + "/dry-run/", { input: input }).then(function (r) {
+    call("POST", "flows/" + flow.id + (dry ? "/dry-run/" : "/runs/"), { input: input }).then(function (r) {
       if (!r.ok) { showErrors(r.body, null); return; }
-      poll(r.body);
+      if (dry) poll(r.body); else window.location.assign(r.body.url);
     });
-  });
+  }
+  document.getElementById("flow-dry-run").addEventListener("click", function () { start(true); });
+  document.getElementById("flow-run").addEventListener("click", function () { start(false); });
 
   /* ---- load the saved definition ---- */
   var initial = data.definition || { nodes: [], edges: [] };
