@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from flows.diffwords import diff_in_words
 from flows.services import runs as run_services
@@ -120,7 +121,9 @@ def test_diff_in_words_names_nodes_params_and_connections():
     new["nodes"].append({"id": "extra", "type": "logic.merge", "params": {}})
     new["edges"].append({"from": "b.result", "to": "extra.a"})
     new["nodes"][2]["params"] = {"bin": 0.2}
-    assert diff_in_words(definition_diff(definition_clean(old), definition_clean(new))) == [
+    with translation.override("en"):
+        words = diff_in_words(definition_diff(definition_clean(old), definition_clean(new)))
+    assert words == [
         "Nodes added: extra",
         "Node b: bin (empty) → 0.2",
         "Node low: threshold 5.0 → 1.0",
