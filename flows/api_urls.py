@@ -5,6 +5,7 @@ from . import apis
 urlpatterns = [
     path("flow-nodes/", apis.NodeTypeListApi.as_view(), name="api-flow-nodes"),
     path("flows/", apis.FlowListCreateApi.as_view(), name="api-flows"),
+    path("flows/validate/", apis.FlowValidateApi.as_view(), name="api-flows-validate"),
     path("flows/<id:flow_id>/", apis.FlowDetailApi.as_view(), name="api-flow"),
     path("flows/<id:flow_id>/versions/", apis.FlowVersionListApi.as_view(), name="api-flow-versions"),
     path("flows/<id:flow_id>/runs/", apis.FlowRunCreateApi.as_view(), name="api-flow-runs"),

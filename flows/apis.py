@@ -7,6 +7,8 @@
   (each with its diff against the previous one);
 * ``POST flows/<id>/runs/`` ``{input?}`` → 202 with the run; ``POST flows/<id>/dry-run/``
   ``{input?}`` → 202 (a run whose outputs do not notify, create or publish);
+* ``POST flows/validate/`` ``{definition}`` → 200 ``{"valid": true, "definition"}`` (defaults
+  filled) or 400 like a save (the editor's "validate");
 * ``POST flows/<id>/triggers/`` ``{enabled}`` (a bureau admin);
 * ``GET flow-runs/<id>/`` → ``{id, flow, version, status, nodes: [{id, status, output, error}]}``;
 * ``POST flow-runs/<id>/cancel/`` ``{comment?}`` → the cancelled run (the flow's authors and the
@@ -17,18 +19,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
+from portal.exceptions import PermissionDenied
 from portal.schema import PortalAutoSchema
 
 from . import selectors
+from .permissions import can_author_flows
 from .registry import node_types
 from .services import flows as flow_services
 from .services import runs as run_services
-from .validation import FlowInvalid, definition_diff
+from .validation import FlowInvalid, definition_clean, definition_diff
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -202,6 +207,28 @@ class FlowListCreateApi(TenantApi):
         except FlowInvalid as exc:
             return _invalid(exc)
         return Response(FlowSerializer(flow).data, status=status.HTTP_201_CREATED)
+
+
+class FlowValidateApi(TenantApi):
+    """Check a definition without saving it (the editor's "validate")."""
+
+    class InputSerializer(serializers.Serializer):
+        definition = serializers.JSONField()
+
+    class OutputSerializer(serializers.Serializer):
+        valid = serializers.BooleanField()
+        definition = serializers.JSONField()
+
+    @extend_schema(operation_id="flows_validate", request=InputSerializer, responses=OutputSerializer)
+    def post(self, request: Request) -> Response:
+        if not can_author_flows(request.actor):
+            raise PermissionDenied(_("Forecasters and experts of a bureau compose its flows."))
+        data = self.parse(self.InputSerializer, request.data)
+        try:
+            clean = definition_clean(data["definition"])
+        except FlowInvalid as exc:
+            return _invalid(exc)
+        return Response({"valid": True, "definition": clean})
 
 
 class FlowDetailApi(TenantApi):

@@ -6,7 +6,10 @@ app_name = "flows"
 
 urlpatterns = [
     path("flows/", views.flow_list, name="flow-list"),
+    path("flows/new/", views.flow_new, name="flow-new"),
     path("flows/<id:flow_id>/", views.flow_detail, name="flow-detail"),
+    path("flows/<id:flow_id>/edit/", views.flow_edit, name="flow-edit"),
+    path("flows/<id:flow_id>/versions/", views.flow_versions, name="flow-versions"),
     path("flows/<id:flow_id>/run/", views.flow_run, name="flow-run"),
     path("flows/<id:flow_id>/triggers/", views.flow_triggers, name="flow-triggers"),
     path("flows/runs/<id:run_id>/", views.run_detail, name="run-detail"),

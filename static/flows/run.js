@@ -14,6 +14,10 @@
       badge.setAttribute("data-node-status", event.status);
       badge.textContent = labels[event.status] || event.status;
       item.querySelector("[data-node-error]").textContent = event.error || "";
+      var graph = document.getElementById("flow-graph");
+      if (graph && window.ISPEC.flowGraph) {
+        window.ISPEC.flowGraph.setState(graph, event.id, event.status, event.error || labels[event.status] || event.status);
+      }
     } else if (event.kind === "flow.run") {
       var status = document.getElementById("flow-run-status");
       status.setAttribute("data-status", event.status);
