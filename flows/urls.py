@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import store_views, views
 
 app_name = "flows"
 
@@ -11,4 +11,16 @@ urlpatterns = [
     path("flows/<id:flow_id>/triggers/", views.flow_triggers, name="flow-triggers"),
     path("flows/runs/<id:run_id>/", views.run_detail, name="run-detail"),
     path("flows/runs/<id:run_id>/files/<str:name>", views.run_file, name="run-file"),
+    # the flow store (issue 14 part B)
+    path("flows/store/", store_views.store_list, name="store-list"),
+    path("flows/store/<id:entry_id>/", store_views.store_detail, name="store-detail"),
+    path("flows/store/<id:entry_id>/install/", store_views.store_install, name="store-install"),
+    path("flows/store/<id:entry_id>/rate/", store_views.store_rate, name="store-rate"),
+    path("flows/store/<id:entry_id>/feature/", store_views.store_feature, name="store-feature"),
+    path(
+        "flows/store/<id:entry_id>/screenshots/<id:screenshot_id>/",
+        store_views.store_screenshot,
+        name="store-screenshot",
+    ),
+    path("flows/<id:flow_id>/publish/", store_views.flow_publish, name="flow-publish"),
 ]

@@ -18,7 +18,7 @@ from portal.files import serve_file
 
 from . import selectors
 from .models import FlowRunStatus
-from .permissions import can_author_flows, can_run_flow, can_set_triggers
+from .permissions import can_author_flows, can_publish_flow, can_run_flow, can_set_triggers
 from .registry import node_type
 from .services import flows as flow_services
 from .services import runs as run_services
@@ -95,6 +95,7 @@ def flow_detail(request: HttpRequest, flow_id: int) -> HttpResponse:
             "page": runs,
             "may_run": can_run_flow(request.actor, flow),
             "may_set_triggers": can_set_triggers(request.actor, flow),
+            "may_publish": can_publish_flow(request.actor, flow),
         },
     )
 
