@@ -17,7 +17,7 @@ from flows.nodes.sources import event_payload
 from flows.selectors import run_nodes
 from flows.services import store as store_services
 from flows.services import triggers as trigger_services
-from flows.services.flows import flow_set_triggers
+from flows.services.flows import flow_set_triggers, flow_update
 from flows.validation import definition_clean
 from reports.models import PushAttempt, TopicReport
 from reports.selectors import topic_report_settings_for
@@ -87,8 +87,9 @@ def _install_and_enable(builtins, key, forecaster, admin, as_actor, params=None)
     return install.flow
 
 
+@pytest.mark.usefixtures("jx_towns")
 def test_the_topic_report_flow_makes_the_default_paths_report_once(
-    builtins, jx, jx_forecaster, jx_admin, as_actor, jx_towns, django_capture_on_commit_callbacks
+    builtins, jx, jx_forecaster, jx_admin, as_actor, django_capture_on_commit_callbacks
 ):
     flow = _install_and_enable(builtins, "topic_report", jx_forecaster, jx_admin, as_actor)
     event = quake(jx)
@@ -118,8 +119,9 @@ def test_the_topic_report_flow_makes_the_default_paths_report_once(
     assert TopicReport.objects.filter(bureau=jx, event=event).count() == 1
 
 
+@pytest.mark.usefixtures("jx_towns")
 def test_a_bureau_changes_its_copy_another_radius(
-    builtins, jx, jx_forecaster, jx_admin, as_actor, jx_towns, django_capture_on_commit_callbacks
+    builtins, jx, jx_forecaster, jx_admin, as_actor, django_capture_on_commit_callbacks
 ):
     flow = _install_and_enable(
         builtins, "topic_report", jx_forecaster, jx_admin, as_actor, params={"report.history_radius_km": 20.0}
@@ -128,8 +130,6 @@ def test_a_bureau_changes_its_copy_another_radius(
     towns = {"town_radius_km": 5.0}
     definition = flow.current_version.definition
     definition["nodes"][1]["params"].update(towns)
-    from flows.services.flows import flow_update
-
     flow_update(actor=as_actor(jx_forecaster), flow=flow, definition=definition, comment="closer towns")
     event = quake(jx)
     with django_capture_on_commit_callbacks(execute=True):
