@@ -14,3 +14,37 @@ urlpatterns = [
     path("flow-runs/<id:flow_run_id>/", apis.FlowRunDetailApi.as_view(), name="api-flow-run"),
     path("flow-runs/<id:flow_run_id>/cancel/", apis.FlowRunCancelApi.as_view(), name="api-flow-run-cancel"),
 ]
+
+# The flow store (issue 14 part B): its own module of APIs.
+from . import store_apis  # noqa: E402
+
+urlpatterns += [
+    path("flows/<id:flow_id>/publish/", store_apis.FlowPublishApi.as_view(), name="api-flow-publish"),
+    path(
+        "flows/<id:flow_id>/update-from-store/",
+        store_apis.FlowUpdateFromStoreApi.as_view(),
+        name="api-flow-update-from-store",
+    ),
+    path("flow-store/", store_apis.StoreEntryListApi.as_view(), name="api-flow-store"),
+    path("flow-store/<id:entry_id>/", store_apis.StoreEntryDetailApi.as_view(), name="api-flow-store-entry"),
+    path(
+        "flow-store/<id:entry_id>/install/",
+        store_apis.StoreInstallApi.as_view(),
+        name="api-flow-store-install",
+    ),
+    path(
+        "flow-store/<id:entry_id>/ratings/",
+        store_apis.StoreRatingListApi.as_view(),
+        name="api-flow-store-ratings",
+    ),
+    path(
+        "flow-store/<id:entry_id>/feature/",
+        store_apis.StoreFeatureApi.as_view(),
+        name="api-flow-store-feature",
+    ),
+    path(
+        "flow-store/<id:entry_id>/screenshots/",
+        store_apis.StoreScreenshotApi.as_view(),
+        name="api-flow-store-screenshots",
+    ),
+]

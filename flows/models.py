@@ -175,3 +175,28 @@ class NodeRun(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.run_id}.{self.node_id} ({self.status})"
+
+
+# The flow store's models live in their own module (issue 14 part B); imported here so
+# Django finds them as models of this app.
+from .store_models import (  # noqa: E402
+    StoreEntry,
+    StoreInstall,
+    StoreRating,
+    StoreScreenshot,
+    StoreVersion,
+)
+
+__all__ = [
+    "Flow",
+    "FlowRun",
+    "FlowRunStatus",
+    "FlowVersion",
+    "NodeRun",
+    "NodeStatus",
+    "StoreEntry",
+    "StoreInstall",
+    "StoreRating",
+    "StoreScreenshot",
+    "StoreVersion",
+]

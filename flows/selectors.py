@@ -5,13 +5,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from portal.exceptions import NotFound
 from portal.models import Discipline, User
 from portal.tenancy import system_read
 
-from .models import Flow, FlowRun, FlowVersion, NodeRun
+from .models import (
+    Flow,
+    FlowRun,
+    FlowVersion,
+    NodeRun,
+    StoreEntry,
+    StoreInstall,
+    StoreRating,
+    StoreScreenshot,
+    StoreVersion,
+)
+from .permissions import can_read_store
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -144,3 +155,138 @@ def user_for_worker(*, user_id: int) -> User | None:
 
 def discipline_for_worker(*, code: str) -> Discipline | None:
     return Discipline.objects.filter(code=code).first()
+
+
+# --- the flow store -------------------------------------------------------------------------
+# The store is shared by every bureau (StoreEntry is not tenant-owned): a signed-in person of
+# any bureau reads every published entry and its definition; never the runs or outputs of
+# the publisher's flow. A bureau's installs are its own (StoreInstall is tenant-owned).
+
+STORE_SORTS = ("newest", "rating", "installs")
+
+
+def store_entry_list(
+    *,
+    actor: Actor | None,
+    search: str = "",
+    discipline: str = "",
+    node_type: str = "",
+    bureau: str = "",
+    sort: str = "newest",
+) -> QuerySet[StoreEntry]:
+    """Published entries (those with a version), featured first, then by ``sort``
+    (``newest``, ``rating``, ``installs``). ``bureau`` is a bureau code, or ``builtin``."""
+    from django.db.models import Avg, Count, Exists, OuterRef
+
+    if not can_read_store(actor):
+        return StoreEntry.objects.none()
+    qs = (
+        StoreEntry.objects.filter(Exists(StoreVersion.objects.filter(entry=OuterRef("pk"))))
+        .select_related("bureau")
+        .annotate(
+            install_count=Count("installs__bureau", distinct=True),
+            rating_avg=Avg("ratings__stars"),
+            rating_count=Count("ratings", distinct=True),
+        )
+    )
+    if search:
+        qs = qs.filter(
+            Q(title__icontains=search)
+            | Q(description_zh__icontains=search)
+            | Q(description_en__icontains=search)
+        )
+    if discipline:
+        qs = qs.filter(disciplines__contains=[discipline])
+    if node_type:
+        qs = qs.filter(node_types__contains=[node_type])
+    if bureau == "builtin":
+        qs = qs.filter(bureau__isnull=True)
+    elif bureau:
+        qs = qs.filter(bureau__code=bureau)
+    if sort == "rating":
+        return qs.order_by("-featured", F("rating_avg").desc(nulls_last=True), "-rating_count", "-id")
+    if sort == "installs":
+        return qs.order_by("-featured", "-install_count", "-id")
+    return qs.order_by("-featured", "-created_at", "-id")
+
+
+def store_entry_get(*, actor: Actor | None, entry_id: int) -> StoreEntry:
+    entry = store_entry_list(actor=actor).filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFound()
+    return entry
+
+
+def store_versions(*, entry: StoreEntry) -> QuerySet[StoreVersion]:
+    """The versions of an entry the caller read through ``store_entry_get`` (newest first)."""
+    return StoreVersion.objects.filter(entry=entry).select_related("published_by").order_by("-number")
+
+
+def store_version_latest(*, entry: StoreEntry) -> StoreVersion | None:
+    return store_versions(entry=entry).first()
+
+
+def store_ratings(*, entry: StoreEntry) -> QuerySet[StoreRating]:
+    return StoreRating.objects.filter(entry=entry).select_related("user", "bureau")
+
+
+def store_rating_of(*, entry: StoreEntry, user_id: int) -> StoreRating | None:
+    return StoreRating.objects.filter(entry=entry, user_id=user_id).first()
+
+
+def store_screenshots(*, entry: StoreEntry) -> QuerySet[StoreScreenshot]:
+    return StoreScreenshot.objects.filter(entry=entry)
+
+
+def store_screenshot_get(*, entry: StoreEntry, screenshot_id: int) -> StoreScreenshot:
+    shot = store_screenshots(entry=entry).filter(pk=screenshot_id).first()
+    if shot is None:
+        raise NotFound()
+    return shot
+
+
+def store_entry_of_flow(*, flow: Flow) -> StoreEntry | None:
+    """The entry a flow the caller read through ``flow_get`` was published as, if any."""
+    return StoreEntry.objects.filter(source_flow=flow).first()
+
+
+def store_install_of_flow(*, actor: Actor | None, flow: Flow) -> StoreInstall | None:
+    """The store install a flow of the actor's bureau came from (None: not from the store)."""
+    return (
+        StoreInstall.objects.visible_to(actor)
+        .select_related("entry", "version", "flow")
+        .filter(flow=flow)
+        .first()
+    )
+
+
+def store_install_in_bureau(*, actor: Actor | None, entry: StoreEntry) -> StoreInstall | None:
+    """The actor's bureau's copy of ``entry``, if it installed it."""
+    if actor is None or actor.bureau is None:
+        return None
+    return (
+        StoreInstall.objects.editable_by(actor)
+        .filter(entry=entry, bureau_id=actor.bureau_id)
+        .select_related("flow")
+        .first()
+    )
+
+
+@system_read("a new store version tells every bureau that installed the entry")
+def store_installs_of_entry(*, entry_id: int) -> QuerySet[StoreInstall]:
+    return StoreInstall.objects.filter(entry_id=entry_id).select_related("flow", "flow__author", "bureau")
+
+
+def store_filter_choices() -> dict[str, list[Any]]:
+    """What the store's filters offer: the disciplines, node types and bureaus in use."""
+    from portal.models import Bureau
+
+    entries = StoreEntry.objects.filter(versions__isnull=False).distinct()
+    disciplines = sorted({d for e in entries for d in e.disciplines})
+    types = sorted({t for e in entries for t in e.node_types})
+    codes = set(entries.exclude(bureau__isnull=True).values_list("bureau__code", flat=True))
+    return {
+        "disciplines": disciplines,
+        "node_types": types,
+        "bureaus": list(Bureau.objects.filter(code__in=codes).order_by("code")),
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import store_views, views
 
 app_name = "flows"
 
@@ -16,4 +16,16 @@ urlpatterns = [
     path("flows/runs/<id:run_id>/files/<str:name>", views.run_file, name="run-file"),
     path("flows/runs/<id:run_id>/cancel/", views.run_cancel, name="run-cancel"),
     path("flows/runs/<id:run_id>/documents/<str:node_id>/", views.run_document, name="run-document"),
+    # the flow store (issue 14 part B)
+    path("flows/store/", store_views.store_list, name="store-list"),
+    path("flows/store/<id:entry_id>/", store_views.store_detail, name="store-detail"),
+    path("flows/store/<id:entry_id>/install/", store_views.store_install, name="store-install"),
+    path("flows/store/<id:entry_id>/rate/", store_views.store_rate, name="store-rate"),
+    path("flows/store/<id:entry_id>/feature/", store_views.store_feature, name="store-feature"),
+    path(
+        "flows/store/<id:entry_id>/screenshots/<id:screenshot_id>/",
+        store_views.store_screenshot,
+        name="store-screenshot",
+    ),
+    path("flows/<id:flow_id>/publish/", store_views.flow_publish, name="flow-publish"),
 ]

@@ -23,7 +23,14 @@ from . import selectors
 from .diffwords import diff_in_words
 from .models import FlowRunStatus
 from .nodes.methods import MethodNode
-from .permissions import can_author_flows, can_cancel_run, can_edit_flow, can_run_flow, can_set_triggers
+from .permissions import (
+    can_author_flows,
+    can_cancel_run,
+    can_edit_flow,
+    can_publish_flow,
+    can_run_flow,
+    can_set_triggers,
+)
 from .registry import node_type, node_types
 from .services import documents as document_services
 from .services import flows as flow_services
@@ -86,6 +93,7 @@ def flow_detail(request: HttpRequest, flow_id: int) -> HttpResponse:
             "may_edit": can_edit_flow(request.actor, flow),
             "graph": _graph(definition),
             "may_set_triggers": can_set_triggers(request.actor, flow),
+            "may_publish": can_publish_flow(request.actor, flow),
         },
     )
 

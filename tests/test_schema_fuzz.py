@@ -173,8 +173,12 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
 
     flow = flow_create(actor=forecaster, name="b 值监视", definition=bvalue_flow())
     flow_run = run_request(actor=forecaster, flow=flow)
+    from flows.services.store import store_publish
+
+    entry, _new = store_publish(actor=forecaster, flow=flow, description_en="b-value watch")
     return {
         "flow_id": flow.pk,
+        "entry_id": entry.pk,
         "flow_run_id": flow_run.pk,
         "qc_day_id": qc_day.pk,
         "trend_report_id": trend_report.pk,
