@@ -167,6 +167,11 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
     )
     qc_day = _qc_day(channel.object_id)
     _skill_score(jx, channel.object_id)
+    from recognition import demo as recognition_demo
+    from recognition.services import rule_create
+
+    fluid_expert = make_person("fuzz_expert_fluid", (jx, "expert", "fluid"))
+    rule = rule_create(actor=actor_for(fluid_expert), data=dict(recognition_demo.RULE))
     from flows.services.flows import flow_create
     from flows.services.runs import run_request
     from tests.flows.conftest import bvalue_flow
@@ -177,6 +182,7 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
 
     entry, _new = store_publish(actor=forecaster, flow=flow, description_en="b-value watch")
     return {
+        "rule_id": rule.pk,
         "flow_id": flow.pk,
         "entry_id": entry.pk,
         "flow_run_id": flow_run.pk,
