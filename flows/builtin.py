@@ -66,6 +66,7 @@ BUILTINS: dict[str, dict[str, Any]] = {
                         "history_min_magnitude": None,
                         "town_radius_km": None,
                         "layer_radius_km": None,
+                        "layer_kinds": None,
                         "push": True,
                     },
                 },

@@ -126,6 +126,9 @@ def build_content(
         )
     known = [t.obj.population for t in towns if t.obj.population]
     layers = layers_near(bureau_id=bureau.pk, lon=lon, lat=lat, radius_km=options.layer_radius_km)
+    kinds = getattr(options, "layer_kinds", None)  # a flow's build may keep only some kinds
+    if kinds:
+        layers = [summary for summary in layers if summary.layer.kind in kinds]
     layer_rows = [
         {
             "id": summary.layer.pk,

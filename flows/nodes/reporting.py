@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from flows.registry import NodeContext, NodeError, NodeType, register
+from reports.models import GisLayerKind
 
 from ._schema import boolean, num, obj, string
 
@@ -46,6 +47,13 @@ class TopicReport(NodeType):
             "history_min_magnitude": num(None, 0.0, 9.9, nullable=True),
             "town_radius_km": num(None, 1.0, 300.0, nullable=True),
             "layer_radius_km": num(None, 1.0, 300.0, nullable=True),
+            "layer_kinds": {
+                "type": ["array", "null"],
+                "items": {"type": "string", "enum": list(GisLayerKind.values)},
+                "uniqueItems": True,
+                "default": None,
+                "description": "only these kinds of the bureau's GIS layers (empty: all)",
+            },
             "push": boolean(True, "push the ready report over the bureau's channels"),
         }
     )

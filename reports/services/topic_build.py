@@ -34,7 +34,14 @@ def render_topic_pdf(*, content: dict[str, Any], maps: dict[str, bytes], languag
 
 # What a flow's topic-report node may set differently from the bureau's settings (flows,
 # issue 14: "another radius"), for one build; the settings row is not changed.
-BUILD_OVERRIDES = ("history_radius_km", "history_min_magnitude", "town_radius_km", "layer_radius_km")
+# "layer_kinds" (a list of GisLayerKind values) keeps only those kinds of the bureau's layers
+BUILD_OVERRIDES = (
+    "history_radius_km",
+    "history_min_magnitude",
+    "town_radius_km",
+    "layer_radius_km",
+    "layer_kinds",
+)
 
 
 def topic_report_build(

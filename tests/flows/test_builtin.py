@@ -156,3 +156,27 @@ def test_the_trend_flow_asks_for_last_months_report(
     last = (first - dt.timedelta(days=1)).replace(day=1)
     assert report.month == last
     assert Flow.objects.get(pk=flow.pk).triggers_enabled is True
+
+
+def test_a_bureau_keeps_only_some_kinds_of_its_gis_layers(
+    builtins, jx, jx_forecaster, jx_admin, as_actor, django_capture_on_commit_callbacks
+):
+    from django.contrib.gis.geos import Point
+
+    from reports.models import GisFeature, GisLayer
+
+    for kind, name in (("school", "学校"), ("hospital", "医院")):
+        layer = GisLayer.objects.create(bureau=jx, name=name, kind=kind, feature_count=1)
+        GisFeature.objects.create(
+            bureau=jx, layer=layer, name=f"上高{name}", geometry=Point(SHANGGAO[0] + 0.01, SHANGGAO[1])
+        )
+    flow = _install_and_enable(builtins, "topic_report", jx_forecaster, jx_admin, as_actor, params={})
+    definition = flow.current_version.definition
+    definition["nodes"][1]["params"]["layer_kinds"] = ["school"]
+    flow = flow_update(actor=as_actor(jx_forecaster), flow=flow, definition=definition, comment="schools only")
+    event = quake(jx)
+    with django_capture_on_commit_callbacks(execute=True):
+        trigger_services.happening(kind="quake", bureau_id=jx.pk, payload={"event": event_payload(event)})
+    report = TopicReport.objects.get(bureau=jx, event=event)
+    assert [row["kind"] for row in report.context["layers"]] == ["school"]
+    assert flow.current_version.definition["nodes"][1]["params"]["layer_kinds"] == ["school"]
