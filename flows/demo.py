@@ -82,4 +82,28 @@ def seed(stdout: Any) -> None:
         run = run_services.run_request_for_trigger(flow=flow, trigger={"kind": "schedule"})
     if run is not None:
         run = run_services.run_execute_inline(run_id=run.pk)
-    stdout.write(f"flows: JX's b-value watch seeded (a run: {run.status if run else '-'})\n")
+    published = _publish(flow, author)
+    stdout.write(
+        f"flows: JX's b-value watch seeded (a run: {run.status if run else '-'}; "
+        f"in the flow store: {'yes' if published else 'no'})\n"
+    )
+
+
+def _publish(flow: Any, author: Any) -> bool:
+    """JX shares the flow in the store, so the demo's store holds a bureau's flow beside the
+    built-in ones (another bureau can install it)."""
+    from portal.tenancy import actor_for
+
+    from .services.store import store_publish
+
+    actor = actor_for(author, "JX") if author is not None else None
+    if actor is None:
+        return False
+    store_publish(
+        actor=actor,
+        flow=flow,
+        description_zh="辖区 b 值周监视：b 值低于阈值时通知预报员。安装后填写通知对象即可使用。",
+        description_en="Weekly b-value watch of the jurisdiction: tells the forecasters when b falls "
+        "below the threshold.",
+    )
+    return True
