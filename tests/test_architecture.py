@@ -69,6 +69,7 @@ LAYERS: list[set[str]] = [
     {"observations"},
     {"disciplines"},
     {"reports"},
+    {"subscriptions"},
     {"consultations"},
     {"products"},
     {"recognition"},

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "products",
     "reports",
     "trends",
+    "subscriptions",  # a person's own subscriptions (reads catalog events and reports)
     # Last: an app listed earlier wins a msgid both translate (Django's catalog merge), and the
     # observations' generic words (closed, unit, channel) must not change the others' pages.
     "observations",
@@ -75,6 +76,7 @@ PORTAL_FEATURE_APPS = [
     "recognition",
     "skill",
     "flows",
+    "subscriptions",
 ]
 
 MIDDLEWARE = [

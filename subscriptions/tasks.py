@@ -1,0 +1,22 @@
+"""Celery tasks of subscriptions: ids in, one service call, idempotent."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="subscriptions.match_event", soft_time_limit=60, time_limit=90)
+def match_event_task(*, event_id: int) -> int:
+    return len(services.event_match(event_id=event_id))
+
+
+@shared_task(name="subscriptions.match_topic_report", soft_time_limit=60, time_limit=90)
+def match_topic_report_task(*, report_id: int, event_id: int) -> int:
+    return len(services.topic_report_match(report_id=report_id, event_id=event_id))
+
+
+@shared_task(name="subscriptions.deliver_notice", soft_time_limit=60, time_limit=90)
+def deliver_notice_task(*, notice_id: int) -> int:
+    return len(services.notice_deliver(notice_id=notice_id))
