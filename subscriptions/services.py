@@ -452,7 +452,7 @@ def notice_deliver(*, notice_id: int) -> list[SubscriptionDelivery]:
         error = ""
         try:
             _send(notice, channel)
-        except Exception as exc:  # any sender failure is recorded, never lost
+        except Exception as exc:  # noqa: BLE001 - any sender failure is recorded, never lost
             error = str(exc)[:2000] or exc.__class__.__name__
         try:
             row = SubscriptionDelivery.objects.create(

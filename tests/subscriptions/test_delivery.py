@@ -1,0 +1,104 @@
+"""From an event's arrival to delivery tries: one notice per subscription and version, a row
+per try and channel, a failure retried and then told to the person, an update sent as update."""
+
+from __future__ import annotations
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from subscriptions import services
+from subscriptions.models import SubscriptionDelivery, SubscriptionNotice
+from tests.factories import EventFactory
+
+pytestmark = pytest.mark.django_db
+
+NOON = dt.datetime(2026, 12, 1, 4, 0, tzinfo=dt.UTC)  # 12:00 Beijing
+
+
+def subscribe(person, **data):
+    from portal.tenancy import actor_for
+
+    body = {"region": {"bureau": "JX"}, "min_magnitude": 3.0, "channels": ["in_app", "email"], **data}
+    return services.subscription_create(actor=actor_for(person), data=body)
+
+
+def test_arrival_makes_one_notice_and_a_sent_try_per_channel(
+    jx, jx_forecaster, django_capture_on_commit_callbacks
+):
+    jx_forecaster.email = "f@example.cn"
+    jx_forecaster.save()
+    subscription = subscribe(jx_forecaster)
+    event = EventFactory(bureau=jx, origin_time=NOON - dt.timedelta(minutes=2), magnitude=4.2)
+    with django_capture_on_commit_callbacks(execute=True):
+        notices = services.event_match(event_id=event.pk, now=NOON)
+    assert [(n.kind, n.decision) for n in notices] == [("new", "send")]
+    tries = SubscriptionDelivery.objects.filter(notice__subscription=subscription)
+    assert sorted((t.channel, t.attempt, t.outcome) for t in tries) == [
+        ("email", 1, "sent"),
+        ("in_app", 1, "sent"),
+    ]
+    assert [m.to for m in mail.outbox] == [["f@example.cn"]]
+    # The same version arriving again (another concerned bureau's listener) makes nothing.
+    assert services.event_match(event_id=event.pk, now=NOON) == []
+    # A new version of an event already sent is sent as an update.
+    event.version, event.magnitude = 2, 4.0
+    event.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        update = services.event_match(event_id=event.pk, now=NOON)
+    assert [n.kind for n in update] == ["update"]
+
+
+def test_outside_the_region_or_below_threshold_nothing(jx, nm, jx_forecaster):
+    subscribe(jx_forecaster)
+    far = EventFactory(bureau=nm, longitude=110.0, latitude=45.0, origin_time=NOON, magnitude=6.0)
+    small = EventFactory(bureau=jx, origin_time=NOON, magnitude=2.0)
+    assert services.event_match(event_id=far.pk, now=NOON) == []
+    assert services.event_match(event_id=small.pk, now=NOON) == []
+
+
+def test_a_failing_channel_is_retried_then_told_to_the_person(jx, jx_forecaster):
+    subscription = subscribe(jx_forecaster, channels=["in_app", "email"])  # no e-mail address
+    event = EventFactory(bureau=jx, origin_time=NOON, magnitude=4.2)
+    with mock.patch.object(services, "_enqueue") as enqueue:
+        (notice,) = services.event_match(event_id=event.pk, now=NOON)
+        for _ in range(services.MAX_ATTEMPTS + 1):
+            services.notice_deliver(notice_id=notice.pk)
+    rows = SubscriptionDelivery.objects.filter(notice=notice, channel="email").order_by("attempt")
+    assert [(r.attempt, r.outcome) for r in rows] == [
+        (n, "failed") for n in range(1, services.MAX_ATTEMPTS + 1)
+    ]
+    assert "e-mail" in rows[0].error
+    # retried with backoff: 60 s, 300 s, 1500 s after tries 1, 2, 3
+    assert [c.kwargs.get("countdown") for c in enqueue.call_args_list[1:]] == [60, 300, 1500]
+    in_app = SubscriptionDelivery.objects.filter(notice=notice, channel="in_app")
+    assert [r.outcome for r in in_app] == ["sent"]
+    warning = jx_forecaster.notifications.filter(level="warning").get()
+    assert warning.url == "/subscriptions/"
+    assert subscription.notices.count() == 1
+
+
+def test_quiet_hours_hold_the_notice_until_they_end(jx, jx_forecaster):
+    subscribe(jx_forecaster, quiet_hours=["11:00", "13:00"])
+    event = EventFactory(bureau=jx, origin_time=NOON, magnitude=4.2)
+    with mock.patch.object(services, "_enqueue") as enqueue:
+        (notice,) = services.event_match(event_id=event.pk, now=NOON)
+    assert notice.decision == SubscriptionNotice.Decision.HOLD
+    assert notice.deliver_at == dt.datetime(2026, 12, 1, 5, 0, tzinfo=dt.UTC)
+    assert enqueue.call_args.kwargs["at"] == notice.deliver_at
+    assert timezone.is_aware(notice.deliver_at)
+
+
+def test_the_page_lists_ones_own(client, jx_forecaster, jx_chair):
+    mine = subscribe(jx_forecaster, name="赣北")
+    client.force_login(jx_chair)
+    assert client.get(f"/subscriptions/{mine.pk}/").status_code == 404
+    client.force_login(jx_forecaster)
+    page = client.get("/subscriptions/")
+    assert page.status_code == 200
+    assert "赣北" in page.content.decode()
+    assert client.get(f"/subscriptions/{mine.pk}/").status_code == 200
+    assert client.get("/subscriptions/new/").status_code == 200
