@@ -7,7 +7,8 @@ database's (PostGIS ``ST_Contains``); what is here is decided on plain values.
 
 * **Day and night** by Beijing local time: night is ``NIGHT_START`` to ``NIGHT_END``.
 * **Quiet hours** ``[start, end)`` in Beijing time (may wrap midnight): a message falling in
-  them is held until they end, or kept for the digest when the person chose one.
+  them is held until they end, or kept for the digest when the person chose one. A digest
+  gathers each hour's messages (and those of the quiet hours) into one message.
 * **Aftershock suppression** (ENS-like; the numbers are ours): a mainshock of M ≥
   ``MAINSHOCK_MIN`` opens a zone of radius its subsurface rupture length by Wells &
   Coppersmith (1994, BSSA 84(4), Table 2A, all slip types: log10 RLD = −2.44 + 0.59 M), at
@@ -91,6 +92,11 @@ def quiet_until(rule: Rule, when: dt.datetime) -> dt.datetime | None:
     return end.astimezone(dt.UTC)
 
 
+def next_hour(when: dt.datetime) -> dt.datetime:
+    """The next full hour after ``when``: a digest gathers an hour's messages."""
+    return when.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+
+
 def rupture_length_km(magnitude: float) -> float:
     """Subsurface rupture length, Wells & Coppersmith (1994) Table 2A, all slip types."""
     return 10 ** (-2.44 + 0.59 * magnitude)
@@ -155,5 +161,5 @@ def decide(
     if until is not None:
         return Decision("digest" if rule.digest else "hold", kind=kind, deliver_at=until)
     if rule.digest:
-        return Decision("digest", kind=kind, deliver_at=now)
+        return Decision("digest", kind=kind, deliver_at=next_hour(now))
     return Decision("send", kind=kind, deliver_at=now)

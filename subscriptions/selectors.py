@@ -99,3 +99,34 @@ def mainshock_candidates_for_worker(*, event: Event, min_magnitude: float, days:
         .values_list("pk", "origin_time", "longitude", "latitude", "magnitude")
     )
     return [Quake(pk, t, lon, lat, m) for pk, t, lon, lat, m in rows]
+
+
+@system_read("the sweep over every subscription's due notices (a beat job, no person acts)")
+def notices_untried_for_worker(*, before: dt.datetime, since: dt.datetime) -> list[int]:
+    """Ids of single (not digest) notices due before ``before`` that no try ever reached."""
+    return list(
+        SubscriptionNotice.objects.filter(
+            deliver_at__lte=before, deliver_at__gte=since, deliveries__isnull=True
+        )
+        .exclude(decision=SubscriptionNotice.Decision.DIGEST)
+        .values_list("pk", flat=True)
+    )
+
+
+@system_read("the sweep over every subscription's due digest notices (a beat job, no person acts)")
+def digest_notices_due_for_worker(
+    *, before: dt.datetime, since: dt.datetime
+) -> list[tuple[Subscription, list[SubscriptionNotice]]]:
+    """Due digest notices not yet sent on every channel, grouped by subscription, oldest first."""
+    rows = (
+        SubscriptionNotice.objects.filter(
+            decision=SubscriptionNotice.Decision.DIGEST, deliver_at__lte=before, deliver_at__gte=since
+        )
+        .exclude(deliveries__outcome=SubscriptionDelivery.Outcome.SENT)
+        .select_related("subscription", "subscription__owner", "subscription__bureau")
+        .order_by("subscription_id", "deliver_at", "pk")
+    )
+    grouped: dict[int, tuple[Subscription, list[SubscriptionNotice]]] = {}
+    for notice in rows:
+        grouped.setdefault(notice.subscription_id, (notice.subscription, []))[1].append(notice)
+    return list(grouped.values())

@@ -483,3 +483,70 @@ def notice_deliver(*, notice_id: int) -> list[SubscriptionDelivery]:
     if retry:
         _enqueue(notice.pk, countdown=delay)
     return tries
+
+
+# --- the sweep: digests and held notices whose message was lost ------------------------------
+
+#: A due notice with no try after this long lost its message (a worker restart, a broker's
+#: redelivery window shorter than the quiet hours): the sweep sends it again.
+LOST_AFTER = dt.timedelta(minutes=5)
+SWEEP_HORIZON = dt.timedelta(days=2)
+
+
+def _digest_send(subscription: Subscription, notices: list[SubscriptionNotice]) -> list[SubscriptionDelivery]:
+    """One message per channel for the notices; a try row per notice and channel."""
+    title = _("%(count)d messages of your subscription %(name)s") % {
+        "count": len(notices),
+        "name": subscription.name or f"#{subscription.pk}",
+    }
+    lines = [f"- {n.title} {_absolute(n.url)}" for n in notices]
+    digest = SubscriptionNotice(
+        bureau=subscription.bureau,
+        subscription=subscription,
+        title=title,
+        body="\n".join(lines),
+        url=reverse("subscriptions:list"),
+    )
+    rows: list[SubscriptionDelivery] = []
+    for channel in subscription.channels:
+        owed = [
+            n
+            for n in notices
+            if not n.deliveries.filter(channel=channel, outcome=SubscriptionDelivery.Outcome.SENT).exists()
+            and selectors.delivery_attempts(notice=n, channel=channel) < MAX_ATTEMPTS
+        ]
+        if not owed:
+            continue
+        error = ""
+        try:
+            _send(digest, channel)
+        except Exception as exc:  # noqa: BLE001 - any sender failure is recorded, never lost
+            error = str(exc)[:2000] or exc.__class__.__name__
+        for notice in owed:
+            rows.append(
+                SubscriptionDelivery.objects.create(
+                    bureau=notice.bureau,
+                    notice=notice,
+                    channel=channel,
+                    attempt=selectors.delivery_attempts(notice=notice, channel=channel) + 1,
+                    outcome=SubscriptionDelivery.Outcome.FAILED
+                    if error
+                    else SubscriptionDelivery.Outcome.SENT,
+                    error=error,
+                )
+            )
+    return rows
+
+
+def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Every few minutes (beat ``subscriptions.sweep``): send the due digests, one message per
+    subscription and channel, and enqueue again a due notice that no try ever reached."""
+    now = now or timezone.now()
+    lost = selectors.notices_untried_for_worker(before=now - LOST_AFTER, since=now - SWEEP_HORIZON)
+    for notice_id in lost:
+        _enqueue(notice_id)
+    digests = selectors.digest_notices_due_for_worker(before=now, since=now - SWEEP_HORIZON)
+    sent = 0
+    for subscription, notices in digests:
+        sent += bool(_digest_send(subscription, notices))
+    return {"requeued": len(lost), "digests": sent}

@@ -20,3 +20,8 @@ def match_topic_report_task(*, report_id: int, event_id: int) -> int:
 @shared_task(name="subscriptions.deliver_notice", soft_time_limit=60, time_limit=90)
 def deliver_notice_task(*, notice_id: int) -> int:
     return len(services.notice_deliver(notice_id=notice_id))
+
+
+@shared_task(name="subscriptions.sweep", soft_time_limit=240, time_limit=300)
+def sweep_task() -> dict[str, int]:
+    return services.sweep()

@@ -71,7 +71,7 @@ def test_a_failing_channel_is_retried_then_told_to_the_person(jx, jx_forecaster)
     assert [(r.attempt, r.outcome) for r in rows] == [
         (n, "failed") for n in range(1, services.MAX_ATTEMPTS + 1)
     ]
-    assert "e-mail" in rows[0].error
+    assert rows[0].error == "您的账号没有电子邮件地址。"  # the portal speaks Chinese by default
     # retried with backoff: 60 s, 300 s, 1500 s after tries 1, 2, 3
     assert [c.kwargs.get("countdown") for c in enqueue.call_args_list[1:]] == [60, 300, 1500]
     in_app = SubscriptionDelivery.objects.filter(notice=notice, channel="in_app")
@@ -102,3 +102,34 @@ def test_the_page_lists_ones_own(client, jx_forecaster, jx_chair):
     assert "赣北" in page.content.decode()
     assert client.get(f"/subscriptions/{mine.pk}/").status_code == 200
     assert client.get("/subscriptions/new/").status_code == 200
+
+
+def test_digest_gathers_the_hours_messages_into_one(jx, jx_forecaster):
+    from django_celery_beat.models import PeriodicTask
+
+    subscribe(jx_forecaster, digest=True, channels=["in_app"])
+    events = [
+        EventFactory(bureau=jx, origin_time=NOON, magnitude=m, longitude=114 + m / 10) for m in (4.0, 4.5)
+    ]
+    with mock.patch.object(services, "_enqueue") as enqueue:
+        notices = [n for e in events for n in services.event_match(event_id=e.pk, now=NOON)]
+    assert enqueue.call_count == 0
+    assert {(n.decision, n.deliver_at) for n in notices} == {("digest", NOON + dt.timedelta(hours=1))}
+    assert services.sweep(now=NOON + dt.timedelta(minutes=30)) == {"requeued": 0, "digests": 0}
+    assert services.sweep(now=NOON + dt.timedelta(hours=1)) == {"requeued": 0, "digests": 1}
+    (note,) = jx_forecaster.notifications.filter(kind="subscription")
+    assert note.title.startswith("2 ")
+    assert SubscriptionDelivery.objects.filter(outcome="sent").count() == 2
+    assert services.sweep(now=NOON + dt.timedelta(hours=1, minutes=5)) == {"requeued": 0, "digests": 0}
+    assert PeriodicTask.objects.get(task="subscriptions.sweep").interval.every == 5
+
+
+def test_sweep_requeues_a_due_notice_no_try_reached(jx, jx_forecaster):
+    subscribe(jx_forecaster)
+    event = EventFactory(bureau=jx, origin_time=NOON, magnitude=4.2)
+    with mock.patch.object(services, "_enqueue"):
+        (notice,) = services.event_match(event_id=event.pk, now=NOON)
+    with mock.patch.object(services, "_enqueue") as enqueue:
+        assert services.sweep(now=NOON + dt.timedelta(minutes=2))["requeued"] == 0
+        assert services.sweep(now=NOON + dt.timedelta(minutes=6))["requeued"] == 1
+    enqueue.assert_called_once_with(notice.pk)
