@@ -522,19 +522,17 @@ def _digest_send(subscription: Subscription, notices: list[SubscriptionNotice]) 
             _send(digest, channel)
         except Exception as exc:  # noqa: BLE001 - any sender failure is recorded, never lost
             error = str(exc)[:2000] or exc.__class__.__name__
-        for notice in owed:
-            rows.append(
-                SubscriptionDelivery.objects.create(
-                    bureau=notice.bureau,
-                    notice=notice,
-                    channel=channel,
-                    attempt=selectors.delivery_attempts(notice=notice, channel=channel) + 1,
-                    outcome=SubscriptionDelivery.Outcome.FAILED
-                    if error
-                    else SubscriptionDelivery.Outcome.SENT,
-                    error=error,
-                )
+        rows.extend(
+            SubscriptionDelivery.objects.create(
+                bureau=notice.bureau,
+                notice=notice,
+                channel=channel,
+                attempt=selectors.delivery_attempts(notice=notice, channel=channel) + 1,
+                outcome=SubscriptionDelivery.Outcome.FAILED if error else SubscriptionDelivery.Outcome.SENT,
+                error=error,
             )
+            for notice in owed
+        )
     return rows
 
 
