@@ -118,7 +118,7 @@ def test_digest_gathers_the_hours_messages_into_one(jx, jx_forecaster):
     assert services.sweep(now=NOON + dt.timedelta(minutes=30)) == {"requeued": 0, "digests": 0}
     assert services.sweep(now=NOON + dt.timedelta(hours=1)) == {"requeued": 0, "digests": 1}
     (note,) = jx_forecaster.notifications.filter(kind="subscription")
-    assert note.title.startswith("2 ")
+    assert note.title.endswith("有 2 条消息")
     assert SubscriptionDelivery.objects.filter(outcome="sent").count() == 2
     assert services.sweep(now=NOON + dt.timedelta(hours=1, minutes=5)) == {"requeued": 0, "digests": 0}
     assert PeriodicTask.objects.get(task="subscriptions.sweep").interval.every == 5
