@@ -1,0 +1,35 @@
+"""Demo of subscriptions: the JX forecaster hears of M3+ quakes in Jiangxi by day and M4.5+ at
+night, quiet from 23:00 to 06:30, in the app. Made once (found by its name)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.models import User
+from portal.tenancy import actor_for
+
+from . import services
+from .models import Subscription
+
+NAME = "江西 M3+"
+
+
+def seed(stdout: Any) -> None:
+    user = User.objects.filter(username="jx_forecaster").first()
+    actor = actor_for(user, "JX") if user else None
+    if actor is None or Subscription.objects.filter(owner=user, name=NAME).exists():
+        stdout.write("subscriptions: nothing to add\n")
+        return
+    services.subscription_create(
+        actor=actor,
+        data={
+            "name": NAME,
+            "region": {"bureau": "JX"},
+            "min_magnitude": 3.0,
+            "min_magnitude_night": 4.5,
+            "quiet_hours": ["23:00", "06:30"],
+            "products": ["quick_report", "topic_report"],
+            "channels": ["in_app"],
+        },
+    )
+    stdout.write("subscriptions: 1 demo subscription\n")
