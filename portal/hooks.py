@@ -11,7 +11,8 @@ request that fired stays fast.
 Known hooks:
 
 * ``topic_report.ready(report_id: int, event_id: int, bureau_id: int)``: a special-topic
-  report was built (reports); consultations enqueues ``consultations.attach_topic_report``.
+  report was built (reports); consultations enqueues ``consultations.attach_topic_report``,
+  subscriptions ``subscriptions.match_topic_report``.
 
 * ``meeting.closed(meeting_id: int, bureau_id: int)``: a consultation meeting closed
   (consultations); trends enqueues ``trends.meeting_closed``, which recompiles the meeting
