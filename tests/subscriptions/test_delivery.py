@@ -133,3 +133,17 @@ def test_sweep_requeues_a_due_notice_no_try_reached(jx, jx_forecaster):
         assert services.sweep(now=NOON + dt.timedelta(minutes=2))["requeued"] == 0
         assert services.sweep(now=NOON + dt.timedelta(minutes=6))["requeued"] == 1
     enqueue.assert_called_once_with(notice.pk)
+
+
+def test_the_arrival_listener_and_the_topic_report_hook_are_wired(jx, jx_forecaster):
+    from catalog import arrival
+    from portal import hooks
+    from subscriptions import receivers
+
+    assert receivers.on_arrival in arrival._LISTENERS
+    assert receivers.on_topic_report in hooks._HOOKS["topic_report.ready"]
+    subscribe(jx_forecaster, channels=["in_app"])
+    event = EventFactory(bureau=jx, origin_time=timezone.now(), magnitude=4.2)
+    receivers.on_arrival(event, arrival.Concern(bureau=jx, rule=None, distance_km=0.0, inside=True))
+    (notice,) = SubscriptionNotice.objects.filter(event=event)
+    assert notice.product == "quick_report"
