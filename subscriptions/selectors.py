@@ -98,7 +98,7 @@ def mainshock_candidates_for_worker(*, event: Event, min_magnitude: float, days:
         .exclude(pk=event.pk)
         .values_list("pk", "origin_time", "longitude", "latitude", "magnitude")
     )
-    return [Quake(pk, t, lon, lat, m) for pk, t, lon, lat, m in rows]
+    return [Quake(pk, t, lon, lat, m or 0.0) for pk, t, lon, lat, m in rows]
 
 
 @system_read("the sweep over every subscription's due notices (a beat job, no person acts)")

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.selectors import event_get_by_pk
-from portal.exceptions import InvalidInput, NotFound
+from portal.exceptions import InvalidInput, NotFound, PermissionDenied
 from portal.geo import parse_area
 from portal.links import check_link
 from portal.selectors import bureau_by_code, portal_disciplines
@@ -199,6 +199,8 @@ def _clean(data: dict[str, Any], current: Subscription | None) -> dict[str, Any]
 
 
 def subscription_create(*, actor: Actor, data: dict[str, Any]) -> Subscription:
+    if actor.bureau is None:
+        raise PermissionDenied(_("Choose the bureau you act for to subscribe."))
     values = _clean(data, None)
     return Subscription.objects.create(bureau=actor.bureau, owner=actor.user, **values)
 
@@ -280,7 +282,7 @@ def _notice(
                 version=version,
                 kind=decision.kind,
                 decision=decision.action,
-                deliver_at=decision.deliver_at,
+                deliver_at=decision.deliver_at or timezone.now(),
                 title=title[:300],
                 body=body,
                 url=url,
