@@ -91,3 +91,8 @@ def test_bad_input_is_400_naming_the_field(api, jx_forecaster, disciplines, chan
     response = api(jx_forecaster).post("/api/v1/subscriptions/", {**BODY, **change}, format="json")
     assert response.status_code == 400
     assert list(response.json()["errors"]) == [field]
+
+
+def test_a_person_acting_for_no_bureau_is_refused(api, sysadmin):
+    response = api(sysadmin).post("/api/v1/subscriptions/", BODY, format="json")
+    assert response.status_code == 403
