@@ -71,6 +71,7 @@ LAYERS: list[set[str]] = [
     {"reports"},
     {"consultations"},
     {"products"},
+    {"postquake"},
     {"recognition"},
     {"skill"},
     {"trends"},

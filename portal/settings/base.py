@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "products",
     "reports",
     "trends",
+    "postquake",
     # Last: an app listed earlier wins a msgid both translate (Django's catalog merge), and the
     # observations' generic words (closed, unit, channel) must not change the others' pages.
     "observations",
@@ -72,6 +73,7 @@ PORTAL_FEATURE_APPS = [
     "products",
     "reports",
     "trends",
+    "postquake",
     "recognition",
     "skill",
     "flows",
