@@ -108,25 +108,20 @@ def probability_table(
     """Probabilities of >= 1 event of M >= Mm - 1, >= 5.0 and >= 6.0 in the next 1, 7, 30 days
     from ``elapsed_days`` after the mainshock (thresholds above the mainshock are left out)."""
     thresholds = sorted({round(mainshock_magnitude - 1.0, 1), 5.0, 6.0})
-    rows = []
-    for min_magnitude in thresholds:
-        if min_magnitude > mainshock_magnitude:
-            continue
-        for days in WINDOWS_DAYS:
-            rows.append(
-                {
-                    "min_magnitude": min_magnitude,
-                    "days": days,
-                    "probability": round(
-                        rj_probability(
-                            min_magnitude, mainshock_magnitude, elapsed_days, elapsed_days + days, params
-                        ),
-                        4,
-                    ),
-                    "source": params.source,
-                }
-            )
-    return rows
+    return [
+        {
+            "min_magnitude": min_magnitude,
+            "days": days,
+            "probability": round(
+                rj_probability(min_magnitude, mainshock_magnitude, elapsed_days, elapsed_days + days, params),
+                4,
+            ),
+            "source": params.source,
+        }
+        for min_magnitude in thresholds
+        if min_magnitude <= mainshock_magnitude
+        for days in WINDOWS_DAYS
+    ]
 
 
 def a_from_omori(k: float, b: float, mainshock_magnitude: float, completeness: float) -> float:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
-
-from django.db.models import QuerySet
 
 from catalog.models import Event, EventStatus, QuickReportMessage
 from catalog.selectors import event_list, within_km
@@ -15,6 +12,10 @@ from portal.tenancy import bureau_reader, system_read
 from .models import PostQuakeCase, PostQuakeSettings
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    from django.db.models import QuerySet
+
     from portal.models import Bureau
     from portal.tenancy import Actor
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from portal.pages import page
 
 from . import selectors
 from .models import CaseState
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
 
 
 @page

@@ -181,7 +181,12 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
     from flows.services.store import store_publish
 
     entry, _new = store_publish(actor=forecaster, flow=flow, description_en="b-value watch")
+    from postquake.services import case_open, draft_build
+
+    postquake_case = case_open(event_id=quick_reports[0].event.pk, bureau_id=jx.pk)
+    draft_build(case_id=postquake_case.pk)
     return {
+        "case_id": postquake_case.pk,
         "rule_id": rule.pk,
         "flow_id": flow.pk,
         "entry_id": entry.pk,

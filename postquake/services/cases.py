@@ -14,9 +14,8 @@ from catalog.selectors import event_get_for_worker
 from portal.models import Bureau, Role
 from portal.services import audit_record
 from portal.workflow import Transition, Workflow, register, row_lock, transition
-
-from ..models import CaseState, DraftStatus, PostQuakeCase
-from ..selectors import case_find, first_receipt, settings_for
+from postquake.models import CaseState, DraftStatus, PostQuakeCase
+from postquake.selectors import case_find, first_receipt, settings_for
 
 if TYPE_CHECKING:
     from portal.tenancy import Actor
@@ -101,7 +100,7 @@ def case_open(*, event_id: int, bureau_id: int, now: dt.datetime | None = None) 
             )
     except IntegrityError:  # a concurrent reaction opened it first
         return case_find(bureau_id=bureau.pk, event_id=event.pk)
-    from ..tasks import draft_case_task
+    from postquake.tasks import draft_case_task
 
     case_id = case.pk
     transaction.on_commit(lambda: draft_case_task.delay(case_id=case_id))

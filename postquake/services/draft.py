@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Event
-from portal.models import Bureau
+from postquake import science
+from postquake.models import DraftStatus, PostQuakeCase
+from postquake.selectors import case_get_for_worker, events_around, settings_for, topic_report_for
 from products.methods.bvalue import bvalue
 from products.methods.omori import omori
 from products.methods.sequence import sequence_type
 
-from .. import science
-from ..models import DraftStatus, PostQuakeCase
-from ..selectors import case_get_for_worker, events_around, settings_for, topic_report_for
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from catalog.models import Event
+    from portal.models import Bureau
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +150,7 @@ def _probabilities(ctx: Context) -> dict[str, Any]:
             "parameters": fitted.as_dict(),
             "probabilities": science.probability_table(ctx.mm, ctx.elapsed_days, fitted),
         }
-    except Exception as exc:  # the method says why (too few events above Mc, no convergence)
+    except (ValueError, ArithmeticError) as exc:  # the method says why (InsufficientData: too few above Mc)
         out["fitted_reason"] = str(exc)
     return out
 
@@ -181,14 +183,15 @@ def _analogues(ctx: Context) -> dict[str, Any]:
 def _faults(ctx: Context) -> dict[str, Any]:
     from reports.selectors import layers_near
 
-    faults = []
-    for summary in layers_near(
+    summaries = layers_near(
         bureau_id=ctx.bureau.pk, lon=ctx.event.longitude, lat=ctx.event.latitude, radius_km=NEARBY_KM
-    ):
-        if summary.layer.kind != "fault":
-            continue
-        for near in summary.nearest:
-            faults.append({"layer": summary.layer.name, "name": str(near.obj), "offset": str(near.offset)})
+    )
+    faults = [
+        {"layer": summary.layer.name, "name": str(near.obj), "offset": str(near.offset)}
+        for summary in summaries
+        if summary.layer.kind == "fault"
+        for near in summary.nearest
+    ]
     mechanisms = [
         {**_event(e), "strike": e.strike, "dip": e.dip, "rake": e.rake}
         for e in events_around(bureau=ctx.bureau, event=ctx.event, radius_km=NEARBY_KM).filter(
@@ -218,7 +221,7 @@ def _regional(ctx: Context) -> dict[str, Any]:
     try:
         result = bvalue(np.array([m for m, _t in region], dtype=float))
         out.update({"ok": True, "b": result["b"], "b_err": result["b_err"], "mc": result["mc"]})
-    except Exception as exc:
+    except (ValueError, ArithmeticError) as exc:  # InsufficientData says how many it needs
         out.update({"ok": False, "reason": str(exc)})
     return out
 
