@@ -10,7 +10,7 @@ class PostquakeConfig(AppConfig):
         from catalog import arrival
         from catalog.models import AlertAction
 
-        from . import services  # noqa: F401  (registers the case workflow)
+        from . import panels, services  # noqa: F401  (register the dashboard panel, the case workflow)
         from .tasks import open_case_task
 
         # A concerned bureau whose alert rule asks for a post-quake case gets one (catalog.arrival).

@@ -159,3 +159,16 @@ def test_pages_and_api_show_the_bureaus_cases_and_another_bureau_gets_404(
     assert api(nm_forecaster).get(f"/api/v1/postquake-cases/{case.pk}/").status_code == 404
     client.force_login(nm_forecaster)
     assert client.get(reverse("postquake:case-detail", kwargs={"case_id": case.pk})).status_code == 404
+
+
+def test_the_dashboard_shows_the_chair_the_open_case_with_its_deadline(
+    jx, jx_chair, nm, nm_forecaster, as_actor
+):
+    from postquake.panels import open_cases
+
+    case = case_open(event_id=_mainshock(jx).pk, bureau_id=jx.pk)
+    panel = open_cases(as_actor(jx_chair))
+    assert panel.count == 1
+    assert panel.items[0].url == case.get_absolute_url()
+    assert panel.items[0].level == "warning"  # not yet due
+    assert open_cases(as_actor(nm_forecaster)).count == 0
