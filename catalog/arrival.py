@@ -14,12 +14,12 @@ The flow, from the SMS to what is made of it (every step a plain import or a tas
    * ``topic_report`` -> ``reports.topic_report_for_event`` (then ``reports.topic_report_build``
      and, when the rule says ``pushes``, ``reports.push_send`` per channel);
    * ``emergency_meeting`` -> ``consultations.open_emergency_meeting``;
-   * ``post_quake_case`` -> nobody yet (the post-quake case comes in a later issue): the
-     flag is stored and shown, and nothing reacts to it.
+   * ``post_quake_case`` -> ``postquake.open_case`` (the bureau's post-quake trend case on its
+     30-minute clock, which enqueues ``postquake.draft_case``, the first draft).
 
 The reactions are registered from the upper apps' ``AppConfig.ready()`` with
-:func:`register_reaction` (catalog sits below reports and consultations and imports
-neither). The same goes for what the event page lists as made from an event
+:func:`register_reaction` (catalog sits below reports, consultations and postquake and imports
+none of them). The same goes for what the event page lists as made from an event
 (:func:`register_outcomes`), for what hears of every concern whatever the rule's
 actions (:func:`register_listener`: flows, whose quake triggers then apply their own
 region and magnitude filters), and for who takes an action over from the portal's own

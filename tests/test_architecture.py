@@ -72,6 +72,7 @@ LAYERS: list[set[str]] = [
     {"subscriptions"},
     {"consultations"},
     {"products"},
+    {"postquake"},
     {"recognition"},
     {"skill"},
     {"trends"},

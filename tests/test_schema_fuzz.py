@@ -186,8 +186,13 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
     subscription = subscription_create(
         actor=forecaster, data={"region": SQUARE, "min_magnitude": 3.0, "products": ["quick_report"]}
     )
+    from postquake.services import case_open, draft_build
+
+    postquake_case = case_open(event_id=quick_reports[0].event.pk, bureau_id=jx.pk)
+    draft_build(case_id=postquake_case.pk)
     return {
         "subscription_id": subscription.pk,
+        "case_id": postquake_case.pk,
         "rule_id": rule.pk,
         "flow_id": flow.pk,
         "entry_id": entry.pk,

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "reports",
     "trends",
     "subscriptions",  # a person's own subscriptions (reads catalog events and reports)
+    "postquake",
     # Last: an app listed earlier wins a msgid both translate (Django's catalog merge), and the
     # observations' generic words (closed, unit, channel) must not change the others' pages.
     "observations",
@@ -73,6 +74,7 @@ PORTAL_FEATURE_APPS = [
     "products",
     "reports",
     "trends",
+    "postquake",
     "recognition",
     "skill",
     "flows",

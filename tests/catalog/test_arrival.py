@@ -100,12 +100,14 @@ def test_actions_switched_off_are_not_asked_for(jx, cenc):
     assert _concerns(_quake(jx)) == [("CENC", True, ["topic_report"])]
 
 
-def test_post_quake_case_flag_is_kept_but_nobody_reacts_yet(jx):
+def test_post_quake_case_flag_enqueues_the_postquake_reaction(jx, monkeypatch):
     AlertRule.objects.create(bureau=jx, topic_report=False, emergency_meeting=False, post_quake_case=True)
-    quake = _quake(jx)
+    quake = _quake(jx, origin_time=timezone.now())
     assert _concerns(quake) == [("JX", True, ["post_quake_case"])]
-    assert arrival.reactions_for(AlertAction.POST_QUAKE_CASE) == []
-    assert arrival.decide(event_id=quake.pk) == []
+    assert [t.name for t in arrival.reactions_for(AlertAction.POST_QUAKE_CASE)] == ["postquake.open_case"]
+    case = FakeReaction("postquake.open_case")
+    monkeypatch.setattr(arrival, "_REACTIONS", {AlertAction.POST_QUAKE_CASE: [case]})
+    assert arrival.decide(event_id=quake.pk) == [arrival.Enqueued("postquake.open_case", quake.pk, jx.pk)]
 
 
 # --- the flow ------------------------------------------------------------------------------
@@ -238,6 +240,7 @@ def test_every_reaction_retries_transient_database_errors_itself():
     registered = [task for action in AlertAction.values for task in arrival.reactions_for(action)]
     assert sorted(task.name for task in registered) == [
         "consultations.open_emergency_meeting",
+        "postquake.open_case",
         "reports.topic_report_for_event",
     ]
     assert all(OperationalError in task.autoretry_for for task in registered)

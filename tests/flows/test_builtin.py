@@ -173,7 +173,9 @@ def test_a_bureau_keeps_only_some_kinds_of_its_gis_layers(
     flow = _install_and_enable(builtins, "topic_report", jx_forecaster, jx_admin, as_actor, params={})
     definition = flow.current_version.definition
     definition["nodes"][1]["params"]["layer_kinds"] = ["school"]
-    flow = flow_update(actor=as_actor(jx_forecaster), flow=flow, definition=definition, comment="schools only")
+    flow = flow_update(
+        actor=as_actor(jx_forecaster), flow=flow, definition=definition, comment="schools only"
+    )
     event = quake(jx)
     with django_capture_on_commit_callbacks(execute=True):
         trigger_services.happening(kind="quake", bureau_id=jx.pk, payload={"event": event_payload(event)})

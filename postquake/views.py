@@ -1,0 +1,45 @@
+"""Pages of post-quake cases: the bureau's list with its countdowns, one case with its draft."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from portal.pages import page
+
+from . import selectors
+from .models import CaseState
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
+
+
+@page
+def case_list(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state") or None
+    state = state if state in CaseState.values else None
+    cases = Paginator(selectors.case_list(actor=request.actor, state=state), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "postquake/case_list.html",
+        {"page": cases, "states": CaseState.choices, "state": state or ""},
+    )
+
+
+@page
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = selectors.case_get(actor=request.actor, case_id=case_id)
+    draft = case.draft or {}
+    return render(
+        request,
+        "postquake/case_detail.html",
+        {
+            "case": case,
+            "draft": draft,
+            "probabilities": (draft.get("probabilities") or {}),
+        },
+    )
