@@ -18,6 +18,7 @@ from postquake.models import CaseState, DraftStatus, PostQuakeCase
 from postquake.selectors import case_find, first_receipt, settings_for
 
 if TYPE_CHECKING:
+    from catalog.models import Event
     from portal.tenancy import Actor
 
 
@@ -76,6 +77,9 @@ def case_open(*, event_id: int, bureau_id: int, now: dt.datetime | None = None) 
         return None
     existing = case_find(bureau_id=bureau.pk, event_id=event.pk)
     if existing is not None:
+        if _draft_behind(existing, event):
+            case_id = existing.pk
+            transaction.on_commit(lambda: _enqueue_draft(case_id))
         return existing
     now = now or timezone.now()
     clock_start = first_receipt(event=event) or event.created_at
@@ -100,8 +104,27 @@ def case_open(*, event_id: int, bureau_id: int, now: dt.datetime | None = None) 
             )
     except IntegrityError:  # a concurrent reaction opened it first
         return case_find(bureau_id=bureau.pk, event_id=event.pk)
+    case_id = case.pk
+    transaction.on_commit(lambda: _enqueue_draft(case_id))
+    return case
+
+
+def _draft_behind(case: PostQuakeCase, event: Event) -> bool:
+    """Whether the case's draft may describe an earlier version of its event.
+
+    The reaction runs again for every new version of the event (the formal quick report after
+    the automatic one, a correction): its magnitude or epicentre may have changed, and with
+    them Båth's figure, the zone and the probabilities. A draft still pending may be computing
+    from the earlier version right now, so it is drafted again too; a closed case is left alone.
+    """
+    if case.state == CaseState.CLOSED:
+        return False
+    if case.draft_status != DraftStatus.DONE:
+        return True
+    return (case.draft or {}).get("event_version") != event.version
+
+
+def _enqueue_draft(case_id: int) -> None:
     from postquake.tasks import draft_case_task
 
-    case_id = case.pk
-    transaction.on_commit(lambda: draft_case_task.delay(case_id=case_id))
-    return case
+    draft_case_task.delay(case_id=case_id)

@@ -242,7 +242,12 @@ def draft_compute(case: PostQuakeCase, now: dt.datetime | None = None) -> dict[s
     """The draft's sections; a failing section says why and the others go on."""
     now = now or timezone.now()
     ctx = Context(case, now)
-    draft: dict[str, Any] = {"computed_at": now.isoformat(), "elapsed_days": round(ctx.elapsed_days, 4)}
+    draft: dict[str, Any] = {
+        "computed_at": now.isoformat(),
+        "elapsed_days": round(ctx.elapsed_days, 4),
+        # which solution of the event it describes (a later version is drafted again: case_open)
+        "event_version": ctx.event.version,
+    }
     for key, section in SECTIONS:
         try:
             draft[key] = section(ctx)
@@ -259,8 +264,17 @@ def draft_build(*, case_id: int, now: dt.datetime | None = None) -> PostQuakeCas
         return None
     draft = draft_compute(case, now)
     with transaction.atomic():
-        PostQuakeCase.objects.filter(pk=case.pk).update(
-            draft=draft, draft_status=DraftStatus.DONE, drafted_at=timezone.now()
+        stored = (
+            PostQuakeCase.objects.select_for_update()
+            .filter(pk=case.pk)
+            .values_list("draft", flat=True)
+            .first()
         )
+        # Two drafts of one case may run at once (a new version of the event arrived while the
+        # first was computing): the one of the earlier version must not overwrite the other.
+        if ((stored or {}).get("event_version") or 0) <= draft["event_version"]:
+            PostQuakeCase.objects.filter(pk=case.pk).update(
+                draft=draft, draft_status=DraftStatus.DONE, drafted_at=timezone.now()
+            )
     case.refresh_from_db()
     return case

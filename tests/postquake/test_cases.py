@@ -172,3 +172,47 @@ def test_the_dashboard_shows_the_chair_the_open_case_with_its_deadline(
     assert panel.items[0].url == case.get_absolute_url()
     assert panel.items[0].level == "warning"  # not yet due
     assert open_cases(as_actor(nm_forecaster)).count == 0
+
+
+def test_a_revised_mainshock_is_drafted_again_with_its_new_magnitude(
+    jx, jx_forecaster, as_actor, django_capture_on_commit_callbacks
+):
+    """The automatic quick report opens the case; the formal one, a new version of the same
+    event with another magnitude, arrives after the first draft: the draft follows it (else
+    it would keep the automatic magnitude's Båth figure and probabilities)."""
+    from catalog.services.quick_reports import quick_report_submit
+    from tests.reports.conftest import jx_sms
+
+    AlertRule.objects.create(
+        bureau=jx, threshold_magnitude=5, topic_report=False, emergency_meeting=False, post_quake_case=True
+    )
+    forecaster = as_actor(jx_forecaster)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = quick_report_submit(actor=forecaster, text=jx_sms("6.1", kind="自动"))
+    case = PostQuakeCase.objects.get(event=first.event)
+    assert (case.draft_status, case.draft["bath"]["max_aftershock"]) == (DraftStatus.DONE, 4.9)
+    with django_capture_on_commit_callbacks(execute=True):
+        formal = quick_report_submit(actor=forecaster, text=jx_sms("6.0", lat="28.12"))
+    assert (formal.event.pk, formal.event.version) == (first.event.pk, 2)
+    case.refresh_from_db()
+    assert case.draft["bath"]["max_aftershock"] == 4.8
+    assert case.draft["event"]["event"]["magnitude"] == 6.0
+    assert case.draft["event_version"] == 2
+    # the clock still runs from the first (automatic) report's receipt
+    assert case.clock_start == first.message.received_at
+    assert PostQuakeCase.objects.count() == 1
+
+
+def test_a_draft_of_an_earlier_version_does_not_overwrite_the_later_ones(jx):
+    """Two drafts of one case at once (the second for a new version of the event): the one that
+    read the earlier version and ends last leaves the later version's draft in place."""
+    event = _mainshock(jx)
+    case = case_open(event_id=event.pk, bureau_id=jx.pk)
+    later = {"event_version": event.version + 1, "bath": {"max_aftershock": 4.9}}
+    PostQuakeCase.objects.filter(pk=case.pk).update(draft=later, draft_status=DraftStatus.DONE)
+    draft_build(case_id=case.pk)
+    case.refresh_from_db()
+    assert case.draft == later
+    # the same version is drafted again (the sequence grew since)
+    PostQuakeCase.objects.filter(pk=case.pk).update(draft={"event_version": event.version})
+    assert draft_build(case_id=case.pk).draft["bath"]["max_aftershock"] == 4.8
