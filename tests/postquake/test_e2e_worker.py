@@ -12,6 +12,11 @@ back), as a worker busy with the first minutes of a sequence is: every SMS is st
 request that posts it, and the worker finds the arrivals queued, so the first draft sees the
 aftershocks whatever the machine's load (without the hold, whether the draft runs before or
 after them is a race the test cannot pin).
+
+Not checked here: that later evaluations follow the aftershocks. The draft is computed when the
+case opens (and again for a new version of the mainshock), not as aftershocks arrive; once the
+re-evaluation after M >= 4.0 aftershocks exists, post more aftershocks after the first draft and
+wait with ``Sequence.case_when`` for the draft's sequence count to include them.
 """
 
 from __future__ import annotations
@@ -88,11 +93,11 @@ def worker_held():
 
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     worker = [f"test-{settings.RUN_ID}@{socket.gethostname()}"]
-    assert app.control.cancel_consumer(queue, destination=worker, reply=True, timeout=10)
+    assert app.control.cancel_consumer(queue, destination=worker, reply=True, timeout=30)
     try:
         yield
     finally:
-        assert app.control.add_consumer(queue, destination=worker, reply=True, timeout=10)
+        assert app.control.add_consumer(queue, destination=worker, reply=True, timeout=30)
 
 
 class Sequence:
