@@ -66,14 +66,16 @@ def test_a_failing_channel_is_retried_then_told_to_the_person(jx, jx_forecaster)
     with mock.patch.object(services, "_enqueue") as enqueue:
         (notice,) = services.event_match(event_id=event.pk, now=NOON)
         for _ in range(services.MAX_ATTEMPTS + 1):
-            services.notice_deliver(notice_id=notice.pk)
+            # each time the retry is due (an hour on is past every backoff)
+            services.notice_deliver(notice_id=notice.pk, now=timezone.now() + dt.timedelta(hours=1))
     rows = SubscriptionDelivery.objects.filter(notice=notice, channel="email").order_by("attempt")
     assert [(r.attempt, r.outcome) for r in rows] == [
         (n, "failed") for n in range(1, services.MAX_ATTEMPTS + 1)
     ]
     assert rows[0].error == "您的账号没有电子邮件地址。"  # the portal speaks Chinese by default
     # retried with backoff: 60 s, 300 s, 1500 s after tries 1, 2, 3
-    assert [c.kwargs.get("countdown") for c in enqueue.call_args_list[1:]] == [60, 300, 1500]
+    countdowns = [c.kwargs.get("countdown") for c in enqueue.call_args_list[1:]]
+    assert countdowns == [pytest.approx(s, abs=5) for s in (60, 300, 1500)]
     in_app = SubscriptionDelivery.objects.filter(notice=notice, channel="in_app")
     assert [r.outcome for r in in_app] == ["sent"]
     warning = jx_forecaster.notifications.filter(level="warning").get()
@@ -140,10 +142,11 @@ def test_the_arrival_listener_and_the_topic_report_hook_are_wired(jx, jx_forecas
     from portal import hooks
     from subscriptions import receivers
 
-    assert receivers.on_arrival in arrival._LISTENERS
+    assert receivers.on_arrival in arrival._ARRIVAL_LISTENERS
     assert receivers.on_topic_report in hooks._HOOKS["topic_report.ready"]
+    assert receivers.on_anomaly_moved in hooks._HOOKS["anomaly.moved"]
     subscribe(jx_forecaster, channels=["in_app"])
     event = EventFactory(bureau=jx, origin_time=timezone.now(), magnitude=4.2)
-    receivers.on_arrival(event, arrival.Concern(bureau=jx, rule=None, distance_km=0.0, inside=True))
+    receivers.on_arrival(event)
     (notice,) = SubscriptionNotice.objects.filter(event=event)
     assert notice.product == "quick_report"
