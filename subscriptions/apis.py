@@ -26,7 +26,7 @@ class SubscriptionInputSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         help_text='GeoJSON Polygon/MultiPolygon, {"center": [lon, lat], "radius_km": r}, {"bureau": "JX"}, '
-        "or null for all of China",
+        "or null for all of China (epicentres within 100 km of China's outline)",
     )
     min_magnitude = serializers.FloatField(min_value=-2, max_value=10, help_text="by day (Beijing time)")
     min_magnitude_night = serializers.FloatField(

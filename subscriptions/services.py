@@ -249,6 +249,7 @@ def subscription_update(*, actor: Actor, subscription: Subscription, data: dict[
             actor=actor,
             action="subscription.update",
             target=row,
+            comment=str(row),
             extra={"fields": sorted(changed), **_audit_values(changed)},
         )
     return row
@@ -259,7 +260,7 @@ def subscription_delete(*, actor: Actor, subscription: Subscription) -> None:
     row = selectors.subscription_list(actor=actor).select_for_update().filter(pk=subscription.pk).first()
     if row is None:
         raise NotFound
-    audit_record(actor=actor, action="subscription.delete", target=row, extra={"name": row.name})
+    audit_record(actor=actor, action="subscription.delete", target=row, comment=str(row))
     row.delete()
 
 
