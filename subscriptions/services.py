@@ -232,7 +232,13 @@ def subscription_create(*, actor: Actor, data: dict[str, Any]) -> Subscription:
         raise PermissionDenied(_("Choose the bureau you act for to subscribe."))
     values = _clean(data, None)
     subscription = Subscription.objects.create(bureau=actor.bureau, owner=actor.user, **values)
-    audit_record(actor=actor, action="subscription.create", target=subscription, extra=_audit_values(values))
+    audit_record(
+        actor=actor,
+        action="subscription.create",
+        target=subscription,
+        comment=str(subscription),
+        extra=_audit_values(values),
+    )
     return subscription
 
 
