@@ -60,6 +60,7 @@ def subscription_history(*, actor: Actor | None) -> QuerySet[AuditEvent]:
     ).select_related("actor")
 
 
+@system_read("the active subscriptions the matching workers below start from (no person acts)")
 def _active(product: str | None) -> QuerySet[Subscription]:
     rows = Subscription.objects.filter(is_active=True).select_related("owner", "bureau")
     # jsonb containment (@>): the subscriptions whose product list holds this product

@@ -183,7 +183,8 @@ def test_create_change_delete_are_audited_and_shown_to_the_person(api, client, j
     update = rows.get(action="subscription.update")
     assert update.extra == {"fields": ["min_magnitude"], "min_magnitude": 2.5}
     created_row = rows.get(action="subscription.create")
-    assert created_row.extra["products"] == BODY["products"] and "region" not in created_row.extra
+    assert created_row.extra["products"] == BODY["products"]
+    assert "region" not in created_row.extra
     client.force_login(jx_forecaster)
     page = client.get("/subscriptions/").content.decode()
     start = page.index('id="subscription-history"')

@@ -104,7 +104,8 @@ def test_a_new_version_of_an_event_already_sent_is_sent_as_an_update(
     # the formal report, two seconds and a few km off: the same event, version 2
     with django_capture_on_commit_callbacks(execute=True):
         second = record(jx, 115.02, 28.01, 2.9, origin=origin + dt.timedelta(seconds=2))
-    assert second.pk == first.pk and second.version == 2
+    assert second.pk == first.pk
+    assert second.version == 2
     notices = list(mine.notices.order_by("version"))
     # the update goes although M2.9 is now below the threshold: the person was told M3.6
     assert [(n.version, n.kind) for n in notices] == [(1, "new"), (2, "update")]

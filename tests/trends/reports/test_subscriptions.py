@@ -74,7 +74,8 @@ def test_issuing_tells_its_subscribers_and_a_correction_is_an_update(
     _issue(correction, *wf_args)
     (update,) = own.notices.filter(version=2)
     assert (update.ref_id, update.kind, update.url) == (report.pk, "update", correction.get_absolute_url())
-    assert update.title.startswith("更新：月度趋势报告已发布：") and "第 2 版" in update.title
+    assert update.title.startswith("更新：月度趋势报告已发布：")
+    assert "第 2 版" in update.title
     assert national.notices.filter(version=2, kind="update").count() == 1
     assert other_province.notices.count() == 0
 
