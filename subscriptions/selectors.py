@@ -140,10 +140,12 @@ def mainshock_candidates_for_worker(*, event: Event, min_magnitude: float, days:
 
 @system_read("the sweep over every subscription's due notices (a beat job, no person acts)")
 def notices_owed_for_worker(*, before: dt.datetime, since: dt.datetime) -> QuerySet[SubscriptionNotice]:
-    """Single (not digest) notices due between ``since`` and ``before`` not yet sent on every
-    channel of their subscription, with their tries (the caller tells which are still owed)."""
+    """Single (not digest) notices of active subscriptions due between ``since`` and ``before``
+    not yet sent on every channel, with their tries (the caller tells which are still owed)."""
     return (
-        SubscriptionNotice.objects.filter(deliver_at__lte=before, deliver_at__gte=since)
+        SubscriptionNotice.objects.filter(
+            deliver_at__lte=before, deliver_at__gte=since, subscription__is_active=True
+        )
         .exclude(decision=SubscriptionNotice.Decision.DIGEST)
         .annotate(
             sent=Count("deliveries", filter=Q(deliveries__outcome=SubscriptionDelivery.Outcome.SENT)),
@@ -164,7 +166,10 @@ def digest_notices_due_for_worker(
     """Due digest notices not yet sent on every channel, grouped by subscription, oldest first."""
     rows = (
         SubscriptionNotice.objects.filter(
-            decision=SubscriptionNotice.Decision.DIGEST, deliver_at__lte=before, deliver_at__gte=since
+            decision=SubscriptionNotice.Decision.DIGEST,
+            deliver_at__lte=before,
+            deliver_at__gte=since,
+            subscription__is_active=True,
         )
         .exclude(deliveries__outcome=SubscriptionDelivery.Outcome.SENT)
         .select_related("subscription", "subscription__owner", "subscription__bureau")

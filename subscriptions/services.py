@@ -2,13 +2,22 @@
 every try to deliver one.
 
 * ``subscription_create`` / ``subscription_update`` / ``subscription_delete``: the person's own
-  (``parse_region`` turns a GeoJSON polygon, a circle or a bureau into the stored polygon).
-* ``event_match``: an event arrived (or a new version of it): one notice per subscription that
-  hears of it (``matching.decide``), queued for delivery now or at the end of the quiet hours.
+  (``parse_region`` turns a GeoJSON polygon, a circle or a bureau into the stored polygon), each
+  audited (``subscription.create`` / ``.update`` / ``.delete``, shown on the person's page).
+* ``event_match``: an event arrived (or a new version of it), whether it concerns a bureau or
+  none: one notice per subscription that hears of it (``matching.decide``), queued for delivery
+  now or at the end of the quiet hours; a new version of one already told is an update.
 * ``topic_report_match``: a special-topic report was built; the subscribers of its quake who
   chose the product and may read the report hear of it.
-* ``notice_deliver``: one try per channel still owed; a failure is recorded, retried with
+* ``product_announce``: the one entry for the products of the apps above (a monthly trend report
+  issued, a post-quake opinion): by the quake's epicentre or the bureau's jurisdiction, for the
+  owners who may read it.
+* ``anomaly_match``: an anomaly reported, verified or assessed, for the subscribers of its
+  discipline's anomalies who may read it, by its place.
+* ``notice_deliver``: one try per channel owed and due, with the notice claimed (a row lock,
+  ``SKIP LOCKED``) so that two workers never send it twice; a failure is recorded, retried with
   backoff, and after the last try told to the person in the app (never silent).
+* ``sweep``: the hour's digests, and the notices whose message (first or retry) was lost.
 """
 
 from __future__ import annotations
@@ -755,8 +764,8 @@ def notice_deliver(*, notice_id: int, now: dt.datetime | None = None) -> list[Su
     tries: list[SubscriptionDelivery] = []
     with transaction.atomic():
         notice = _claim(notice_id)
-        if notice is None:
-            return []
+        if notice is None or not notice.subscription.is_active:
+            return []  # gone, another worker's, or the person turned the subscription off
         before = list(notice.deliveries.all())
         for channel, due in _owed(notice, before).items():
             if due is not None and due > now + RETRY_SLACK:

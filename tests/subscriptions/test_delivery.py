@@ -242,3 +242,22 @@ def test_the_sweep_requeues_a_retry_whose_message_was_lost(jx, jx_forecaster):
         assert services.sweep(now=now + dt.timedelta(minutes=5))["requeued"] == 0
         assert services.sweep(now=now + dt.timedelta(minutes=7))["requeued"] == 1
     enqueue.assert_called_once_with(notice.pk)
+
+
+def test_a_subscription_turned_off_before_delivery_sends_nothing(jx, jx_forecaster):
+    """A notice held through the quiet hours of a subscription the person then turned off is not
+    sent when they end, nor picked up by the sweep."""
+    from portal.tenancy import actor_for
+
+    subscription = subscribe(jx_forecaster, quiet_hours=["11:00", "13:00"])
+    event = EventFactory(bureau=jx, origin_time=NOON, magnitude=4.2)
+    with mock.patch.object(services, "_enqueue"):
+        (notice,) = services.event_match(event_id=event.pk, now=NOON)
+    services.subscription_update(
+        actor=actor_for(jx_forecaster), subscription=subscription, data={"is_active": False}
+    )
+    assert services.notice_deliver(notice_id=notice.pk, now=notice.deliver_at) == []
+    with mock.patch.object(services, "_enqueue") as enqueue:
+        assert services.sweep(now=notice.deliver_at + dt.timedelta(minutes=10))["requeued"] == 0
+    enqueue.assert_not_called()
+    assert jx_forecaster.notifications.count() == 0
