@@ -22,7 +22,9 @@ The reactions are registered from the upper apps' ``AppConfig.ready()`` with
 none of them). The same goes for what the event page lists as made from an event
 (:func:`register_outcomes`), for what hears of every concern whatever the rule's
 actions (:func:`register_listener`: flows, whose quake triggers then apply their own
-region and magnitude filters), and for who takes an action over from the portal's own
+region and magnitude filters), for what hears of every fresh arrival once, whether it
+concerns a bureau or none (:func:`register_arrival_listener`: subscriptions, whose regions
+are the people's own and reach quakes abroad or below every bureau's threshold), and for who takes an action over from the portal's own
 reaction for a bureau (:func:`register_replacement`: a bureau whose enabled flow makes the
 special-topic report on this quake gets that flow's report, not a second one).
 
@@ -212,6 +214,20 @@ def register_listener(func: Listener) -> Listener:
     return func
 
 
+ArrivalListener = Callable[[Event], None]
+_ARRIVAL_LISTENERS: list[ArrivalListener] = []
+
+
+def register_arrival_listener(func: ArrivalListener) -> ArrivalListener:
+    """``func(event)`` runs, on commit, once for every fresh arrival (a new event or a new
+    version), whether it concerns any bureau or none: a quake abroad, or one below every
+    bureau's threshold. Like a listener it only enqueues a task with ids; it changes nothing
+    of the decision (the concerns and their reactions)."""
+    if func not in _ARRIVAL_LISTENERS:
+        _ARRIVAL_LISTENERS.append(func)
+    return func
+
+
 Replacement = Callable[[Event, Concern], bool]
 _REPLACEMENTS: dict[str, list[Replacement]] = {}
 
@@ -276,6 +292,8 @@ def decide(*, event_id: int) -> list[Enqueued]:
         if not replaced(action, event, concern)
         for task in reactions_for(action)
     ]
+    for arrival_listener in _ARRIVAL_LISTENERS:
+        transaction.on_commit(_later(arrival_listener, event), robust=True)
     for concern in concerns:
         for listener in _LISTENERS:
             transaction.on_commit(_later(listener, event, concern), robust=True)
@@ -386,6 +404,7 @@ __all__ = [
     "decide",
     "event_arrived",
     "is_fresh",
+    "register_arrival_listener",
     "register_listener",
     "register_outcomes",
     "register_reaction",

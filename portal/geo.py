@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from django.contrib.gis.gdal import GDALException
@@ -11,6 +13,8 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, P
 from django.utils.translation import gettext as _
 
 from .exceptions import InvalidInput
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 def parse_area(value: Any, *, field: str) -> MultiPolygon:
@@ -94,3 +98,17 @@ def invalid_reason(reason: str) -> str:
     if near:
         return _("The area is not a valid polygon: its outline is malformed near %(point)s.") % near
     return _("The area is not a valid polygon: its outline is malformed.")
+
+
+@lru_cache(maxsize=1)
+def china_outline() -> MultiPolygon:
+    """China as the portal ships it (``portal/data``): the 31 provincial units and Taiwan,
+    Hong Kong and Macao, one polygon per part (not dissolved: a test of a point or an area
+    against it needs no union). Land only: the coastal seas are the caller's margin."""
+    polygons: list[Polygon] = []
+    for name in ("china_provinces.geojson", "china_other_regions.geojson"):
+        with open(DATA_DIR / name, encoding="utf-8") as handle:
+            for feature in json.load(handle)["features"]:
+                geometry = GEOSGeometry(json.dumps(feature["geometry"]), srid=4326)
+                polygons.extend(geometry if isinstance(geometry, MultiPolygon) else [geometry])
+    return MultiPolygon(*polygons, srid=4326)

@@ -31,13 +31,16 @@ Known hooks:
 * ``anomaly.moved(anomaly_id: int, bureau_id: int, state: str, action: str,
   discipline: str, product_reference: str)``: an anomaly was reported (``action`` "report")
   or moved by its workflow (disciplines.services.anomaly_workflow: every move passes through
-  the workflow's ``live`` callback); flows enqueues ``flows.trigger`` (kind ``anomaly``).
+  the workflow's ``live`` callback); flows enqueues ``flows.trigger`` (kind ``anomaly``),
+  subscriptions ``subscriptions.match_anomaly`` for a report, a verification submitted and an
+  assessment (the subscribers of the discipline's anomalies who may read it).
 
 A quake's arrival is not a hook: ``catalog.arrival`` decides it and enqueues the
 reactions the apps registered there (``catalog.arrival.register_reaction``); flows hears of
 every concerned bureau through ``catalog.arrival.register_listener`` and takes the
 special-topic report over for a bureau whose enabled flow makes it
-(``catalog.arrival.register_replacement``).
+(``catalog.arrival.register_replacement``); subscriptions hears of every fresh arrival once,
+whether it concerns a bureau or none, through ``catalog.arrival.register_arrival_listener``.
 """
 
 from __future__ import annotations

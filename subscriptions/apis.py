@@ -20,16 +20,25 @@ if TYPE_CHECKING:
     from .models import Subscription
 
 
+class MagnitudeField(serializers.FloatField):
+    """A magnitude: a number, never ``true``/``false`` (which DRF would read as 1.0 and 0.0)."""
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class SubscriptionInputSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=100)
     region = serializers.JSONField(
         required=False,
         allow_null=True,
         help_text='GeoJSON Polygon/MultiPolygon, {"center": [lon, lat], "radius_km": r}, {"bureau": "JX"}, '
-        "or null for all of China",
+        "or null for all of China (epicentres within 100 km of China's outline)",
     )
-    min_magnitude = serializers.FloatField(min_value=-2, max_value=10, help_text="by day (Beijing time)")
-    min_magnitude_night = serializers.FloatField(
+    min_magnitude = MagnitudeField(min_value=-2, max_value=10, help_text="by day (Beijing time)")
+    min_magnitude_night = MagnitudeField(
         min_value=-2, max_value=10, required=False, help_text="22:00–07:00 Beijing time; default: the day's"
     )
     quiet_hours = serializers.ListField(

@@ -1,5 +1,6 @@
 """Demo of subscriptions: the JX forecaster hears of M3+ quakes in Jiangxi by day and M4.5+ at
-night, quiet from 23:00 to 06:30, in the app. Made once (found by its name)."""
+night, quiet from 23:00 to 06:30, in the app, with the special-topic reports, the monthly trend
+report when issued and the fluid anomalies. Made once (found by its name)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def seed(stdout: Any) -> None:
             "min_magnitude": 3.0,
             "min_magnitude_night": 4.5,
             "quiet_hours": ["23:00", "06:30"],
-            "products": ["quick_report", "topic_report"],
+            "products": ["quick_report", "topic_report", "trend_report_issued", "anomalies:fluid"],
             "channels": ["in_app"],
         },
     )

@@ -19,6 +19,10 @@ class SubscriptionForm(forms.Form):
             ("bureau", _("A bureau's jurisdiction")),
             ("drawn", _("Drawn on the map (polygon or circle)")),
         ],
+        help_text=_(
+            "All of China: epicentres in China or within 100 km of it (its coastal seas, quakes just "
+            "across a border)."
+        ),
     )
     bureau = forms.ChoiceField(label=_("Bureau"), required=False)
     region = forms.CharField(widget=forms.HiddenInput, required=False)

@@ -16,6 +16,9 @@ database's (PostGIS ``ST_Contains``); what is here is decided on plain values.
   Within the zone and window an event below M(main) − 2 is not sent.
 * **Updates**: a new version of an event already sent is sent as an update, whatever the
   thresholds and suppression say (the person was told the old figures).
+* **Products** not about a quake's figures (a monthly trend report, an anomaly) have no
+  magnitude: only :func:`schedule` (quiet hours, digest) applies to them; a product about a
+  quake (a post-quake opinion) passes the thresholds of its quake (:func:`below_threshold`).
 """
 
 from __future__ import annotations
@@ -141,6 +144,22 @@ def suppressing_mainshock(quake: Quake, earlier: list[Quake]) -> Quake | None:
     return None
 
 
+def below_threshold(rule: Rule, quake: Quake) -> bool:
+    """The quake is smaller than the subscription's day or night threshold at its origin time."""
+    return quake.magnitude < threshold(rule, quake.time)
+
+
+def schedule(rule: Rule, *, now: dt.datetime, kind: str = "new") -> Decision:
+    """When a message decided at ``now`` goes: at once, at the end of the quiet hours (held,
+    or kept for the digest), or with the next hour's digest."""
+    until = quiet_until(rule, now)
+    if until is not None:
+        return Decision("digest" if rule.digest else "hold", kind=kind, deliver_at=until)
+    if rule.digest:
+        return Decision("digest", kind=kind, deliver_at=next_hour(now))
+    return Decision("send", kind=kind, deliver_at=now)
+
+
 def decide(
     rule: Rule, quake: Quake, *, now: dt.datetime, earlier: list[Quake], sent_before: bool
 ) -> Decision:
@@ -150,16 +169,9 @@ def decide(
     earlier version of this quake was already sent to this subscription.
     """
     if sent_before:
-        kind = "update"
-    else:
-        kind = "new"
-        if quake.magnitude < threshold(rule, quake.time):
-            return Decision("skip", reason="below threshold")
-        if rule.suppress_aftershocks and suppressing_mainshock(quake, earlier) is not None:
-            return Decision("skip", reason="aftershock suppressed")
-    until = quiet_until(rule, now)
-    if until is not None:
-        return Decision("digest" if rule.digest else "hold", kind=kind, deliver_at=until)
-    if rule.digest:
-        return Decision("digest", kind=kind, deliver_at=next_hour(now))
-    return Decision("send", kind=kind, deliver_at=now)
+        return schedule(rule, now=now, kind="update")
+    if below_threshold(rule, quake):
+        return Decision("skip", reason="below threshold")
+    if rule.suppress_aftershocks and suppressing_mainshock(quake, earlier) is not None:
+        return Decision("skip", reason="aftershock suppressed")
+    return schedule(rule, now=now, kind="new")

@@ -6,16 +6,18 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.contrib.gis.geos import Point
-from django.db.models import Q
+from django.db.models import Count, F, Func, IntegerField, Q
 
 from catalog.models import Event
 from portal.exceptions import NotFound
+from portal.models import AuditEvent, Bureau
 from portal.tenancy import system_read
 
 from .matching import Quake
 from .models import Subscription, SubscriptionDelivery, SubscriptionNotice
 
 if TYPE_CHECKING:
+    from django.contrib.gis.geos import MultiPolygon
     from django.db.models import QuerySet
 
     from portal.tenancy import Actor
@@ -48,15 +50,50 @@ def notice_list(*, actor: Actor | None) -> QuerySet[SubscriptionNotice]:
     )
 
 
+def subscription_history(*, actor: Actor | None) -> QuerySet[AuditEvent]:
+    """What the person did to their own subscriptions (made, changed, deleted), newest first;
+    a deleted subscription's rows stay."""
+    if actor is None or not actor.user.pk:
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(
+        actor=actor.user, target_type=Subscription._meta.label_lower
+    ).select_related("actor")
+
+
+@system_read("the active subscriptions the matching workers below start from (no person acts)")
+def _active(product: str | None) -> QuerySet[Subscription]:
+    rows = Subscription.objects.filter(is_active=True).select_related("owner", "bureau")
+    # jsonb containment (@>): the subscriptions whose product list holds this product
+    return rows.filter(products__contains=[product]) if product else rows
+
+
 @system_read("the arrival worker matching one event it holds against every active subscription")
-def subscriptions_containing_for_worker(*, longitude: float, latitude: float) -> QuerySet[Subscription]:
-    """Active subscriptions whose region holds the point (no region: all of China)."""
+def subscriptions_containing_for_worker(
+    *, longitude: float, latitude: float, in_china: bool = True, product: str | None = None
+) -> QuerySet[Subscription]:
+    """Active subscriptions (of ``product``, when given) whose region holds the point; those of
+    all of China (no region) only when the point is in China (``in_china``)."""
     point = Point(longitude, latitude, srid=4326)
-    return (
-        Subscription.objects.filter(is_active=True)
-        .filter(Q(region__isnull=True) | Q(region__contains=point))
-        .select_related("owner", "bureau")
-    )
+    holds = Q(region__contains=point)
+    if in_china:
+        holds |= Q(region__isnull=True)
+    return _active(product).filter(holds)
+
+
+@system_read("a worker announcing one bureau's product to every active subscription over its area")
+def subscriptions_over_area_for_worker(*, area: MultiPolygon | None, product: str) -> QuerySet[Subscription]:
+    """Active subscriptions of ``product`` whose region meets ``area`` (a bureau's jurisdiction)
+    and those of all of China; without an area (a bureau with no jurisdiction) those of all
+    of China only."""
+    holds = Q(region__isnull=True)
+    if area is not None:
+        holds |= Q(region__intersects=area)
+    return _active(product).filter(holds)
+
+
+@system_read("a worker holding a bureau id (bureaus are reference data, not a tenant's rows)")
+def bureau_for_worker(*, bureau_id: int) -> Bureau | None:
+    return Bureau.objects.filter(pk=bureau_id).first()
 
 
 @system_read("a worker holding a subscription id")
@@ -102,14 +139,23 @@ def mainshock_candidates_for_worker(*, event: Event, min_magnitude: float, days:
 
 
 @system_read("the sweep over every subscription's due notices (a beat job, no person acts)")
-def notices_untried_for_worker(*, before: dt.datetime, since: dt.datetime) -> list[int]:
-    """Ids of single (not digest) notices due before ``before`` that no try ever reached."""
-    return list(
+def notices_owed_for_worker(*, before: dt.datetime, since: dt.datetime) -> QuerySet[SubscriptionNotice]:
+    """Single (not digest) notices of active subscriptions due between ``since`` and ``before``
+    not yet sent on every channel, with their tries (the caller tells which are still owed)."""
+    return (
         SubscriptionNotice.objects.filter(
-            deliver_at__lte=before, deliver_at__gte=since, deliveries__isnull=True
+            deliver_at__lte=before, deliver_at__gte=since, subscription__is_active=True
         )
         .exclude(decision=SubscriptionNotice.Decision.DIGEST)
-        .values_list("pk", flat=True)
+        .annotate(
+            sent=Count("deliveries", filter=Q(deliveries__outcome=SubscriptionDelivery.Outcome.SENT)),
+            channel_count=Func(
+                F("subscription__channels"), function="jsonb_array_length", output_field=IntegerField()
+            ),
+        )
+        .filter(sent__lt=F("channel_count"))
+        .select_related("subscription")
+        .prefetch_related("deliveries")
     )
 
 
@@ -120,7 +166,10 @@ def digest_notices_due_for_worker(
     """Due digest notices not yet sent on every channel, grouped by subscription, oldest first."""
     rows = (
         SubscriptionNotice.objects.filter(
-            decision=SubscriptionNotice.Decision.DIGEST, deliver_at__lte=before, deliver_at__gte=since
+            decision=SubscriptionNotice.Decision.DIGEST,
+            deliver_at__lte=before,
+            deliver_at__gte=since,
+            subscription__is_active=True,
         )
         .exclude(deliveries__outcome=SubscriptionDelivery.Outcome.SENT)
         .select_related("subscription", "subscription__owner", "subscription__bureau")

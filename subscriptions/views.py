@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .models import Subscription
 
 PER_PAGE = 25
+HISTORY = 20  # the latest changes to one's subscriptions shown under the list
 
 
 def _form(request: HttpRequest, subscription: Subscription | None) -> SubscriptionForm:
@@ -72,7 +73,12 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     notices = selectors.notice_list(actor=actor)[:20]
-    return render(request, "subscriptions/list.html", {"subscriptions": subscriptions, "notices": notices})
+    history = selectors.subscription_history(actor=actor)[:HISTORY]
+    return render(
+        request,
+        "subscriptions/list.html",
+        {"subscriptions": subscriptions, "notices": notices, "history": history},
+    )
 
 
 def _save(request: HttpRequest, subscription: Subscription | None) -> HttpResponse:

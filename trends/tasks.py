@@ -7,7 +7,7 @@ from celery import shared_task
 
 from portal.jobs import run_guarded
 
-from .services import trend_compile
+from .services import trend_compile, trend_workflow
 from .services import trend_reports as trend_report_services
 
 
@@ -42,3 +42,9 @@ def meeting_closed_task(*, meeting_id: int, bureau_id: int) -> int | None:
     """A monthly meeting closed: its month's draft recompiles the meeting and opinion sections."""
     report = trend_report_services.trend_report_meeting_closed(meeting_id=meeting_id, bureau_id=bureau_id)
     return report.pk if report is not None else None
+
+
+@shared_task(name="trends.announce_issued", time_limit=120, soft_time_limit=100)
+def announce_issued_task(*, report_id: int) -> int:
+    """An issued report: its subscribers hear of it (idempotent: one notice per version)."""
+    return len(trend_workflow.trend_report_announce_issued(report_id=report_id))

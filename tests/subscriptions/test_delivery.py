@@ -66,14 +66,16 @@ def test_a_failing_channel_is_retried_then_told_to_the_person(jx, jx_forecaster)
     with mock.patch.object(services, "_enqueue") as enqueue:
         (notice,) = services.event_match(event_id=event.pk, now=NOON)
         for _ in range(services.MAX_ATTEMPTS + 1):
-            services.notice_deliver(notice_id=notice.pk)
+            # each time the retry is due (an hour on is past every backoff)
+            services.notice_deliver(notice_id=notice.pk, now=timezone.now() + dt.timedelta(hours=1))
     rows = SubscriptionDelivery.objects.filter(notice=notice, channel="email").order_by("attempt")
     assert [(r.attempt, r.outcome) for r in rows] == [
         (n, "failed") for n in range(1, services.MAX_ATTEMPTS + 1)
     ]
     assert rows[0].error == "您的账号没有电子邮件地址。"  # the portal speaks Chinese by default
     # retried with backoff: 60 s, 300 s, 1500 s after tries 1, 2, 3
-    assert [c.kwargs.get("countdown") for c in enqueue.call_args_list[1:]] == [60, 300, 1500]
+    countdowns = [c.kwargs.get("countdown") for c in enqueue.call_args_list[1:]]
+    assert countdowns == [pytest.approx(s, abs=5) for s in (60, 300, 1500)]
     in_app = SubscriptionDelivery.objects.filter(notice=notice, channel="in_app")
     assert [r.outcome for r in in_app] == ["sent"]
     warning = jx_forecaster.notifications.filter(level="warning").get()
@@ -140,10 +142,122 @@ def test_the_arrival_listener_and_the_topic_report_hook_are_wired(jx, jx_forecas
     from portal import hooks
     from subscriptions import receivers
 
-    assert receivers.on_arrival in arrival._LISTENERS
+    assert receivers.on_arrival in arrival._ARRIVAL_LISTENERS
     assert receivers.on_topic_report in hooks._HOOKS["topic_report.ready"]
+    assert receivers.on_anomaly_moved in hooks._HOOKS["anomaly.moved"]
     subscribe(jx_forecaster, channels=["in_app"])
     event = EventFactory(bureau=jx, origin_time=timezone.now(), magnitude=4.2)
-    receivers.on_arrival(event, arrival.Concern(bureau=jx, rule=None, distance_km=0.0, inside=True))
+    receivers.on_arrival(event)
     (notice,) = SubscriptionNotice.objects.filter(event=event)
     assert notice.product == "quick_report"
+
+
+def test_a_message_delivered_again_after_a_lost_ack_sends_nothing_more(jx, jx_forecaster):
+    """The broker hands the same message out again (the worker died before its ack): what was
+    sent is not sent again, and a failed channel is not tried before its backoff."""
+    jx_forecaster.email = ""  # e-mail fails: its retry is due in a minute
+    jx_forecaster.save()
+    subscribe(jx_forecaster, channels=["in_app", "email"])
+    event = EventFactory(bureau=jx, origin_time=NOON, magnitude=4.2)
+    with mock.patch.object(services, "_enqueue") as enqueue:
+        (notice,) = services.event_match(event_id=event.pk, now=NOON)
+        first = services.notice_deliver(notice_id=notice.pk)
+        again = services.notice_deliver(notice_id=notice.pk)
+    assert sorted((t.channel, t.outcome) for t in first) == [("email", "failed"), ("in_app", "sent")]
+    assert again == []
+    assert enqueue.call_count == 2  # the match's, and one retry: the duplicate enqueued nothing
+    assert jx_forecaster.notifications.filter(kind="subscription").count() == 1
+    # the retry, when due, tries the e-mail only
+    with mock.patch.object(services, "_enqueue"):
+        retry = services.notice_deliver(notice_id=notice.pk, now=timezone.now() + dt.timedelta(seconds=61))
+    assert [(t.channel, t.attempt) for t in retry] == [("email", 2)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_on_one_notice_send_it_once(jx, jx_forecaster):
+    """Two workers take the same notice at once: the second finds it claimed (a row lock, SKIP
+    LOCKED) and leaves it; each channel is sent once and has one try row."""
+    import threading
+
+    from django.db import connection
+
+    jx_forecaster.email = "f@example.cn"
+    jx_forecaster.save()
+    subscribe(jx_forecaster, channels=["in_app", "email"])
+    event = EventFactory(bureau=jx, origin_time=NOON, magnitude=4.2)
+    with mock.patch.object(services, "_enqueue"):
+        (notice,) = services.event_match(event_id=event.pk, now=NOON)
+    sending, release = threading.Event(), threading.Event()
+    sent: list[tuple[str, str]] = []
+    real_send = services._send
+
+    def slow_send(n, channel):
+        sent.append((threading.current_thread().name, channel))
+        sending.set()
+        release.wait(10)
+        real_send(n, channel)
+
+    results: dict[str, list] = {}
+
+    def worker(name: str) -> None:
+        try:
+            results[name] = services.notice_deliver(notice_id=notice.pk)
+        finally:
+            connection.close()
+
+    with mock.patch.object(services, "_send", side_effect=slow_send), mock.patch.object(services, "_enqueue"):
+        first = threading.Thread(target=worker, args=("first",), name="first")
+        first.start()
+        assert sending.wait(10)
+        second = threading.Thread(target=worker, args=("second",), name="second")
+        second.start()
+        second.join(10)
+        assert not second.is_alive()  # it did not wait for the first: it skipped the notice
+        release.set()
+        first.join(10)
+    assert results["second"] == []
+    assert sorted(channel for _name, channel in sent) == ["email", "in_app"]
+    assert {name for name, _channel in sent} == {"first"}
+    rows = SubscriptionDelivery.objects.filter(notice=notice)
+    assert sorted((r.channel, r.attempt, r.outcome) for r in rows) == [
+        ("email", 1, "sent"),
+        ("in_app", 1, "sent"),
+    ]
+    assert len(mail.outbox) == 1
+    # and a third run after both: nothing more
+    with mock.patch.object(services, "_enqueue"):
+        assert services.notice_deliver(notice_id=notice.pk) == []
+    assert len(mail.outbox) == 1
+
+
+def test_the_sweep_requeues_a_retry_whose_message_was_lost(jx, jx_forecaster):
+    subscribe(jx_forecaster, channels=["in_app", "email"])  # no address: e-mail fails
+    event = EventFactory(bureau=jx, origin_time=NOON, magnitude=4.2)
+    with mock.patch.object(services, "_enqueue"):
+        (notice,) = services.event_match(event_id=event.pk, now=timezone.now())
+        services.notice_deliver(notice_id=notice.pk)
+    now = timezone.now()
+    with mock.patch.object(services, "_enqueue") as enqueue:
+        # the retry is due a minute after the try; lost only 5 minutes after that
+        assert services.sweep(now=now + dt.timedelta(minutes=5))["requeued"] == 0
+        assert services.sweep(now=now + dt.timedelta(minutes=7))["requeued"] == 1
+    enqueue.assert_called_once_with(notice.pk)
+
+
+def test_a_subscription_turned_off_before_delivery_sends_nothing(jx, jx_forecaster):
+    """A notice held through the quiet hours of a subscription the person then turned off is not
+    sent when they end, nor picked up by the sweep."""
+    from portal.tenancy import actor_for
+
+    subscription = subscribe(jx_forecaster, quiet_hours=["11:00", "13:00"])
+    event = EventFactory(bureau=jx, origin_time=NOON, magnitude=4.2)
+    with mock.patch.object(services, "_enqueue"):
+        (notice,) = services.event_match(event_id=event.pk, now=NOON)
+    services.subscription_update(
+        actor=actor_for(jx_forecaster), subscription=subscription, data={"is_active": False}
+    )
+    assert services.notice_deliver(notice_id=notice.pk, now=notice.deliver_at) == []
+    with mock.patch.object(services, "_enqueue") as enqueue:
+        assert services.sweep(now=notice.deliver_at + dt.timedelta(minutes=10))["requeued"] == 0
+    enqueue.assert_not_called()
+    assert jx_forecaster.notifications.count() == 0

@@ -11,7 +11,9 @@ with the comment; signed off, issued → the drafter) and the new state broadcas
 Four eyes: the reviewer neither drafted nor submitted the report; the signer neither
 drafted, submitted nor reviewed it (``trends.permissions``). A report still compiling is not
 submitted. Sign-off freezes it: ``content_sha256`` over the sections' data and text, and its
-PDF is rendered once (``trend_pdf``). Issued, it reaches the national units.
+PDF is rendered once (``trend_pdf``). Issued, it reaches the national units, and the people
+who subscribed to "monthly trend report issued" hear of it (``trend_report_announce_issued``,
+in the task ``trends.announce_issued`` on commit).
 """
 
 from __future__ import annotations
@@ -30,13 +32,17 @@ from portal.models import Bureau, Notification, Role, User
 from portal.selectors import bureau_role_holders
 from portal.services import bureau_group, notify_bureau
 from portal.workflow import Handoff, Transition, Workflow, register, register_labels, row_lock, transition
+from subscriptions.models import Product
+from subscriptions.services import product_announce
 from trends import permissions as perms
 from trends.models import CompileStatus, TrendReport, TrendSection, TrendStatus
+from trends.selectors import trend_report_for_worker, trend_report_get
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from portal.tenancy import Actor
+    from subscriptions.models import SubscriptionNotice
 
 Status = TrendStatus
 COMMENT_MAX = 4000
@@ -312,6 +318,7 @@ def trend_report_issue(*, actor: Actor, report: TrendReport, comment: str = "") 
     )
     report_id = report.pk
     transaction.on_commit(lambda: _notify_issued(report_id))
+    transaction.on_commit(lambda: _announce_issued_later(report_id))
     return _pdf_once_fixed(report)
 
 
@@ -338,6 +345,49 @@ def _notify_issued(report_id: int) -> None:
             roles=[Role.FORECASTER, Role.CHAIR, Role.APPROVER],
             kind="trend_report",
         )
+
+
+def _announce_issued_later(report_id: int) -> None:
+    from trends.tasks import announce_issued_task
+
+    announce_issued_task.delay(report_id=report_id)
+
+
+def trend_report_announce_issued(*, report_id: int) -> list[SubscriptionNotice]:
+    """Tell the subscribers of "monthly trend report issued" (``subscriptions``) of an issued
+    report: those whose region meets the bureau's jurisdiction and who may read it (its own
+    bureau, the national units; another province never). A correction is the same report in a
+    new version (``ref_id`` is the first version's id): its subscribers get it as an update.
+    Run by the task ``trends.announce_issued``; idempotent."""
+    report = trend_report_for_worker(report_id=report_id)
+    if report is None or report.status not in (Status.ISSUED, Status.ARCHIVED):
+        return []
+    first = report
+    while first.corrects_id is not None:
+        earlier = trend_report_for_worker(report_id=first.corrects_id)
+        if earlier is None:
+            break
+        first = earlier
+    bureau, version = report.bureau, report.version
+    titles = (
+        f"月度趋势报告已发布：{report.title}（{bureau.name_zh}{f'，第 {version} 版' if version > 1 else ''}）",
+        f"Monthly trend report issued: {report.title} ({bureau.name_en}"
+        f"{f', version {version}' if version > 1 else ''})",
+    )
+
+    def may_read(actor: Actor) -> bool:
+        trend_report_get(actor=actor, report_id=report_id)
+        return True
+
+    return product_announce(
+        product=Product.TREND_REPORT_ISSUED,
+        ref_id=first.pk,
+        version=report.version,
+        bureau_id=report.bureau_id,
+        titles=titles,
+        url=trend_report_url(report),
+        may_read=may_read,
+    )
 
 
 def _pdf_once_fixed(report: TrendReport) -> TrendReport:
