@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from portal.exceptions import InvalidInput, InvalidTransition, PermissionDenied
-from portal.models import Notification, Role, User
+from portal.models import Notification, Role
 from portal.selectors import bureau_role_holders
 from portal.services import audit_record, bureau_group
 from portal.workflow import Handoff, Transition, Workflow, register, register_labels, row_lock, transition
@@ -83,7 +83,7 @@ def _to_approvers(opinion: PostQuakeOpinion, actor: Actor | None, comment: str) 
 
 def _to_submitter(action: str) -> Any:
     def handoffs(opinion: PostQuakeOpinion, actor: Actor | None, comment: str) -> list[Handoff]:
-        people = User.objects.filter(pk=opinion.submitted_by_id, is_active=True)
+        people = [u for u in [opinion.submitted_by] if u is not None and u.is_active]
         title = _("Post-quake opinion %(action)s: %(opinion)s") % {
             "action": OPINION_WORKFLOW.transitions[action].label,
             "opinion": _label(opinion),
