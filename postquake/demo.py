@@ -56,7 +56,7 @@ def _seed(stdout: Any) -> None:
         opinion_transition(actor=actor, opinion=first, action="issue")
         stdout.write("postquake JX: first opinion issued by jx_chair\n")
     # An aftershock two days on, 2 km from the epicentre: inside the zone, above the threshold.
-    aftershock, _created, _changed = event_record_solution(
+    event_record_solution(
         bureau=bureau,
         solution=Solution(
             origin_time=mainshock.origin_time + dt.timedelta(days=2, minutes=37),
