@@ -135,12 +135,16 @@ class CaseOutputSerializer(serializers.Serializer):
             "issued_at": case.issued_at.isoformat() if case.issued_at else None,
             "draft_status": case.draft_status,
             "draft": _draft(case.draft or {}),
-            "opinions": [
-                opinion_payload(opinion, request)
-                for opinion in selectors.opinion_list(actor=request.actor, case=case)
-            ],
+            "opinions": [opinion_payload(opinion, request) for opinion in _opinions(request, case)],
             "url": request.build_absolute_uri(case.get_absolute_url()),
         }
+
+
+def _opinions(request: Request, case: PostQuakeCase) -> list[PostQuakeOpinion]:
+    opinions = list(selectors.opinion_list(actor=request.actor, case=case))
+    for opinion in opinions:
+        opinion.case = case  # read once, not once per opinion
+    return opinions
 
 
 def _draft(draft: dict[str, Any]) -> dict[str, Any]:
