@@ -30,7 +30,7 @@ from .models import CaseState, PostQuakeCase, PostQuakeOpinion
 from .services import case_transition, opinion_edit, opinion_transition
 from .services import opinions as opinion_services
 from .services import settings as settings_services
-from .wording import SEQUENCE_TYPES, changes_in_words, opinion_text
+from .wording import SEQUENCE_TYPES, changes_in_words, opinion_text, trigger_words
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -53,6 +53,7 @@ def opinion_payload(opinion: PostQuakeOpinion, request: Request) -> dict[str, An
         "number": opinion.number,
         "kind": opinion.kind,
         "trigger": opinion.trigger,
+        "trigger_in_words": trigger_words(opinion.trigger),
         "state": opinion.state,
         "text": opinion_text(opinion),
         "text_written": bool(opinion.text),
@@ -82,6 +83,7 @@ class OpinionOutputSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=["first", "update"])
     trigger = serializers.CharField()
+    trigger_in_words = serializers.CharField()
     state = serializers.ChoiceField(choices=["draft", "submitted", "issued"])
     text = serializers.CharField()
     text_written = serializers.BooleanField()

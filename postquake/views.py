@@ -22,7 +22,7 @@ from .services import case_transition, opinion_edit, opinion_transition
 from .services import opinions as opinion_services
 from .services import pushes as push_services
 from .services import settings as settings_services
-from .wording import changes_in_words, opinion_text, type_label
+from .wording import changes_in_words, opinion_text, trigger_words, type_label
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -62,6 +62,7 @@ def _opinion_row(actor: Actor, opinion: PostQuakeOpinion) -> dict[str, Any]:
         "text": text,
         "changes": changes_in_words(opinion.changes or {}),
         "sequence_type": type_label(opinion.sequence_type) if opinion.sequence_type else "",
+        "trigger": trigger_words(opinion.trigger),
         "actions": [(a, opinion_services.OPINION_WORKFLOW.transitions[a].button, STYLE[a]) for a in actions],
         "form": (
             OpinionForm(
@@ -104,7 +105,10 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "opinions": rows,
             "in_progress": [r for r in rows if r["opinion"].state != OpinionState.ISSUED],
             "issued": [r for r in rows if r["opinion"].state == OpinionState.ISSUED],
-            "reevaluations": selectors.reevaluation_list(actor=actor, case=case)[:50],
+            "reevaluations": [
+                (row, trigger_words(row.label))
+                for row in selectors.reevaluation_list(actor=actor, case=case)[:50]
+            ],
             "pushes": [
                 (push, push.status == push.Status.FAILED and perms.can_retry_opinion_push(actor, push))
                 for push in selectors.opinion_pushes(actor=actor, case=case)

@@ -6,6 +6,7 @@ draft's JSON (``postquake.services.draft``) and the changes (``postquake.changes
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.utils import translation
@@ -174,6 +175,26 @@ def opinion_prefill(
             )
     lines.append(judgement(sequence_type, expected_max))
     return "\n".join(lines)
+
+
+_HOURS = re.compile(r"^(\d+)h$")
+_AFTERSHOCK = re.compile(r"^aftershock (\S+) M(\d+(?:\.\d+)?)$")
+
+
+def trigger_words(trigger: str) -> str:
+    """A trigger as stored (``first``, ``2h``, ``aftershock <id> M4.3``, several joined by
+    ``; ``) in the current language; anything else as it is."""
+    words = []
+    for part in (trigger or "").split("; "):
+        if part == "first":
+            words.append(_("the first draft"))
+        elif match := _HOURS.match(part):
+            words.append(_("%(n)s h after the clock start") % {"n": match.group(1)})
+        elif match := _AFTERSHOCK.match(part):
+            words.append(_("aftershock M%(mag)s (%(id)s)") % {"mag": match.group(2), "id": match.group(1)})
+        else:
+            words.append(part)
+    return _("; ").join(words)
 
 
 def opinion_text(opinion: Any) -> str:

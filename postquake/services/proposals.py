@@ -42,7 +42,7 @@ from postquake.models import (
     ReevaluationOutcome,
 )
 from postquake.selectors import aftershocks_triggering, on_duty, opinion_last_issued, settings_for
-from postquake.wording import changes_in_words
+from postquake.wording import changes_in_words, trigger_words
 
 from .cases import WORKFLOW as CASE_WORKFLOW
 
@@ -223,7 +223,7 @@ def opinion_propose(
                 "time": format_time(case.due_at),
             }
         else:
-            title = titles[outcome] % {"event": case.event, "trigger": trigger}
+            title = titles[outcome] % {"event": case.event, "trigger": trigger_words(trigger)}
         _tell_duty(case, title, words)
     return opinion, outcome
 

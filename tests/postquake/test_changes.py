@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import translation
 
 from postquake.changes import MOVED, opinion_changes
-from postquake.wording import changes_in_words, opinion_prefill
+from postquake.wording import changes_in_words, opinion_prefill, trigger_words
 
 
 def _draft(*, type_=None, confidence=None, count=0, largest=None, fitted=False, probabilities=None):
@@ -125,3 +125,15 @@ def test_the_prefill_states_the_figures_and_the_judgement():
     assert "序列类型：震群型。" in chinese
     assert "按Båth定律，预计最大余震约为M5.5。" in chinese
     assert "综合判断：本次地震序列为震群型" in chinese
+
+
+def test_triggers_in_words():
+    with translation.override("en"):
+        assert trigger_words("first") == "the first draft"
+        assert (
+            trigger_words("2h; aftershock ispec2026ab M4.3")
+            == "2 h after the clock start; aftershock M4.3 (ispec2026ab)"
+        )
+        assert trigger_words("something else") == "something else"
+    with translation.override("zh-hans"):
+        assert trigger_words("24h") == "计时起24小时"
