@@ -102,6 +102,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "case": case,
             "draft": draft,
             "probabilities": (draft.get("probabilities") or {}),
+            "type_label": type_label((draft.get("sequence_type") or {}).get("type")),
             "opinions": rows,
             "in_progress": [r for r in rows if r["opinion"].state != OpinionState.ISSUED],
             "issued": [r for r in rows if r["opinion"].state == OpinionState.ISSUED],

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.timefmt import format_time
 from products.methods.sequence import LABELS as TYPE_LABELS
@@ -128,9 +128,14 @@ def opinion_prefill(
     )
     if sequence:
         largest = sequence.get("largest")
-        line = _("By %(time)s, %(n)s aftershocks were recorded within %(r)s km of the epicentre") % {
+        count = int(sequence.get("count") or 0)
+        line = ngettext(
+            "By %(time)s, %(n)s aftershock was recorded within %(r)s km of the epicentre",
+            "By %(time)s, %(n)s aftershocks were recorded within %(r)s km of the epicentre",
+            count,
+        ) % {
             "time": _time(draft.get("computed_at")),
-            "n": sequence.get("count", 0),
+            "n": count,
             "r": f"{float(sequence.get('zone_radius_km') or 0):g}",
         }
         if largest:
