@@ -1,24 +1,111 @@
-"""The post-quake cases' API (/api/v1/post-quake-cases/...).
+"""The post-quake cases' API (/api/v1/post-quake-cases/..., /api/v1/post-quake-settings/).
 
-* ``GET ""``: the bureau's cases, newest first (paginated; ``?status=``);
-* ``GET <id>/``: one case with its draft (another bureau's: 404).
+* ``GET post-quake-cases/``: the bureau's cases, newest first (paginated; ``?status=``);
+* ``GET post-quake-cases/<id>/``: one case with its draft and its opinions (another bureau's: 404);
+* ``POST post-quake-cases/<id>/transitions/``: ``{"action": "close", "comment"}`` (the chair);
+* ``GET|PUT post-quake-cases/<id>/opinions/<n>/``: one opinion; the chair's text and judgement
+  of a proposed one (an issued one is frozen: 409);
+* ``POST post-quake-cases/<id>/opinions/<n>/transitions/``: ``{"action": "issue" | "submit" |
+  "sign_off" | "return", "comment"}``: 403 for someone who may not, 409 for a wrong state
+  (or "issue" where the bureau requires sign-off), 400 for an unknown action or a return
+  without a comment;
+* ``GET|PUT post-quake-settings/``: the bureau's settings (PUT: the bureau admin).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
+from portal.exceptions import InvalidInput
+from portal.fields import IntegerField
 
 from . import selectors
-from .models import CaseState, PostQuakeCase
+from .models import CaseState, PostQuakeCase, PostQuakeOpinion
+from .services import case_transition, opinion_edit, opinion_transition
+from .services import opinions as opinion_services
+from .services import settings as settings_services
+from .wording import SEQUENCE_TYPES, changes_in_words, opinion_text, trigger_words
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
+
+
+def _who(user: Any) -> str | None:
+    return user.username if user is not None else None
+
+
+def _when(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def opinion_payload(opinion: PostQuakeOpinion, request: Request) -> dict[str, Any]:
+    """An opinion as the API gives it: ``text`` is the chair's, or the draft's prefill in the
+    reader's language until written (``text_written`` says which); ``changes`` against the
+    last issued opinion, also in words; ``actions``: what the reader may do next."""
+    return {
+        "id": opinion.pk,
+        "number": opinion.number,
+        "kind": opinion.kind,
+        "trigger": opinion.trigger,
+        "trigger_in_words": trigger_words(opinion.trigger),
+        "state": opinion.state,
+        "text": opinion_text(opinion),
+        "text_written": bool(opinion.text),
+        "sequence_type": opinion.sequence_type or None,
+        "expected_max_magnitude": opinion.expected_max_magnitude,
+        "changes": opinion.changes or {},
+        "changes_in_words": changes_in_words(opinion.changes or {}),
+        "snapshot": _draft(opinion.snapshot or {}),
+        "author": _who(opinion.author),
+        "edited_at": _when(opinion.edited_at),
+        "recomputed_at": _when(opinion.recomputed_at),
+        "submitted_by": _who(opinion.submitted_by),
+        "submitted_at": _when(opinion.submitted_at),
+        "return_comment": opinion.return_comment,
+        "signer": _who(opinion.signer),
+        "signed_off_at": _when(opinion.signed_off_at),
+        "issued_by": _who(opinion.issued_by),
+        "issued_at": _when(opinion.issued_at),
+        "actions": opinion_services.opinion_actions(request.actor, opinion),
+    }
+
+
+class OpinionOutputSerializer(serializers.Serializer):
+    """One opinion of a case (see ``opinion_payload``)."""
+
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=["first", "update"])
+    trigger = serializers.CharField()
+    trigger_in_words = serializers.CharField()
+    state = serializers.ChoiceField(choices=["draft", "submitted", "issued"])
+    text = serializers.CharField()
+    text_written = serializers.BooleanField()
+    sequence_type = serializers.CharField(allow_null=True)
+    expected_max_magnitude = serializers.FloatField(allow_null=True)
+    changes = serializers.JSONField()
+    changes_in_words = serializers.ListField(child=serializers.CharField())
+    snapshot = serializers.JSONField()
+    author = serializers.CharField(allow_null=True)
+    edited_at = serializers.DateTimeField(allow_null=True)
+    recomputed_at = serializers.DateTimeField(allow_null=True)
+    submitted_by = serializers.CharField(allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    return_comment = serializers.CharField(allow_blank=True)
+    signer = serializers.CharField(allow_null=True)
+    signed_off_at = serializers.DateTimeField(allow_null=True)
+    issued_by = serializers.CharField(allow_null=True)
+    issued_at = serializers.DateTimeField(allow_null=True)
+    actions = serializers.ListField(child=serializers.CharField())
+
+    def to_representation(self, opinion: PostQuakeOpinion) -> dict[str, Any]:
+        return opinion_payload(opinion, self.context["request"])
 
 
 class CaseOutputSerializer(serializers.Serializer):
@@ -34,7 +121,7 @@ class CaseOutputSerializer(serializers.Serializer):
     issued_at = serializers.DateTimeField(allow_null=True)
     draft_status = serializers.CharField()
     draft = serializers.JSONField()
-    opinions = serializers.ListField(child=serializers.JSONField())
+    opinions = OpinionOutputSerializer(many=True)
     url = serializers.URLField()
 
     def to_representation(self, case: PostQuakeCase) -> dict[str, Any]:
@@ -50,9 +137,16 @@ class CaseOutputSerializer(serializers.Serializer):
             "issued_at": case.issued_at.isoformat() if case.issued_at else None,
             "draft_status": case.draft_status,
             "draft": _draft(case.draft or {}),
-            "opinions": [],
+            "opinions": [opinion_payload(opinion, request) for opinion in _opinions(request, case)],
             "url": request.build_absolute_uri(case.get_absolute_url()),
         }
+
+
+def _opinions(request: Request, case: PostQuakeCase) -> list[PostQuakeOpinion]:
+    opinions = list(selectors.opinion_list(actor=request.actor, case=case))
+    for opinion in opinions:
+        opinion.case = case  # read once, not once per opinion
+    return opinions
 
 
 def _draft(draft: dict[str, Any]) -> dict[str, Any]:
@@ -88,3 +182,130 @@ class CaseDetailApi(TenantApi):
     def get(self, request: Request, case_id: int) -> Response:
         case = selectors.case_get(actor=request.actor, case_id=case_id)
         return Response(CaseOutputSerializer(case, context={"request": request}).data)
+
+
+class CaseTransitionApi(TenantApi):
+    """POST: close the case (the chair): 200 with the case, 403 for anyone else, 409 when it
+    is closed already, 400 for an unknown action."""
+
+    class InputSerializer(serializers.Serializer):
+        action = serializers.ChoiceField(choices=["close"])
+        comment = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+    @extend_schema(
+        operation_id="postquake_cases_transition", request=InputSerializer, responses=CaseOutputSerializer
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        case = selectors.case_get(actor=request.actor, case_id=case_id)
+        case_transition(
+            actor=request.actor, case=case, action=data["action"], comment=data.get("comment", "")
+        )
+        case = selectors.case_get(actor=request.actor, case_id=case_id)
+        return Response(CaseOutputSerializer(case, context={"request": request}).data)
+
+
+class OpinionDetailApi(TenantApi):
+    """GET: one opinion. PUT: the chair's text and judgement of a proposed opinion (fields
+    left out stay; ``refill``: back to the draft's prefill); 409 once submitted or issued."""
+
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(required=False, allow_blank=True, max_length=opinion_services.TEXT_MAX)
+        sequence_type = serializers.ChoiceField(choices=["", *SEQUENCE_TYPES], required=False)
+        expected_max_magnitude = serializers.FloatField(
+            required=False, allow_null=True, min_value=0.0, max_value=opinion_services.MAGNITUDE_MAX
+        )
+        refill = serializers.BooleanField(required=False, default=False)
+
+    @extend_schema(operation_id="postquake_opinions_retrieve", responses=OpinionOutputSerializer)
+    def get(self, request: Request, case_id: int, number: int) -> Response:
+        opinion = selectors.opinion_get(actor=request.actor, case_id=case_id, number=number)
+        return Response(OpinionOutputSerializer(opinion, context={"request": request}).data)
+
+    @extend_schema(
+        operation_id="postquake_opinions_update", request=InputSerializer, responses=OpinionOutputSerializer
+    )
+    def put(self, request: Request, case_id: int, number: int) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        opinion = selectors.opinion_get(actor=request.actor, case_id=case_id, number=number)
+        opinion_edit(actor=request.actor, opinion=opinion, data=data)
+        opinion = selectors.opinion_get(actor=request.actor, case_id=case_id, number=number)
+        return Response(OpinionOutputSerializer(opinion, context={"request": request}).data)
+
+
+class OpinionTransitionApi(TenantApi):
+    """POST: move the opinion (issue, submit, sign_off, return): 200 with the opinion."""
+
+    class InputSerializer(serializers.Serializer):
+        action = serializers.ChoiceField(choices=list(opinion_services.ACTIONS))
+        comment = serializers.CharField(
+            required=False, allow_blank=True, max_length=opinion_services.COMMENT_MAX
+        )
+
+    @extend_schema(
+        operation_id="postquake_opinions_transition",
+        request=InputSerializer,
+        responses=OpinionOutputSerializer,
+    )
+    def post(self, request: Request, case_id: int, number: int) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        opinion = selectors.opinion_get(actor=request.actor, case_id=case_id, number=number)
+        opinion_transition(
+            actor=request.actor, opinion=opinion, action=data["action"], comment=data.get("comment", "")
+        )
+        opinion = selectors.opinion_get(actor=request.actor, case_id=case_id, number=number)
+        return Response(OpinionOutputSerializer(opinion, context={"request": request}).data)
+
+
+class SettingsSerializer(serializers.Serializer):
+    """The bureau's post-quake settings. The shipped Reasenberg-Jones parameters are the generic
+    California ones of Reasenberg and Jones (1989): a=-1.67, b=0.91, p=1.08, c=0.05 day."""
+
+    R = settings_services.RANGES
+    due_minutes = IntegerField(min_value=int(R["due_minutes"][0]), max_value=int(R["due_minutes"][1]))
+    rj_a = serializers.FloatField(min_value=R["rj_a"][0], max_value=R["rj_a"][1])
+    rj_b = serializers.FloatField(min_value=R["rj_b"][0], max_value=R["rj_b"][1])
+    rj_p = serializers.FloatField(min_value=R["rj_p"][0], max_value=R["rj_p"][1])
+    rj_c = serializers.FloatField(min_value=R["rj_c"][0], max_value=R["rj_c"][1])
+    min_fit_events = IntegerField(
+        min_value=int(R["min_fit_events"][0]), max_value=int(R["min_fit_events"][1])
+    )
+    signoff_required = serializers.BooleanField()
+    reevaluate_hours = serializers.ListField(
+        child=IntegerField(
+            min_value=settings_services.HOURS_RANGE[0], max_value=settings_services.HOURS_RANGE[1]
+        ),
+        max_length=settings_services.HOURS_MAX_COUNT,
+    )
+    reevaluate_magnitude = serializers.FloatField(
+        min_value=R["reevaluate_magnitude"][0], max_value=R["reevaluate_magnitude"][1]
+    )
+
+
+def _settings(row: Any) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in SettingsSerializer().fields}
+
+
+class SettingsApi(TenantApi):
+    """GET: the bureau's post-quake settings (its members). PUT: change them (the bureau
+    admin; fields left out stay); a value out of range is a 400 naming the field."""
+
+    class InputSerializer(SettingsSerializer):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            for field in self.fields.values():
+                field.required = False
+
+    @extend_schema(operation_id="postquake_settings_retrieve", responses=SettingsSerializer)
+    def get(self, request: Request) -> Response:
+        if request.actor.bureau is None:
+            raise InvalidInput(_("Choose a bureau first."), field="bureau")
+        return Response(_settings(selectors.settings_for(bureau=request.actor.bureau)))
+
+    @extend_schema(
+        operation_id="postquake_settings_update", request=InputSerializer, responses=SettingsSerializer
+    )
+    def put(self, request: Request) -> Response:
+        data = self.parse(self.InputSerializer, request.data)
+        row = settings_services.postquake_settings_update(actor=request.actor, **data)
+        return Response(_settings(row))

@@ -1,5 +1,6 @@
 """Dashboard panel of post-quake cases: the open cases and their deadlines, for the chair and
-the forecasters (the duty team)."""
+the forecasters (the duty team); and what waits for a person: opinions to issue, submit or
+sign off (``portal.waiting``)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,26 @@ from typing import TYPE_CHECKING
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from portal import waiting
 from portal.dashboard import Panel, PanelItem, register
 from portal.models import Role
 from portal.timefmt import format_time
 
 from . import selectors
-from .models import CaseState
+from .models import CaseState, OpinionState
+from .services import opinions as opinion_services
 
 if TYPE_CHECKING:
     from portal.tenancy import Actor
+
+#: What the person is asked to do, by the step the workflow allows them next.
+WAITING_WORDS = {
+    "issue": gettext_lazy("to issue"),
+    "submit": gettext_lazy("to submit for sign-off"),
+    "sign_off": gettext_lazy("to sign off"),
+}
 
 
 @register(Role.CHAIR, Role.FORECASTER)
@@ -42,3 +53,36 @@ def open_cases(actor: Actor) -> Panel | None:
         url=reverse("postquake:case-list"),
         empty_text=_("No open post-quake case."),
     )
+
+
+@waiting.register
+def opinions_waiting(actor: Actor) -> list[waiting.WaitingItem]:
+    """Opinions whose next step is this person's: the chair's proposed ones (to issue or to
+    submit), the approver's submitted ones (to sign off)."""
+    if actor.bureau is None:
+        return []
+    items = []
+    now = timezone.now()
+    for opinion in selectors.opinions_in_hand(
+        actor=actor, states=[OpinionState.DRAFT, OpinionState.SUBMITTED]
+    ):
+        actions = [a for a in opinion_services.opinion_actions(actor, opinion) if a in WAITING_WORDS]
+        if not actions:
+            continue
+        case = opinion.case
+        overdue = case.state == CaseState.OPEN and case.due_at <= now
+        what = str(WAITING_WORDS[actions[0]])
+        if case.state == CaseState.OPEN:  # the first opinion, on its clock
+            what = _("%(what)s, due %(time)s") % {"what": what, "time": format_time(case.due_at)}
+        items.append(
+            waiting.WaitingItem(
+                label=_("Post-quake opinion No. %(n)s: %(event)s")
+                % {"n": opinion.number, "event": case.event},
+                url=opinion.get_absolute_url(),
+                what=what,
+                since=opinion.submitted_at if opinion.state == OpinionState.SUBMITTED else opinion.created_at,
+                level="danger" if overdue else "warning",
+                kind="postquake_opinion",
+            )
+        )
+    return items

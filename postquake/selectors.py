@@ -9,15 +9,28 @@ from catalog.selectors import event_list, within_km
 from portal.exceptions import NotFound
 from portal.tenancy import bureau_reader, system_read
 
-from .models import PostQuakeCase, PostQuakeSettings
+from .models import (
+    CaseState,
+    DraftStatus,
+    OpinionPush,
+    OpinionState,
+    PostQuakeCase,
+    PostQuakeOpinion,
+    PostQuakeReevaluation,
+    PostQuakeSettings,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
 
     from django.db.models import QuerySet
 
-    from portal.models import Bureau
+    from portal.models import Bureau, User
     from portal.tenancy import Actor
+
+#: Opinion numbers are small integers: a larger number in a path is no opinion (and is never
+#: sent to the database, whose smallint column would refuse it).
+OPINION_NUMBER_MAX = 32767
 
 
 def case_list(*, actor: Actor | None, state: str | None = None) -> QuerySet[PostQuakeCase]:
@@ -78,8 +91,175 @@ def events_around(
     return qs.filter(magnitude__isnull=False).order_by("origin_time", "id")
 
 
+def aftershocks_triggering(*, case: PostQuakeCase, magnitude: float, now: dt.datetime) -> QuerySet[Event]:
+    """The aftershocks of the case's quake that trigger a re-evaluation: events the bureau
+    reads inside the sequence zone (``science.zone_radius_km`` of the mainshock, the draft's
+    rule), after the mainshock and by ``now``, of magnitude ``magnitude`` or more."""
+    from .science import zone_radius_km
+
+    event = case.event
+    return (
+        events_around(
+            bureau=case.bureau,
+            event=event,
+            radius_km=zone_radius_km(float(event.magnitude or 0.0)),
+            since=event.origin_time,
+        )
+        .filter(origin_time__gt=event.origin_time, origin_time__lte=now, magnitude__gte=magnitude - 1e-9)
+        .exclude(pk=event.pk)
+    )
+
+
 @system_read("the draft links the bureau's special-topic report on the event")
 def topic_report_for(*, bureau: Bureau, event: Event) -> object | None:
     from reports.models import TopicReport
 
     return TopicReport.objects.filter(bureau=bureau, event=event).order_by("-id").first()
+
+
+# --- opinions ------------------------------------------------------------------------------
+
+
+def opinion_list(*, actor: Actor | None, case: PostQuakeCase) -> QuerySet[PostQuakeOpinion]:
+    """The case's opinions ``actor`` reads, first to last."""
+    return (
+        PostQuakeOpinion.objects.visible_to(actor)
+        .filter(case=case)
+        .select_related("author", "submitted_by", "signer", "issued_by")
+        .order_by("number")
+    )
+
+
+def opinion_get(*, actor: Actor | None, case_id: int, number: int) -> PostQuakeOpinion:
+    """Opinion ``number`` of case ``case_id``; NotFound for a missing one and another bureau's."""
+    case = case_get(actor=actor, case_id=case_id)
+    if not 0 < number <= OPINION_NUMBER_MAX:
+        raise NotFound()
+    opinion = opinion_list(actor=actor, case=case).filter(number=number).first()
+    if opinion is None:
+        raise NotFound()
+    opinion.case = case
+    return opinion
+
+
+def opinions_in_hand(*, actor: Actor, states: list[str]) -> QuerySet[PostQuakeOpinion]:
+    """The actor's bureau's opinions in ``states`` on cases not closed (what waits for them)."""
+    return (
+        PostQuakeOpinion.objects.visible_to(actor)
+        .filter(bureau_id=actor.bureau_id, state__in=states)
+        .exclude(case__state=CaseState.CLOSED)
+        .select_related("case", "case__event", "case__bureau")
+        .order_by("updated_at")
+    )
+
+
+def reevaluation_list(*, actor: Actor | None, case: PostQuakeCase) -> QuerySet[PostQuakeReevaluation]:
+    return PostQuakeReevaluation.objects.visible_to(actor).filter(case=case).order_by("-fired_at", "-id")
+
+
+def opinion_pushes(*, actor: Actor | None, case: PostQuakeCase) -> QuerySet[OpinionPush]:
+    """The pushes of the case's issued opinions."""
+    return (
+        OpinionPush.objects.visible_to(actor)
+        .filter(opinion__case=case)
+        .select_related("opinion")
+        .order_by("opinion__number", "channel")
+    )
+
+
+def opinion_push_get(*, actor: Actor | None, push_id: int) -> OpinionPush:
+    push = (
+        OpinionPush.objects.visible_to(actor)
+        .select_related("opinion", "opinion__case", "bureau")
+        .filter(pk=push_id)
+        .first()
+    )
+    if push is None:
+        raise NotFound()
+    return push
+
+
+def settings_get(*, actor: Actor) -> PostQuakeSettings:
+    """The actor's bureau's settings to edit: the saved row or an unsaved one with the defaults."""
+    if actor.bureau is None:
+        raise NotFound()
+    return PostQuakeSettings.objects.editable_by(actor).filter(
+        bureau=actor.bureau
+    ).first() or PostQuakeSettings(bureau=actor.bureau)
+
+
+# --- the system's reads (workers, the beat sweep, the watchdog) ------------------------------
+
+
+@system_read("the re-evaluation sweep looks at every bureau's cases that are not closed")
+def cases_to_reevaluate_for_worker(*, bureau_id: int | None = None) -> QuerySet[PostQuakeCase]:
+    cases = PostQuakeCase.objects.exclude(state=CaseState.CLOSED).select_related("event", "bureau")
+    if bureau_id is not None:
+        cases = cases.filter(bureau_id=bureau_id)
+    return cases.order_by("id")
+
+
+@system_read("a case's first draft whose task was lost is redone by the sweep")
+def cases_without_draft_for_worker(*, before: dt.datetime) -> QuerySet[PostQuakeCase]:
+    return PostQuakeCase.objects.filter(draft_status=DraftStatus.PENDING, opened_at__lt=before).exclude(
+        state=CaseState.CLOSED
+    )
+
+
+@system_read("the worker pushing an opinion holds its id")
+def opinion_get_for_worker(*, opinion_id: int) -> PostQuakeOpinion | None:
+    return (
+        PostQuakeOpinion.objects.select_related("case", "case__event", "bureau", "issued_by")
+        .filter(pk=opinion_id)
+        .first()
+    )
+
+
+@system_read("the worker pushing an opinion holds the push's id")
+def opinion_push_get_for_worker(*, push_id: int) -> OpinionPush | None:
+    return (
+        OpinionPush.objects.select_related("opinion", "opinion__case", "opinion__case__event", "bureau")
+        .filter(pk=push_id)
+        .first()
+    )
+
+
+@system_read("the job watchdog looks for pushes no worker is on any more, in every bureau")
+def opinion_pushes_unfinished_for_worker(*, before: dt.datetime) -> QuerySet[OpinionPush]:
+    return OpinionPush.objects.filter(
+        status__in=[OpinionPush.Status.PENDING, OpinionPush.Status.RETRYING], updated_at__lt=before
+    ).select_related("bureau")
+
+
+@system_read("the opinions under a case the caller already holds")
+def opinion_in_progress(*, case: PostQuakeCase) -> PostQuakeOpinion | None:
+    """The case's opinion being written or awaiting sign-off (at most one; a constraint)."""
+    return (
+        PostQuakeOpinion.objects.filter(case=case, state__in=[OpinionState.DRAFT, OpinionState.SUBMITTED])
+        .order_by("-number")
+        .first()
+    )
+
+
+@system_read("the opinions under a case the caller already holds")
+def opinion_last_issued(*, case: PostQuakeCase, before: int | None = None) -> PostQuakeOpinion | None:
+    """The case's last issued opinion (before number ``before``, when given)."""
+    issued = PostQuakeOpinion.objects.filter(case=case, state=OpinionState.ISSUED)
+    if before is not None:
+        issued = issued.filter(number__lt=before)
+    return issued.order_by("-number").first()
+
+
+def on_duty(*, bureau: Bureau) -> list[User]:
+    """Who is told when a case needs its chair: the bureau's chairs and its duty team
+    (``consultations.EmergencySettings.on_duty``)."""
+    from consultations.selectors import emergency_settings_for
+    from portal.models import Role
+    from portal.selectors import bureau_role_holders
+
+    people = {u.pk: u for u in bureau_role_holders(bureau=bureau, roles=[Role.CHAIR])}
+    setting = emergency_settings_for(bureau=bureau)
+    if setting is not None:
+        for person in setting.on_duty.filter(is_active=True):
+            people.setdefault(person.pk, person)
+    return sorted(people.values(), key=lambda u: u.username)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from .services import case_open, draft_build
+from portal.jobs import run_guarded
+
+from .services import case_open, draft_build, reevaluate_sweep
+from .services import pushes as push_services
 
 RETRY = {
     "autoretry_for": (OperationalError, InterfaceError),
@@ -26,3 +32,44 @@ def draft_case_task(*, case_id: int) -> int | None:
     """The first draft; within the 5 minutes the issue allows."""
     case = draft_build(case_id=case_id)
     return case.pk if case is not None else None
+
+
+@shared_task(name="postquake.reevaluate_sweep", time_limit=300, soft_time_limit=280, **RETRY)
+def reevaluate_sweep_task(now: str | None = None) -> dict[str, list[str]]:
+    """The beat job (every minute, migration 0003): re-evaluate the cases whose times came or
+    whose zone had a new aftershock at or above the threshold. ``now``: an ISO time, for
+    catching up by hand."""
+    at = dt.datetime.fromisoformat(now) if now else None
+    return {str(k): v for k, v in reevaluate_sweep(now=at).items()}
+
+
+@shared_task(name="postquake.reevaluate_bureau", time_limit=300, soft_time_limit=280, **RETRY)
+def reevaluate_bureau_task(*, event_id: int, bureau_id: int) -> dict[str, list[str]]:
+    """A quake concerned the bureau (``catalog.arrival`` listener): re-evaluate its cases now
+    rather than at the next beat run (the same sweep, so a trigger still fires once)."""
+    return {str(k): v for k, v in reevaluate_sweep(bureau_id=bureau_id).items()}
+
+
+@shared_task(
+    name="postquake.opinion_push_send",
+    bind=True,
+    time_limit=push_services.PUSH_TIME_LIMIT,
+    soft_time_limit=push_services.PUSH_SOFT_TIME_LIMIT,
+    max_retries=None,
+)
+def opinion_push_send_task(self: Any, *, bureau_id: int, push_id: int) -> str | None:
+    """Push an issued opinion over one channel; on error Celery retries it after the backoff
+    the service computed, until the push's attempts are spent (then it is failed, and told)."""
+
+    def send() -> str | None:
+        while True:
+            push, delay = push_services.opinion_push_send(push_id=push_id)
+            if push is None:
+                return None
+            if delay is None:
+                return str(push.status)
+            if not self.request.is_eager:
+                raise self.retry(countdown=delay)
+            # Eager (tests, scripts): no broker to wait on, so the next try runs at once.
+
+    return run_guarded("postquake.opinion_push_send", push_id, send)

@@ -193,6 +193,7 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
     return {
         "subscription_id": subscription.pk,
         "case_id": postquake_case.pk,
+        "number": 1,  # the case's first opinion, proposed by its draft
         "rule_id": rule.pk,
         "flow_id": flow.pk,
         "entry_id": entry.pk,

@@ -7,14 +7,17 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import EventStatus
 from catalog.selectors import event_get_for_worker
-from portal.models import Bureau, Role
+from portal.exceptions import InvalidInput
+from portal.models import Bureau
 from portal.services import audit_record
 from portal.workflow import Transition, Workflow, register, row_lock, transition
 from postquake.models import CaseState, DraftStatus, PostQuakeCase
+from postquake.permissions import can_chair_case, can_issue_case
 from postquake.selectors import case_find, first_receipt, settings_for
 
 if TYPE_CHECKING:
@@ -23,8 +26,13 @@ if TYPE_CHECKING:
 
 
 def _by_the_chair(actor: Actor | None, case: PostQuakeCase) -> bool:
-    """The bureau's chair issues and closes the opinion."""
-    return actor is not None and actor.bureau_id == case.bureau_id and actor.has_role(Role.CHAIR)
+    """The bureau's chair closes the case."""
+    return can_chair_case(actor, case)
+
+
+def _by_the_issuer(actor: Actor | None, case: PostQuakeCase) -> bool:
+    """Whoever issues its first opinion (the chair, or the approver signing it off)."""
+    return can_issue_case(actor, case)
 
 
 WORKFLOW = register(
@@ -38,7 +46,7 @@ WORKFLOW = register(
             "issue": Transition(
                 frozenset({CaseState.OPEN}),
                 CaseState.OPINION_ISSUED,
-                _by_the_chair,
+                _by_the_issuer,
                 gettext_lazy("first opinion issued"),
                 gettext_lazy("Issue the opinion"),
             ),
@@ -54,13 +62,33 @@ WORKFLOW = register(
 )
 
 
-def case_issue(*, actor: Actor | None, case: PostQuakeCase, comment: str = "") -> PostQuakeCase:
-    """open -> opinion_issued, stamping when (measured against ``due_at``)."""
-    return transition(case, "issue", actor, comment, workflow=WORKFLOW, issued_at=timezone.now())
+def case_mark_issued(
+    *, actor: Actor | None, case: PostQuakeCase, issued_at: dt.datetime, comment: str = ""
+) -> PostQuakeCase:
+    """open -> opinion_issued when its first opinion is issued (``opinions.opinion_became_issued``,
+    the only caller), stamping ``issued_at``: the punctuality against ``due_at``."""
+    return transition(case, "issue", actor, comment, workflow=WORKFLOW, issued_at=issued_at)
 
 
 def case_close(*, actor: Actor | None, case: PostQuakeCase, comment: str = "") -> PostQuakeCase:
-    return transition(case, "close", actor, comment, workflow=WORKFLOW, closed_at=timezone.now())
+    """open / opinion_issued -> closed, by the chair: re-evaluations end; an opinion still in
+    progress is no longer issued."""
+    return transition(
+        case, "close", actor, (comment or "")[:4000], workflow=WORKFLOW, closed_at=timezone.now()
+    )
+
+
+def case_transition(
+    *, actor: Actor | None, case: PostQuakeCase, action: str, comment: str = ""
+) -> PostQuakeCase:
+    """The case's moves a person asks for by name (the API and the page): ``close``. Issuing
+    goes through the opinions (``opinions.opinion_transition``)."""
+    if action != "close":
+        raise InvalidInput(
+            _("Unknown action %(action)s (one of: %(actions)s).") % {"action": action, "actions": "close"},
+            field="action",
+        )
+    return case_close(actor=actor, case=case, comment=comment)
 
 
 def case_open(*, event_id: int, bureau_id: int, now: dt.datetime | None = None) -> PostQuakeCase | None:

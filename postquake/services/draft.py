@@ -22,6 +22,8 @@ from products.methods.bvalue import bvalue
 from products.methods.omori import omori
 from products.methods.sequence import sequence_type
 
+from .proposals import opinion_first_propose
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -258,7 +260,8 @@ def draft_compute(case: PostQuakeCase, now: dt.datetime | None = None) -> dict[s
 
 
 def draft_build(*, case_id: int, now: dt.datetime | None = None) -> PostQuakeCase | None:
-    """Compute and store the case's draft (the task ``postquake.draft_case``)."""
+    """Compute and store the case's draft (the task ``postquake.draft_case``); the first time,
+    propose opinion No. 1 from it (``proposals.opinion_first_propose``)."""
     case = case_get_for_worker(case_id=case_id)
     if case is None:
         return None
@@ -276,5 +279,6 @@ def draft_build(*, case_id: int, now: dt.datetime | None = None) -> PostQuakeCas
             PostQuakeCase.objects.filter(pk=case.pk).update(
                 draft=draft, draft_status=DraftStatus.DONE, drafted_at=timezone.now()
             )
+        opinion_first_propose(case_id=case.pk)
     case.refresh_from_db()
     return case

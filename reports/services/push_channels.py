@@ -1,10 +1,15 @@
 """The push channels of a special-topic report: the in-app notification, the e-mail and the
 WeChat Work group bot; each sender raises on failure (``pushes`` records it and retries).
+
+The channels themselves (:func:`websocket_send`, :func:`email_send`, :func:`wechat_send`) and
+:func:`message_send` (a headline, lines and a link over one channel) serve whatever else is
+pushed the same way: the post-quake opinions (``postquake.services.pushes``).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import requests
@@ -21,7 +26,9 @@ from reports.models import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
+
+    from portal.models import Bureau
 
 
 WECHAT_MAX_BYTES = 4096
@@ -48,13 +55,82 @@ def _redact(url: str) -> str:
     return base + ("?key=…" if "key=" in query else "")
 
 
+# --- the channels, for anything pushed like the special-topic report ---------------------------
+
+
+def websocket_send(*, bureau: Bureau, title: str, body: str, url: str, kind: str) -> None:
+    """The in-app channel: an urgent notification to every member of ``bureau``, live on their pages."""
+    notify_bureau(bureau=bureau, title=title, body=body, url=url, level=Notification.Level.URGENT, kind=kind)
+
+
+def email_send(
+    *, recipients: Sequence[str], subject: str, body: str, attachments: Sequence[tuple[str, bytes, str]] = ()
+) -> None:
+    """The e-mail channel; raises on failure (no recipients included)."""
+    if not recipients:
+        raise RuntimeError(_("No e-mail recipients are set."))
+    message = EmailMessage(subject=subject, body=body, to=list(recipients))
+    for name, content, mimetype in attachments:
+        message.attach(name, content, mimetype)
+    message.send(fail_silently=False)
+
+
+def fit_markdown(lines: Sequence[str], link: str) -> str:
+    """``lines`` then ``link`` within the group bot's 4096 bytes: detail lines go, never the link."""
+    lines = list(lines)
+    while len("\n".join([*lines, link]).encode()) > WECHAT_MAX_BYTES and len(lines) > 1:
+        lines.pop()
+    budget = WECHAT_MAX_BYTES - len(link.encode()) - 2
+    if lines and len(lines[0].encode()) > budget:
+        lines[0] = lines[0].encode()[: budget - 3].decode("utf-8", "ignore") + "…"
+    return "\n".join([*lines, link])
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a push says whatever it is about: a headline, detail lines, the page it opens."""
+
+    headline: str
+    lines: Sequence[str]
+    path: str  # the portal page, e.g. /postquake/12/
+    link_label: str
+    kind: str  # the notification kind of the in-app channel
+
+
+def message_send(channel: str, *, bureau: Bureau, options: TopicReportSettings, message: Message) -> None:
+    """Send ``message`` over one of the special-topic report's channels, to the recipients of
+    the bureau's ``options``; raises on failure (the caller records it and retries)."""
+    link = settings.SITE_URL.rstrip("/") + message.path
+    if channel == PushAttempt.Channel.WEBSOCKET:
+        websocket_send(
+            bureau=bureau,
+            title=message.headline,
+            body="\n".join(message.lines[:3]),
+            url=message.path,
+            kind=message.kind,
+        )
+    elif channel == PushAttempt.Channel.EMAIL:
+        body = "\n".join([message.headline, "", *message.lines, "", f"{message.link_label}: {link}"])
+        email_send(recipients=options.email_list, subject=message.headline, body=body)
+    elif channel == PushAttempt.Channel.WECHAT:
+        markdown = fit_markdown(
+            [f"## {message.headline}", *(f"> {line}" for line in message.lines if line.strip())],
+            f"[{message.link_label}]({link})",
+        )
+        wechat_send(options.wechat_webhook_url, markdown)
+    else:
+        raise RuntimeError(f"unknown push channel {channel!r}")
+
+
+# --- the special-topic report's own messages ----------------------------------------------------
+
+
 def _send_websocket(report: TopicReport, options: TopicReportSettings) -> None:
-    notify_bureau(
+    websocket_send(
         bureau=report.bureau,
         title=_headline(report),
         body=_("Special-topic report ready: epicentre, towns, history, the bureau's layers."),
         url=report.get_absolute_url(),
-        level=Notification.Level.URGENT,
         kind="topic_report.ready",
     )
 
@@ -79,11 +155,11 @@ def _send_email(report: TopicReport, options: TopicReportSettings) -> None:
             _("Read the report: %(url)s") % {"url": report_link(report)},
         ]
     )
-    message = EmailMessage(subject=_headline(report), body=body, to=recipients)
+    attachments = []
     if report.pdf:
         with report.pdf.open("rb") as handle:
-            message.attach(f"topic-report-{report.pk}.pdf", handle.read(), "application/pdf")
-    message.send(fail_silently=False)
+            attachments.append((f"topic-report-{report.pk}.pdf", handle.read(), "application/pdf"))
+    email_send(recipients=recipients, subject=_headline(report), body=body, attachments=attachments)
 
 
 def wechat_markdown(report: TopicReport) -> str:
@@ -115,14 +191,7 @@ def wechat_markdown(report: TopicReport) -> str:
         name = nearest.get("name_zh") or nearest.get("name")
         lines.append(f"> {labels['nearest']}: {name} ({nearest.get('distance_km')} km)")
     lines.append(f"> {labels['towns']}: {towns.get('count', 0)}")
-    link = f"[{labels['open']}]({report_link(report)})"
-    # The group bot takes at most 4096 bytes of markdown: drop detail lines, never the link.
-    while len("\n".join([*lines, link]).encode()) > WECHAT_MAX_BYTES and len(lines) > 1:
-        lines.pop()
-    budget = WECHAT_MAX_BYTES - len(link.encode()) - 2
-    if len(lines[0].encode()) > budget:
-        lines[0] = lines[0].encode()[: budget - 3].decode("utf-8", "ignore") + "…"
-    return "\n".join([*lines, link])
+    return fit_markdown(lines, f"[{labels['open']}]({report_link(report)})")
 
 
 def _send_wechat(report: TopicReport, options: TopicReportSettings) -> None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from catalog.models import AlertRule, QuickReportMessage
 from portal.exceptions import InvalidTransition, PermissionDenied
 from postquake.models import CaseState, DraftStatus, PostQuakeCase, PostQuakeSettings
-from postquake.services import case_close, case_issue, case_open, draft_build
+from postquake.services import case_close, case_open, draft_build, opinion_transition
 from tests.factories import EventFactory
 
 pytestmark = pytest.mark.django_db
@@ -125,13 +125,18 @@ def test_the_draft_has_every_section_with_the_sequence_so_far(jx):
 
 def test_only_the_chair_issues_and_closes(jx, jx_chair, jx_forecaster, as_actor):
     case = case_open(event_id=_mainshock(jx).pk, bureau_id=jx.pk)
+    case = draft_build(case_id=case.pk)
+    opinion = case.opinions.get(number=1)
     with pytest.raises(PermissionDenied):
-        case_issue(actor=as_actor(jx_forecaster), case=case)
-    case = case_issue(actor=as_actor(jx_chair), case=case)
+        opinion_transition(actor=as_actor(jx_forecaster), opinion=opinion, action="issue")
+    opinion_transition(actor=as_actor(jx_chair), opinion=opinion, action="issue")
+    case.refresh_from_db()
     assert case.state == CaseState.OPINION_ISSUED
     assert case.issued_at is not None
     with pytest.raises(InvalidTransition):
-        case_issue(actor=as_actor(jx_chair), case=case)
+        opinion_transition(actor=as_actor(jx_chair), opinion=opinion, action="issue")
+    with pytest.raises(PermissionDenied):
+        case_close(actor=as_actor(jx_forecaster), case=case)
     assert case_close(actor=as_actor(jx_chair), case=case).state == CaseState.CLOSED
 
 
