@@ -73,3 +73,11 @@ def opinion_push_send_task(self: Any, *, bureau_id: int, push_id: int) -> str | 
             # Eager (tests, scripts): no broker to wait on, so the next try runs at once.
 
     return run_guarded("postquake.opinion_push_send", push_id, send)
+
+
+@shared_task(name="postquake.announce_opinion", time_limit=120, soft_time_limit=100, **RETRY)
+def announce_opinion_task(*, opinion_id: int) -> int:
+    """An issued opinion: its subscribers hear of it (idempotent: one notice per number)."""
+    from .services.announce import opinion_announce
+
+    return len(opinion_announce(opinion_id=opinion_id))

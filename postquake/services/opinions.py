@@ -330,6 +330,10 @@ def opinion_became_issued(*, opinion: PostQuakeOpinion, actor: Actor) -> None:
         case = case_mark_issued(actor=actor, case=case, issued_at=opinion.issued_at or timezone.now())
     opinion_push_plan(opinion=opinion)
     propose_after_issue(case=case, issued=opinion)
+    from postquake.tasks import announce_opinion_task
+
+    opinion_id = opinion.pk
+    transaction.on_commit(lambda: announce_opinion_task.delay(opinion_id=opinion_id))
 
 
 # --- the chair's edit -------------------------------------------------------------------------
