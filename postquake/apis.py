@@ -13,6 +13,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
+from portal.models import TokenScope
 
 from . import selectors
 from .models import CaseState, PostQuakeCase
@@ -73,6 +74,8 @@ def _draft(draft: dict[str, Any]) -> dict[str, Any]:
 
 
 class CaseListApi(TenantApi):
+    token_scopes = {"GET": TokenScope.REPORTS_READ}
+
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=CaseState.choices, required=False)
 
@@ -84,6 +87,8 @@ class CaseListApi(TenantApi):
 
 
 class CaseDetailApi(TenantApi):
+    token_scopes = {"GET": TokenScope.REPORTS_READ}
+
     @extend_schema(operation_id="postquake_cases_retrieve", responses=CaseOutputSerializer)
     def get(self, request: Request, case_id: int) -> Response:
         case = selectors.case_get(actor=request.actor, case_id=case_id)
