@@ -38,7 +38,7 @@ def token_list(*, actor: Actor | None, whose: str = WHOSE_MINE) -> QuerySet[ApiT
             raise PermissionDenied(
                 _("Only the bureau administrator lists the tokens of the bureau's people.")
             )
-        return qs.filter(bureau_id=actor.bureau_id)
+        return qs.filter(bureau=actor.bureau)
     return qs.filter(owner_id=actor.user.pk)
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import token_selectors, token_services
-from .exceptions import InvalidInput
+from .exceptions import InvalidInput, PermissionDenied
 from .pages import page
 from .permissions import can_create_token
 from .tenancy import bureaus_of
@@ -38,6 +38,10 @@ def _form(request: HttpRequest, data: dict[str, object] | None = None) -> TokenF
 def token_list(request: HttpRequest) -> HttpResponse:
     """My tokens and the form that makes one; a token made is shown with its secret, once."""
     actor = request.actor  # type: ignore[attr-defined]
+    if request.method == "POST" and not can_create_token(actor):
+        raise PermissionDenied(
+            _("A system administrator's powers are not given to programs: use a personal account.")
+        )
     form = _form(request, request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():

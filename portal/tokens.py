@@ -61,7 +61,7 @@ RATE_WINDOW_SECONDS = 60
 
 
 def _django_request(request: Any) -> HttpRequest:
-    return getattr(request, "_request", request)  # type: ignore[no-any-return]
+    return getattr(request, "_request", request)
 
 
 def presented_secret(request: Any) -> str | None:
