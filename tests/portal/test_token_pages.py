@@ -140,3 +140,14 @@ def test_a_system_admin_is_offered_no_form(client, sysadmin, jx):
     assert 'id="no-tokens-for-admins"' in page
     assert client.post("/me/tokens/", form()).status_code == 403
     assert not ApiToken.objects.exists()
+
+
+def test_the_pages_read_in_english_too(client, jx_admin):
+    client.force_login(jx_admin)
+    mine = client.get("/me/tokens/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "My API tokens" in mine
+    assert "Read the earthquake catalog" in mine
+    assert (
+        "API tokens of the bureau"
+        in client.get("/manage/tokens/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )

@@ -511,3 +511,39 @@ def test_the_schema_documents_the_bearer_scheme_and_each_operations_scope(client
     assert "x-token-scope" not in tokens
     assert {"personalToken": []} not in tokens["security"]
     assert "/api/v1/tokens/{token_id}/revoke/" in schema["paths"]
+
+
+def test_the_daily_beat_job_prunes_the_log(jx_forecaster, settings):
+    from portal.celery import app
+    from portal.tasks import token_uses_prune_task
+
+    settings.PERSONAL_TOKEN_LOG_DAYS = 1
+    token, _secret = make_token(jx_forecaster, ["catalog:read"])
+    old = timezone.now() - dt.timedelta(days=2)
+    ApiTokenUse.objects.create(token=token, at=old, method="GET", path="/", status_code=200)
+    assert token_uses_prune_task.delay().get() == 1
+    assert app.conf.beat_schedule["portal.token_uses_prune"]["task"] == "portal.token_uses_prune"
+
+
+def test_every_scope_opens_some_operation_and_every_declared_scope_is_known():
+    """No scope a person can tick that opens nothing; no operation naming a scope that does not exist."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    from portal.apis_base import TenantApi
+
+    def views(resolver):
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                yield from views(pattern)
+            elif isinstance(pattern, URLPattern):
+                cls = getattr(pattern.callback, "cls", None)
+                if cls is not None and issubclass(cls, TenantApi):
+                    yield cls
+
+    used = set()
+    for cls in views(get_resolver()):
+        for method, scope in cls.token_scopes.items():
+            assert method in {"GET", "POST", "PUT", "PATCH", "DELETE"}, (cls, method)
+            assert hasattr(cls, method.lower()), (cls, method)
+            used.add(scope)
+    assert used == set(TokenScope.values)
