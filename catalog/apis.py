@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
 from portal.fields import DateTimeField, IntegerField
+from portal.models import TokenScope
 
 from . import selectors
 from .models import Event, QuickReportMessage
@@ -100,6 +101,8 @@ def _rejected(problem: QuickReportRejected) -> Response:
 class QuickReportApi(TenantApi):
     """POST a quick-report SMS; GET the bureau's inbox."""
 
+    token_scopes = {"GET": TokenScope.CATALOG_READ, "POST": TokenScope.QUICK_REPORTS_SUBMIT}
+
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=QuickReportMessage.Status.choices, required=False)
 
@@ -150,6 +153,8 @@ class QuickReportCorrectApi(TenantApi):
 class EventListApi(TenantApi):
     """Events visible to the caller (anonymous: published), FDSN-style filters, paginated."""
 
+    token_scopes = {"GET": TokenScope.CATALOG_READ}
+
     permission_classes = [AllowAny]
 
     class FilterSerializer(serializers.Serializer):
@@ -186,6 +191,7 @@ class EventListApi(TenantApi):
 
 
 class EventDetailApi(TenantApi):
+    token_scopes = {"GET": TokenScope.CATALOG_READ}
     permission_classes = [AllowAny]
 
     @extend_schema(responses=EventOutputSerializer)
@@ -231,6 +237,8 @@ class EventImportAcceptedSerializer(EventImportOutputSerializer):
 class EventImportCreateApi(TenantApi):
     """POST multipart ``file`` (+ ``format`` csv|text|quakeml, ``publish``) → 202 with the import id."""
 
+    token_scopes = {"GET": TokenScope.CATALOG_IMPORT, "POST": TokenScope.CATALOG_IMPORT}
+
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
@@ -256,6 +264,8 @@ class EventImportCreateApi(TenantApi):
 
 
 class EventImportDetailApi(TenantApi):
+    token_scopes = {"GET": TokenScope.CATALOG_IMPORT}
+
     @extend_schema(responses=EventImportOutputSerializer)
     def get(self, request: Request, import_id: int) -> Response:
         record = selectors.event_import_get(actor=request.actor, import_id=import_id)

@@ -5,7 +5,10 @@ catalogs, contributors. Errors are the plain-text ASCII documents of the
 specification, naming the parameter. Published events are served to
 anyone; a bureau's unpublished events only to its signed-in people
 (session cookie, or ``Authorization: Token <key>`` with an optional
-``X-Bureau`` header).
+``X-Bureau`` header), and to programs with a personal API token of scope
+``catalog:read`` (``Authorization: Bearer ispat_…``, portal.tokens: refused
+with 401 when revoked or expired, 403 without the scope, 429 with
+``Retry-After`` past its rate; every request logged).
 
 Results stream: rows are read from a server-side cursor in chunks and
 written in ~64 kB pieces, so memory does not grow with the result. A
@@ -17,6 +20,7 @@ and a body naming how many it would return, as SeisComP's fdsnws does.
 from __future__ import annotations
 
 import json
+from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
@@ -25,10 +29,13 @@ from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_GET
 
 from portal.middleware import requested_bureau_code
+from portal.models import TokenScope
 from portal.tenancy import Actor, actor_for
+from portal.tokens import TokenRefusal, plain_view_actor
 
 from . import selectors
 from .fdsn_params import (
@@ -45,7 +52,7 @@ from .formats import write_fdsn_text, write_geojson, write_quakeml
 from .formats.events import EventOut, MagnitudeOut, OriginOut
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterable, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 
 #: The most events one response may hold; ``settings.CATALOG_FDSN_MAX_EVENTS`` overrides.
 DEFAULT_MAX_EVENTS = 20_000
@@ -100,6 +107,28 @@ def _actor(request: HttpRequest) -> Actor | None:
             return None
         return actor_for(found[0], requested_bureau_code(request))
     return None
+
+
+def _token_checked(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """A request with a personal API token reads as its owner in its bureau, with the scope
+    ``catalog:read``; a refused token is answered with the FDSN error document (and
+    ``Retry-After`` past the token's rate), never silently as an anonymous request."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        try:
+            with translation.override("en"):  # FDSN error documents are ASCII English
+                actor = plain_view_actor(request, scope=TokenScope.CATALOG_READ)
+        except TokenRefusal as refusal:
+            response = _error(request, refusal.status, refusal.message)
+            if refusal.retry_after is not None:
+                response["Retry-After"] = str(refusal.retry_after)
+            return response
+        if actor is not None:
+            request.actor = actor  # type: ignore[attr-defined]
+        return view(request)
+
+    return wrapper
 
 
 def error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
@@ -300,6 +329,7 @@ def _selected(request: HttpRequest, query: FdsnQuery) -> tuple[Any, HttpResponse
 
 
 @require_GET
+@_token_checked
 def query(request: HttpRequest) -> HttpResponse:
     try:
         params = _parse(request)
@@ -350,6 +380,7 @@ def query(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@_token_checked
 def count(request: HttpRequest) -> HttpResponse:
     """Number of events a query selects (as USGS's ``count``): plain text, or JSON with format=geojson."""
     try:
@@ -379,6 +410,7 @@ def wadl(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@_token_checked
 def catalogs(request: HttpRequest) -> HttpResponse:
     return HttpResponse(
         catalogs_xml(selectors.events_catalog_names(actor=_actor(request))), content_type="application/xml"
@@ -386,6 +418,7 @@ def catalogs(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@_token_checked
 def contributors(request: HttpRequest) -> HttpResponse:
     return HttpResponse(
         contributors_xml(selectors.events_contributor_names(actor=_actor(request))),

@@ -471,6 +471,7 @@ _REASONS = {
     404: "Not Found",
     413: "Request Entity Too Large",
     414: "Request-URI Too Large",
+    429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }

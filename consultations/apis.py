@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from portal.apis_base import TenantApi
 from portal.fields import DateTimeField, IntegerField
 from portal.files import serve_file
+from portal.models import TokenScope
 from portal.serializers import RenderedDocumentStatusSerializer
 
 from . import selectors
@@ -105,6 +106,8 @@ def _meeting_detail(request: Request, meeting: Meeting) -> dict[str, Any]:
 class MeetingListApi(TenantApi):
     """GET: meetings (filters: kind, start, end, q). POST: schedule a meeting."""
 
+    token_scopes = {"GET": TokenScope.CONSULTATIONS_READ}
+
     class FilterSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=MeetingKind.choices, required=False)
         start = DateTimeField(required=False)
@@ -172,6 +175,8 @@ def _people(data: dict[str, Any]) -> dict[str, Any]:
 
 class MeetingDetailApi(TenantApi):
     """GET: a meeting with its opinions, conclusion and material. PATCH: agenda, participants, …"""
+
+    token_scopes = {"GET": TokenScope.CONSULTATIONS_READ}
 
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(required=False, max_length=200)
@@ -358,6 +363,8 @@ class CommentAddApi(TenantApi):
 class RoomEventListApi(TenantApi):
     """GET ?since=N: the room's events after N (the same catch-up the websocket gives)."""
 
+    token_scopes = {"GET": TokenScope.CONSULTATIONS_READ}
+
     class FilterSerializer(serializers.Serializer):
         since = IntegerField(min_value=0, default=0)
 
@@ -391,6 +398,8 @@ class ReportCreateApi(TenantApi):
 
 
 class ReportListApi(TenantApi):
+    token_scopes = {"GET": TokenScope.REPORTS_READ}
+
     class FilterSerializer(serializers.Serializer):
         status = serializers.CharField(required=False)
         q = serializers.CharField(required=False, max_length=100)
@@ -403,6 +412,8 @@ class ReportListApi(TenantApi):
 
 
 class ReportDetailApi(TenantApi):
+    token_scopes = {"GET": TokenScope.REPORTS_READ}
+
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(required=False, max_length=200)
         number = serializers.CharField(required=False, allow_blank=True, max_length=60)
@@ -483,6 +494,8 @@ class ReportPdfApi(TenantApi):
     that is not yours. POST: render a failed PDF again (202; 403 for those who do not prepare
     the report; 409 unless it failed).
     """
+
+    token_scopes = {"GET": TokenScope.REPORTS_READ}
 
     @extend_schema(
         request=None,

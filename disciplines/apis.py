@@ -19,6 +19,7 @@ from portal.apis_base import TenantApi
 from portal.converters import parse_id
 from portal.exceptions import InvalidInput, NotFound, PermissionDenied
 from portal.fields import DateTimeField, IntegerField, WorkDateField
+from portal.models import TokenScope
 from portal.selectors import user_by_id
 
 from . import permissions, selectors
@@ -61,6 +62,8 @@ def _json_field(request: Request, name: str) -> Any:
 class ReportingUnitListApi(TenantApi):
     """``GET``: units of the bureau (``?mine=1`` the ones I report for, ``?discipline=``);
     ``POST``: a new unit (bureau admins)."""
+
+    token_scopes = {"GET": TokenScope.ZERO_REPORTS_READ}
 
     class FilterSerializer(serializers.Serializer):
         mine = serializers.BooleanField(
@@ -117,6 +120,8 @@ class ReportingUnitListApi(TenantApi):
 
 
 class ReportingUnitDetailApi(TenantApi):
+    token_scopes = {"GET": TokenScope.ZERO_REPORTS_READ}
+
     @extend_schema(responses=ReportingUnitOutputSerializer)
     def get(self, request: Request, unit_id: int) -> Response:
         unit = selectors.unit_get(actor=request.actor, unit_id=unit_id)
@@ -136,6 +141,8 @@ class ZeroReportListApi(TenantApi):
     """``GET``: reports (``?unit= &discipline= &start= &end= &status=none|anomaly|late``);
     ``POST {"unit", "period", "status": "none"|"anomaly", "anomaly": {...}}`` (JSON, or
     multipart with ``anomaly`` as a JSON string and ``attachments`` files)."""
+
+    token_scopes = {"GET": TokenScope.ZERO_REPORTS_READ, "POST": TokenScope.ZERO_REPORTS_SUBMIT}
 
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
@@ -201,6 +208,8 @@ class ZeroReportListApi(TenantApi):
 
 
 class ZeroReportDetailApi(TenantApi):
+    token_scopes = {"GET": TokenScope.ZERO_REPORTS_READ}
+
     @extend_schema(responses=ZeroReportOutputSerializer)
     def get(self, request: Request, report_id: int) -> Response:
         report = selectors.zero_report_get(actor=request.actor, report_id=report_id)
@@ -214,6 +223,8 @@ class ZeroReportImportApi(TenantApi):
 
     201 with the counts when stored; 400 with ``errors`` per line (and nothing stored) otherwise.
     """
+
+    token_scopes = {"POST": TokenScope.ZERO_REPORTS_SUBMIT}
 
     parser_classes = [MultiPartParser, FormParser]
 
@@ -239,6 +250,8 @@ class ZeroReportImportApi(TenantApi):
 
 class ZeroReportMatrixApi(TenantApi):
     """``GET ?start=&end=&discipline=``: units by days, each cell o|l|a|m|p|- (see selectors)."""
+
+    token_scopes = {"GET": TokenScope.ZERO_REPORTS_READ}
 
     class FilterSerializer(serializers.Serializer):
         start = WorkDateField(required=False)
@@ -273,6 +286,8 @@ class ZeroReportMatrixApi(TenantApi):
 
 class AnomalyListApi(TenantApi):
     """``GET ?state=&discipline=&open=1``; ``POST`` an anomaly from an expert or a product."""
+
+    token_scopes = {"GET": TokenScope.ANOMALIES_READ}
 
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
@@ -345,6 +360,8 @@ class AnomalyListApi(TenantApi):
 class AnomalyDetailApi(TenantApi):
     """One anomaly with its history, attachments, verification report, ratings and the moves open to me."""
 
+    token_scopes = {"GET": TokenScope.ANOMALIES_READ}
+
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, anomaly_id: int) -> Response:
         anomaly = selectors.anomaly_get(actor=request.actor, anomaly_id=anomaly_id)
@@ -406,6 +423,8 @@ class AnomalyTransitionApi(TenantApi):
 
 class VerificationApi(TenantApi):
     """``GET`` the verification report; ``PUT`` (the assigned verifier) writes it while verifying."""
+
+    token_scopes = {"GET": TokenScope.ANOMALIES_READ}
 
     class InputSerializer(serializers.Serializer):
         observation = serializers.CharField(max_length=200, required=False, allow_blank=True)

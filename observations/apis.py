@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
 from portal.fields import IdField
+from portal.models import TokenScope
 
 from . import selectors
 from .models import MasterDataChange, Station
@@ -33,6 +34,8 @@ CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,23}$"
 class ItemListApi(TenantApi):
     """``GET``: the observation items (测项) with their units, disciplines and code sources."""
 
+    token_scopes = {"GET": TokenScope.STATIONS_READ}
+
     @extend_schema(responses=ItemOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         return self.paginate(request, selectors.item_list(), ItemOutputSerializer)
@@ -40,6 +43,8 @@ class ItemListApi(TenantApi):
 
 class StationListApi(TenantApi):
     """``GET``: the stations I may read (my bureau's; every bureau's for national units)."""
+
+    token_scopes = {"GET": TokenScope.STATIONS_READ}
 
     class FilterSerializer(serializers.Serializer):
         bureau = serializers.RegexField(CODE_PATTERN, required=False, help_text="bureau code")
@@ -59,6 +64,8 @@ class StationListApi(TenantApi):
 class StationDetailApi(TenantApi):
     """``GET``: one station by its code, with its channels and instruments."""
 
+    token_scopes = {"GET": TokenScope.STATIONS_READ}
+
     @extend_schema(responses=StationDetailOutputSerializer)
     def get(self, request: Request, station_code: str) -> Response:
         station = selectors.station_get(actor=request.actor, code=station_code)
@@ -72,6 +79,8 @@ class StationDetailApi(TenantApi):
 class ChannelListApi(TenantApi):
     """``GET``: the channels I may read; filters by station (code or id), item code,
     discipline code and bureau code."""
+
+    token_scopes = {"GET": TokenScope.STATIONS_READ}
 
     class FilterSerializer(serializers.Serializer):
         station = serializers.RegexField(CODE_PATTERN, required=False, help_text="station code or id")
@@ -87,6 +96,8 @@ class ChannelListApi(TenantApi):
 
 
 class ChannelDetailApi(TenantApi):
+    token_scopes = {"GET": TokenScope.STATIONS_READ}
+
     @extend_schema(responses=ChannelOutputSerializer)
     def get(self, request: Request, channel_id: int) -> Response:
         channel = selectors.channel_get(actor=request.actor, channel_id=channel_id)

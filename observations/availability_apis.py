@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
 from portal.exceptions import InvalidInput
+from portal.models import TokenScope
 
 from . import availability_selectors as selectors
 
@@ -40,6 +41,8 @@ class AvailabilityOutputSerializer(serializers.Serializer):
 class AvailabilityMatrixApi(TenantApi):
     """Daily availability of the channels whose QC the caller reads (their bureau's), one
     value per UTC day of ``month`` (default: the current UTC month)."""
+
+    token_scopes = {"GET": TokenScope.SERIES_READ}
 
     class FilterSerializer(serializers.Serializer):
         month = serializers.CharField(

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from portal import fields as portal_fields
 from portal.apis_base import TenantApi
 from portal.exceptions import InvalidInput
+from portal.models import TokenScope
 from portal.schema import PortalAutoSchema
 
 from . import qc_selectors, series_selectors
@@ -125,6 +126,8 @@ class QcDayListApi(TenantApi):
     """A channel's quality control, one entry per checked UTC day from ``start`` to ``end``
     (both included, at most 400 days), by date. Days not checked yet are absent. A channel
     of another bureau is 404."""
+
+    token_scopes = {"GET": TokenScope.SERIES_READ}
 
     schema = _PlainListSchema()
 

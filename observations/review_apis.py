@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from portal import fields as portal_fields
 from portal.apis_base import TenantApi
-from portal.models import DisciplineCode
+from portal.models import DisciplineCode, TokenScope
 
 from . import qc_selectors, review_selectors
 from .models import InterferenceFactor, QcDay, QcFlag, QcVerdict
@@ -65,6 +65,8 @@ class QcDayOutputSerializer(serializers.Serializer):
 class QcQueueApi(TenantApi):
     """``GET``: my bureau's flagged or reviewed days, not yet reviewed first, then the latest
     day first; filters by station code, discipline code, kind of flag, UTC days and status."""
+
+    token_scopes = {"GET": TokenScope.SERIES_READ}
 
     class FilterSerializer(serializers.Serializer):
         station = serializers.RegexField(CODE_PATTERN, required=False, help_text="station code")

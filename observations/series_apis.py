@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from portal import fields as portal_fields
 from portal.apis_base import TenantApi
+from portal.models import TokenScope
 
 from . import series_selectors as selectors
 from .series_output import series_csv, series_iaga2002
@@ -60,6 +61,8 @@ class SeriesReadApi(TenantApi):
     """A channel's values from ``start`` to ``end`` (UTC, end exclusive, widened to whole
     steps): raw or aggregated (``agg`` of the samples present in each bucket, null when
     none). More than ``SERIES_MAX_VALUES`` values: 413 with the count."""
+
+    token_scopes = {"GET": TokenScope.SERIES_READ}
 
     content_negotiation_class = _QueryFormatIsOurs
 
@@ -149,6 +152,8 @@ class SeriesImportCreateApi(TenantApi):
     or ``station`` (code) → 202 with the import's id and status URL. Bureau admins and
     experts of the channels' disciplines; others 403."""
 
+    token_scopes = {"POST": TokenScope.SERIES_IMPORT}
+
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
@@ -176,6 +181,8 @@ class SeriesImportCreateApi(TenantApi):
 
 
 class SeriesImportDetailApi(TenantApi):
+    token_scopes = {"GET": TokenScope.SERIES_IMPORT}
+
     @extend_schema(responses=SeriesImportStatusSerializer)
     def get(self, request: Request, import_id: int) -> Response:
         record = selectors.series_import_get(actor=request.actor, import_id=import_id)

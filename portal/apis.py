@@ -19,7 +19,7 @@ from .apis_base import TenantApi
 from .auth import LoginFailureThrottle
 from .exceptions import InvalidInput, NotFound, PermissionDenied
 from .fields import IdField, IntegerField
-from .models import Bureau, Role
+from .models import Bureau, Role, TokenScope
 from .permissions import can_manage_bureaus, can_manage_people
 from .serializers import (
     BureauListOutputSerializer,
@@ -71,6 +71,7 @@ class TokenObtainApi(APIView):
 
 
 class MeApi(TenantApi):
+    token_scopes = {"GET": TokenScope.ACCOUNT_READ}
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=UserOutputSerializer)
@@ -98,6 +99,8 @@ class WaitingItemSerializer(serializers.Serializer):
 class WaitingApi(TenantApi):
     """GET: the work whose next step is the person's, in the bureau they act in, oldest first
     (paginated like every list: ``count``, ``next``, ``previous``, ``results``)."""
+
+    token_scopes = {"GET": TokenScope.ACCOUNT_READ}
 
     permission_classes = [IsAuthenticated]
 
@@ -204,6 +207,7 @@ class UserDetailApi(TenantApi):
 
 
 class NotificationListApi(TenantApi):
+    token_scopes = {"GET": TokenScope.ACCOUNT_READ}
     permission_classes = [IsAuthenticated]
 
     class FilterSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.utils.translation import gettext as _
 from rest_framework.pagination import PageNumberPagination
@@ -11,8 +11,11 @@ from rest_framework.views import APIView
 from .exceptions import InvalidInput
 from .middleware import resolve_actor
 from .permissions import HasActor
+from .tokens import personal_token, token_actor, token_check
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from rest_framework import serializers
     from rest_framework.request import Request
 
@@ -51,15 +54,41 @@ class TenantApi(APIView):
 
     Subclasses fetch through selectors and act through services; ``parse`` runs
     an input serializer and raises a 400 naming the fields.
+
+    ``token_scopes`` names the ``TokenScope`` a personal API token needs for each method
+    (``{"GET": TokenScope.CATALOG_READ}``; HEAD and OPTIONS follow GET). A method it does
+    not name refuses personal tokens (403): programs reach only what is declared for them
+    (``portal.tokens``). Sessions and sign-in tokens are not concerned.
     """
 
     permission_classes = [HasActor]
+    token_scopes: ClassVar[Mapping[str, str]] = {}
+
+    @classmethod
+    def token_scope_for(cls, method: str) -> str | None:
+        """The scope a personal token needs for ``method`` (None: tokens refused)."""
+        method = method.upper()
+        return cls.token_scopes.get("GET" if method in ("HEAD", "OPTIONS") else method)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        # DRF authenticates lazily; the middleware saw no token user, so resolve again.
-        request.actor = resolve_actor(request)  # type: ignore[attr-defined]
+        # DRF authenticates lazily; the middleware saw no token user, so resolve again. A
+        # personal token acts in its own bureau, with the owner's roles there now.
+        token = personal_token(request)
+        request.actor = token_actor(token) if token is not None else resolve_actor(request)  # type: ignore[attr-defined]
         request._request.actor = request.actor  # type: ignore[attr-defined]
         super().initial(request, *args, **kwargs)
+
+    def check_permissions(self, request: Request) -> None:
+        token = personal_token(request)
+        if token is not None:
+            token_check(
+                token,
+                scope=self.token_scope_for(request.method or "GET"),
+                what=f"{request.method} {request.path}",
+                actor=request.actor,  # type: ignore[attr-defined]
+                bureau_code=request.headers.get("X-Bureau"),
+            )
+        super().check_permissions(request)
 
     def filters(self, request: Request) -> dict[str, Any]:
         """The query string parsed by the API's nested ``FilterSerializer`` (which the schema

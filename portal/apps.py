@@ -27,6 +27,8 @@ class PortalConfig(AppConfig):
                 fail=lambda pk, message: notifications.delivery_fail(delivery_id=pk, message=message),
             )
         )
+        from celery.schedules import crontab
+
         from .celery import app
         from .jobs import WATCHDOG_EVERY_SECONDS
 
@@ -35,6 +37,11 @@ class PortalConfig(AppConfig):
         app.conf.beat_schedule = {
             **(app.conf.beat_schedule or {}),
             "portal.jobs_watchdog": {"task": "portal.jobs_watchdog", "schedule": WATCHDOG_EVERY_SECONDS},
+            # The log of personal-token requests, kept bounded (portal.token_services).
+            "portal.token_uses_prune": {
+                "task": "portal.token_uses_prune",
+                "schedule": crontab(hour=3, minute=17),
+            },
         }
         register_jobs()
 

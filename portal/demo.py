@@ -236,3 +236,51 @@ def load_report_views(*, per_day: int = 890, days: int = 90, seed: int = 2026) -
             )
     ReportView.objects.bulk_create(views, batch_size=5000)
     return len(views)
+
+
+# A forecaster's program that reads the catalog and the series: one live token with a few
+# requests logged, one revoked. Their secrets are thrown away: a demo token only shows the pages.
+DEMO_TOKENS = [
+    ("jx_forecaster", "台站数据脚本", ["catalog:read", "series:read", "stations:read"], False),
+    ("jx_forecaster", "旧速报转发", ["quick_reports:submit"], True),
+]
+
+
+@transaction.atomic
+def load_demo_tokens() -> int:
+    """The demo people's API tokens (once per name and owner); returns how many were made."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .models import ApiToken
+    from .tenancy import actor_for
+    from .token_services import token_create, token_revoke, token_use_record
+
+    made = 0
+    now = timezone.now()
+    for username, name, scopes, revoked in DEMO_TOKENS:
+        owner = User.objects.filter(username=username).first()
+        actor = actor_for(owner) if owner is not None else None
+        if actor is None or ApiToken.objects.filter(owner=owner, name=name).exists():
+            continue
+        token, _secret = token_create(
+            actor=actor, name=name, scopes=scopes, expires=now + dt.timedelta(days=90)
+        )
+        for minutes, path, status in (
+            (90, "/api/v1/events/", 200),
+            (60, "/api/v1/series/", 200),
+            (5, "/api/v1/anomalies/", 403),
+        ):
+            token_use_record(
+                token=token,
+                method="GET",
+                path=path,
+                status_code=status,
+                address="10.36.0.12",
+                at=now - dt.timedelta(minutes=minutes),
+            )
+        if revoked:
+            token_revoke(actor=actor, token=token, comment="demo")
+        made += 1
+    return made

@@ -343,3 +343,99 @@ class ReportView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_kind}:{self.report_id} {self.user_id} {self.channel}"
+
+
+class TokenScope(models.TextChoices):
+    """What a personal API token may be used for (``portal.tokens``).
+
+    Each API operation a program may call names one scope (``TenantApi.token_scopes``);
+    every other operation refuses personal tokens. A scope opens an operation, never
+    data: what the operation then shows or allows is what the token's owner may, in the
+    token's bureau, at the time of the request.
+    """
+
+    ACCOUNT_READ = "account:read", _("Read my account, notifications and waiting work")
+    CATALOG_READ = (
+        "catalog:read",
+        _("Read the earthquake catalog and quick reports (API and FDSN event service)"),
+    )
+    CATALOG_IMPORT = "catalog:import", _("Import event catalogs and read their imports")
+    QUICK_REPORTS_SUBMIT = "quick_reports:submit", _("Submit quick-report messages")
+    STATIONS_READ = "stations:read", _("Read stations, channels and observation items")
+    SERIES_READ = "series:read", _("Read observation series, their availability and quality control")
+    SERIES_IMPORT = "series:import", _("Import observation series and read their imports")
+    ZERO_REPORTS_READ = "zero_reports:read", _("Read reporting units and zero-reports")
+    ZERO_REPORTS_SUBMIT = "zero_reports:submit", _("Submit zero-reports")
+    ANOMALIES_READ = "anomalies:read", _("Read anomalies and their verification")
+    PRODUCTS_READ = "products:read", _("Read product runs, their methods and forecast skill scores")
+    PRODUCTS_RUN = "products:run", _("Run products")
+    REPORTS_READ = "reports:read", _("Read reports: topic, consultation, trend, briefs and post-quake cases")
+    CONSULTATIONS_READ = "consultations:read", _("Read consultation meetings")
+
+
+class ApiToken(TimeStamped):
+    """A personal API token: a program acting as its owner in one bureau, within its scopes.
+
+    Only the SHA-256 digest of the secret is kept (the secret is shown once, at creation);
+    ``hint`` is its first characters, enough to tell tokens apart in a list.
+    """
+
+    class Standing(models.TextChoices):
+        ACTIVE = "active", _("active")
+        EXPIRED = "expired", _("expired")
+        REVOKED = "revoked", _("revoked")
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    # The bureau the token acts for: one where the owner held a role when it was made.
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    hint = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(_("scopes"), default=list)
+    expires_at = models.DateTimeField(_("expires"))
+    # Requests per minute; None: settings.PERSONAL_TOKEN_RATE_LIMIT.
+    rate_limit = models.PositiveIntegerField(_("requests per minute"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["bureau", "-created_at"], name="api_token_bureau_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @property
+    def standing(self) -> str:
+        """Revoked, expired (now) or active: whether a request with it is accepted."""
+        from django.utils import timezone
+
+        if self.revoked_at is not None:
+            return self.Standing.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.Standing.EXPIRED
+        return self.Standing.ACTIVE
+
+
+class ApiTokenUse(models.Model):
+    """One request made with a personal token (``portal.tokens``), refused ones included;
+    pruned after ``settings.PERSONAL_TOKEN_LOG_DAYS`` and beyond
+    ``settings.PERSONAL_TOKEN_LOG_ROWS`` rows per token."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="uses")
+    at = models.DateTimeField(_("time"))
+    method = models.CharField(_("method"), max_length=8)
+    path = models.CharField(_("path"), max_length=300)
+    status_code = models.PositiveSmallIntegerField(_("status"))
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["token", "-at"], name="api_token_use_token_idx"),
+            models.Index(fields=["at"], name="api_token_use_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token_id} {self.method} {self.path} {self.status_code}"

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 from rest_framework.permissions import BasePermission
 
-from .models import Bureau, Membership, Role, User
+from .models import ApiToken, Bureau, Membership, Role, User
 
 if TYPE_CHECKING:
     from .tenancy import Actor
@@ -119,6 +119,37 @@ def can_revoke_membership(actor: Actor | None, membership: Membership) -> bool:
     if actor.is_system_admin:
         return True
     return can_grant_role(actor, membership.bureau, membership.user)
+
+
+def tokens_visible_q(actor: Actor | None) -> Q:
+    """Filter on ``ApiToken``: the tokens ``actor`` may read and revoke (the one rule).
+
+    A person's own tokens (of every bureau); for a bureau admin also every token acting
+    for their bureau; every token for a system admin.
+    """
+    if actor is None or not actor.user.is_authenticated:
+        return NOBODY
+    if actor.is_system_admin:
+        return Q()
+    condition = Q(owner_id=actor.user.pk)
+    if actor.bureau is not None and actor.has_role(Role.BUREAU_ADMIN):
+        condition |= Q(bureau_id=actor.bureau_id)
+    return condition
+
+
+def can_manage_token(actor: Actor | None, token: ApiToken) -> bool:
+    """``actor`` may read ``token``'s details and log and revoke it (``tokens_visible_q``)."""
+    if actor is None or not actor.user.is_authenticated:
+        return False
+    if actor.is_system_admin or token.owner_id == actor.user.pk:
+        return True
+    return token.bureau_id == actor.bureau_id and actor.has_role(Role.BUREAU_ADMIN)
+
+
+def can_create_token(actor: Actor | None) -> bool:
+    """Anyone acting in a bureau may make tokens for themselves, except a system admin,
+    whose powers (every bureau, every act) are never handed to a program."""
+    return actor is not None and actor.bureau is not None and not actor.user.is_superuser
 
 
 class HasActor(BasePermission):

@@ -9,7 +9,10 @@ every operation, so that no API needs decorators for what they all share.
 * filters: an API's nested ``FilterSerializer`` (what its GET parses from the query
   string) is documented as its query parameters;
 * times of day (``TimeField``) are local wall-clock times, not RFC 3339 ``full-time``
-  (which needs an offset): documented as a pattern, not ``format: time``.
+  (which needs an offset): documented as a pattern, not ``format: time``;
+* personal API tokens (``portal.tokens``): an operation open to them names its scope
+  (``x-token-scope`` and a line of its description) and lists the ``personalToken`` bearer
+  scheme among its securities; every other operation does not (tokens are refused there).
 """
 
 from __future__ import annotations
@@ -66,7 +69,25 @@ class PortalAutoSchema(AutoSchema):
 
         description = super().get_description()
         # An API without a docstring would show the base class's, which says nothing about it.
-        return "" if description == get_doc(TenantApi) else description
+        if description == get_doc(TenantApi):
+            description = ""
+        scope = self._token_scope()
+        if scope is not None:
+            line = f"Personal API tokens need the scope `{scope}`."
+            description = f"{description}\n\n{line}" if description else line
+        return description
+
+    def _token_scope(self) -> str | None:
+        from .tokens import scope_of_operation
+
+        return scope_of_operation(self.view, self.method)
+
+    def get_extensions(self) -> dict[str, Any]:
+        extensions = dict(super().get_extensions())
+        scope = self._token_scope()
+        if scope is not None:
+            extensions["x-token-scope"] = str(scope)
+        return extensions
 
     # --- filters and pagination ------------------------------------------------------
 

@@ -70,3 +70,11 @@ def deliver_notification_task(*, delivery_id: int) -> str | None:
 
     delivery = jobs.run_guarded(JOB, delivery_id, lambda: deliver(delivery_id=delivery_id))
     return delivery.status if delivery is not None else None
+
+
+@shared_task(name="portal.token_uses_prune", time_limit=600, soft_time_limit=540)
+def token_uses_prune_task() -> int:
+    """Keep the log of personal-token requests bounded (age and rows per token); idempotent."""
+    from .token_services import token_uses_prune
+
+    return token_uses_prune()

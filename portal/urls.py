@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import apis, report_views, views
+from . import apis, report_views, token_apis, token_views, views
 from .health import healthz
 
 api_v1 = [
@@ -19,6 +19,10 @@ api_v1 = [
     path("notifications/read/", apis.NotificationReadApi.as_view(), name="api-notification-read"),
     path("report-views/", apis.ReportReadersApi.as_view(), name="api-report-views"),
     path("report-views/daily/", apis.ReportViewsDailyApi.as_view(), name="api-report-views-daily"),
+    path("tokens/", token_apis.TokenListApi.as_view(), name="api-token-list"),
+    path("tokens/<id:token_id>/", token_apis.TokenDetailApi.as_view(), name="api-token-detail"),
+    path("tokens/<id:token_id>/revoke/", token_apis.TokenRevokeApi.as_view(), name="api-token-revoke"),
+    path("tokens/<id:token_id>/uses/", token_apis.TokenUseListApi.as_view(), name="api-token-uses"),
 ]
 
 urlpatterns = [
@@ -31,6 +35,10 @@ urlpatterns = [
     path("bureaus.geojson", views.bureaus_geojson, name="bureaus-geojson"),
     path("notifications/", views.notifications, name="notifications"),
     path("me/settings/", views.my_settings, name="my-settings"),
+    path("me/tokens/", token_views.token_list, name="token-list"),
+    path("me/tokens/<id:token_id>/", token_views.token_detail, name="token-detail"),
+    path("me/tokens/<id:token_id>/revoke/", token_views.token_revoke, name="token-revoke"),
+    path("manage/tokens/", token_views.bureau_tokens, name="bureau-tokens"),
     path("manage/bureaus/", views.bureau_admin_list, name="bureau-admin-list"),
     path("manage/bureaus/new/", views.bureau_admin_edit, name="bureau-admin-new"),
     path("manage/bureaus/<str:code>/", views.bureau_admin_edit, name="bureau-admin-edit"),

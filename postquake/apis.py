@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from portal.apis_base import TenantApi
 from portal.exceptions import InvalidInput
 from portal.fields import IntegerField
+from portal.models import TokenScope
 
 from . import selectors
 from .models import CaseState, PostQuakeCase, PostQuakeOpinion
@@ -167,6 +168,8 @@ def _draft(draft: dict[str, Any]) -> dict[str, Any]:
 
 
 class CaseListApi(TenantApi):
+    token_scopes = {"GET": TokenScope.REPORTS_READ}
+
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=CaseState.choices, required=False)
 
@@ -178,6 +181,8 @@ class CaseListApi(TenantApi):
 
 
 class CaseDetailApi(TenantApi):
+    token_scopes = {"GET": TokenScope.REPORTS_READ}
+
     @extend_schema(operation_id="postquake_cases_retrieve", responses=CaseOutputSerializer)
     def get(self, request: Request, case_id: int) -> Response:
         case = selectors.case_get(actor=request.actor, case_id=case_id)
@@ -208,6 +213,8 @@ class CaseTransitionApi(TenantApi):
 class OpinionDetailApi(TenantApi):
     """GET: one opinion. PUT: the chair's text and judgement of a proposed opinion (fields
     left out stay; ``refill``: back to the draft's prefill); 409 once submitted or issued."""
+
+    token_scopes = {"GET": TokenScope.REPORTS_READ}
 
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(required=False, allow_blank=True, max_length=opinion_services.TEXT_MAX)

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
 from portal.fields import IntegerField
+from portal.models import TokenScope
 
 from . import selectors
 from .catalogue import methods_described
@@ -117,12 +118,16 @@ ACCEPTED = inline_serializer(
 
 
 class MethodListApi(TenantApi):
+    token_scopes = {"GET": TokenScope.PRODUCTS_READ}
+
     @extend_schema(operation_id="products_methods_list", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
         return Response({"results": methods_described()})
 
 
 class RunListCreateApi(TenantApi):
+    token_scopes = {"GET": TokenScope.PRODUCTS_READ, "POST": TokenScope.PRODUCTS_RUN}
+
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=ProductRun.Status.choices, required=False)
         method = serializers.CharField(required=False, help_text="method name (see methods/)")
@@ -170,6 +175,8 @@ class RunListCreateApi(TenantApi):
 
 
 class RunDetailApi(TenantApi):
+    token_scopes = {"GET": TokenScope.PRODUCTS_READ}
+
     @extend_schema(operation_id="products_runs_retrieve", responses=RunOutputSerializer)
     def get(self, request: Request, run_id: int) -> Response:
         run = selectors.run_get(actor=request.actor, run_id=run_id)
@@ -177,6 +184,8 @@ class RunDetailApi(TenantApi):
 
 
 class RunRerunApi(TenantApi):
+    token_scopes = {"POST": TokenScope.PRODUCTS_RUN}
+
     @extend_schema(operation_id="products_runs_rerun", request=None, responses={202: ACCEPTED})
     def post(self, request: Request, run_id: int) -> Response:
         run = selectors.run_get(actor=request.actor, run_id=run_id)

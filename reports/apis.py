@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from portal.apis_base import TenantApi
 from portal.exceptions import InvalidInput
 from portal.fields import DateTimeField, IntegerField
+from portal.models import TokenScope
 
 from . import selectors
 from .models import GisLayerKind, TopicReport
@@ -124,6 +125,8 @@ class GisLayerDetailApi(TenantApi):
 class TopicReportListApi(TenantApi):
     """Special-topic reports the person may read; ``?event=<public id>`` narrows to one event."""
 
+    token_scopes = {"GET": TokenScope.REPORTS_READ}
+
     class FilterSerializer(serializers.Serializer):
         event = serializers.CharField(required=False, help_text="public id of the event")
 
@@ -137,6 +140,8 @@ class TopicReportListApi(TenantApi):
 
 
 class TopicReportDetailApi(TenantApi):
+    token_scopes = {"GET": TokenScope.REPORTS_READ}
+
     @extend_schema(responses=TopicReportOutputSerializer)
     def get(self, request: Request, report_id: int) -> Response:
         report = selectors.topic_report_get(actor=request.actor, report_id=report_id)

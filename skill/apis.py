@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
 from portal.fields import DateTimeField, IntegerField
+from portal.models import TokenScope
 
 from . import selectors
 
@@ -74,6 +75,8 @@ class SkillScoreListApi(TenantApi):
     """GET: the channels your bureau scored, best R first (filters: discipline, bureau of the
     channel; paginated). A national unit's scores use the provinces' published anomalies."""
 
+    token_scopes = {"GET": TokenScope.PRODUCTS_READ}
+
     class FilterSerializer(serializers.Serializer):
         discipline = serializers.ChoiceField(
             choices=["seismology", "deformation", "fluid", "electromagnetism"], required=False
@@ -94,6 +97,8 @@ class SkillScoreListApi(TenantApi):
 class SkillScoreDetailApi(TenantApi):
     """GET: one channel's score as your bureau computed it; 404 when it has none (another
     province's channel alike)."""
+
+    token_scopes = {"GET": TokenScope.PRODUCTS_READ}
 
     @extend_schema(request=None, responses=SkillScoreDetailSerializer)
     def get(self, request: Request, channel_id: int) -> Response:

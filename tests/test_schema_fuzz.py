@@ -190,7 +190,15 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
 
     postquake_case = case_open(event_id=quick_reports[0].event.pk, bureau_id=jx.pk)
     draft_build(case_id=postquake_case.pk)
+    from portal.token_services import token_create, token_use_record
+
+    # the forecaster's, of JX: its own and, for the bureau admin, one of the bureau's people
+    token, _secret = token_create(
+        actor=forecaster, name="台站脚本", scopes=["catalog:read"], expires=now + dt.timedelta(days=30)
+    )
+    token_use_record(token=token, method="GET", path="/api/v1/events/", status_code=200)
     return {
+        "token_id": token.pk,
         "subscription_id": subscription.pk,
         "case_id": postquake_case.pk,
         "number": 1,  # the case's first opinion, proposed by its draft

@@ -19,6 +19,7 @@ from portal.apis_base import TenantApi
 from portal.exceptions import InvalidInput
 from portal.fields import DateTimeField, IntegerField
 from portal.files import serve_file
+from portal.models import TokenScope
 
 from . import selectors
 from .compilation import section_title
@@ -124,6 +125,8 @@ class TrendReportListApi(TenantApi):
     in a worker), 200 with the existing one; 400 for a bad month or an unknown bureau, 403
     for a bureau you do not draft for."""
 
+    token_scopes = {"GET": TokenScope.REPORTS_READ}
+
     class FilterSerializer(serializers.Serializer):
         bureau = serializers.CharField(required=False, max_length=16)
         month = serializers.RegexField(MONTH_RE, required=False, help_text="YYYY-MM")
@@ -162,6 +165,8 @@ class TrendReportListApi(TenantApi):
 
 
 class TrendReportDetailApi(TenantApi):
+    token_scopes = {"GET": TokenScope.REPORTS_READ}
+
     @extend_schema(request=None, responses=TrendReportDetailSerializer)
     def get(self, request: Request, report_id: int) -> Response:
         return _detail(request, selectors.trend_report_get(actor=request.actor, report_id=report_id))
@@ -246,6 +251,8 @@ class TrendReportChangesApi(TenantApi):
     """GET: what this version changed against the one before (text per section, data values);
     ``against`` is null for a first version."""
 
+    token_scopes = {"GET": TokenScope.REPORTS_READ}
+
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, report_id: int) -> Response:
         from .changes import trend_report_changes
@@ -272,6 +279,8 @@ class TrendReportChangesApi(TenantApi):
 class TrendReportPdfApi(TenantApi):
     """GET: the report's PDF (the stored one of a frozen report; rendered now when none is stored)."""
 
+    token_scopes = {"GET": TokenScope.REPORTS_READ}
+
     @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request: Request, report_id: int) -> HttpResponse:
         from portal.readership import record_view
@@ -296,6 +305,8 @@ class TrendReportPdfApi(TenantApi):
 
 class TrendFigureApi(TenantApi):
     """GET: one figure of a report you may read (PNG)."""
+
+    token_scopes = {"GET": TokenScope.REPORTS_READ}
 
     @extend_schema(request=None, responses={(200, "image/png"): OpenApiTypes.BINARY})
     def get(self, request: Request, report_id: int, figure_id: int) -> HttpResponse:

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from portal.apis_base import TenantApi
 from portal.fields import DateTimeField, IntegerField
-from portal.models import DisciplineCode
+from portal.models import DisciplineCode, TokenScope
 
 from . import brief_selectors
 from .models import Brief, BriefKind
@@ -41,6 +41,8 @@ class BriefListApi(TenantApi):
     """``GET ?kind=&discipline=&date=``: the bureau's briefs, newest first (``date``: the
     Beijing date the period ends on). ``POST``: compile one now (forecasters, chairs, the
     bureau admin): 201 with a new brief, 200 with the one compiled before."""
+
+    token_scopes = {"GET": TokenScope.REPORTS_READ}
 
     class FilterSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=BriefKind.choices, required=False)
@@ -93,6 +95,8 @@ class BriefListApi(TenantApi):
 
 
 class BriefDetailApi(TenantApi):
+    token_scopes = {"GET": TokenScope.REPORTS_READ}
+
     @extend_schema(responses=BriefOutputSerializer)
     def get(self, request: Request, brief_id: int) -> Response:
         brief = brief_selectors.brief_get(actor=request.actor, brief_id=brief_id)  # type: ignore[attr-defined]

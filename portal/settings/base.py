@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.middleware.ActorMiddleware",
+    # Logs the requests made with a personal API token, with their answer's status.
+    "portal.tokens.TokenAccessLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
@@ -221,7 +223,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first: its WWW-Authenticate header makes "not signed in" a 401, not a 403.
+        # A token first: its WWW-Authenticate header makes "not signed in" a 401, not a 403.
+        # Personal tokens (portal.tokens: scoped, expiring, "Bearer ispat_..."), then the
+        # sign-in token of POST /api/v1/auth/token/ (a password sign-in, like a session).
+        "portal.token_auth.PersonalTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -233,7 +238,18 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "portal.exceptions.api_exception_handler",
     # Failed token sign-ins per address (portal.auth.LoginFailureThrottle); successes are free.
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="10/min")},
+    # Requests made with a personal token, per token (portal.tokens); others are not counted.
+    "DEFAULT_THROTTLE_CLASSES": ["portal.token_auth.PersonalTokenThrottle"],
 }
+# Personal API tokens (portal.tokens): requests per minute of a token that names none, the
+# most a token may name, the longest life, how many live tokens one person may hold, and how
+# long (and how many rows per token) the log of their requests is kept.
+PERSONAL_TOKEN_RATE_LIMIT = env.int("PERSONAL_TOKEN_RATE_LIMIT", default=120)
+PERSONAL_TOKEN_RATE_LIMIT_MAX = env.int("PERSONAL_TOKEN_RATE_LIMIT_MAX", default=600)
+PERSONAL_TOKEN_MAX_DAYS = env.int("PERSONAL_TOKEN_MAX_DAYS", default=366)
+PERSONAL_TOKEN_MAX_PER_PERSON = env.int("PERSONAL_TOKEN_MAX_PER_PERSON", default=20)
+PERSONAL_TOKEN_LOG_DAYS = env.int("PERSONAL_TOKEN_LOG_DAYS", default=90)
+PERSONAL_TOKEN_LOG_ROWS = env.int("PERSONAL_TOKEN_LOG_ROWS", default=20_000)
 SPECTACULAR_SETTINGS = {
     "TITLE": "ISPEC portal API",
     "DESCRIPTION": "Earthquake analysis and forecast consultation portal (地震分析会商).",

@@ -59,6 +59,16 @@ def test_every_role_in_two_provinces_and_cenc():
     assert User.objects.get(username="admin").is_superuser
 
 
+def test_demo_tokens_are_made_once():
+    _seed()
+    assert demo.load_demo_tokens() == 2
+    assert demo.load_demo_tokens() == 0
+    from portal.models import ApiToken, ApiTokenUse
+
+    assert sorted(t.standing for t in ApiToken.objects.all()) == ["active", "revoked"]
+    assert ApiTokenUse.objects.count() == 6
+
+
 def test_a_changed_demo_password_survives_a_second_seed():
     _seed()
     user = User.objects.get(username="jx_admin")

@@ -17,6 +17,7 @@ class Command(BaseCommand):
             return
         people = demo.load_demo_people()
         self.stdout.write(f"demo people: {len(people) + 1} (password: {demo.demo_password()})")
+        self.stdout.write(f"demo API tokens: {demo.load_demo_tokens()}")
         self._run_app_seeds()
         views = demo.load_report_views()
         self.stdout.write(f"report views: {views}")
