@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from .services import case_open, draft_build
+from .services import case_open, case_remind, draft_build, reminders_sweep
 
 RETRY = {
     "autoretry_for": (OperationalError, InterfaceError),
@@ -26,3 +26,15 @@ def draft_case_task(*, case_id: int) -> int | None:
     """The first draft; within the 5 minutes the issue allows."""
     case = draft_build(case_id=case_id)
     return case.pk if case is not None else None
+
+
+@shared_task(name="postquake.remind_case", time_limit=60, soft_time_limit=50, **RETRY)
+def remind_case_task(*, case_id: int) -> str | None:
+    """Scheduled with an ETA when the case opens: the reminder or the deadline notice, once."""
+    return case_remind(case_id=case_id)
+
+
+@shared_task(name="postquake.reminders_sweep", time_limit=55, soft_time_limit=50)
+def reminders_sweep_task() -> dict[str, int]:
+    """Every minute (beat): the reminders of every open case that the ETA tasks missed."""
+    return reminders_sweep()

@@ -17,6 +17,8 @@ from portal.workflow import Transition, Workflow, register, row_lock, transition
 from postquake.models import CaseState, DraftStatus, PostQuakeCase
 from postquake.selectors import case_find, first_receipt, settings_for
 
+from .reminders import reminders_schedule
+
 if TYPE_CHECKING:
     from portal.tenancy import Actor
 
@@ -104,4 +106,5 @@ def case_open(*, event_id: int, bureau_id: int, now: dt.datetime | None = None) 
 
     case_id = case.pk
     transaction.on_commit(lambda: draft_case_task.delay(case_id=case_id))
+    reminders_schedule(case)
     return case
