@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import timezone
 
 from portal.pages import page
 
+from . import punctuality as punctuality_report
 from . import selectors
 from .models import CaseState
 
@@ -41,5 +43,26 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "case": case,
             "draft": draft,
             "probabilities": (draft.get("probabilities") or {}),
+        },
+    )
+
+
+@page
+def punctuality(request: HttpRequest) -> HttpResponse:
+    """The first opinions of a month against their deadlines (``?month=YYYY-MM``, this month
+    by default; a bad month is a 400 naming it)."""
+    month = punctuality_report.parse_month(request.GET.get("month"))
+    start, end = punctuality_report.month_bounds(month)
+    cases = selectors.cases_of_month(actor=request.actor, start=start, end=end)
+    result = punctuality_report.report(cases, month=month, now=timezone.now())
+    return render(
+        request,
+        "postquake/punctuality.html",
+        {
+            "report": result,
+            "month": month,
+            "previous": punctuality_report.month_step(month, -1),
+            "next": punctuality_report.month_step(month, 1),
+            "several_bureaus": len({row.case.bureau_id for row in result.rows}) > 1,
         },
     )
