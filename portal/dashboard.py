@@ -7,6 +7,7 @@ bureau. A panel function returns None when it has nothing to show.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,9 @@ class PanelItem:
     meta: str = ""
     level: str = ""  # "", "warning", "danger": overdue work is flagged
     switch_to: str = ""  # a bureau code: ``url`` opens only in that bureau (portal/_switch_link.html)
+    # a deadline: the item shows a live countdown to it, then how long it is overdue
+    # (static/portal/countdown.js); ``meta`` is the text shown without script
+    deadline: dt.datetime | None = None
 
 
 @dataclass

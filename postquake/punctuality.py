@@ -13,7 +13,7 @@ import datetime as dt
 import re
 import statistics
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -192,3 +192,19 @@ def row_of(case: PostQuakeCase, now: dt.datetime) -> Row:
 def report(cases: Iterable[PostQuakeCase], *, month: dt.date, now: dt.datetime) -> Report:
     """The month's rows (in clock order, as given) and their summary."""
     return Report(month=month, rows=[row_of(case, now) for case in cases])
+
+
+def clock_of(case: PostQuakeCase, now: dt.datetime) -> dict[str, Any]:
+    """What a case's clock shows at ``now``: ``clock`` is ``issued`` (``minutes`` before the
+    deadline, or after it when ``after``), ``running`` (whole minutes left), ``overdue`` (whole
+    minutes past) or ``closed`` (without an opinion)."""
+    row = row_of(case, now)
+    if row.minutes is not None:
+        after = round(row.minutes)
+        return {"clock": "issued", "minutes": abs(after), "after": after > 0}
+    if row.status == Status.CLOSED:
+        return {"clock": "closed", "minutes": None, "after": False}
+    left = (case.due_at - now).total_seconds() / 60.0
+    if left > 0:
+        return {"clock": "running", "minutes": int(left), "after": False}
+    return {"clock": "overdue", "minutes": int(-left), "after": True}

@@ -36,6 +36,19 @@ def case_list(
     return cases.order_by("-opened_at", "-id")
 
 
+def cases_on_the_clock(*, actor: Actor, since: dt.datetime) -> QuerySet[PostQuakeCase]:
+    """The actor's own bureau's open cases (soonest deadline first), then those whose first
+    opinion was issued since ``since`` (latest first): what the dashboard shows."""
+    from django.db.models import F, Q
+
+    return (
+        case_list(actor=actor)
+        .filter(bureau_id=actor.bureau_id)
+        .filter(Q(state=CaseState.OPEN) | Q(issued_at__gte=since))
+        .order_by(F("issued_at").desc(nulls_first=True), "due_at", "-id")
+    )
+
+
 def cases_of_month(*, actor: Actor | None, start: dt.datetime, end: dt.datetime) -> QuerySet[PostQuakeCase]:
     """The cases ``actor`` reads whose clock started in [start, end), in clock order."""
     return (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from catalog.models import EventStatus
 from catalog.selectors import event_get_for_worker
 from portal.models import Bureau, Role
-from portal.services import audit_record
+from portal.services import audit_record, bureau_group
 from portal.workflow import Transition, Workflow, register, row_lock, transition
 from postquake.models import CaseState, DraftStatus, PostQuakeCase
 from postquake.selectors import case_find, first_receipt, settings_for
@@ -28,6 +28,18 @@ def _by_the_chair(actor: Actor | None, case: PostQuakeCase) -> bool:
     return actor is not None and actor.bureau_id == case.bureau_id and actor.has_role(Role.CHAIR)
 
 
+def _live(case: PostQuakeCase, action: str) -> tuple[str, dict[str, Any]]:
+    """Open pages of the bureau (the case, its list, the dashboard) hear the new state: their
+    countdown turns into the opinion's punctuality (static/portal/countdown.js reloads)."""
+    return bureau_group(case.bureau_id), {
+        "kind": "postquake_case",
+        "action": action,
+        "id": case.pk,
+        "state": case.state,
+        "url": case.get_absolute_url(),
+    }
+
+
 WORKFLOW = register(
     Workflow(
         name="postquake_case",
@@ -35,6 +47,7 @@ WORKFLOW = register(
         noun=gettext_lazy("post-quake case"),
         lock=row_lock(PostQuakeCase, "bureau", "event"),
         url=lambda case: case.get_absolute_url(),
+        live=_live,
         transitions={
             "issue": Transition(
                 frozenset({CaseState.OPEN}),
