@@ -7,12 +7,14 @@ bureau. A panel function returns None when it has nothing to show.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .tenancy import Actor
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 
 @dataclass
