@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from portal.pages import page
 
+from . import charts, selectors
 from . import punctuality as punctuality_report
-from . import selectors
 from .models import CaseState
 
 if TYPE_CHECKING:
@@ -36,6 +36,17 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = selectors.case_get(actor=request.actor, case_id=case_id)
     draft = case.draft or {}
+    figures = (
+        {
+            "map": charts.case_map(case, draft),
+            "magnitude_time": charts.magnitude_time(draft),
+            "cumulative": charts.cumulative(draft),
+            "probability_bars": charts.probability_bars(draft),
+            "mechanisms": charts.mechanism_balls(draft),
+        }
+        if draft
+        else {}
+    )
     return render(
         request,
         "postquake/case_detail.html",
@@ -43,6 +54,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "case": case,
             "draft": draft,
             "probabilities": (draft.get("probabilities") or {}),
+            "figures": figures,
         },
     )
 
