@@ -276,7 +276,8 @@ def cumulative(draft: dict[str, Any], samples: int = 80) -> Cumulative | None:
         sources.append(fitted)
     grid = [axis.end * i / samples for i in range(samples + 1)]
     expected = {
-        params.source: [science.rj_expected(reference, mm, 0.0, t, params) for t in grid] for params in sources
+        params.source: [science.rj_expected(reference, mm, 0.0, t, params) for t in grid]
+        for params in sources
     }
     peak = max([len(times), *(values[-1] for values in expected.values())])
     step = nice_step(max(peak, 1.0))

@@ -221,7 +221,9 @@ def _faults(ctx: Context) -> dict[str, Any]:
         {
             "layer": summary.layer.name,
             "name": str(near.obj),
-            "offset": str(near.offset),
+            "offset": near.offset.label(),
+            "distance_km": round(near.offset.distance_km, 2),
+            "bearing_deg": round(near.offset.bearing_deg, 1),
             "longitude": round(near.longitude, 5),
             "latitude": round(near.latitude, 5),
             "geometry": _simplified(near.obj.geometry),

@@ -45,7 +45,8 @@
         .bindTooltip(f.layer + ": " + f.name).addTo(faults);
     });
     (data.mechanisms || []).forEach(function (m) {
-      L.marker([m.lat, m.lon], { icon: L.divIcon({ className: "", html: ball(m.path, 26), iconSize: [26, 26], iconAnchor: [13, 13] }), zIndexOffset: 500 })
+      // Up and to the right of its epicentre, which stays visible (the mainshock's star).
+      L.marker([m.lat, m.lon], { icon: L.divIcon({ className: "", html: ball(m.path, 26), iconSize: [26, 26], iconAnchor: [-6, 32] }), zIndexOffset: 1100 })
         .bindTooltip("M" + m.magnitude + " " + m.strike + "/" + m.dip + "/" + m.rake).addTo(mechanisms);
     });
     var zone = L.circle([e.lat, e.lon], { radius: (data.zone_km || 10) * 1000, color: "#dc3545", weight: 1.5, dashArray: "5 4", fill: false })

@@ -133,8 +133,14 @@ def test_the_probability_chart_has_a_bar_per_threshold_and_window(sequence):
     assert len(chart.bars) == len(rows) == 6  # M>=5 and M>=6 (M>=Mm-1 is 5.0), 3 windows
     assert [g.text for g in chart.groups] == ["M≥5", "M≥6"]
     for bar, row in zip(chart.bars, rows, strict=True):
-        assert (bar.min_magnitude, bar.days, bar.probability) == (row["min_magnitude"], row["days"], row["probability"])
-        assert bar.height == pytest.approx(row["probability"] * (chart.frame.bottom - chart.frame.top), abs=0.02)
+        assert (bar.min_magnitude, bar.days, bar.probability) == (
+            row["min_magnitude"],
+            row["days"],
+            row["probability"],
+        )
+        assert bar.height == pytest.approx(
+            row["probability"] * (chart.frame.bottom - chart.frame.top), abs=0.02
+        )
     # a fitted table adds its bars beside the generic ones
     fitted = {**sequence.draft["probabilities"], "fitted": {"probabilities": rows, "parameters": {}}}
     assert len(charts.probability_bars({**sequence.draft, "probabilities": fitted}).bars) == 12
@@ -169,7 +175,12 @@ def test_a_draft_made_before_figures_still_renders(jx, jx_forecaster, client):
     main = EventFactory(bureau=jx, magnitude=5.5)
     old = {"elapsed_days": 0.01, "event": {"event": {"magnitude": 5.5}}, "sequence": {"count": 0}}
     case = PostQuakeCase.objects.create(
-        bureau=jx, event=main, opened_at=timezone.now(), clock_start=timezone.now(), due_at=timezone.now(), draft=old
+        bureau=jx,
+        event=main,
+        opened_at=timezone.now(),
+        clock_start=timezone.now(),
+        due_at=timezone.now(),
+        draft=old,
     )
     client.force_login(jx_forecaster)
     response = client.get(reverse("postquake:case-detail", kwargs={"case_id": case.pk}))
@@ -198,12 +209,23 @@ def test_the_projection_is_equal_area_with_the_rim_at_one():
     assert beachball.project(beachball.ray(0, 90)) == pytest.approx((0.0, 0.0))
     assert beachball.project(beachball.ray(90, 0)) == pytest.approx((1.0, 0.0))  # east, on the rim
     # 45° plunge: r = √2 sin(22.5°)
-    assert math.hypot(*beachball.project(beachball.ray(0, 45))) == pytest.approx(math.sqrt(2) * math.sin(math.pi / 8))
+    assert math.hypot(*beachball.project(beachball.ray(0, 45))) == pytest.approx(
+        math.sqrt(2) * math.sin(math.pi / 8)
+    )
 
 
 @pytest.mark.parametrize(
     "mechanism",
-    [(0, 45, 90), (0, 90, 0), (30, 60, -90), (123, 71, 170), (0, 90, 90), (200, 10, 45), (45, 0, 0), (310, 33, -27)],
+    [
+        (0, 45, 90),
+        (0, 90, 0),
+        (30, 60, -90),
+        (123, 71, 170),
+        (0, 90, 90),
+        (200, 10, 45),
+        (45, 0, 0),
+        (310, 33, -27),
+    ],
 )
 def test_the_drawn_quadrants_are_the_compressional_ones(mechanism):
     """Points of the disk (away from the nodal planes) are shaded exactly where the first
@@ -223,3 +245,25 @@ def test_the_drawn_quadrants_are_the_compressional_ones(mechanism):
         checked += 1
         assert beachball.inside_evenodd(polys, x, y) is (rn * ru > 0), (x, y)
     assert checked > 300
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_map_and_figures_fit_the_screen(browser_login, sequence, jx_forecaster, tmp_path):
+    from playwright.sync_api import expect
+
+    page = browser_login(jx_forecaster, phone=True)
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(sequence.get_absolute_url())
+    expect(page.locator("#case-map")).to_have_attribute("data-case-map-ready", "1")
+    # six aftershocks and one foreshock as circles, the zone circle, the fault's line
+    assert page.locator("#case-map path.leaflet-interactive").count() >= 9
+    assert page.locator("#case-map .postquake-beachball").count() == 1
+    assert page.locator("#case-map .postquake-epicentre").count() == 1
+    for figure in ("#figure-magnitude-time", "#figure-cumulative", "#figure-probabilities"):
+        box = page.locator(f"{figure} svg").bounding_box()
+        assert box is not None and 300 <= box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(tmp_path / "postquake-figures-phone.png"), full_page=True)
+    assert errors == []
