@@ -41,9 +41,11 @@ def cases_on_the_clock(*, actor: Actor, since: dt.datetime) -> QuerySet[PostQuak
     opinion was issued since ``since`` (latest first): what the dashboard shows."""
     from django.db.models import F, Q
 
+    if actor.bureau is None:
+        return PostQuakeCase.objects.none()
     return (
         case_list(actor=actor)
-        .filter(bureau_id=actor.bureau_id)
+        .filter(bureau=actor.bureau)
         .filter(Q(state=CaseState.OPEN) | Q(issued_at__gte=since))
         .order_by(F("issued_at").desc(nulls_first=True), "due_at", "-id")
     )

@@ -251,7 +251,8 @@ def _simplified(geometry: Any) -> dict[str, Any] | None:
     if geometry is None or geometry.empty:
         return None
     shape = geometry.simplify(SIMPLIFY_DEGREES, preserve_topology=True)
-    return json.loads(shape.geojson)  # type: ignore[no-any-return]
+    geojson: dict[str, Any] = json.loads(shape.geojson)
+    return geojson
 
 
 def _regional(ctx: Context) -> dict[str, Any]:

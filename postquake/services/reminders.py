@@ -28,6 +28,8 @@ from postquake.models import CaseState, PostQuakeCase, PostQuakeSettings
 from postquake.selectors import bureau_admins, cases_to_remind_for_worker, duty_team, settings_for
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from portal.models import User
 
 REMINDER = "reminder"
@@ -168,7 +170,9 @@ def reminders_schedule(case: PostQuakeCase) -> None:
 
     at = reminder_time(case, settings_for(bureau=case.bureau))
     case_id = case.pk
+
+    def enqueue(eta: dt.datetime) -> Callable[[], None]:
+        return lambda: remind_case_task.apply_async(kwargs={"case_id": case_id}, eta=eta)
+
     for eta in [t for t in (at, case.due_at) if t is not None]:
-        transaction.on_commit(
-            lambda eta=eta: remind_case_task.apply_async(kwargs={"case_id": case_id}, eta=eta)
-        )
+        transaction.on_commit(enqueue(eta))
