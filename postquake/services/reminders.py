@@ -66,7 +66,7 @@ def _notify(people: list[User], case: PostQuakeCase, title: str, body: str) -> l
         notify_user(
             user=person,
             bureau=case.bureau,
-            title=title,
+            title=title[:200],  # the column's length; a long place name is cut, not refused
             body=body,
             url=case.get_absolute_url(),
             level=Notification.Level.URGENT,
