@@ -3,8 +3,8 @@
  *   <span data-countdown="<ISO deadline>" data-left="{t} left" data-overdue="overdue by {n} min"
  *         data-reload-on="/the/page/of/the/work/">due 12:30</span>
  * Before the deadline {t} is the time left (h:mm:ss or m:ss; red in its last 10 minutes); after
- * it {n} is the whole minutes past. When a live event about the work (ispec:event with that url,
- * e.g. its opinion issued) arrives, the page reloads to show what the server now says. */
+ * it {n} is the whole minutes past. When a live event about the work's state (ispec:event with
+ * that url, e.g. its opinion issued) arrives, the page reloads to show what the server now says. */
 (function () {
   "use strict";
   function pad(n) { return (n < 10 ? "0" : "") + n; }
@@ -27,8 +27,9 @@
     });
   }
   document.addEventListener("ispec:event", function (ev) {
-    var url = (ev.detail || {}).url;
-    if (!url) return;
+    var detail = ev.detail || {}, url = detail.url;
+    // A notification about the work (a reminder) is a toast and the bell, not a new state.
+    if (!url || detail.kind === "notification") return;
     var watched = Array.prototype.some.call(document.querySelectorAll("[data-reload-on]"), function (el) {
       return el.getAttribute("data-reload-on") === url;
     });
