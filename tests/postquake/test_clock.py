@@ -5,6 +5,7 @@ deadline" once issued; and on a phone-wide screen in Chromium."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from django.urls import reverse
@@ -18,6 +19,15 @@ from tests.factories import EventFactory
 pytestmark = pytest.mark.django_db
 
 MIN = dt.timedelta(minutes=1)
+
+
+def _issue_and_close(issue, actor, case):
+    from django.db import connection
+
+    try:
+        issue(actor=actor, case=case)
+    finally:
+        connection.close()
 
 
 def _case(bureau, *, started_ago, issued_after=None, due=30, public_id=None):
@@ -108,7 +118,9 @@ def test_the_case_page_shows_the_reminders_sent(jx, jx_forecaster, client):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_on_a_phone_the_countdown_runs_and_turns_overdue(browser_login, jx, jx_chair, tmp_path):
+def test_on_a_phone_the_countdown_runs_turns_overdue_and_turns_issued_live(
+    browser_login, jx, jx_chair, as_actor, tmp_path
+):
     soon = _case(jx, started_ago=29, public_id="soon")  # about a minute left
     late = _case(jx, started_ago=42, public_id="late")  # 12 minutes overdue
     page = browser_login(jx_chair, phone=True)
@@ -131,4 +143,13 @@ def test_on_a_phone_the_countdown_runs_and_turns_overdue(browser_login, jx, jx_c
     expect(clock).not_to_have_text(first)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(tmp_path / "postquake-case-phone.png"))
+    # the chair issues the opinion elsewhere: the open page hears it and shows the punctuality
+    expect(page.locator("body")).to_have_attribute("data-ws-ready", "1")
+    from postquake.services import case_issue
+
+    # Playwright's sync API holds an event loop on this thread; the broadcast needs its own.
+    issuer = threading.Thread(target=lambda: _issue_and_close(case_issue, as_actor(jx_chair), soon))
+    issuer.start()
+    issuer.join()
+    expect(page.locator('#case-clock [data-clock="issued"]')).to_have_count(1)
     assert errors == []
