@@ -213,7 +213,7 @@ class Curve:
 class Cumulative:
     frame: Frame
     reference: float  # Mref
-    reference_rule: str  # how Mref was chosen: "fitted_mc", "mc", "smallest", "mainshock_minus_2"
+    reference_rule: str  # how Mref was chosen: "fitted_mc", "mc", "smallest", "kept", "mainshock_minus_2"
     observed: Curve
     expected: list[Curve] = field(default_factory=list)
     unit: str = "min"
@@ -223,13 +223,20 @@ def reference_magnitude(draft: dict[str, Any], mm: float) -> tuple[float, str]:
     """The magnitude above which aftershocks are counted: the fitted parameters' Mc; else the
     sequence's Mc by maximum curvature + 0.2 (``products.methods.mc``, Wiemer and Wyss 2000;
     Woessner and Wiemer 2005) once it has 20 aftershocks; else its smallest aftershock; with
-    no aftershock yet, Mm − 2. Never below the smallest event the draft kept."""
+    no aftershock yet, Mm − 2. Never below the smallest event the draft kept of a long sequence
+    (``kept``: above it the draft has every event)."""
     probabilities = draft.get("probabilities") or {}
     fitted = probabilities.get("fitted") or {}
-    after = [m for t, _lon, _lat, m in _events(draft) if t >= 0]
-    floor_kept = (draft.get("sequence") or {}).get("events_min_magnitude")
+    events = _events(draft)
+    after = [m for t, _lon, _lat, m in events if t >= 0]
+    sequence = draft.get("sequence") or {}
+    floor_kept = sequence.get("events_min_magnitude")
+    # a long sequence's draft keeps only its larger events: their smallest is where it is whole
+    truncated = floor_kept is not None and int(sequence.get("events_total") or 0) > len(events)
     if fitted.get("mc") is not None:
         value, rule = float(fitted["mc"]), "fitted_mc"
+    elif truncated and floor_kept is not None:
+        value, rule = float(floor_kept), "kept"
     elif len(after) >= MC_MIN_EVENTS:
         try:
             value, rule = float(estimate_mc(np.array(after))["mc"]), "mc"
@@ -239,8 +246,8 @@ def reference_magnitude(draft: dict[str, Any], mm: float) -> tuple[float, str]:
         value, rule = min(after), "smallest"
     else:
         value, rule = round(mm - 2.0, 1), "mainshock_minus_2"
-    if floor_kept is not None:
-        value = max(value, float(floor_kept))
+    if floor_kept is not None and float(floor_kept) > value:
+        value, rule = float(floor_kept), "kept"
     return round(value, 2), rule
 
 

@@ -91,8 +91,9 @@ def _topic_report(ctx: Context) -> dict[str, Any] | None:
     return {"id": report.pk, "url": report.get_absolute_url()}  # type: ignore[attr-defined]
 
 
-#: The sequence's events kept in the draft for its figures (map, magnitude-time): the largest
-#: ones when there are more, so every event at or above the smallest kept magnitude is there.
+#: At most this many of the sequence's events are kept in the draft for its figures (map,
+#: magnitude-time, cumulative count): when there are more, those above the magnitude of the
+#: MAX-th largest, so every event at or above the smallest kept magnitude is there.
 MAX_FIGURE_EVENTS = 2000
 
 
@@ -101,8 +102,8 @@ def _points(ctx: Context) -> dict[str, Any]:
     events = [*ctx.foreshocks, *ctx.aftershocks]
     kept = events
     if len(events) > MAX_FIGURE_EVENTS:
-        kept = sorted(events, key=lambda e: -(e.magnitude or 0.0))[:MAX_FIGURE_EVENTS]
-        kept.sort(key=lambda e: (e.origin_time, e.pk))
+        cut = sorted((e.magnitude or 0.0 for e in events), reverse=True)[MAX_FIGURE_EVENTS - 1]
+        kept = [e for e in events if (e.magnitude or 0.0) > cut]
     main = ctx.event.origin_time
     return {
         "events": [

@@ -268,3 +268,25 @@ def test_on_a_phone_the_map_and_figures_fit_the_screen(browser_login, sequence, 
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(tmp_path / "postquake-figures-phone.png"), full_page=True)
     assert errors == []
+
+
+def test_a_long_sequence_keeps_every_event_above_a_magnitude(jx, monkeypatch):
+    """Beyond the cap the draft keeps the events above the cut, all of them: the cumulative
+    count from the smallest kept magnitude stays exact."""
+    from postquake.services import draft as draft_module
+
+    monkeypatch.setattr(draft_module, "MAX_FIGURE_EVENTS", 4)
+    main = EventFactory(bureau=jx, magnitude=6.0, origin_time=timezone.now() - dt.timedelta(hours=2))
+    for i, mag in enumerate([2.5, 3.0, 3.0, 3.0, 3.4, 4.1, 2.8]):
+        EventFactory(bureau=jx, magnitude=mag, origin_time=main.origin_time + dt.timedelta(minutes=i + 1))
+    case = PostQuakeCase.objects.create(
+        bureau=jx, event=main, opened_at=timezone.now(), clock_start=timezone.now(), due_at=timezone.now()
+    )
+    draft = draft_build(case_id=case.pk).draft
+    seq = draft["sequence"]
+    assert seq["events_total"] == 7
+    # the 4th largest is 3.0, tied three times: those above it are kept, all of them
+    assert [m for _t, _lon, _lat, m in seq["events"]] == [3.4, 4.1]
+    assert seq["events_min_magnitude"] == 3.4
+    # counted from the smallest kept magnitude, not from the smallest aftershock (2.5)
+    assert charts.reference_magnitude(draft, 6.0) == (3.4, "kept")
