@@ -13,6 +13,7 @@ page (the stamps) and in their notifications (each one's channels as they chose 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from portal.models import User
+
+logger = logging.getLogger(__name__)
 
 REMINDER = "reminder"
 DEADLINE = "deadline"
@@ -157,7 +160,11 @@ def reminders_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     sent = {REMINDER: 0, DEADLINE: 0}
     for case_id in cases_to_remind_for_worker(now=now, since=now - SWEEP_HORIZON):
-        outcome = case_remind(case_id=case_id, now=now)
+        try:
+            outcome = case_remind(case_id=case_id, now=now)
+        except Exception:  # one case's failure must not hold back the others' reminders
+            logger.exception("post-quake reminder of case %s failed; the next sweep tries again", case_id)
+            continue
         if outcome is not None:
             sent[outcome] += 1
     return sent

@@ -180,3 +180,27 @@ def test_the_reminder_task_and_the_sweep_task_call_the_service(case, on_duty):
         clock_start=timezone.now() - 21 * MIN, due_at=timezone.now() + 9 * MIN
     )
     assert remind_case_task(case_id=case.pk) == "reminder"
+
+
+def test_one_cases_failure_does_not_hold_back_the_others(case, jx_admin, nm, nm_admin, monkeypatch):
+    from postquake.services import reminders
+
+    other = case_open(
+        event_id=EventFactory(bureau=nm, magnitude=5.5, origin_time=timezone.now()).pk, bureau_id=nm.pk
+    )
+    real = reminders._send_deadline
+
+    def flaky(c, now):
+        if c.pk == case.pk:
+            raise RuntimeError("mail server down")
+        return real(c, now)
+
+    monkeypatch.setattr(reminders, "_send_deadline", flaky)
+    now = max(case.due_at, other.due_at)
+    assert reminders_sweep(now=now) == {"reminder": 0, "deadline": 1}
+    case.refresh_from_db()
+    assert case.deadline_passed_at is None  # rolled back: the next sweep tries again
+    assert len(_titles(nm_admin)) == 1
+    monkeypatch.setattr(reminders, "_send_deadline", real)
+    assert reminders_sweep(now=now + MIN) == {"reminder": 0, "deadline": 1}
+    assert len(_titles(jx_admin)) == 1
