@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .tenancy import Actor
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 
 @dataclass
@@ -21,6 +24,9 @@ class PanelItem:
     meta: str = ""
     level: str = ""  # "", "warning", "danger": overdue work is flagged
     switch_to: str = ""  # a bureau code: ``url`` opens only in that bureau (portal/_switch_link.html)
+    # a deadline: the item shows a live countdown to it, then how long it is overdue
+    # (static/portal/countdown.js); ``meta`` is the text shown without script
+    deadline: dt.datetime | None = None
 
 
 @dataclass

@@ -4,6 +4,7 @@ from . import apis
 
 P = "post-quake-cases/"
 urlpatterns = [
+    path(f"{P}punctuality/", apis.PunctualityApi.as_view(), name="api-postquake-punctuality"),
     path(P, apis.CaseListApi.as_view(), name="api-postquake-cases"),
     path(f"{P}<id:case_id>/", apis.CaseDetailApi.as_view(), name="api-postquake-case"),
     path(

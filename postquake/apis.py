@@ -1,6 +1,8 @@
 """The post-quake cases' API (/api/v1/post-quake-cases/..., /api/v1/post-quake-settings/).
 
-* ``GET post-quake-cases/``: the bureau's cases, newest first (paginated; ``?status=``);
+* ``GET post-quake-cases/``: the cases the reader may see, newest first (paginated;
+  ``?bureau=<code>`` narrows them to one bureau's, an unknown code or one not read lists
+  nothing, as the other lists' bureau filters do; ``?status=``);
 * ``GET post-quake-cases/<id>/``: one case with its draft and its opinions (another bureau's: 404);
 * ``POST post-quake-cases/<id>/transitions/``: ``{"action": "close", "comment"}`` (the chair);
 * ``GET|PUT post-quake-cases/<id>/opinions/<n>/``: one opinion; the chair's text and judgement
@@ -10,12 +12,15 @@
   (or "issue" where the bureau requires sign-off), 400 for an unknown action or a return
   without a comment;
 * ``GET|PUT post-quake-settings/``: the bureau's settings (PUT: the bureau admin).
+* ``GET post-quake-cases/punctuality/?month=YYYY-MM``: the month's first opinions against
+  their deadlines (a bad month: 400 naming ``month``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -26,12 +31,15 @@ from portal.exceptions import InvalidInput
 from portal.fields import IntegerField
 from portal.models import TokenScope
 
-from . import selectors
+from . import punctuality, selectors
 from .models import CaseState, PostQuakeCase, PostQuakeOpinion
 from .services import case_transition, opinion_edit, opinion_transition
 from .services import opinions as opinion_services
 from .services import settings as settings_services
 from .wording import SEQUENCE_TYPES, changes_in_words, opinion_text, trigger_words
+
+#: A bureau's code as the filters take it (the codes are short Latin letters and digits).
+BUREAU_CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,23}$"
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -168,15 +176,22 @@ def _draft(draft: dict[str, Any]) -> dict[str, Any]:
 
 
 class CaseListApi(TenantApi):
+    """The post-quake cases the reader may see, newest first."""
+
     token_scopes = {"GET": TokenScope.REPORTS_READ}
 
     class FilterSerializer(serializers.Serializer):
+        bureau = serializers.RegexField(
+            BUREAU_CODE, required=False, help_text="bureau code: that bureau's cases (of those you may see)"
+        )
         status = serializers.ChoiceField(choices=CaseState.choices, required=False)
 
     @extend_schema(operation_id="postquake_cases_list", responses=CaseOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         filters = self.filters(request)
-        cases = selectors.case_list(actor=request.actor, state=filters.get("status"))
+        cases = selectors.case_list(
+            actor=request.actor, state=filters.get("status"), bureau=filters.get("bureau")
+        )
         return self.paginate(request, cases, CaseOutputSerializer)
 
 
@@ -270,6 +285,9 @@ class SettingsSerializer(serializers.Serializer):
 
     R = settings_services.RANGES
     due_minutes = IntegerField(min_value=int(R["due_minutes"][0]), max_value=int(R["due_minutes"][1]))
+    remind_minutes = IntegerField(
+        min_value=int(R["remind_minutes"][0]), max_value=int(R["remind_minutes"][1])
+    )
     rj_a = serializers.FloatField(min_value=R["rj_a"][0], max_value=R["rj_a"][1])
     rj_b = serializers.FloatField(min_value=R["rj_b"][0], max_value=R["rj_b"][1])
     rj_p = serializers.FloatField(min_value=R["rj_p"][0], max_value=R["rj_p"][1])
@@ -316,3 +334,88 @@ class SettingsApi(TenantApi):
         data = self.parse(self.InputSerializer, request.data)
         row = settings_services.postquake_settings_update(actor=request.actor, **data)
         return Response(_settings(row))
+
+
+class PunctualityCaseSerializer(serializers.Serializer):
+    """One case of the month: its deadline and when its first opinion was issued."""
+
+    id = serializers.IntegerField()
+    event = serializers.CharField()
+    magnitude = serializers.FloatField(allow_null=True)
+    place = serializers.CharField()
+    bureau = serializers.CharField()
+    clock_start = serializers.DateTimeField()
+    deadline = serializers.DateTimeField()
+    issued_at = serializers.DateTimeField(allow_null=True)
+    minutes = serializers.FloatField(
+        allow_null=True, help_text="issued minus deadline, in minutes (negative: early); null: no opinion"
+    )
+    minutes_to_issue = serializers.FloatField(allow_null=True, help_text="issued minus clock start")
+    on_time = serializers.BooleanField(allow_null=True)
+    status = serializers.ChoiceField(choices=list(punctuality.STATUS_LABELS))
+    url = serializers.CharField()
+
+    def to_representation(self, row: punctuality.Row) -> dict[str, Any]:
+        case = row.case
+        return {
+            "id": case.pk,
+            "event": case.event.public_id,
+            "magnitude": case.event.magnitude,
+            "place": case.event.location_name,
+            "bureau": case.bureau.code,
+            "clock_start": case.clock_start.isoformat(),
+            "deadline": case.due_at.isoformat(),
+            "issued_at": case.issued_at.isoformat() if case.issued_at else None,
+            "minutes": row.minutes,
+            "minutes_to_issue": row.minutes_to_issue,
+            "on_time": row.on_time,
+            "status": row.status,
+            "url": case.get_absolute_url(),
+        }
+
+
+class PunctualitySummarySerializer(serializers.Serializer):
+    cases = serializers.IntegerField()
+    issued = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    late = serializers.IntegerField()
+    still_open = serializers.IntegerField(help_text="no opinion yet (overdue included)")
+    overdue = serializers.IntegerField(help_text="no opinion and past the deadline")
+    closed_without_opinion = serializers.IntegerField()
+    on_time_share = serializers.FloatField(allow_null=True, help_text="on time among the issued, 0-1")
+    median_minutes = serializers.FloatField(
+        allow_null=True, help_text="median of issued minus deadline (negative: early)"
+    )
+    median_minutes_to_issue = serializers.FloatField(allow_null=True)
+
+
+class PunctualityOutputSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM (Beijing time): the cases whose clock started in it")
+    summary = PunctualitySummarySerializer()
+    cases = PunctualityCaseSerializer(many=True)
+
+    def to_representation(self, report: punctuality.Report) -> dict[str, Any]:
+        return {
+            "month": report.month.strftime("%Y-%m"),
+            "summary": report.summary,
+            "cases": [PunctualityCaseSerializer(row).data for row in report.rows],
+        }
+
+
+class PunctualityApi(TenantApi):
+    """The month's first opinions against their deadlines, with the summary (cases, on time,
+    late, still open, median minutes); the cases the reader may see."""
+
+    class FilterSerializer(serializers.Serializer):
+        month = serializers.CharField(
+            required=False, max_length=7, help_text="YYYY-MM (Beijing time); this month when left out"
+        )
+
+    @extend_schema(operation_id="postquake_cases_punctuality", responses=PunctualityOutputSerializer)
+    def get(self, request: Request) -> Response:
+        filters = self.filters(request)
+        month = punctuality.parse_month(filters.get("month"))
+        start, end = punctuality.month_bounds(month)
+        cases = selectors.cases_of_month(actor=request.actor, start=start, end=end)
+        report = punctuality.report(cases, month=month, now=timezone.now())
+        return Response(PunctualityOutputSerializer(report).data)

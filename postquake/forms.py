@@ -51,6 +51,12 @@ class SettingsForm(forms.Form):
         min_value=int(R["due_minutes"][0]),
         max_value=int(R["due_minutes"][1]),
     )
+    remind_minutes = forms.IntegerField(
+        label=_("reminder after (minutes)"),
+        min_value=int(R["remind_minutes"][0]),
+        max_value=int(R["remind_minutes"][1]),
+        help_text=_("The duty team and the chairs are reminded then, and again at the deadline."),
+    )
     rj_a = forms.FloatField(label=_("Reasenberg-Jones a"), min_value=R["rj_a"][0], max_value=R["rj_a"][1])
     rj_b = forms.FloatField(label=_("Reasenberg-Jones b"), min_value=R["rj_b"][0], max_value=R["rj_b"][1])
     rj_p = forms.FloatField(label=_("Reasenberg-Jones p"), min_value=R["rj_p"][0], max_value=R["rj_p"][1])

@@ -35,6 +35,9 @@ def default_reevaluate_hours() -> list[int]:
     return list(DEFAULT_REEVALUATE_HOURS)
 
 
+DEFAULT_REMIND_MINUTES = 20
+
+
 class CaseState(models.TextChoices):
     OPEN = "open", _("open")
     OPINION_ISSUED = "opinion_issued", _("opinion issued")
@@ -58,6 +61,11 @@ class PostQuakeSettings(TenantOwned):
     rj_b = models.FloatField(_("Reasenberg-Jones b"), default=GENERIC.b)
     rj_p = models.FloatField(_("Reasenberg-Jones p"), default=GENERIC.p)
     rj_c = models.FloatField(_("Reasenberg-Jones c (days)"), default=GENERIC.c)
+    # The duty team and the chairs are reminded this long after the clock starts when no
+    # opinion is issued yet (issue 15: at 20 minutes), and again at the deadline.
+    remind_minutes = models.PositiveIntegerField(
+        _("reminder after (minutes)"), default=DEFAULT_REMIND_MINUTES
+    )
     # Fitted parameters are given once the sequence has at least this many aftershocks.
     min_fit_events = models.PositiveIntegerField(_("aftershocks needed for a fit"), default=20)
     # Off: the chair issues the opinion; on: the chair submits it and an approver signs it off.
@@ -95,6 +103,11 @@ class PostQuakeCase(TenantOwned):
         _("draft status"), max_length=16, choices=DraftStatus.choices, default=DraftStatus.PENDING
     )
     drafted_at = models.DateTimeField(_("drafted at"), null=True, blank=True)
+    # Stamped once each by postquake.services.reminders (never again, audited): the reminder
+    # before the deadline, and the deadline passing with no opinion (duty team reminded
+    # again, the bureau's admins told).
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    deadline_passed_at = models.DateTimeField(_("deadline passed, told at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-id"]

@@ -10,7 +10,7 @@ from django.db import InterfaceError, OperationalError
 
 from portal.jobs import run_guarded
 
-from .services import case_open, draft_build, reevaluate_sweep
+from .services import case_open, case_remind, draft_build, reevaluate_sweep, reminders_sweep
 from .services import pushes as push_services
 
 RETRY = {
@@ -81,3 +81,15 @@ def announce_opinion_task(*, opinion_id: int) -> int:
     from .services.announce import opinion_announce
 
     return len(opinion_announce(opinion_id=opinion_id))
+
+
+@shared_task(name="postquake.remind_case", time_limit=60, soft_time_limit=50, **RETRY)
+def remind_case_task(*, case_id: int) -> str | None:
+    """Scheduled with an ETA when the case opens: the reminder or the deadline notice, once."""
+    return case_remind(case_id=case_id)
+
+
+@shared_task(name="postquake.reminders_sweep", time_limit=55, soft_time_limit=50)
+def reminders_sweep_task() -> dict[str, int]:
+    """Every minute (beat): the reminders of every open case that the ETA tasks missed."""
+    return reminders_sweep()

@@ -7,6 +7,7 @@ app_name = "postquake"
 urlpatterns = [
     path("postquake/", views.case_list, name="case-list"),
     path("postquake/settings/", views.settings_edit, name="settings"),
+    path("postquake/punctuality/", views.punctuality, name="punctuality"),
     path("postquake/<id:case_id>/", views.case_detail, name="case-detail"),
     path("postquake/<id:case_id>/close/", views.case_close, name="case-close"),
     path("postquake/<id:case_id>/opinions/<id:number>/", views.opinion_post, name="opinion"),

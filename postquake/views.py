@@ -8,14 +8,16 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.exceptions import NotFound, PortalError
 from portal.pages import error_page, page
 
+from . import charts, selectors
 from . import permissions as perms
-from . import selectors
+from . import punctuality as punctuality_report
 from .forms import OpinionForm, SettingsForm
 from .models import CaseState, OpinionState
 from .services import case_transition, opinion_edit, opinion_transition
@@ -95,6 +97,17 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     for opinion in opinions:
         opinion.case = case
     rows = [_opinion_row(actor, opinion) for opinion in reversed(opinions)]
+    figures = (
+        {
+            "map": charts.case_map(case, draft),
+            "magnitude_time": charts.magnitude_time(draft),
+            "cumulative": charts.cumulative(draft),
+            "probability_bars": charts.probability_bars(draft),
+            "mechanisms": charts.mechanism_balls(draft),
+        }
+        if draft
+        else {}
+    )
     return render(
         request,
         "postquake/case_detail.html",
@@ -116,6 +129,28 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             ],
             "can_close": case.state != CaseState.CLOSED and perms.can_chair_case(actor, case),
             "can_manage_settings": perms.can_manage_postquake_settings(actor),
+            "figures": figures,
+        },
+    )
+
+
+@page
+def punctuality(request: HttpRequest) -> HttpResponse:
+    """The first opinions of a month against their deadlines (``?month=YYYY-MM``, this month
+    by default; a bad month is a 400 naming it)."""
+    month = punctuality_report.parse_month(request.GET.get("month"))
+    start, end = punctuality_report.month_bounds(month)
+    cases = selectors.cases_of_month(actor=request.actor, start=start, end=end)
+    result = punctuality_report.report(cases, month=month, now=timezone.now())
+    return render(
+        request,
+        "postquake/punctuality.html",
+        {
+            "report": result,
+            "month": month,
+            "previous": punctuality_report.month_step(month, -1),
+            "next": punctuality_report.month_step(month, 1),
+            "several_bureaus": len({row.case.bureau_id for row in result.rows}) > 1,
         },
     )
 

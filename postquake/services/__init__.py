@@ -1,10 +1,12 @@
 """Post-quake cases: opening one on an arrival, the workflow, the first draft, the opinions,
-their re-evaluation and pushes."""
+their re-evaluation and pushes, the clock's reminders (``reminders``: at 20 minutes and at the
+deadline, each once)."""
 
 from .cases import WORKFLOW, case_close, case_open, case_transition
 from .draft import draft_build, draft_compute
 from .opinions import OPINION_WORKFLOW, opinion_became_issued, opinion_edit, opinion_transition
 from .reevaluation import case_reevaluate, reevaluate_sweep
+from .reminders import case_remind, reminders_schedule, reminders_sweep
 
 __all__ = [
     "OPINION_WORKFLOW",
@@ -12,6 +14,7 @@ __all__ = [
     "case_close",
     "case_open",
     "case_reevaluate",
+    "case_remind",
     "case_transition",
     "draft_build",
     "draft_compute",
@@ -19,4 +22,6 @@ __all__ = [
     "opinion_edit",
     "opinion_transition",
     "reevaluate_sweep",
+    "reminders_schedule",
+    "reminders_sweep",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,11 +14,13 @@ from catalog.models import EventStatus
 from catalog.selectors import event_get_for_worker
 from portal.exceptions import InvalidInput
 from portal.models import Bureau
-from portal.services import audit_record
+from portal.services import audit_record, bureau_group
 from portal.workflow import Transition, Workflow, register, row_lock, transition
 from postquake.models import CaseState, DraftStatus, PostQuakeCase
 from postquake.permissions import can_chair_case, can_issue_case
 from postquake.selectors import case_find, first_receipt, settings_for
+
+from .reminders import reminders_schedule
 
 if TYPE_CHECKING:
     from catalog.models import Event
@@ -35,6 +37,18 @@ def _by_the_issuer(actor: Actor | None, case: PostQuakeCase) -> bool:
     return can_issue_case(actor, case)
 
 
+def _live(case: PostQuakeCase, action: str) -> tuple[str, dict[str, Any]]:
+    """Open pages of the bureau (the case, its list, the dashboard) hear the new state: their
+    countdown turns into the opinion's punctuality (static/portal/countdown.js reloads)."""
+    return bureau_group(case.bureau_id), {
+        "kind": "postquake_case",
+        "action": action,
+        "id": case.pk,
+        "state": case.state,
+        "url": case.get_absolute_url(),
+    }
+
+
 WORKFLOW = register(
     Workflow(
         name="postquake_case",
@@ -42,6 +56,7 @@ WORKFLOW = register(
         noun=gettext_lazy("post-quake case"),
         lock=row_lock(PostQuakeCase, "bureau", "event"),
         url=lambda case: case.get_absolute_url(),
+        live=_live,
         transitions={
             "issue": Transition(
                 frozenset({CaseState.OPEN}),
@@ -134,6 +149,7 @@ def case_open(*, event_id: int, bureau_id: int, now: dt.datetime | None = None) 
         return case_find(bureau_id=bureau.pk, event_id=event.pk)
     case_id = case.pk
     transaction.on_commit(lambda: _enqueue_draft(case_id))
+    reminders_schedule(case)
     return case
 
 

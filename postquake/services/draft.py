@@ -8,6 +8,7 @@ and ``products.methods`` (sequence type, Omori-Utsu MLE, b-value).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +93,35 @@ def _topic_report(ctx: Context) -> dict[str, Any] | None:
     return {"id": report.pk, "url": report.get_absolute_url()}  # type: ignore[attr-defined]
 
 
+#: At most this many of the sequence's events are kept in the draft for its figures (map,
+#: magnitude-time, cumulative count): when there are more, those above the magnitude of the
+#: MAX-th largest, so every event at or above the smallest kept magnitude is there.
+MAX_FIGURE_EVENTS = 2000
+
+
+def _points(ctx: Context) -> dict[str, Any]:
+    """The foreshocks and aftershocks as [days after the mainshock, lon, lat, M], in time order."""
+    events = [*ctx.foreshocks, *ctx.aftershocks]
+    kept = events
+    if len(events) > MAX_FIGURE_EVENTS:
+        cut = sorted((e.magnitude or 0.0 for e in events), reverse=True)[MAX_FIGURE_EVENTS - 1]
+        kept = [e for e in events if (e.magnitude or 0.0) > cut]
+    main = ctx.event.origin_time
+    return {
+        "events": [
+            [
+                round((e.origin_time - main).total_seconds() / 86400.0, 6),
+                round(e.longitude, 4),
+                round(e.latitude, 4),
+                e.magnitude,
+            ]
+            for e in kept
+        ],
+        "events_total": len(events),
+        "events_min_magnitude": min((e.magnitude or 0.0 for e in kept), default=None),
+    }
+
+
 def _sequence(ctx: Context) -> dict[str, Any]:
     largest = max(ctx.aftershocks, key=lambda e: e.magnitude or 0.0, default=None)
     return {
@@ -100,6 +130,7 @@ def _sequence(ctx: Context) -> dict[str, Any]:
         "count": len(ctx.aftershocks),
         "largest": _event(largest) if largest is not None else None,
         "foreshocks": len(ctx.foreshocks),
+        **_points(ctx),
     }
 
 
@@ -149,6 +180,7 @@ def _probabilities(ctx: Context) -> dict[str, Any]:
             a=a, b=float(b["b"]), p=float(fit["p"]), c=float(fit["c"]), source="fitted"
         )
         out["fitted"] = {
+            "mc": mc,
             "parameters": fitted.as_dict(),
             "probabilities": science.probability_table(ctx.mm, ctx.elapsed_days, fitted),
         }
@@ -189,7 +221,16 @@ def _faults(ctx: Context) -> dict[str, Any]:
         bureau_id=ctx.bureau.pk, lon=ctx.event.longitude, lat=ctx.event.latitude, radius_km=NEARBY_KM
     )
     faults = [
-        {"layer": summary.layer.name, "name": str(near.obj), "offset": str(near.offset)}
+        {
+            "layer": summary.layer.name,
+            "name": str(near.obj),
+            "offset": near.offset.label(),
+            "distance_km": round(near.offset.distance_km, 2),
+            "bearing_deg": round(near.offset.bearing_deg, 1),
+            "longitude": round(near.longitude, 5),
+            "latitude": round(near.latitude, 5),
+            "geometry": _simplified(near.obj.geometry),
+        }
         for summary in summaries
         if summary.layer.kind == "fault"
         for near in summary.nearest
@@ -201,6 +242,20 @@ def _faults(ctx: Context) -> dict[str, Any]:
         )[:20]
     ]
     return {"radius_km": NEARBY_KM, "faults": faults, "focal_mechanisms": mechanisms}
+
+
+#: Fault traces kept in the draft are simplified to about this many degrees (~200 m): enough
+#: for the map of the epicentral area, and a long fault stays small.
+SIMPLIFY_DEGREES = 0.002
+
+
+def _simplified(geometry: Any) -> dict[str, Any] | None:
+    """The feature's geometry as GeoJSON, simplified for the case's map (None when empty)."""
+    if geometry is None or geometry.empty:
+        return None
+    shape = geometry.simplify(SIMPLIFY_DEGREES, preserve_topology=True)
+    geojson: dict[str, Any] = json.loads(shape.geojson)
+    return geojson
 
 
 def _regional(ctx: Context) -> dict[str, Any]:

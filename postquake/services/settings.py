@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 #: of the literature lie well inside) and keep the closed form finite (c > 0).
 RANGES: dict[str, tuple[float, float]] = {
     "due_minutes": (1, 1440),
+    "remind_minutes": (1, 1440),
     "rj_a": (-6.0, 2.0),
     "rj_b": (0.3, 2.5),
     "rj_p": (0.3, 3.0),
@@ -97,7 +98,7 @@ def postquake_settings_update(*, actor: Actor, **data: Any) -> PostQuakeSettings
             value = bool(value)
         else:
             number = _check_range(name, value)
-            if name in ("due_minutes", "min_fit_events"):
+            if name in ("due_minutes", "remind_minutes", "min_fit_events"):
                 if not number.is_integer():
                     raise InvalidInput(_("Give a whole number."), field=name)
                 value = int(number)

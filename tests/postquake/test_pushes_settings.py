@@ -129,6 +129,7 @@ def test_the_settings_api_gives_the_defaults_and_the_admin_changes_them(jx_admin
     body = api(jx_forecaster).get(API).json()
     assert body == {
         "due_minutes": 30,
+        "remind_minutes": 20,
         "rj_a": -1.67,
         "rj_b": 0.91,
         "rj_p": 1.08,
@@ -185,6 +186,7 @@ def test_the_settings_page_for_the_admin_only(jx_admin, jx_forecaster, client):
         url,
         {
             "due_minutes": 30,
+            "remind_minutes": 20,
             "rj_a": -1.67,
             "rj_b": 0.91,
             "rj_p": 9,
@@ -200,6 +202,7 @@ def test_the_settings_page_for_the_admin_only(jx_admin, jx_forecaster, client):
         url,
         {
             "due_minutes": 30,
+            "remind_minutes": 20,
             "rj_a": -1.67,
             "rj_b": 0.91,
             "rj_p": 1.1,
@@ -215,6 +218,7 @@ def test_the_settings_page_for_the_admin_only(jx_admin, jx_forecaster, client):
         url,
         {
             "due_minutes": 25,
+            "remind_minutes": 15,
             "rj_a": -1.67,
             "rj_b": 0.91,
             "rj_p": 1.1,
