@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db.models.functions import Coalesce
+
 from catalog.models import Event, EventStatus, QuickReportMessage
 from catalog.selectors import event_list, within_km
 from portal.exceptions import NotFound
 from portal.tenancy import bureau_reader, system_read
 
-from .models import PostQuakeCase, PostQuakeSettings
+from .models import DraftStatus, PostQuakeCase, PostQuakeSettings
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -39,6 +41,19 @@ def case_get(*, actor: Actor | None, case_id: int) -> PostQuakeCase:
 @system_read("the worker drafting a case holds its id")
 def case_get_for_worker(*, case_id: int) -> PostQuakeCase | None:
     return PostQuakeCase.objects.select_related("event", "bureau").filter(pk=case_id).first()
+
+
+@system_read("the job watchdog looks for drafts no worker finished, in every bureau")
+def drafts_pending_for_worker(*, asked_before: dt.datetime) -> list[int]:
+    """Ids of the cases whose draft is still pending though it was asked for (or the case
+    opened, when it was never asked for again) before ``asked_before``."""
+    return list(
+        PostQuakeCase.objects.filter(draft_status=DraftStatus.PENDING)
+        .annotate(asked_at=Coalesce("draft_requested_at", "opened_at"))
+        .filter(asked_at__lt=asked_before)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 @system_read("the reaction to an arrival looks for the bureau's case on the event")
