@@ -13,5 +13,9 @@ class AlertRuleAdmin(admin.ModelAdmin):
         "pushes",
         "emergency_meeting",
         "post_quake_case",
+        "post_quake_min_magnitude",
+        "post_quake_distance_km",
+        "post_quake_min_magnitude_china",
+        "post_quake_min_magnitude_abroad",
     ]
     list_select_related = ["bureau"]

@@ -9,6 +9,7 @@ urlpatterns = [
         apis.QuickReportCorrectApi.as_view(),
         name="api-quick-report-correct",
     ),
+    path("alert-rule/", apis.AlertRuleApi.as_view(), name="api-alert-rule"),
     path("events/", apis.EventListApi.as_view(), name="api-event-list"),
     path("events/imports/", apis.EventImportCreateApi.as_view(), name="api-event-imports"),
     path("events/imports/<id:import_id>/", apis.EventImportDetailApi.as_view(), name="api-event-import"),

@@ -1,7 +1,8 @@
-"""API of the catalog: quick-report intake and inbox, events, imports."""
+"""API of the catalog: quick-report intake and inbox, events, imports, the bureau's alert rule."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
@@ -17,8 +18,8 @@ from portal.apis_base import TenantApi
 from portal.fields import DateTimeField, IntegerField
 from portal.models import TokenScope
 
-from . import selectors
-from .models import Event, QuickReportMessage
+from . import arrival, selectors
+from .models import MAX_ALERT_DISTANCE_KM, AlertRule, Event, QuickReportMessage
 from .quick_report import BEIJING
 from .services.imports import event_import_create, import_progress
 from .services.quick_reports import QuickReportRejected, quick_report_correct, quick_report_submit
@@ -270,3 +271,73 @@ class EventImportDetailApi(TenantApi):
     def get(self, request: Request, import_id: int) -> Response:
         record = selectors.event_import_get(actor=request.actor, import_id=import_id)
         return Response(_import_body(record))
+
+
+def _magnitude_field(**kwargs: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        min_value=Decimal("0.0"),
+        max_value=Decimal("9.9"),
+        coerce_to_string=False,
+        **kwargs,
+    )
+
+
+def _distance_field(**kwargs: Any) -> serializers.FloatField:
+    return serializers.FloatField(min_value=0.0, max_value=MAX_ALERT_DISTANCE_KM, **kwargs)
+
+
+class AlertRuleOutputSerializer(serializers.Serializer):
+    """The bureau's alert rule; ``saved`` false: the defaults of its kind, nothing saved yet."""
+
+    bureau = serializers.CharField(source="bureau.code")
+    saved = serializers.SerializerMethodField()
+    threshold_magnitude = _magnitude_field()
+    distance_km = _distance_field()
+    topic_report = serializers.BooleanField()
+    pushes = serializers.BooleanField()
+    emergency_meeting = serializers.BooleanField()
+    post_quake_case = serializers.BooleanField()
+    post_quake_min_magnitude = _magnitude_field(allow_null=True)
+    post_quake_distance_km = _distance_field()
+    post_quake_min_magnitude_china = _magnitude_field(allow_null=True)
+    post_quake_min_magnitude_abroad = _magnitude_field(allow_null=True)
+
+    def get_saved(self, rule: AlertRule) -> bool:
+        return rule.pk is not None
+
+
+class AlertRuleApi(TenantApi):
+    """The actor's bureau's alert rule (bureau admins): which quakes concern the bureau and what
+    it then does. ``threshold_magnitude`` and ``distance_km`` select the quakes of the
+    special-topic report and the emergency meeting; a post-quake case opens when the quake
+    reaches any post-quake magnitude that is not null (in or near the jurisdiction within
+    ``post_quake_distance_km``, anywhere in China, abroad)."""
+
+    class InputSerializer(serializers.Serializer):
+        threshold_magnitude = _magnitude_field(required=False)
+        distance_km = _distance_field(required=False)
+        topic_report = serializers.BooleanField(required=False)
+        pushes = serializers.BooleanField(required=False)
+        emergency_meeting = serializers.BooleanField(required=False)
+        post_quake_case = serializers.BooleanField(required=False)
+        post_quake_min_magnitude = _magnitude_field(required=False, allow_null=True)
+        post_quake_distance_km = _distance_field(required=False)
+        post_quake_min_magnitude_china = _magnitude_field(required=False, allow_null=True)
+        post_quake_min_magnitude_abroad = _magnitude_field(required=False, allow_null=True)
+
+    @extend_schema(operation_id="alert_rule_retrieve", responses=AlertRuleOutputSerializer)
+    def get(self, request: Request) -> Response:
+        rule = arrival.alert_rule_get(actor=request.actor)
+        return Response(AlertRuleOutputSerializer(rule).data)
+
+    @extend_schema(
+        operation_id="alert_rule_update", request=InputSerializer, responses=AlertRuleOutputSerializer
+    )
+    def patch(self, request: Request) -> Response:
+        """Change the fields given; the others keep their values (a first save starts from the
+        defaults of the bureau's kind)."""
+        data = self.parse(self.InputSerializer, request.data)
+        rule = arrival.alert_rule_save(actor=request.actor, **data)
+        return Response(AlertRuleOutputSerializer(rule).data)

@@ -15,7 +15,9 @@ The flow, from the SMS to what is made of it (every step a plain import or a tas
      and, when the rule says ``pushes``, ``reports.push_send`` per channel);
    * ``emergency_meeting`` -> ``consultations.open_emergency_meeting``;
    * ``post_quake_case`` -> ``postquake.open_case`` (the bureau's post-quake trend case on its
-     30-minute clock, which enqueues ``postquake.draft_case``, the first draft).
+     30-minute clock, which enqueues ``postquake.draft_case``, the first draft). This action
+     has thresholds of its own on the rule (:func:`post_quake_wanted`: in or near the
+     jurisdiction, anywhere in China, abroad); the others share the rule's threshold and distance.
 
 The reactions are registered from the upper apps' ``AppConfig.ready()`` with
 :func:`register_reaction` (catalog sits below reports, consultations and postquake and imports
@@ -54,11 +56,20 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import territory
 from portal.exceptions import InvalidInput, PermissionDenied
 from portal.models import Bureau, Role
 from portal.services import audit_record
 
-from .models import DEFAULT_THRESHOLD, MAX_ALERT_DISTANCE_KM, AlertAction, AlertRule, Event, EventStatus
+from .models import (
+    DEFAULT_THRESHOLD,
+    MAX_ALERT_DISTANCE_KM,
+    AlertAction,
+    AlertRule,
+    Event,
+    EventStatus,
+    post_quake_defaults,
+)
 from .selectors import alert_rules_by_bureau
 
 if TYPE_CHECKING:
@@ -106,7 +117,7 @@ def default_rule(bureau: Bureau) -> AlertRule | None:
     units and centres (the whole country is theirs) only with a saved rule."""
     if bureau.kind != Bureau.Kind.PROVINCIAL:
         return None
-    return AlertRule(bureau=bureau)
+    return AlertRule.for_bureau(bureau)
 
 
 def alert_rule_for(*, bureau: Bureau) -> AlertRule | None:
@@ -116,23 +127,55 @@ def alert_rule_for(*, bureau: Bureau) -> AlertRule | None:
 
 @dataclass(frozen=True)
 class Concern:
-    """A bureau the quake concerns, the rule that says so, and where the quake lies."""
+    """A bureau the quake concerns, the rule that says so, and where the quake lies.
+
+    ``alerted``: the rule asks for a special-topic report or an emergency meeting and the quake
+    reaches its threshold within its distance (what listeners hear of); ``post_quake``: it
+    reaches one of the rule's post-quake thresholds (:func:`post_quake_wanted`). Either makes
+    a concern.
+    """
 
     bureau: Bureau
     rule: AlertRule
     distance_km: float  # from the jurisdiction; 0 inside it
     inside: bool
+    alerted: bool = True
+    post_quake: bool = False
 
     @property
     def actions(self) -> list[str]:
-        return self.rule.actions
+        return [
+            action
+            for action in self.rule.actions
+            if (self.post_quake if action == AlertAction.POST_QUAKE_CASE else self.alerted)
+        ]
+
+
+def _reaches(magnitude: Decimal, threshold: Decimal | None) -> bool:
+    return threshold is not None and magnitude >= threshold
+
+
+def post_quake_wanted(rule: AlertRule, *, magnitude: Decimal, distance_km: float, in_china: bool) -> bool:
+    """Whether the quake opens the bureau's post-quake case: the rule asks for cases and the
+    quake reaches one of its post-quake thresholds (each optional): in or near the
+    jurisdiction (within ``post_quake_distance_km``), anywhere in China, or abroad."""
+    if not rule.post_quake_case:
+        return False
+    near = distance_km <= rule.post_quake_distance_km + 0.001  # a metre's tolerance for the edge
+    return (
+        (near and _reaches(magnitude, rule.post_quake_min_magnitude))
+        or (in_china and _reaches(magnitude, rule.post_quake_min_magnitude_china))
+        or (not in_china and _reaches(magnitude, rule.post_quake_min_magnitude_abroad))
+    )
 
 
 def concerned_bureaus(event: Event) -> list[Concern]:
     """The bureaus that must act on ``event``, by code: its magnitude reaches their threshold
-    and its epicentre lies inside their jurisdiction or within their distance of it.
+    and its epicentre lies inside their jurisdiction or within their distance of it, or it
+    reaches one of their post-quake thresholds (:func:`post_quake_wanted`).
 
-    Distances are PostGIS ``ST_Distance`` on geography (metres on the spheroid, 0 inside).
+    Distances are PostGIS ``ST_Distance`` on geography (metres on the spheroid, 0 inside);
+    in China or abroad is ``portal.territory.in_china``, asked once and only if a rule needs it.
     """
     if event.magnitude is None:
         return []
@@ -151,15 +194,42 @@ def concerned_bureaus(event: Event) -> list[Concern]:
         )
         .order_by("code")
     )
+    china: list[bool] = []
+
+    def in_china() -> bool:
+        if not china:
+            china.append(territory.in_china(event.latitude, event.longitude))
+        return china[0]
+
     concerns = []
     for bureau in candidates:
         rule = rules.get(bureau.pk) or default_rule(bureau)
-        if rule is None or not rule.actions or magnitude < rule.threshold_magnitude:
+        if rule is None:
             continue
         km = bureau.distance.km
-        if km > rule.distance_km + 0.001:  # a metre's tolerance for the edge itself
-            continue
-        concerns.append(Concern(bureau=bureau, rule=rule, distance_km=km, inside=km <= 0.001))
+        alerted = (
+            any(action != AlertAction.POST_QUAKE_CASE for action in rule.actions)
+            and magnitude >= rule.threshold_magnitude
+            and km <= rule.distance_km + 0.001  # a metre's tolerance for the edge itself
+        )
+        needs_territory = rule.post_quake_case and (
+            rule.post_quake_min_magnitude_china is not None
+            or rule.post_quake_min_magnitude_abroad is not None
+        )
+        post_quake = post_quake_wanted(
+            rule, magnitude=magnitude, distance_km=km, in_china=in_china() if needs_territory else False
+        )
+        if alerted or post_quake:
+            concerns.append(
+                Concern(
+                    bureau=bureau,
+                    rule=rule,
+                    distance_km=km,
+                    inside=km <= 0.001,
+                    alerted=alerted,
+                    post_quake=post_quake,
+                )
+            )
     return concerns
 
 
@@ -295,6 +365,8 @@ def decide(*, event_id: int) -> list[Enqueued]:
     for arrival_listener in _ARRIVAL_LISTENERS:
         transaction.on_commit(_later(arrival_listener, event), robust=True)
     for concern in concerns:
+        if not concern.alerted:  # listeners hear of what the rule's threshold selects, as before
+            continue
         for listener in _LISTENERS:
             transaction.on_commit(_later(listener, event, concern), robust=True)
     for task, job in planned:
@@ -342,6 +414,16 @@ RULE_FIELDS = (
     "pushes",
     "emergency_meeting",
     "post_quake_case",
+    "post_quake_min_magnitude",
+    "post_quake_distance_km",
+    "post_quake_min_magnitude_china",
+    "post_quake_min_magnitude_abroad",
+)
+#: The post-quake thresholds, each optional (None: not used).
+POST_QUAKE_MAGNITUDES = (
+    "post_quake_min_magnitude",
+    "post_quake_min_magnitude_china",
+    "post_quake_min_magnitude_abroad",
 )
 
 
@@ -355,7 +437,33 @@ def alert_rule_get(*, actor: Actor) -> AlertRule:
     """The actor's bureau's rule to edit: the saved one or an unsaved one with the defaults."""
     if not can_edit_alert_rule(actor) or actor.bureau is None:
         raise PermissionDenied(_("Only a bureau admin sets the bureau's alert rule."))
-    return AlertRule.objects.filter(bureau=actor.bureau).first() or AlertRule(bureau=actor.bureau)
+    return AlertRule.objects.filter(bureau=actor.bureau).first() or AlertRule.for_bureau(actor.bureau)
+
+
+def _magnitude(value: Any, *, field: str) -> Decimal | None:
+    """A threshold magnitude to one decimal, 0 to 9.9; None for none given."""
+    if value is None or value == "":
+        return None
+    try:
+        magnitude = Decimal(str(value))
+    except ArithmeticError:
+        raise InvalidInput(_("Give the magnitude as a number."), field=field) from None
+    if not magnitude.is_finite() or not Decimal("0") <= magnitude <= Decimal("9.9"):
+        raise InvalidInput(_("The magnitude must be between 0 and 9.9."), field=field)
+    return magnitude.quantize(Decimal("0.1"))
+
+
+def _distance(value: Any, *, field: str) -> float:
+    try:
+        km = float(value)
+    except (TypeError, ValueError):
+        km = -1.0
+    if not 0 <= km <= MAX_ALERT_DISTANCE_KM:  # NaN fails too
+        raise InvalidInput(
+            _("The distance must be between 0 and %(max)d km.") % {"max": MAX_ALERT_DISTANCE_KM},
+            field=field,
+        )
+    return km
 
 
 @transaction.atomic
@@ -363,24 +471,27 @@ def alert_rule_save(*, actor: Actor, **data: Any) -> AlertRule:
     """Save the actor's bureau's alert rule (bureau admins)."""
     if not can_edit_alert_rule(actor) or actor.bureau is None:
         raise PermissionDenied(_("Only a bureau admin sets the bureau's alert rule."))
-    rule, _created = AlertRule.objects.select_for_update().get_or_create(bureau=actor.bureau)
+    rule, _created = AlertRule.objects.select_for_update().get_or_create(
+        bureau=actor.bureau, defaults=post_quake_defaults(actor.bureau.kind)
+    )
     changed = []
     for name in RULE_FIELDS:
         if name in data and getattr(rule, name) != data[name]:
             setattr(rule, name, data[name])
             changed.append(name)
-    try:
-        threshold = Decimal(str(rule.threshold_magnitude))
-    except ArithmeticError:
-        raise InvalidInput(_("Give the magnitude as a number."), field="threshold_magnitude") from None
-    if not Decimal("0") <= threshold <= Decimal("9.9"):
-        raise InvalidInput(_("The magnitude must be between 0 and 9.9."), field="threshold_magnitude")
-    if rule.distance_km is None or not 0 <= float(rule.distance_km) <= MAX_ALERT_DISTANCE_KM:
+    threshold = _magnitude(rule.threshold_magnitude, field="threshold_magnitude")
+    if threshold is None:
+        raise InvalidInput(_("Give the magnitude as a number."), field="threshold_magnitude")
+    rule.threshold_magnitude = threshold
+    rule.distance_km = _distance(rule.distance_km, field="distance_km")
+    for name in POST_QUAKE_MAGNITUDES:
+        setattr(rule, name, _magnitude(getattr(rule, name), field=name))
+    rule.post_quake_distance_km = _distance(rule.post_quake_distance_km, field="post_quake_distance_km")
+    if rule.post_quake_case and all(getattr(rule, name) is None for name in POST_QUAKE_MAGNITUDES):
         raise InvalidInput(
-            _("The distance must be between 0 and %(max)d km.") % {"max": MAX_ALERT_DISTANCE_KM},
-            field="distance_km",
+            _("Give at least one post-quake magnitude, or do not open post-quake cases."),
+            field="post_quake_min_magnitude",
         )
-    rule.threshold_magnitude = threshold.quantize(Decimal("0.1"))
     rule.save()
     audit_record(
         actor=actor,
@@ -390,9 +501,16 @@ def alert_rule_save(*, actor: Actor, **data: Any) -> AlertRule:
             "fields": changed,
             "threshold": str(rule.threshold_magnitude),
             "distance_km": rule.distance_km,
+            "post_quake_case": rule.post_quake_case,
+            **{name: _text(getattr(rule, name)) for name in POST_QUAKE_MAGNITUDES},
+            "post_quake_distance_km": rule.post_quake_distance_km,
         },
     )
     return rule
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 __all__ = [
@@ -404,6 +522,7 @@ __all__ = [
     "decide",
     "event_arrived",
     "is_fresh",
+    "post_quake_wanted",
     "register_arrival_listener",
     "register_listener",
     "register_outcomes",

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import math
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -253,12 +254,23 @@ def _seed_quick_reports(stdout: Any, now: datetime) -> None:
 
 
 def _seed_alert_rules(stdout: Any) -> None:
-    """JX looks 50 km beyond its border (its neighbours' quakes are felt in its towns); the
-    other provinces act with the default rule."""
+    """JX looks 50 km beyond its border (its neighbours' quakes are felt in its towns) and opens
+    post-quake cases from M5.0 within 100 km; CENC opens post-quake cases only (M6.0 in China,
+    M7.0 abroad: the national defaults), its reports and meetings are the provinces'. The other
+    provinces act with the default rule."""
     jx = Bureau.objects.filter(code="JX").first()
     if jx is not None and not AlertRule.objects.filter(bureau=jx).exists():
-        AlertRule.objects.create(bureau=jx, distance_km=50.0)
-        stdout.write("catalog: JX alert rule (M3.0, 50 km beyond the border)")
+        rule = AlertRule.for_bureau(jx)
+        rule.distance_km = 50.0
+        rule.save()
+        stdout.write("catalog: JX alert rule (M3.0, 50 km beyond the border; post-quake M5.0, 100 km)")
+    cenc = Bureau.objects.filter(code="CENC").first()
+    if cenc is not None and not AlertRule.objects.filter(bureau=cenc).exists():
+        rule = AlertRule.for_bureau(cenc)
+        rule.threshold_magnitude = Decimal("6.0")
+        rule.topic_report = rule.emergency_meeting = False
+        rule.save()
+        stdout.write("catalog: CENC alert rule (post-quake cases from M6.0 in China, M7.0 abroad)")
 
 
 def seed(stdout: Any) -> None:

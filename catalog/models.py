@@ -19,6 +19,7 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.models import Bureau
 from portal.tenancy import TenantOwned
 from portal.timefmt import format_time
 
@@ -113,6 +114,12 @@ class Event(TenantOwned):
 DEFAULT_THRESHOLD = Decimal("3.0")
 #: How far beyond its jurisdiction a bureau looks at most.
 MAX_ALERT_DISTANCE_KM = 500.0
+#: A notable quake (issue 15): a province opens a post-quake case from M5.0 within its
+#: jurisdiction or 100 km of it; a national unit from M6.0 in China and M7.0 abroad.
+POST_QUAKE_MIN_MAGNITUDE = Decimal("5.0")
+POST_QUAKE_DISTANCE_KM = 100.0
+NATIONAL_POST_QUAKE_MIN_MAGNITUDE_CHINA = Decimal("6.0")
+NATIONAL_POST_QUAKE_MIN_MAGNITUDE_ABROAD = Decimal("7.0")
 
 
 class AlertAction(models.TextChoices):
@@ -129,6 +136,10 @@ class AlertRule(TenantOwned):
     The one rule read by ``catalog.arrival.concerned_bureaus``. A provincial bureau
     without a row acts with the defaults (``catalog.arrival.default_rule``); a national
     unit or centre (whose jurisdiction is the whole country) only once it saves one.
+
+    ``threshold_magnitude`` and ``distance_km`` select the quakes of the special-topic report
+    and the emergency meeting; the post-quake case has thresholds of its own: in or near the
+    jurisdiction, anywhere in China, abroad (``portal.territory``), each optional.
     """
 
     threshold_magnitude = models.DecimalField(
@@ -153,7 +164,54 @@ class AlertRule(TenantOwned):
     )
     emergency_meeting = models.BooleanField(_("open an emergency meeting"), default=True)
     post_quake_case = models.BooleanField(
-        _("open a post-quake case"), default=False, help_text=_("Not available yet.")
+        _("open a post-quake case"),
+        default=True,
+        help_text=_(
+            "A post-quake trend case with its 30-minute clock and an automatic first draft, for "
+            "the quakes the post-quake thresholds below select (not the threshold above)."
+        ),
+    )
+    # The post-quake case has thresholds of its own (issue 15): any one that is set and reached
+    # opens the case. A new rule gets those of its bureau's kind (post_quake_defaults).
+    post_quake_min_magnitude = models.DecimalField(
+        _("post-quake case: magnitude in or near the jurisdiction"),
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        default=POST_QUAKE_MIN_MAGNITUDE,
+        validators=[MinValueValidator(Decimal("0.0")), MaxValueValidator(Decimal("9.9"))],
+        help_text=_(
+            "Quakes at or above it inside the jurisdiction or within the distance below. Empty: none."
+        ),
+    )
+    post_quake_distance_km = models.FloatField(
+        _("post-quake case: distance beyond the jurisdiction (km)"),
+        default=POST_QUAKE_DISTANCE_KM,
+        validators=[MinValueValidator(0.0), MaxValueValidator(MAX_ALERT_DISTANCE_KM)],
+    )
+    post_quake_min_magnitude_china = models.DecimalField(
+        _("post-quake case: magnitude anywhere in China"),
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        default=None,
+        validators=[MinValueValidator(Decimal("0.0")), MaxValueValidator(Decimal("9.9"))],
+        help_text=_(
+            "Quakes at or above it anywhere in China: its land, the Bohai, the Taiwan Strait and "
+            "12 nautical miles off its coasts. Empty: none."
+        ),
+    )
+    post_quake_min_magnitude_abroad = models.DecimalField(
+        _("post-quake case: magnitude abroad"),
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        default=None,
+        validators=[MinValueValidator(Decimal("0.0")), MaxValueValidator(Decimal("9.9"))],
+        help_text=_("Quakes at or above it anywhere else. Empty: none."),
     )
 
     class Meta:
@@ -164,6 +222,11 @@ class AlertRule(TenantOwned):
     def __str__(self) -> str:
         return f"{self.bureau} ≥M{self.threshold_magnitude} +{self.distance_km:g} km"
 
+    @classmethod
+    def for_bureau(cls, bureau: Bureau) -> AlertRule:
+        """A new (unsaved) rule of ``bureau`` with the defaults of its kind."""
+        return cls(bureau=bureau, **post_quake_defaults(bureau.kind))
+
     @property
     def actions(self) -> list[str]:
         """The arrival actions this rule asks for (pushes follow the report, not the arrival)."""
@@ -173,6 +236,25 @@ class AlertRule(TenantOwned):
             AlertAction.POST_QUAKE_CASE: self.post_quake_case,
         }
         return [str(action) for action, on in wanted.items() if on]
+
+
+def post_quake_defaults(kind: str) -> dict[str, Decimal | float | None]:
+    """The post-quake thresholds a new rule of a bureau of ``kind`` starts with: a province
+    looks at its jurisdiction and 100 km around it; a national unit or centre (the whole
+    country is theirs) at all of China and abroad."""
+    if kind == Bureau.Kind.PROVINCIAL:
+        return {
+            "post_quake_min_magnitude": POST_QUAKE_MIN_MAGNITUDE,
+            "post_quake_distance_km": POST_QUAKE_DISTANCE_KM,
+            "post_quake_min_magnitude_china": None,
+            "post_quake_min_magnitude_abroad": None,
+        }
+    return {
+        "post_quake_min_magnitude": None,
+        "post_quake_distance_km": 0.0,
+        "post_quake_min_magnitude_china": NATIONAL_POST_QUAKE_MIN_MAGNITUDE_CHINA,
+        "post_quake_min_magnitude_abroad": NATIONAL_POST_QUAKE_MIN_MAGNITUDE_ABROAD,
+    }
 
 
 class EventVersion(models.Model):

@@ -129,6 +129,7 @@ class CaseOutputSerializer(serializers.Serializer):
     status = serializers.CharField()
     issued_at = serializers.DateTimeField(allow_null=True)
     draft_status = serializers.CharField()
+    draft_error = serializers.CharField(help_text="Why the draft failed (draft_status failed); else empty.")
     draft = serializers.JSONField()
     opinions = OpinionOutputSerializer(many=True)
     url = serializers.URLField()
@@ -145,6 +146,7 @@ class CaseOutputSerializer(serializers.Serializer):
             "status": case.state,
             "issued_at": case.issued_at.isoformat() if case.issued_at else None,
             "draft_status": case.draft_status,
+            "draft_error": case.draft_error,
             "draft": _draft(case.draft or {}),
             "opinions": [opinion_payload(opinion, request) for opinion in _opinions(request, case)],
             "url": request.build_absolute_uri(case.get_absolute_url()),

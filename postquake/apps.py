@@ -27,6 +27,8 @@ class PostquakeConfig(AppConfig):
                 fail=lambda pk, message: pushes.opinion_push_fail(push_id=pk, message=message),
             )
         )
+        # The first draft is a background job: it ends drafted or failed (portal.jobs).
+        jobs.register(services.draft_job.JOB)
 
 
 def _reevaluate_on_arrival(event, concern) -> None:  # type: ignore[no-untyped-def]

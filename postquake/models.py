@@ -108,6 +108,11 @@ class PostQuakeCase(TenantOwned):
     # again, the bureau's admins told).
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
     deadline_passed_at = models.DateTimeField(_("deadline passed, told at"), null=True, blank=True)
+    # The draft is a background job (postquake.services.draft_job): why it failed, for the
+    # person who drafts it again, and when it was last asked for (None: when the case opened),
+    # for the watchdog.
+    draft_error = models.CharField(_("why the draft failed"), max_length=500, blank=True, default="")
+    draft_requested_at = models.DateTimeField(_("draft asked for at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-id"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db.models.functions import Coalesce
+
 from catalog.models import Event, EventStatus, QuickReportMessage
 from catalog.selectors import event_list, within_km
 from consultations.selectors import emergency_settings_for
@@ -122,6 +124,19 @@ def duty_team(*, bureau: Bureau) -> list[User]:
 def bureau_admins(*, bureau: Bureau) -> list[User]:
     """The bureau's admins (told when a case's deadline passes with no opinion)."""
     return list(bureau_role_holders(bureau=bureau, roles=[Role.BUREAU_ADMIN]))
+
+
+@system_read("the job watchdog looks for drafts no worker finished, in every bureau")
+def drafts_pending_for_worker(*, asked_before: dt.datetime) -> list[int]:
+    """Ids of the cases whose draft is still pending though it was asked for (or the case
+    opened, when it was never asked for again) before ``asked_before``."""
+    return list(
+        PostQuakeCase.objects.filter(draft_status=DraftStatus.PENDING)
+        .annotate(asked_at=Coalesce("draft_requested_at", "opened_at"))
+        .filter(asked_at__lt=asked_before)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 @system_read("the reaction to an arrival looks for the bureau's case on the event")

@@ -10,13 +10,15 @@ from django.db import InterfaceError, OperationalError
 
 from portal.jobs import run_guarded
 
-from .services import case_open, case_remind, draft_build, reevaluate_sweep, reminders_sweep
+from .services import case_open, case_remind, draft_build, draft_job, reevaluate_sweep, reminders_sweep
 from .services import pushes as push_services
 
+TRANSIENT = (OperationalError, InterfaceError)
+MAX_RETRIES = 5
 RETRY = {
-    "autoretry_for": (OperationalError, InterfaceError),
+    "autoretry_for": TRANSIENT,
     "retry_backoff": 5,
-    "retry_kwargs": {"max_retries": 5},
+    "retry_kwargs": {"max_retries": MAX_RETRIES},
 }
 
 
@@ -27,10 +29,24 @@ def open_case_task(*, event_id: int, bureau_id: int) -> int | None:
     return case.pk if case is not None else None
 
 
-@shared_task(name="postquake.draft_case", time_limit=300, soft_time_limit=280, **RETRY)
-def draft_case_task(*, case_id: int) -> int | None:
-    """The first draft; within the 5 minutes the issue allows."""
-    case = draft_build(case_id=case_id)
+@shared_task(
+    bind=True,
+    name=draft_job.JOB_NAME,
+    time_limit=draft_job.DRAFT_TIME_LIMIT,
+    soft_time_limit=draft_job.DRAFT_TIME_LIMIT - 20,
+    **RETRY,
+)
+def draft_case_task(self, *, case_id: int) -> int | None:  # type: ignore[no-untyped-def]
+    """The first draft; within the 5 minutes the issue allows. A background job
+    (``postquake.services.draft_job``): transient database errors are retried, and what still
+    fails after the last retry, or fails otherwise, ends the draft failed with a message."""
+    retries_left = self.request.retries < MAX_RETRIES
+    case = run_guarded(
+        draft_job.JOB_NAME,
+        case_id,
+        lambda: draft_build(case_id=case_id),
+        reraise=TRANSIENT if retries_left else (),
+    )
     return case.pk if case is not None else None
 
 

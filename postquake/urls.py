@@ -12,4 +12,5 @@ urlpatterns = [
     path("postquake/<id:case_id>/close/", views.case_close, name="case-close"),
     path("postquake/<id:case_id>/opinions/<id:number>/", views.opinion_post, name="opinion"),
     path("postquake/pushes/<id:push_id>/retry/", views.push_retry, name="push-retry"),
+    path("postquake/<id:case_id>/redraft/", views.case_redraft, name="case-redraft"),
 ]

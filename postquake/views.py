@@ -3,6 +3,7 @@ its opinions (the chair's edit form and the workflow's buttons), the bureau's se
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -20,7 +21,7 @@ from . import permissions as perms
 from . import punctuality as punctuality_report
 from .forms import OpinionForm, SettingsForm
 from .models import CaseState, OpinionState
-from .services import case_transition, opinion_edit, opinion_transition
+from .services import can_redraft, case_transition, draft_redraft, opinion_edit, opinion_transition
 from .services import opinions as opinion_services
 from .services import pushes as push_services
 from .services import settings as settings_services
@@ -88,24 +89,43 @@ def _opinion_row(actor: Actor, opinion: PostQuakeOpinion) -> dict[str, Any]:
     }
 
 
+#: The draft's times (stored as ISO 8601 in JSON), read back as datetimes for |bjt / |bjdate.
+DRAFT_TIMES = frozenset({"origin_time", "computed_at"})
+
+
+def _with_times(value: Any, key: str = "") -> Any:
+    """The draft with its times as datetimes (one that does not parse shows as nothing)."""
+    if isinstance(value, dict):
+        return {k: _with_times(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_times(v) for v in value]
+    if key in DRAFT_TIMES and isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return value
+
+
 @page
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = request.actor
     case = selectors.case_get(actor=actor, case_id=case_id)
-    draft = case.draft or {}
+    raw = case.draft or {}
+    draft = _with_times(raw)
     opinions = list(selectors.opinion_list(actor=actor, case=case))
     for opinion in opinions:
         opinion.case = case
     rows = [_opinion_row(actor, opinion) for opinion in reversed(opinions)]
     figures = (
         {
-            "map": charts.case_map(case, draft),
-            "magnitude_time": charts.magnitude_time(draft),
-            "cumulative": charts.cumulative(draft),
-            "probability_bars": charts.probability_bars(draft),
-            "mechanisms": charts.mechanism_balls(draft),
+            "map": charts.case_map(case, raw),
+            "magnitude_time": charts.magnitude_time(raw),
+            "cumulative": charts.cumulative(raw),
+            "probability_bars": charts.probability_bars(raw),
+            "mechanisms": charts.mechanism_balls(raw),
         }
-        if draft
+        if raw
         else {}
     )
     return render(
@@ -130,6 +150,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "can_close": case.state != CaseState.CLOSED and perms.can_chair_case(actor, case),
             "can_manage_settings": perms.can_manage_postquake_settings(actor),
             "figures": figures,
+            "can_redraft": can_redraft(actor, case),
         },
     )
 
@@ -244,3 +265,14 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Post-quake settings saved."))
             return redirect("postquake:settings")
     return render(request, "postquake/settings.html", {"form": form, "settings_row": current})
+
+
+@require_POST
+@page
+def case_redraft(request: HttpRequest, case_id: int) -> HttpResponse:
+    """A failed draft, drafted again (the bureau's chair and forecasters): 403 for others,
+    409 unless the draft failed."""
+    case = selectors.case_get(actor=request.actor, case_id=case_id)
+    draft_redraft(actor=request.actor, case=case)
+    messages.success(request, _("The draft is being prepared again."))
+    return redirect(case.get_absolute_url())

@@ -332,7 +332,7 @@ def draft_build(*, case_id: int, now: dt.datetime | None = None) -> PostQuakeCas
         # first was computing): the one of the earlier version must not overwrite the other.
         if ((stored or {}).get("event_version") or 0) <= draft["event_version"]:
             PostQuakeCase.objects.filter(pk=case.pk).update(
-                draft=draft, draft_status=DraftStatus.DONE, drafted_at=timezone.now()
+                draft=draft, draft_status=DraftStatus.DONE, drafted_at=timezone.now(), draft_error=""
             )
         opinion_first_propose(case_id=case.pk)
     case.refresh_from_db()

@@ -102,12 +102,153 @@ def test_actions_switched_off_are_not_asked_for(jx, cenc):
 
 def test_post_quake_case_flag_enqueues_the_postquake_reaction(jx, monkeypatch):
     AlertRule.objects.create(bureau=jx, topic_report=False, emergency_meeting=False, post_quake_case=True)
-    quake = _quake(jx, origin_time=timezone.now())
+    quake = _quake(jx, magnitude=5.0, origin_time=timezone.now())
     assert _concerns(quake) == [("JX", True, ["post_quake_case"])]
     assert [t.name for t in arrival.reactions_for(AlertAction.POST_QUAKE_CASE)] == ["postquake.open_case"]
     case = FakeReaction("postquake.open_case")
     monkeypatch.setattr(arrival, "_REACTIONS", {AlertAction.POST_QUAKE_CASE: [case]})
     assert arrival.decide(event_id=quake.pk) == [arrival.Enqueued("postquake.open_case", quake.pk, jx.pk)]
+
+
+# --- the post-quake case's own thresholds ---------------------------------------------------
+
+# JX's box ends at 118.5°E; at 28°N a degree of longitude is ~98 km.
+NEAR_90_KM = 119.414
+FAR_120_KM = 119.725
+# Gansu (Jishishan, the M6.2 of 2023-12-18), Taiwan (Hualien) and Nepal (Kathmandu): all three
+# inside the CENC fixture's box jurisdiction, which is not what "in China" means.
+IN_CHINA = (102.79, 35.70)
+IN_TAIWAN = (121.6, 24.0)
+ABROAD = (85.3, 27.7)
+
+
+@pytest.mark.parametrize(
+    ("lon", "magnitude", "actions"),
+    [
+        (115.0, 4.9, ["topic_report", "emergency_meeting"]),  # inside, below M5.0: no case
+        (115.0, 5.0, ["topic_report", "emergency_meeting", "post_quake_case"]),
+        (NEAR_90_KM, 5.0, ["post_quake_case"]),  # 90 km out: a case, the rest keep their 0 km
+        (FAR_120_KM, 5.0, None),  # 120 km out: nothing at all
+        (NEAR_90_KM, 4.9, None),
+    ],
+)
+def test_a_province_opens_a_case_from_m5_within_its_jurisdiction_or_100_km(jx, lon, magnitude, actions):
+    quake = _quake(jx, lon=lon, lat=28.0, magnitude=magnitude)
+    assert _concerns(quake) == ([("JX", lon == 115.0, actions)] if actions else [])
+
+
+def test_the_distances_of_the_near_and_far_quakes_are_what_the_test_says(jx):
+    AlertRule.objects.create(bureau=jx, distance_km=200)
+    near, far = (arrival.concerned_bureaus(_quake(jx, lon=lon, lat=28.0)) for lon in (NEAR_90_KM, FAR_120_KM))
+    assert (round(near[0].distance_km), round(far[0].distance_km)) == (90, 120)
+
+
+def test_a_saved_province_rule_gets_the_province_defaults_and_they_can_change(jx, jx_admin, as_actor):
+    rule = arrival.alert_rule_save(actor=as_actor(jx_admin), distance_km=10)
+    assert (
+        rule.post_quake_case,
+        rule.post_quake_min_magnitude,
+        rule.post_quake_distance_km,
+        rule.post_quake_min_magnitude_china,
+        rule.post_quake_min_magnitude_abroad,
+    ) == (True, Decimal("5.0"), 100.0, None, None)
+    arrival.alert_rule_save(
+        actor=as_actor(jx_admin), post_quake_min_magnitude="4.5", post_quake_distance_km=0
+    )
+    assert _concerns(_quake(jx, magnitude=4.5))[0][2] == [
+        "topic_report",
+        "emergency_meeting",
+        "post_quake_case",
+    ]
+    assert _concerns(_quake(jx, lon=NEAR_90_KM, lat=28.0, magnitude=6.0)) == []
+
+
+@pytest.fixture
+def cenc_rule(cenc):
+    """CENC's rule as a first save makes it: the national post-quake thresholds, and here no
+    special-topic report or meeting (they would concern CENC at M3.0 everywhere in its box)."""
+    rule = AlertRule.for_bureau(cenc)
+    rule.topic_report = rule.emergency_meeting = False
+    rule.save()
+    return rule
+
+
+@pytest.mark.parametrize(
+    ("where", "magnitude", "case"),
+    [
+        (IN_CHINA, 5.9, False),
+        (IN_CHINA, 6.0, True),
+        (IN_TAIWAN, 6.0, True),
+        (ABROAD, 6.9, False),
+        (ABROAD, 7.0, True),
+    ],
+)
+def test_a_national_unit_opens_a_case_from_m6_in_china_and_m7_abroad(jx, cenc_rule, where, magnitude, case):
+    lon, lat = where
+    quake = _quake(jx, lon=lon, lat=lat, magnitude=magnitude)
+    assert _concerns(quake) == ([("CENC", True, ["post_quake_case"])] if case else [])
+
+
+def test_the_national_defaults_are_those_of_the_issue(cenc):
+    rule = AlertRule.for_bureau(cenc)
+    assert (
+        rule.post_quake_case,
+        rule.post_quake_min_magnitude,
+        rule.post_quake_min_magnitude_china,
+        rule.post_quake_min_magnitude_abroad,
+    ) == (True, None, Decimal("6.0"), Decimal("7.0"))
+
+
+def test_one_rule_may_use_every_post_quake_threshold_at_once(jx):
+    AlertRule.objects.create(
+        bureau=jx,
+        topic_report=False,
+        emergency_meeting=False,
+        post_quake_min_magnitude=Decimal("5.0"),
+        post_quake_distance_km=100,
+        post_quake_min_magnitude_china=Decimal("6.5"),
+        post_quake_min_magnitude_abroad=Decimal("7.5"),
+    )
+    cases = [
+        (115.0, 28.0, 5.0),  # inside
+        (*IN_CHINA, 6.5),  # far away in China
+        (*ABROAD, 7.5),  # abroad
+    ]
+    for lon, lat, magnitude in cases:
+        assert [
+            c.bureau.code
+            for c in arrival.concerned_bureaus(_quake(jx, lon=lon, lat=lat, magnitude=magnitude))
+        ] == ["JX"]
+    for lon, lat, magnitude in [(*IN_CHINA, 6.4), (*ABROAD, 7.4)]:
+        assert arrival.concerned_bureaus(_quake(jx, lon=lon, lat=lat, magnitude=magnitude)) == []
+
+
+def test_switched_off_the_post_quake_thresholds_open_nothing(jx, cenc):
+    AlertRule.objects.create(bureau=jx, post_quake_case=False)
+    rule = AlertRule.for_bureau(cenc)
+    rule.post_quake_case = rule.topic_report = rule.emergency_meeting = False
+    rule.save()
+    assert _concerns(_quake(jx, magnitude=7.5)) == [("JX", True, ["topic_report", "emergency_meeting"])]
+
+
+def test_listeners_hear_only_what_the_rules_threshold_selects(
+    jx, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Flows and subscriptions heard of quakes within the rule's threshold and distance; a quake
+    that only opens a post-quake case (90 km out) tells them nothing new."""
+    heard, opened = [], FakeReaction("postquake.open_case")
+    monkeypatch.setattr(arrival, "_LISTENERS", [lambda event, concern: heard.append(concern.bureau.code)])
+    monkeypatch.setattr(arrival, "_REACTIONS", {AlertAction.POST_QUAKE_CASE: [opened]})
+    near = _quake(jx, lon=NEAR_90_KM, lat=28.0, magnitude=5.0, origin_time=timezone.now())
+    inside = _quake(jx, magnitude=5.0, origin_time=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        arrival.decide(event_id=near.pk)
+        arrival.decide(event_id=inside.pk)
+    assert opened.sent == [
+        {"event_id": near.pk, "bureau_id": jx.pk},
+        {"event_id": inside.pk, "bureau_id": jx.pk},
+    ]
+    assert heard == ["JX"]
 
 
 # --- the flow ------------------------------------------------------------------------------
@@ -321,7 +462,10 @@ def test_reports_are_pushed_only_when_the_rule_says_so(jx, django_capture_on_com
 def test_bureau_admin_edits_the_rule_on_one_page(client, jx, jx_admin):
     client.force_login(jx_admin)
     url = reverse("catalog:alert-rule")
-    assert client.get(url).status_code == 200
+    page = client.get(url).content.decode()
+    assert 'name="post_quake_case"' in page
+    assert 'name="post_quake_case" disabled' not in page
+    assert 'name="post_quake_min_magnitude" value="5.0"' in page  # a province's default
     response = client.post(
         url,
         {
@@ -329,6 +473,11 @@ def test_bureau_admin_edits_the_rule_on_one_page(client, jx, jx_admin):
             "distance_km": "40",
             "topic_report": "on",
             "emergency_meeting": "on",
+            "post_quake_case": "on",
+            "post_quake_min_magnitude": "5.5",
+            "post_quake_distance_km": "80",
+            "post_quake_min_magnitude_china": "",
+            "post_quake_min_magnitude_abroad": "7.0",
         },
     )
     assert response.status_code == 302
@@ -339,13 +488,35 @@ def test_bureau_admin_edits_the_rule_on_one_page(client, jx, jx_admin):
         rule.topic_report,
         rule.pushes,
         rule.emergency_meeting,
-    ) == (
-        Decimal("3.5"),
-        40.0,
-        True,
-        False,
-        True,
+        rule.post_quake_case,
+        rule.post_quake_min_magnitude,
+        rule.post_quake_distance_km,
+        rule.post_quake_min_magnitude_china,
+        rule.post_quake_min_magnitude_abroad,
+    ) == (Decimal("3.5"), 40.0, True, False, True, True, Decimal("5.5"), 80.0, None, Decimal("7.0"))
+
+
+def test_a_national_units_page_starts_from_the_national_defaults(client, cenc, make_person):
+    client.force_login(make_person("cenc_admin", (cenc, "bureau_admin")))
+    page = client.get(reverse("catalog:alert-rule")).content.decode()
+    assert 'name="post_quake_min_magnitude_china" value="6.0"' in page
+    assert 'name="post_quake_min_magnitude_abroad" value="7.0"' in page
+
+
+def test_the_page_says_a_case_needs_a_threshold(client, jx, jx_admin):
+    client.force_login(jx_admin)
+    response = client.post(
+        reverse("catalog:alert-rule"),
+        {
+            "threshold_magnitude": "3.0",
+            "distance_km": "0",
+            "post_quake_case": "on",
+            "post_quake_distance_km": "100",
+        },
     )
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["post_quake_min_magnitude"]
+    assert not AlertRule.objects.exists()
 
 
 def test_others_may_not_edit_the_rule(client, jx, jx_forecaster, as_actor):

@@ -189,8 +189,10 @@ def test_the_arrival_of_an_aftershock_reevaluates_at_once(
     from catalog import arrival
     from catalog.models import AlertRule
 
+    # The M4.1 concerns JX through its special-topic report's threshold (below the post-quake
+    # one, so no case of its own): listeners hear of concerned quakes only.
     AlertRule.objects.create(
-        bureau=jx, threshold_magnitude=4.0, topic_report=False, emergency_meeting=False, post_quake_case=True
+        bureau=jx, threshold_magnitude=4.0, topic_report=True, emergency_meeting=False, post_quake_case=True
     )
     event = aftershock(jx, mainshock, magnitude=4.1, public_id="pq-arrival")
     with django_capture_on_commit_callbacks(execute=True):
