@@ -64,14 +64,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from .models import AuditEvent
 
@@ -220,11 +220,15 @@ def append(
 def chain_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[ChainRow]:
     """``ChainRow`` s from tuples read in ``ROW_COLUMNS`` order (``extra`` as jsonb text or value)."""
     for values in rows:
-        extra = values[-1]
-        yield ChainRow(*values[:-1], extra=json.loads(extra) if isinstance(extra, str) else extra)
+        fields = dict(zip(ROW_COLUMNS, values, strict=True))
+        if isinstance(fields["extra"], str):
+            fields["extra"] = json.loads(fields["extra"])
+        yield ChainRow(**fields)
 
 
-def link(rows: Iterable[ChainRow], *, after: tuple[int, str] = (0, GENESIS)) -> Iterator[tuple[int, str, str]]:
+def link(
+    rows: Iterable[ChainRow], *, after: tuple[int, str] = (0, GENESIS)
+) -> Iterator[tuple[int, str, str]]:
     """(seq, prev_hash, hash) for rows in order, chained after ``after`` = (seq, hash): how the
     migration chains the records written before the chain existed, and the benchmark its
     generated ones. Each row's ``seq``, ``prev_hash`` and ``hash`` fields are ignored."""
@@ -248,8 +252,12 @@ class Anchor:
 
     @property
     def label(self) -> str:
-        what = f"the anchor of {self.day.isoformat()}" if self.day else "the head at export"
-        return f"{what} ({self.source})"
+        if self.day:
+            return _("the anchor of %(day)s (%(source)s)") % {
+                "day": self.day.isoformat(),
+                "source": self.source,
+            }
+        return _("the chain's head when %(source)s was exported") % {"source": self.source}
 
 
 @dataclass(frozen=True)
@@ -303,15 +311,29 @@ def walk(
     for row in rows:
         expected = state.last_seq + 1
         if row.seq != expected:
+            where = {
+                "first": expected,
+                "last": row.seq - 1,
+                "before": state.last_seq,
+                "seq": row.seq,
+                "id": row.id,
+            }
             state.first_break = Break(
                 "missing",
                 expected,
                 row.id,
-                f"records {expected}–{row.seq - 1} are missing (deleted): the chain goes from seq "
-                f"{state.last_seq} to seq {row.seq} (id {row.id})"
-                if row.seq > expected + 1
-                else f"record {expected} is missing (deleted): the chain goes from seq {state.last_seq} "
-                f"to seq {row.seq} (id {row.id})",
+                (
+                    _(
+                        "Record %(first)d is missing (deleted): the chain goes from record %(before)d "
+                        "to record %(seq)d (id %(id)d)."
+                    )
+                    if row.seq == expected + 1
+                    else _(
+                        "Records %(first)d–%(last)d are missing (deleted): the chain goes from record "
+                        "%(before)d to record %(seq)d (id %(id)d)."
+                    )
+                )
+                % where,
             )
             break
         if record_hash(row) != row.hash:
@@ -319,8 +341,16 @@ def walk(
                 "edited",
                 row.seq,
                 row.id,
-                f"record {row.seq} (id {row.id}, {row.action} {row.target_type}#{row.target_id}) was "
-                "changed after it was written: its fields no longer give its hash",
+                _(
+                    "Record %(seq)d (id %(id)d, %(action)s %(target)s) was changed after it was "
+                    "written: its fields no longer give its hash."
+                )
+                % {
+                    "seq": row.seq,
+                    "id": row.id,
+                    "action": row.action,
+                    "target": f"{row.target_type}#{row.target_id}",
+                },
             )
             break
         if row.prev_hash != state.last_hash:
@@ -328,9 +358,12 @@ def walk(
                 "unlinked",
                 row.seq,
                 row.id,
-                f"record {row.seq} (id {row.id}) does not follow record {state.last_seq}: the hash it "
-                f"names as previous is not that record's (record {state.last_seq} was rewritten, or "
-                f"{row.seq} inserted)",
+                _(
+                    "Record %(seq)d (id %(id)d) does not follow record %(before)d: the hash it names "
+                    "as previous is not that record's (record %(before)d was rewritten, or "
+                    "record %(seq)d inserted)."
+                )
+                % {"seq": row.seq, "id": row.id, "before": state.last_seq},
             )
             break
         for anchor in state._anchors.get(row.seq, ()):
@@ -340,8 +373,11 @@ def walk(
                     "anchor",
                     row.seq,
                     row.id,
-                    f"record {row.seq} (id {row.id}) does not carry the hash of {anchor.label}: "
-                    "the chain was rewritten up to here",
+                    _(
+                        "Record %(seq)d (id %(id)d) does not carry the hash of %(anchor)s: the chain "
+                        "was rewritten up to here."
+                    )
+                    % {"seq": row.seq, "id": row.id, "anchor": anchor.label},
                 )
                 break
         if state.first_break is not None:
@@ -351,15 +387,21 @@ def walk(
         if progress is not None and state.checked % every == 0:
             progress(state)
     if state.first_break is None:
-        beyond = sorted((seq, a) for seq, listed in state._anchors.items() if seq > state.last_seq for a in listed)
+        beyond = sorted(
+            ((seq, a) for seq, listed in state._anchors.items() if seq > state.last_seq for a in listed),
+            key=lambda pair: pair[0],
+        )
         if beyond:
             seq, anchor = beyond[0]
             state.first_break = Break(
                 "missing",
                 state.last_seq + 1,
                 None,
-                f"the chain ends at record {state.last_seq}, but {anchor.label} names record {seq}: "
-                "records were deleted from the end",
+                _(
+                    "The chain ends at record %(last)d, but %(anchor)s names record %(seq)d: records "
+                    "were deleted from the end."
+                )
+                % {"last": state.last_seq, "anchor": anchor.label, "seq": seq},
             )
     return state
 
@@ -405,5 +447,11 @@ def read_anchors(text: str, *, source: str) -> list[Anchor]:
     head = document.get("head")
     if isinstance(head, dict) and head.get("seq"):
         # the head at export time is an anchor too: nothing up to it may change afterwards
-        anchors.append(Anchor(day=None, seq=int(head["seq"]), hash=str(head["hash"]), source=source))
+        try:
+            seq, digest = int(head["seq"]), str(head["hash"])
+        except (KeyError, TypeError, ValueError):
+            raise AnchorsFileError(f"{source}: the head needs seq and hash") from None
+        if len(digest) != 64 or seq < 1:
+            raise AnchorsFileError(f"{source}: the head is malformed")
+        anchors.append(Anchor(day=None, seq=seq, hash=digest, source=source))
     return anchors
