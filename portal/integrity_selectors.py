@@ -16,7 +16,7 @@ from .models import AuditAnchor, AuditEvent, IntegrityCheck, User
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from django.db.models import QuerySet
 
@@ -72,6 +72,18 @@ def chain_rows(*, after_seq: int = 0, per_read: int = ROWS_PER_READ) -> Iterator
         last = rows[-1][1]
         if len(rows) < per_read:
             return
+
+
+def chain_rows_by_id(*, ids: Iterable[int]) -> dict[int, audit_chain.ChainRow]:
+    """Records by id (the ones other tables point at as evidence, e.g. SeriesDayEvidence)."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    table = AuditEvent._meta.db_table
+    columns = ", ".join("extra::text" if c == "extra" else c for c in audit_chain.ROW_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {table} WHERE id = ANY(%s)", [wanted])  # noqa: S608 - names are the model's
+        return {row.id: row for row in audit_chain.chain_rows(cursor.fetchall())}
 
 
 def anchors(*, since: dt.date | None = None) -> QuerySet[AuditAnchor]:
