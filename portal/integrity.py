@@ -138,6 +138,13 @@ def anchor_days(*, now: dt.datetime | None = None) -> list[AuditAnchor]:
     return made
 
 
+def anchor_for(*, day: dt.date, now: dt.datetime | None = None) -> AuditAnchor | None:
+    """The anchor of ``day`` for the daily brief: every complete day up to now anchored first
+    (so the anchors stay one a day with no hole), then ``day``'s."""
+    anchor_days(now=now)
+    return selectors.anchor_on(day=day)
+
+
 def database_anchors() -> list[audit_chain.Anchor]:
     source = _("the database")
     return [
