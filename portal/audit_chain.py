@@ -64,8 +64,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
@@ -100,8 +100,9 @@ ROW_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class ChainRow:
+class ChainRow(NamedTuple):
+    """One record's chained fields (a named tuple: a million of them are built in a walk)."""
+
     id: int
     seq: int
     prev_hash: str
@@ -118,13 +119,28 @@ class ChainRow:
     extra: Any
 
 
+_ZERO = dt.timedelta(0)
+_text = json.encoder.encode_basestring_ascii  # C: a JSON string, ASCII only
+
+
 def utc_text(value: dt.datetime) -> str:
     """``created_at`` as the canonical form writes it: UTC, microseconds, a ``Z``."""
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.utcoffset() != _ZERO:
+        value = value.astimezone(dt.UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-def canonical(row: ChainRow) -> bytes:
-    """The bytes a record's hash is taken over (version 1, see the module docstring)."""
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+
+def _int(value: int | None) -> str:
+    return "null" if value is None else str(int(value))
+
+
+def canonical_reference(row: ChainRow) -> bytes:
+    """The canonical form as the module docstring defines it, written the plain way (the tests
+    hold :func:`canonical`, its fast equivalent, to it)."""
     document = {
         "v": VERSION,
         "seq": row.seq,
@@ -141,8 +157,22 @@ def canonical(row: ChainRow) -> bytes:
         "comment": row.comment,
         "extra": row.extra,
     }
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
-    return text.encode("ascii")
+    return _json(document).encode("ascii")
+
+
+def canonical(row: ChainRow) -> bytes:
+    """The bytes a record's hash is taken over (version 1, see the module docstring): the same
+    bytes as :func:`canonical_reference`, the keys written in their sorted order by hand (a
+    verification hashes a million records; this is three times faster)."""
+    extra = row.extra
+    return (
+        f'{{"action":{_text(row.action)},"actor":{_int(row.actor_id)},"at":"{utc_text(row.created_at)}",'
+        f'"bureau":{_int(row.bureau_id)},"comment":{_text(row.comment)},'
+        f'"extra":{"{}" if extra == {} else _json(extra)},"from_state":{_text(row.from_state)},'
+        f'"id":{_int(row.id)},"prev":{_text(row.prev_hash)},"seq":{_int(row.seq)},'
+        f'"target_id":{_text(row.target_id)},"target_type":{_text(row.target_type)},'
+        f'"to_state":{_text(row.to_state)},"v":{VERSION}}}'
+    ).encode("ascii")
 
 
 def record_hash(row: ChainRow) -> str:
@@ -219,11 +249,10 @@ def append(
 
 def chain_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[ChainRow]:
     """``ChainRow`` s from tuples read in ``ROW_COLUMNS`` order (``extra`` as jsonb text or value)."""
+    loads = json.loads
     for values in rows:
-        fields = dict(zip(ROW_COLUMNS, values, strict=True))
-        if isinstance(fields["extra"], str):
-            fields["extra"] = json.loads(fields["extra"])
-        yield ChainRow(**fields)
+        extra = values[13]
+        yield ChainRow._make((*values[:13], loads(extra) if isinstance(extra, str) else extra))
 
 
 def link(
@@ -235,7 +264,7 @@ def link(
     seq, previous = after
     for row in rows:
         seq += 1
-        digest = record_hash(replace(row, seq=seq, prev_hash=previous, hash=""))
+        digest = record_hash(row._replace(seq=seq, prev_hash=previous, hash=""))
         yield seq, previous, digest
         previous = digest
 
