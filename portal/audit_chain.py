@@ -48,7 +48,9 @@ The price: audited transactions commit one at a time from their first audit reco
 the audit record the last write of a transaction (the workflow engine writes it after the
 row; the series import writes its records after all the samples): a transaction that takes
 further row locks after auditing may deadlock with another auditing transaction, which
-PostgreSQL resolves by aborting one of them.
+PostgreSQL resolves by aborting one of them. The rows a record points at (its bureau and
+person) are locked FOR KEY SHARE before the chain's lock, not by the deferred foreign-key
+check at commit, for the same reason.
 
 Anchors
 -------
@@ -195,14 +197,23 @@ def append(
     extra: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one record to the chain, in the caller's transaction (or its own)."""
-    from .models import AuditEvent
+    from .models import AuditEvent, Bureau, User
 
-    table = AuditEvent._meta.db_table
+    table, bureaus, people = AuditEvent._meta.db_table, Bureau._meta.db_table, User._meta.db_table
     payload = json.dumps(dict(extra or {}), allow_nan=False)
     # savepoint=False: a failed append fails the change it records, never only itself
     with transaction.atomic(savepoint=False):
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+            cursor.execute(
+                # The rows the record points at (bureau, person) are locked FOR KEY SHARE first,
+                # as the foreign-key check would at commit: a transaction holding one of them
+                # FOR UPDATE and waiting for the chain would otherwise deadlock with us then.
+                # The aggregates finish (rows locked) before the outer select takes the lock.
+                f"SELECT pg_advisory_xact_lock(%s) FROM"  # noqa: S608 - the table names are the models'
+                f" (SELECT count(*) FROM (SELECT 1 FROM {bureaus} WHERE id = %s FOR KEY SHARE) AS b) AS rb,"
+                f" (SELECT count(*) FROM (SELECT 1 FROM {people} WHERE id = %s FOR KEY SHARE) AS p) AS rp",
+                [CHAIN_LOCK, bureau_id, actor_id],
+            )
             # A statement of its own after the lock: its snapshot has every earlier append.
             cursor.execute(
                 f"SELECT nextval(pg_get_serial_sequence(%s, 'id')), clock_timestamp(), %s::jsonb::text,"  # noqa: S608 - the table name is the model's

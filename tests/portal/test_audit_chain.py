@@ -424,6 +424,52 @@ def test_concurrent_writers_make_one_unbroken_chain(jx):
     ]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_bureau_locked_for_update_does_not_deadlock_with_the_chain(jx):
+    """One transaction appends a record of JX and holds the chain; another locks JX FOR UPDATE
+    and then appends. The first takes its key-share lock on JX before the chain's, so the
+    second waits for it instead of both waiting on each other at commit."""
+    from portal.models import Bureau
+
+    audited, locked = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                audit_record(actor=None, action="test.first", target=jx)
+                audited.set()
+                locked.wait(timeout=2)  # the second cannot lock JX while we hold it
+        except Exception as exc:  # noqa: BLE001 - reported by the main thread's assertion
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def second() -> None:
+        try:
+            audited.wait(timeout=10)
+            with transaction.atomic():
+                Bureau.objects.select_for_update().get(pk=jx.pk)
+                locked.set()
+                audit_record(actor=None, action="test.second", target=jx)
+        except Exception as exc:  # noqa: BLE001 - reported by the main thread's assertion
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert list(AuditEvent.objects.order_by("seq").values_list("action", flat=True)) == [
+        "test.first",
+        "test.second",
+    ]
+    assert integrity.chain_verify().intact
+
+
 # --- anchors -----------------------------------------------------------------------------------
 
 
