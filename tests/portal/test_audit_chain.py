@@ -34,6 +34,16 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The findings checked here are the English ones (the Chinese are in the .po; a command
+    run as a process speaks the portal's language, as its last test shows)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def _records(bureau, n: int, *, actor=None) -> list[AuditEvent]:
     return [
         audit_record(actor=actor, action="test.step", target=bureau, comment=f"step {i}", extra={"i": i})
@@ -386,7 +396,7 @@ def test_an_attacker_in_another_session_is_found_and_manage_py_exits_non_zero(jx
         timeout=120,
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    assert f"Record 2 (id {events[1].pk}" in done.stderr
+    assert f"第 2 条记录（id {events[1].pk}，test.step portal.bureau#{jx.pk}）在写入后被改动" in done.stderr
 
 
 @pytest.mark.django_db(transaction=True)
