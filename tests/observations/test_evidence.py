@@ -258,5 +258,7 @@ def test_the_integrity_page_checks_the_series_in_the_background(
     check = IntegrityCheck.objects.get(kind="series")
     assert (check.status, check.intact, check.problem_count) == ("done", False, 2)
     page = client.get(response["Location"]).content.decode()
-    assert 'id="check-series"' in page
-    assert f'href="/observations/channels/{h.pk}/"' in page
+    series = page.split('id="check-series"')[1]
+    assert f'href="/observations/channels/{h.pk}/"' in series
+    assert "无存证的已存数据" in series  # the count of days stored without evidence
+    assert "已核验至" not in page  # the chain's own figures belong to the chain's checks
