@@ -85,6 +85,9 @@ class Role(models.TextChoices):
     CHAIR = "chair", _("chair")
     APPROVER = "approver", _("approver")
     VIEWER = "viewer", _("viewer")
+    # sets the sharing levels of the bureau's datasets and answers other bureaus' requests
+    # for them (the sharing app); without one in a bureau its bureau admins do
+    DATA_STEWARD = "data_steward", _("data steward")
 
 
 # --- the four disciplines (四大学科) with fixed codes ---------------------------------------

@@ -16,6 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from .exceptions import InvalidInput, NotFound, PermissionDenied
 from .geo import parse_area
+from .grants import DATA_ACCESS_ACTION
 from .models import AuditEvent, Bureau, Discipline, Membership, Notification, Role, User
 from .permissions import (
     can_edit_person_account,
@@ -59,6 +60,58 @@ def audit_record(
         comment=comment,
         extra=extra or {},
     )
+
+
+#: How many of the rows read an access record names (the count is kept whole up to the scan).
+DATA_ACCESS_IDS_KEPT = 50
+DATA_ACCESS_SCAN = 5000
+
+
+def data_access_record(
+    *,
+    actor: Actor | None,
+    rows: models.QuerySet[Any],
+    how: str,
+    target: models.Model | None = None,
+) -> list[AuditEvent]:
+    """Write who read which rows of another bureau that only a grant opened to them.
+
+    ``rows`` is what the read served (a queryset of a tenant-owned model, unsliced); the
+    rows the actor reads anyway (their bureau's, public, published to them) are no access
+    to shared data and leave no record. One audit row per owning bureau, on ``target`` (the
+    channel, run or report read) or on the owning bureau, with ``how`` ("api", "download",
+    "fdsn"), the model, how many rows and the first ids. Nothing to record: no query
+    beyond the one that finds the rows.
+    """
+    if actor is None or actor.bureau is None or actor.is_system_admin:
+        return []
+    opened = rows.opened_by_grant(actor)  # type: ignore[attr-defined]
+    by_bureau: dict[int, list[Any]] = {}
+    for bureau_id, pk in opened.order_by().values_list("bureau_id", "pk")[:DATA_ACCESS_SCAN]:
+        by_bureau.setdefault(bureau_id, []).append(pk)
+    if not by_bureau:
+        return []
+    owners = Bureau.objects.in_bulk(list(by_bureau))
+    label = rows.model._meta.label_lower
+    records = []
+    for bureau_id, ids in sorted(by_bureau.items()):
+        owner = owners[bureau_id]
+        records.append(
+            audit_record(
+                actor=actor,
+                action=DATA_ACCESS_ACTION,
+                target=target if target is not None else owner,
+                bureau=owner,
+                extra={
+                    "how": how,
+                    "model": label,
+                    "rows": len(ids),
+                    "ids": [str(pk) for pk in sorted(ids)[:DATA_ACCESS_IDS_KEPT]],
+                    "reader_bureau": actor.bureau.code,
+                },
+            )
+        )
+    return records
 
 
 # --- live events ---------------------------------------------------------------------

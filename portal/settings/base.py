@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     # After observations: its demo scores the demo channels, which the observations demo makes
     # (seed_demo runs the apps' demos in this order); its own words win no one else's page.
     "skill",
+    # After every app whose data it shares (its demo makes datasets of what their demos hold):
+    # the data supermarket, requests, grants and pushes between bureaus.
+    "sharing",
     # The top layer: flows compose every other app's building blocks (its demo runs last).
     "flows",
 ]
@@ -79,6 +82,7 @@ PORTAL_FEATURE_APPS = [
     "skill",
     "flows",
     "subscriptions",
+    "sharing",
 ]
 
 MIDDLEWARE = [
