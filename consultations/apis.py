@@ -16,6 +16,7 @@ from portal.apis_base import TenantApi
 from portal.fields import DateTimeField, IntegerField
 from portal.files import serve_file
 from portal.serializers import RenderedDocumentStatusSerializer
+from portal.services import data_access_record_of
 
 from . import selectors
 from .models import ConsultationReport, Likelihood, Meeting, MeetingKind, MeetingMaterial, Vote
@@ -410,6 +411,7 @@ class ReportDetailApi(TenantApi):
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, report_id: int) -> Response:
         report = selectors.report_get(actor=request.actor, report_id=report_id)
+        data_access_record_of(actor=request.actor, target=report, how="api")  # another bureau's, by a grant
         data = dict(ReportOutputSerializer(report).data)
         data["content"] = report_services.report_content(report)
         return Response(data)
@@ -495,6 +497,9 @@ class ReportPdfApi(TenantApi):
         report: ConsultationReport = selectors.report_get(actor=request.actor, report_id=report_id)
         document = report_pdf_services.report_pdf_document(actor=request.actor, report=report)
         if document.is_ready:
+            data_access_record_of(
+                actor=request.actor, target=report, how="download"
+            )  # another bureau's, by a grant
             return serve_file(
                 request,
                 document.file,

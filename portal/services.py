@@ -85,6 +85,10 @@ def data_access_record(
     """
     if actor is None or actor.bureau is None or actor.is_system_admin:
         return []
+    if target is not None and getattr(target, "bureau_id", None) == actor.bureau_id:
+        return []  # the bureau's own data
+    if rows.query.is_sliced:  # a page of rows: the same rows, filterable
+        rows = rows.model._default_manager.filter(pk__in=rows.values("pk"))
     opened = rows.opened_by_grant(actor)  # type: ignore[attr-defined]
     by_bureau: dict[int, list[Any]] = {}
     for bureau_id, pk in opened.order_by().values_list("bureau_id", "pk")[:DATA_ACCESS_SCAN]:
@@ -112,6 +116,14 @@ def data_access_record(
             )
         )
     return records
+
+
+def data_access_record_of(*, actor: Actor | None, target: models.Model, how: str) -> list[AuditEvent]:
+    """``data_access_record`` of one row read (a report, a run) that the caller holds."""
+    if actor is None or getattr(target, "bureau_id", None) == actor.bureau_id:
+        return []
+    rows = type(target)._default_manager.filter(pk=target.pk)
+    return data_access_record(actor=actor, rows=rows, how=how, target=target)
 
 
 # --- live events ---------------------------------------------------------------------

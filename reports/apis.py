@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from portal.apis_base import TenantApi
 from portal.exceptions import InvalidInput
 from portal.fields import DateTimeField, IntegerField
+from portal.services import data_access_record_of
 
 from . import selectors
 from .models import GisLayerKind, TopicReport
@@ -140,6 +141,7 @@ class TopicReportDetailApi(TenantApi):
     @extend_schema(responses=TopicReportOutputSerializer)
     def get(self, request: Request, report_id: int) -> Response:
         report = selectors.topic_report_get(actor=request.actor, report_id=report_id)
+        data_access_record_of(actor=request.actor, target=report, how="api")  # another bureau's, by a grant
         body: dict[str, Any] = dict(TopicReportOutputSerializer(report).data)
         body["pushes"] = PushOutputSerializer(selectors.push_attempt_list(report=report), many=True).data
         body["content"] = report.context

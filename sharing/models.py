@@ -319,11 +319,15 @@ class Push(TenantOwned):
         return Q(Exists(Grant.objects.filter(push=OuterRef("pk"), grantee_id=actor.bureau_id)))
 
 
+def live_grant_q(now: dt.datetime) -> Q:
+    """A grant that opens data at ``now``: not revoked, not expired."""
+    return (Q(expires_at__isnull=True) | Q(expires_at__gt=now)) & Q(revoked_at__isnull=True)
+
+
 class GrantQuerySet(TenantQuerySet):
     def live(self, now: dt.datetime | None = None) -> GrantQuerySet:
         """Grants not revoked and not expired at ``now`` (the clock when not given)."""
-        now = now or timezone.now()
-        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked_at__isnull=True)
+        return self.filter(live_grant_q(now or timezone.now()))
 
 
 class Grant(TenantOwned):

@@ -69,7 +69,7 @@ def _owners(actor: Actor, *kinds: str) -> Q:
     owners = (
         Dataset.objects.filter(kind__in=kinds, is_active=True)
         .filter(Q(level=Level.OPEN) | Q(pk__in=granted))
-        .exclude(bureau_id=actor.bureau_id)
+        .exclude(bureau_id=actor.bureau_id or 0)
         .values("bureau_id")
     )
     return Q(bureau_id__in=owners)

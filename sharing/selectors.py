@@ -38,6 +38,7 @@ from .models import (
     PushNotice,
     SharedReportKind,
     SharingSettings,
+    live_grant_q,
 )
 
 if TYPE_CHECKING:
@@ -115,9 +116,9 @@ def dataset_channels(*, actor: Actor | None, dataset: Dataset) -> QuerySet[Chann
 def dataset_parts(*, dataset: Dataset) -> list[Channel]:
     """Every channel of a series dataset, named: what it holds, what a request may ask for
     (a description, like the dataset's words: reading the samples is for a grant)."""
-    if dataset.kind == DatasetKind.STATION_SERIES:
+    if dataset.kind == DatasetKind.STATION_SERIES and dataset.station_id is not None:
         rows = Channel.objects.filter(station_id=dataset.station_id)
-    elif dataset.kind == DatasetKind.ITEM_SERIES:
+    elif dataset.kind == DatasetKind.ITEM_SERIES and dataset.item_id is not None:
         rows = Channel.objects.filter(bureau_id=dataset.bureau_id, item_id=dataset.item_id)
     else:
         return []
@@ -184,8 +185,7 @@ def grants_of_dataset(*, actor: Actor | None, dataset: Dataset, now: dt.datetime
     bureau's for a grantee."""
     return (
         Grant.objects.visible_to(actor)
-        .live(now)
-        .filter(dataset=dataset)
+        .filter(live_grant_q(now), dataset=dataset)
         .select_related("grantee", "request", "push", "granted_by")
         .order_by("grantee__code", "-created_at")
     )
@@ -368,7 +368,7 @@ def push_bureau_choices(*, actor: Actor | None) -> list[tuple[Bureau, bool]]:
     (neighbours first: the provinces of one tectonic zone are usually neighbours)."""
     if actor is None or actor.bureau is None:
         return []
-    bureaus = Bureau.objects.filter(is_active=True).exclude(pk=actor.bureau_id).order_by("code")
+    bureaus = Bureau.objects.filter(is_active=True).exclude(pk=actor.bureau.pk).order_by("code")
     own = actor.bureau.jurisdiction
     near: set[int] = set()
     if own is not None:

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -54,7 +55,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
     text = (request.GET.get("q") or "").strip()[:100]
     datasets = selectors.dataset_list(actor=actor, text=text, **chosen)
     rows = Paginator(datasets, PER_PAGE).get_page(request.GET.get("page"))
-    extra = "".join(f"{name}={value}&" for name, value in chosen.items() if value)
+    extra = "".join(f"{urlencode({name: value})}&" for name, value in chosen.items() if value)
     return render(
         request,
         "sharing/catalog.html",
@@ -398,6 +399,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect("sharing:settings")
     rows = Paginator(selectors.datasets_owned(actor=actor), 50).get_page(request.GET.get("page"))
+    counts = selectors.level_counts(actor=actor)
     return render(
         request,
         "sharing/settings.html",
@@ -406,7 +408,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "can_change_settings": permissions.can_change_settings(actor),
             "levels": Level.choices,
-            "counts": selectors.level_counts(actor=actor),
+            "level_rows": [(value, label, counts[value]) for value, label in Level.choices],
             "language": get_language(),
         },
     )

@@ -25,9 +25,12 @@ State = Push.State
 
 
 def _lock(actor: Actor | None, push: Push | int) -> Push:
-    pk = getattr(push, "pk", push)
-    rows = Push.objects.visible_to(actor) if actor is not None else Push.objects.all()
-    locked = rows.select_for_update(of=("self",)).select_related("dataset", "bureau").filter(pk=pk).first()
+    pk: int = push.pk if isinstance(push, Push) else push
+    if actor is None:
+        rows = Push.objects.select_for_update(of=("self",))
+    else:
+        rows = Push.objects.visible_to(actor).select_for_update(of=("self",))
+    locked = rows.select_related("dataset", "bureau").filter(pk=pk).first()
     if locked is None:
         raise NotFound()
     return locked

@@ -30,16 +30,14 @@ State = DataRequest.State
 
 
 def _lock(actor: Actor | None, request: DataRequest | int) -> DataRequest:
+    pk: int = request.pk if isinstance(request, DataRequest) else request
     """The request, locked; through ``visible_to`` for a person (the asking bureau reaches
     its request and is then refused with 403, another bureau gets 404), by id for the system."""
-    pk = getattr(request, "pk", request)
-    rows = DataRequest.objects.visible_to(actor) if actor is not None else DataRequest.objects.all()
-    locked = (
-        rows.select_for_update(of=("self",))
-        .select_related("dataset", "bureau", "requester_bureau", "requested_by")
-        .filter(pk=pk)
-        .first()
-    )
+    if actor is None:
+        rows = DataRequest.objects.select_for_update(of=("self",))
+    else:
+        rows = DataRequest.objects.visible_to(actor).select_for_update(of=("self",))
+    locked = rows.select_related("dataset", "bureau", "requester_bureau", "requested_by").filter(pk=pk).first()
     if locked is None:
         raise NotFound()
     return locked

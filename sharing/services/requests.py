@@ -148,7 +148,7 @@ def request_create(
     dataset open to all (nothing to ask) or not shared; 400 naming the field for a purpose
     missing or a scope outside the dataset. The owner's stewards are told, with the deadline."""
     now = now or timezone.now()
-    if not permissions.can_request_dataset(actor, dataset):
+    if actor.bureau is None or not permissions.can_request_dataset(actor, dataset):
         raise PermissionDenied(_("This dataset is not offered on request to your bureau."))
     text = _text(purpose, name="purpose", needed=True, limit=PURPOSE_MAX)
     checked = check_scope(dataset, scope)
@@ -176,7 +176,7 @@ def request_create(
         request,
         title=_("Data request from %(bureau)s: %(dataset)s, answer by %(due)s")
         % {
-            "bureau": actor.bureau.name_zh if actor.bureau else "",
+            "bureau": actor.bureau.name_zh,
             "dataset": dataset.title_zh,
             "due": format_time(request.due_at, label=True),
         },

@@ -155,7 +155,7 @@ def _frequency(holding: Holding) -> str:
 
 def _coverage(holding: Holding, bureau: Bureau) -> GEOSGeometry | None:
     if holding.coverage is not None:
-        return holding.coverage  # type: ignore[no-any-return]
+        return holding.coverage
     return bureau.jurisdiction
 
 
