@@ -48,3 +48,17 @@ def datasets(jx, channels):
 
     datasets_sync(bureau_id=jx.pk)
     return {d.key: d for d in Dataset.objects.filter(bureau=jx)}
+
+
+@pytest.fixture
+def ask(as_actor):
+    """``ask(user, dataset, **scope)`` → a pending request made through the service."""
+    from sharing.services.requests import Scope, request_create
+
+    def make(user, dataset, *, now=None, purpose="流体异常对比研究", **scope):
+        code = user.memberships.first().bureau.code
+        return request_create(
+            actor=as_actor(user, code), dataset=dataset, purpose=purpose, scope=Scope(**scope), now=now
+        )
+
+    return make
