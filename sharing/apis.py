@@ -298,7 +298,11 @@ class DataRequestTransitionApi(TenantApi):
 
     class InputSerializer(serializers.Serializer):
         action = serializers.ChoiceField(choices=request_workflow.PERSON_ACTIONS)
-        scope = ScopeSerializer(required=False, allow_null=True, help_text="approve only: the part granted")
+        scope = ScopeSerializer(
+            required=False,
+            allow_null=True,
+            help_text="approve only: the part granted; a bound or the channels not given stay as asked",
+        )
         expires = portal_fields.DateTimeField(required=False, allow_null=True, help_text="approve only")
         reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 

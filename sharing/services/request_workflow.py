@@ -37,7 +37,9 @@ def _lock(actor: Actor | None, request: DataRequest | int) -> DataRequest:
         rows = DataRequest.objects.select_for_update(of=("self",))
     else:
         rows = DataRequest.objects.visible_to(actor).select_for_update(of=("self",))
-    locked = rows.select_related("dataset", "bureau", "requester_bureau", "requested_by").filter(pk=pk).first()
+    locked = (
+        rows.select_related("dataset", "bureau", "requester_bureau", "requested_by").filter(pk=pk).first()
+    )
     if locked is None:
         raise NotFound()
     return locked

@@ -86,11 +86,19 @@ def check_scope(dataset: Dataset, scope: Scope) -> Scope:
 
 
 def _narrowed(request: DataRequest, scope: Scope | None) -> Scope:
-    """The approved scope: what was asked, or a part of it; wider is a 400."""
+    """The approved scope: what was asked, or a part of it (a bound or the channels not
+    given stay as asked: an approval cannot widen a request); wider is a 400."""
     asked = Scope(request.period_start, request.period_end, tuple(request.channel_ids))
     if scope is None:
         return asked
-    granted = check_scope(request.dataset, scope)
+    granted = check_scope(
+        request.dataset,
+        Scope(
+            scope.period_start or asked.period_start,
+            scope.period_end or asked.period_end,
+            scope.channels or asked.channels,
+        ),
+    )
     if asked.period_start and (granted.period_start is None or granted.period_start < asked.period_start):
         raise InvalidInput(
             _("period_start may narrow the period asked for, not widen it."), field="period_start"

@@ -43,7 +43,8 @@ def test_a_request_is_escalated_once_when_its_deadline_passes(
     assert Notification.objects.get(recipient=nm_forecaster).bureau.code == "NM"
     assert not Notification.objects.filter(recipient=jx_steward).exists()
     escalations = AuditEvent.objects.filter(action="data_request.escalate", target_id=str(request.pk))
-    assert escalations.count() == 1 and escalations.get().actor is None
+    assert escalations.count() == 1
+    assert escalations.get().actor is None
     # and once only
     assert services.requests_escalate(now=DUE + dt.timedelta(days=3)) == []
     assert escalations.count() == 1

@@ -80,13 +80,15 @@ def test_series_api_and_pages_open_with_a_grant_narrowed_and_close_with_its_revo
     response = nm.get(SERIES.format(level.pk))
     assert response.status_code == 200
     values = response.json()["values"]
-    assert values[0] is None and values[9] == pytest.approx(719.5)  # 11-01 is outside the period
+    assert values[0] is None
+    assert values[9] == pytest.approx(719.5)
     assert nm.get(SERIES.format(temperature.pk)).status_code == 404  # a channel not granted
     assert client.get(channel_page).status_code == 200
     station = client.get(station_page)
     assert station.status_code == 200
     html = station.content.decode()
-    assert channel_page in html and reverse("observations:channel-detail", args=[temperature.pk]) not in html
+    assert channel_page in html
+    assert reverse("observations:channel-detail", args=[temperature.pk]) not in html
     assert _accesses() == [("JX", "nm_forecaster", "observations.seriesday", 1)]
     # revoked
     revoke(request)
@@ -127,11 +129,14 @@ def test_fdsn_serves_an_unpublished_event_to_a_bureau_granted_the_catalog(
     client.force_login(nm_forecaster)
     page = reverse("catalog:event-detail", kwargs={"public_id": draft.public_id})
     before = _fdsn(client)
-    assert published.public_id in before and draft.public_id not in before
+    assert published.public_id in before
+    assert draft.public_id not in before
     assert client.get(page).status_code == 404
     request = grant(_dataset(jx, "catalog"))
     after = _fdsn(client)
-    assert draft.public_id in after and published.public_id in after and deleted.public_id not in after
+    assert draft.public_id in after
+    assert published.public_id in after
+    assert deleted.public_id not in after
     assert client.get(page).status_code == 200
     assert _accesses(how="fdsn") == [("JX", "nm_forecaster", "catalog.event", 1)]  # the draft only
     revoke(request)
@@ -156,7 +161,8 @@ def test_a_catalog_grant_is_bounded_by_its_period(client, jx, nm_forecaster, gra
     grant(_dataset(jx, "catalog"), period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 11, 1))
     client.force_login(nm_forecaster)
     body = _fdsn(client)
-    assert old.public_id in body and new.public_id in body
+    assert old.public_id in body
+    assert new.public_id in body
     edge = EventFactory(
         bureau=jx,
         public_id="jxedge2026",
