@@ -38,7 +38,7 @@ def is_steward(actor: Actor | None, bureau_id: int | None) -> bool:
 
 def can_manage_datasets(actor: Actor | None) -> bool:
     """May edit the datasets of the bureau acted in (levels, words, sync, pushes)."""
-    return actor is not None and is_steward(actor, actor.bureau_id)
+    return actor is not None and actor.bureau_id is not None and is_steward(actor, actor.bureau_id)
 
 
 def can_edit_dataset(actor: Actor | None, dataset: Dataset) -> bool:

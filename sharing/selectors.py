@@ -80,6 +80,11 @@ def bureau_codes_with_datasets(*, actor: Actor | None) -> list[str]:
     return sorted(set(Dataset.objects.visible_to(actor).values_list("bureau__code", flat=True).distinct()))
 
 
+def dataset_visible(*, actor: Actor | None, dataset_id: int) -> bool:
+    """Whether ``actor`` may open a dataset's page (a link to it is shown only then)."""
+    return Dataset.objects.visible_to(actor).filter(pk=dataset_id).exists()
+
+
 def dataset_get(*, actor: Actor | None, dataset_id: int) -> Dataset:
     dataset = (
         Dataset.objects.visible_to(actor)
@@ -201,6 +206,10 @@ def my_grants(*, actor: Actor | None, dataset: Dataset, now: dt.datetime) -> lis
 def dataset_accesses(*, actor: Actor | None, dataset: Dataset, limit: int = 20) -> QuerySet[AuditEvent]:
     """Reads of the owner's shared data by other bureaus (the access log), newest first; only
     for the owner's stewards (the caller checks ``can_edit_dataset``)."""
+    rows = AuditEvent.objects.filter(bureau_id=dataset.bureau_id, action=DATA_ACCESS_ACTION)
+    if dataset.is_series:  # a read of series names its channel
+        channels = [str(pk) for pk in dataset_channel_ids(dataset=dataset)]
+        rows = rows.filter(target_type="observations.channel", target_id__in=channels)
     kinds = {
         DatasetKind.CATALOG: ["catalog.event"],
         DatasetKind.STATION_SERIES: ["observations.seriesday"],
@@ -212,13 +221,7 @@ def dataset_accesses(*, actor: Actor | None, dataset: Dataset, limit: int = 20) 
             "consultations.consultationreport",
         ],
     }[DatasetKind(dataset.kind)]
-    return (
-        AuditEvent.objects.filter(
-            bureau_id=dataset.bureau_id, action=DATA_ACCESS_ACTION, extra__model__in=kinds
-        )
-        .select_related("actor")
-        .order_by("-created_at", "-id")[:limit]
-    )
+    return rows.filter(extra__model__in=kinds).select_related("actor").order_by("-created_at", "-id")[:limit]
 
 
 # --- requests ---------------------------------------------------------------------------

@@ -142,7 +142,8 @@ def test_a_steward_pushes_from_the_dataset_page(client, datasets, jx_steward, nm
     assert 'id="dataset-contents"' in dataset_page  # the pushed channels, with links
 
 
-def test_english_pages(client, datasets, nm_forecaster):
+@pytest.mark.parametrize(("language", "words"), [("zh-hans", "数据超市"), ("en", "Data supermarket")])
+def test_the_pages_speak_chinese_and_english(client, datasets, nm_forecaster, language, words):
     client.force_login(nm_forecaster)
-    html = client.get(reverse("sharing:catalog"), headers={"accept-language": "en"}).content.decode()
-    assert "Data supermarket" in html
+    html = client.get(reverse("sharing:catalog"), headers={"accept-language": language}).content.decode()
+    assert words in html
