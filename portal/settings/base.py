@@ -251,6 +251,14 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1}
     },
+    # Choice sets whose field names (kind, level, state, action) other apps use too.
+    "ENUM_NAME_OVERRIDES": {
+        "DatasetKindEnum": "sharing.models.DatasetKind",
+        "SharingLevelEnum": "sharing.models.Level",
+        "DataRequestStateEnum": "sharing.models.DataRequest.State",
+        "PushStateEnum": "sharing.models.Push.State",
+        "DataRequestActionEnum": "sharing.services.request_workflow.PERSON_ACTIONS",
+    },
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
