@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from portal import waiting
@@ -30,7 +31,7 @@ def requests_waiting_for_me(actor: Actor) -> list[waiting.WaitingItem]:
     return [
         waiting.WaitingItem(
             label=_("%(bureau)s asks for %(dataset)s")
-            % {"bureau": request.requester_bureau.code, "dataset": request.dataset.title(None)},
+            % {"bureau": request.requester_bureau.code, "dataset": request.dataset.title(get_language())},
             url=request.get_absolute_url(),
             what=(_("overdue since %(due)s") if request.is_overdue(now) else _("to answer by %(due)s"))
             % {"due": format_time(request.due_at)},
@@ -54,7 +55,7 @@ def sharing_panel(actor: Actor) -> Panel | None:
     items = [
         PanelItem(
             label=_("%(bureau)s: %(dataset)s")
-            % {"bureau": request.requester_bureau.code, "dataset": request.dataset.title(None)},
+            % {"bureau": request.requester_bureau.code, "dataset": request.dataset.title(get_language())},
             url=request.get_absolute_url(),
             meta=(_("overdue since %(due)s") if request.is_overdue(now) else _("answer by %(due)s"))
             % {"due": format_time(request.due_at, style="short")},
