@@ -30,6 +30,8 @@ def announce_event_task(*, event_id: int) -> int:
 
 @shared_task(name="sharing.announce_series", soft_time_limit=60, time_limit=90)
 def announce_series_task(*, bureau_id: int, channel_ids: list[int]) -> int:
+    """New series: the datasets of a new station or item first, then the pushes' notices."""
+    sync.datasets_ensure_series(bureau_id=bureau_id, channel_ids=channel_ids)
     return len(pushes.announce_series(bureau_id=bureau_id, channel_ids=channel_ids))
 
 

@@ -7,6 +7,8 @@ of report it has published. A new dataset is offered on request (nothing reaches
 bureau until its steward approves, or opens it); its zone follows the seed's supermarket:
 the catalog and a station's series are real-time data (生鲜区), results and reports
 processed products (百货区), an item across the bureau's stations is cut to order (定制区).
+New series make their station's and item's datasets at once (``datasets_ensure_series``,
+from the ``series.written`` hook), described fully by the next nightly run.
 The sync refreshes what the data say (coverage, period, record count, frequency); the words
 only until a person edits them; and marks inactive what is no longer held (a deleted
 schedule), which closes its openings.
@@ -24,6 +26,7 @@ from observations.models import ObservationItem
 from products.methods.registry import METHODS
 from sharing import selectors
 from sharing.models import Dataset, DatasetKind, Frequency, Level, SharedReportKind, Zone
+from sharing.selectors import Holding
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -31,7 +34,6 @@ if TYPE_CHECKING:
     from django.contrib.gis.geos import GEOSGeometry
 
     from portal.models import Bureau
-    from sharing.selectors import Holding
 
 ZONES = {
     DatasetKind.CATALOG: Zone.REALTIME,
@@ -214,3 +216,73 @@ def datasets_sync(*, bureau_id: int | None = None, now: dt.datetime | None = Non
     if retired:
         Dataset.objects.filter(pk__in=retired).update(is_active=False, synced_at=now, updated_at=now)
     return {"made": made, "refreshed": refreshed, "retired": len(retired)}
+
+
+@transaction.atomic
+def datasets_ensure_series(*, bureau_id: int, channel_ids: list[int], now: dt.datetime | None = None) -> int:
+    """Make the missing datasets of the stations and items of ``channel_ids`` (a bureau's
+    first data of a new station): cheap, no aggregate over the series; the nightly sync
+    fills in the period and the count. Returns how many were made."""
+    now = now or timezone.now()
+    channels = [c for c in selectors.channels_for_worker(channel_ids=channel_ids) if c.bureau_id == bureau_id]
+    if not channels:
+        return 0
+    bureau = selectors.bureaus_for_sync(bureau_id=bureau_id).get(bureau_id)
+    if bureau is None:
+        return 0
+    existing = selectors.datasets_for_sync(bureau_id=bureau_id)
+    wanted: dict[str, Holding] = {}
+    for channel in channels:
+        fast = int(channel.interval) <= 60
+        station = channel.station
+        wanted.setdefault(
+            f"station:{station.code}",
+            Holding(
+                bureau_id,
+                f"station:{station.code}",
+                DatasetKind.STATION_SERIES,
+                0,
+                None,
+                None,
+                subject=station,
+                coverage=station.location,
+                fast=fast,
+            ),
+        )
+        wanted.setdefault(
+            f"item:{channel.item.code}",
+            Holding(
+                bureau_id,
+                f"item:{channel.item.code}",
+                DatasetKind.ITEM_SERIES,
+                0,
+                None,
+                None,
+                subject=channel.item_id,
+                coverage=station.location,
+                fast=fast,
+            ),
+        )
+    items = {c.item_id: c.item for c in channels}
+    made = 0
+    for key, holding in wanted.items():
+        if (bureau_id, key) in existing:
+            continue
+        title_zh, title_en, text_zh, text_en, subject = _describe(holding, bureau, items)
+        Dataset.objects.create(
+            bureau=bureau,
+            kind=holding.kind,
+            key=key,
+            title_zh=title_zh,
+            title_en=title_en,
+            description_zh=text_zh,
+            description_en=text_en,
+            level=Level.ON_REQUEST,
+            zone=ZONES[DatasetKind(holding.kind)],
+            coverage=holding.coverage,
+            update_frequency=_frequency(holding),
+            synced_at=now,
+            **subject,
+        )
+        made += 1
+    return made

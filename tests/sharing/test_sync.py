@@ -86,3 +86,19 @@ def test_a_deleted_schedule_retires_its_dataset_which_then_opens_nothing(
     dataset.refresh_from_db()
     assert not dataset.is_active
     assert list(ProductRun.objects.visible_to(nm)) == []
+
+
+def test_the_first_data_of_a_new_station_make_its_datasets(
+    jx, nm, channels, django_capture_on_commit_callbacks
+):
+    from portal import hooks
+
+    assert not Dataset.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        hooks.fire(
+            "series.written",
+            bureau_id=jx.pk,
+            spans={channels[0].pk: ("2026-11-20T00:00:00+00:00", "2026-11-20T01:00:00+00:00")},
+        )
+    assert sorted(Dataset.objects.values_list("key", flat=True)) == ["item:WL", "station:JX-XS"]
+    assert datasets_sync(bureau_id=jx.pk) == {"made": 1, "refreshed": 2, "retired": 0}  # item:WT too
