@@ -8,7 +8,7 @@ datasets (``sharing``), above every app whose data it opens; the portal, at the 
 cannot import it. So the sharing app registers here, from its ``AppConfig.ready()``, one
 source per model it opens::
 
-    register_grant_source(Event, catalog_events_opened)            # fn(actor) -> Q | None
+    register_grant_source(Event, events_opened)            # fn(actor) -> Q | None
 
 and ``TenantQuerySet.visible_to`` (``portal.tenancy``, still the one place that decides
 visibility) adds what the sources return to the rows the actor reads, beside the own

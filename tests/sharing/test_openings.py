@@ -56,3 +56,26 @@ def test_open_level_opens_to_every_bureau(datasets, channels, nm_forecaster, as_
     nm = as_actor(nm_forecaster)
     assert list(Channel.objects.visible_to(nm)) == [channels[0]]
     assert SeriesDay.objects.visible_to(nm).count() == 2
+
+
+def test_every_model_a_dataset_holds_rows_of_has_a_grant_source():
+    from portal.grants import models_with_sources
+
+    assert models_with_sources() == [
+        "catalog.event",
+        "consultations.consultationreport",
+        "observations.channel",
+        "observations.seriesday",
+        "observations.station",
+        "products.productrun",
+        "reports.topicreport",
+        "trends.trendreport",
+    ]
+
+
+def test_a_national_unit_reads_series_only_through_a_grant(datasets, channels, cenc_forecaster, as_actor):
+    """Stations and channels are published to national units; their samples are not."""
+    cenc = as_actor(cenc_forecaster)
+    assert Channel.objects.visible_to(cenc).count() == 2
+    assert not SeriesDay.objects.visible_to(cenc).exists()
+    assert not SeriesDay.objects.opened_by_grant(cenc).exists()
