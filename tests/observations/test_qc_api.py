@@ -163,5 +163,6 @@ def test_the_schema_documents_the_api(jx_viewer, api):
     schema = api(jx_viewer).get("/api/schema/?format=json").json()
     operation = schema["paths"]["/api/v1/series/qc/"]["get"]
     assert sorted(p["name"] for p in operation["parameters"]) == ["channel", "end", "start"]
-    assert set(operation["responses"]) == {"200", "400", "401", "403", "404"}
+    # 429: the per-token rate limit (personal API tokens)
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "429"}
     assert operation["responses"]["200"]["content"]["application/json"]["schema"]["type"] == "array"
