@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -48,6 +48,7 @@ from postquake.wording import opinion_text
 from reports.models import PushAttempt, TopicReportSettings
 from reports.selectors import topic_report_settings_for
 from reports.services.push_channels import Message, _redact, message_send
+from reports.services.pushes import attempt_outcome, retry_delay
 
 if TYPE_CHECKING:
     from portal.tenancy import Actor
@@ -179,12 +180,6 @@ def opinion_message(opinion: PostQuakeOpinion) -> Message:
     )
 
 
-def retry_delay(push: OpinionPush, options: TopicReportSettings) -> float:
-    """Exponential backoff, as the special-topic report's pushes: the first retry after
-    ``push_retry_seconds``, each next one twice as long."""
-    return float(options.push_retry_seconds * 2 ** max(push.attempts - 1, 0))
-
-
 def opinion_push_send(*, push_id: int) -> tuple[OpinionPush | None, float | None]:
     """Try one channel once. Returns (push, seconds until the next try or None)."""
     push = selectors.opinion_push_get_for_worker(push_id=push_id)
@@ -206,21 +201,8 @@ def opinion_push_send(*, push_id: int) -> tuple[OpinionPush | None, float | None
 @transaction.atomic
 def _record(*, push_id: int, error: str, options: TopicReportSettings) -> tuple[OpinionPush, float | None]:
     push = _lock(None, push_id)
-    attempts = push.attempts + 1
-    now = timezone.now()
-    changes: dict[str, Any] = {"attempts": attempts, "last_attempt_at": now}
-    delay = None
-    if not error:
-        action = "sent"
-        changes["sent_at"] = now
-    elif attempts < push.max_attempts:
-        action = "error"
-        changes["last_error"] = error
-        push.attempts = attempts  # the backoff counts this try
-        delay = retry_delay(push, options)
-    else:
-        action = "fail"
-        changes["last_error"] = error
+    # The same outcome rule as the special-topic report's pushes (attempts, backoff, failure).
+    action, changes, delay = attempt_outcome(push, error, options)
     with translation.override(settings.LANGUAGE_CODE):
         push = transition(
             push,
@@ -228,7 +210,7 @@ def _record(*, push_id: int, error: str, options: TopicReportSettings) -> tuple[
             None,
             error[:500],
             workflow=PUSH_WORKFLOW,
-            extra={"channel": push.channel, "attempt": attempts},
+            extra={"channel": push.channel, "attempt": changes["attempts"]},
             **changes,
         )
     return push, delay

@@ -213,9 +213,28 @@ def _enqueue_push(attempt_id: int, bureau_id: int, countdown: float = 0) -> None
     )
 
 
-def retry_delay(attempt: PushAttempt, options: TopicReportSettings) -> float:
-    """Exponential backoff: the first retry after ``push_retry_seconds``, each next one twice as long."""
+def retry_delay(attempt: Any, options: TopicReportSettings) -> float:
+    """Exponential backoff: the first retry after ``push_retry_seconds``, each next one twice as
+    long (a special-topic report's ``PushAttempt`` and a post-quake ``OpinionPush`` alike)."""
     return float(options.push_retry_seconds * 2 ** max(attempt.attempts - 1, 0))
+
+
+def attempt_outcome(
+    attempt: Any, error: str, options: TopicReportSettings
+) -> tuple[str, dict[str, Any], float | None]:
+    """What one try makes of a push (``PushAttempt`` or ``OpinionPush``): the workflow action
+    ("sent"; "error", to retry after the backoff; "fail" once its attempts are spent), the
+    fields to stamp and the seconds until the next try."""
+    attempts = attempt.attempts + 1
+    now = timezone.now()
+    changes: dict[str, Any] = {"attempts": attempts, "last_attempt_at": now}
+    if not error:
+        return "sent", {**changes, "sent_at": now}, None
+    changes["last_error"] = error
+    if attempts < attempt.max_attempts:
+        attempt.attempts = attempts  # the backoff counts this try
+        return "error", changes, retry_delay(attempt, options)
+    return "fail", changes, None
 
 
 def push_send(*, attempt_id: int) -> tuple[PushAttempt | None, float | None]:
@@ -243,28 +262,14 @@ def _push_record(
     *, attempt_id: int, error: str, options: TopicReportSettings
 ) -> tuple[PushAttempt, float | None]:
     attempt = _push_lock(None, attempt_id)
-    attempts = attempt.attempts + 1
-    now = timezone.now()
-    changes: dict[str, Any] = {"attempts": attempts, "last_attempt_at": now}
-    delay = None
-    if not error:
-        action = "sent"
-        changes["sent_at"] = now
-    elif attempts < attempt.max_attempts:
-        action = "error"
-        changes["last_error"] = error
-        attempt.attempts = attempts  # the backoff counts this try
-        delay = retry_delay(attempt, options)
-    else:
-        action = "fail"
-        changes["last_error"] = error
+    action, changes, delay = attempt_outcome(attempt, error, options)
     attempt = transition(
         attempt,
         action,
         None,
         error[:500],
         workflow=PUSH_WORKFLOW,
-        extra={"channel": attempt.channel, "attempt": attempts},
+        extra={"channel": attempt.channel, "attempt": changes["attempts"]},
         **changes,
     )
     return attempt, delay
