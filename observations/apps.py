@@ -25,6 +25,9 @@ class ObservationsConfig(AppConfig):
 
         register_jobs()
         register_qc_archives()
+        from .services import series_verify
+
+        series_verify.register_check()  # evidence of data: a check kind of the integrity page
 
 
 def register_jobs() -> None:

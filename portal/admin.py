@@ -45,6 +45,7 @@ class MembershipAdmin(admin.ModelAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = [
+        "seq",
         "created_at",
         "actor",
         "bureau",
@@ -57,7 +58,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ["action", "bureau"]
     search_fields = ["target_id", "comment"]
 
-    # The audit trail is append-only, in the admin too.
+    # The audit trail is append-only, in the admin too (the database refuses anything else).
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
 

@@ -42,13 +42,25 @@ class PortalConfig(AppConfig):
                 "task": "portal.token_uses_prune",
                 "schedule": crontab(hour=3, minute=17),
             },
+            # each complete Beijing day's last audit record, anchored within the hour
+            "portal.audit_anchor": {"task": "portal.audit_anchor", "schedule": 3600.0},
         }
         register_jobs()
 
 
 def register_jobs() -> None:
-    """Rendering a document (portal.documents) is a background job the watchdog looks after."""
-    from . import documents, jobs
+    """Rendering a document (portal.documents) and an integrity check (portal.integrity) are
+    background jobs the watchdog looks after."""
+    from . import documents, integrity, jobs
+
+    integrity.register_chain_check()
+    jobs.register(
+        jobs.JobKind(
+            name=integrity.JOB_NAME,
+            sweep=integrity.integrity_checks_fail_abandoned,
+            fail=lambda pk, message: integrity.integrity_check_fail(check_id=pk, message=message),
+        )
+    )
 
     jobs.register(
         jobs.JobKind(

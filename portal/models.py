@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pgtrigger
 from django.contrib.auth.models import AbstractUser
 from django.contrib.gis.db import models
 from django.db.models import Q
@@ -164,11 +165,43 @@ class Membership(TimeStamped):
         return self.revoked_at is None
 
 
-class AuditEvent(models.Model):
-    """Who did what to which object, when, and the state it moved from and to."""
+def append_only(prefix: str) -> list[pgtrigger.Trigger]:
+    """Triggers by which the database refuses UPDATE and DELETE of a table's rows, and TRUNCATE
+    (``manage.py flush`` lifts the TRUNCATE one only where ``AUDIT_ALLOW_FLUSH``: the tests)."""
+    refuse = (
+        "RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP"
+        " USING ERRCODE = 'restrict_violation';"
+    )
+    return [
+        pgtrigger.Trigger(
+            name=f"{prefix}_append_only",
+            when=pgtrigger.Before,
+            operation=pgtrigger.Update | pgtrigger.Delete,
+            func=refuse + " RETURN NULL;",
+        ),
+        pgtrigger.Trigger(
+            name=f"{prefix}_no_truncate",
+            level=pgtrigger.Statement,
+            when=pgtrigger.Before,
+            operation=pgtrigger.Truncate,
+            func=refuse + " RETURN NULL;",
+        ),
+    ]
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when, and the state it moved from and to.
+
+    A hash chain (``portal.audit_chain``): ``seq`` counts the records from 1 with no gap,
+    ``prev_hash`` is the hash of record ``seq - 1`` and ``hash`` the SHA-256 of this record's
+    canonical form. Written only by ``portal.services.audit_record``; the database refuses
+    UPDATE, DELETE and TRUNCATE (the triggers below), so a person or bureau with records
+    cannot be deleted either (PROTECT: deactivate them).
+    """
+
+    # the database clock under the chain lock (portal.audit_chain.append), not auto_now_add
+    created_at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
     bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     action = models.CharField(max_length=64)
     target_type = models.CharField(max_length=64)
@@ -177,10 +210,14 @@ class AuditEvent(models.Model):
     to_state = models.CharField(max_length=32, blank=True)
     comment = models.TextField(blank=True)
     extra = models.JSONField(default=dict, blank=True)
+    seq = models.BigIntegerField(unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
+        triggers = append_only("audit")
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"
@@ -439,3 +476,54 @@ class ApiTokenUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token_id} {self.method} {self.path} {self.status_code}"
+class AuditAnchor(models.Model):
+    """The chain's head (``seq``, ``hash``) at the end of one Beijing day: printed in the daily
+    brief and exported, so that a copy outside the database can later show that the records
+    up to it were not rewritten (portal.audit_chain). Append-only like the chain."""
+
+    day = models.DateField(_("day (Beijing)"), unique=True)
+    seq = models.BigIntegerField(_("last record"))
+    hash = models.CharField(_("hash"), max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day"]
+        triggers = append_only("anchor")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.seq} {self.hash}"
+
+
+class IntegrityCheck(models.Model):
+    """One run of an integrity check (portal.integrity): the audit chain walked, or the stored
+    series hashed again against what was received. A background job: queued → running →
+    done (``intact`` says the outcome) | failed (it could not finish: ``error``)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("check"), max_length=32)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    intact = models.BooleanField(_("intact"), null=True)
+    requested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    checked = models.BigIntegerField(_("checked"), default=0)
+    # what the kind reports beside the count (the chain's head, the anchors compared, ...)
+    summary = models.JSONField(default=dict, blank=True)
+    # the first problems found ({"what", "where", "url"}), capped; problem_count has them all
+    problems = models.JSONField(default=list, blank=True)
+    problem_count = models.BigIntegerField(default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind", "-created_at"], name="integrity_check_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} {self.status}"

@@ -36,6 +36,11 @@ def can_manage_bureaus(actor: Actor | None) -> bool:
     return bool(actor and actor.is_system_admin)
 
 
+def can_check_integrity(actor: Actor | None) -> bool:
+    """The audit chain's state, its anchors and the integrity checks are the system admin's."""
+    return bool(actor and actor.is_system_admin)
+
+
 def can_manage_people(actor: Actor | None, bureau: Bureau | None = None) -> bool:
     """System admins manage anyone; a bureau admin manages their own bureau only."""
     if actor is None:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from . import audit_chain
 from .exceptions import InvalidInput, NotFound, PermissionDenied
 from .geo import parse_area
 from .models import AuditEvent, Bureau, Discipline, Membership, Notification, Role, User
@@ -44,20 +45,26 @@ def audit_record(
     comment: str = "",
     extra: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one row to the audit trail. Call inside the transaction of the change."""
+    """Append one record to the audit chain: the one way into the audit trail.
+
+    Call inside the transaction of the change, as its last write (``portal.audit_chain``:
+    the append holds the chain's lock until the transaction commits). Sign-offs, workflow
+    transitions (``portal.workflow``), role and master-data changes, and every later act the
+    portal must be able to prove (tokens, data requests, grants, accesses) are recorded here.
+    """
     user = actor.user if isinstance(actor, Actor) else actor
     if bureau is None:
         bureau = getattr(target, "bureau", None) if not isinstance(target, Bureau) else target
-    return AuditEvent.objects.create(
-        actor=user if user and user.pk else None,
-        bureau=bureau,
+    return audit_chain.append(
+        actor_id=user.pk if user and user.pk else None,
+        bureau_id=bureau.pk if bureau is not None else None,
         action=action,
         target_type=target._meta.label_lower,
         target_id=str(target.pk),
         from_state=from_state,
         to_state=to_state,
         comment=comment,
-        extra=extra or {},
+        extra=extra,
     )
 
 

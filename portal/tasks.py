@@ -6,6 +6,8 @@ from celery import shared_task
 
 from . import selectors, services
 from .documents import RENDER_SOFT_TIME_LIMIT, RENDER_TIME_LIMIT
+from .integrity import SOFT_TIME_LIMIT as INTEGRITY_SOFT_TIME_LIMIT
+from .integrity import TIME_LIMIT as INTEGRITY_TIME_LIMIT
 
 
 @shared_task(name="portal.notify_bureau", time_limit=60)
@@ -78,3 +80,30 @@ def token_uses_prune_task() -> int:
     from .token_services import token_uses_prune
 
     return token_uses_prune()
+@shared_task(
+    name="portal.integrity_check",
+    time_limit=INTEGRITY_TIME_LIMIT,
+    soft_time_limit=INTEGRITY_SOFT_TIME_LIMIT,
+    acks_late=True,
+)
+def integrity_check_task(*, check_id: int) -> str | None:
+    """Run one queued integrity check (the audit chain, the stored series); idempotent."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from . import integrity
+    from .jobs import run_guarded
+
+    with translation.override(settings.LANGUAGE_CODE):  # findings are stored in the portal's language
+        check = run_guarded(
+            integrity.JOB_NAME, check_id, lambda: integrity.integrity_check_run(check_id=check_id)
+        )
+    return check.status if check is not None else None
+
+
+@shared_task(name="portal.audit_anchor", time_limit=300)
+def audit_anchor_task() -> list[str]:
+    """Anchor every complete Beijing day of the audit chain not anchored yet (hourly; idempotent)."""
+    from . import integrity
+
+    return [anchor.day.isoformat() for anchor in integrity.anchor_days()]

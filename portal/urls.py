@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import apis, report_views, token_apis, token_views, views
+from . import apis, integrity_views, report_views, token_apis, token_views, views
 from .health import healthz
 
 api_v1 = [
@@ -46,6 +46,9 @@ urlpatterns = [
     path("manage/people/new/", views.person_add, name="person-add"),
     path("manage/people/<id:user_id>/", views.person_detail, name="person-detail"),
     path("manage/readership/", report_views.readership_manage, name="readership-manage"),
+    path("manage/integrity/", integrity_views.integrity_page, name="integrity"),
+    path("manage/integrity/verify/", integrity_views.integrity_verify, name="integrity-verify"),
+    path("manage/integrity/anchors.json", integrity_views.integrity_anchors, name="integrity-anchors"),
     path("reports/", report_views.report_list, name="report-index"),
     path("api/v1/", include(api_v1)),
     *(path("api/v1/", include(f"{app}.api_urls")) for app in settings.PORTAL_FEATURE_APPS),

@@ -139,6 +139,10 @@ def brief_context(brief: Brief) -> dict[str, Any]:
         for m in c.get("meetings", [])
     ]
     context["has_meetings_section"] = "meetings" in c
+    context["has_anchor_section"] = "audit_anchor" in c  # daily briefs compiled since the chain has anchors
+    anchor = c.get("audit_anchor")
+    if anchor:
+        context["anchor_day"] = format_date(dt.date.fromisoformat(anchor["day"]))
     return context
 
 

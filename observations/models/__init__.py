@@ -6,7 +6,7 @@ from .interference import InterferenceFactor
 from .master import Channel, Instrument, ObservationItem, SamplingInterval, Station
 from .qc import QcDay, QcFlag, QcReview, QcVerdict
 from .qc_archive import QcArchive
-from .series import DayValuesBinary, SeriesDay, SeriesImport  # noqa: F401
+from .series import DayValuesBinary, SeriesDay, SeriesDayEvidence, SeriesImport  # noqa: F401
 
 __all__ = [
     "Channel",

@@ -69,6 +69,29 @@ class SeriesDay(TenantOwned):
         return f"{self.channel_id} {self.day}"
 
 
+class SeriesDayEvidence(TenantOwned):
+    """What a stored channel-day was when it was received (observations.evidence): the
+    SHA-256 of its canonical form, carried by the audit chain record ``recorded_in`` (the
+    write that stored it). One row per channel and day, replaced when the day is written
+    again; a day written empty loses its row. Keyed by (channel, day), not by the
+    ``SeriesDay`` row, so a deleted day shows as missing instead of taking its evidence along."""
+
+    channel = models.ForeignKey("observations.Channel", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day (UTC)"))
+    sha256 = models.CharField(max_length=64)
+    samples = models.PositiveIntegerField(_("samples present"), default=0)
+    recorded_in = models.ForeignKey("portal.AuditEvent", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["channel", "day"]
+        verbose_name = _("channel-day evidence")
+        verbose_name_plural = _("channel-day evidence")
+        constraints = [models.UniqueConstraint(fields=["channel", "day"], name="series_day_evidence_once")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.day} {self.sha256[:12]}"
+
+
 class SeriesImport(TenantOwned):
     """One series file import: runs in a Celery task, all or nothing, with progress."""
 
@@ -94,6 +117,9 @@ class SeriesImport(TenantOwned):
         "observations.Station", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     size_bytes = models.BigIntegerField(default=0)
+    # of the file as uploaded (observations.evidence.file_digest): the import refuses a file
+    # that changed in storage since, and the chain carries it
+    sha256 = models.CharField(max_length=64, blank=True, default="")
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     samples_stored = models.BigIntegerField(default=0)
     samples_rejected = models.BigIntegerField(default=0)

@@ -12,6 +12,7 @@ workflow (queued → running → done | failed) that tells the uploader how it e
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from observations.evidence import file_digest
 from observations.importers import FormatError, ParsedFile, parse
 from observations.models import Channel, SeriesImport, Station
 from observations.series_permissions import can_import_into, can_start_series_import
@@ -45,7 +47,7 @@ from portal.workflow import (
 )
 
 from .qc_run import qc_enqueue
-from .series_store import series_write
+from .series_store import Written, series_record, series_write
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -148,11 +150,16 @@ def series_import_file(
     station: Station | None = None,
     source: str = "",
     progress: Callable[[ImportSummary], None] | None = None,
+    import_row: SeriesImport | None = None,
 ) -> ImportSummary:
     """Import one file into ``bureau``'s channels, all or nothing (one transaction).
 
     ``actor`` None is the system (the command): no permission check. Raises FormatError
-    ("line N: …") or PermissionDenied; nothing is stored then."""
+    ("line N: …") or PermissionDenied; nothing is stored then.
+
+    Evidence of data: once every channel is stored, the chain records the file (its SHA-256,
+    action ``series_file.stored``, on ``import_row`` or else the bureau) and then each
+    channel's write with the hash of every channel-day it stored (observations.evidence)."""
     if len(data) > max_upload_bytes():
         raise FormatError(
             _("the file is %(size).1f MB; series files may be at most %(limit).0f MB")
@@ -161,6 +168,7 @@ def series_import_file(
     if not data.strip():
         raise FormatError(_("the file is empty"), line=1)
     summary = ImportSummary()
+    received = file_digest(data)
 
     def parsing(fraction: float) -> None:  # reading the lines is the first half of the work
         summary.progress = int(50 * fraction)
@@ -180,6 +188,7 @@ def series_import_file(
                 _("You may not import into channel %(channel)s (column %(label)s).")
                 % {"channel": target, "label": column.label}
             )
+    writes: list[tuple[Channel, Written]] = []
     with transaction.atomic():
         for index, target in enumerate(channels):
             interval = int(target.interval)
@@ -217,7 +226,9 @@ def series_import_file(
                 values=values,
                 actor=actor if actor is not None else user,
                 source=source,
+                record=False,  # recorded below, all at the end: the chain's lock is held briefly
             )
+            writes.append((target, written))
             summary.samples_stored += written.samples
             summary.channels_touched.append(target.pk)
             last = start + dt.timedelta(seconds=interval * (values.size - 1))
@@ -226,6 +237,24 @@ def series_import_file(
             summary.progress = 50 + int(50 * (index + 1) / len(channels))
             if progress is not None:
                 progress(summary)
+        who = actor if actor is not None else user
+        audit_record(
+            actor=who,
+            action="series_file.stored",
+            target=import_row if import_row is not None else bureau,
+            bureau=bureau,
+            comment=source,
+            extra={
+                "file_sha256": received,
+                "bytes": len(data),
+                "format": file_format,
+                "channels": [target.pk for target in channels],
+                "samples": summary.samples_stored,
+            },
+        )
+        for target, written in writes:
+            if written.start is not None:
+                series_record(channel=target, written=written, actor=who, source=source, file_sha256=received)
     summary.flagged_lines.sort()
     # quality control of the days touched, once the file is stored (never for a rolled-back one)
     transaction.on_commit(partial(qc_enqueue, qc_days))
@@ -281,13 +310,30 @@ def series_import_create(
             size_bytes=checked.size,
             requested_by=actor.user,
         )
+        record.sha256 = _sha256_of(checked.file)
         record.file = uploads.store(checked, kind="series", bureau_id=actor.bureau.pk)
         record.save()
-        audit_record(actor=actor, action="series_import.create", target=record, to_state=record.status)
+        audit_record(
+            actor=actor,
+            action="series_import.create",
+            target=record,
+            to_state=record.status,
+            extra={"file_sha256": record.sha256, "bytes": record.size_bytes},
+        )
         transaction.on_commit(
             lambda: series_import_task.delay(bureau_id=record.bureau_id, import_id=record.pk)
         )
     return record
+
+
+def _sha256_of(upload: Any) -> str:
+    """The uploaded file's SHA-256 as received (read in chunks; the file is rewound)."""
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in iter(lambda: upload.read(1 << 20), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
 
 
 def _check(upload: Any) -> uploads.CheckedUpload:
@@ -390,6 +436,11 @@ def series_import_run(*, import_id: int) -> SeriesImport | None:
             raise PermissionDenied(_("The person who asked for the import can no longer act in the bureau."))
         with record.file.open("rb") as handle:
             data = handle.read(max_upload_bytes() + 1)
+        if record.sha256 and file_digest(data) != record.sha256:
+            raise InvalidInput(
+                _("The stored file is not the one uploaded (its SHA-256 changed); nothing was imported."),
+                field="file",
+            )
         with transaction.atomic():
             summary = series_import_file(
                 bureau=record.bureau,
@@ -400,6 +451,7 @@ def series_import_run(*, import_id: int) -> SeriesImport | None:
                 station=record.station,
                 source=_("import #%(id)d of %(file)s") % {"id": record.pk, "file": record.filename},
                 progress=lambda s: _push(record, s),
+                import_row=record,
             )
             record = _finish(record, _S.DONE, summary=summary)
     except _Abandoned:

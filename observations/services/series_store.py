@@ -4,7 +4,12 @@ in ``bench/series_bench.py``).
 
 Call inside the caller's transaction: an import writes all its channels in one, so a file
 is stored whole or not at all. Each write leaves a note in the channel's history (the audit
-trail, action ``channel.series_written``; ``replaced`` says whether samples were there).
+trail, action ``channel.series_written``; ``replaced`` says whether samples were there) with
+the content hash of every channel-day it stored (``days``: day → SHA-256, None for a day
+left empty; observations.evidence), and the same hashes in ``SeriesDayEvidence``. An import
+writes its channels with ``record=False`` and records them all at the end
+(:func:`series_record`): the audit chain's lock is then held only for the last moments of
+its transaction, not for the whole file.
 
 Once the transaction commits, the apps above hear of the new data through the hook
 ``series.written`` (portal.hooks): one per bureau and transaction, with each channel's whole
@@ -14,20 +19,21 @@ written span, however many writes (days, channels) the transaction made.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 from django.db import connection, transaction
 
-from observations.models import Channel, DayValuesBinary, SeriesDay
+from observations.evidence import day_digest
+from observations.models import Channel, DayValuesBinary, SeriesDay, SeriesDayEvidence
 from observations.series_codec import decode_float4_array_send, encode_day_rows
 from portal import hooks
 from portal.exceptions import InvalidInput
 from portal.services import audit_record
 
 if TYPE_CHECKING:
-    from portal.models import User
+    from portal.models import AuditEvent, User
     from portal.tenancy import Actor
 
 DAY_SECONDS = 86400
@@ -53,6 +59,11 @@ class Written:
     samples: int
     days: int
     replaced: bool
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    # every UTC day the write covered: (SHA-256 of the stored day, samples present), or None
+    # where the day is now empty (observations.evidence)
+    hashes: dict[dt.date, tuple[str, int] | None] = field(default_factory=dict)
 
 
 class _Announcement:
@@ -115,13 +126,19 @@ def series_write(
     values: np.ndarray,
     actor: Actor | User | None,
     source: str = "",
+    record: bool = True,
 ) -> Written:
     """Store ``values`` (float32, NaN for gaps) of ``channel`` from ``start`` (UTC, on the
     channel's interval) on: the range [start, start + len * interval) replaces what was
-    stored there (gaps in ``values`` become gaps); samples outside it are kept."""
+    stored there (gaps in ``values`` become gaps); samples outside it are kept.
+
+    With ``record`` (the default) the write is recorded at once (:func:`series_record`);
+    without it the caller records it later in the same transaction."""
     if not connection.in_atomic_block:
         with transaction.atomic():
-            return series_write(channel=channel, start=start, values=values, actor=actor, source=source)
+            return series_write(
+                channel=channel, start=start, values=values, actor=actor, source=source, record=record
+            )
     values = np.asarray(values, dtype=np.float32)
     if values.size == 0:
         return Written(0, 0, False)
@@ -161,20 +178,67 @@ def series_write(
             raw = cursor.cursor
             with raw.copy(f"COPY {SeriesDay._meta.db_table} ({COLUMNS}) FROM STDIN (FORMAT binary)") as copy:
                 copy.write(payload)
+    interval = int(channel.interval)
+    hashes: dict[dt.date, tuple[str, int] | None] = {
+        first_day + dt.timedelta(days=i): None for i in range(n_days)
+    }
+    for _channel_id, day, samples in rows:
+        digest = day_digest(channel_id=channel.pk, day=day, interval=interval, values=samples)
+        hashes[day] = (digest, int((~np.isnan(samples)).sum()))
     stored_count = int((~np.isnan(values)).sum())
-    end = start + dt.timedelta(seconds=int(channel.interval) * values.size)
-    audit_record(
-        actor=actor,
-        action="channel.series_written",
-        target=channel,
-        comment=source,
-        extra={
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-            "samples": stored_count,
-            "replaced": bool(deleted),
-        },
-    )
+    end = start + dt.timedelta(seconds=interval * values.size)
+    written = Written(stored_count, len(rows), bool(deleted), start=start, end=end, hashes=hashes)
+    if record:
+        series_record(channel=channel, written=written, actor=actor, source=source)
     if stored_count:
         _announce(channel, start, end)
-    return Written(stored_count, len(rows), bool(deleted))
+    return written
+
+
+def series_record(
+    *,
+    channel: Channel,
+    written: Written,
+    actor: Actor | User | None,
+    source: str = "",
+    file_sha256: str = "",
+) -> AuditEvent:
+    """The write's note in the channel's history (the audit chain) with each day's content
+    hash, and the same hashes as the days' evidence (``SeriesDayEvidence``)."""
+    if written.start is None or written.end is None:
+        raise ValueError("an empty write has nothing to record")
+    extra = {
+        "start": written.start.isoformat(),
+        "end": written.end.isoformat(),
+        "samples": written.samples,
+        "replaced": written.replaced,
+        "days": {day.isoformat(): (h[0] if h else None) for day, h in sorted(written.hashes.items())},
+    }
+    if file_sha256:
+        extra["file_sha256"] = file_sha256
+    event = audit_record(
+        actor=actor, action="channel.series_written", target=channel, comment=source, extra=extra
+    )
+    emptied = [day for day, h in written.hashes.items() if h is None]
+    if emptied:
+        SeriesDayEvidence.objects.filter(channel=channel, day__in=emptied).delete()
+    evidence = [
+        SeriesDayEvidence(
+            bureau_id=channel.bureau_id,
+            channel=channel,
+            day=day,
+            sha256=h[0],
+            samples=h[1],
+            recorded_in=event,
+        )
+        for day, h in written.hashes.items()
+        if h is not None
+    ]
+    if evidence:
+        SeriesDayEvidence.objects.bulk_create(
+            evidence,
+            update_conflicts=True,
+            unique_fields=["channel", "day"],
+            update_fields=["sha256", "samples", "recorded_in", "updated_at"],
+        )
+    return event

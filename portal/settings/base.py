@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "channels",
     "axes",
     "csp",
+    "pgtrigger",  # the audit trail's append-only triggers (portal.AuditEvent, portal.AuditAnchor)
     "portal",
     "printing",  # the shared printing library, below the feature apps
     "catalog",

@@ -41,6 +41,7 @@ def test_watchdog_is_a_beat_job_every_two_minutes_over_every_job_kind():
         "observations.qc_archive",
         "observations.series_import",
         "portal.document_render",
+        "portal.integrity_check",
         "portal.notification_delivery",
         "postquake.draft_case",
         "postquake.opinion_push_send",

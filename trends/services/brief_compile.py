@@ -18,6 +18,7 @@ from django.urls import reverse
 from consultations import selectors as consultation_selectors
 from disciplines import selectors as discipline_selectors
 from disciplines.models import Anomaly
+from portal import integrity
 from portal.tenancy import bureau_reader
 from portal.timefmt import BEIJING
 from products import selectors as product_selectors
@@ -370,6 +371,21 @@ def meetings_section(*, reader: Actor, end: dt.datetime) -> list[dict[str, Any]]
     ]
 
 
+# --- the audit chain's anchor ------------------------------------------------------------------
+
+
+def audit_anchor_section(*, end: dt.datetime) -> dict[str, Any] | None:
+    """The anchor of the last whole Beijing day before the brief's end (portal.audit_chain): the
+    audit chain's last record of that day and its hash, printed so that a copy outside the
+    database can later show that the trail up to it was not rewritten. None before the chain
+    has a record (or in the first minutes after midnight, before the day is anchored)."""
+    day = (end - dt.timedelta(days=1)).astimezone(BEIJING).date()
+    anchor = integrity.anchor_for(day=day)
+    if anchor is None:
+        return None
+    return {"day": anchor.day.isoformat(), "seq": anchor.seq, "hash": anchor.hash}
+
+
 # --- the whole content -------------------------------------------------------------------------
 
 
@@ -419,4 +435,6 @@ def brief_content(
         reader=reader, bureau=bureau, start=start, end=end, options=options
     )
     content["meetings"] = meetings_section(reader=reader, end=end)
+    if kind == BriefKind.DAILY:
+        content["audit_anchor"] = audit_anchor_section(end=end)
     return content
