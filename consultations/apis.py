@@ -17,6 +17,7 @@ from portal.fields import DateTimeField, IntegerField
 from portal.files import serve_file
 from portal.models import TokenScope
 from portal.serializers import RenderedDocumentStatusSerializer
+from portal.services import data_access_record_of
 
 from . import selectors
 from .models import ConsultationReport, Likelihood, Meeting, MeetingKind, MeetingMaterial, Vote
@@ -421,6 +422,7 @@ class ReportDetailApi(TenantApi):
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, report_id: int) -> Response:
         report = selectors.report_get(actor=request.actor, report_id=report_id)
+        data_access_record_of(actor=request.actor, target=report, how="api")  # another bureau's, by a grant
         data = dict(ReportOutputSerializer(report).data)
         data["content"] = report_services.report_content(report)
         return Response(data)
@@ -508,6 +510,9 @@ class ReportPdfApi(TenantApi):
         report: ConsultationReport = selectors.report_get(actor=request.actor, report_id=report_id)
         document = report_pdf_services.report_pdf_document(actor=request.actor, report=report)
         if document.is_ready:
+            data_access_record_of(
+                actor=request.actor, target=report, how="download"
+            )  # another bureau's, by a grant
             return serve_file(
                 request,
                 document.file,

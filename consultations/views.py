@@ -22,6 +22,7 @@ from portal.files import serve_document, serve_file
 from portal.models import Role
 from portal.pages import error_page, page
 from portal.readership import record_view
+from portal.services import data_access_record_of
 
 from . import permissions as perms
 from . import selectors
@@ -610,6 +611,9 @@ def report_download(request: HttpRequest, report_id: int) -> HttpResponse:
     )
     if response.status_code == 200:  # the PDF itself, not the page saying it is on its way
         _record(request, report, pdf=True)
+        data_access_record_of(
+            actor=request.actor, target=report, how="download"
+        )  # another bureau's, by a grant
     return response
 
 

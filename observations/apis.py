@@ -70,7 +70,7 @@ class StationDetailApi(TenantApi):
     def get(self, request: Request, station_code: str) -> Response:
         station = selectors.station_get(actor=request.actor, code=station_code)
         context = {
-            "channels": selectors.station_channels(station=station),
+            "channels": selectors.station_channels(actor=request.actor, station=station),
             "instruments": selectors.station_instruments(station=station),
         }
         return Response(StationDetailOutputSerializer(station, context=context).data)

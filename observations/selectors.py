@@ -81,9 +81,15 @@ def station_options(*, actor: Actor | None) -> QuerySet[Station]:
     return Station.objects.editable_by(actor).exclude(status=Station.Status.CLOSED).order_by("code")
 
 
-@system_read("children of a station the caller read through station_get")
-def station_channels(*, station: Station) -> QuerySet[Channel]:
-    return Channel.objects.filter(station=station).select_related("item", "discipline", "instrument")
+def station_channels(*, actor: Actor | None, station: Station) -> QuerySet[Channel]:
+    """The channels of a station the caller read through station_get that ``actor`` may
+    read: all of them in its bureau and for national units; a bureau another shares the
+    station with sees the channels granted to it (data sharing)."""
+    return (
+        Channel.objects.visible_to(actor)
+        .filter(station=station)
+        .select_related("item", "discipline", "instrument")
+    )
 
 
 @system_read("children of a station the caller read through station_get")

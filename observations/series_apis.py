@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from portal import fields as portal_fields
 from portal.apis_base import TenantApi
 from portal.models import TokenScope
+from portal.services import data_access_record
 
 from . import series_selectors as selectors
 from .series_output import series_csv, series_iaga2002
@@ -102,6 +103,13 @@ class SeriesReadApi(TenantApi):
             end=end,
             resolution=query["resolution"],
             agg=query["agg"],
+        )
+        # another bureau reading what only a grant opens to it leaves a record (data sharing)
+        data_access_record(
+            actor=request.actor,
+            rows=selectors.series_days(actor=request.actor, channel=channel, start=start, end=end),
+            how=f"api:{query['format']}",
+            target=channel,
         )
         name = f"{channel.station.code}-{channel.item.code}-{series.start:%Y%m%dT%H%M}-{query['resolution']}"
         if query["format"] == "csv":

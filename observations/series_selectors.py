@@ -18,6 +18,8 @@ from portal.exceptions import InvalidInput, NotFound, PortalError
 from portal.tenancy import system_read
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from portal.tenancy import Actor
 
 DAY_SECONDS = 86400
@@ -54,6 +56,17 @@ def series_channel_get(*, actor: Actor | None, channel_id: int) -> Channel:
     if channel is None:
         raise NotFound(_("No such channel."))
     return channel
+
+
+def series_days(
+    *, actor: Actor | None, channel: Channel, start: dt.datetime, end: dt.datetime
+) -> QuerySet[SeriesDay]:
+    """The stored days of ``channel`` a read from ``start`` to ``end`` (UTC, end exclusive)
+    covers, as ``actor`` may read them (what an access to shared data is recorded of)."""
+    last = (end - dt.timedelta(microseconds=1)).astimezone(dt.UTC).date()
+    return SeriesDay.objects.visible_to(actor).filter(
+        channel=channel, day__gte=start.astimezone(dt.UTC).date(), day__lte=last
+    )
 
 
 def _floor(when: dt.datetime, step: int) -> dt.datetime:

@@ -101,7 +101,7 @@ def station_detail(request: HttpRequest, code: str) -> HttpResponse:
         "observations/station_detail.html",
         {
             "station": station,
-            "channels": selectors.station_channels(station=station),
+            "channels": selectors.station_channels(actor=request.actor, station=station),
             "instruments": selectors.station_instruments(station=station),
             "history": selectors.station_history(station=station),
             "pending": selectors.change_list(actor=request.actor, state="proposed", station=station)

@@ -132,6 +132,7 @@ def _bureau_cast(code: str, surname: str) -> list[DemoPerson]:
         # a second approver: four eyes (the reviewer of a trend report does not sign it off)
         DemoPerson(f"{low}_reviewer", f"{surname}审核人", ((code, Role.APPROVER, None),)),
         DemoPerson(f"{low}_viewer", f"{surname}浏览者", ((code, Role.VIEWER, None),)),
+        DemoPerson(f"{low}_steward", f"{surname}数据管理员", ((code, Role.DATA_STEWARD, None),)),
     ]
 
 

@@ -12,7 +12,8 @@ Known hooks:
 
 * ``topic_report.ready(report_id: int, event_id: int, bureau_id: int)``: a special-topic
   report was built (reports); consultations enqueues ``consultations.attach_topic_report``,
-  subscriptions ``subscriptions.match_topic_report``.
+  subscriptions ``subscriptions.match_topic_report``, sharing
+  ``sharing.announce_topic_report`` (the bureaus its topic reports are pushed to).
 
 * ``meeting.closed(meeting_id: int, bureau_id: int)``: a consultation meeting closed
   (consultations); trends enqueues ``trends.meeting_closed``, which recompiles the meeting
@@ -26,7 +27,8 @@ Known hooks:
   bureau's channels were stored (observations.services.series_store), ``spans`` the written
   span of each channel, ``{channel_id: (start, end)}`` in ISO 8601 UTC, end exclusive. Fired
   once per bureau per transaction: an import of many days and channels is one hook with
-  each channel's whole span. Flows enqueues one ``flows.trigger`` (kind ``series``) per channel.
+  each channel's whole span. Flows enqueues one ``flows.trigger`` (kind ``series``) per channel;
+  sharing ``sharing.announce_series`` (the bureaus the station's or item's series are pushed to).
 
 * ``anomaly.moved(anomaly_id: int, bureau_id: int, state: str, action: str,
   discipline: str, product_reference: str)``: an anomaly was reported (``action`` "report")

@@ -86,6 +86,9 @@ class Role(models.TextChoices):
     CHAIR = "chair", _("chair")
     APPROVER = "approver", _("approver")
     VIEWER = "viewer", _("viewer")
+    # sets the sharing levels of the bureau's datasets and answers other bureaus' requests
+    # for them (the sharing app); without one in a bureau its bureau admins do
+    DATA_STEWARD = "data_steward", _("data steward")
 
 
 # --- the four disciplines (四大学科) with fixed codes ---------------------------------------
@@ -408,6 +411,11 @@ class TokenScope(models.TextChoices):
     PRODUCTS_RUN = "products:run", _("Run products")
     REPORTS_READ = "reports:read", _("Read reports: topic, consultation, trend, briefs and post-quake cases")
     CONSULTATIONS_READ = "consultations:read", _("Read consultation meetings")
+    DATASETS_READ = (
+        "datasets:read",
+        _("Read the dataset catalog, my data requests and the pushes I take part in"),
+    )
+    DATA_REQUESTS_SUBMIT = "data_requests:submit", _("Request datasets of other bureaus")
 
 
 class ApiToken(TimeStamped):
@@ -476,6 +484,8 @@ class ApiTokenUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token_id} {self.method} {self.path} {self.status_code}"
+
+
 class AuditAnchor(models.Model):
     """The chain's head (``seq``, ``hash``) at the end of one Beijing day: printed in the daily
     brief and exported, so that a copy outside the database can later show that the records

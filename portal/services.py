@@ -17,6 +17,7 @@ from rest_framework.authtoken.models import Token
 from . import audit_chain
 from .exceptions import InvalidInput, NotFound, PermissionDenied
 from .geo import parse_area
+from .grants import DATA_ACCESS_ACTION
 from .models import AuditEvent, Bureau, Discipline, Membership, Notification, Role, User
 from .permissions import (
     can_edit_person_account,
@@ -66,6 +67,73 @@ def audit_record(
         comment=comment,
         extra=extra,
     )
+
+
+#: How many of the rows read an access record names (the count is kept whole up to the scan).
+DATA_ACCESS_IDS_KEPT = 50
+DATA_ACCESS_SCAN = 5000
+
+
+def data_access_record(
+    *,
+    actor: Actor | None,
+    rows: models.QuerySet[Any],
+    how: str,
+    target: models.Model | None = None,
+) -> list[AuditEvent]:
+    """Write who read which rows of another bureau that only a grant opened to them.
+
+    ``rows`` is what the read served (a queryset of a tenant-owned model, unsliced); the
+    rows the actor reads anyway (their bureau's, public, published to them) are no access
+    to shared data and leave no record. One audit row per owning bureau, on ``target`` (the
+    channel, run or report read) or on the owning bureau, with ``how`` ("api", "download",
+    "fdsn"), the model, how many rows and the first ids, and the personal token the read was
+    made with, if any. Nothing to record: no query
+    beyond the one that finds the rows.
+    """
+    if actor is None or actor.bureau is None or actor.is_system_admin:
+        return []
+    if target is not None and getattr(target, "bureau_id", None) == actor.bureau_id:
+        return []  # the bureau's own data
+    if rows.query.is_sliced:  # a page of rows: the same rows, filterable
+        rows = rows.model._default_manager.filter(pk__in=rows.values("pk"))
+    opened = rows.opened_by_grant(actor)  # type: ignore[attr-defined]
+    by_bureau: dict[int, list[Any]] = {}
+    for bureau_id, pk in opened.order_by().values_list("bureau_id", "pk")[:DATA_ACCESS_SCAN]:
+        by_bureau.setdefault(bureau_id, []).append(pk)
+    if not by_bureau:
+        return []
+    owners = Bureau.objects.in_bulk(list(by_bureau))
+    label = rows.model._meta.label_lower
+    records = []
+    for bureau_id, ids in sorted(by_bureau.items()):
+        owner = owners[bureau_id]
+        records.append(
+            audit_record(
+                actor=actor,
+                action=DATA_ACCESS_ACTION,
+                target=target if target is not None else owner,
+                bureau=owner,
+                extra={
+                    "how": how,
+                    "model": label,
+                    "rows": len(ids),
+                    "ids": [str(pk) for pk in sorted(ids)[:DATA_ACCESS_IDS_KEPT]],
+                    "reader_bureau": actor.bureau.code,
+                    # read by a program with a personal token: which one (None: in a session)
+                    "token": actor.token_id,
+                },
+            )
+        )
+    return records
+
+
+def data_access_record_of(*, actor: Actor | None, target: models.Model, how: str) -> list[AuditEvent]:
+    """``data_access_record`` of one row read (a report, a run) that the caller holds."""
+    if actor is None or getattr(target, "bureau_id", None) == actor.bureau_id:
+        return []
+    rows = type(target)._default_manager.filter(pk=target.pk)
+    return data_access_record(actor=actor, rows=rows, how=how, target=target)
 
 
 # --- live events ---------------------------------------------------------------------

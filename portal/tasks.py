@@ -80,6 +80,8 @@ def token_uses_prune_task() -> int:
     from .token_services import token_uses_prune
 
     return token_uses_prune()
+
+
 @shared_task(
     name="portal.integrity_check",
     time_limit=INTEGRITY_TIME_LIMIT,

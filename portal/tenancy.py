@@ -11,6 +11,10 @@ inherits :class:`TenantOwned`, and every selector starts from
 * material shared with a joint consultation is opened by the model's
   ``shared_q(actor)`` hook;
 * rows the model declares public (``PUBLIC_Q``) are read by anyone;
+* rows of another bureau's dataset that is open to all bureaus, or that the bureau granted
+  to the actor's bureau (an approved request, a push), are opened by the grant sources
+  registered in ``portal.grants`` (the sharing app fills it): the grant's scope narrows
+  them (period, channels), its expiry or revocation ends it, checked in the same query;
 * otherwise: no actor, no rows (fail closed).
 """
 
@@ -23,6 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from django.contrib.gis.db import models
 from django.db.models import Q, QuerySet
 
+from . import grants
 from .models import Bureau, Membership, Role, TimeStamped, User
 
 if TYPE_CHECKING:
@@ -36,6 +41,8 @@ class Actor:
     user: User
     bureau: Bureau | None
     memberships: tuple[Membership, ...] = field(default=())
+    # the personal API token the request was made with (portal.tokens); None: a session
+    token_id: int | None = None
 
     @property
     def bureau_id(self) -> int | None:
@@ -163,7 +170,27 @@ class TenantQuerySet(QuerySet):
             return self
         if actor.bureau is None:
             return self.filter(public) if public is not None else self.none()
+        condition = self._ordinary(actor)
+        granted = self._granted(actor)
+        if granted is not None:
+            condition |= granted
+        return self.filter(condition)
+
+    def opened_by_grant(self, actor: Actor | None) -> TenantQuerySet:
+        """The rows ``actor`` reads only because a grant opens them (not their bureau's, not
+        public, published to them or shared with them): the reads an access log records."""
+        if actor is None or actor.bureau is None or actor.is_system_admin:
+            return self.none()
+        granted = self._granted(actor)
+        if granted is None:
+            return self.none()
+        return self.filter(granted).exclude(self._ordinary(actor))
+
+    def _ordinary(self, actor: Actor) -> Q:
+        """Own bureau, public, published (for national units), shared by joint work."""
+        model: Any = self.model
         condition = Q(bureau_id=actor.bureau_id)
+        public = getattr(model, "PUBLIC_Q", None)
         if public is not None:
             condition |= public
         published = getattr(model, "PUBLISHED_Q", None)
@@ -172,7 +199,25 @@ class TenantQuerySet(QuerySet):
         shared = model.shared_q(actor)
         if shared is not None:
             condition |= shared
-        return self.filter(condition)
+        return condition
+
+    def _granted(self, actor: Actor) -> Q | None:
+        """What the grant sources of ``portal.grants`` open to ``actor`` (None: nothing).
+        A source of published rows only (reports) is narrowed here by the model's own
+        ``PUBLISHED_Q``: a grant never opens another bureau's drafts."""
+        model: Any = self.model
+        condition: Q | None = None
+        for source in grants.sources_for(model):
+            opened = source.func(actor)
+            if opened is None:
+                continue
+            if source.published_only:
+                published = getattr(model, "PUBLISHED_Q", None)
+                if published is None:
+                    continue
+                opened = published & opened
+            condition = opened if condition is None else condition | opened
+        return condition
 
     def editable_by(self, actor: Actor | None) -> TenantQuerySet:
         """Rows ``actor`` may change: only their own bureau's."""

@@ -24,6 +24,7 @@ The FDSN event service, which is not a DRF view, uses the same steps through
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import logging
 import math
@@ -120,8 +121,10 @@ def personal_token(request: Any) -> ApiToken | None:
 
 
 def token_actor(token: ApiToken) -> Actor | None:
-    """The owner acting in the token's bureau with the roles held there now (None: none left)."""
-    return actor_for(token.owner, token.bureau.code)
+    """The owner acting in the token's bureau with the roles held there now (None: none left),
+    marked with the token so that what it reads is recorded as read through it."""
+    actor = actor_for(token.owner, token.bureau.code)
+    return dataclasses.replace(actor, token_id=token.pk) if actor is not None else None
 
 
 def token_check(

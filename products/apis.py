@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from portal.apis_base import TenantApi
 from portal.fields import IntegerField
 from portal.models import TokenScope
+from portal.services import data_access_record_of
 
 from . import selectors
 from .catalogue import methods_described
@@ -180,6 +181,7 @@ class RunDetailApi(TenantApi):
     @extend_schema(operation_id="products_runs_retrieve", responses=RunOutputSerializer)
     def get(self, request: Request, run_id: int) -> Response:
         run = selectors.run_get(actor=request.actor, run_id=run_id)
+        data_access_record_of(actor=request.actor, target=run, how="api")  # another bureau's, by a grant
         return Response(RunOutputSerializer(run, context={"request": request}).data)
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from portal.exceptions import PermissionDenied
 from portal.files import serve_file
 from portal.pages import page
+from portal.services import data_access_record_of
 
 from . import selectors
 from .catalogue import describe
@@ -163,6 +164,7 @@ def run_figure(request: HttpRequest, run_id: int, name: str) -> HttpResponse:
     if name not in run.figures:
         raise Http404
     path = execution_services.run_directory(run.bureau_id, run.figure_run_id) / Path(name).name
+    data_access_record_of(actor=request.actor, target=run, how="download")  # another bureau's, by a grant
     return serve_file(
         request,
         path,

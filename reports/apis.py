@@ -15,6 +15,7 @@ from portal.apis_base import TenantApi
 from portal.exceptions import InvalidInput
 from portal.fields import DateTimeField, IntegerField
 from portal.models import TokenScope
+from portal.services import data_access_record_of
 
 from . import selectors
 from .models import GisLayerKind, TopicReport
@@ -145,6 +146,7 @@ class TopicReportDetailApi(TenantApi):
     @extend_schema(responses=TopicReportOutputSerializer)
     def get(self, request: Request, report_id: int) -> Response:
         report = selectors.topic_report_get(actor=request.actor, report_id=report_id)
+        data_access_record_of(actor=request.actor, target=report, how="api")  # another bureau's, by a grant
         body: dict[str, Any] = dict(TopicReportOutputSerializer(report).data)
         body["pushes"] = PushOutputSerializer(selectors.push_attempt_list(report=report), many=True).data
         body["content"] = report.context

@@ -19,6 +19,7 @@ from portal.exceptions import NotFound, PortalError
 from portal.files import serve_file
 from portal.pages import error_page
 from portal.readership import record_view
+from portal.services import data_access_record_of
 from printing.rendering import render_html
 
 from . import selectors
@@ -171,6 +172,7 @@ def topic_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
     except Http404:
         return _not_found(request)
     _record(request, report, pdf=True)
+    data_access_record_of(actor=request.actor, target=report, how="download")  # another bureau's, by a grant
     return response
 
 

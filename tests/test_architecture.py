@@ -76,6 +76,7 @@ LAYERS: list[set[str]] = [
     {"recognition"},
     {"skill"},
     {"trends"},
+    {"sharing"},
     {"flows"},
 ]
 APPS = [app for layer in LAYERS for app in sorted(layer)]

@@ -269,6 +269,7 @@ ROLES = [
     ("jx_approver", None, False),
     ("jx_reviewer", None, False),
     ("jx_viewer", None, False),
+    ("jx_steward", None, False),
     ("nm_admin", None, False),
     ("cenc_forecaster", None, False),
     ("zone_forecaster", None, False),

@@ -197,8 +197,12 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
         actor=forecaster, name="台站脚本", scopes=["catalog:read"], expires=now + dt.timedelta(days=30)
     )
     token_use_record(token=token, method="GET", path="/api/v1/events/", status_code=200)
+    dataset, data_request, push = _sharing(jx, nm, make_person, station_code="JX-XS")
     return {
         "token_id": token.pk,
+        "dataset_id": dataset.pk,
+        "request_id": data_request.pk,
+        "push_id": push.pk,
         "subscription_id": subscription.pk,
         "case_id": postquake_case.pk,
         "number": 1,  # the case's first opinion, proposed by its draft
@@ -228,6 +232,26 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
         "channel_id": channel.object_id,
         "change_id": change.pk,
     }
+
+
+def _sharing(jx: Any, nm: Any, make_person: Any, *, station_code: str) -> tuple[Any, Any, Any]:
+    """JX's datasets (the sync), an NM request for its station's series waiting for JX's
+    answer, and a push of the station to NM."""
+    from portal.tenancy import actor_for
+    from sharing.models import Dataset
+    from sharing.services.pushes import push_create
+    from sharing.services.requests import Scope, request_create
+    from sharing.services.sync import datasets_sync
+
+    datasets_sync(bureau_id=jx.pk)
+    dataset = Dataset.objects.get(bureau=jx, key=f"station:{station_code}")
+    nm_forecaster = make_person("fuzz_nm_forecaster", (nm, "forecaster"))
+    data_request = request_create(
+        actor=actor_for(nm_forecaster), dataset=dataset, purpose="对比研究", scope=Scope()
+    )
+    steward = make_person("fuzz_jx_steward", (jx, "data_steward"))
+    push = push_create(actor=actor_for(steward), dataset=dataset, bureaus=["NM"])
+    return dataset, data_request, push
 
 
 def _skill_score(jx: Any, channel_id: int) -> None:

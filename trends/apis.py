@@ -20,6 +20,7 @@ from portal.exceptions import InvalidInput
 from portal.fields import DateTimeField, IntegerField
 from portal.files import serve_file
 from portal.models import TokenScope
+from portal.services import data_access_record_of
 
 from . import selectors
 from .compilation import section_title
@@ -169,7 +170,9 @@ class TrendReportDetailApi(TenantApi):
 
     @extend_schema(request=None, responses=TrendReportDetailSerializer)
     def get(self, request: Request, report_id: int) -> Response:
-        return _detail(request, selectors.trend_report_get(actor=request.actor, report_id=report_id))
+        report = selectors.trend_report_get(actor=request.actor, report_id=report_id)
+        data_access_record_of(actor=request.actor, target=report, how="api")  # another bureau's, by a grant
+        return _detail(request, report)
 
 
 class TrendSectionApi(TenantApi):
@@ -295,6 +298,9 @@ class TrendReportPdfApi(TenantApi):
             version=report.version,
             pdf=True,
         )
+        data_access_record_of(
+            actor=request.actor, target=report, how="download"
+        )  # another bureau's, by a grant
         return serve_file(
             request,
             source,

@@ -20,6 +20,7 @@ from portal.exceptions import NotFound, PermissionDenied, PortalError
 from portal.files import serve_file
 from portal.pages import error_page, page
 from portal.readership import record_view
+from portal.services import data_access_record_of
 
 from . import permissions as perms
 from . import selectors
@@ -268,6 +269,7 @@ def report_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
         version=report.version,
         pdf=True,
     )
+    data_access_record_of(actor=request.actor, target=report, how="download")  # another bureau's, by a grant
     return serve_file(
         request,
         source,

@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     # After observations: its demo scores the demo channels, which the observations demo makes
     # (seed_demo runs the apps' demos in this order); its own words win no one else's page.
     "skill",
+    # After every app whose data it shares (its demo makes datasets of what their demos hold):
+    # the data supermarket, requests, grants and pushes between bureaus.
+    "sharing",
     # The top layer: flows compose every other app's building blocks (its demo runs last).
     "flows",
 ]
@@ -80,6 +83,7 @@ PORTAL_FEATURE_APPS = [
     "skill",
     "flows",
     "subscriptions",
+    "sharing",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +267,14 @@ SPECTACULAR_SETTINGS = {
     # <id:...> (portal/converters.py): a bigint; larger numbers are 404 before any view.
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1}
+    },
+    # Choice sets whose field names (kind, level, state, action) other apps use too.
+    "ENUM_NAME_OVERRIDES": {
+        "DatasetKindEnum": "sharing.models.DatasetKind",
+        "SharingLevelEnum": "sharing.models.Level",
+        "DataRequestStateEnum": "sharing.models.DataRequest.State",
+        "PushStateEnum": "sharing.models.Push.State",
+        "DataRequestActionEnum": "sharing.services.request_workflow.PERSON_ACTIONS",
     },
 }
 
