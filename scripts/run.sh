@@ -51,4 +51,5 @@ cat <<TXT
     jx_forecaster, nm_forecaster, cenc_forecaster                     forecasters
     jx_chair, nm_chair, cenc_chair chairs        jx_approver, nm_approver, cenc_approver  approvers
     jx_viewer, nm_viewer, cenc_viewer viewers    zone_forecaster  forecaster in JX and viewer in NM (bureau switcher)
+    jx_steward, nm_steward, cenc_steward  data stewards (sharing levels, data requests, pushes)
 TXT
