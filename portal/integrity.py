@@ -36,7 +36,7 @@ from .models import AuditAnchor, IntegrityCheck, Notification
 from .permissions import can_check_integrity
 from .services import audit_record
 from .timefmt import BEIJING
-from .workflow import Handoff, Workflow, job_steps, row_lock, transition, transition_each
+from .workflow import Handoff, Workflow, job_fail, job_steps, row_lock, transition, transition_each
 
 if TYPE_CHECKING:
     from django.utils.functional import Promise
@@ -339,16 +339,7 @@ def integrity_check_now(*, kind: str, options: Mapping[str, Any] | None = None) 
 
 def integrity_check_fail(*, check_id: int, message: str) -> IntegrityCheck | None:
     """QUEUED/RUNNING → FAILED with ``message`` (the task guard's and the watchdog's last resort)."""
-    with transaction.atomic():
-        try:
-            check = _lock(None, check_id)
-        except NotFound:
-            return None
-        if check.status not in WORKFLOW.transitions["fail"].sources:
-            return check
-        return transition(
-            check, "fail", None, message, workflow=WORKFLOW, finished_at=timezone.now(), error=message
-        )
+    return job_fail(WORKFLOW, check_id, message, finished_at=timezone.now(), error=message)
 
 
 def integrity_checks_fail_abandoned(now: dt.datetime) -> list[int]:

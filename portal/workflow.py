@@ -198,6 +198,21 @@ def job_steps(
     }
 
 
+def job_fail(workflow: Workflow, pk: Any, message: str, **fields: Any) -> Any:
+    """The last resort of a job's task guard and of the watchdog (``portal.jobs``): the job's
+    row, locked through ``workflow.lock``, moved to failed with ``message`` (audited, its people
+    told by the ``fail`` step's notify) and ``fields`` stored beside the state. A job already
+    ended is left alone and returned as it is; a job that is gone is None."""
+    with transaction.atomic():
+        try:
+            job = workflow.lock(None, pk)
+        except NotFound:
+            return None
+        if getattr(job, workflow.state_field) not in workflow.transitions["fail"].sources:
+            return job
+        return transition(job, "fail", None, message, workflow=workflow, **fields)
+
+
 def row_lock(model: type[models.Model], *related: str) -> Callable[[Actor | None, Any], Any]:
     """The ``lock`` of a workflow whose callers already fetched the row through a selector
     (tenancy decided there) or hold its id as the system: the row by pk (an instance or a pk),

@@ -26,6 +26,7 @@ from portal.services import audit_record, broadcast
 from portal.workflow import (
     Handoff,
     Workflow,
+    job_fail,
     job_steps,
     register,
     register_labels,
@@ -297,23 +298,7 @@ def _finish(
 def event_import_fail(*, import_id: int, message: str) -> EventImport | None:
     """QUEUED/RUNNING -> FAILED with ``message``; the uploader is told. A finished import is
     left alone. The last resort of the task guard and the watchdog (portal.jobs)."""
-    with transaction.atomic():
-        try:
-            record = _import_lock(None, import_id)
-        except NotFound:
-            return None
-        if record.status not in IMPORT_WORKFLOW.transitions["fail"].sources:
-            return record
-        return transition(
-            record,
-            "fail",
-            None,
-            message,
-            workflow=IMPORT_WORKFLOW,
-            finished_at=timezone.now(),
-            error=message,
-            errors=[],
-        )
+    return job_fail(IMPORT_WORKFLOW, import_id, message, finished_at=timezone.now(), error=message, errors=[])
 
 
 def _heartbeat(record: EventImport) -> float | None:

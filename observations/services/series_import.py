@@ -39,6 +39,7 @@ from portal.tenancy import actor_for
 from portal.workflow import (
     Handoff,
     Workflow,
+    job_fail,
     job_steps,
     register,
     register_labels,
@@ -503,22 +504,7 @@ def _finish(
 
 def series_import_fail(*, import_id: int, message: str) -> SeriesImport | None:
     """QUEUED/RUNNING → FAILED with ``message`` (the task guard's and the watchdog's last resort)."""
-    with transaction.atomic():
-        try:
-            record = _lock(None, import_id)
-        except NotFound:
-            return None
-        if record.status not in SERIES_IMPORT_WORKFLOW.transitions["fail"].sources:
-            return record
-        return transition(
-            record,
-            "fail",
-            None,
-            message,
-            workflow=SERIES_IMPORT_WORKFLOW,
-            finished_at=timezone.now(),
-            error=message,
-        )
+    return job_fail(SERIES_IMPORT_WORKFLOW, import_id, message, finished_at=timezone.now(), error=message)
 
 
 def series_imports_fail_abandoned(now: dt.datetime | None = None) -> list[int]:

@@ -32,6 +32,7 @@ from portal.workflow import (
     Handoff,
     Transition,
     Workflow,
+    job_fail,
     job_steps,
     register_labels,
     row_lock,
@@ -225,18 +226,7 @@ def _store(report_id: int, results: dict[str, compilation.Compiled]) -> TrendRep
 
 def trend_compile_fail(*, report_id: int, message: str) -> TrendReport | None:
     """queued/running → failed with ``message``; a compilation already ended is left alone."""
-    with transaction.atomic():
-        report = selectors.trend_report_for_worker(report_id=report_id)
-        if report is None or report.compile_status not in (CompileStatus.QUEUED, CompileStatus.RUNNING):
-            return report
-        return transition(
-            report,
-            "fail",
-            None,
-            message[:NOTE_MAX],
-            workflow=COMPILE_WORKFLOW,
-            compile_note=message[:NOTE_MAX],
-        )
+    return job_fail(COMPILE_WORKFLOW, report_id, message[:NOTE_MAX], compile_note=message[:NOTE_MAX])
 
 
 def trend_compiles_reap_abandoned(now: dt.datetime | None = None) -> list[int]:
