@@ -399,7 +399,7 @@ def _draft_body(actor: Actor, zone: DangerZone, year: int, quarter: int) -> str:
     anomalies = list(selectors.zone_anomalies(actor=actor, zone=zone)[:20])
     runs = list(selectors.zone_runs(actor=actor, zone=zone)[:20])
     lines = [_("Linked anomalies: %(n)d.") % {"n": len(anomalies)}]
-    lines += [f"- {a.title}" for a in anomalies]
+    lines += [f"- #{a.pk} {a.place} {a.observation_item}" for a in anomalies]
     lines.append(_("Linked product runs: %(n)d.") % {"n": len(runs)})
     lines += [f"- {r}" for r in runs]
     return "\n".join(lines)
