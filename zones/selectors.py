@@ -149,7 +149,7 @@ def meetings_linkable(*, actor: Actor | None, year: int) -> QuerySet[Meeting]:
 
 
 def annual_meetings(*, actor: Actor | None) -> QuerySet[Meeting]:
-    return Meeting.objects.editable_by(actor).filter(kind="annual").order_by("-starts_at")[:50]
+    return Meeting.objects.editable_by(actor).filter(kind="annual").order_by("-starts_at")
 
 
 def bureaus_all() -> QuerySet[Bureau]:

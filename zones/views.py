@@ -89,7 +89,7 @@ def zone_list(request: HttpRequest) -> HttpResponse:
 def _zone_form(request: HttpRequest, initial: dict[str, Any] | None = None) -> ZoneForm:
     actor = request.actor
     bureaus = [(b.code, f"{b.code} {_bureau_name(b)}") for b in selectors.bureaus_all()]
-    meetings = [(m.pk, f"{m.title}") for m in selectors.annual_meetings(actor=actor)]
+    meetings = [(m.pk, f"{m.title}") for m in selectors.annual_meetings(actor=actor)[:50]]
     return ZoneForm(request.POST or None, initial=initial, bureaus=bureaus, meetings=meetings)
 
 
