@@ -41,7 +41,9 @@ class YearScoreSerializer(serializers.Serializer):
     alarm_fraction = serializers.FloatField(allow_null=True)
     molchan = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
     area_skill_score = serializers.FloatField(allow_null=True)
-    molchan_bound = serializers.FloatField(allow_null=True, help_text="95 % bound of the miss rate at the final τ")
+    molchan_bound = serializers.FloatField(
+        allow_null=True, help_text="95 % bound of the miss rate at the final τ"
+    )
     reason = serializers.CharField(help_text="why R is null")
 
 
@@ -94,9 +96,16 @@ class ZoneInputSerializer(serializers.Serializer):
     year = IntegerField(min_value=1900, max_value=2199)
     name = serializers.CharField(max_length=120)
     polygon = serializers.JSONField(help_text="a GeoJSON Polygon (or a MultiPolygon of one polygon)")
-    min_magnitude = serializers.DecimalField(max_digits=3, decimal_places=1, min_value=Decimal("3"), max_value=Decimal("9.5"))
+    min_magnitude = serializers.DecimalField(
+        max_digits=3, decimal_places=1, min_value=Decimal("3"), max_value=Decimal("9.5")
+    )
     max_magnitude = serializers.DecimalField(
-        max_digits=3, decimal_places=1, min_value=Decimal("3"), max_value=Decimal("9.5"), required=False, allow_null=True
+        max_digits=3,
+        decimal_places=1,
+        min_value=Decimal("3"),
+        max_value=Decimal("9.5"),
+        required=False,
+        allow_null=True,
     )
     level = serializers.ChoiceField(choices=ZoneLevel.choices, required=False)
     bureaus = serializers.ListField(child=serializers.CharField(max_length=16), required=False, max_length=40)
@@ -108,7 +117,9 @@ class ZoneUpdateSerializer(ZoneInputSerializer):
     year = IntegerField(min_value=1900, max_value=2199, required=False)
     name = serializers.CharField(max_length=120, required=False)
     polygon = serializers.JSONField(required=False)
-    min_magnitude = serializers.DecimalField(max_digits=3, decimal_places=1, min_value=Decimal("3"), max_value=Decimal("9.5"), required=False)
+    min_magnitude = serializers.DecimalField(
+        max_digits=3, decimal_places=1, min_value=Decimal("3"), max_value=Decimal("9.5"), required=False
+    )
 
 
 def _out(request: Request, zone: DangerZone) -> dict[str, Any]:
@@ -176,5 +187,7 @@ class ZoneTransitionApi(TenantApi):
     def post(self, request: Request, zone_id: int) -> Response:
         data = self.parse(self.InputSerializer, request.data)
         zone = selectors.zone_get(actor=request.actor, zone_id=zone_id)
-        services.zone_move(actor=request.actor, zone=zone, action=data["action"], comment=data.get("comment", ""))
+        services.zone_move(
+            actor=request.actor, zone=zone, action=data["action"], comment=data.get("comment", "")
+        )
         return Response(_out(request, selectors.zone_get(actor=request.actor, zone_id=zone.pk)))

@@ -58,7 +58,9 @@ def zone_map_png(zone_polygon: list[tuple[float, float]], label: str) -> bytes:
     ys = [p[1] for p in zone_polygon]
     pad = max(max(xs) - min(xs), max(ys) - min(ys), 1.0) * 0.4
     layer = MapLayer(polygons=[{"rings": [zone_polygon], "color": "#c0392b", "label": label}])
-    return draw_map(extent=(min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad), layer=layer, size=(6.0, 5.0))
+    return draw_map(
+        extent=(min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad), layer=layer, size=(6.0, 5.0)
+    )
 
 
 def _render(report_id: int) -> bytes:

@@ -61,9 +61,13 @@ class DangerZone(TenantOwned):
         _("maximum magnitude"), max_digits=3, decimal_places=1, null=True, blank=True
     )
     level = models.CharField(_("level"), max_length=8, choices=ZoneLevel.choices, default=ZoneLevel.MEDIUM)
-    bureaus = models.ManyToManyField(Bureau, blank=True, related_name="+", verbose_name=_("responsible bureaus"))
+    bureaus = models.ManyToManyField(
+        Bureau, blank=True, related_name="+", verbose_name=_("responsible bureaus")
+    )
     basis = models.TextField(_("basis"), blank=True, default="")
-    origin = models.CharField(_("origin"), max_length=16, choices=ZoneOrigin.choices, default=ZoneOrigin.ENTERED)
+    origin = models.CharField(
+        _("origin"), max_length=16, choices=ZoneOrigin.choices, default=ZoneOrigin.ENTERED
+    )
     # the annual consultation whose conclusion named the zone (origin annual_meeting)
     meeting = models.ForeignKey(
         "consultations.Meeting",
@@ -142,7 +146,9 @@ class TrackingPlan(TenantOwned):
     watchers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("who tracks")
     )
-    frequency = models.CharField(_("how often"), max_length=8, choices=Frequency.choices, default=Frequency.WEEKLY)
+    frequency = models.CharField(
+        _("how often"), max_length=8, choices=Frequency.choices, default=Frequency.WEEKLY
+    )
     notes = models.TextField(_("notes"), blank=True, default="")
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -239,8 +245,12 @@ class TrackingReport(TenantOwned):
         verbose_name = _("tracking report")
         verbose_name_plural = _("tracking reports")
         constraints = [
-            models.UniqueConstraint(fields=["zone", "bureau", "year", "quarter"], name="trackingreport_one_per_quarter"),
-            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="trackingreport_quarter"),
+            models.UniqueConstraint(
+                fields=["zone", "bureau", "year", "quarter"], name="trackingreport_one_per_quarter"
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4), name="trackingreport_quarter"
+            ),
         ]
 
     def __str__(self) -> str:

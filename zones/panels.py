@@ -31,7 +31,11 @@ def zones_panel(actor: Actor) -> Panel | None:
         title=_("Danger zones of %(year)s") % {"year": year},
         count=len(zones),
         items=[
-            PanelItem(label=f"{z.name} {z.magnitude_text}", url=z.get_absolute_url(), meta=str(z.get_level_display()))
+            PanelItem(
+                label=f"{z.name} {z.magnitude_text}",
+                url=z.get_absolute_url(),
+                meta=str(z.get_level_display()),
+            )
             for z in zones[:8]
         ],
         url=reverse("zones:zone-list"),

@@ -117,7 +117,9 @@ def score_year(
             "polygon": [list(p) for p in zone.ring],
             "mag_min": float(tenth(zone.min_magnitude)),
             # the maximum is included at the reported tenth: M ≤ 6.9 is M < 6.95
-            "mag_max": float(tenth(zone.max_magnitude) + Decimal("0.05")) if zone.max_magnitude is not None else None,
+            "mag_max": float(tenth(zone.max_magnitude) + Decimal("0.05"))
+            if zone.max_magnitude is not None
+            else None,
             "probability": zone.probability,
         }
         for zone in zones

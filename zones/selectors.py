@@ -8,7 +8,6 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.gis.geos import Point
-from django.db.models import QuerySet
 
 from catalog.models import Event
 from consultations.models import Meeting
@@ -26,6 +25,8 @@ from products.models import ProductRun, ProductSchedule
 from .models import DangerZone, TrackingPlan, TrackingReport, ZoneAnomaly, ZoneMeeting, ZoneProductRun
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from portal.tenancy import Actor
 
 LIVE = ("published", "scored")
@@ -108,7 +109,12 @@ def zone_runs(*, actor: Actor | None, zone: DangerZone) -> QuerySet[ProductRun]:
 
 def zone_meetings(*, actor: Actor | None, zone: DangerZone) -> QuerySet[Meeting]:
     linked = ZoneMeeting.objects.filter(zone=zone).values("meeting_id")
-    return Meeting.objects.visible_to(actor).filter(pk__in=linked).select_related("bureau").order_by("-starts_at")
+    return (
+        Meeting.objects.visible_to(actor)
+        .filter(pk__in=linked)
+        .select_related("bureau")
+        .order_by("-starts_at")
+    )
 
 
 def zones_of_anomaly(*, actor: Actor | None, anomaly: Anomaly) -> QuerySet[DangerZone]:
@@ -174,7 +180,9 @@ def plan_of_bureau(*, actor: Actor, zone: DangerZone) -> TrackingPlan | None:
 
 
 def plan_channels(*, actor: Actor | None, plan: TrackingPlan) -> QuerySet[Channel]:
-    return Channel.objects.visible_to(actor).filter(pk__in=plan.channels.values("pk")).select_related("station")
+    return (
+        Channel.objects.visible_to(actor).filter(pk__in=plan.channels.values("pk")).select_related("station")
+    )
 
 
 def plan_schedules(*, actor: Actor | None, plan: TrackingPlan) -> QuerySet[ProductSchedule]:
@@ -257,7 +265,9 @@ def report_for_worker(*, report_id: int) -> TrackingReport | None:
 
 @system_read("the year-end beat job: every bureau with live zones of the year")
 def bureaus_with_zones(*, year: int) -> list[int]:
-    return sorted(set(DangerZone.objects.filter(year=year, status__in=LIVE).values_list("bureau_id", flat=True)))
+    return sorted(
+        set(DangerZone.objects.filter(year=year, status__in=LIVE).values_list("bureau_id", flat=True))
+    )
 
 
 def zones_to_score(*, actor: Actor, year: int) -> list[DangerZone]:
@@ -278,7 +288,11 @@ def quakes_of_year(*, bureau: Bureau, year: int, min_magnitude: float) -> list[E
     seen: set[tuple[Any, ...]] = set()
     quakes: list[Event] = []
     for event in rows:
-        key = (event.origin_time.replace(second=0, microsecond=0), round(event.latitude, 1), round(event.longitude, 1))
+        key = (
+            event.origin_time.replace(second=0, microsecond=0),
+            round(event.latitude, 1),
+            round(event.longitude, 1),
+        )
         if key in seen:
             continue
         seen.add(key)

@@ -4,7 +4,6 @@ score. Every write checks its permission (403) after the read that found the row
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +36,8 @@ from .permissions import can_create_zone, can_manage_zone, can_track_zone, can_w
 from .workflows import REPORT_WORKFLOW, ZONE_WORKFLOW
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from django.contrib.gis.geos import Polygon
 
     from consultations.models import Meeting
@@ -100,7 +101,9 @@ def _clean(actor: Actor, data: dict[str, Any], *, partial: bool) -> dict[str, An
     if not partial or "min_magnitude" in data:
         clean["min_magnitude"] = parse_magnitude(data.get("min_magnitude"), field="min_magnitude")
     if not partial or "max_magnitude" in data:
-        clean["max_magnitude"] = parse_magnitude(data.get("max_magnitude"), field="max_magnitude", required=False)
+        clean["max_magnitude"] = parse_magnitude(
+            data.get("max_magnitude"), field="max_magnitude", required=False
+        )
     if not partial or "level" in data:
         level = data.get("level") or ZoneLevel.MEDIUM
         if level not in ZoneLevel.values:
@@ -118,7 +121,9 @@ def _clean(actor: Actor, data: dict[str, Any], *, partial: bool) -> dict[str, An
         found = list(Bureau.objects.filter(code__in=codes, is_active=True))
         unknown = sorted(set(codes) - {b.code for b in found})
         if unknown:
-            raise InvalidInput(_("Unknown bureau: %(codes)s.") % {"codes": ", ".join(unknown)}, field="bureaus")
+            raise InvalidInput(
+                _("Unknown bureau: %(codes)s.") % {"codes": ", ".join(unknown)}, field="bureaus"
+            )
         clean["bureaus"] = found
     if "meeting" in data:
         clean["meeting"] = _annual_meeting(actor, data.get("meeting"))
@@ -211,7 +216,9 @@ def zone_move(*, actor: Actor, zone: DangerZone, action: str, comment: str = "")
 
 def _require_tracker(actor: Actor, zone: DangerZone) -> None:
     if not can_track_zone(actor, zone):
-        raise PermissionDenied(_("Only forecasters, chairs and experts of the bureaus tracking the zone link material to it."))
+        raise PermissionDenied(
+            _("Only forecasters, chairs and experts of the bureaus tracking the zone link material to it.")
+        )
 
 
 @transaction.atomic
@@ -412,7 +419,8 @@ def report_update(*, actor: Actor, report: TrackingReport, **data: Any) -> Track
         raise PermissionDenied(_("Only forecasters and chairs of the report's bureau edit it."))
     if locked.status != TrackingReport.Status.DRAFT:
         raise InvalidTransition(
-            _("This tracking report is %(state)s; only a draft is edited.") % {"state": locked.get_status_display()},
+            _("This tracking report is %(state)s; only a draft is edited.")
+            % {"state": locked.get_status_display()},
             field="status",
         )
     if "title" in data:
@@ -456,7 +464,9 @@ def _zone_input(zone: DangerZone) -> scoring.ZoneInput:
     )
 
 
-def zones_score_year(*, actor: Actor | None, bureau: Bureau, year: int, now: dt.datetime | None = None) -> int:
+def zones_score_year(
+    *, actor: Actor | None, bureau: Bureau, year: int, now: dt.datetime | None = None
+) -> int:
     """Score the bureau's live zones of ``year`` against the year's quakes (each zone: hit or
     not; over all of them: R-score and Molchan, ``zones.scoring``), and keep the score with
     each zone (the ``score`` move). ``actor`` None: the year-end beat job. Only once the year
@@ -476,7 +486,11 @@ def zones_score_year(*, actor: Actor | None, bureau: Bureau, year: int, now: dt.
     events = selectors.quakes_of_year(bureau=bureau, year=year, min_magnitude=min_magnitude)
     quakes = [
         scoring.Quake(
-            key=e.pk, longitude=e.longitude, latitude=e.latitude, magnitude=float(e.magnitude or 0), origin_time=e.origin_time
+            key=e.pk,
+            longitude=e.longitude,
+            latitude=e.latitude,
+            magnitude=float(e.magnitude or 0),
+            origin_time=e.origin_time,
         )
         for e in events
     ]

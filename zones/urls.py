@@ -12,7 +12,11 @@ urlpatterns = [
     path("zones/<id:zone_id>/edit/", views.zone_edit, name="zone-edit"),
     path("zones/<id:zone_id>/move/", views.zone_move, name="zone-move"),
     path("zones/<id:zone_id>/link/", views.zone_link, name="zone-link"),
-    path("zones/<id:zone_id>/anomalies/<id:anomaly_id>/unlink/", views.zone_unlink_anomaly, name="zone-unlink-anomaly"),
+    path(
+        "zones/<id:zone_id>/anomalies/<id:anomaly_id>/unlink/",
+        views.zone_unlink_anomaly,
+        name="zone-unlink-anomaly",
+    ),
     path("zones/<id:zone_id>/plan/", views.plan_edit, name="plan-edit"),
     path("zones/<id:zone_id>/plan/schedule/", views.plan_add_schedule, name="plan-add-schedule"),
     path("zones/<id:zone_id>/reports/new/", views.report_new, name="report-new"),

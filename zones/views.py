@@ -4,7 +4,6 @@ the year-end score button and the anomaly page's "link to danger zone"."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -24,8 +23,8 @@ from portal.readership import record_view
 
 from . import permissions, selectors, services
 from .documents import report_pdf_document
-from .geojson import zones_geojson
 from .forms import PlanForm, ReportForm, ZoneForm
+from .geojson import zones_geojson
 from .models import DangerZone, TrackingReport, ZoneLevel
 from .workflows import REPORT_WORKFLOW, ZONE_WORKFLOW
 
@@ -62,7 +61,13 @@ def zone_list(request: HttpRequest) -> HttpResponse:
     bureau = request.GET.get("bureau", "")[:16]
     zones = selectors.zone_list(actor=actor, year=year, status=status, level=level, bureau=bureau)
     page_obj = Paginator(zones, PER_PAGE).get_page(request.GET.get("page"))
-    kept = urlencode({k: v for k, v in {"year": year or "all", "status": status, "level": level, "bureau": bureau}.items() if v})
+    kept = urlencode(
+        {
+            k: v
+            for k, v in {"year": year or "all", "status": status, "level": level, "bureau": bureau}.items()
+            if v
+        }
+    )
     now = selectors.current_year()
     return render(
         request,
@@ -150,16 +155,15 @@ def zone_edit(request: HttpRequest, zone_id: int) -> HttpResponse:
 def zone_detail(request: HttpRequest, zone_id: int) -> HttpResponse:
     actor = request.actor
     zone = selectors.zone_get(actor=actor, zone_id=zone_id)
-    plans = []
-    for plan in selectors.zone_plans(actor=actor, zone=zone):
-        plans.append(
-            {
-                "plan": plan,
-                "channels": list(selectors.plan_channels(actor=actor, plan=plan)),
-                "schedules": list(selectors.plan_schedules(actor=actor, plan=plan)),
-                "flows": list(selectors.plan_flows(actor=actor, plan=plan)),
-            }
-        )
+    plans = [
+        {
+            "plan": plan,
+            "channels": list(selectors.plan_channels(actor=actor, plan=plan)),
+            "schedules": list(selectors.plan_schedules(actor=actor, plan=plan)),
+            "flows": list(selectors.plan_flows(actor=actor, plan=plan)),
+        }
+        for plan in selectors.zone_plans(actor=actor, zone=zone)
+    ]
     can_track = permissions.can_track_zone(actor, zone)
     now = selectors.current_year()
     return render(
@@ -175,10 +179,16 @@ def zone_detail(request: HttpRequest, zone_id: int) -> HttpResponse:
             "meetings": list(selectors.zone_meetings(actor=actor, zone=zone)[:100]),
             "reports": list(selectors.report_list(actor=actor, zone=zone)[:40]),
             "history": list(selectors.zone_history(zone=zone)[:100]),
-            "actions": [(a, ZONE_WORKFLOW.transitions[a].button) for a in ZONE_WORKFLOW.allowed_actions(actor, zone) if a != "score"],
+            "actions": [
+                (a, ZONE_WORKFLOW.transitions[a].button)
+                for a in ZONE_WORKFLOW.allowed_actions(actor, zone)
+                if a != "score"
+            ],
             "can_manage": permissions.can_manage_zone(actor, zone),
             "can_track": can_track,
-            "linkable_meetings": list(selectors.meetings_linkable(actor=actor, year=zone.year)) if can_track else [],
+            "linkable_meetings": list(selectors.meetings_linkable(actor=actor, year=zone.year))
+            if can_track
+            else [],
             "year_now": now,
             "quarter_now": selectors.current_quarter(),
             "year_score": (zone.score or {}).get("year"),
@@ -192,7 +202,10 @@ def zone_detail(request: HttpRequest, zone_id: int) -> HttpResponse:
 def zone_move(request: HttpRequest, zone_id: int) -> HttpResponse:
     zone = selectors.zone_get(actor=request.actor, zone_id=zone_id)
     services.zone_move(
-        actor=request.actor, zone=zone, action=request.POST.get("action", ""), comment=request.POST.get("comment", "")[:500]
+        actor=request.actor,
+        zone=zone,
+        action=request.POST.get("action", ""),
+        comment=request.POST.get("comment", "")[:500],
     )
     messages.success(request, _("Done."))
     return redirect(zone.get_absolute_url())
@@ -209,11 +222,15 @@ def zone_link(request: HttpRequest, zone_id: int) -> HttpResponse:
     if target is None:
         raise InvalidInput(_("Give the number of what to link."), field="target")
     if kind == "anomaly":
-        services.zone_link_anomaly(actor=actor, zone=zone, anomaly=selectors.anomaly_for_link(actor=actor, anomaly_id=target))
+        services.zone_link_anomaly(
+            actor=actor, zone=zone, anomaly=selectors.anomaly_for_link(actor=actor, anomaly_id=target)
+        )
     elif kind == "run":
         services.zone_link_run(actor=actor, zone=zone, run=selectors.run_for_link(actor=actor, run_id=target))
     elif kind == "meeting":
-        services.zone_link_meeting(actor=actor, zone=zone, meeting=selectors.meeting_for_link(actor=actor, meeting_id=target))
+        services.zone_link_meeting(
+            actor=actor, zone=zone, meeting=selectors.meeting_for_link(actor=actor, meeting_id=target)
+        )
     else:
         raise InvalidInput(_("Unknown kind."), field="kind")
     messages.success(request, _("Linked."))
@@ -251,13 +268,17 @@ def plan_edit(request: HttpRequest, zone_id: int) -> HttpResponse:
     actor = request.actor
     zone = selectors.zone_get(actor=actor, zone_id=zone_id)
     if not permissions.can_track_zone(actor, zone):
-        raise PermissionDenied(_("Only forecasters, chairs and experts of the bureaus tracking the zone keep a plan."))
+        raise PermissionDenied(
+            _("Only forecasters, chairs and experts of the bureaus tracking the zone keep a plan.")
+        )
     plan = selectors.plan_of_bureau(actor=actor, zone=zone)
     options = {
         "channels": [(str(c.pk), f"{c.station.code} {c}") for c in selectors.channel_options(actor=actor)],
         "schedules": [(str(s.pk), str(s)) for s in selectors.schedule_options(actor=actor)],
         "flows": [(str(f.pk), f.name) for f in selectors.flow_options(actor=actor)],
-        "watchers": [(str(u.pk), u.get_full_name() or u.username) for u in selectors.watcher_options(actor=actor)],
+        "watchers": [
+            (str(u.pk), u.get_full_name() or u.username) for u in selectors.watcher_options(actor=actor)
+        ],
     }
     initial: dict[str, Any] = {"frequency": "weekly", "watchers": [str(actor.user.pk)]}
     if plan is not None:
@@ -328,7 +349,8 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     report = selectors.report_get(actor=actor, report_id=report_id)
     editable = permissions.can_write_report(actor, report) and report.status == TrackingReport.Status.DRAFT
     form = ReportForm(
-        request.POST or None, initial={"title": report.title, "body": report.body, "judgement": report.judgement}
+        request.POST or None,
+        initial={"title": report.title, "body": report.body, "judgement": report.judgement},
     )
     if request.method == "POST" and editable and form.is_valid():
         try:
@@ -339,14 +361,19 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             messages.success(request, _("Tracking report saved."))
             return redirect(report.get_absolute_url())
     if request.method == "GET":
-        record_view(request=request, report_kind="tracking_report", report_id=report.pk, bureau_id=report.bureau_id)
+        record_view(
+            request=request, report_kind="tracking_report", report_id=report.pk, bureau_id=report.bureau_id
+        )
     return render(
         request,
         "zones/report_detail.html",
         {
             "report": report,
             "form": form if editable else None,
-            "actions": [(a, REPORT_WORKFLOW.transitions[a].button) for a in REPORT_WORKFLOW.allowed_actions(actor, report)],
+            "actions": [
+                (a, REPORT_WORKFLOW.transitions[a].button)
+                for a in REPORT_WORKFLOW.allowed_actions(actor, report)
+            ],
             "history": list(selectors.report_history(report=report)[:50]),
         },
     )
@@ -357,7 +384,10 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 def report_move(request: HttpRequest, report_id: int) -> HttpResponse:
     report = selectors.report_get(actor=request.actor, report_id=report_id)
     services.report_move(
-        actor=request.actor, report=report, action=request.POST.get("action", ""), comment=request.POST.get("comment", "")[:500]
+        actor=request.actor,
+        report=report,
+        action=request.POST.get("action", ""),
+        comment=request.POST.get("comment", "")[:500],
     )
     messages.success(request, _("Done."))
     return redirect(report.get_absolute_url())
@@ -368,7 +398,13 @@ def report_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
     report = selectors.report_get(actor=request.actor, report_id=report_id)
     document = report_pdf_document(actor=request.actor, report=report)
     if document.is_ready:
-        record_view(request=request, report_kind="tracking_report", report_id=report.pk, bureau_id=report.bureau_id, pdf=True)
+        record_view(
+            request=request,
+            report_kind="tracking_report",
+            report_id=report.pk,
+            bureau_id=report.bureau_id,
+            pdf=True,
+        )
     return serve_document(
         request,
         document,

@@ -68,7 +68,8 @@ def _tell_writer(report: TrackingReport, actor: Actor | None, comment: str) -> I
     if report.created_by is not None:
         yield Handoff(
             users=[report.created_by],
-            title=_("Tracking report %(title)s: %(state)s") % {"title": report.title, "state": report.get_status_display()},
+            title=_("Tracking report %(title)s: %(state)s")
+            % {"title": report.title, "state": report.get_status_display()},
             body=comment,
         )
 

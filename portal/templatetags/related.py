@@ -17,7 +17,7 @@ register = template.Library()
 def related_sections(context: Any, obj: Any) -> SafeString:
     request = context.get("request")
     if request is None or getattr(request, "actor", None) is None:
-        return mark_safe("")  # noqa: S308 - empty
+        return mark_safe("")
     parts = [
         render_to_string(section.template, {**section.context, "actor": request.actor}, request=request)
         for section in sections_for(request, obj)

@@ -14,7 +14,18 @@ def square(lon0: float, lat0: float, lon1: float, lat1: float) -> Polygon:
 
 @pytest.fixture
 def make_zone():
-    def make(bureau, *, year=None, name="赣中危险区", status="published", polygon=None, min_m="5.0", max_m="6.9", level="high", bureaus=()):
+    def make(
+        bureau,
+        *,
+        year=None,
+        name="赣中危险区",
+        status="published",
+        polygon=None,
+        min_m="5.0",
+        max_m="6.9",
+        level="high",
+        bureaus=(),
+    ):
         zone = DangerZone.objects.create(
             bureau=bureau,
             year=year or timezone.localtime().year,

@@ -15,10 +15,14 @@ from zones.models import DangerZone, TrackingPlan, ZoneAnomaly, ZoneMeeting
 
 pytestmark = pytest.mark.django_db
 
-POLY = json.dumps({"type": "Polygon", "coordinates": [[[114, 27], [116, 27], [116, 29], [114, 29], [114, 27]]]})
+POLY = json.dumps(
+    {"type": "Polygon", "coordinates": [[[114, 27], [116, 27], [116, 29], [114, 29], [114, 27]]]}
+)
 
 
-def test_list_and_zone_page_for_every_role(client, cenc, jx, make_zone, jx_forecaster, jx_viewer, cenc_forecaster, jx_admin):
+def test_list_and_zone_page_for_every_role(
+    client, cenc, jx, make_zone, jx_forecaster, jx_viewer, cenc_forecaster, jx_admin
+):
     zone = make_zone(cenc, bureaus=[jx])
     for user in (jx_forecaster, jx_viewer, cenc_forecaster, jx_admin):
         client.force_login(user)
@@ -33,7 +37,9 @@ def test_list_and_zone_page_for_every_role(client, cenc, jx, make_zone, jx_forec
         assert ("zone-withdraw" in html) == (user == cenc_forecaster)
 
 
-def test_a_draft_of_another_bureau_is_404_and_edit_of_a_readable_one_403(client, cenc, jx, make_zone, jx_forecaster):
+def test_a_draft_of_another_bureau_is_404_and_edit_of_a_readable_one_403(
+    client, cenc, jx, make_zone, jx_forecaster
+):
     draft = make_zone(cenc, status="draft")
     published = make_zone(cenc, name="已发布")
     client.force_login(jx_forecaster)
@@ -45,29 +51,57 @@ def test_a_draft_of_another_bureau_is_404_and_edit_of_a_readable_one_403(client,
 def test_enter_a_zone_through_the_form(client, cenc, cenc_forecaster, jx):
     client.force_login(cenc_forecaster)
     assert client.get("/zones/new/").status_code == 200
-    bad = client.post("/zones/new/", {"name": "赣中", "year": selectors.current_year(), "level": "high", "min_magnitude": "5.0", "polygon": '{"type": "Point", "coordinates": [1, 2]}'})
-    assert bad.status_code == 200 and "polygon-error" in bad.content.decode()
+    bad = client.post(
+        "/zones/new/",
+        {
+            "name": "赣中",
+            "year": selectors.current_year(),
+            "level": "high",
+            "min_magnitude": "5.0",
+            "polygon": '{"type": "Point", "coordinates": [1, 2]}',
+        },
+    )
+    assert bad.status_code == 200
+    assert "polygon-error" in bad.content.decode()
     made = client.post(
         "/zones/new/",
-        {"name": "赣中", "year": selectors.current_year(), "level": "high", "min_magnitude": "5.0", "max_magnitude": "6.5", "bureaus": ["JX"], "polygon": POLY},
+        {
+            "name": "赣中",
+            "year": selectors.current_year(),
+            "level": "high",
+            "min_magnitude": "5.0",
+            "max_magnitude": "6.5",
+            "bureaus": ["JX"],
+            "polygon": POLY,
+        },
     )
     zone = DangerZone.objects.get(name="赣中")
-    assert made.status_code == 302 and made["Location"] == f"/zones/{zone.pk}/"
+    assert made.status_code == 302
+    assert made["Location"] == f"/zones/{zone.pk}/"
     assert list(zone.bureaus.values_list("code", flat=True)) == ["JX"]
     assert client.post(f"/zones/{zone.pk}/move/", {"action": "publish"}).status_code == 302
     zone.refresh_from_db()
     assert zone.status == "published"
 
 
-def test_plan_links_and_reports_through_the_pages(client, cenc, jx, make_zone, jx_forecaster, jx_approver, jx_anomaly):
+def test_plan_links_and_reports_through_the_pages(
+    client, cenc, jx, make_zone, jx_forecaster, jx_approver, jx_anomaly
+):
     zone = make_zone(cenc)
-    meeting = Meeting.objects.create(bureau=jx, kind="special_topic", title="华南片区联合会商", starts_at=zone.created_at)
+    meeting = Meeting.objects.create(
+        bureau=jx, kind="special_topic", title="华南片区联合会商", starts_at=zone.created_at
+    )
     client.force_login(jx_forecaster)
     assert client.get(f"/zones/{zone.pk}/plan/").status_code == 200
-    saved = client.post(f"/zones/{zone.pk}/plan/", {"items": "水位, 水温", "frequency": "daily", "watchers": [str(jx_forecaster.pk)]})
+    saved = client.post(
+        f"/zones/{zone.pk}/plan/",
+        {"items": "水位, 水温", "frequency": "daily", "watchers": [str(jx_forecaster.pk)]},
+    )
     assert saved.status_code == 302
     assert TrackingPlan.objects.get(zone=zone, bureau=jx).frequency == "daily"
-    assert client.post(f"/zones/{zone.pk}/link/", {"kind": "meeting", "target": meeting.pk}).status_code == 302
+    assert (
+        client.post(f"/zones/{zone.pk}/link/", {"kind": "meeting", "target": meeting.pk}).status_code == 302
+    )
     assert ZoneMeeting.objects.filter(zone=zone, meeting=meeting).exists()
     assert client.post(f"/zones/{zone.pk}/link/", {"kind": "anomaly", "target": "x"}).status_code == 400
     # the anomaly page offers the zone and links it
@@ -77,13 +111,18 @@ def test_plan_links_and_reports_through_the_pages(client, cenc, jx, make_zone, j
     assert ZoneAnomaly.objects.filter(zone=zone, anomaly=jx_anomaly).exists()
     assert "anomaly-zones-linked" in client.get(f"/disciplines/anomalies/{jx_anomaly.pk}/").content.decode()
     html = client.get(f"/zones/{zone.pk}/").content.decode()
-    assert f'data-anomaly="{jx_anomaly.pk}"' in html and "华南片区联合会商" in html and "水位, 水温" in html
+    assert f'data-anomaly="{jx_anomaly.pk}"' in html
+    assert "华南片区联合会商" in html
+    assert "水位, 水温" in html
     # a quarterly report: drafted, submitted, issued (its PDF queued through portal.documents)
     made = client.post(f"/zones/{zone.pk}/reports/new/", {"year": zone.year, "quarter": 1})
     assert made.status_code == 302
     report_url = made["Location"]
     assert client.get(report_url).status_code == 200
-    assert client.post(report_url, {"title": "赣中跟踪季报", "body": "平稳", "judgement": "无"}).status_code == 302
+    assert (
+        client.post(report_url, {"title": "赣中跟踪季报", "body": "平稳", "judgement": "无"}).status_code
+        == 302
+    )
     assert client.post(f"{report_url}move/", {"action": "submit"}).status_code == 302
     client.force_login(jx_approver)
     assert client.post(f"{report_url}move/", {"action": "issue"}).status_code == 302
@@ -95,10 +134,13 @@ def test_the_dashboard_shows_this_years_zones_on_a_map(client, cenc, jx, make_zo
     make_zone(cenc, name="赣中危险区")
     client.force_login(jx_viewer)
     html = client.get("/").content.decode()
-    assert "zones-dashboard-map" in html and "赣中危险区" in html
+    assert "zones-dashboard-map" in html
+    assert "赣中危险区" in html
 
 
-def test_the_tracking_report_pdf_is_queued_not_rendered_in_the_request(client, cenc, jx, make_zone, jx_forecaster, as_actor):
+def test_the_tracking_report_pdf_is_queued_not_rendered_in_the_request(
+    client, cenc, jx, make_zone, jx_forecaster, as_actor
+):
     zone = make_zone(cenc)
     report = services.report_create(actor=as_actor(jx_forecaster), zone=zone, year=zone.year, quarter=3)
     client.force_login(jx_forecaster)

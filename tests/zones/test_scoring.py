@@ -31,13 +31,23 @@ def rect(lon0, lat0, lon1, lat1):
 
 
 def area(lon0, lat0, lon1, lat1):
-    return EARTH_RADIUS_KM**2 * math.radians(lon1 - lon0) * (math.sin(math.radians(lat1)) - math.sin(math.radians(lat0)))
+    return (
+        EARTH_RADIUS_KM**2
+        * math.radians(lon1 - lon0)
+        * (math.sin(math.radians(lat1)) - math.sin(math.radians(lat0)))
+    )
 
 
 ZONES = [
-    scoring.ZoneInput(key=1, ring=rect(114, 27, 116, 29), min_magnitude=5.0, max_magnitude=6.9, probability=0.8),
-    scoring.ZoneInput(key=2, ring=rect(102, 30, 104, 32), min_magnitude=6.0, max_magnitude=None, probability=0.5),
-    scoring.ZoneInput(key=3, ring=rect(110, 35, 112, 37), min_magnitude=5.5, max_magnitude=6.5, probability=0.2),
+    scoring.ZoneInput(
+        key=1, ring=rect(114, 27, 116, 29), min_magnitude=5.0, max_magnitude=6.9, probability=0.8
+    ),
+    scoring.ZoneInput(
+        key=2, ring=rect(102, 30, 104, 32), min_magnitude=6.0, max_magnitude=None, probability=0.5
+    ),
+    scoring.ZoneInput(
+        key=3, ring=rect(110, 35, 112, 37), min_magnitude=5.5, max_magnitude=6.5, probability=0.2
+    ),
 ]
 
 
@@ -51,7 +61,9 @@ QUAKES = [
     scoring.Quake(3, 103.0, 31.0, 5.9, bj(5, 1)),  # zone 2: below its 6.0 → no hit (a target)
     scoring.Quake(4, 103.5, 31.5, 6.05, bj(6, 1)),  # zone 2: 6.05 reported 6.1 → hit
     scoring.Quake(5, 111.0, 36.0, 6.5, dt.datetime(2024, 12, 31, 23, 59, tzinfo=BEIJING)),  # the year before
-    scoring.Quake(6, 111.0, 36.0, 6.5, dt.datetime(2026, 1, 1, 0, 0, tzinfo=BEIJING)),  # the year after (end excluded)
+    scoring.Quake(
+        6, 111.0, 36.0, 6.5, dt.datetime(2026, 1, 1, 0, 0, tzinfo=BEIJING)
+    ),  # the year after (end excluded)
     scoring.Quake(7, 108.0, 25.0, 5.2, bj(7, 1)),  # outside every zone (a target, missed)
     scoring.Quake(8, 116.0, 28.0, 4.9, bj(8, 1)),  # on zone 1's edge but below every minimum: not a target
 ]
@@ -90,31 +102,50 @@ def test_no_target_quake_leaves_r_null_with_the_reason():
 @pytest.mark.django_db
 def test_the_service_scores_each_live_zone_and_keeps_the_score(cenc, jx, cenc_chair, make_zone, as_actor):
     z1 = make_zone(cenc, year=2025, name="赣中", polygon=square(114, 27, 116, 29), min_m="5.0", max_m="6.9")
-    z2 = make_zone(cenc, year=2025, name="川西", polygon=square(102, 30, 104, 32), min_m="6.0", max_m=None, level="medium")
+    z2 = make_zone(
+        cenc,
+        year=2025,
+        name="川西",
+        polygon=square(102, 30, 104, 32),
+        min_m="6.0",
+        max_m=None,
+        level="medium",
+    )
     draft = make_zone(cenc, year=2025, name="草稿", status="draft")
-    for lon, lat, m, t in [(115.0, 28.0, 5.4, bj(3, 1)), (103.0, 31.0, 5.9, bj(5, 1)), (108.0, 25.0, 5.2, bj(7, 1))]:
+    for lon, lat, m, t in [
+        (115.0, 28.0, 5.4, bj(3, 1)),
+        (103.0, 31.0, 5.9, bj(5, 1)),
+        (108.0, 25.0, 5.2, bj(7, 1)),
+    ]:
         EventFactory(bureau=cenc, longitude=lon, latitude=lat, magnitude=m, origin_time=t)
     # the same quake catalogued by JX as well counts once
     EventFactory(bureau=jx, longitude=115.0, latitude=28.0, magnitude=5.4, origin_time=bj(3, 1))
     assert Event.objects.count() == 4
-    count = services.zones_score_year(actor=as_actor(cenc_chair), bureau=cenc, year=2025, now=END + dt.timedelta(days=1))
+    count = services.zones_score_year(
+        actor=as_actor(cenc_chair), bureau=cenc, year=2025, now=END + dt.timedelta(days=1)
+    )
     assert count == 2
     z1.refresh_from_db()
     z2.refresh_from_db()
     draft.refresh_from_db()
     assert (z1.status, z1.hit, z2.status, z2.hit, draft.status) == ("scored", True, "scored", False, "draft")
-    assert z1.score["year"]["n_events"] == 3 and z1.score["year"]["hits"] == 1
+    assert z1.score["year"]["n_events"] == 3
+    assert z1.score["year"]["hits"] == 1
     assert [e["magnitude"] for e in z1.score["events"]] == [5.4]
     assert z1.score["year"] == z2.score["year"]
 
 
 @pytest.mark.django_db
-def test_scoring_waits_for_the_year_end_and_is_the_zones_bureaus(cenc, jx, cenc_chair, jx_forecaster, make_zone, as_actor):
+def test_scoring_waits_for_the_year_end_and_is_the_zones_bureaus(
+    cenc, jx, cenc_chair, jx_forecaster, make_zone, as_actor
+):
     from portal.exceptions import InvalidTransition, PermissionDenied
 
     make_zone(cenc, year=2025)
     with pytest.raises(InvalidTransition):
-        services.zones_score_year(actor=as_actor(cenc_chair), bureau=cenc, year=2025, now=END - dt.timedelta(hours=1))
+        services.zones_score_year(
+            actor=as_actor(cenc_chair), bureau=cenc, year=2025, now=END - dt.timedelta(hours=1)
+        )
     with pytest.raises(PermissionDenied):
         services.zones_score_year(actor=as_actor(jx_forecaster), bureau=cenc, year=2025, now=END)
 
