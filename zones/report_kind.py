@@ -62,7 +62,7 @@ KIND = ReportKind(
     key=KEY,
     label=_("tracking report"),
     rows=rows,
-    states=lambda: TrackingReport.Status.choices,
+    states=lambda: [(value, str(label)) for value, label in TrackingReport.Status.choices],
     words=("跟踪", "震情跟踪", "危险区", "tracking"),
     lookup=lookup,
 )

@@ -110,7 +110,7 @@ def score_year(
     if not zones:
         year["reason"] = "no zone"
         return {"zones": per_zone, "year": year}
-    alarms = [
+    alarms: list[dict[str, Any]] = [
         {
             "start": _utc_naive(start),
             "end": _utc_naive(end),
@@ -134,7 +134,7 @@ def score_year(
             region=[list(p) for p in region],
             period_start=_utc_naive(start),
             period_end=_utc_naive(end),
-            mag_min=min(a["mag_min"] for a in alarms),
+            mag_min=min(float(tenth(zone.min_magnitude)) for zone in zones),
         )
     except InsufficientData as exc:
         year["reason"] = str(exc)

@@ -208,7 +208,7 @@ def flow_options(*, actor: Actor) -> QuerySet[Flow]:
 def watcher_options(*, actor: Actor) -> QuerySet[User]:
     from portal.selectors import people_who_can
 
-    return people_who_can(bureau_ids=[actor.bureau_id], role="forecaster")
+    return people_who_can(bureau_ids=[actor.bureau_id] if actor.bureau_id else [], role="forecaster")
 
 
 def channels_by_ids(*, actor: Actor, ids: list[int]) -> list[Channel]:
@@ -303,7 +303,7 @@ def quakes_of_year(*, bureau: Bureau, year: int, min_magnitude: float) -> list[E
 @cache
 def china_hull() -> list[tuple[float, float]]:
     """The scored region: the convex hull of China as the portal ships it (one ring)."""
-    hull = china_outline().convex_hull
+    hull: Any = china_outline().convex_hull  # a Polygon: the outline spans more than a line
     return [(float(x), float(y)) for x, y in hull.coords[0]]
 
 

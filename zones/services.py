@@ -384,6 +384,8 @@ def report_create(*, actor: Actor, zone: DangerZone, year: Any, quarter: Any) ->
     if quarter_n not in (1, 2, 3, 4):
         raise InvalidInput(_("A quarter from 1 to 4."), field="quarter")
     year_n = parse_year(year)
+    if actor.bureau is None:
+        raise PermissionDenied(_("Act in a bureau to write a tracking report."))
     if TrackingReport.objects.filter(zone=zone, bureau=actor.bureau, year=year_n, quarter=quarter_n).exists():
         raise InvalidInput(_("Your bureau has a report of this quarter already."), field="quarter")
     report = TrackingReport.objects.create(

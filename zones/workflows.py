@@ -36,7 +36,7 @@ def _may_score(actor: Actor | None, zone: DangerZone) -> bool:
 
 
 def _tell_responsible(zone: DangerZone, actor: Actor | None, comment: str) -> Iterable[Handoff]:
-    people = []
+    people: list[Any] = []
     for bureau in zone.bureaus.all():
         people.extend(bureau_role_holders(bureau=bureau, roles=[Role.FORECASTER, Role.CHAIR]))
     if people:
