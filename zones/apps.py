@@ -10,9 +10,13 @@ class ZonesConfig(AppConfig):
     verbose_name = _("Danger zones")
 
     def ready(self) -> None:
+        from trends import zone_marks
+
         from . import panels, report_kind, tasks, workflows  # noqa: F401 - registers the workflows and tasks
         from .documents import register_documents
+        from .marks import zones_marker
 
         register_documents()
+        zone_marks.register(zones_marker)
         report_kind.register()
         panels.register()
