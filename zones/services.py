@@ -336,7 +336,7 @@ def plan_save(*, actor: Actor, zone: DangerZone, **data: Any) -> TrackingPlan:
 CRON_OF = {Frequency.DAILY: ("*", "*"), Frequency.WEEKLY: ("1", "*"), Frequency.MONTHLY: ("*", "1")}
 
 
-def plan_add_schedule(*, actor: Actor, zone: DangerZone, method: str = "b_value") -> TrackingPlan:
+def plan_add_schedule(*, actor: Actor, zone: DangerZone, method: str = "bvalue") -> TrackingPlan:
     """A scheduled product over the zone's extent at the plan's frequency (the products
     engine's own schedules run it on beat), added to the bureau's plan."""
     from products.services.schedules import schedule_create

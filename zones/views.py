@@ -309,9 +309,9 @@ def plan_edit(request: HttpRequest, zone_id: int) -> HttpResponse:
 def plan_add_schedule(request: HttpRequest, zone_id: int) -> HttpResponse:
     actor = request.actor
     zone = selectors.zone_get(actor=actor, zone_id=zone_id)
-    method = request.POST.get("method", "b_value")
-    if method not in ("b_value", "mc", "rate_change"):
-        method = "b_value"
+    method = request.POST.get("method", "bvalue")
+    if method not in ("bvalue", "mc", "rate_change"):
+        method = "bvalue"
     services.plan_add_schedule(actor=actor, zone=zone, method=method)
     messages.success(request, _("A scheduled product over the zone was added to your plan."))
     return redirect(zone.get_absolute_url())
