@@ -201,7 +201,12 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
     from zones.services import zone_create, zone_move
 
     zone = zone_create(
-        actor=forecaster, year=now.year, name="赣中危险区", polygon=SQUARE, min_magnitude="5.0", bureaus=["JX"]
+        actor=forecaster,
+        year=now.year,
+        name="赣中危险区",
+        polygon=SQUARE,
+        min_magnitude="5.0",
+        bureaus=["JX"],
     )
     zone_move(actor=forecaster, zone=zone, action="publish")
     return {

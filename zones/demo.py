@@ -59,7 +59,10 @@ def seed(stdout: Any) -> None:
 
 @transaction.atomic
 def _seed(stdout: Any) -> None:
-    if not User.objects.filter(username="cenc_chair").exists() or not Bureau.objects.filter(code="JX").exists():
+    if (
+        not User.objects.filter(username="cenc_chair").exists()
+        or not Bureau.objects.filter(code="JX").exists()
+    ):
         return  # no demo people: nothing to act as
     cenc = actor_for(User.objects.get(username="cenc_chair"), "CENC")
     if cenc is None:
@@ -97,7 +100,11 @@ def _jiangxi_tracking(stdout: Any, year: int) -> None:
     jx = actor_for(jx_user, "JX")
     if jx is None or selectors.plan_of_bureau(actor=jx, zone=zone) is not None:
         return
-    channels = list(Channel.objects.filter(bureau=jx.bureau, station__code__in=["JX-XS", "JX-YC"]).values_list("pk", flat=True))
+    channels = list(
+        Channel.objects.filter(bureau=jx.bureau, station__code__in=["JX-XS", "JX-YC"]).values_list(
+            "pk", flat=True
+        )
+    )
     services.plan_save(
         actor=jx,
         zone=zone,

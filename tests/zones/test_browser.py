@@ -17,7 +17,9 @@ document.addEventListener("securitypolicyviolation", function (e) { window.__csp
 """
 
 
-def test_draw_a_zone_then_link_an_anomaly_to_it(browser_login, cenc, jx, cenc_forecaster, jx_forecaster, jx_anomaly):
+def test_draw_a_zone_then_link_an_anomaly_to_it(
+    browser_login, cenc, jx, cenc_forecaster, jx_forecaster, jx_anomaly
+):
     page = browser_login(cenc_forecaster)
     page.context.add_init_script(RECORD_VIOLATIONS)
     errors: list[str] = []
@@ -40,7 +42,8 @@ def test_draw_a_zone_then_link_an_anomaly_to_it(browser_login, cenc, jx, cenc_fo
     page.click("#zone-save")
     page.wait_for_url("**/zones/*/")
     zone = DangerZone.objects.get(name="赣中危险区")
-    assert zone.polygon.valid and len(zone.polygon.exterior_ring) == 5
+    assert zone.polygon.valid
+    assert len(zone.polygon.exterior_ring) == 5
     assert zone.status == "draft"
     page.once("dialog", lambda dialog: dialog.accept())  # publishing asks first (data-confirm)
     page.locator("#zone-publish").click()
