@@ -78,6 +78,7 @@ LAYERS: list[set[str]] = [
     {"trends"},
     {"sharing"},
     {"flows"},
+    {"zones"},
 ]
 APPS = [app for layer in LAYERS for app in sorted(layer)]
 LAYER_OF = {app: number for number, layer in enumerate(LAYERS) for app in layer}

@@ -198,7 +198,19 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
     )
     token_use_record(token=token, method="GET", path="/api/v1/events/", status_code=200)
     dataset, data_request, push = _sharing(jx, nm, make_person, station_code="JX-XS")
+    from zones.services import zone_create, zone_move
+
+    zone = zone_create(
+        actor=forecaster,
+        year=now.year,
+        name="赣中危险区",
+        polygon=SQUARE,
+        min_magnitude="5.0",
+        bureaus=["JX"],
+    )
+    zone_move(actor=forecaster, zone=zone, action="publish")
     return {
+        "zone_id": zone.pk,
         "token_id": token.pk,
         "dataset_id": dataset.pk,
         "request_id": data_request.pk,

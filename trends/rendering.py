@@ -152,6 +152,15 @@ def _magnitude(row: dict[str, Any]) -> Cell:
     return Cell(f"{kind}{_text(value)}" if value is not None else "—", num=True)
 
 
+def _zones_cell(zones: Any) -> Cell:
+    """The danger zones a quake fell inside (the first links to its page); "—" for none."""
+    if not zones:
+        return Cell("—")
+    outside = _g(" (magnitude outside its range)")
+    names = "、".join(f"{z.get('name', '')}{'' if z.get('in_range') else outside}" for z in zones)
+    return Cell(names, url=str(zones[0].get("url") or ""))
+
+
 def _place(row: dict[str, Any]) -> str:
     if row.get("location_name"):
         return str(row["location_name"])
@@ -185,6 +194,7 @@ def _seismicity(data: dict[str, Any]) -> list[Block]:
                 _("Place"),
                 _("Depth (km)"),
                 _("In a sequence"),
+                _("Danger zone"),
             ],
             [
                 [
@@ -197,11 +207,29 @@ def _seismicity(data: dict[str, Any]) -> list[Block]:
                         if e.get("in_sequence")
                         else _g("no")
                     ),
+                    _zones_cell(e.get("zones")),
                 ]
                 for e in largest
             ],
         )
     )
+    in_zones = data.get("in_zones") or []
+    if in_zones:
+        blocks.append(
+            _table(
+                _("Quakes inside the year's danger zones"),
+                [_("Origin time (Beijing time)"), _("Magnitude"), _("Place"), _("Danger zone")],
+                [
+                    [
+                        Cell(_text(e.get("origin_time")), url=_event_url(e.get("id"))),
+                        _magnitude(e),
+                        Cell(_place(e)),
+                        _zones_cell(e.get("zones")),
+                    ]
+                    for e in in_zones
+                ],
+            )
+        )
     outside = data.get("outside") or []
     blocks.append(
         _table(

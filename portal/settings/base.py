@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "sharing",
     # The top layer: flows compose every other app's building blocks (its demo runs last).
     "flows",
+    # Above flows: a zone's tracking plan names flows and product schedules, and its demo
+    # links the demo anomalies and meetings (issue 17: annual danger zones).
+    "zones",
 ]
 # Apps whose urls.py / api_urls.py / routing.py plug into the portal's URLs and websockets.
 PORTAL_FEATURE_APPS = [
@@ -84,6 +87,7 @@ PORTAL_FEATURE_APPS = [
     "flows",
     "subscriptions",
     "sharing",
+    "zones",
 ]
 
 MIDDLEWARE = [

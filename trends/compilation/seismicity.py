@@ -20,6 +20,7 @@ from portal.timefmt import BEIJING
 from printing.maps import MapLayer, draw_map
 from printing.rendering import figure_png
 from products.methods.decluster import gardner_knopoff_clusters
+from trends.zone_marks import marks_for
 
 from . import CompileContext, Compiled, Figure, compiler, queries
 from .common import event_row, extent_of, jurisdiction_geojson, magnitude_size, new_plot, rings_of
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 
 OUTSIDE_KM = 100.0
 LARGEST = 10
+# Quakes inside a danger zone the section lists: M >= 3.0 (smaller ones are noise for the
+# zone frame), at most 30 rows (largest first).
+IN_ZONE_MIN = 3.0
+IN_ZONE_ROWS = 30
 
 
 def _sequence_sizes(points: queries.Points) -> dict[int, int]:
@@ -130,7 +135,12 @@ def compile_seismicity(context: CompileContext) -> Compiled:
     seq_start = queries.bjt_midnight(queries.add_months(context.month, -12))
     sizes = _sequence_sizes(queries.event_points(queries.in_period(area, seq_start, end)))
     largest_rows = [
-        {**event_row(e), "in_sequence": sizes.get(e.pk, 1) > 1, "sequence_size": sizes.get(e.pk, 1)}
+        {
+            **event_row(e),
+            "in_sequence": sizes.get(e.pk, 1) > 1,
+            "sequence_size": sizes.get(e.pk, 1),
+            "zones": marks_for(bureau, e.origin_time, e.longitude, e.latitude, e.magnitude),
+        }
         for e in top
     ]
 
@@ -162,8 +172,17 @@ def compile_seismicity(context: CompileContext) -> Compiled:
             _cumulative(month_keys, [int(r["n_events"]) for r in monthly], [int(r["m2"]) for r in monthly]),
         ),
     ]
+    # the month's quakes (M >= IN_ZONE_MIN) that fell inside one of the year's danger zones
+    in_zones = [
+        {**event_row(e), "zones": marks}
+        for e in queries.in_period(area, start, end)
+        .filter(magnitude__gte=IN_ZONE_MIN)
+        .order_by("-magnitude")[:200]
+        if (marks := marks_for(bureau, e.origin_time, e.longitude, e.latitude, e.magnitude))
+    ][:IN_ZONE_ROWS]
     data: dict[str, Any] = {
         "month": context.month.strftime("%Y-%m"),
+        "in_zones": in_zones,
         "period": [start.isoformat(), end.isoformat()],
         "bands": queries.BAND_LABELS,
         "counts": counts,
