@@ -336,3 +336,21 @@ SERIES_MAX_VALUES = env.int("SERIES_MAX_VALUES", default=600_000)
 # Months of synthetic observation series the demo seeds (observations.series_demo); 0: none.
 DEMO_SERIES_MONTHS = env.int("DEMO_SERIES_MONTHS", default=13)
 SERIES_MAX_UPLOAD_BYTES = env.int("SERIES_MAX_UPLOAD_BYTES", default=256 * 1024 * 1024)
+
+# A streaming read replica (issue 18, README "Scaling out"): with DATABASE_REPLICA_URL set, the
+# FDSN service's and the report pages' reads go to it and everything else stays on the primary
+# (portal/db_router.py: transactions, writes, a person's reads for some seconds after they wrote).
+# Unset: one database, nothing routed. The replica takes the primary's options (pool, timeouts).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_PATHS = env.list("DATABASE_REPLICA_PATHS", default=["/fdsnws/", "/reports/", "/trends/"])
+DATABASE_REPLICA_STICKY_SECONDS = env.int("DATABASE_REPLICA_STICKY_SECONDS", default=10)
+if DATABASE_REPLICA_URL:
+    _replica = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **{key: _replica[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT") if key in _replica},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["portal.db_router.PrimaryReplicaRouter"]
+    # Before the session and the user are read: they are reads of the request too.
+    MIDDLEWARE.insert(1, "portal.db_router.ReplicaRoutingMiddleware")
