@@ -202,7 +202,16 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [env("CHANNELS_REDIS_URL", default=f"{REDIS_URL}/2")],
+            # A consumer waits for its messages with BZPOPMIN of 5 s (channels_redis); redis-py's
+            # default read timeout is 5 s as well, so under load the empty answer came late and
+            # the socket was closed with 1011 (bench/scale/fanout.py). The read timeout must
+            # stay well above the blocking pop.
+            "hosts": [
+                {
+                    "address": env("CHANNELS_REDIS_URL", default=f"{REDIS_URL}/2"),
+                    "socket_timeout": env.float("CHANNELS_REDIS_SOCKET_TIMEOUT", default=30.0),
+                }
+            ],
             "prefix": env("CHANNELS_PREFIX", default="ispec"),
         },
     }
