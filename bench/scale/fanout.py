@@ -178,6 +178,8 @@ def main() -> None:
                 transaction.on_commit(lambda stamp=stamp: stamp.append(time.time()))  # before the broadcast
                 result = quick_report_submit(actor=actor, text=quick_report_text(i, minutes_ago=3))
             commits.append((result.event.public_id, stamp[0]))
+            print(f"round {i + 1}: commit's callbacks (broadcasts, task enqueue) took "
+                  f"{(time.time() - stamp[0]) * 1000:.0f} ms", flush=True)
             time.sleep(3)  # each round delivered before the next
         for pipe in pipes:
             pipe.send("stop")
@@ -193,6 +195,7 @@ def main() -> None:
             worker.join(30)
 
     print()
+    print(f"load average at the end (1, 5, 15 min): {os.getloadavg()} on {os.cpu_count()} CPUs")
     if closed:
         print(f"sockets closed before the end: {closed}")
     all_delays: list[float] = []
