@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import procs  # noqa: E402
+import procs
 
 GOAL_P99_S = 1.0
 
@@ -164,11 +164,11 @@ def main() -> None:
 
         django.setup()
         from django.db import transaction
+        from two_servers import quick_report_text
 
         from catalog.services.quick_reports import quick_report_submit
         from portal.models import User
         from portal.tenancy import actor_for
-        from two_servers import quick_report_text
 
         actor = actor_for(User.objects.get(username="scale"), "JX")
         commits: list[tuple[str, float]] = []
@@ -178,8 +178,11 @@ def main() -> None:
                 transaction.on_commit(lambda stamp=stamp: stamp.append(time.time()))  # before the broadcast
                 result = quick_report_submit(actor=actor, text=quick_report_text(i, minutes_ago=3))
             commits.append((result.event.public_id, stamp[0]))
-            print(f"round {i + 1}: commit's callbacks (broadcasts, task enqueue) took "
-                  f"{(time.time() - stamp[0]) * 1000:.0f} ms", flush=True)
+            print(
+                f"round {i + 1}: commit's callbacks (broadcasts, task enqueue) took "
+                f"{(time.time() - stamp[0]) * 1000:.0f} ms",
+                flush=True,
+            )
             time.sleep(3)  # each round delivered before the next
         for pipe in pipes:
             pipe.send("stop")

@@ -225,6 +225,21 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="ispec")
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message for another
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The Redis broker keeps each message a worker took, unacknowledged, for visibility_timeout
+# seconds; a worker that died (SIGKILL, a lost machine) never acknowledges, and any other
+# worker puts the message back in the queue once that time has passed (checked every
+# restore interval x throttle seconds). It must exceed the longest task (products.run: 900 s)
+# and the longest countdown/ETA, or a task still running is handed to a second worker (the
+# tasks are idempotent, so that costs time, not correctness). bench/scale/burst.py uses 30 s.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+}
+# Broker connection lost (Redis restarted): a late-acknowledged task still running can no
+# longer be acknowledged on that connection and is delivered again after the visibility
+# timeout; stop it instead of finishing work that will be redone (Celery 6's default).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_TIME_LIMIT = 600  # default hard limit; tasks set their own (and soft limits) where they need
 CELERY_TIMEZONE = TIME_ZONE
 # A quake is an arrival (reports, meetings, pushes) while its origin time is at most this old:
