@@ -97,8 +97,7 @@ def client(port: int, count: int, conn: Any, connect_parallel: int) -> None:
             key = f"{ws.state.name} {ws.close_code} {ws.close_reason}"
             codes[key] = codes.get(key, 0) + 1
         conn.send({"arrivals": arrivals, "closed": codes})
-        for ws in sockets:
-            await ws.close()
+        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
         for task in tasks:
             task.cancel()
 
@@ -118,6 +117,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--clients", type=int, default=4, help="client processes holding the sockets")
     parser.add_argument("--connect-parallel", type=int, default=50, help="handshakes in flight per client")
+    parser.add_argument("--gap", type=float, default=3.0, help="seconds between rounds")
+    parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait after the last round")
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the processes' logs")
     args = parser.parse_args()
@@ -183,7 +184,8 @@ def main() -> None:
                 f"{(time.time() - stamp[0]) * 1000:.0f} ms",
                 flush=True,
             )
-            time.sleep(3)  # each round delivered before the next
+            time.sleep(args.gap)  # (at 5,000 sockets a round may still be arriving when the next commits)
+        time.sleep(args.drain)  # the last rounds' deliveries still on their way
         for pipe in pipes:
             pipe.send("stop")
         arrivals: dict[str, list[float]] = {}

@@ -515,6 +515,7 @@ def start_portal(
     fresh: bool = False,
     redis_port: int = 6391,
     seed_args: tuple[str, ...] = (),
+    extra_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Our PostgreSQL (a copy of the template), Redis, ``daphnes`` daphne processes and nginx
     in front of them (HTTP and HTTPS ports). Returns the ports, the environment and the seed."""
@@ -531,6 +532,7 @@ def start_portal(
         media=media,
         PORTAL_STATIC_ROOT=str(static),
         PORTAL_FILES_ACCEL_REDIRECT="/_protected/",
+        **(extra_env or {}),
     )
     manage(env, "collectstatic", "--noinput", "-v0")
     seeded = seed(env, *seed_args)
