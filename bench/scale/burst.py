@@ -63,6 +63,18 @@ def worker(stack: procs.Stack, n: int, env: dict[str, str]) -> Any:
     )
 
 
+def cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def busiest(pool: list[Any]) -> Any:
+    """The worker that used the most CPU in the last 0.3 s: it holds a run mid-computation."""
+    before = {proc.pid: cpu_ticks(proc.pid) for proc in pool}
+    time.sleep(0.3)
+    return max(pool, key=lambda proc: cpu_ticks(proc.pid) - before[proc.pid])
+
+
 def counts(ids: list[int]) -> dict[str, int]:
     from django.db.models import Count
 
@@ -161,11 +173,11 @@ def phase(
         if not disrupted and done >= runs // 4:
             disrupted = True
             if name == "kill":
-                victim = pool[0]
+                victim = busiest(pool)  # the one computing a run right now
                 os.killpg(victim.pid, signal.SIGKILL)
                 victim.wait(10)
                 print(
-                    f"{time.monotonic() - t0:6.1f} s: SIGKILL to worker 0 (pid {victim.pid}) at {done} done",
+                    f"{time.monotonic() - t0:6.1f} s: SIGKILL to the busiest worker (pid {victim.pid}) at {done} done",
                     flush=True,
                 )
             else:
