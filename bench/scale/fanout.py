@@ -173,6 +173,7 @@ def main() -> None:
 
         actor = actor_for(User.objects.get(username="scale"), "JX")
         commits: list[tuple[str, float]] = []
+        cpu_before = [procs.cpu_seconds(p.pid) for p in info["daphnes"]]
         for i in range(args.rounds):
             stamp: list[float] = []
             with transaction.atomic():
@@ -186,6 +187,7 @@ def main() -> None:
             )
             time.sleep(args.gap)  # (at 5,000 sockets a round may still be arriving when the next commits)
         time.sleep(args.drain)  # the last rounds' deliveries still on their way
+        cpu_used = sum(procs.cpu_seconds(p.pid) for p in info["daphnes"]) - sum(cpu_before)
         for pipe in pipes:
             pipe.send("stop")
         arrivals: dict[str, list[float]] = {}
@@ -220,6 +222,12 @@ def main() -> None:
         f"p99 {p99 * 1000:.0f} ms (goal < {GOAL_P99_S * 1000:.0f} ms: {'met' if p99 < GOAL_P99_S else 'NOT met'}), "
         f"last {max(all_delays, default=float('nan')) * 1000:.0f} ms, "
         f"mean of the rounds' last {statistics.mean([max([t - c for t in arrivals.get(k, [c])]) for k, c in commits]) * 1000:.0f} ms"
+    )
+    print(
+        f"daphnes' CPU time over the rounds: {cpu_used:.2f} s for {len(all_delays)} deliveries = "
+        f"{cpu_used / max(1, len(all_delays)) * 1e6:.0f} us per delivered message (so about "
+        f"{cpu_used / max(1, len(all_delays)) * held / 2:.2f} s of one core per round for each daphne's "
+        f"{held // 2} sockets)"
     )
     grown = sum(rss_after) - sum(rss_before)
     print(
