@@ -167,6 +167,7 @@ def phase(
     disrupted = False
     deadline = time.monotonic() + timeout_s
     last_print = 0.0
+    last_done, progressed, swept = -1, time.monotonic(), 0
     while time.monotonic() < deadline:
         state = counts(ids)
         done = state.get("succeeded", 0) + state.get("failed", 0)
@@ -195,12 +196,33 @@ def phase(
                 )
         if done >= runs:
             break
+        if done != last_done:
+            last_done, progressed = done, time.monotonic()
+        elif time.monotonic() - progressed > 2 * VISIBILITY_S + 15 and not swept:
+            # Nothing moved for two visibility timeouts: a message is gone for good (Redis lost
+            # a message between its BRPOP and the unacknowledged copy, or an enqueue failed while
+            # it was down). The portal.jobs_watchdog beat job requeues a run queued longer than
+            # STALE_QUEUED; run it now as it will run then, instead of waiting ten minutes.
+            from django.utils import timezone
+
+            from portal.jobs import watchdog
+            from products.services.runs import STALE_QUEUED
+
+            touched = watchdog(now=timezone.now() + STALE_QUEUED)
+            swept = sum(len(v) for v in touched.values())
+            print(
+                f"{time.monotonic() - t0:6.1f} s: no progress for {2 * VISIBILITY_S + 15} s; the job watchdog "
+                f"(as beat runs it {STALE_QUEUED} later) requeued {touched}",
+                flush=True,
+            )
+            progressed = time.monotonic()
         if time.monotonic() - last_print > 15:
             last_print = time.monotonic()
             print(f"{time.monotonic() - t0:6.1f} s: {state}", flush=True)
         time.sleep(1)
     elapsed = time.monotonic() - t0
     result = verify(ids)
+    result["requeued by the watchdog"] = swept
     for proc in pool:
         stack.stop(proc)
     ok = (
@@ -272,6 +294,9 @@ def main() -> None:
             )
             oks.append(ok)
         print(f"load average at the end {os.getloadavg()}")
+        from django.db import connections
+
+        connections.close_all()
     sys.exit(0 if all(oks) else 1)
 
 

@@ -74,6 +74,7 @@ class Stack:
         self.root = Path(tempfile.mkdtemp(prefix=f"ispec-scale-{name}-"))
         os.chmod(self.root, 0o755)  # the postgres user reaches its data directory below it
         self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.stop_signals: dict[int, int] = {}
         self.cleanups: list[Any] = []
         self.keep = keep
 
@@ -95,6 +96,7 @@ class Stack:
         env: dict[str, str] | None = None,
         user: str | None = None,
         cwd: Path | None = None,
+        stop_signal: int | None = None,
     ) -> subprocess.Popen[bytes]:
         log = open(self.root / f"{name}.log", "ab")  # noqa: SIM115  (closed with the process)
         proc = subprocess.Popen(
@@ -107,6 +109,8 @@ class Stack:
             user=user,
         )
         self.procs.append((name, proc))
+        if stop_signal is not None:
+            self.stop_signals[proc.pid] = stop_signal
         return proc
 
     def stop(self, proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
@@ -123,7 +127,7 @@ class Stack:
 
     def stop_all(self) -> None:
         for _name, proc in reversed(self.procs):
-            self.stop(proc)
+            self.stop(proc, self.stop_signals.get(proc.pid, signal.SIGTERM))
         for cleanup in reversed(self.cleanups):
             with contextlib.suppress(Exception):
                 cleanup()
@@ -205,6 +209,7 @@ class Stack:
                 "listen_addresses=127.0.0.1",
             ],
             user="postgres",
+            stop_signal=signal.SIGINT,  # fast shutdown: do not wait for clients to leave
         )
         self.cleanups.append(lambda: proc.wait(30))
         wait_port(port)
