@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import procs
 
 VISIBILITY_S = 30
-REDIS_PORT = 6393
+REDIS_PORT = int(os.environ.get("SCALE_REDIS_PORT", "6393"))
 
 
 def worker(stack: procs.Stack, n: int, env: dict[str, str]) -> Any:
@@ -57,7 +57,7 @@ def worker(stack: procs.Stack, n: int, env: dict[str, str]) -> Any:
             "--without-mingle",
             "--without-heartbeat",
             "-l",
-            "warning",
+            "info",  # "Task ... received" / "succeeded": which run each worker holds
         ],
         env=env,
     )
@@ -68,11 +68,29 @@ def cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
-def busiest(pool: list[Any]) -> Any:
-    """The worker that used the most CPU in the last 0.3 s: it holds a run mid-computation."""
+def holding(stack: procs.Stack, names: list[str], pool: list[Any]) -> tuple[Any, int | None]:
+    """A worker that is computing a run now (its log received the run's task and has not
+    finished it, and the run is running), and that run's id; the busiest worker otherwise."""
+    import re
+
+    from products.models import ProductRun, RunStatus
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        for name, proc in zip(names, pool, strict=True):
+            text = (stack.root / f"{name}.log").read_text(errors="replace")
+            received = re.findall(r"Task products\.run\[([0-9a-f-]+)\] received", text)
+            if not received or f"products.run[{received[-1]}] succeeded" in text:
+                continue
+            run = ProductRun.objects.filter(task_id=received[-1].replace("-", "")).first() or (
+                ProductRun.objects.filter(task_id=received[-1]).first()
+            )
+            if run is not None and run.status == RunStatus.RUNNING:
+                return proc, run.pk
+        time.sleep(0.05)
     before = {proc.pid: cpu_ticks(proc.pid) for proc in pool}
     time.sleep(0.3)
-    return max(pool, key=lambda proc: cpu_ticks(proc.pid) - before[proc.pid])
+    return max(pool, key=lambda proc: cpu_ticks(proc.pid) - before[proc.pid]), None
 
 
 def counts(ids: list[int]) -> dict[str, int]:
@@ -150,6 +168,7 @@ def phase(
 
     print(f"\n== phase {name}: {runs} runs ({distinct} parameter sets), {workers} workers", flush=True)
     env = info["env"]
+    names = [f"worker{offset * 10 + n}" for n in range(workers)]
     pool = [worker(stack, offset * 10 + n, env) for n in range(workers)]
     actor = actor_for(User.objects.get(username="scale"), "JX")
     box = {"minlatitude": 24.5, "maxlatitude": 30.1, "minlongitude": 113.5, "maxlongitude": 118.5}
@@ -174,11 +193,11 @@ def phase(
         if not disrupted and done >= runs // 4:
             disrupted = True
             if name == "kill":
-                victim = busiest(pool)  # the one computing a run right now
+                victim, held = holding(stack, names, pool)  # the one computing a run right now
                 os.killpg(victim.pid, signal.SIGKILL)
                 victim.wait(10)
                 print(
-                    f"{time.monotonic() - t0:6.1f} s: SIGKILL to the busiest worker (pid {victim.pid}) at {done} done",
+                    f"{time.monotonic() - t0:6.1f} s: SIGKILL to worker pid {victim.pid}, computing run #{held}, at {done} done",
                     flush=True,
                 )
             else:
