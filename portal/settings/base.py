@@ -206,7 +206,16 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [env("CHANNELS_REDIS_URL", default=f"{REDIS_URL}/2")],
+            # A consumer waits for its messages with BZPOPMIN of 5 s (channels_redis); redis-py's
+            # default read timeout is 5 s as well, so under load the empty answer came late and
+            # the socket was closed with 1011 (bench/scale/fanout.py). The read timeout must
+            # stay well above the blocking pop.
+            "hosts": [
+                {
+                    "address": env("CHANNELS_REDIS_URL", default=f"{REDIS_URL}/2"),
+                    "socket_timeout": env.float("CHANNELS_REDIS_SOCKET_TIMEOUT", default=30.0),
+                }
+            ],
             "prefix": env("CHANNELS_PREFIX", default="ispec"),
         },
     }
@@ -220,6 +229,21 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="ispec")
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message for another
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The Redis broker keeps each message a worker took, unacknowledged, for visibility_timeout
+# seconds; a worker that died (SIGKILL, a lost machine) never acknowledges, and any other
+# worker puts the message back in the queue once that time has passed (checked every
+# restore interval x throttle seconds). It must exceed the longest task (products.run: 900 s)
+# and the longest countdown/ETA, or a task still running is handed to a second worker (the
+# tasks are idempotent, so that costs time, not correctness). bench/scale/burst.py uses 30 s.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+}
+# Broker connection lost (Redis restarted): a late-acknowledged task still running can no
+# longer be acknowledged on that connection and is delivered again after the visibility
+# timeout; stop it instead of finishing work that will be redone (Celery 6's default).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_TIME_LIMIT = 600  # default hard limit; tasks set their own (and soft limits) where they need
 CELERY_TIMEZONE = TIME_ZONE
 # A quake is an arrival (reports, meetings, pushes) while its origin time is at most this old:
@@ -340,3 +364,21 @@ SERIES_MAX_VALUES = env.int("SERIES_MAX_VALUES", default=600_000)
 # Months of synthetic observation series the demo seeds (observations.series_demo); 0: none.
 DEMO_SERIES_MONTHS = env.int("DEMO_SERIES_MONTHS", default=13)
 SERIES_MAX_UPLOAD_BYTES = env.int("SERIES_MAX_UPLOAD_BYTES", default=256 * 1024 * 1024)
+
+# A streaming read replica (issue 18, README "Scaling out"): with DATABASE_REPLICA_URL set, the
+# FDSN service's and the report pages' reads go to it and everything else stays on the primary
+# (portal/db_router.py: transactions, writes, a person's reads for some seconds after they wrote).
+# Unset: one database, nothing routed. The replica takes the primary's options (pool, timeouts).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_PATHS = env.list("DATABASE_REPLICA_PATHS", default=["/fdsnws/", "/reports/", "/trends/"])
+DATABASE_REPLICA_STICKY_SECONDS = env.int("DATABASE_REPLICA_STICKY_SECONDS", default=10)
+if DATABASE_REPLICA_URL:
+    _replica = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **{key: _replica[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT") if key in _replica},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["portal.db_router.PrimaryReplicaRouter"]
+    # Before the session and the user are read: they are reads of the request too.
+    MIDDLEWARE.insert(1, "portal.db_router.ReplicaRoutingMiddleware")

@@ -10,7 +10,7 @@ import os
 import uuid
 
 from .base import *
-from .base import CACHES, CHANNEL_LAYERS, env
+from .base import CACHES, CHANNEL_LAYERS, DATABASES, MIDDLEWARE, env
 
 DEBUG = False
 RUN_ID = env("PORTAL_TEST_RUN_ID", default=f"t{os.getpid()}-{uuid.uuid4().hex[:6]}")
@@ -32,3 +32,8 @@ HEALTH_CELERY_TIMEOUT = 1.0
 # The tests that seed the demo (the crawl among them) get two months of series, which is
 # what they read; the whole 13 months and their QC are measured in bench/qc_bench.py.
 DEMO_SERIES_MONTHS = env.int("DEMO_SERIES_MONTHS", default=2)
+# The replica alias as a mirror of the test database (tests/portal/test_db_router.py turns the
+# router on for its tests only); other tests never route, whatever the environment says.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS: list[str] = []
+MIDDLEWARE = [name for name in MIDDLEWARE if name != "portal.db_router.ReplicaRoutingMiddleware"]

@@ -392,7 +392,8 @@ def run_execute(
         run.provenance["figures_s"] = round(time.perf_counter() - t0, 3)
         step("figures")
         finished = _finish(run, task_id=task_id, result=result, names=names, tmp=tmp)
-        tmp = None
+        if not tmp.exists():
+            tmp = None  # moved into the run's directory; otherwise another delivery finished first
         return finished
     except InsufficientData as exc:
         # People read the counts in their language; the method's own sentence says of what.

@@ -293,6 +293,39 @@ def test_a_redelivered_task_resumes_and_a_superseded_one_does_nothing(
     )  # done: no-op
 
 
+def test_a_message_delivered_again_while_the_first_worker_computes_stores_one_result(
+    jx, jx_forecaster, as_actor, make_events, django_capture_on_commit_callbacks
+):
+    """The broker's visibility timeout passed while a worker still computed (or that worker
+    lost its connection): a second worker gets the same message and runs the same attempt.
+    Whichever finishes first stores the result; the other stores nothing, leaves no files
+    and records no second success (issue 18, bench/scale/burst.py)."""
+    make_events(jx, 400)
+    run = run_services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
+    second: list[ProductRun | None] = []
+
+    def meanwhile(step: str) -> None:
+        if step == "figures" and not second:  # the first worker drew its figures; the second runs whole
+            second.append(execution_services.run_execute(bureau_id=jx.pk, run_id=run.pk, task_id=run.task_id))
+
+    first = execution_services.run_execute(
+        bureau_id=jx.pk, run_id=run.pk, task_id=run.task_id, after_step=meanwhile
+    )
+    assert second[0] is not None
+    assert second[0].status == "succeeded"
+    assert first is not None
+    assert first.status == "succeeded"
+    run.refresh_from_db()
+    assert run.attempts == 2
+    assert AuditEvent.objects.filter(action="product_run.succeed", target_id=str(run.pk)).count() == 1
+    assert sorted(p.name for p in execution_services.run_directory(jx.pk, run.pk).iterdir()) == [
+        "bvalue.png",
+        "bvalue.svg",
+    ]
+    temporary = execution_services.run_directory(jx.pk, run.pk).parent / ".tmp"
+    assert not any(temporary.iterdir()) if temporary.exists() else True
+
+
 def test_a_run_stuck_too_often_is_failed_with_a_reason(jx, jx_forecaster, as_actor, make_events):
     make_events(jx, 400)
     run = run_services.run_create(actor=as_actor(jx_forecaster), **BVALUE)
