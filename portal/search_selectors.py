@@ -1,0 +1,199 @@
+"""Reads of the search index: what an actor finds for some words, ranked, with the matching
+words marked. Tenancy is the models' own: each kind's part of the query keeps only documents
+whose row is in ``kind.model.objects.visible_to(actor)`` (a semi-join), so counts, per-kind
+counts and results all see exactly what the actor may read."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import Count, F
+
+from . import search, search_text
+from .models import Bureau, SearchDocument
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Sequence
+
+    from django.db.models import QuerySet
+
+    from .tenancy import Actor
+
+#: characters of text around the first matching word in a result's snippet
+SNIPPET_CHARS = 160
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    words: tuple[str, ...]  # search_text.query_words of what was typed
+    kinds: tuple[str, ...] = ()  # registered kind keys; none: every kind
+    bureau: Bureau | None = None
+    date_from: dt.datetime | None = None  # inclusive
+    date_to: dt.datetime | None = None  # exclusive
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str
+    kind_label: str
+    id: int
+    title: str
+    title_parts: list[tuple[str, bool]]  # (text, is a matching word)
+    snippet_parts: list[tuple[str, bool]]
+    url: str
+    score: float
+    date: dt.datetime | None
+    bureau_code: str
+
+    @property
+    def snippet(self) -> str:
+        return "".join(text for text, _ in self.snippet_parts)
+
+
+def bureau_by_code(code: str) -> Bureau | None:
+    return Bureau.objects.filter(code=code).first()
+
+
+def _query(words: Sequence[str]) -> SearchQuery:
+    # every word must occur (search_text.query_expression); 'simple' reads them as the index did
+    return SearchQuery(search_text.query_expression(list(words)), config="simple", search_type="raw")
+
+
+def _parts(actor: Actor | None, flt: SearchFilter) -> list[QuerySet[SearchDocument]]:
+    """One query per kind: its documents matching the words, narrowed by the filters, whose
+    rows ``actor`` may read."""
+    if actor is None or not flt.words:
+        return []
+    query = _query(flt.words)
+    parts = []
+    for kind in search.kinds():
+        if flt.kinds and kind.key not in flt.kinds:
+            continue
+        visible = kind.model.objects.visible_to(actor).values("pk")  # type: ignore[attr-defined]
+        part = SearchDocument.objects.filter(kind=kind.key, vector=query, object_id__in=visible)
+        if flt.bureau is not None:
+            part = part.filter(bureau=flt.bureau)
+        if flt.date_from is not None:
+            part = part.filter(date__gte=flt.date_from)
+        if flt.date_to is not None:
+            part = part.filter(date__lt=flt.date_to)
+        parts.append(part)
+    return parts
+
+
+def search_counts(*, actor: Actor | None, flt: SearchFilter) -> dict[str, int]:
+    """How many documents of each kind ``actor`` finds (kinds with none left out); one query."""
+    parts = [part.values("kind").annotate(n=Count("id")).order_by() for part in _parts(actor, flt)]
+    if not parts:
+        return {}
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return {row["kind"]: row["n"] for row in rows if row["n"]}
+
+
+def search_page(*, actor: Actor | None, flt: SearchFilter, offset: int, limit: int) -> list[SearchHit]:
+    """The hits ranked ``offset`` … ``offset + limit`` (cover density rank, title words
+    weighing most; the newer first among equals)."""
+    query = _query(flt.words)
+    parts = [
+        part.annotate(score=SearchRank(F("vector"), query, cover_density=True)).values("id", "score", "date")
+        for part in _parts(actor, flt)
+    ]
+    if not parts or limit <= 0:
+        return []
+    ranked = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    top = list(
+        ranked.order_by(F("score").desc(), F("date").desc(nulls_last=True), F("id").desc())[
+            offset : offset + limit
+        ]
+    )
+    docs = SearchDocument.objects.select_related("bureau").in_bulk([row["id"] for row in top])
+    pattern = _words_pattern(flt.words)
+    hits = []
+    for row in top:
+        doc = docs.get(row["id"])
+        if doc is None:  # removed between the two reads
+            continue
+        kind = search.kind_get(doc.kind)
+        hits.append(
+            SearchHit(
+                kind=doc.kind,
+                kind_label=str(kind.label) if kind else doc.kind,
+                id=doc.object_id,
+                title=doc.title,
+                title_parts=mark(doc.title, pattern),
+                snippet_parts=mark(snippet_text(doc.body, pattern), pattern),
+                url=doc.url,
+                score=round(float(row["score"]), 6),
+                date=doc.date,
+                bureau_code=doc.bureau.code if doc.bureau else "",
+            )
+        )
+    return hits
+
+
+class SearchResults:
+    """A page-able view of one search (Django's and DRF's paginators slice it): ``count()``
+    runs the count, a slice runs the ranked page."""
+
+    def __init__(self, *, actor: Actor | None, flt: SearchFilter) -> None:
+        self.actor = actor
+        self.flt = flt
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = sum(search_counts(actor=self.actor, flt=self.flt).values())
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item: Any) -> list[SearchHit]:
+        if not isinstance(item, slice):
+            raise TypeError("slice a search's results")
+        start = item.start or 0
+        stop = item.stop if item.stop is not None else start + 20
+        return search_page(actor=self.actor, flt=self.flt, offset=start, limit=stop - start)
+
+
+# --- marking the words ---------------------------------------------------------------------
+
+
+def _words_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
+    usable = sorted({w for w in words if w.strip()}, key=len, reverse=True)
+    if not usable:
+        return None
+    return re.compile("|".join(re.escape(w) for w in usable), re.IGNORECASE)
+
+
+def snippet_text(body: str, pattern: re.Pattern[str] | None) -> str:
+    """About ``SNIPPET_CHARS`` characters of ``body`` around its first matching word."""
+    body = " ".join((body or "").split())
+    found = pattern.search(body) if pattern else None
+    if found is None or len(body) <= SNIPPET_CHARS:
+        return body[:SNIPPET_CHARS] + ("…" if len(body) > SNIPPET_CHARS else "")
+    start = max(0, found.start() - SNIPPET_CHARS // 3)
+    end = min(len(body), start + SNIPPET_CHARS)
+    return ("…" if start else "") + body[start:end] + ("…" if end < len(body) else "")
+
+
+def mark(text: str, pattern: re.Pattern[str] | None) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, is a matching word); the template escapes each piece."""
+    if not text:
+        return []
+    if pattern is None:
+        return [(text, False)]
+    parts: list[tuple[str, bool]] = []
+    position = 0
+    for found in pattern.finditer(text):
+        if found.start() > position:
+            parts.append((text[position : found.start()], False))
+        parts.append((found.group(0), True))
+        position = found.end()
+    if position < len(text):
+        parts.append((text[position:], False))
+    return parts
