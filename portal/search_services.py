@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_UPSERT = f"""  # noqa: S608 - the table name is the model's own, no input in it
-INSERT INTO {SearchDocument._meta.db_table}
+# the table of portal.SearchDocument (its db_table)
+_UPSERT = """
+INSERT INTO portal_searchdocument
     (kind, object_id, bureau_id, title, body, url, date, indexed_at, vector)
 VALUES (%s, %s, %s, %s, %s, %s, %s, now(),
         setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B'))
