@@ -568,8 +568,8 @@ class SearchDocument(models.Model):
             models.UniqueConstraint(fields=["kind", "object_id"], name="search_document_one_per_row"),
         ]
         indexes = [
-            # (kind, words): each kind's part of a query scans only its own postings (btree_gin)
-            GinIndex(fields=["kind", "vector"], name="search_document_kind_vector"),
+            # the words: one scan finds the matching documents of every kind
+            GinIndex(fields=["vector"], name="search_document_vector"),
             models.Index(fields=["kind", "date"], name="search_document_kind_date"),
         ]
 
