@@ -80,7 +80,7 @@ def generate(cursor, n: int, places: list[str], terms: list[str], bureaus: list[
             %(mark)s || g, '', now() - make_interval(mins => g), 30, 110,
             ST_SetSRID(ST_MakePoint(110, 30), 4326), 10, round((2 + (g %% 60) / 10.0)::numeric, 1), 'M',
             pl[a] || pl[b], 'bench', 'earthquake', 'reviewed', 'formal', g %% 10 < 7, 1
-        FROM generate_series(1, %(n)s) g, LATERAL (SELECT {picks}) p
+        FROM generate_series(1::bigint, %(n)s) g, LATERAL (SELECT {picks}) p
         """,
         params,
     )
@@ -93,7 +93,7 @@ def generate(cursor, n: int, places: list[str], terms: list[str], bureaus: list[
             setweight(to_tsvector('simple', pl[a] || ' ' || pl[b] || ' m ' || e.magnitude), 'A')
             || setweight(to_tsvector('simple',
                 pl[a] || ' 台 ' || te[s] || ' 呈 ' || tr[r] || ' ' || pl[b] || ' ' || te[t] || ' 同步 变化'), 'B')
-        FROM (SELECT e.*, substr(e.public_id, {len(MARK) + 1})::int AS g FROM catalog_event e
+        FROM (SELECT e.*, substr(e.public_id, {len(MARK) + 1})::bigint AS g FROM catalog_event e
               WHERE e.public_id LIKE %(mark)s || '%%') e,
              LATERAL (SELECT {picks}) p
         ON CONFLICT (kind, object_id) DO NOTHING
