@@ -77,7 +77,7 @@ def generate(cursor, n: int, places: list[str], terms: list[str], bureaus: list[
             latitude, longitude, location, depth_km, magnitude, magnitude_type, location_name, source,
             event_type, status, report_kind, is_published, version)
         SELECT now(), now(), (%(bureaus)s::bigint[])[1 + g %% cardinality(%(bureaus)s::bigint[])],
-            %(mark)s || g, '', now() - make_interval(mins => g), 30, 110,
+            %(mark)s || g, '', now() - g * interval '1 minute', 30, 110,
             ST_SetSRID(ST_MakePoint(110, 30), 4326), 10, round((2 + (g %% 60) / 10.0)::numeric, 1), 'M',
             pl[a] || pl[b], 'bench', 'earthquake', 'reviewed', 'formal', g %% 10 < 7, 1
         FROM generate_series(1::bigint, %(n)s) g, LATERAL (SELECT {picks}) p
