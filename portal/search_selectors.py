@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Iterator, Sequence
 
+    from django.db.models import QuerySet
+
     from .tenancy import Actor
 
 #: characters of text around the first matching word in a result's snippet
@@ -79,27 +81,43 @@ def _matching(actor: Actor | None, flt: SearchFilter) -> Matching | None:
     only matching documents are checked). None: nothing can match."""
     if actor is None or not flt.words:
         return None
+    query = _query(flt.words)
+    present = _kinds_with_the_words(query, flt)
     readable = Q()
     for kind in search.kinds():
-        if flt.kinds and kind.key not in flt.kinds:
+        if kind.key not in present:
             continue
         visible = kind.model.objects.visible_to(actor).filter(pk=OuterRef("object_id"))  # type: ignore[attr-defined]
         readable |= Q(Q(kind=kind.key), Exists(visible))
     if not readable:
         return None
-    query = _query(flt.words)
-    found = SearchDocument.objects.filter(readable, vector=query)
+    found = _narrowed(SearchDocument.objects.filter(readable, vector=query), flt)
+    ranked = found.annotate(score=SearchRank(F("vector"), query, cover_density=True)).values(
+        "id", "kind", "date", "score"
+    )
+    sql, params = ranked.query.sql_with_params()
+    return Matching(sql=sql, params=tuple(params))
+
+
+def _narrowed(found: QuerySet[SearchDocument], flt: SearchFilter) -> QuerySet[SearchDocument]:
+    if flt.kinds:
+        found = found.filter(kind__in=flt.kinds)
     if flt.bureau is not None:
         found = found.filter(bureau=flt.bureau)
     if flt.date_from is not None:
         found = found.filter(date__gte=flt.date_from)
     if flt.date_to is not None:
         found = found.filter(date__lt=flt.date_to)
-    ranked = found.annotate(score=SearchRank(F("vector"), query, cover_density=True)).values(
-        "id", "kind", "date", "score"
-    )
-    sql, params = ranked.query.sql_with_params()
-    return Matching(sql=sql, params=tuple(params))
+    return found
+
+
+def _kinds_with_the_words(query: SearchQuery, flt: SearchFilter) -> set[str]:
+    """The kinds that have any document with the words, whoever may read it: only their
+    tenancy conditions are built (the ORM takes milliseconds for each kind's grants, and
+    most searches touch a few kinds). Used only to leave kinds out, never shown."""
+    found = _narrowed(SearchDocument.objects.filter(vector=query), flt)
+    with _without_jit():
+        return set(found.order_by().values_list("kind", flat=True).distinct())
 
 
 @contextmanager

@@ -4,6 +4,7 @@ them); with a kind, that kind's hits ranked and paginated."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -111,7 +112,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             for key, label, count, url in context["facets"]:
                 hits = search_selectors.search_page(
                     actor=actor,
-                    flt=search_selectors.SearchFilter(**{**flt.__dict__, "kinds": (key,)}),
+                    flt=dataclasses.replace(flt, kinds=(key,)),
                     offset=0,
                     limit=PER_KIND,
                 )
