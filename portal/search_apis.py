@@ -55,11 +55,6 @@ class SearchApi(TenantApi):
             trim_whitespace=True,
             help_text="the words to search for (every one must occur)",
         )
-        kind = serializers.CharField(
-            required=False,
-            max_length=32,
-            help_text="only this kind (see `kind` of a result); default every kind",
-        )
         bureau = serializers.CharField(
             required=False, max_length=16, help_text="only this bureau's (its code)"
         )
