@@ -9,6 +9,9 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Earthquake catalog")
 
     def ready(self) -> None:
+        from .search_kinds import register_search_kinds
+
+        register_search_kinds()  # what people find in the portal's search (portal.search)
         from portal.dashboard import register
         from portal.errors import register_error_renderer
 

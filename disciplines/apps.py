@@ -7,6 +7,9 @@ class DisciplinesConfig(AppConfig):
     verbose_name = _("Disciplines")
 
     def ready(self) -> None:
+        from .search_kinds import register_search_kinds
+
+        register_search_kinds()  # what people find in the portal's search (portal.search)
         from portal.dashboard import register
         from portal.models import Role
 

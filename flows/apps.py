@@ -19,6 +19,9 @@ class FlowsConfig(AppConfig):
     verbose_name = _("Flows")
 
     def ready(self) -> None:
+        from .search_kinds import register_search_kinds
+
+        register_search_kinds()  # what people find in the portal's search (portal.search)
         from portal import jobs
 
         from . import nodes

@@ -11,6 +11,9 @@ class ObservationsConfig(AppConfig):
     verbose_name = pgettext_lazy("observations", "Observations")
 
     def ready(self) -> None:
+        from .search_kinds import register_search_kinds
+
+        register_search_kinds()  # what people find in the portal's search (portal.search)
         from portal.dashboard import register
         from portal.models import Role
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pgtrigger
 from django.contrib.auth.models import AbstractUser
 from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -416,6 +418,7 @@ class TokenScope(models.TextChoices):
         _("Read the dataset catalog, my data requests and the pushes I take part in"),
     )
     DATA_REQUESTS_SUBMIT = "data_requests:submit", _("Request datasets of other bureaus")
+    SEARCH_READ = "search:read", _("Search across the portal (what the owner may read)")
 
 
 class ApiToken(TimeStamped):
@@ -537,3 +540,38 @@ class IntegrityCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} {self.status}"
+
+
+class SearchDocument(models.Model):
+    """One searchable thing of the portal (an event, an anomaly, a report …) in the search index.
+
+    Written only by ``portal.search_services`` from the kinds the apps register
+    (``portal.search``): ``kind`` and ``object_id`` name the row, ``vector`` holds its words
+    segmented by ``portal.search_text`` (title weight A, the rest B). Who may find it is not
+    stored here: each query joins ``object_id`` to the kind's ``visible_to(actor)``, the same
+    rule as every other read. ``title``, ``body``, ``url``, ``date`` and ``bureau`` are what a
+    result shows and what the filters narrow by.
+    """
+
+    kind = models.CharField(max_length=32)
+    object_id = models.BigIntegerField()
+    bureau = models.ForeignKey(Bureau, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True, default="")
+    url = models.CharField(max_length=300)
+    date = models.DateTimeField(null=True, blank=True)
+    vector = SearchVectorField()
+    indexed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="search_document_one_per_row"),
+        ]
+        indexes = [
+            # the words: one scan finds the matching documents of every kind
+            GinIndex(fields=["vector"], name="search_document_vector"),
+            models.Index(fields=["kind", "date"], name="search_document_kind_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id} {self.title}"

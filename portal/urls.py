@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import apis, integrity_views, report_views, token_apis, token_views, views
+from . import apis, integrity_views, report_views, search_apis, search_views, token_apis, token_views, views
 from .health import healthz
 
 api_v1 = [
@@ -23,6 +23,7 @@ api_v1 = [
     path("tokens/<id:token_id>/", token_apis.TokenDetailApi.as_view(), name="api-token-detail"),
     path("tokens/<id:token_id>/revoke/", token_apis.TokenRevokeApi.as_view(), name="api-token-revoke"),
     path("tokens/<id:token_id>/uses/", token_apis.TokenUseListApi.as_view(), name="api-token-uses"),
+    path("search/", search_apis.SearchApi.as_view(), name="api-search"),
 ]
 
 urlpatterns = [
@@ -50,6 +51,7 @@ urlpatterns = [
     path("manage/integrity/verify/", integrity_views.integrity_verify, name="integrity-verify"),
     path("manage/integrity/anchors.json", integrity_views.integrity_anchors, name="integrity-anchors"),
     path("reports/", report_views.report_list, name="report-index"),
+    path("search/", search_views.search_page, name="search"),
     path("api/v1/", include(api_v1)),
     *(path("api/v1/", include(f"{app}.api_urls")) for app in settings.PORTAL_FEATURE_APPS),
     *(path("", include(f"{app}.urls")) for app in settings.PORTAL_FEATURE_APPS),

@@ -7,6 +7,9 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
+        from .search_kinds import register_search_kinds
+
+        register_search_kinds()  # what people find in the portal's search (portal.search)
         from catalog import arrival
         from catalog.models import AlertAction
 

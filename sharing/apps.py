@@ -9,6 +9,9 @@ class SharingConfig(AppConfig):
     verbose_name = _("Data sharing")
 
     def ready(self) -> None:
+        from .search_kinds import register_search_kinds
+
+        register_search_kinds()  # what people find in the portal's search (portal.search)
         from . import openings, panels, receivers  # noqa: F401 - panels and receivers register themselves
         from .services import push_workflow, request_workflow  # noqa: F401 - register the workflows
 

@@ -10,6 +10,9 @@ class TrendsConfig(AppConfig):
     verbose_name = _("Trend reports and briefs")
 
     def ready(self) -> None:
+        from .search_kinds import register_search_kinds
+
+        register_search_kinds()  # what people find in the portal's search (portal.search)
         from portal.hooks import hook
 
         # the brief tasks live beside tasks.py: imported here so every worker registers them

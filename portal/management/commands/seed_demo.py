@@ -21,6 +21,11 @@ class Command(BaseCommand):
         self._run_app_seeds()
         views = demo.load_report_views()
         self.stdout.write(f"report views: {views}")
+        # saves index themselves on commit; the rebuild also covers rows the seeds wrote in bulk
+        from portal import search_services
+
+        indexed = search_services.rebuild()
+        self.stdout.write(f"search index: {sum(indexed.values())} documents")
 
     def _run_app_seeds(self) -> None:
         """Apps with demo data of their own provide ``<app>.demo.seed(stdout)``."""

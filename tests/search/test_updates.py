@@ -1,0 +1,67 @@
+"""The index is kept current on every save through the services, and on delete."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from disciplines.services.anomalies import anomaly_report
+from portal.search_input import search_filter
+from portal.search_selectors import search_page
+
+pytestmark = pytest.mark.django_db
+
+
+def _found(actor, q):
+    return [(h.kind, h.id) for h in search_page(actor=actor, flt=search_filter(q=q), offset=0, limit=10)]
+
+
+def test_a_reported_anomaly_is_found_right_after_the_save(
+    jx_expert, disciplines, as_actor, django_capture_on_commit_callbacks
+):
+    actor = as_actor(jx_expert)
+    with django_capture_on_commit_callbacks(execute=True):
+        anomaly = anomaly_report(
+            actor=actor,
+            discipline=disciplines["fluid"],
+            observation_item="水位",
+            onset_at=timezone.now() - dt.timedelta(days=1),
+            description="庐山台水位呈趋势性下降。",
+            station="庐山台",
+        )
+    assert _found(actor, "庐山 水位下降") == [("anomaly", anomaly.pk)]
+
+
+def test_an_edit_and_a_delete_reach_the_index(
+    jx, jx_forecaster, disciplines, as_actor, django_capture_on_commit_callbacks
+):
+    from tests.factories import MeetingFactory
+
+    actor = as_actor(jx_forecaster)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = MeetingFactory(bureau=jx, title="赣北地区震情会商", agenda="九江 瑞昌 地电阻率")
+    assert _found(actor, "赣北 会商") == [("meeting", meeting.pk)]
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting.title = "赣南地区震情会商"
+        meeting.save()
+    assert _found(actor, "赣北 会商") == []
+    assert _found(actor, "赣南 会商") == [("meeting", meeting.pk)]
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting.delete()
+    assert _found(actor, "赣南 会商") == []
+
+
+def test_a_verification_report_reindexes_its_anomaly(
+    corpus, jx, jx_forecaster, as_actor, django_capture_on_commit_callbacks
+):
+    from disciplines.models import VerificationReport
+
+    anomaly = corpus["nanchang_temp"]
+    with django_capture_on_commit_callbacks(execute=True):
+        VerificationReport.objects.create(
+            anomaly=anomaly,
+            bureau=jx,
+            verifier=anomaly.reported_by,
+            analysis="经核实为探头老化所致的仪器干扰。",
+        )
+    assert _found(as_actor(jx_forecaster), "探头 老化") == [("anomaly", anomaly.pk)]
