@@ -15,8 +15,10 @@ class ZonesConfig(AppConfig):
         from . import panels, report_kind, tasks, workflows  # noqa: F401 - registers the workflows and tasks
         from .documents import register_documents
         from .marks import zones_marker
+        from .search_kinds import register_search_kinds
 
         register_documents()
         zone_marks.register(zones_marker)
         report_kind.register()
         panels.register()
+        register_search_kinds()  # what people find in the portal's search (portal.search)
