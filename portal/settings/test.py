@@ -32,3 +32,6 @@ HEALTH_CELERY_TIMEOUT = 1.0
 # The tests that seed the demo (the crawl among them) get two months of series, which is
 # what they read; the whole 13 months and their QC are measured in bench/qc_bench.py.
 DEMO_SERIES_MONTHS = env.int("DEMO_SERIES_MONTHS", default=2)
+# ... and by DELETE of the tables a test filled, not one TRUNCATE of every table: the same
+# empty database in ~0.1 s instead of ~3.5 s after each transactional test (the flush command).
+FLUSH_FILLED_TABLES_ONLY = True
