@@ -11,8 +11,9 @@ from rest_framework.response import Response
 from portal.apis_base import TenantApi
 from portal.fields import DateTimeField, IntegerField
 
-from . import selectors, services
+from . import selectors
 from .models import Channel
+from .services import subscriptions as subscription_services
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -106,7 +107,7 @@ class SubscriptionListApi(TenantApi):
     @extend_schema(request=SubscriptionInputSerializer, responses={201: SubscriptionOutputSerializer})
     def post(self, request: Request) -> Response:
         data = self.parse(SubscriptionInputSerializer, request.data)
-        subscription = services.subscription_create(actor=request.actor, data=data)
+        subscription = subscription_services.subscription_create(actor=request.actor, data=data)
         return Response(SubscriptionOutputSerializer(subscription).data, status=status.HTTP_201_CREATED)
 
 
@@ -122,11 +123,13 @@ class SubscriptionDetailApi(TenantApi):
     def patch(self, request: Request, subscription_id: int) -> Response:
         subscription = selectors.subscription_get(actor=request.actor, subscription_id=subscription_id)
         data = self.parse(SubscriptionInputSerializer, request.data, partial=True)
-        subscription = services.subscription_update(actor=request.actor, subscription=subscription, data=data)
+        subscription = subscription_services.subscription_update(
+            actor=request.actor, subscription=subscription, data=data
+        )
         return Response(SubscriptionOutputSerializer(subscription).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, subscription_id: int) -> Response:
         subscription = selectors.subscription_get(actor=request.actor, subscription_id=subscription_id)
-        services.subscription_delete(actor=request.actor, subscription=subscription)
+        subscription_services.subscription_delete(actor=request.actor, subscription=subscription)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -9,8 +9,8 @@ from typing import Any
 from portal.models import User
 from portal.tenancy import actor_for
 
-from . import services
 from .models import Subscription
+from .services.subscriptions import subscription_create
 
 NAME = "江西 M3+"
 
@@ -21,7 +21,7 @@ def seed(stdout: Any) -> None:
     if actor is None or Subscription.objects.filter(owner=user, name=NAME).exists():
         stdout.write("subscriptions: nothing to add\n")
         return
-    services.subscription_create(
+    subscription_create(
         actor=actor,
         data={
             "name": NAME,

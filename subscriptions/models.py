@@ -36,7 +36,7 @@ class Channel(models.TextChoices):
 class Subscription(TenantOwned):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=100, blank=True, default="")
-    #: None: all of China (epicentres within ``services.CHINA_MARGIN_KM`` of its outline).
+    #: None: all of China (epicentres within ``services.notices.CHINA_MARGIN_KM`` of its outline).
     region = models.MultiPolygonField(_("region"), srid=4326, null=True, blank=True)
     #: What the person gave: "polygon", "circle", "bureau" or "china", with its parameters.
     region_spec = models.JSONField(_("region as given"), default=dict, blank=True)

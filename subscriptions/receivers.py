@@ -9,7 +9,7 @@ idempotent: one notice per subscription, thing and version):
   not told).
 
 The products of the apps above (a monthly trend report issued, a post-quake opinion) are
-announced by those apps calling ``services.product_announce`` from their own tasks.
+announced by those apps calling ``services.notices.product_announce`` from their own tasks.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from catalog.arrival import register_arrival_listener
 from portal.hooks import hook
 
-from .services import ANOMALY_MOVES
+from .services.notices import ANOMALY_MOVES
 
 if TYPE_CHECKING:
     from catalog.models import Event

@@ -17,8 +17,9 @@ from portal.exceptions import PortalError
 from portal.pages import page
 from portal.selectors import bureau_outlines, portal_disciplines
 
-from . import selectors, services
+from . import selectors
 from .forms import SubscriptionForm
+from .services import subscriptions as subscription_services
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -87,9 +88,11 @@ def _save(request: HttpRequest, subscription: Subscription | None) -> HttpRespon
         try:
             data = form.service_data()
             if subscription is None:
-                services.subscription_create(actor=request.actor, data=data)
+                subscription_services.subscription_create(actor=request.actor, data=data)
             else:
-                services.subscription_update(actor=request.actor, subscription=subscription, data=data)
+                subscription_services.subscription_update(
+                    actor=request.actor, subscription=subscription, data=data
+                )
         except PortalError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -112,6 +115,6 @@ def subscription_edit(request: HttpRequest, subscription_id: int) -> HttpRespons
 @require_POST
 def subscription_delete(request: HttpRequest, subscription_id: int) -> HttpResponse:
     subscription = selectors.subscription_get(actor=request.actor, subscription_id=subscription_id)
-    services.subscription_delete(actor=request.actor, subscription=subscription)
+    subscription_services.subscription_delete(actor=request.actor, subscription=subscription)
     messages.success(request, _("Subscription deleted."))
     return redirect("subscriptions:list")

@@ -51,6 +51,52 @@ def _drop_stray_connections(django_db_setup, django_db_blocker):
         )
 
 
+# --- the demo data, seeded once for the run ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_data(django_db_setup, django_db_blocker):
+    """``seed_demo`` as ``make run`` runs it, with the Celery tasks it queues run eagerly, once
+    for the whole run (~1 min), in a transaction rolled back at its end. The tests that read it
+    (the crawl of every role, the Beijing-time crawl) each run in a savepoint inside it, as any
+    ``django_db`` test does, so none sees another's writes.
+
+    While it is open every other test would see the demo rows: so the tests that use it (and
+    those marked ``demo``, which must follow them) run last, after every other test
+    (``pytest_collection_modifyitems`` below)."""
+    import io
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import TestCase
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            began = time.monotonic()
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                call_command("seed_demo", stdout=io.StringIO())
+            print(f"\nseed_demo: {time.monotonic() - began:.1f} s")
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def _reads_the_demo(item: pytest.Item) -> bool:
+    return "demo_data" in getattr(item, "fixturenames", ()) or item.get_closest_marker("demo") is not None
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's own order (db, transactional, the rest)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that read the demo data run last, together, in their order: the demo is
+    seeded once for them and stays until the end of the run (``demo_data``)."""
+    last = [item for item in items if _reads_the_demo(item)]
+    if last:
+        items[:] = [item for item in items if not _reads_the_demo(item)] + last
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the portal's default language and leaves it there.

@@ -12,13 +12,13 @@ rendered unbound. Failures are collected and reported together, each with the pa
 linked to it; so are the links that lead to a 403 or 404 (``refused``): a person is never
 shown a link they may not follow.
 
-The demo data is loaded once for the module, as ``make run`` loads it (``seed_demo``), in
-a transaction rolled back at the end so the other tests start from an empty database.
+The demo data is loaded once for the whole run, as ``make run`` loads it (``seed_demo``): the
+``demo_data`` fixture of tests/conftest.py, shared with the Beijing-time crawl of
+tests/portal/test_timefmt.py; the tests that read it run last, together.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import time
@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
 from django.db import transaction
-from django.test import Client, TestCase
+from django.test import Client
 
 # Links the crawl never follows: they end the session or switch the language.
 SKIP_PREFIXES = ("/logout/", "/i18n/")
@@ -227,28 +227,6 @@ def crawl(client: Client, start: str = "/", *, admin: bool = False) -> CrawlResu
     return result
 
 
-# --- the demo data, once per module ----------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo_data(django_db_setup, django_db_blocker):
-    """``seed_demo`` as ``make run`` runs it, with the Celery tasks it queues run eagerly."""
-    from django.core.management import call_command
-
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            began = time.monotonic()
-            with TestCase.captureOnCommitCallbacks(execute=True):
-                call_command("seed_demo", stdout=io.StringIO())
-            print(f"\nseed_demo: {time.monotonic() - began:.1f} s")
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
 def _password() -> str:
     from portal.demo import demo_password
 
@@ -334,6 +312,7 @@ FORMS = [
 ]
 
 
+@pytest.mark.demo  # runs after the crawl, with the tests that read the demo data
 def test_the_crawl_reached_the_forms_of_the_daily_work():
     """Guards the crawl itself: a form no role reached is a form it does not test."""
     if len(OPENED) < len(ROLES):

@@ -181,7 +181,7 @@ def demo(jx, nm, disciplines, make_person, jx_admin, jx_forecaster, jx_chair, jx
     from flows.services.store import store_publish
 
     entry, _new = store_publish(actor=forecaster, flow=flow, description_en="b-value watch")
-    from subscriptions.services import subscription_create
+    from subscriptions.services.subscriptions import subscription_create
 
     subscription = subscription_create(
         actor=forecaster, data={"region": SQUARE, "min_magnitude": 3.0, "products": ["quick_report"]}

@@ -37,3 +37,6 @@ DEMO_SERIES_MONTHS = env.int("DEMO_SERIES_MONTHS", default=2)
 DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 DATABASE_ROUTERS: list[str] = []
 MIDDLEWARE = [name for name in MIDDLEWARE if name != "portal.db_router.ReplicaRoutingMiddleware"]
+# ... and by DELETE of the tables a test filled, not one TRUNCATE of every table: the same
+# empty database in ~0.1 s instead of ~3.5 s after each transactional test (the flush command).
+FLUSH_FILLED_TABLES_ONLY = True

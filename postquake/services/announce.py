@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from postquake.selectors import case_get, opinion_get_for_worker
 from subscriptions.models import Product
-from subscriptions.services import product_announce
+from subscriptions.services.notices import product_announce
 
 if TYPE_CHECKING:
     from portal.tenancy import Actor

@@ -18,12 +18,11 @@ from django.utils import translation
 
 from portal.models import ReportView
 from portal.timefmt import beijing, format_date, format_time
-from tests.test_crawl import (  # the crawl's helpers and its module-scoped demo data
+from tests.test_crawl import (  # the crawl's helpers (the demo data: tests/conftest.py)
     _html,
     _is_skipped,
     _password,
     _read,
-    demo_data,  # noqa: F401  (a fixture)
     same_origin_links,
     sign_in,
     url_shape,
@@ -230,7 +229,7 @@ def _small_crawl(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db
-def test_the_demo_pages_and_pdfs_show_no_utc_time(demo_data):  # noqa: F811
+def test_the_demo_pages_and_pdfs_show_no_utc_time(demo_data):
     # given: every stored instant, as UTC would show it and as Beijing time shows it
     moments = _demo_times()
     shown_bj = {format_time(m) for m in moments} | {format_time(m, style="short") for m in moments}

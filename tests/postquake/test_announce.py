@@ -1,5 +1,5 @@
 """An issued post-quake opinion tells the subscribers of "post-quake opinion" (the task
-``postquake.announce_opinion`` on commit, ``subscriptions.services.product_announce``): those
+``postquake.announce_opinion`` on commit, ``subscriptions.services.notices.product_announce``): those
 whose region holds the epicentre and who read the case (its own bureau); another province
 never; an update is sent as an update of the first opinion."""
 
@@ -16,10 +16,10 @@ pytestmark = pytest.mark.django_db
 
 def _subscribe(person):
     from portal.tenancy import actor_for
-    from subscriptions import services
+    from subscriptions.services.subscriptions import subscription_create
 
     body = {"region": {"bureau": "JX"}, "min_magnitude": 3.0, "products": ["postquake_opinion"]}
-    return services.subscription_create(actor=actor_for(person), data=body)
+    return subscription_create(actor=actor_for(person), data=body)
 
 
 def test_issuing_tells_subscribers_who_read_the_case(

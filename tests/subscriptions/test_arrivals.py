@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from catalog import arrival
 from catalog.services.events import Solution, event_record_solution
-from subscriptions import services
 from subscriptions.models import SubscriptionDelivery, SubscriptionNotice
+from subscriptions.services import subscriptions as subscription_services
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def subscribe(person, bureau_code=None, **data):
         "suppress_aftershocks": False,
         **data,
     }
-    return services.subscription_create(actor=actor_for(person, bureau_code), data=body)
+    return subscription_services.subscription_create(actor=actor_for(person, bureau_code), data=body)
 
 
 def record(bureau, lon, lat, magnitude, *, minutes_ago=3, origin=None):

@@ -11,8 +11,10 @@ from unittest import mock
 import pytest
 from django.utils import timezone, translation
 
-from subscriptions import services
 from subscriptions.models import SubscriptionNotice
+from subscriptions.services import delivery
+from subscriptions.services import notices as notice_services
+from subscriptions.services import subscriptions as subscription_services
 from tests.disciplines.conftest import complete_checks, jx_expert2, jx_fluid_unit  # noqa: F401
 from tests.factories import EventFactory
 
@@ -26,7 +28,7 @@ def subscribe(person, bureau_code=None, **data):
     from portal.tenancy import actor_for
 
     body = {"region": {"bureau": "JX"}, "min_magnitude": 3.0, "channels": ["in_app"], **data}
-    return services.subscription_create(actor=actor_for(person, bureau_code), data=body)
+    return subscription_services.subscription_create(actor=actor_for(person, bureau_code), data=body)
 
 
 def announce(**kwargs):
@@ -38,8 +40,8 @@ def announce(**kwargs):
         "url": "/trends/41/",
         "now": NOON,
     }
-    with mock.patch.object(services, "_enqueue") as enqueue:
-        notices = services.product_announce(**(values | kwargs))
+    with mock.patch.object(delivery, "notice_enqueue") as enqueue:
+        notices = notice_services.product_announce(**(values | kwargs))
     return notices, enqueue
 
 
@@ -166,7 +168,7 @@ def test_anomalies_of_a_discipline_reach_the_readers_in_the_region_report_verifi
     other_discipline = subscribe(jx_chair, products=["anomalies:seismology"])
     away = subscribe(jx_viewer, products=["anomalies:fluid"], region={"center": [117, 30], "radius_km": 50})
 
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(delivery, "notice_enqueue"):
         with django_capture_on_commit_callbacks(execute=True):
             report = zero_report_submit(
                 actor=as_actor(jx_reporter),
@@ -235,8 +237,13 @@ def test_an_anomaly_without_a_place_goes_by_its_bureaus_jurisdiction(
     inside = subscribe(jx_forecaster, products=["anomalies:fluid"])
     subscribe(jx_chair, products=["anomalies:fluid"], region=NM_CIRCLE)
     anomaly = AnomalyFactory(bureau=jx, discipline=disciplines["fluid"], location=None)
-    with mock.patch.object(services, "_enqueue"):
-        notices = services.anomaly_match(anomaly_id=anomaly.pk, bureau_id=jx.pk, action="report", now=NOON)
-        assert services.anomaly_match(anomaly_id=anomaly.pk, bureau_id=jx.pk, action="assign", now=NOON) == []
+    with mock.patch.object(delivery, "notice_enqueue"):
+        notices = notice_services.anomaly_match(
+            anomaly_id=anomaly.pk, bureau_id=jx.pk, action="report", now=NOON
+        )
+        assert (
+            notice_services.anomaly_match(anomaly_id=anomaly.pk, bureau_id=jx.pk, action="assign", now=NOON)
+            == []
+        )
     assert [n.subscription_id for n in notices] == [inside.pk]
     assert SubscriptionNotice.objects.count() == 1

@@ -33,7 +33,7 @@ from portal.selectors import bureau_role_holders
 from portal.services import bureau_group, notify_bureau
 from portal.workflow import Handoff, Transition, Workflow, register, register_labels, row_lock, transition
 from subscriptions.models import Product
-from subscriptions.services import product_announce
+from subscriptions.services.notices import product_announce
 from trends import permissions as perms
 from trends.models import CompileStatus, TrendReport, TrendSection, TrendStatus
 from trends.selectors import trend_report_for_worker, trend_report_get

@@ -1,5 +1,5 @@
 """Issuing a monthly trend report tells the subscribers of "monthly trend report issued" (the
-task ``trends.announce_issued`` on commit, ``subscriptions.services.product_announce``): the
+task ``trends.announce_issued`` on commit, ``subscriptions.services.notices.product_announce``): the
 bureau's own people and the national units whose region meets the jurisdiction, never another
 province; a correction, issued, is an update."""
 
@@ -14,10 +14,10 @@ pytestmark = pytest.mark.django_db
 
 def subscribe(person, **data):
     from portal.tenancy import actor_for
-    from subscriptions import services
+    from subscriptions.services.subscriptions import subscription_create
 
     body = {"region": {"bureau": "JX"}, "min_magnitude": 3.0, "products": ["trend_report_issued"], **data}
-    return services.subscription_create(actor=actor_for(person), data=body)
+    return subscription_create(actor=actor_for(person), data=body)
 
 
 def _issue(report, as_actor, run_commits, drafter, approver, signer):
