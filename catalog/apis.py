@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from portal import fields as portal_fields
 from portal.apis_base import TenantApi
 from portal.fields import DateTimeField, IntegerField
 from portal.models import TokenScope
@@ -31,10 +32,10 @@ if TYPE_CHECKING:
 class EventOutputSerializer(serializers.Serializer):
     id = serializers.CharField(source="public_id")
     origin_time = serializers.SerializerMethodField()
-    latitude = serializers.FloatField()
-    longitude = serializers.FloatField()
-    depth_km = serializers.FloatField(allow_null=True)
-    magnitude = serializers.FloatField(allow_null=True)
+    latitude = portal_fields.FloatField()
+    longitude = portal_fields.FloatField()
+    depth_km = portal_fields.FloatField(allow_null=True)
+    magnitude = portal_fields.FloatField(allow_null=True)
     magnitude_type = serializers.CharField()
     location_name = serializers.CharField()
     report_kind = serializers.CharField()
@@ -54,10 +55,10 @@ class EventOutputSerializer(serializers.Serializer):
 class VersionOutputSerializer(serializers.Serializer):
     version = IntegerField()
     origin_time = serializers.SerializerMethodField()
-    latitude = serializers.FloatField()
-    longitude = serializers.FloatField()
-    depth_km = serializers.FloatField(allow_null=True)
-    magnitude = serializers.FloatField(allow_null=True)
+    latitude = portal_fields.FloatField()
+    longitude = portal_fields.FloatField()
+    depth_km = portal_fields.FloatField(allow_null=True)
+    magnitude = portal_fields.FloatField(allow_null=True)
     magnitude_type = serializers.CharField()
     location_name = serializers.CharField()
     report_kind = serializers.CharField()
@@ -165,18 +166,18 @@ class EventListApi(TenantApi):
         starttime = serializers.CharField(required=False, help_text="ISO 8601 date or date-time, UTC")
         endtime = serializers.CharField(required=False, help_text="ISO 8601 date or date-time, UTC")
         updatedafter = serializers.CharField(required=False, help_text="ISO 8601 date or date-time, UTC")
-        minlatitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
-        maxlatitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
-        minlongitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
-        maxlongitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
-        latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
-        longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
-        minradius = serializers.FloatField(required=False, min_value=0, max_value=180)
-        maxradius = serializers.FloatField(required=False, min_value=0, max_value=180)
-        minmagnitude = serializers.FloatField(required=False)
-        maxmagnitude = serializers.FloatField(required=False)
-        mindepth = serializers.FloatField(required=False)
-        maxdepth = serializers.FloatField(required=False)
+        minlatitude = portal_fields.FloatField(required=False, min_value=-90, max_value=90)
+        maxlatitude = portal_fields.FloatField(required=False, min_value=-90, max_value=90)
+        minlongitude = portal_fields.FloatField(required=False, min_value=-180, max_value=180)
+        maxlongitude = portal_fields.FloatField(required=False, min_value=-180, max_value=180)
+        latitude = portal_fields.FloatField(required=False, min_value=-90, max_value=90)
+        longitude = portal_fields.FloatField(required=False, min_value=-180, max_value=180)
+        minradius = portal_fields.FloatField(required=False, min_value=0, max_value=180)
+        maxradius = portal_fields.FloatField(required=False, min_value=0, max_value=180)
+        minmagnitude = portal_fields.FloatField(required=False)
+        maxmagnitude = portal_fields.FloatField(required=False)
+        mindepth = portal_fields.FloatField(required=False)
+        maxdepth = portal_fields.FloatField(required=False)
         magnitudetype = serializers.CharField(required=False)
         eventtype = serializers.CharField(required=False)
 
@@ -217,7 +218,7 @@ class EventImportOutputSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField()
     rejected = serializers.IntegerField()
     errors = serializers.JSONField()
-    progress = serializers.FloatField()
+    progress = portal_fields.FloatField()
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
     file_url = serializers.CharField(help_text="where the original file is read (never a /media/ path)")
@@ -285,7 +286,7 @@ def _magnitude_field(**kwargs: Any) -> serializers.DecimalField:
 
 
 def _distance_field(**kwargs: Any) -> serializers.FloatField:
-    return serializers.FloatField(min_value=0.0, max_value=MAX_ALERT_DISTANCE_KM, **kwargs)
+    return portal_fields.FloatField(min_value=0.0, max_value=MAX_ALERT_DISTANCE_KM, **kwargs)
 
 
 class AlertRuleOutputSerializer(serializers.Serializer):

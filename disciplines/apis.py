@@ -15,6 +15,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from observations import selectors as station_selectors
+from portal import fields as portal_fields
 from portal.apis_base import TenantApi
 from portal.converters import parse_id
 from portal.exceptions import InvalidInput, NotFound, PermissionDenied
@@ -76,8 +77,8 @@ class ReportingUnitListApi(TenantApi):
         name = serializers.CharField(max_length=100)
         kind = serializers.ChoiceField(choices=ReportingUnit.Kind.choices, default=ReportingUnit.Kind.STATION)
         discipline = serializers.CharField()
-        lon = serializers.FloatField(min_value=-180, max_value=180)
-        lat = serializers.FloatField(min_value=-90, max_value=90)
+        lon = portal_fields.FloatField(min_value=-180, max_value=180)
+        lat = portal_fields.FloatField(min_value=-90, max_value=90)
         observation_items = serializers.ListField(child=serializers.CharField(max_length=60), required=False)
         reporters = serializers.ListField(child=IntegerField(), required=False)
         schedule = serializers.ChoiceField(choices=ReportingUnit.Schedule.choices, default="daily")
@@ -306,8 +307,8 @@ class AnomalyListApi(TenantApi):
         description = serializers.CharField()
         station = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
         unit = IntegerField(required=False, allow_null=True)
-        lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
-        lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+        lon = portal_fields.FloatField(required=False, min_value=-180, max_value=180)
+        lat = portal_fields.FloatField(required=False, min_value=-90, max_value=90)
         product_reference = serializers.CharField(
             max_length=100, required=False, allow_blank=True, default=""
         )

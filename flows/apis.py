@@ -24,6 +24,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from portal import fields as portal_fields
 from portal.apis_base import TenantApi
 from portal.exceptions import PermissionDenied
 from portal.schema import PortalAutoSchema
@@ -117,7 +118,7 @@ class NodeRunSerializer(serializers.Serializer):
     output = serializers.JSONField(allow_null=True)
     error = serializers.CharField(allow_null=True)
     attempts = serializers.IntegerField()
-    duration_s = serializers.FloatField(allow_null=True)
+    duration_s = portal_fields.FloatField(allow_null=True)
     input_hash = serializers.CharField()
     reused = serializers.BooleanField()
 

@@ -25,6 +25,7 @@ from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from portal import fields as portal_fields
 from portal.apis_base import TenantApi
 
 from . import selectors
@@ -58,7 +59,7 @@ class StoreEntrySerializer(serializers.Serializer):
     featured = serializers.BooleanField()
     version = serializers.IntegerField(allow_null=True)
     installs = serializers.IntegerField(help_text="how many bureaus use it")
-    rating = serializers.FloatField(allow_null=True)
+    rating = portal_fields.FloatField(allow_null=True)
     rating_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     url = serializers.CharField()

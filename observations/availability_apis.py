@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from portal import fields as portal_fields
 from portal.apis_base import TenantApi
 from portal.exceptions import InvalidInput
 from portal.models import TokenScope
@@ -27,7 +28,7 @@ class AvailabilityChannelSerializer(serializers.Serializer):
     orientation = serializers.CharField(allow_blank=True)
     discipline = serializers.CharField(help_text="discipline code")
     availability = serializers.ListField(
-        child=serializers.FloatField(allow_null=True),
+        child=portal_fields.FloatField(allow_null=True),
         help_text="% of expected samples present, one per day of `days`; null where no check exists",
     )
 

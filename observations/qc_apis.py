@@ -35,7 +35,7 @@ class QcFlagSerializer(serializers.Serializer):
     )
     start = serializers.DateTimeField(help_text="UTC, first sample of the span")
     end = serializers.DateTimeField(help_text="UTC, exclusive")
-    value = serializers.FloatField(
+    value = portal_fields.FloatField(
         allow_null=True,
         help_text="gap: missing samples; spike: departure from the moving median; step: the jump; "
         "flat: the repeated value; out_of_range: the worst value; timestamp: samples after the "
@@ -57,14 +57,16 @@ class QcReviewSerializer(serializers.Serializer):
 class QcDaySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     date = serializers.DateField(help_text="the UTC day")
-    availability = serializers.FloatField(help_text="% of the samples expected (up to the time of the check)")
+    availability = portal_fields.FloatField(
+        help_text="% of the samples expected (up to the time of the check)"
+    )
     gaps = serializers.IntegerField(help_text="number of runs of missing samples")
     spikes = serializers.ListField(child=serializers.DateTimeField(), help_text="spike times, ISO 8601 UTC")
     steps = serializers.IntegerField(help_text="number of steps")
     flat = serializers.IntegerField(help_text="number of flat lines")
     out_of_range = serializers.IntegerField(help_text="samples outside the plausible range")
     timestamp_faults = serializers.IntegerField(help_text="samples stamped after the time of the check")
-    departure = serializers.FloatField(
+    departure = portal_fields.FloatField(
         allow_null=True, help_text="|day mean - LTA| / LTA spread; null until the long term is known"
     )
     departure_alarm = serializers.BooleanField()

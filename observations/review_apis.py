@@ -46,7 +46,7 @@ class QcDayOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     channel = serializers.IntegerField(source="channel_id")
     date = serializers.DateField(source="day", help_text="the UTC day")
-    availability = serializers.FloatField(help_text="percent of the expected samples present")
+    availability = portal_fields.FloatField(help_text="percent of the expected samples present")
     gaps = serializers.IntegerField(help_text="runs of missing samples")
     spikes = serializers.ListField(child=serializers.CharField(), help_text="spike times (ISO 8601, UTC)")
     steps = serializers.IntegerField()

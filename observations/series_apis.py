@@ -55,7 +55,7 @@ class SeriesOutputSerializer(serializers.Serializer):
     resolution = serializers.CharField()
     start = serializers.DateTimeField(help_text="UTC time of the first value")
     step_seconds = serializers.IntegerField()
-    values = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="null for gaps")
+    values = serializers.ListField(child=portal_fields.FloatField(allow_null=True), help_text="null for gaps")
 
 
 class SeriesReadApi(TenantApi):

@@ -25,7 +25,7 @@ from .validators import WORK_DATE_MAX, WORK_DATE_MIN, is_work_date
 if TYPE_CHECKING:
     import datetime as dt
 
-__all__ = ["BIGINT_MAX", "DateTimeField", "IdField", "IntegerField", "WorkDateField"]
+__all__ = ["BIGINT_MAX", "DateTimeField", "FloatField", "IdField", "IntegerField", "WorkDateField"]
 
 
 class IntegerField(serializers.IntegerField):
@@ -35,6 +35,16 @@ class IntegerField(serializers.IntegerField):
         kwargs.setdefault("max_value", BIGINT_MAX)
         kwargs.setdefault("min_value", -BIGINT_MAX - 1)
         super().__init__(**kwargs)
+
+
+class FloatField(serializers.FloatField):
+    """DRF's FloatField without booleans: ``float(True)`` is 1.0, so DRF takes ``true`` for a
+    number; a boolean sent where a number belongs is a mistake to name (400), not a 1."""
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class IdField(IntegerField):

@@ -26,6 +26,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from portal import fields as portal_fields
 from portal.apis_base import TenantApi
 from portal.exceptions import InvalidInput
 from portal.fields import IntegerField
@@ -97,7 +98,7 @@ class OpinionOutputSerializer(serializers.Serializer):
     text = serializers.CharField()
     text_written = serializers.BooleanField()
     sequence_type = serializers.CharField(allow_null=True)
-    expected_max_magnitude = serializers.FloatField(allow_null=True)
+    expected_max_magnitude = portal_fields.FloatField(allow_null=True)
     changes = serializers.JSONField()
     changes_in_words = serializers.ListField(child=serializers.CharField())
     snapshot = serializers.JSONField()
@@ -236,7 +237,7 @@ class OpinionDetailApi(TenantApi):
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(required=False, allow_blank=True, max_length=opinion_services.TEXT_MAX)
         sequence_type = serializers.ChoiceField(choices=["", *SEQUENCE_TYPES], required=False)
-        expected_max_magnitude = serializers.FloatField(
+        expected_max_magnitude = portal_fields.FloatField(
             required=False, allow_null=True, min_value=0.0, max_value=opinion_services.MAGNITUDE_MAX
         )
         refill = serializers.BooleanField(required=False, default=False)
@@ -290,10 +291,10 @@ class SettingsSerializer(serializers.Serializer):
     remind_minutes = IntegerField(
         min_value=int(R["remind_minutes"][0]), max_value=int(R["remind_minutes"][1])
     )
-    rj_a = serializers.FloatField(min_value=R["rj_a"][0], max_value=R["rj_a"][1])
-    rj_b = serializers.FloatField(min_value=R["rj_b"][0], max_value=R["rj_b"][1])
-    rj_p = serializers.FloatField(min_value=R["rj_p"][0], max_value=R["rj_p"][1])
-    rj_c = serializers.FloatField(min_value=R["rj_c"][0], max_value=R["rj_c"][1])
+    rj_a = portal_fields.FloatField(min_value=R["rj_a"][0], max_value=R["rj_a"][1])
+    rj_b = portal_fields.FloatField(min_value=R["rj_b"][0], max_value=R["rj_b"][1])
+    rj_p = portal_fields.FloatField(min_value=R["rj_p"][0], max_value=R["rj_p"][1])
+    rj_c = portal_fields.FloatField(min_value=R["rj_c"][0], max_value=R["rj_c"][1])
     min_fit_events = IntegerField(
         min_value=int(R["min_fit_events"][0]), max_value=int(R["min_fit_events"][1])
     )
@@ -304,7 +305,7 @@ class SettingsSerializer(serializers.Serializer):
         ),
         max_length=settings_services.HOURS_MAX_COUNT,
     )
-    reevaluate_magnitude = serializers.FloatField(
+    reevaluate_magnitude = portal_fields.FloatField(
         min_value=R["reevaluate_magnitude"][0], max_value=R["reevaluate_magnitude"][1]
     )
 
@@ -343,16 +344,16 @@ class PunctualityCaseSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     event = serializers.CharField()
-    magnitude = serializers.FloatField(allow_null=True)
+    magnitude = portal_fields.FloatField(allow_null=True)
     place = serializers.CharField()
     bureau = serializers.CharField()
     clock_start = serializers.DateTimeField()
     deadline = serializers.DateTimeField()
     issued_at = serializers.DateTimeField(allow_null=True)
-    minutes = serializers.FloatField(
+    minutes = portal_fields.FloatField(
         allow_null=True, help_text="issued minus deadline, in minutes (negative: early); null: no opinion"
     )
-    minutes_to_issue = serializers.FloatField(allow_null=True, help_text="issued minus clock start")
+    minutes_to_issue = portal_fields.FloatField(allow_null=True, help_text="issued minus clock start")
     on_time = serializers.BooleanField(allow_null=True)
     status = serializers.ChoiceField(choices=list(punctuality.STATUS_LABELS))
     url = serializers.CharField()
@@ -384,11 +385,11 @@ class PunctualitySummarySerializer(serializers.Serializer):
     still_open = serializers.IntegerField(help_text="no opinion yet (overdue included)")
     overdue = serializers.IntegerField(help_text="no opinion and past the deadline")
     closed_without_opinion = serializers.IntegerField()
-    on_time_share = serializers.FloatField(allow_null=True, help_text="on time among the issued, 0-1")
-    median_minutes = serializers.FloatField(
+    on_time_share = portal_fields.FloatField(allow_null=True, help_text="on time among the issued, 0-1")
+    median_minutes = portal_fields.FloatField(
         allow_null=True, help_text="median of issued minus deadline (negative: early)"
     )
-    median_minutes_to_issue = serializers.FloatField(allow_null=True)
+    median_minutes_to_issue = portal_fields.FloatField(allow_null=True)
 
 
 class PunctualityOutputSerializer(serializers.Serializer):

@@ -19,6 +19,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from portal import fields as portal_fields
 from portal.apis_base import TenantApi
 from portal.fields import IntegerField
 from portal.models import TokenScope
@@ -47,7 +48,7 @@ class RunSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     method = serializers.CharField()
     status = serializers.CharField()
-    progress = serializers.FloatField()
+    progress = portal_fields.FloatField()
     error = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)

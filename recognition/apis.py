@@ -17,6 +17,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from portal import fields as portal_fields
 from portal.apis_base import TenantApi
 from portal.fields import IdField, IntegerField
 from portal.models import DisciplineCode
@@ -40,7 +41,7 @@ class RuleOutputSerializer(serializers.Serializer):
     channels = serializers.ListField(child=serializers.IntegerField())
     item_code = serializers.CharField()
     window_days = serializers.IntegerField()
-    threshold = serializers.FloatField(allow_null=True)
+    threshold = portal_fields.FloatField(allow_null=True)
     direction = serializers.CharField()
     persist_days = serializers.IntegerField()
     state = serializers.CharField()
@@ -86,7 +87,7 @@ class DetectionSerializer(serializers.Serializer):
     item = serializers.CharField()
     start = serializers.DateField()
     end = serializers.DateField()
-    peak = serializers.FloatField(allow_null=True)
+    peak = portal_fields.FloatField(allow_null=True)
     run = serializers.IntegerField()
     anomaly = serializers.IntegerField()
     anomaly_state = serializers.CharField()
@@ -118,7 +119,7 @@ class RuleInputSerializer(serializers.Serializer):
     channels = serializers.ListField(child=IdField(), required=False, max_length=200)
     item_code = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
     window_days = IntegerField(min_value=7, max_value=3660, required=False, default=90)
-    threshold = serializers.FloatField(
+    threshold = portal_fields.FloatField(
         required=False, allow_null=True, default=None, min_value=-1e12, max_value=1e12
     )
     direction = serializers.ChoiceField(choices=Direction.choices, required=False, default=Direction.ABOVE)
@@ -132,7 +133,7 @@ class RulePatchSerializer(RuleInputSerializer):
     params = serializers.JSONField(required=False)
     item_code = serializers.CharField(max_length=16, required=False, allow_blank=True)
     window_days = IntegerField(min_value=7, max_value=3660, required=False)
-    threshold = serializers.FloatField(required=False, allow_null=True, min_value=-1e12, max_value=1e12)
+    threshold = portal_fields.FloatField(required=False, allow_null=True, min_value=-1e12, max_value=1e12)
     direction = serializers.ChoiceField(choices=Direction.choices, required=False)
     persist_days = IntegerField(min_value=1, max_value=365, required=False)
 

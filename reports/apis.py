@@ -11,6 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from portal import fields as portal_fields
 from portal.apis_base import TenantApi
 from portal.exceptions import InvalidInput
 from portal.fields import DateTimeField, IntegerField
@@ -54,7 +55,7 @@ class TopicReportOutputSerializer(serializers.Serializer):
     status = serializers.CharField()
     received_at = DateTimeField()
     ready_at = DateTimeField(allow_null=True)
-    build_seconds = serializers.FloatField(allow_null=True)
+    build_seconds = portal_fields.FloatField(allow_null=True)
     timings = serializers.JSONField()
     error = serializers.CharField()
     url = serializers.CharField(source="get_absolute_url")

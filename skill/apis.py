@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from portal import fields as portal_fields
 from portal.apis_base import TenantApi
 from portal.fields import DateTimeField, IntegerField
 from portal.models import TokenScope
@@ -22,13 +23,13 @@ if TYPE_CHECKING:
 
 
 class MolchanSerializer(serializers.Serializer):
-    tau = serializers.FloatField(help_text="alarm time fraction")
-    nu = serializers.FloatField(allow_null=True, help_text="miss rate; null without target quakes")
+    tau = portal_fields.FloatField(help_text="alarm time fraction")
+    nu = portal_fields.FloatField(allow_null=True, help_text="miss rate; null without target quakes")
 
 
 class ParamsSerializer(serializers.Serializer):
-    magnitude = serializers.FloatField()
-    radius_km = serializers.FloatField()
+    magnitude = portal_fields.FloatField()
+    radius_km = portal_fields.FloatField()
     days = IntegerField()
 
 
@@ -43,11 +44,11 @@ class SkillScoreOutputSerializer(serializers.Serializer):
     misses = IntegerField()
     false_alarms = IntegerField()
     quakes = IntegerField()
-    alarm_fraction = serializers.FloatField()
-    r_score = serializers.FloatField(allow_null=True)
-    r0 = serializers.FloatField(allow_null=True)
+    alarm_fraction = portal_fields.FloatField()
+    r_score = portal_fields.FloatField(allow_null=True)
+    r0 = portal_fields.FloatField(allow_null=True)
     significant = serializers.BooleanField(help_text="R > R0")
-    gain = serializers.FloatField(allow_null=True)
+    gain = portal_fields.FloatField(allow_null=True)
     molchan = serializers.SerializerMethodField()
     params = serializers.SerializerMethodField()
     computed_at = DateTimeField()

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from portal import fields as portal_fields
 from portal.apis_base import TenantApi
 from portal.fields import DateTimeField, IntegerField
 
@@ -70,8 +71,8 @@ class SubscriptionOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
     region = serializers.SerializerMethodField()
     region_spec = serializers.JSONField()
-    min_magnitude = serializers.FloatField()
-    min_magnitude_night = serializers.FloatField()
+    min_magnitude = portal_fields.FloatField()
+    min_magnitude_night = portal_fields.FloatField()
     quiet_hours = serializers.SerializerMethodField()
     products = serializers.ListField(child=serializers.CharField())
     channels = serializers.ListField(child=serializers.CharField())

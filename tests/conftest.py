@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings
@@ -54,16 +54,22 @@ def _drop_stray_connections(django_db_setup, django_db_blocker):
 # --- the demo data, seeded once for the run ------------------------------------------------
 
 
+#: closes the demo's transaction (``demo_data``) once its last reader has run
+_DEMO_CLOSE: list[Any] = []
+
+
 @pytest.fixture(scope="session")
 def demo_data(django_db_setup, django_db_blocker):
     """``seed_demo`` as ``make run`` runs it, with the Celery tasks it queues run eagerly, once
-    for the whole run (~1 min), in a transaction rolled back at its end. The tests that read it
-    (the crawl of every role, the Beijing-time crawl) each run in a savepoint inside it, as any
-    ``django_db`` test does, so none sees another's writes.
+    for the whole run (~1 min), in a transaction rolled back when its last reader has run. The
+    tests that read it (the crawl of every role, the Beijing-time crawl) each run in a
+    savepoint inside it, as any ``django_db`` test does, so none sees another's writes.
 
     While it is open every other test would see the demo rows: so the tests that use it (and
-    those marked ``demo``, which must follow them) run last, after every other test
-    (``pytest_collection_modifyitems`` below)."""
+    those marked ``demo``, which must follow them) run together, after the other database tests
+    and before the transactional ones (``pytest_collection_modifyitems`` below), which empty
+    the tables and with them the reference rows that migrations made (observation items …);
+    the transaction is rolled back right after the last of them (``pytest_runtest_teardown``)."""
     import io
 
     from django.core.management import call_command
@@ -73,28 +79,63 @@ def demo_data(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
-        try:
+
+    def close() -> None:
+        if close in _DEMO_CLOSE:
+            _DEMO_CLOSE.remove(close)
+            with django_db_blocker.unblock():
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+
+    _DEMO_CLOSE.append(close)
+    try:
+        with django_db_blocker.unblock():
             began = time.monotonic()
             with TestCase.captureOnCommitCallbacks(execute=True):
                 call_command("seed_demo", stdout=io.StringIO())
             print(f"\nseed_demo: {time.monotonic() - began:.1f} s")
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+        yield
+    finally:
+        close()
 
 
 def _reads_the_demo(item: pytest.Item) -> bool:
     return "demo_data" in getattr(item, "fixturenames", ()) or item.get_closest_marker("demo") is not None
 
 
+def _transactional(item: pytest.Item) -> bool:
+    """pytest-django's own test of a transactional test (its ``get_order_number``)."""
+    from django.test import TestCase, TransactionTestCase
+
+    cls = getattr(item, "cls", None)
+    if cls is not None and issubclass(cls, TransactionTestCase):
+        return not issubclass(cls, TestCase)
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    fixtures = getattr(item, "fixturenames", ())
+    return "transactional_db" in fixtures or "live_server" in fixtures
+
+
 @pytest.hookimpl(trylast=True)  # after pytest-django's own order (db, transactional, the rest)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests that read the demo data run last, together, in their order: the demo is
-    seeded once for them and stays until the end of the run (``demo_data``)."""
+    """The tests that read the demo data run together, in their order, at the end of the
+    database tests and before the first transactional one: the demo is seeded once for them
+    (``demo_data``) and must be gone before a transactional test commits anything."""
     last = [item for item in items if _reads_the_demo(item)]
-    if last:
-        items[:] = [item for item in items if not _reads_the_demo(item)] + last
+    if not last:
+        return
+    rest = [item for item in items if not _reads_the_demo(item)]
+    at = next((i for i, item in enumerate(rest) if _transactional(item)), len(rest))
+    items[:] = rest[:at] + last + rest[at:]
+
+
+@pytest.hookimpl(trylast=True)  # after the test's own fixtures (its savepoint) are torn down
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Roll the demo back as soon as its last reader has run."""
+    if _reads_the_demo(item) and (nextitem is None or not _reads_the_demo(nextitem)):
+        for close in _DEMO_CLOSE:
+            close()
 
 
 @pytest.fixture(autouse=True)

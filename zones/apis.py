@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from portal import fields as portal_fields
 from portal.apis_base import TenantApi
 from portal.fields import DateTimeField, IdField, IntegerField
 from portal.models import TokenScope
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 class GeoJsonPolygonSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["Polygon"])
     coordinates = serializers.ListField(
-        child=serializers.ListField(child=serializers.ListField(child=serializers.FloatField())),
+        child=serializers.ListField(child=serializers.ListField(child=portal_fields.FloatField())),
         help_text="one outer ring of [longitude, latitude], closed",
     )
 
@@ -34,14 +35,14 @@ class GeoJsonPolygonSerializer(serializers.Serializer):
 class YearScoreSerializer(serializers.Serializer):
     zones = IntegerField(help_text="zones of the bureau's year")
     zones_hit = IntegerField()
-    R = serializers.FloatField(allow_null=True, help_text="R-score over all zones of the year")
-    R0 = serializers.FloatField(allow_null=True, help_text="R0 at 97.5 %")
+    R = portal_fields.FloatField(allow_null=True, help_text="R-score over all zones of the year")
+    R0 = portal_fields.FloatField(allow_null=True, help_text="R0 at 97.5 %")
     hits = IntegerField(help_text="target quakes hit")
     n_events = IntegerField(help_text="target quakes")
-    alarm_fraction = serializers.FloatField(allow_null=True)
-    molchan = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
-    area_skill_score = serializers.FloatField(allow_null=True)
-    molchan_bound = serializers.FloatField(
+    alarm_fraction = portal_fields.FloatField(allow_null=True)
+    molchan = serializers.ListField(child=serializers.ListField(child=portal_fields.FloatField()))
+    area_skill_score = portal_fields.FloatField(allow_null=True)
+    molchan_bound = portal_fields.FloatField(
         allow_null=True, help_text="95 % bound of the miss rate at the final τ"
     )
     reason = serializers.CharField(help_text="why R is null")
@@ -50,7 +51,7 @@ class YearScoreSerializer(serializers.Serializer):
 class HitEventSerializer(serializers.Serializer):
     id = IntegerField()
     public_id = serializers.CharField()
-    magnitude = serializers.FloatField(allow_null=True)
+    magnitude = portal_fields.FloatField(allow_null=True)
     origin_time = serializers.CharField()
     place = serializers.CharField()
 
@@ -66,8 +67,8 @@ class ZoneOutputSerializer(serializers.Serializer):
     year = IntegerField()
     name = serializers.CharField()
     polygon = serializers.SerializerMethodField()
-    min_magnitude = serializers.FloatField()
-    max_magnitude = serializers.FloatField(allow_null=True)
+    min_magnitude = portal_fields.FloatField()
+    max_magnitude = portal_fields.FloatField(allow_null=True)
     level = serializers.ChoiceField(choices=ZoneLevel.choices)
     bureau = serializers.CharField(source="bureau.code", help_text="the bureau that entered it")
     bureaus = serializers.SerializerMethodField(help_text="codes of the responsible bureaus")
