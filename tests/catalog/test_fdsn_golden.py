@@ -113,6 +113,7 @@ def fixed_catalog(jx, nm):
 def _body(response) -> bytes:
     data = b"".join(response.streaming_content) if response.streaming else response.content
     # The document's own creationTime is "now"; everything else is fixed.
+    data = re.sub(rb'("metadata":\{"generated": )\d+', rb"\1NOW", data)
     return re.sub(
         rb"(<eventParameters [^>]*>\n<creationInfo><agencyID>ISPEC</agencyID><creationTime>)[^<]+",
         rb"\1NOW",
@@ -131,3 +132,124 @@ def test_fdsn_output_is_byte_identical(client, fixed_catalog, name):
         GOLDEN.mkdir(exist_ok=True)
         path.write_bytes(body)
     assert body == path.read_bytes()
+
+
+def _flat(row):
+    """What the service built per row before issue 18 (catalog.fdsn._flat, kept here)."""
+    (
+        pid,
+        time,
+        lat,
+        lon,
+        depth,
+        mag,
+        mag_type,
+        place,
+        source,
+        status,
+        kind,
+        strike,
+        dip,
+        rake,
+        upd,
+        cre,
+        code,
+    ) = row
+    automatic = status == "automatic"
+    return {
+        "id": pid,
+        "time": time,
+        "latitude": lat,
+        "longitude": lon,
+        "depth_km": depth,
+        "magnitude": mag,
+        "magnitude_type": mag_type or None,
+        "location_name": place,
+        "agency": source or code,
+        "author": source or code,
+        "catalog": code,
+        "contributor": code,
+        "contributor_id": pid,
+        "evaluation_mode": "automatic" if automatic else "manual",
+        "evaluation_status": "preliminary" if automatic else "reviewed",
+        "event_type": kind or "earthquake",
+        "strike": strike,
+        "dip": dip,
+        "rake": rake,
+        "updated": upd,
+        "creation_time": cre,
+    }
+
+
+def test_row_writers_match_the_mapping_writers_on_odd_rows():
+    """Edge cases the fixed catalog does not hold: years before 1000, another zone, no stamps,
+    markup and control characters, no event type."""
+    from zoneinfo import ZoneInfo
+
+    from catalog.formats import write_fdsn_text, write_fdsn_text_rows, write_quakeml, write_quakeml_rows
+
+    beijing = ZoneInfo("Asia/Shanghai")
+    rows = [
+        (
+            "e1",
+            datetime(143, 3, 1, 4, 5, 6, tzinfo=UTC),
+            34.5,
+            103.2,
+            None,
+            7.0,
+            "",
+            "陇西 <a&b>",
+            "",
+            "reviewed",
+            "",
+            None,
+            None,
+            None,
+            None,
+            None,
+            "NAT",
+        ),
+        (
+            'e"2',
+            datetime(2024, 1, 1, 8, 0, 0, 5, tzinfo=beijing),
+            -1.0,
+            179.99999,
+            0.0001,
+            None,
+            "Mw",
+            "x\x01y|z\r\n",
+            "USGS",
+            "automatic",
+            "quarry blast",
+            1.0,
+            2.0,
+            3.0,
+            datetime(2024, 1, 2, tzinfo=beijing),
+            None,
+            "JX",
+        ),
+        (
+            "e3",
+            datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+            0.0,
+            0.0,
+            700.0,
+            -1.5,
+            "ML",
+            "",
+            "CENC",
+            "reviewed",
+            "earthquake",
+            0.0,
+            90.0,
+            -180.0,
+            None,
+            datetime(2000, 1, 1, tzinfo=UTC),
+            "NM",
+        ),
+    ]
+    stamp = datetime(2026, 1, 1, tzinfo=UTC)
+    assert list(write_fdsn_text_rows(rows)) == list(write_fdsn_text(_flat(r) for r in rows))
+    assert list(write_quakeml_rows(rows, creation_time=stamp)) == list(
+        write_quakeml((_flat(r) for r in rows), creation_time=stamp)
+    )
