@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import math
+import queue
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import IO, TYPE_CHECKING, Any
@@ -430,30 +432,25 @@ def import_rows(
     batcher = _Batcher(bureau=bureau, publish=publish, user=user, summary=summary, data_origin=data_origin)
     solutions: list[Solution] = []
     raw: list[str] = []
-    for row in rows:
-        summary.rows_read += 1
-        if isinstance(row, RowError):
-            summary.reject(row.line, row.reason)
-        else:
-            try:
-                solution = _solution(row)
-            except (TypeError, ValueError) as problem:
-                summary.reject(row.line, str(problem))
-            else:
-                solutions.append(solution)
-                raw.append(f"line {row.line}" if row.line else "")
-        if len(solutions) >= batch_size:
+    for chunk in _parsed(rows, batch_size, fraction):
+        summary.rows_read += chunk.read
+        for line, reason in chunk.rejects:
+            summary.reject(line, reason)
+        solutions += chunk.solutions
+        raw += chunk.raw
+        if chunk.flush:
             batcher.flush(solutions, raw)
             solutions, raw = [], []
-            # With DEBUG on, Django keeps the last 9,000 statements, each holding
-            # the batch's arrays as text (~0.3 MB): clear them or memory grows by
-            # hundreds of MB over a million rows.
+            # With DEBUG on, Django keeps the last 9,000 statements: clear them or
+            # memory grows over a million rows.
             reset_queries()
-            _report_progress(summary, row, fraction, progress)
-        elif summary.rows_read % batch_size == 0:
-            # A long run of rejected rows flushes nothing, but the progress (the import's
-            # heartbeat, see HEARTBEAT_GRACE) must go on.
-            _report_progress(summary, row, fraction, progress)
+        if chunk.report:
+            # after a flush, and on a long run of rejected rows that flushes nothing: the
+            # progress is the import's heartbeat (see HEARTBEAT_GRACE)
+            if chunk.fraction is not None:
+                summary.fraction = chunk.fraction
+            if progress is not None:
+                progress(summary)
     batcher.flush(solutions, raw)
     summary.fraction = 1.0
     if progress is not None:
@@ -462,16 +459,102 @@ def import_rows(
     return summary
 
 
-def _report_progress(
-    summary: ImportSummary,
-    row: EventRow | RowError,
+@dataclass
+class _Chunk:
+    """What the parser read up to a point where the writer flushes or reports progress."""
+
+    read: int = 0
+    rejects: list[tuple[int | None, str]] = field(default_factory=list)
+    solutions: list[Solution] = field(default_factory=list)
+    raw: list[str] = field(default_factory=list)
+    flush: bool = False
+    report: bool = False
+    fraction: float | None = None
+
+
+def _chunks(
+    rows: Iterable[EventRow | RowError],
+    batch_size: int,
     fraction: Callable[[EventRow | RowError], float] | None,
-    progress: Callable[[ImportSummary], None] | None,
-) -> None:
-    if fraction is not None:
-        summary.fraction = fraction(row)
-    if progress is not None:
-        progress(summary)
+) -> Iterator[_Chunk]:
+    """Parse and check rows into chunks (pure Python, no database)."""
+    chunk = _Chunk()
+    pending = 0  # solutions since the last flush
+    for read, row in enumerate(rows, start=1):
+        chunk.read += 1
+        if isinstance(row, RowError):
+            chunk.rejects.append((row.line, row.reason))
+        else:
+            try:
+                solution = _solution(row)
+            except (TypeError, ValueError) as problem:
+                chunk.rejects.append((row.line, str(problem)))
+            else:
+                chunk.solutions.append(solution)
+                chunk.raw.append(f"line {row.line}" if row.line else "")
+                pending += 1
+        if pending >= batch_size:
+            chunk.flush = chunk.report = True
+            pending = 0
+        elif read % batch_size == 0:
+            chunk.report = True
+        if chunk.report:
+            chunk.fraction = fraction(row) if fraction is not None else None
+            yield chunk
+            chunk = _Chunk()
+    yield chunk
+
+
+#: Chunks the parser may read ahead of the writer.
+_READ_AHEAD = 2
+_DONE = object()
+
+
+def _parsed(
+    rows: Iterable[EventRow | RowError],
+    batch_size: int,
+    fraction: Callable[[EventRow | RowError], float] | None,
+) -> Iterator[_Chunk]:
+    """:func:`_chunks` run in a thread of its own, so reading and checking the next batch
+    goes on while the database stores this one (issue 18: parsing took 4.5 s of 23 s,
+    in series with the inserts). The parser holds no database connection; the readers
+    are pure. An exception in the parser (a FormatError) is raised here, in order.
+    """
+    ahead: queue.Queue[Any] = queue.Queue(maxsize=_READ_AHEAD)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.5)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def parse() -> None:
+        try:
+            for chunk in _chunks(rows, batch_size, fraction):
+                if not put(chunk):
+                    return
+        except BaseException as problem:  # noqa: BLE001 - handed to the writer's thread
+            put(problem)
+            return
+        put(_DONE)
+
+    thread = threading.Thread(target=parse, name="catalog-import-parser", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ahead.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def _announce_live(live: list[tuple[int, bool]]) -> None:
