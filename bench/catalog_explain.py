@@ -110,7 +110,9 @@ def main() -> None:
                 times.append(plan["Execution Time"])
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, sql_params)
             text = "\n".join(r[0] for r in cursor.fetchall())
-        used = sorted(set(re.findall(r"(?:Index|Index Only|Bitmap Index) Scan (?:Backward )?(?:using|on) (\w+)", text)))
+        used = sorted(
+            set(re.findall(r"(?:Index|Index Only|Bitmap Index) Scan (?:Backward )?(?:using|on) (\w+)", text))
+        )
         returned = plan["Plan"]["Actual Rows"]
         print(
             f"{name:38} median {statistics.median(times[1:]):8.1f} ms  rows {returned:5}  "
