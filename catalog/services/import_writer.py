@@ -170,24 +170,32 @@ _COPY_STAGE_SQL = f"COPY {_STAGE} ({', '.join(n for n, _ in _STAGE_COLUMNS)}) FR
 # the sphere). One statement for the batch.
 _MATCH_SQL = """
 WITH by_external AS (
+    -- the batch's external ids as an array: one scan of event_external_idx (a join or a
+    -- LATERAL ... LIMIT 1 let the planner walk the whole table for an id it never finds)
     SELECT DISTINCT ON (s.idx) s.idx, e.id
-    FROM catalog_import_stage s
-    JOIN catalog_event e ON e.bureau_id = %(bureau)s AND e.external_id = s.external_id
-    WHERE s.external_id <> ''
+    FROM catalog_event e
+    JOIN catalog_import_stage s ON s.external_id = e.external_id
+    WHERE e.bureau_id = %(bureau)s AND e.external_id = ANY(%(external)s::text[])
     ORDER BY s.idx, e.id DESC
 )
 SELECT idx, id FROM by_external
 UNION ALL
-(SELECT DISTINCT ON (s.idx) s.idx, e.id
- FROM catalog_import_stage s
- JOIN catalog_event e
-   ON e.bureau_id = %(bureau)s
-  AND e.origin_time BETWEEN s.origin_time - make_interval(secs => %(seconds)s)
-                        AND s.origin_time + make_interval(secs => %(seconds)s)
-  AND ST_DWithin(e.location::geography(POINT,4326),
-                 ST_SetSRID(ST_MakePoint(s.longitude, s.latitude), 4326)::geography, %(metres)s, false)
- WHERE s.idx NOT IN (SELECT idx FROM by_external)
- ORDER BY s.idx, abs(extract(epoch FROM e.origin_time - s.origin_time)), e.id)
+SELECT s.idx, m.id
+FROM catalog_import_stage s
+CROSS JOIN LATERAL (
+    -- per staged row: a short walk of event_bureau_time_idx (a join over the whole
+    -- bureau would read its whole catalog for every batch)
+    SELECT e.id
+    FROM catalog_event e
+    WHERE e.bureau_id = %(bureau)s
+      AND e.origin_time BETWEEN s.origin_time - make_interval(secs => %(seconds)s)
+                            AND s.origin_time + make_interval(secs => %(seconds)s)
+      AND ST_DWithin(e.location::geography(POINT,4326),
+                     ST_SetSRID(ST_MakePoint(s.longitude, s.latitude), 4326)::geography, %(metres)s, false)
+    ORDER BY abs(extract(epoch FROM e.origin_time - s.origin_time)), e.id
+    LIMIT 1
+) m
+WHERE s.idx NOT IN (SELECT idx FROM by_external)
 """
 
 
@@ -271,11 +279,18 @@ class _Batcher:
             cursor.execute(f"ANALYZE {_STAGE}")
         return ids
 
-    def _match_existing(self) -> dict[int, int]:
+    def _match_existing(self, solutions: list[Solution]) -> dict[int, int]:
         """Index in batch -> id of the bureau's event it duplicates (on the server)."""
+        external = sorted({s.external_id for s in solutions if s.external_id})
         with connection.cursor() as cursor:
             cursor.execute(
-                _MATCH_SQL, {"bureau": self.bureau.pk, "seconds": self.seconds, "metres": self.km * 1000.0}
+                _MATCH_SQL,
+                {
+                    "bureau": self.bureau.pk,
+                    "external": external,
+                    "seconds": self.seconds,
+                    "metres": self.km * 1000.0,
+                },
             )
             return dict(cursor.fetchall())
 
@@ -314,7 +329,7 @@ class _Batcher:
         # lives until the end of it (ON COMMIT DROP).
         with transaction.atomic():
             self._stage(solutions, raw)
-            matches = self._match_existing()
+            matches = self._match_existing(solutions)
             unmatched = [i for i in range(len(solutions)) if i not in matches]
             firsts, folded = self._fold_within_batch(solutions, unmatched)
             # A later row of the same event in this batch replaces the first one's values.
