@@ -144,7 +144,7 @@ DATABASES = {
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactions
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
-# Issue 18 (speed), the `default` database only (a replica, if any, is configured on its own):
+# Issue 18 (speed), the `default` database (a replica, if any, takes these options: see its block below):
 # a psycopg connection pool per process (Django 5.2, needs psycopg-pool). Opening a connection
 # cost ~15 ms of every request (TLS-less loopback, PostGIS type lookups included) and Channels
 # closes around each database call; with the pool a close hands it back instead. The pool
