@@ -17,6 +17,20 @@ What it does, on a separate database (``ispec_bench``, dropped at the end):
    wall time of the whole response over ``--requests`` requests each;
 4. times PostgreSQL alone returning the same rows
    (``COPY (SELECT ...) TO STDOUT`` through psycopg) and prints the ratios.
+
+Issue 18 added, in the same run:
+
+- the import's limit: ``COPY FROM STDIN`` of the same rows into an empty copy of
+  ``catalog_event`` with all its indexes (``CREATE TABLE ... (LIKE catalog_event
+  INCLUDING ALL)``), events per second beside the import's;
+- the COPY limit of the FDSN query written as the best plan wants it (the box also on
+  latitude/longitude, so the public magnitude index answers it) and its EXPLAIN;
+- ``count`` through daphne with the connection pool and without (``DATABASE_POOL=0``);
+- requests per second of the FDSN text query at 1, 4 and 16 clients (threads, each
+  with its own kept connection, for ``--seconds`` each) with p50/p99 latency.
+
+``--db NAME`` picks the database (default ``ispec_bench``); the load average is printed
+beside the figures (the machine is shared).
 """
 
 from __future__ import annotations
@@ -39,6 +53,18 @@ PYTHON = sys.executable
 DB = "ispec_bench"
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BENCH_DSN = f"postgresql://postgres@127.0.0.1:5432/{DB}"
+
+
+def use_database(name: str) -> None:
+    global DB, BENCH_DSN
+    DB = name
+    BENCH_DSN = f"postgresql://postgres@127.0.0.1:5432/{DB}"
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 QUERY = {
     "starttime": "2018-01-01",
     "endtime": "2020-01-01",
@@ -55,14 +81,16 @@ FROM catalog_event
 WHERE is_published AND status <> 'deleted'
   AND origin_time >= '2018-01-01' AND origin_time <= '2020-01-01'
   AND location && ST_MakeEnvelope(95, 20, 115, 40, 4326)
+  AND latitude BETWEEN 20 AND 40 AND longitude BETWEEN 95 AND 115
   AND magnitude >= 3
 ORDER BY origin_time DESC, id DESC
 LIMIT 1000
 """
 
 
-def env() -> dict[str, str]:
+def env(**extra: str) -> dict[str, str]:
     values = dict(os.environ)
+    values.update(extra)
     values["DATABASE_URL"] = f"postgis://postgres@127.0.0.1:5432/{DB}"
     values["DJANGO_SETTINGS_MODULE"] = "portal.settings.local"
     values["DJANGO_DEBUG"] = "0"  # as in production: no query log, no debug toolbar costs
@@ -141,7 +169,115 @@ def in_process(repeats: int) -> None:
         )
 
 
+COPY_COLUMNS = (
+    "created_at, updated_at, bureau_id, public_id, external_id, origin_time, latitude, longitude, "
+    "location, depth_km, magnitude, magnitude_type, location_name, source, event_type, status, "
+    "report_kind, is_published, version, strike, dip, rake"
+)
+
+
+def copy_limit(n: int) -> float:
+    """Events/s of COPY FROM STDIN of the imported rows into an empty, fully indexed copy of
+    catalog_event (what the import's writes can at best approach)."""
+    with psycopg.connect(BENCH_DSN, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_copy_target")
+        conn.execute("CREATE TABLE bench_copy_target (LIKE catalog_event INCLUDING ALL)")
+        data = bytearray()
+        with conn.cursor().copy(f"COPY (SELECT {COPY_COLUMNS} FROM catalog_event) TO STDOUT") as out:
+            for block in out:
+                data += block
+        started = time.perf_counter()
+        with conn.cursor().copy(f"COPY bench_copy_target ({COPY_COLUMNS}) FROM STDIN") as into:
+            step = 1 << 20
+            for i in range(0, len(data), step):
+                into.write(bytes(data[i : i + step]))
+        elapsed = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_copy_target")
+    return n / elapsed
+
+
+def start_daphne(port: int, log, **extra: str) -> subprocess.Popen:  # type: ignore[no-untyped-def]
+    server = subprocess.Popen(
+        [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "portal.asgi:application"],
+        cwd=ROOT,
+        env=env(**extra),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    for _ in range(100):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/fdsnws/event/1/version", timeout=5).ok:
+                break
+        except (requests.ConnectionError, requests.Timeout):
+            time.sleep(0.5)
+    return server
+
+
+def concurrency(base: str, clients: int, seconds: float) -> tuple[float, float, float]:
+    """Requests/s of the FDSN text query with ``clients`` threads for ``seconds``; p50, p99 (s)."""
+    import threading
+
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def worker() -> None:
+        session = requests.Session()
+        mine = []
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            response = session.get(base + "query", params={**QUERY, "format": "text"}, timeout=60)
+            response.raise_for_status()
+            _ = response.content
+            mine.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    return len(latencies) / wall, statistics.median(latencies), float(np.percentile(latencies, 99))
+
+
+def pool_comparison(args: argparse.Namespace) -> None:
+    """``count`` (a cheap query) and requests/s with the pool and without, same daphne build."""
+    for label, extra in (("no pool (as shipped before issue 18)", {"DATABASE_POOL": "0"}), ("pool", {})):
+        port = free_port()
+        with open(f"/tmp/ispec_catalog_bench_daphne_{port}.log", "w") as log:
+            server = start_daphne(port, log, **extra)
+            try:
+                base = f"http://127.0.0.1:{port}/fdsnws/event/1/"
+                session = requests.Session()
+                params = {"starttime": "2024-01-01", "minmagnitude": "4"}
+                session.get(base + "count", params=params, timeout=30).raise_for_status()
+                values = timed(
+                    lambda s=session, b=base, p=params: s.get(b + "count", params=p, timeout=30).content,
+                    args.requests,
+                )
+                print(
+                    f"{label}: GET count through daphne median {statistics.median(values) * 1000:.1f} ms, "
+                    f"p95 {p95(values) * 1000:.1f} ms; {load()}"
+                )
+                for clients in (1, 4, 16):
+                    rate, p50, p99 = concurrency(base, clients, args.seconds)
+                    print(
+                        f"{label}: FDSN text query, {clients:2} clients: {rate:.1f} requests/s, "
+                        f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms; {load()}"
+                    )
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
+
+
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--in-process":
+        use_database(sys.argv[3])
+        in_process(int(sys.argv[2]))
+        return
     if len(sys.argv) == 3 and sys.argv[1] == "--in-process":
         in_process(int(sys.argv[2]))
         return
@@ -149,7 +285,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="do not drop the database")
+    parser.add_argument("--db", default=DB, help="the database to create and drop")
+    parser.add_argument("--seconds", type=float, default=10.0, help="per concurrency level")
     args = parser.parse_args()
+    use_database(args.db)
     with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {DB}")
         admin.execute(f"CREATE DATABASE {DB}")
@@ -225,6 +364,17 @@ def run(args: argparse.Namespace) -> None:
     csv_path.unlink()
     with psycopg.connect(BENCH_DSN, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE catalog_event")
+    limit_rate = copy_limit(args.events)
+    print(
+        f"import limit: COPY FROM STDIN of the same {args.events:,} rows into an empty copy of catalog_event "
+        f"with its indexes: {limit_rate:,.0f} events/s; import / limit = {args.events / elapsed / limit_rate:.2f} "
+        f"(goal >= 0.5); {load()}"
+    )
+    with psycopg.connect(BENCH_DSN, autocommit=True) as conn:
+        conn.execute("SET max_parallel_workers_per_gather = 0")
+        plan = [r[0] for r in conn.execute("EXPLAIN (ANALYZE) " + SQL).fetchall()]
+    scans = [line.strip() for line in plan if "Scan" in line]
+    print("plan of the limit's query (serial): " + " / ".join(scans) + " / " + plan[-1].strip())
 
     port = free_port()
     log = open("/tmp/ispec_catalog_bench_daphne.log", "w")  # noqa: SIM115 - closed below
@@ -268,7 +418,7 @@ def run(args: argparse.Namespace) -> None:
                 f"p95 {p95(results[fmt]) * 1000:.1f} ms over {args.requests} requests"
             )
         inproc = subprocess.run(
-            [PYTHON, __file__, "--in-process", str(args.requests)],
+            [PYTHON, __file__, "--in-process", str(args.requests), DB],
             cwd=ROOT,
             env=env(),
             check=True,
@@ -289,12 +439,13 @@ def run(args: argparse.Namespace) -> None:
         print(
             f"PostgreSQL COPY of the same rows: median {pg_median * 1000:.1f} ms, p95 {p95(pg) * 1000:.1f} ms; "
             f"ratio FDSN through daphne / PostgreSQL (medians): text {statistics.median(results['text']) / pg_median:.1f}, "
-            f"xml {statistics.median(results['xml']) / pg_median:.1f}"
+            f"xml {statistics.median(results['xml']) / pg_median:.1f} (goals: text <= 2, xml <= 3); {load()}"
         )
     finally:
         server.terminate()
         server.wait(timeout=10)
         log.close()
+    pool_comparison(args)
 
 
 if __name__ == "__main__":

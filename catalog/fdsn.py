@@ -49,7 +49,14 @@ from .fdsn_params import (
     error_body,
     parse_fdsn_query,
 )
-from .formats import write_fdsn_text, write_geojson, write_quakeml
+from .formats import (
+    ROW_FIELDS,
+    write_fdsn_text,
+    write_fdsn_text_rows,
+    write_geojson,
+    write_quakeml,
+    write_quakeml_rows,
+)
 from .formats.events import EventOut, MagnitudeOut, OriginOut
 
 if TYPE_CHECKING:
@@ -340,12 +347,17 @@ def query(request: HttpRequest) -> HttpResponse:
     qs, refusal = _selected(request, params, actor)
     if refusal is not None:
         return refusal
-    values = qs.values(*VALUE_FIELDS)
+    # Text and QuakeML of the preferred solutions print value tuples straight into lines
+    # (issue 18); versions (includeall*) and GeoJSON go through mappings as before.
+    tuples = params.format in ("text", "xml") and not (
+        params.includeallorigins or params.includeallmagnitudes
+    )
+    values = qs.values_list(*ROW_FIELDS) if tuples else qs.values(*VALUE_FIELDS)
     if params.limit is not None and params.limit <= IN_MEMORY_ROWS:
         # A plain query: a server-side cursor makes PostgreSQL plan for the first
         # rows (cursor_tuple_fraction), walking the time index and filtering,
         # which was 10x slower on a million events (bench/catalog_bench.py).
-        rows: Iterator[dict[str, Any]] = iter(list(values))
+        rows: Iterator[Any] = iter(list(values))
     else:
         rows = values.iterator(chunk_size=CHUNK_ROWS)
     first = next(rows, None)
@@ -354,26 +366,33 @@ def query(request: HttpRequest) -> HttpResponse:
     # events of another bureau that only a grant opens (its unpublished ones) leave a record
     data_access_record(actor=actor, rows=qs, how="fdsn")
 
-    def all_rows() -> Iterator[dict[str, Any]]:
+    def all_rows() -> Iterator[Any]:
         yield first
         yield from rows
 
-    events = _events(all_rows(), params)
+    body: Iterable[str | bytes]
     if params.format == "text":
-        body: Iterable[str | bytes] = write_fdsn_text(events)
+        body = write_fdsn_text_rows(all_rows()) if tuples else write_fdsn_text(_events(all_rows(), params))
         content_type = "text/plain; charset=utf-8"
     elif params.format == "geojson":
         event_url = request.build_absolute_uri("/events/") + "{id}/"
         body = write_geojson(
-            events, url=request.build_absolute_uri(), api=SERVICE_VERSION, net="ispec", event_url=event_url
+            _events(all_rows(), params),
+            url=request.build_absolute_uri(),
+            api=SERVICE_VERSION,
+            net="ispec",
+            event_url=event_url,
         )
         content_type = "application/json"
     else:
-        body = write_quakeml(
-            events,
-            include_all_origins=params.includeallorigins,
-            include_all_magnitudes=params.includeallmagnitudes,
-        )
+        if tuples:
+            body = write_quakeml_rows(all_rows())
+        else:
+            body = write_quakeml(
+                _events(all_rows(), params),
+                include_all_origins=params.includeallorigins,
+                include_all_magnitudes=params.includeallmagnitudes,
+            )
         content_type = "application/xml"
     pieces = _pieces(body)
     if isinstance(request, ASGIRequest):

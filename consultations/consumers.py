@@ -46,10 +46,15 @@ class MeetingRoomConsumer(PortalConsumer):
         return [room_services.room_group(self.meeting)]
 
     async def on_open(self, user: Any) -> None:
-        present = await database_sync_to_async(room_services.room_join)(
+        present, first = await database_sync_to_async(room_services.room_join)(
             user=user, meeting=self.meeting, channel_name=self.channel_name
         )
         await self.send_json({"kind": "welcome", "meeting": self.meeting.pk, "present": present})
+        if first:
+            await self.channel_layer.group_send(
+                room_services.room_group(self.meeting),
+                {"type": "portal.event", "event": room_services.room_join_message(user)},
+            )
 
     async def disconnect(self, code: int) -> None:
         if self.meeting is not None:

@@ -7,6 +7,7 @@ for a streaming response.
 
 from catalog.formats.csv_reader import CSV_FIELDS, EVENT_TYPES_ZH, read_csv
 from catalog.formats.events import (
+    ROW_FIELDS,
     EventOut,
     FocalMechanismOut,
     MagnitudeOut,
@@ -19,6 +20,7 @@ from catalog.formats.fdsn_text import (
     FDSN_TEXT_HEADER,
     read_fdsn_text,
     write_fdsn_text,
+    write_fdsn_text_rows,
 )
 from catalog.formats.geojson import write_geojson
 from catalog.formats.quakeml import (
@@ -26,6 +28,7 @@ from catalog.formats.quakeml import (
     QUAKEML_NAMESPACE,
     read_quakeml,
     write_quakeml,
+    write_quakeml_rows,
 )
 from catalog.formats.rows import BEIJING, EventRow, FormatError, ReadResult, RowError
 
@@ -37,6 +40,7 @@ __all__ = [
     "FDSN_TEXT_COLUMNS",
     "FDSN_TEXT_HEADER",
     "QUAKEML_NAMESPACE",
+    "ROW_FIELDS",
     "EventOut",
     "EventRow",
     "FocalMechanismOut",
@@ -51,6 +55,8 @@ __all__ = [
     "read_fdsn_text",
     "read_quakeml",
     "write_fdsn_text",
+    "write_fdsn_text_rows",
     "write_geojson",
     "write_quakeml",
+    "write_quakeml_rows",
 ]

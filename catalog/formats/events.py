@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
+    "ROW_FIELDS",
     "EventOut",
     "FocalMechanismOut",
     "MagnitudeOut",
@@ -254,3 +255,31 @@ def as_event(obj: EventOut | EventRow | Mapping[str, Any], *, fallback_id: str |
 
 def utc_or_none(value: datetime | None) -> datetime | None:
     return None if value is None else value.astimezone(UTC)
+
+
+#: The order of a *catalog row*: one event with one origin and one magnitude as a plain
+#: tuple, what the database hands the FDSN service (``values_list``). The writers'
+#: ``*_rows`` functions print these straight into lines, without a mapping or an
+#: object per event (issue 18: 10 ms of 1,000 rows went to building objects only to
+#: print one line). Their output is the same as the flat mapping's (form 3 above) with
+#: ``agency``/``author`` = source or catalog, ``catalog``/``contributor`` = the bureau's
+#: code, ``contributor_id`` = the id and the evaluation from ``status``.
+ROW_FIELDS = (
+    "public_id",
+    "origin_time",
+    "latitude",
+    "longitude",
+    "depth_km",
+    "magnitude",
+    "magnitude_type",
+    "location_name",
+    "source",
+    "status",  # "automatic" -> automatic/preliminary, else manual/reviewed
+    "event_type",
+    "strike",
+    "dip",
+    "rake",
+    "updated_at",
+    "created_at",
+    "bureau__code",
+)

@@ -25,7 +25,7 @@ from catalog.formats.rows import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
-__all__ = ["BED_NAMESPACE", "QUAKEML_NAMESPACE", "read_quakeml", "write_quakeml"]
+__all__ = ["BED_NAMESPACE", "QUAKEML_NAMESPACE", "read_quakeml", "write_quakeml", "write_quakeml_rows"]
 
 BED_NAMESPACE = "http://quakeml.org/xmlns/bed/1.2"
 QUAKEML_NAMESPACE = "http://quakeml.org/xmlns/quakeml/1.2"
@@ -316,4 +316,120 @@ def write_quakeml(
             include_all_magnitudes=include_all_magnitudes,
             prefix=id_prefix,
         ).encode("utf-8")
+    yield b"</eventParameters>\n</q:quakeml>\n"
+
+
+def _utc_stamp(value: datetime) -> str:
+    """:func:`_time`, quicker for the UTC datetimes the database hands back."""
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    if value.year < 1000:  # strftime's %Y does not pad those: keep its bytes
+        return _time(value)
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
+        f"{value.second:02d}.{value.microsecond:06d}Z"
+    )
+
+
+def _row_xml(row: tuple[Any, ...], prefix: str) -> str:
+    """One catalog row (``events.ROW_FIELDS`` order) as the ``<event>`` that
+    :func:`_event_xml` writes for its flat mapping: same elements, same order."""
+    (
+        event_id,
+        time,
+        latitude,
+        longitude,
+        depth_km,
+        magnitude,
+        magnitude_type,
+        location_name,
+        source,
+        status,
+        event_type,
+        strike,
+        dip,
+        rake,
+        updated,
+        created,
+        code,
+    ) = row
+    local = str(event_id)
+    origin_pid = public_id("origin", local, prefix)
+    magnitude_pid = public_id("magnitude", local, prefix)
+    origin_id, magnitude_id = _text(origin_pid), _text(magnitude_pid)
+    agency = _text(source or code)
+    if status == "automatic":
+        evaluation = (
+            "<evaluationMode>automatic</evaluationMode><evaluationStatus>preliminary</evaluationStatus>"
+        )
+    else:
+        evaluation = "<evaluationMode>manual</evaluationMode><evaluationStatus>reviewed</evaluationStatus>"
+    stamp = created or updated
+    info_created = (
+        f"<creationInfo><agencyID>{agency}</agencyID><author>{agency}</author>"
+        + (f"<creationTime>{_utc_stamp(created)}</creationTime>" if created is not None else "")
+        + "</creationInfo>"
+    )
+    out = [f"<event publicID={_attr(public_id('event', local, prefix))}>"]
+    if location_name:
+        out.append(f"<description><text>{_text(location_name)}</text><type>region name</type></description>")
+    mechanism = strike is not None and dip is not None and rake is not None
+    if mechanism:
+        out.append(
+            f"<focalMechanism publicID={_attr(public_id('focalmechanism', local, prefix))}>"
+            '<nodalPlanes preferredPlane="1"><nodalPlane1>'
+            f"<strike><value>{float(strike)!r}</value></strike><dip><value>{float(dip)!r}</value></dip>"
+            f"<rake><value>{float(rake)!r}</value></rake>"
+            f"</nodalPlane1></nodalPlanes><creationInfo><agencyID>{agency}</agencyID></creationInfo>"
+            "</focalMechanism>"
+        )
+    depth = "" if depth_km is None else _value("depth", round(depth_km * 1000.0, 3))
+    out.append(
+        f"<origin publicID={_attr(origin_pid)}><time><value>{_utc_stamp(time)}</value></time>"
+        f"<latitude><value>{float(latitude)!r}</value></latitude>"
+        f"<longitude><value>{float(longitude)!r}</value></longitude>{depth}{evaluation}{info_created}</origin>"
+    )
+    if magnitude is not None:
+        kind = f"<type>{_text(magnitude_type)}</type>" if magnitude_type else ""
+        out.append(
+            f"<magnitude publicID={_attr(magnitude_pid)}><mag><value>{float(magnitude)!r}</value></mag>{kind}"
+            f"<originID>{origin_id}</originID>{evaluation}{info_created}</magnitude>"
+        )
+    out.append(f"<preferredOriginID>{origin_id}</preferredOriginID>")
+    if magnitude is not None:
+        out.append(f"<preferredMagnitudeID>{magnitude_id}</preferredMagnitudeID>")
+    if mechanism:
+        out.append(
+            "<preferredFocalMechanismID>"
+            f"{_text(public_id('focalmechanism', local, prefix))}"
+            "</preferredFocalMechanismID>"
+        )
+    out.append(f"<type>{_text(event_type or 'earthquake')}</type>")
+    out.append(
+        f"<creationInfo><agencyID>{agency}</agencyID><author>{agency}</author>"
+        + (f"<creationTime>{_utc_stamp(stamp)}</creationTime>" if stamp is not None else "")
+        + "</creationInfo></event>\n"
+    )
+    return "".join(out)
+
+
+def write_quakeml_rows(
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    id_prefix: str = "smi:ispec",
+    agency_id: str | None = "ISPEC",
+    creation_time: datetime | None = None,
+) -> Iterator[bytes]:
+    """:func:`write_quakeml` (preferred origin and magnitude only) for catalog rows:
+    tuples in ``events.ROW_FIELDS`` order, one string per event, no object per row.
+    The same bytes as the flat mapping gives (tests/catalog/test_fdsn_golden.py)."""
+    created = creation_time or datetime.now(UTC)
+    yield (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<q:quakeml xmlns="{BED_NAMESPACE}" xmlns:q="{QUAKEML_NAMESPACE}">\n'
+        f"<eventParameters publicID={_attr(id_prefix + '/eventParameters')}>\n"
+        f"{_creation_info(agency_id, None, created)}\n"
+    ).encode()
+    for row in rows:
+        yield _row_xml(row, id_prefix).encode("utf-8")
     yield b"</eventParameters>\n</q:quakeml>\n"

@@ -66,26 +66,30 @@ def room_event_message(event: RoomEvent) -> dict[str, Any]:
     }
 
 
-def room_join(*, user: User, meeting: Meeting, channel_name: str) -> list[dict[str, Any]]:
-    """Record an open socket and return who is present (for the newcomer's welcome).
+def room_join(*, user: User, meeting: Meeting, channel_name: str) -> tuple[list[dict[str, Any]], bool]:
+    """Record an open socket; who is present (for the newcomer's welcome) and whether this
+    is the person's first socket in the room.
 
     Presence is live only (not in the room log). The others hear of a person once, when
-    their first socket opens: a small ``join`` message, not the whole list, so a room of
-    n people costs n messages per arrival rather than n lists of n names.
+    their first socket opens: a small ``join`` message (:func:`room_join_message`), not the
+    whole list, so a room of n people costs n messages per arrival rather than n lists of
+    n names. The caller (the consumer) sends it from its event loop: sending it here held
+    the one thread that runs every database call of the process for a Redis round trip
+    per arrival (issue 18: the 200-person join).
     """
     with transaction.atomic():
         first = not RoomPresence.objects.filter(meeting=meeting, user=user).exists()
         RoomPresence.objects.update_or_create(
             channel_name=channel_name, defaults={"meeting": meeting, "user": user}
         )
-    if first:
-        broadcast(
-            room_group(meeting),
-            {"kind": "presence", "op": "join", "user": {"id": user.pk, "name": user.label}},
-        )
     from consultations.selectors import room_present
 
-    return room_present(meeting=meeting)
+    return room_present(meeting=meeting), first
+
+
+def room_join_message(user: User) -> dict[str, Any]:
+    """What the others in the room hear when ``user``'s first socket opens."""
+    return {"kind": "presence", "op": "join", "user": {"id": user.pk, "name": user.label}}
 
 
 def room_leave(*, meeting: Meeting, channel_name: str) -> None:

@@ -144,6 +144,33 @@ DATABASES = {
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactions
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# Issue 18 (speed), the `default` database (a replica, if any, takes these options: see its block below):
+# a psycopg connection pool per process (Django 5.2, needs psycopg-pool). Opening a connection
+# cost ~15 ms of every request (TLS-less loopback, PostGIS type lookups included) and Channels
+# closes around each database call; with the pool a close hands it back instead. The pool
+# keeps connections itself, so CONN_MAX_AGE must be 0 with it (Django refuses otherwise).
+# Sizing: each process (a daphne, a Celery prefork child, beat, a manage.py command) holds at
+# most DATABASE_POOL_MAX_SIZE. Sync views and database_sync_to_async run in one thread per
+# process (thread_sensitive), so 1 busy connection is the rule and a few cover streaming and
+# bursts. Budget: processes x max_size <= max_connections - superuser_reserved_connections
+# - headroom for psql/migrations; e.g. 2 daphne + 4 workers + beat = 7 x 4 = 28 of 100.
+# DATABASE_POOL=0 turns it off (then CONN_MAX_AGE applies as before).
+if env.bool("DATABASE_POOL", default=True):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=4),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),  # s waiting for a free one
+        "max_idle": 300.0,  # idle connections above min_size close after 5 minutes
+    }
+# Serial plans: on a small machine (2 shared cores) a parallel index scan made the FDSN query
+# 2.3x slower (68 ms against 29 ms, bench/RESULTS.md, issue 18); set per connection, so a big
+# database server can allow it again (DATABASE_PARALLEL_WORKERS=2, or "" for the server's own).
+_parallel = env.str("DATABASE_PARALLEL_WORKERS", default="0")
+if _parallel != "":
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c max_parallel_workers_per_gather={int(_parallel)}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
