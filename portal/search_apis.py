@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Any
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from portal import fields as portal_fields
-
+from . import fields as portal_fields
 from . import search
 from .apis_base import TenantApi
 from .fields import WorkDateField
