@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -221,17 +221,25 @@ def _require_tracker(actor: Actor, zone: DangerZone) -> None:
         )
 
 
-@transaction.atomic
-def zone_link_anomaly(*, actor: Actor, zone: DangerZone, anomaly: Anomaly) -> bool:
-    """Link an anomaly (read through the caller's selector) to a zone; False if it was linked."""
+def _link(actor: Actor, zone: DangerZone, link: type[models.Model], **target: models.Model) -> bool:
+    """Link one row (``anomaly=…``, ``run=…``, ``meeting=…``) to the zone through its link
+    model, audited; False when it was linked already (the link's unique constraint)."""
     _require_tracker(actor, zone)
     try:
         with transaction.atomic():
-            ZoneAnomaly.objects.create(zone=zone, anomaly=anomaly, linked_by=actor.user)
+            link._default_manager.create(zone=zone, linked_by=actor.user, **target)
     except IntegrityError:
         return False
-    audit_record(actor=actor, action="danger_zone.link", target=zone, extra={"anomaly": anomaly.pk})
+    audit_record(
+        actor=actor, action="danger_zone.link", target=zone, extra={k: v.pk for k, v in target.items()}
+    )
     return True
+
+
+@transaction.atomic
+def zone_link_anomaly(*, actor: Actor, zone: DangerZone, anomaly: Anomaly) -> bool:
+    """Link an anomaly (read through the caller's selector) to a zone; False if it was linked."""
+    return _link(actor, zone, ZoneAnomaly, anomaly=anomaly)
 
 
 @transaction.atomic
@@ -243,27 +251,13 @@ def zone_unlink_anomaly(*, actor: Actor, zone: DangerZone, anomaly: Anomaly) -> 
 
 @transaction.atomic
 def zone_link_run(*, actor: Actor, zone: DangerZone, run: ProductRun) -> bool:
-    _require_tracker(actor, zone)
-    try:
-        with transaction.atomic():
-            ZoneProductRun.objects.create(zone=zone, run=run, linked_by=actor.user)
-    except IntegrityError:
-        return False
-    audit_record(actor=actor, action="danger_zone.link", target=zone, extra={"run": run.pk})
-    return True
+    return _link(actor, zone, ZoneProductRun, run=run)
 
 
 @transaction.atomic
 def zone_link_meeting(*, actor: Actor, zone: DangerZone, meeting: Meeting) -> bool:
     """A consultation (a joint one of the tectonic zone) that concerns the zone."""
-    _require_tracker(actor, zone)
-    try:
-        with transaction.atomic():
-            ZoneMeeting.objects.create(zone=zone, meeting=meeting, linked_by=actor.user)
-    except IntegrityError:
-        return False
-    audit_record(actor=actor, action="danger_zone.link", target=zone, extra={"meeting": meeting.pk})
-    return True
+    return _link(actor, zone, ZoneMeeting, meeting=meeting)
 
 
 # ---------------------------------------------------------------- the tracking plan
