@@ -330,6 +330,9 @@ SPECTACULAR_SETTINGS = {
         "DataRequestStateEnum": "sharing.models.DataRequest.State",
         "PushStateEnum": "sharing.models.Push.State",
         "DataRequestActionEnum": "sharing.services.request_workflow.PERSON_ACTIONS",
+        "DangerZoneLevelEnum": "zones.models.ZoneLevel",
+        "DangerZoneStatusEnum": "zones.models.DangerZone.Status",
+        "TrackingReportStatusEnum": "zones.models.TrackingReport.Status",
     },
 }
 
