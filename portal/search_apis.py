@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, Any
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from . import fields as portal_fields
 from . import search
 from .apis_base import TenantApi
-from .fields import WorkDateField
+from .fields import FloatField, WorkDateField
 from .models import TokenScope
 from .search_input import Q_MAX_LENGTH, search_filter
 from .search_selectors import SearchResults
@@ -36,9 +35,7 @@ class SearchHitSerializer(serializers.Serializer):
     title = serializers.CharField()
     snippet = serializers.CharField(help_text="plain text around the first matching word (not HTML)")
     url = serializers.CharField(help_text="the page of the thing, on this portal")
-    score = portal_fields.FloatField(
-        help_text="rank (PostgreSQL ts_rank_cd; title words weigh most), higher first"
-    )
+    score = FloatField(help_text="rank (PostgreSQL ts_rank_cd; title words weigh most), higher first")
     date = serializers.DateTimeField(allow_null=True, help_text="what the date filter narrows by")
     bureau = serializers.CharField(source="bureau_code", help_text="the owning bureau's code")
 
