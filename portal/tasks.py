@@ -109,3 +109,12 @@ def audit_anchor_task() -> list[str]:
     from . import integrity
 
     return [anchor.day.isoformat() for anchor in integrity.anchor_days()]
+
+
+@shared_task(name="portal.search_index_ids", time_limit=600, soft_time_limit=540)
+def search_index_ids_task(*, key: str, ids: list[int]) -> int:
+    """Index rows written in bulk (portal.search_services.index_ids_after_commit); idempotent:
+    an upsert of each row's document as it is now. A failure is logged; search_rebuild repairs."""
+    from .search_services import index_ids
+
+    return index_ids(key, ids)

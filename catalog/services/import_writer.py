@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from catalog import arrival
 from catalog.formats import EventRow, RowError, read_csv, read_fdsn_text, read_quakeml
 from catalog.models import DataOrigin, Event, EventStatus, EventVersion, ReportKind
+from portal import search_services
 from portal.exceptions import InvalidInput
 from portal.services import broadcast_on_commit
 
@@ -337,11 +338,14 @@ class _Batcher:
             for later, first in sorted(folded.items(), key=lambda kv: solutions[kv[0]].origin_time):
                 source[first] = later
                 self.summary.updated += 1
-            self._insert([source[i] for i in firsts], firsts)
+            touched = self._insert([source[i] for i in firsts], firsts)
             if matches:
-                self._update(matches, solutions, raw)
+                touched += self._update(matches, solutions, raw)
+            # Written in bulk, so no save signal indexes them (portal.search): a task does, once
+            # the import commits.
+            search_services.index_ids_after_commit("event", touched)
 
-    def _insert(self, sources: list[int], firsts: list[int]) -> None:
+    def _insert(self, sources: list[int], firsts: list[int]) -> list[int]:
         """The new events and their first versions, from the staging table in one statement.
 
         ``sources[k]`` is the staged row whose values the k-th new event takes, ``firsts[k]``
@@ -349,7 +353,7 @@ class _Batcher:
         ``unnest``, two statements; the ORM's bulk_create before that.)
         """
         if not sources:
-            return
+            return []
         with connection.cursor() as cursor:
             cursor.execute(
                 _INSERT_SQL,
@@ -365,8 +369,10 @@ class _Batcher:
             inserted = cursor.fetchall()  # (id, origin_time)
         self.summary.inserted += len(inserted)
         self.live += [(pk, True) for pk, when in inserted if when >= self.live_after]
+        return [pk for pk, _when in inserted]
 
-    def _update(self, matches: dict[int, int], solutions: list[Solution], raw: list[str]) -> None:
+    def _update(self, matches: dict[int, int], solutions: list[Solution], raw: list[str]) -> list[int]:
+        """Matched rows that change their event: a new version each; returns the events changed."""
         events = Event.objects.in_bulk(set(matches.values()))
         top = dict(
             EventVersion.objects.filter(event_id__in=events.keys())
@@ -424,6 +430,7 @@ class _Batcher:
             )
             EventVersion.objects.bulk_create(versions)
             self.live += [(pk, False) for pk, e in changed.items() if e.origin_time >= self.live_after]
+        return list(changed)
 
 
 def import_rows(

@@ -65,3 +65,31 @@ def test_a_verification_report_reindexes_its_anomaly(
             analysis="经核实为探头老化所致的仪器干扰。",
         )
     assert _found(as_actor(jx_forecaster), "探头 老化") == [("anomaly", anomaly.pk)]
+
+
+def test_an_imported_catalog_is_found_once_the_import_commits(
+    jx, jx_forecaster, as_actor, django_capture_on_commit_callbacks
+):
+    """The import writes events in bulk (no save signal): it has the new and the changed ones
+    indexed once it commits (a task; eager here)."""
+    import io
+
+    from catalog.models import Event
+    from catalog.services.import_writer import import_file
+
+    def run(text: str) -> None:
+        data = ("time,latitude,longitude,depth,mag,magType,place,id\n" + text).encode()
+        with django_capture_on_commit_callbacks(execute=True):
+            import_file(bureau=jx, fileobj=io.BytesIO(data), file_format="csv", size=len(data))
+
+    run("2024-01-02T02:14:37Z,28.11,115.01,5,2.4,ML,江西宜春市上高县,ext-1\n")
+    event = Event.objects.get(external_id="ext-1")
+    actor = as_actor(jx_forecaster)
+    assert [h.id for h in search_page(actor=actor, flt=search_filter(q="上高"), offset=0, limit=10)] == [
+        event.pk
+    ]
+    run("2024-01-02T02:14:37Z,28.11,115.01,5,2.6,ML,江西九江市修水县,ext-1\n")  # the same quake, moved
+    assert [h.id for h in search_page(actor=actor, flt=search_filter(q="修水"), offset=0, limit=10)] == [
+        event.pk
+    ]
+    assert search_page(actor=actor, flt=search_filter(q="上高"), offset=0, limit=10) == []
