@@ -62,6 +62,8 @@ class TenantApi(APIView):
     """
 
     permission_classes = [HasActor]
+    #: the envelope a list is answered in (``paginate``), and documented in (``portal.schema``)
+    list_pagination: ClassVar[type[Pagination]] = Pagination
     token_scopes: ClassVar[Mapping[str, str]] = {}
 
     @classmethod
@@ -106,7 +108,7 @@ class TenantApi(APIView):
     def paginate(
         self, request: Request, queryset: Any, serializer_class: type[serializers.Serializer]
     ) -> Any:
-        paginator = Pagination()
+        paginator = self.list_pagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(
             serializer_class(page, many=True, context={"request": request}).data

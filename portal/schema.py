@@ -99,12 +99,12 @@ class PortalAutoSchema(AutoSchema):
         return parameters
 
     def _get_paginator(self) -> Any:
-        from .apis_base import Pagination, TenantApi
+        from .apis_base import TenantApi
 
         # TenantApi.paginate() is how every list is answered; other methods answer one object
         # (or, as the attachment upload, a plain list of what was created).
         if self.method == "GET" and isinstance(self.view, TenantApi):
-            return Pagination()
+            return self.view.list_pagination()
         return super()._get_paginator()
 
     def map_parsers(self) -> list[Any]:

@@ -1,7 +1,9 @@
 """``GET /api/v1/search/``: the portal's search for programs, ranked, what the caller may read.
 
 Answers the ``Pagination`` envelope ``{"count", "next", "previous", "results": [{"kind",
-"id", "title", "snippet", "url", "score"}]}``; a personal token needs ``search:read``.
+"id", "title", "snippet", "url", "score"}]}`` with ``capped_kinds``: the kinds that had more
+matches than the search ranks (``portal.search_selectors.KIND_CAP``, their newest); a
+personal token needs ``search:read``.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from . import search
-from .apis_base import TenantApi
+from .apis_base import Pagination, TenantApi
 from .fields import FloatField, WorkDateField
 from .models import TokenScope
 from .search_input import Q_MAX_LENGTH, search_filter
-from .search_selectors import SearchResults
+from .search_selectors import KIND_CAP, SearchResults
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -40,12 +42,39 @@ class SearchHitSerializer(serializers.Serializer):
     bureau = serializers.CharField(source="bureau_code", help_text="the owning bureau's code")
 
 
+class SearchPagination(Pagination):
+    """The paginated envelope with ``capped_kinds``, so a program knows where ``count`` is
+    a floor rather than every match."""
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        self.results = queryset
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["capped_kinds"] = sorted(self.results.found.capped)
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        envelope = super().get_paginated_response_schema(schema)
+        envelope["properties"]["capped_kinds"] = {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": f"kinds with more than {KIND_CAP:,} matches the caller may read: of "
+            f"each, its newest {KIND_CAP:,} are ranked and counted (count is then a floor); "
+            "another word, a kind, a bureau or dates narrow to the rest",
+        }
+        envelope["required"] = [*envelope.get("required", []), "capped_kinds"]
+        return envelope
+
+
 class SearchApi(TenantApi):
     """Everything the caller may read whose text holds every word of ``q`` (Chinese is
     segmented into words: 九江 水位, 逐日比 异常, 玛多 7.4), ranked; tenancy as for every
     read (another bureau's draft is never found nor counted)."""
 
     token_scopes = {"GET": TokenScope.SEARCH_READ}
+    list_pagination = SearchPagination
 
     class FilterSerializer(serializers.Serializer):
         q = serializers.CharField(

@@ -5,6 +5,7 @@ counts and results all see exactly what the actor may read."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Func, OuterRef, Value
+from django.db.models import FloatField as DjangoFloatField
 
 from . import search, search_text
 from .models import Bureau, SearchDocument
 
 if TYPE_CHECKING:
-    import datetime as dt
     from collections.abc import Iterator, Sequence
 
     from django.db.models import QuerySet
@@ -65,38 +66,106 @@ def _query(words: Sequence[str]) -> SearchQuery:
     return SearchQuery(search_text.query_expression(list(words)), config="simple", search_type="raw")
 
 
+#: A kind with more readable matches than this is ranked over its newest ``KIND_CAP`` (and
+#: counted as "1,000+"): ranking and counting every one of 16,000 matches of a common word
+#: costs a tenancy check per match (0.5 s over a million documents), past what a search box
+#: may take; the newest come straight out of the RUM index in date order (migration
+#: ``portal/0013_search_rum``), so the cost stays that of ``KIND_CAP`` rows however common
+#: the word. Narrowing (another word, a kind, a bureau, dates) brings the rest in.
+KIND_CAP = 1000
+
+# the RUM index orders by the distance of ``date`` to this anchor on its left (``<=|``):
+# newest first; the anchor is the last moment a Python datetime can hold, so no stored date
+# lies to its right
+_NEWEST_ANCHOR = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+class _NewestFirst(Func):
+    """``date <=| anchor``: RUM's ordering operator, so ``ORDER BY`` it with ``LIMIT`` reads
+    the newest matching documents from the index without visiting the others."""
+
+    arg_joiner = " <=| "
+    template = "(%(expressions)s)"
+    output_field = DjangoFloatField()
+
+
 @dataclass(frozen=True)
-class Matching:
-    """One search compiled to SQL once (the tenancy conditions of every kind take tens of ms
-    to build and compile), read twice: for the counts and for a page."""
+class Candidate:
+    id: int  # SearchDocument's
+    kind: str
+    score: float
+    date: dt.datetime | None
 
-    sql: str
-    params: tuple[Any, ...]
+
+@dataclass(frozen=True)
+class Found:
+    """What one search found for one actor: the candidates ranked (cover density rank, title
+    words weighing most; the newer first among equals), each kind's count (at most
+    ``KIND_CAP``) and the kinds that had more."""
+
+    ranked: tuple[Candidate, ...]
+    counts: dict[str, int]
+    capped: frozenset[str]
+
+    @property
+    def total(self) -> int:
+        return len(self.ranked)
 
 
-def _matching(actor: Actor | None, flt: SearchFilter) -> Matching | None:
-    """The documents matching the words and the filters whose rows ``actor`` may read, with
-    their rank: one query, one scan of the words' index; each kind's rows are checked
-    against its ``visible_to(actor)`` (a correlated ``EXISTS`` on the row's primary key, so
-    only matching documents are checked). None: nothing can match."""
+_NOTHING = Found(ranked=(), counts={}, capped=frozenset())
+
+
+def search_found(*, actor: Actor | None, flt: SearchFilter) -> Found:
+    """One statement: for each kind that has the words, its readable matching documents, the
+    newest ``KIND_CAP + 1`` at most (one more tells that there were more), with their rank;
+    each kind's rows are checked against its ``visible_to(actor)`` (a correlated ``EXISTS``
+    on the row's primary key), so the counts and the results see exactly what the actor may
+    read. The planner takes each kind's part from the (kind, words) GIN index where the
+    kind has few matches and from the RUM index in date order where it has many."""
     if actor is None or not flt.words:
-        return None
+        return _NOTHING
     query = _query(flt.words)
     present = _kinds_with_the_words(query, flt)
-    readable = Q()
+    parts = []
     for kind in search.kinds():
         if kind.key not in present:
             continue
         visible = kind.model.objects.visible_to(actor).filter(pk=OuterRef("object_id"))  # type: ignore[attr-defined]
-        readable |= Q(Q(kind=kind.key), Exists(visible))
-    if not readable:
-        return None
-    found = _narrowed(SearchDocument.objects.filter(readable, vector=query), flt)
-    ranked = found.annotate(score=SearchRank(F("vector"), query, cover_density=True)).values(
-        "id", "kind", "date", "score"
+        part = (
+            _narrowed(SearchDocument.objects.filter(kind=kind.key, vector=query), flt)
+            .filter(Exists(visible))
+            .annotate(
+                score=SearchRank(F("vector"), query, cover_density=True),
+                newest=_NewestFirst(F("date"), Value(_NEWEST_ANCHOR)),
+            )
+            .order_by("newest")
+            .values_list("id", "kind", "score", "date")[: KIND_CAP + 1]
+        )
+        parts.append(part)
+    if not parts:
+        return _NOTHING
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    sql, params = rows.query.sql_with_params()
+    with _without_jit() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    by_kind: dict[str, list[Candidate]] = {}
+    for id_, kind_key, score, date in fetched:
+        by_kind.setdefault(kind_key, []).append(Candidate(id_, kind_key, float(score), date))
+    capped = frozenset(key for key, found in by_kind.items() if len(found) > KIND_CAP)
+    kept = [c for found in by_kind.values() for c in found[:KIND_CAP]]
+    kept.sort(key=_rank_key)
+    return Found(
+        ranked=tuple(kept),
+        counts={key: min(len(found), KIND_CAP) for key, found in by_kind.items()},
+        capped=capped,
     )
-    sql, params = ranked.query.sql_with_params()
-    return Matching(sql=sql, params=tuple(params))
+
+
+def _rank_key(candidate: Candidate) -> tuple[float, float, int]:
+    # higher score first; among equals the newer, then the later indexed; no date last
+    when = candidate.date.timestamp() if candidate.date is not None else float("-inf")
+    return (-candidate.score, -when, -candidate.id)
 
 
 def _narrowed(found: QuerySet[SearchDocument], flt: SearchFilter) -> QuerySet[SearchDocument]:
@@ -114,10 +183,15 @@ def _narrowed(found: QuerySet[SearchDocument], flt: SearchFilter) -> QuerySet[Se
 def _kinds_with_the_words(query: SearchQuery, flt: SearchFilter) -> set[str]:
     """The kinds that have any document with the words, whoever may read it: only their
     tenancy conditions are built (the ORM takes milliseconds for each kind's grants, and
-    most searches touch a few kinds). Used only to leave kinds out, never shown."""
-    found = _narrowed(SearchDocument.objects.filter(vector=query), flt)
+    most searches touch a few kinds). One probe per kind on the (kind, words) GIN index,
+    which stops at the first document. Used only to leave kinds out, never shown."""
+    keys = list(flt.kinds) or [kind.key for kind in search.kinds()]
+    present = set()
     with _without_jit():
-        return set(found.order_by().values_list("kind", flat=True).distinct())
+        for key in keys:
+            if _narrowed(SearchDocument.objects.filter(kind=key, vector=query), flt).exists():
+                present.add(key)
+    return present
 
 
 @contextmanager
@@ -130,40 +204,29 @@ def _without_jit() -> Iterator[Any]:
         yield cursor
 
 
-_UNSET: Any = object()
-
-
-def search_counts(*, actor: Actor | None, flt: SearchFilter, found: Any = _UNSET) -> dict[str, int]:
-    """How many documents of each kind ``actor`` finds (kinds with none left out); one query.
-    ``found``: the search compiled already (``_matching``)."""
-    found = _matching(actor, flt) if found is _UNSET else found
-    if found is None:
-        return {}
-    with _without_jit() as cursor:
-        cursor.execute(f"SELECT m.kind, count(*) FROM ({found.sql}) m GROUP BY m.kind", found.params)  # noqa: S608 - compiled by the ORM, values as parameters
-        return {kind: n for kind, n in cursor.fetchall() if n}
+def search_counts(*, actor: Actor | None, flt: SearchFilter) -> dict[str, int]:
+    """How many documents of each kind ``actor`` finds (kinds with none left out), at most
+    ``KIND_CAP`` each (``search_found(...).capped`` says which had more)."""
+    return dict(search_found(actor=actor, flt=flt).counts)
 
 
 def search_page(
-    *, actor: Actor | None, flt: SearchFilter, offset: int, limit: int, found: Any = _UNSET
+    *, actor: Actor | None, flt: SearchFilter, offset: int, limit: int, found: Found | None = None
 ) -> list[SearchHit]:
-    """The hits ranked ``offset`` … ``offset + limit`` (cover density rank, title words
-    weighing most; the newer first among equals)."""
-    found = _matching(actor, flt) if found is _UNSET else found
-    if found is None or limit <= 0:
+    """The hits ranked ``offset`` … ``offset + limit``. ``found``: the search run already."""
+    found = search_found(actor=actor, flt=flt) if found is None else found
+    if limit <= 0:
         return []
-    with _without_jit() as cursor:
-        cursor.execute(
-            f"SELECT m.id, m.score FROM ({found.sql}) m "  # noqa: S608 - compiled by the ORM, values as parameters
-            "ORDER BY m.score DESC, m.date DESC NULLS LAST, m.id DESC LIMIT %s OFFSET %s",
-            (*found.params, limit, offset),
-        )
-        top = [{"id": row[0], "score": row[1]} for row in cursor.fetchall()]
-    docs = SearchDocument.objects.select_related("bureau").in_bulk([row["id"] for row in top])
+    return hits_of(found.ranked[offset : offset + limit], flt)
+
+
+def hits_of(candidates: Sequence[Candidate], flt: SearchFilter) -> list[SearchHit]:
+    """The candidates as results to show: their documents read in one query, the words marked."""
+    docs = SearchDocument.objects.select_related("bureau").in_bulk([c.id for c in candidates])
     pattern = _words_pattern(flt.words)
     hits = []
-    for row in top:
-        doc = docs.get(row["id"])
+    for candidate in candidates:
+        doc = docs.get(candidate.id)
         if doc is None:  # removed between the two reads
             continue
         kind = search.kind_get(doc.kind)
@@ -176,7 +239,7 @@ def search_page(
                 title_parts=mark(doc.title, pattern),
                 snippet_parts=mark(snippet_text(doc.body, pattern), pattern),
                 url=doc.url,
-                score=round(float(row["score"]), 6),
+                score=round(candidate.score, 6),
                 date=doc.date,
                 bureau_code=doc.bureau.code if doc.bureau else "",
             )
@@ -185,20 +248,22 @@ def search_page(
 
 
 class SearchResults:
-    """A page-able view of one search (Django's and DRF's paginators slice it): ``count()``
-    runs the count, a slice runs the ranked page."""
+    """A page-able view of one search (Django's and DRF's paginators slice it): the search
+    runs once, on the first use; ``count()`` and every slice read what it found."""
 
     def __init__(self, *, actor: Actor | None, flt: SearchFilter) -> None:
         self.actor = actor
         self.flt = flt
-        self._count: int | None = None
-        # the tenancy conditions are built once for the count and the page (tens of ms)
-        self._found = _matching(actor, flt)
+        self._found: Found | None = None
+
+    @property
+    def found(self) -> Found:
+        if self._found is None:
+            self._found = search_found(actor=self.actor, flt=self.flt)
+        return self._found
 
     def count(self) -> int:
-        if self._count is None:
-            self._count = sum(search_counts(actor=self.actor, flt=self.flt, found=self._found).values())
-        return self._count
+        return self.found.total
 
     def __len__(self) -> int:
         return self.count()
@@ -208,9 +273,7 @@ class SearchResults:
             raise TypeError("slice a search's results")
         start = item.start or 0
         stop = item.stop if item.stop is not None else start + 20
-        return search_page(
-            actor=self.actor, flt=self.flt, offset=start, limit=stop - start, found=self._found
-        )
+        return search_page(actor=self.actor, flt=self.flt, offset=start, limit=stop - start, found=self.found)
 
 
 # --- marking the words ---------------------------------------------------------------------

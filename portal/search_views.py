@@ -4,7 +4,6 @@ them); with a kind, that kind's hits ranked and paginated."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -87,36 +86,49 @@ def search_page(request: HttpRequest) -> HttpResponse:
         except InvalidInput as problem:
             form.add_error(problem.field if problem.field in form.fields else None, str(problem.message))
             return render(request, "portal/search.html", context, status=400)
-        counts = search_selectors.search_counts(actor=actor, flt=flt)
+        results = SearchResults(actor=actor, flt=flt)
+        found = results.found
         labels = {k.key: str(k.label) for k in search.kinds()}
         base = {k: v for k, v in request.GET.items() if k in ("q", "bureau", "from", "to") and v}
         context.update(
             searched=True,
-            total=sum(counts.values()),
+            total=found.total,
+            capped=bool(found.capped),
+            cap=search_selectors.KIND_CAP,
             facets=[
-                (key, labels[key], counts[key], "?" + urlencode({**base, "kind": key}))
+                (
+                    key,
+                    labels[key],
+                    found.counts[key],
+                    key in found.capped,
+                    "?" + urlencode({**base, "kind": key}),
+                )
                 for key in labels
-                if key in counts
+                if key in found.counts
             ],
             all_url="?" + urlencode(base),
             kind=data.get("kind") or "",
         )
         if data.get("kind"):
-            paginator = Paginator(SearchResults(actor=actor, flt=flt), PAGE_SIZE)
+            paginator = Paginator(results, PAGE_SIZE)
             context["page"] = paginator.get_page(request.GET.get("page"))
             context["extra_query"] = (
                 urlencode({k: v for k, v in {**base, "kind": data["kind"]}.items() if k != "q"}) + "&"
             )
             context["query"] = data["q"]
         else:
-            for key, label, count, url in context["facets"]:
-                hits = search_selectors.search_page(
-                    actor=actor,
-                    flt=dataclasses.replace(flt, kinds=(key,)),
-                    offset=0,
-                    limit=PER_KIND,
-                )
+            # each kind's best few, from the one search (their documents in one read)
+            best = {key: [c for c in found.ranked if c.kind == key][:PER_KIND] for key in found.counts}
+            hits = search_selectors.hits_of([c for group in best.values() for c in group], flt)
+            for key, label, count, capped, url in context["facets"]:
                 context["groups"].append(
-                    {"key": key, "label": label, "count": count, "url": url, "hits": hits}
+                    {
+                        "key": key,
+                        "label": label,
+                        "count": count,
+                        "capped": capped,
+                        "url": url,
+                        "hits": [hit for hit in hits if hit.kind == key],
+                    }
                 )
     return render(request, "portal/search.html", context, status=status)

@@ -23,7 +23,7 @@ apt_install() {
 # Never name postgresql-NN itself when a cluster runs: that would upgrade it underneath.
 if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then apt_install postgresql; fi
 PG_MAJOR=$(ls /usr/lib/postgresql | sort -n | tail -1)
-apt_install "postgresql-${PG_MAJOR}-postgis-3" gdal-bin libsqlite3-mod-spatialite \
+apt_install "postgresql-${PG_MAJOR}-postgis-3" "postgresql-${PG_MAJOR}-rum" gdal-bin libsqlite3-mod-spatialite \
   chromium fonts-noto-cjk fonts-wqy-zenhei poppler-utils python3-venv gettext make curl
 command -v redis-server >/dev/null || apt_install redis-server
 
@@ -53,8 +53,9 @@ ENV
 fi
 DB_PASSWORD=$(sed -n 's#^DATABASE_URL=postgis://ispec:\([^@]*\)@.*#\1#p' .env)
 
-# Database: a login role that may create the test database; PostGIS in template1 so
-# every new database (the test one too) has it without superuser rights.
+# Database: a login role that may create the test database; PostGIS and RUM (the search's
+# date-ordered index) in template1 so every new database (the test one too) has them
+# without superuser rights, and RUM in a portal database made before it was needed.
 psql_admin() {
   if su postgres -s /bin/sh -c "psql -X -q -v ON_ERROR_STOP=1 -d template1 -c 'select 1'" >/dev/null 2>&1; then
     su postgres -s /bin/sh -c "psql -X -q -v ON_ERROR_STOP=1 $*"
@@ -63,10 +64,12 @@ psql_admin() {
   fi
 }
 psql_admin "-d template1 -c 'CREATE EXTENSION IF NOT EXISTS postgis'"
+psql_admin "-d template1 -c 'CREATE EXTENSION IF NOT EXISTS rum'"
 if [ -n "$DB_PASSWORD" ]; then
   psql_admin "-d postgres -c \"DO \\\$\\\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='ispec') THEN CREATE ROLE ispec LOGIN CREATEDB; END IF; ALTER ROLE ispec PASSWORD '${DB_PASSWORD}'; END\\\$\\\$\""
   psql_admin "-d postgres -tAc \"SELECT 1 FROM pg_database WHERE datname='ispec'\"" | grep -q 1 \
     || psql_admin "-d postgres -c 'CREATE DATABASE ispec OWNER ispec'"
+  psql_admin "-d ispec -c 'CREATE EXTENSION IF NOT EXISTS rum'"
 fi
 
 # Python: a venv beside the code; reinstall only when requirements.txt changed.
