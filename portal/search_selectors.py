@@ -280,7 +280,12 @@ class SearchResults:
 
 
 def _words_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
-    usable = sorted({w for w in words if w.strip()}, key=len, reverse=True)
+    # an English word is marked by its stem too: "decrease" marks the "decreas" of "decreasing"
+    usable = sorted(
+        {w for w in words if w.strip()} | {search_text.stem(w) for w in words if w.strip()},
+        key=len,
+        reverse=True,
+    )
     if not usable:
         return None
     return re.compile("|".join(re.escape(w) for w in usable), re.IGNORECASE)

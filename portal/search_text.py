@@ -12,10 +12,15 @@ is loaded on top: the discipline terms of DOMAIN.md (``data/search_terms.txt``) 
 other apps register with :func:`register_dictionary` (the gazetteer's place names, from
 ``reports``). Runs of Latin letters and digits are not given to jieba: they are lowercased
 words and numbers (``M7.4`` → ``m``, ``7.4``), so "玛多 7.4" and "Maduo M7.4" both work.
+An English word is indexed with its Snowball stem beside it (``decreasing`` and ``decreas``)
+and a query word matches as written or by its stem, so "water levels decrease" finds "water
+level decreasing"; the ``simple`` configuration stays (PostgreSQL's ``english`` one would also
+drop stop words and cannot be mixed with the Chinese words in one parse).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -30,6 +35,8 @@ TERMS_FILE = Path(__file__).resolve().parent / "data" / "search_terms.txt"
 # Han ideographs (CJK unified, extension A, compatibility) are jieba's; the rest is split here.
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+", re.UNICODE)
+
+_ENGLISH_WORD = re.compile(r"[a-z]{3,}")  # shorter ones (m, ml, km) are units, kept as they are
 
 _dictionaries: list[Path] = [TERMS_FILE]
 _lock = threading.Lock()
@@ -75,6 +82,18 @@ def _load(tokenizer, path: Path) -> None:  # type: ignore[no-untyped-def]
             tokenizer.add_word(word, freq)
 
 
+@functools.cache
+def _english_stemmer():  # type: ignore[no-untyped-def]
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def stem(word: str) -> str:
+    """The English stem of a lowercased Latin word (the word itself for anything else)."""
+    return _english_stemmer().stemWord(word) if _ENGLISH_WORD.fullmatch(word) else word
+
+
 def _pieces(text: str, *, for_search: bool) -> Iterator[str]:
     position = 0
     for run in _HAN_RUN.finditer(text):
@@ -86,8 +105,15 @@ def _pieces(text: str, *, for_search: bool) -> Iterator[str]:
 
 
 def index_words(text: str) -> list[str]:
-    """The words of a document's text, longer words followed by their shorter ones."""
-    return list(_pieces(text or "", for_search=True))
+    """The words of a document's text, longer words followed by their shorter ones, and an
+    English word by its stem where that differs."""
+    words = []
+    for word in _pieces(text or "", for_search=True):
+        words.append(word)
+        stemmed = stem(word)
+        if stemmed != word:
+            words.append(stemmed)
+    return words
 
 
 def query_words(text: str) -> list[str]:
@@ -120,10 +146,14 @@ def query_expression(words: list[str]) -> str:
             if _HAN_RUN.fullmatch(word) and len(word) >= 3
             else []
         )
+        stemmed = stem(word)
         if shorter:
             terms.append(
                 "(" + _quoted(word) + " | " + " & ".join(_quoted(w) for w in dict.fromkeys(shorter)) + ")"
             )
+        elif stemmed != word:
+            # as written, or by the stem every indexed English word carries beside it
+            terms.append("(" + _quoted(word) + " | " + _quoted(stemmed) + ")")
         else:
             terms.append(_quoted(word))
     return " & ".join(terms)

@@ -63,3 +63,31 @@ def test_filters_narrow_by_kind_bureau_and_date(corpus, jx_forecaster, as_actor)
     assert _top(actor, "九江 水位", date_to=past) == []
     counts = search_counts(actor=actor, flt=search_filter(q="九江"))
     assert counts == {"anomaly": 3}
+
+
+def test_english_words_are_found_by_their_stems(corpus, jx, jx_forecaster, as_actor):
+    from portal import search_services
+    from tests.factories import AnomalyFactory
+
+    decreasing = AnomalyFactory(
+        bureau=jx,
+        state="assessed",
+        station="Jiujiang",
+        observation_item="water level",
+        description="Water levels decreasing since March; pumping ruled out.",
+    )
+    search_services.rebuild(keys=["anomaly"])
+    actor = as_actor(jx_forecaster)
+    for q in ("water level decrease", "decreased levels", "Jiujiang pumps"):
+        hits = _top(actor, q)
+        assert [(h.kind, h.id) for h in hits] == [("anomaly", decreasing.pk)], q
+    marked = [text for text, match in _top(actor, "decrease")[0].snippet_parts if match]
+    assert marked == ["decreas"]
+    assert _top(actor, "increase") == []
+
+
+def test_stems_are_for_english_words_only():
+    from portal import search_text
+
+    assert search_text.index_words("levels M7.4 km 九江") == ["levels", "level", "m", "7.4", "km", "九江"]
+    assert search_text.query_expression(["levels", "km"]) == "('levels' | 'level') & 'km'"
