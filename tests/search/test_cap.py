@@ -21,7 +21,9 @@ def shanggao(jx, nm):
     上高 newer than all of them."""
     now = timezone.now()
     made = {
-        f"jx{i}": EventFactory(bureau=jx, location_name="江西上高", origin_time=now - dt.timedelta(days=10 - i))
+        f"jx{i}": EventFactory(
+            bureau=jx, location_name="江西上高", origin_time=now - dt.timedelta(days=10 - i)
+        )
         for i in range(5)
     }
     for i in range(2):
