@@ -91,6 +91,13 @@ def index_ids_after_commit(key: str, ids: Iterable[int]) -> None:
         transaction.on_commit(functools.partial(search_index_ids_task.delay, key=key, ids=batch), robust=True)
 
 
+def reindex_on_commit(key: str, *object_ids: int) -> None:
+    """For a few rows a service changed with ``QuerySet.update`` (no save signal): reindex
+    them as a save would, once the transaction commits."""
+    for object_id in object_ids:
+        _later(index_one, key, object_id)
+
+
 def index_one(key: str, object_id: int) -> None:
     """(Re)index one row, or remove its document when the row is gone."""
     kind = search.kind_get(key)

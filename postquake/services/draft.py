@@ -16,6 +16,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from portal import search_services
 from postquake import science
 from postquake.models import DraftStatus, PostQuakeCase
 from postquake.selectors import case_get_for_worker, events_around, settings_for, topic_report_for
@@ -334,6 +335,7 @@ def draft_build(*, case_id: int, now: dt.datetime | None = None) -> PostQuakeCas
             PostQuakeCase.objects.filter(pk=case.pk).update(
                 draft=draft, draft_status=DraftStatus.DONE, drafted_at=timezone.now(), draft_error=""
             )
+            search_services.reindex_on_commit("postquake_case", case.pk)  # the draft is searched
         opinion_first_propose(case_id=case.pk)
     case.refresh_from_db()
     return case

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from portal import search_services
 from postquake.models import (
     CaseState,
     PostQuakeCase,
@@ -111,6 +112,7 @@ def case_reevaluate(*, case_id: int, now: dt.datetime | None = None) -> list[Pos
         stored = computed_at(case.draft or {})
         if stored is None or stored <= now:
             PostQuakeCase.objects.filter(pk=case.pk).update(draft=draft, drafted_at=timezone.now())
+            search_services.reindex_on_commit("postquake_case", case.pk)  # the draft is searched
         label = joined(t.label for t in triggers)
         opinion, outcome = opinion_propose(case=case, draft=draft, trigger=label, now=now)
         rows = PostQuakeReevaluation.objects.bulk_create(

@@ -93,3 +93,24 @@ def test_an_imported_catalog_is_found_once_the_import_commits(
         event.pk
     ]
     assert search_page(actor=actor, flt=search_filter(q="上高"), offset=0, limit=10) == []
+
+
+def test_a_brief_compiled_again_is_searched_by_its_new_text(
+    jx, jx_forecaster, as_actor, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A refresh writes the brief with ``QuerySet.update`` (no save signal): the service
+    reindexes it itself."""
+    from trends.services import briefs
+
+    end = timezone.now().replace(minute=0, second=0, microsecond=0)
+    monkeypatch.setattr(briefs, "brief_title", lambda **kwargs: "江西 日报 赣江")
+    with django_capture_on_commit_callbacks(execute=True):
+        brief, created = briefs.brief_compile_or_get(bureau=jx, kind="daily", period_end=end, push=False)
+    assert created
+    actor = as_actor(jx_forecaster)
+    assert _found(actor, "赣江") == [("brief", brief.pk)]
+    monkeypatch.setattr(briefs, "brief_title", lambda **kwargs: "江西 日报 抚河")
+    with django_capture_on_commit_callbacks(execute=True):
+        briefs.brief_compile_or_get(bureau=jx, kind="daily", period_end=end, refresh=True, push=False)
+    assert _found(actor, "抚河") == [("brief", brief.pk)]
+    assert _found(actor, "赣江") == []

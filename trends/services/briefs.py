@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from disciplines import selectors as discipline_selectors
+from portal import search_services
 from portal.exceptions import InvalidInput, NotFound, PermissionDenied
 from portal.services import audit_record
 from portal.timefmt import BEIJING, format_date
@@ -112,6 +113,7 @@ def brief_compile_or_get(
             Brief.objects.filter(pk=existing.pk, bureau=bureau).update(
                 content=content, title=title, updated_at=timezone.now()
             )
+            search_services.reindex_on_commit("brief", existing.pk)  # an update sends no save signal
             existing.refresh_from_db()
             audit_record(actor=None, action="brief.refresh", target=existing)
             return existing, False
