@@ -69,10 +69,8 @@ def reports_waiting(actor: Actor) -> list[waiting.WaitingItem]:
     return items
 
 
-def anomaly_section(request: HttpRequest, anomaly: Any) -> related.Section | None:
-    """On the anomaly page: the zones it is linked to, and the form to link it to another."""
-    actor = request.actor  # type: ignore[attr-defined]
-    linked = list(selectors.zones_of_anomaly(actor=actor, anomaly=anomaly))
+def _zones_section(actor: Actor, *, linked: list[Any], prefix: str, action: str) -> related.Section | None:
+    """The zones a row is linked to, and this year's zones the actor tracks to link it to."""
     linked_ids = {z.pk for z in linked}
     choices = [
         z
@@ -82,8 +80,31 @@ def anomaly_section(request: HttpRequest, anomaly: Any) -> related.Section | Non
     if not linked and not choices:
         return None
     return related.Section(
-        template="zones/_anomaly_zones.html",
-        context={"linked": linked, "choices": choices, "anomaly": anomaly},
+        template="zones/_linked_zones.html",
+        context={"linked": linked, "choices": choices, "prefix": prefix, "action": action},
+    )
+
+
+def anomaly_section(request: HttpRequest, anomaly: Any) -> related.Section | None:
+    """On the anomaly page: the zones it is linked to, and the form to link it to another."""
+    actor = request.actor  # type: ignore[attr-defined]
+    return _zones_section(
+        actor,
+        linked=list(selectors.zones_of_anomaly(actor=actor, anomaly=anomaly)),
+        prefix="anomaly",
+        action=reverse("zones:anomaly-link", args=[anomaly.pk]),
+    )
+
+
+def meeting_section(request: HttpRequest, meeting: Any) -> related.Section | None:
+    """On the meeting page: the zones the consultation concerns (a joint consultation of a
+    tectonic zone, 构造片区联合会商), and the form to link another."""
+    actor = request.actor  # type: ignore[attr-defined]
+    return _zones_section(
+        actor,
+        linked=list(selectors.zones_of_meeting(actor=actor, meeting=meeting)),
+        prefix="meeting",
+        action=reverse("zones:meeting-link", args=[meeting.pk]),
     )
 
 
@@ -91,3 +112,4 @@ def register() -> None:
     dashboard.register(dashboard.EVERYONE)(zones_panel)
     waiting.register(reports_waiting)
     related.register("disciplines.anomaly", anomaly_section)
+    related.register("consultations.meeting", meeting_section)

@@ -24,4 +24,5 @@ urlpatterns = [
     path("zones/reports/<id:report_id>/move/", views.report_move, name="report-move"),
     path("zones/reports/<id:report_id>/pdf/", views.report_pdf, name="report-pdf"),
     path("zones/anomalies/<id:anomaly_id>/link/", views.anomaly_link, name="anomaly-link"),
+    path("zones/meetings/<id:meeting_id>/link/", views.meeting_link, name="meeting-link"),
 ]

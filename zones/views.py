@@ -29,6 +29,8 @@ from .models import DangerZone, TrackingReport, ZoneLevel
 from .workflows import REPORT_WORKFLOW, ZONE_WORKFLOW
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from django.http import HttpRequest, HttpResponse
 
 PER_PAGE = 25
@@ -248,19 +250,42 @@ def zone_unlink_anomaly(request: HttpRequest, zone_id: int, anomaly_id: int) -> 
     return redirect(zone.get_absolute_url())
 
 
+def _link_from_page(request: HttpRequest, link: Callable[[DangerZone], Any], back: str) -> HttpResponse:
+    """A page's "link to danger zone" form: the zone chosen, read through the actor's
+    selector, then ``link(zone)``, then back to the page."""
+    zone_id = parse_id(request.POST.get("zone"))
+    if zone_id is None:
+        raise InvalidInput(_("Choose a danger zone."), field="zone")
+    zone = selectors.zone_get(actor=request.actor, zone_id=zone_id)
+    link(zone)
+    messages.success(request, _("Linked to danger zone %(name)s.") % {"name": zone.name})
+    return redirect(back)
+
+
 @page
 @require_POST
 def anomaly_link(request: HttpRequest, anomaly_id: int) -> HttpResponse:
     """The anomaly page's "link to danger zone"."""
     actor = request.actor
     anomaly = selectors.anomaly_for_link(actor=actor, anomaly_id=anomaly_id)
-    zone_id = parse_id(request.POST.get("zone"))
-    if zone_id is None:
-        raise InvalidInput(_("Choose a danger zone."), field="zone")
-    zone = selectors.zone_get(actor=actor, zone_id=zone_id)
-    services.zone_link_anomaly(actor=actor, zone=zone, anomaly=anomaly)
-    messages.success(request, _("Linked to danger zone %(name)s.") % {"name": zone.name})
-    return redirect(reverse("disciplines:anomaly-detail", args=[anomaly.pk]))
+    return _link_from_page(
+        request,
+        lambda zone: services.zone_link_anomaly(actor=actor, zone=zone, anomaly=anomaly),
+        reverse("disciplines:anomaly-detail", args=[anomaly.pk]),
+    )
+
+
+@page
+@require_POST
+def meeting_link(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The meeting page's "link to danger zone" (a joint consultation of a tectonic zone)."""
+    actor = request.actor
+    meeting = selectors.meeting_for_link(actor=actor, meeting_id=meeting_id)
+    return _link_from_page(
+        request,
+        lambda zone: services.zone_link_meeting(actor=actor, zone=zone, meeting=meeting),
+        reverse("consultations:meeting-detail", args=[meeting.pk]),
+    )
 
 
 @page

@@ -155,3 +155,34 @@ def test_the_pdf_renders_in_the_worker(cenc, jx, make_zone, jx_forecaster, as_ac
     zone = make_zone(cenc)
     report = services.report_create(actor=as_actor(jx_forecaster), zone=zone, year=zone.year, quarter=4)
     assert _render(report.pk)[:4] == b"%PDF"
+
+
+def test_a_joint_consultation_links_its_zones_from_the_meeting_page(
+    client, cenc, jx, nm, make_zone, jx_forecaster, jx_viewer, nm_forecaster
+):
+    """构造片区联合会商: the meeting page shows the zones the consultation concerns and links
+    another; a viewer sees the links but no form; another bureau's meeting is 404."""
+    zone = make_zone(cenc, name="赣中危险区")
+    meeting = Meeting.objects.create(
+        bureau=jx, kind="special_topic", title="华南片区联合会商", starts_at=zone.created_at
+    )
+    client.force_login(jx_forecaster)
+    page = client.get(f"/consultations/meetings/{meeting.pk}/").content.decode()
+    assert 'id="meeting-zone-link"' in page
+    assert "赣中危险区" in page
+    linked = client.post(f"/zones/meetings/{meeting.pk}/link/", {"zone": zone.pk})
+    assert (linked.status_code, linked["Location"]) == (302, f"/consultations/meetings/{meeting.pk}/")
+    assert ZoneMeeting.objects.filter(zone=zone, meeting=meeting).exists()
+    page = client.get(f"/consultations/meetings/{meeting.pk}/").content.decode()
+    assert 'id="meeting-zones-linked"' in page
+    assert 'id="meeting-zone-link"' not in page  # nothing left to link
+    assert "华南片区联合会商" in client.get(f"/zones/{zone.pk}/").content.decode()
+    assert client.post(f"/zones/meetings/{meeting.pk}/link/", {"zone": "x"}).status_code == 400
+
+    client.force_login(jx_viewer)
+    page = client.get(f"/consultations/meetings/{meeting.pk}/").content.decode()
+    assert 'id="meeting-zones-linked"' in page
+    assert client.post(f"/zones/meetings/{meeting.pk}/link/", {"zone": zone.pk}).status_code == 403
+
+    client.force_login(nm_forecaster)
+    assert client.post(f"/zones/meetings/{meeting.pk}/link/", {"zone": zone.pk}).status_code == 404
