@@ -158,3 +158,13 @@ async def test_leave_of_a_socket_that_never_joined_is_harmless(layer):
     await note(layer, "public", "still")
     assert sock.texts == ["still"]
     await fanout.leave(sock)
+
+
+def test_the_server_process_freezes_start_up_and_collects_young_objects_less_often():
+    """portal.asgi (what daphne loads) keeps full garbage collections off the event writes."""
+    import gc
+
+    import portal.asgi  # noqa: F401
+
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] == 10_000
