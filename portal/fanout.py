@@ -90,6 +90,9 @@ class _Hub:
         self.channels: dict[str, str] = {}  # group -> this process's channel in it
         self.readers: dict[str, asyncio.Task[None]] = {}
         self.queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+        # messages heard and not yet written, at most: the layer's own per-channel capacity
+        # (channels_redis drops a message to a channel that holds this many)
+        self.capacity = int(getattr(layer, "capacity", 100))
         self.tasks: list[asyncio.Task[None]] = []
         self.joins = 0
 
@@ -151,6 +154,14 @@ class _Hub:
                     await self.layer.group_add(group, channel)
                 except Exception:  # still away: the next receive fails and we come back here
                     logger.warning("fan-out %s: %s not joined yet", self.fanout.name, group, exc_info=True)
+                continue
+            if self.queue.qsize() >= self.capacity:  # writing lags far behind: as the layer does
+                logger.warning(
+                    "fan-out %s: %s messages waiting, one of %s dropped",
+                    self.fanout.name,
+                    self.capacity,
+                    group,
+                )
                 continue
             self.queue.put_nowait((group, message))
 

@@ -160,6 +160,30 @@ async def test_leave_of_a_socket_that_never_joined_is_harmless(layer):
     await fanout.leave(sock)
 
 
+async def test_messages_beyond_the_layers_capacity_wait_no_longer_they_are_dropped(layer):
+    """Writing lags (a stalled socket): the process keeps at most the layer's capacity of
+    messages waiting, as channels_redis does per channel, and drops the rest."""
+    gate = asyncio.Event()
+
+    class Stalled(Sock):
+        async def send(self, text_data=None, bytes_data=None, close=False):
+            await gate.wait()
+            self.texts.append(text_data)
+
+    fanout = Fanout("t", render, layer_alias=ALIAS)
+    sock = Stalled("stalled")
+    await fanout.join(sock, ["public"])
+    for i in range(layer.capacity + 50):
+        await layer.group_send("public", {"type": "note", "text": str(i)})
+        await asyncio.sleep(0)
+    await settle()
+    gate.set()
+    await settle()
+    assert len(sock.texts) == 1 + layer.capacity  # the one being written, and those waiting
+    assert sock.texts[:2] == ["0", "1"]
+    await fanout.leave(sock)
+
+
 def test_the_server_process_freezes_start_up_and_collects_young_objects_less_often():
     """portal.asgi (what daphne loads) keeps full garbage collections off the event writes."""
     import gc
