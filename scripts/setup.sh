@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the portal needs on Debian or Ubuntu, as root; safe to run again.
 # apt: PostGIS for the running PostgreSQL (PostgreSQL itself where none is installed),
-# GDAL, Redis where none runs, Chromium for the browser tests, CJK fonts for PDFs.
+# GDAL, Redis where none runs, Chromium for the browser tests, CJK fonts for PDFs, nginx for
+# bench/scale/.
 # pip: requirements.txt into .venv. Then: services up, database and role, .env.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,8 @@ if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then apt_install pos
 PG_MAJOR=$(ls /usr/lib/postgresql | sort -n | tail -1)
 apt_install "postgresql-${PG_MAJOR}-postgis-3" "postgresql-${PG_MAJOR}-rum" gdal-bin libsqlite3-mod-spatialite \
   chromium fonts-noto-cjk fonts-wqy-zenhei poppler-utils python3-venv gettext make curl
+# nginx in front of the daphnes of the scale-out benchmarks (bench/scale/); they start their own
+apt_install nginx-light
 command -v redis-server >/dev/null || apt_install redis-server
 
 # Services (no systemd here: start them the way the machine's own scripts do).

@@ -61,10 +61,18 @@ def rss_kib(pid: int) -> int:
     return total
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(pid: int, *, children: bool = False) -> float:
+    """User + system CPU time of a process so far (with its live children: nginx's workers)."""
+    pids = [pid]
+    if children:
+        with contextlib.suppress(OSError):
+            pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    total = 0
+    for p in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class Stack:
@@ -550,7 +558,7 @@ def start_portal(
     ports = [free_port() for _ in range(daphnes)]
     procs = [daphne(stack, port, env) for port in ports]
     http_port, https_port = free_port(), free_port()
-    nginx(
+    proxy = nginx(
         stack,
         http_port=http_port,
         https_port=https_port,
@@ -567,6 +575,7 @@ def start_portal(
         "static": static,
         "daphne_ports": ports,
         "daphnes": procs,
+        "nginx": proxy,
         "http": http_port,
         "https": https_port,
         "seed": seeded,

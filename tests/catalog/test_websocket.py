@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.cached_db import SessionStore
 
+from catalog.consumers import EVENT_STREAM, event_stream_text
+from catalog.services.events import PUBLIC_GROUP, event_feature, events_group
 from catalog.services.quick_reports import QuickReportRejected, quick_report_submit
 from portal.asgi import application
 from portal.tenancy import actor_for
@@ -95,3 +100,66 @@ async def test_catalog_page_socket_is_for_bureau_people_only(jx_forecaster, outs
     message = await page.receive_json_from(timeout=5)
     assert (message["kind"], message["status"]) == ("catalog.inbox", "failed")
     await page.disconnect()
+
+
+async def group_members(group: str) -> list[str]:
+    layer = get_channel_layer()
+    connection = layer.connection(layer.consistent_hash(group))
+    return [m.decode() for m in await connection.zrange(layer._group_key(group), 0, -1)]
+
+
+async def test_many_sockets_are_one_member_per_process_and_each_hears_once(
+    jx, jx_forecaster, jx_viewer, nm_forecaster
+):
+    """The stream's sockets of a process share one channel per group (portal.fanout): the
+    groups hold one member whatever the number of sockets, each socket hears what its person
+    may read, once, and the process leaves the groups with its last socket."""
+    anonymous = [(await connect(None))[0] for _ in range(3)]
+    members = [(await connect(jx_viewer))[0] for _ in range(2)]
+    stranger, _, _ = await connect(nm_forecaster)
+    jx_group = events_group(jx.pk)
+    assert await group_members(PUBLIC_GROUP) == [EVENT_STREAM.local_groups()[PUBLIC_GROUP]]
+    assert await group_members(jx_group) == [EVENT_STREAM.local_groups()[jx_group]]
+    assert EVENT_STREAM.local_sockets() == 6
+
+    automatic = await sync_to_async(post)(jx_forecaster, AUTOMATIC)
+    for member in members:
+        assert (await member.receive_json_from(timeout=5))["data"]["id"] == automatic.public_id
+    formal = await sync_to_async(post)(jx_forecaster, FORMAL)
+    for listener in [*anonymous, *members, stranger]:
+        assert (await listener.receive_json_from(timeout=5))["data"]["id"] == formal.public_id
+    for listener in [*anonymous, *members, stranger]:
+        assert await listener.receive_nothing(timeout=0.3)
+
+    for listener in [*anonymous, *members, stranger]:
+        await listener.disconnect()
+    assert EVENT_STREAM.local_sockets() == 0
+    assert await group_members(PUBLIC_GROUP) == []
+    assert await group_members(jx_group) == []
+
+
+async def test_the_text_written_is_what_send_json_wrote_per_socket(jx_forecaster):
+    """Golden: one rendering per process is the frame the consumer's own ``send_json`` of
+    ``{"action", "data"}`` made for each socket before (same JSON, same key order)."""
+    listener, _, _ = await connect(None)
+    event = await sync_to_async(post)(jx_forecaster, FORMAL)
+    raw = await listener.receive_from(timeout=5)
+    layer = get_channel_layer()
+    message = {
+        "type": "portal.event",
+        "event": {
+            "kind": "catalog.event",
+            "action": "create",
+            "data": await sync_to_async(event_feature)(event),
+        },
+    }
+    message = layer.deserialize(layer.serialize(message))  # as the channel layer hands it over
+    before = await AsyncJsonWebsocketConsumer.encode_json(
+        {"action": message["event"]["action"], "data": message["event"]["data"]}
+    )
+    key, text = event_stream_text(message)
+    assert text == before
+    assert json.loads(raw) == json.loads(before)
+    assert key == (event.public_id, "create", message["event"]["data"]["properties"]["updated"])
+    assert event_stream_text({"type": "portal.event", "event": {"kind": "catalog.inbox"}}) is None
+    await listener.disconnect()
