@@ -12,6 +12,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from .search_text import warm_in_background  # noqa: E402
 from .websocket_urls import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -34,3 +35,6 @@ application = ProtocolTypeRouter(
 # both, none while events were written.
 gc.freeze()
 gc.set_threshold(10_000, 10, 10)
+
+# after the freeze: the segmenter's dictionary is built while the first requests are served
+warm_in_background()

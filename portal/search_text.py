@@ -68,6 +68,13 @@ def _jieba():  # type: ignore[no-untyped-def]
     return _tokenizer
 
 
+def warm_in_background() -> None:
+    """Load the segmenter in a thread now, so the first save a server process indexes (on
+    commit, before that commit's other callbacks: the live broadcasts among them) does not
+    wait the second jieba takes to build its dictionary."""
+    threading.Thread(target=_jieba, name="jieba-warm", daemon=True).start()
+
+
 def _load(tokenizer, path: Path) -> None:  # type: ignore[no-untyped-def]
     with open(path, encoding="utf-8") as handle:
         for line in handle:
