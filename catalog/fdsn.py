@@ -50,12 +50,15 @@ from .fdsn_params import (
     parse_fdsn_query,
 )
 from .formats import (
+    QUAKEML_TAIL,
     ROW_FIELDS,
+    TEXT_ROW_FIELDS,
+    quakeml_events,
+    quakeml_head,
     write_fdsn_text,
     write_fdsn_text_rows,
     write_geojson,
     write_quakeml,
-    write_quakeml_rows,
 )
 from .formats.events import EventOut, MagnitudeOut, OriginOut
 
@@ -286,18 +289,36 @@ def _events(rows: Iterator[dict[str, Any]], query: FdsnQuery) -> Iterator[Any]:
 
 
 def _pieces(parts: Iterable[str | bytes]) -> Iterator[bytes]:
-    """Join small writer pieces into ~64 kB ones (fewer round trips through the server)."""
+    """Join small writer pieces into ~64 kB ones (fewer round trips through the server);
+    text is encoded once a piece, not once a line."""
     buffer: list[bytes] = []
+    texts: list[str] = []
     size = 0
     for part in parts:
-        data = part.encode("utf-8") if isinstance(part, str) else part
-        buffer.append(data)
-        size += len(data)
+        if isinstance(part, str):
+            texts.append(part)
+        else:
+            if texts:
+                buffer.append("".join(texts).encode("utf-8"))
+                texts = []
+            buffer.append(part)
+        size += len(part)
         if size >= PIECE_BYTES:
+            if texts:
+                buffer.append("".join(texts).encode("utf-8"))
+                texts = []
             yield b"".join(buffer)
             buffer, size = [], 0
+    if texts:
+        buffer.append("".join(texts).encode("utf-8"))
     if buffer:
         yield b"".join(buffer)
+
+
+def _with_head_and_tail(head: str, events: Iterator[str], tail: str) -> Iterator[str]:
+    yield head
+    yield from events
+    yield tail
 
 
 async def _async_pieces(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
@@ -348,18 +369,23 @@ def query(request: HttpRequest) -> HttpResponse:
     if refusal is not None:
         return refusal
     # Text and QuakeML of the preferred solutions print value tuples straight into lines
-    # (issue 18); versions (includeall*) and GeoJSON go through mappings as before.
+    # (issue 18), read with psycopg's own datetime loader and only the columns the format
+    # prints; versions (includeall*) and GeoJSON go through mappings as before.
     tuples = params.format in ("text", "xml") and not (
         params.includeallorigins or params.includeallmagnitudes
     )
-    values = qs.values_list(*ROW_FIELDS) if tuples else qs.values(*VALUE_FIELDS)
-    if params.limit is not None and params.limit <= IN_MEMORY_ROWS:
-        # A plain query: a server-side cursor makes PostgreSQL plan for the first
-        # rows (cursor_tuple_fraction), walking the time index and filtering,
-        # which was 10x slower on a million events (bench/catalog_bench.py).
-        rows: Iterator[Any] = iter(list(values))
+    # A plain query of a few rows is read at once: a server-side cursor makes PostgreSQL
+    # plan for the first rows (cursor_tuple_fraction), walking the time index and
+    # filtering, which was 10x slower on a million events (bench/catalog_bench.py).
+    at_once = params.limit is not None and params.limit <= IN_MEMORY_ROWS
+    rows: Iterator[Any]
+    if tuples:
+        fields = TEXT_ROW_FIELDS if params.format == "text" else ROW_FIELDS
+        rows = selectors.fdsn_rows(qs, fields, chunk_size=None if at_once else CHUNK_ROWS)
+    elif at_once:
+        rows = iter(list(qs.values(*VALUE_FIELDS)))
     else:
-        rows = values.iterator(chunk_size=CHUNK_ROWS)
+        rows = qs.values(*VALUE_FIELDS).iterator(chunk_size=CHUNK_ROWS)
     first = next(rows, None)
     if first is None:
         return HttpResponse(status=params.nodata)
@@ -386,7 +412,7 @@ def query(request: HttpRequest) -> HttpResponse:
         content_type = "application/json"
     else:
         if tuples:
-            body = write_quakeml_rows(all_rows())
+            body = _with_head_and_tail(quakeml_head(), quakeml_events(all_rows()), QUAKEML_TAIL)
         else:
             body = write_quakeml(
                 _events(all_rows(), params),
