@@ -11,7 +11,9 @@ with 401 when revoked or expired, 403 without the scope, 429 with
 ``Retry-After`` past its rate; every request logged).
 
 Results stream: rows are read from a server-side cursor in chunks and
-written in ~64 kB pieces, so memory does not grow with the result. A
+written in ~64 kB pieces, so memory does not grow with the result; an answer
+with a ``limit`` of at most ``IN_MEMORY_ROWS`` is read at once and sent as one
+body (issue 18: a plain query planned for all rows, no hop per piece). A
 request that would return more than ``max_events()`` events (after
 ``offset`` and ``limit``, with or without ``limit``) is refused with 413
 and a body naming how many it would return, as SeisComP's fdsnws does.
@@ -421,6 +423,11 @@ def query(request: HttpRequest) -> HttpResponse:
             )
         content_type = "application/xml"
     pieces = _pieces(body)
+    if at_once:
+        # The rows are in memory already (at most IN_MEMORY_ROWS): the whole answer in one
+        # body, which the server sends without coming back to this thread for each 64 kB
+        # piece (under ASGI every piece of a stream is a hop to the sync thread and back).
+        return HttpResponse(b"".join(pieces), content_type=content_type)
     if isinstance(request, ASGIRequest):
         # Under ASGI Django would drain a sync iterator into a list before sending
         # (django.http.response.StreamingHttpResponse.__aiter__); an async one streams.
