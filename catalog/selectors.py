@@ -169,15 +169,20 @@ def versions_for_events(*, event_ids: list[int]) -> dict[int, list[EventVersion]
 
 
 def apply_fdsn_filters(qs: QuerySet[Event], query: FdsnQuery) -> QuerySet[Event]:
-    """Narrow ``qs`` by the filters of a validated FDSN query (no ordering, no paging)."""
+    """Narrow ``qs`` by the filters of a validated FDSN query (no ordering, no paging).
+
+    The conditions go in one ``filter()`` (each call clones the query: a dozen clones were
+    a tenth of a millisecond each, issue 18); none crosses a many-valued relation, so that
+    is the same SQL as one call per condition."""
+    conditions: list[Any] = []
     if query.eventid is not None:
-        qs = qs.filter(Q(public_id=query.eventid) | Q(external_id=query.eventid))
+        conditions.append(Q(public_id=query.eventid) | Q(external_id=query.eventid))
     if query.starttime is not None:
-        qs = qs.filter(origin_time__gte=query.starttime)
+        conditions.append(Q(origin_time__gte=query.starttime))
     if query.endtime is not None:
-        qs = qs.filter(origin_time__lte=query.endtime)
+        conditions.append(Q(origin_time__lte=query.endtime))
     if query.updatedafter is not None:
-        qs = qs.filter(updated_at__gt=query.updatedafter)
+        conditions.append(Q(updated_at__gt=query.updatedafter))
     if query.has_box:
         south = query.minlatitude if query.minlatitude is not None else -90.0
         north = query.maxlatitude if query.maxlatitude is not None else 90.0
@@ -197,11 +202,11 @@ def apply_fdsn_filters(qs: QuerySet[Event], query: FdsnQuery) -> QuerySet[Event]
                 latitude__range=(box[1], box[3]),
                 longitude__range=(box[0], box[2]),
             )
-        qs = qs.filter(condition)
+        conditions.append(condition)
     if query.has_radius:
         lat, lon = query.radius_centre
         if query.maxradius is not None and query.maxradius < 180.0:
-            qs = qs.filter(
+            conditions.append(
                 _SphereDWithin(F("location"), lon=lon, lat=lat, metres=query.maxradius * METRES_PER_DEGREE)
             )
         if query.minradius is not None and query.minradius > 0.0:
@@ -209,15 +214,15 @@ def apply_fdsn_filters(qs: QuerySet[Event], query: FdsnQuery) -> QuerySet[Event]
                 _SphereDWithin(F("location"), lon=lon, lat=lat, metres=query.minradius * METRES_PER_DEGREE)
             )
     if query.mindepth is not None:
-        qs = qs.filter(depth_km__gte=query.mindepth)
+        conditions.append(Q(depth_km__gte=query.mindepth))
     if query.maxdepth is not None:
-        qs = qs.filter(depth_km__lte=query.maxdepth)
+        conditions.append(Q(depth_km__lte=query.maxdepth))
     if query.minmagnitude is not None:
-        qs = qs.filter(magnitude__gte=query.minmagnitude)
+        conditions.append(Q(magnitude__gte=query.minmagnitude))
     if query.maxmagnitude is not None:
-        qs = qs.filter(magnitude__lte=query.maxmagnitude)
+        conditions.append(Q(magnitude__lte=query.maxmagnitude))
     if query.magnitudetype is not None:
-        qs = qs.filter(magnitude_type__iexact=query.magnitudetype)
+        conditions.append(Q(magnitude_type__iexact=query.magnitudetype))
     if query.eventtype:
         types = Q()
         for pattern in query.eventtype:
@@ -230,12 +235,12 @@ def apply_fdsn_filters(qs: QuerySet[Event], query: FdsnQuery) -> QuerySet[Event]
                 types |= Q(event_type__iregex=regex)
             else:
                 types |= Q(event_type__iexact=pattern)
-        qs = qs.filter(types)
+        conditions.append(types)
     if query.contributor is not None:
-        qs = qs.filter(Q(bureau__code__iexact=query.contributor) | Q(source__iexact=query.contributor))
+        conditions.append(Q(bureau__code__iexact=query.contributor) | Q(source__iexact=query.contributor))
     if query.catalog is not None:
-        qs = qs.filter(bureau__code__iexact=query.catalog)
-    return qs
+        conditions.append(Q(bureau__code__iexact=query.catalog))
+    return qs.filter(*conditions) if conditions else qs
 
 
 def _re_escape(char: str) -> str:

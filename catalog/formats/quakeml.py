@@ -490,15 +490,9 @@ def quakeml_events(rows: Iterable[tuple[Any, ...]], prefix: str = "smi:ispec") -
     if not _plain_id(prefix):
         yield from (quakeml_row(row, prefix) for row in rows)
         return
-    repeated: dict[Any, str] = {}
-
-    def cleaned(value: Any) -> str:
-        found = repeated.get(value)
-        if found is None:
-            found = repeated[value] = _text(value)
-        return found
-
-    infos: dict[Any, tuple[str, str]] = {}  # agency -> (agency escaped, <creationInfo> opened)
+    # (source, code, magnitude type, event type) -> agency, its <creationInfo> opened,
+    # <type> of the magnitude, <type> of the event: escaped once an answer
+    repeated: dict[tuple[Any, Any, Any, Any], tuple[str, str, str, str]] = {}
     plain_id, plain_text, metres = _plain_id, _plain_text, _metres
     for row in rows:
         (
@@ -523,14 +517,17 @@ def quakeml_events(rows: Iterable[tuple[Any, ...]], prefix: str = "smi:ispec") -
         if not plain_id(event_id) or event_id.startswith(("smi:", "quakeml:")):
             yield quakeml_row(row, prefix)
             continue
-        found = infos.get(source or code)
+        found = repeated.get((source, code, magnitude_type, event_type))
         if found is None:
-            escaped = _text(source or code)
-            found = infos[source or code] = (
-                escaped,
-                f"<creationInfo><agencyID>{escaped}</agencyID><author>{escaped}</author>",
+            agency = _text(source or code)
+            found = (
+                agency,
+                f"<creationInfo><agencyID>{agency}</agencyID><author>{agency}</author>",
+                f"<type>{_text(magnitude_type)}</type>" if magnitude_type else "",
+                f"<type>{_text(event_type or 'earthquake')}</type>",
             )
-        agency, info = found
+            repeated[(source, code, magnitude_type, event_type)] = found
+        agency, info, kind, what = found
         evaluation = _AUTOMATIC if status == "automatic" else _MANUAL
         created_at = "" if created is None else f"<creationTime>{_utc_stamp(created)}</creationTime>"
         if created is not None:
@@ -560,7 +557,6 @@ def quakeml_events(rows: Iterable[tuple[Any, ...]], prefix: str = "smi:ispec") -
         depth = "" if depth_km is None else f"<depth><value>{metres(depth_km)}</value></depth>"
         if magnitude is not None:
             magnitude_id = f"{prefix}/magnitude/{event_id}"
-            kind = f"<type>{cleaned(magnitude_type)}</type>" if magnitude_type else ""
             mag = (
                 f'<magnitude publicID="{magnitude_id}"><mag><value>{float(magnitude)!r}</value></mag>{kind}'
                 f"<originID>{origin_id}</originID>{evaluation}{info}{created_at}</creationInfo></magnitude>"
@@ -575,7 +571,7 @@ def quakeml_events(rows: Iterable[tuple[Any, ...]], prefix: str = "smi:ispec") -
             f"<longitude><value>{float(longitude)!r}</value></longitude>{depth}{evaluation}"
             f"{info}{created_at}</creationInfo></origin>{mag}"
             f"<preferredOriginID>{origin_id}</preferredOriginID>{preferred_mag}{preferred_focal}"
-            f"<type>{cleaned(event_type or 'earthquake')}</type>{info}{stamped}</creationInfo></event>\n"
+            f"{what}{info}{stamped}</creationInfo></event>\n"
         )
 
 
