@@ -280,7 +280,7 @@ def fdsn_rows(
     ``chunk_size`` through a server-side cursor.
 
     The fields are plain columns (text, floats, times) that need no converter of Django's
-    (tests/catalog/test_fdsn.py checks the tuples against ``values_list``'s own). The
+    (tests/catalog/test_fdsn_fast_paths.py checks the tuples against ``values_list``'s own). The
     database is the queryset's (the replica router's choice for a read).
     """
     values = events.values_list(*fields)
@@ -297,8 +297,10 @@ def fdsn_rows(
 def _fdsn_rows_streamed(
     connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any], chunk_size: int
 ) -> Iterator[tuple[Any, ...]]:
-    # As QuerySet.iterator(): a named (server-side, WITH HOLD in autocommit) cursor of Django's.
-    with connection.chunked_cursor() as cursor:
+    # As QuerySet.iterator(): a named (server-side, WITH HOLD in autocommit) cursor of
+    # Django's, unless the database's settings turn those off (a transaction pooler).
+    server_side = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    with connection.chunked_cursor() if server_side else connection.cursor() as cursor:
         cursor.cursor.adapters.register_loader("timestamptz", _TIME_AS_TEXT)
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(chunk_size):

@@ -176,7 +176,10 @@ def test_the_service_writes_what_the_mapping_writers_write(client, odd_catalog, 
 
 
 @pytest.mark.django_db
-def test_fdsn_rows_are_values_list_with_the_database_text_of_times(odd_catalog):
+@pytest.mark.parametrize("server_side", [True, False])
+def test_fdsn_rows_are_values_list_with_the_database_text_of_times(odd_catalog, monkeypatch, server_side):
+    if not server_side:  # a transaction pooler's setting: chunks from an ordinary cursor
+        monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
     query = parse_fdsn_query({"format": "xml"})
     events = selectors.events_for_fdsn(actor=None, query=query)
     for fields, chunk_size in ((ROW_FIELDS, None), (TEXT_ROW_FIELDS, None), (ROW_FIELDS, 4)):
