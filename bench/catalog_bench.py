@@ -439,7 +439,8 @@ def run(args: argparse.Namespace) -> None:
         "from portal.models import Bureau; Bureau.objects.get_or_create(code='BENCH', "
         "defaults={'name_zh': '基准', 'name_en': 'Bench', 'kind': 'national'})",
     )
-    csv_path = Path("/tmp/ispec_catalog_bench.csv")
+    # One file per database: two runs on the shared machine must not write (or unlink) one file.
+    csv_path = Path(f"/tmp/ispec_catalog_bench_{DB}.csv")
     started = time.perf_counter()
     write_csv(csv_path, args.events)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
