@@ -371,8 +371,9 @@ def query(request: HttpRequest) -> HttpResponse:
     if refusal is not None:
         return refusal
     # Text and QuakeML of the preferred solutions print value tuples straight into lines
-    # (issue 18), read with psycopg's own datetime loader and only the columns the format
-    # prints; versions (includeall*) and GeoJSON go through mappings as before.
+    # (issue 18), read with each time as the database's text and only the columns the
+    # format prints (selectors.fdsn_rows); versions (includeall*) and GeoJSON go through
+    # mappings as before.
     tuples = params.format in ("text", "xml") and not (
         params.includeallorigins or params.includeallmagnitudes
     )
