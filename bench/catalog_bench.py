@@ -31,6 +31,12 @@ Issue 18 added, in the same run:
 
 ``--db NAME`` picks the database (default ``ispec_bench``); the load average is printed
 beside the figures (the machine is shared).
+
+The FDSN figures (issue 18, second pass) are taken in turn: each round runs the COPY,
+``version`` (the floor), text and QuakeML once, through daphne and then in process, so
+that a change of the shared machine's load falls on the limit and the service alike; the
+ratios are of those medians. ``--fdsn-only --db NAME`` measures only that, on a catalog
+an earlier run left (``--keep``), without importing again.
 """
 
 from __future__ import annotations
@@ -43,10 +49,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import psycopg
 import requests
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -147,6 +157,43 @@ def p95(values: list[float]) -> float:
     return float(np.percentile(values, 95))
 
 
+def copy_rows(conn: psycopg.Connection) -> None:
+    """The limit: PostgreSQL alone writing the same rows (``COPY (the query) TO STDOUT``)."""
+    with conn.cursor().copy(f"COPY ({SQL}) TO STDOUT") as out:
+        for _block in out:
+            pass
+
+
+def interleaved(funcs: dict[str, Callable[[], object]], repeats: int) -> dict[str, list[float]]:
+    """Seconds of each function, run in turn ``repeats`` times (after one warm-up each), so
+    that a change of the machine's load falls on all of them alike."""
+    for func in funcs.values():
+        func()
+    times: dict[str, list[float]] = {name: [] for name in funcs}
+    for _ in range(repeats):
+        for name, func in funcs.items():
+            started = time.perf_counter()
+            func()
+            times[name].append(time.perf_counter() - started)
+    return times
+
+
+def report_ratios(where: str, times: dict[str, list[float]]) -> None:
+    pg = statistics.median(times["copy"])
+    for name in ("floor", "text", "xml"):
+        label = {"floor": "floor (GET version, no database)", "text": "FDSN text", "xml": "FDSN xml "}[name]
+        print(
+            f"{label} {where}: median {statistics.median(times[name]) * 1000:.1f} ms, "
+            f"p95 {p95(times[name]) * 1000:.1f} ms"
+        )
+    print(
+        f"PostgreSQL COPY of the same rows (in turn with the above): median {pg * 1000:.1f} ms, "
+        f"p95 {p95(times['copy']) * 1000:.1f} ms; ratio FDSN {where} / COPY (medians): "
+        f"text {statistics.median(times['text']) / pg:.2f}, xml {statistics.median(times['xml']) / pg:.2f} "
+        f"(goals: text <= 2, xml <= 3); {load()}"
+    )
+
+
 def in_process(repeats: int) -> None:
     """The same queries through Django's handler in this process (no server, one kept connection)."""
     import django
@@ -155,18 +202,25 @@ def in_process(repeats: int) -> None:
     from django.test import Client
 
     client = Client(HTTP_HOST="localhost")
-    for fmt in ("text", "xml"):
 
-        def fetch(fmt: str = fmt) -> None:
-            response = client.get("/fdsnws/event/1/query", {**QUERY, "format": fmt})
-            _ = b"".join(response.streaming_content)
+    def body(response: object) -> bytes:
+        streaming = getattr(response, "streaming", False)
+        return b"".join(response.streaming_content) if streaming else response.content  # type: ignore[attr-defined]
 
-        fetch()
-        values = timed(fetch, repeats)
-        print(
-            f"FDSN {fmt:4} in process (Django handler only): median {statistics.median(values) * 1000:.1f} ms, "
-            f"p95 {p95(values) * 1000:.1f} ms"
+    def fetch(fmt: str) -> Callable[[], object]:
+        return lambda: body(client.get("/fdsnws/event/1/query", {**QUERY, "format": fmt}))
+
+    with psycopg.connect(BENCH_DSN) as conn:
+        times = interleaved(
+            {
+                "copy": lambda: copy_rows(conn),
+                "floor": lambda: body(client.get("/fdsnws/event/1/version")),
+                "text": fetch("text"),
+                "xml": fetch("xml"),
+            },
+            repeats,
         )
+    report_ratios("in process (Django handler only)", times)
 
 
 COPY_COLUMNS = (
@@ -273,6 +327,72 @@ def pool_comparison(args: argparse.Namespace) -> None:
                 server.wait(timeout=10)
 
 
+def fdsn_part(args: argparse.Namespace) -> None:
+    """The FDSN figures beside their limit: daphne's floor, text and QuakeML through daphne
+    and in process, PostgreSQL's COPY of the same rows, and the ratios."""
+    with psycopg.connect(BENCH_DSN, autocommit=True) as conn:
+        conn.execute("SET max_parallel_workers_per_gather = 0")
+        plan = [r[0] for r in conn.execute("EXPLAIN (ANALYZE) " + SQL).fetchall()]
+    scans = [line.strip() for line in plan if "Scan" in line]
+    print("plan of the limit's query (serial): " + " / ".join(scans) + " / " + plan[-1].strip())
+
+    port = free_port()
+    log = open("/tmp/ispec_catalog_bench_daphne.log", "w")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(
+        [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "portal.asgi:application"],
+        cwd=ROOT,
+        env=env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/fdsnws/event/1/"
+        for _ in range(100):
+            try:
+                if requests.get(base + "version", timeout=5).ok:
+                    break
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.5)
+        session = requests.Session()
+        rows = (
+            session.get(base + "query", params={**QUERY, "format": "text"}, timeout=60).text.count("\n") - 1
+        )
+        print(f"the FDSN query selects {rows} events; {args.requests} requests of each kind, in turn")
+
+        def fetch(path: str, params: dict[str, str] | None = None) -> Callable[[], object]:
+            def get() -> object:
+                response = session.get(base + path, params=params, timeout=60)
+                response.raise_for_status()
+                return response.content
+
+            return get
+
+        with psycopg.connect(BENCH_DSN) as conn:
+            times = interleaved(
+                {
+                    "copy": lambda: copy_rows(conn),
+                    "floor": fetch("version"),
+                    "text": fetch("query", {**QUERY, "format": "text"}),
+                    "xml": fetch("query", {**QUERY, "format": "xml"}),
+                },
+                args.requests,
+            )
+        report_ratios("through daphne", times)
+        inproc = subprocess.run(
+            [PYTHON, __file__, "--in-process", str(args.requests), DB],
+            cwd=ROOT,
+            env=env(),
+            check=True,
+            text=True,
+            capture_output=True,
+        )
+        print(inproc.stdout.strip())
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
 def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--in-process":
         use_database(sys.argv[3])
@@ -287,8 +407,17 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="do not drop the database")
     parser.add_argument("--db", default=DB, help="the database to create and drop")
     parser.add_argument("--seconds", type=float, default=10.0, help="per concurrency level")
+    parser.add_argument(
+        "--fdsn-only",
+        action="store_true",
+        help="only the FDSN figures, on the catalog --db already holds (one --keep left); nothing dropped",
+    )
     args = parser.parse_args()
     use_database(args.db)
+    if args.fdsn_only:
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; FDSN part only, on {DB}")
+        fdsn_part(args)
+        return
     with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {DB}")
         admin.execute(f"CREATE DATABASE {DB}")
@@ -310,7 +439,8 @@ def run(args: argparse.Namespace) -> None:
         "from portal.models import Bureau; Bureau.objects.get_or_create(code='BENCH', "
         "defaults={'name_zh': '基准', 'name_en': 'Bench', 'kind': 'national'})",
     )
-    csv_path = Path("/tmp/ispec_catalog_bench.csv")
+    # One file per database: two runs on the shared machine must not write (or unlink) one file.
+    csv_path = Path(f"/tmp/ispec_catalog_bench_{DB}.csv")
     started = time.perf_counter()
     write_csv(csv_path, args.events)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
@@ -370,81 +500,7 @@ def run(args: argparse.Namespace) -> None:
         f"with its indexes: {limit_rate:,.0f} events/s; import / limit = {args.events / elapsed / limit_rate:.2f} "
         f"(goal >= 0.5); {load()}"
     )
-    with psycopg.connect(BENCH_DSN, autocommit=True) as conn:
-        conn.execute("SET max_parallel_workers_per_gather = 0")
-        plan = [r[0] for r in conn.execute("EXPLAIN (ANALYZE) " + SQL).fetchall()]
-    scans = [line.strip() for line in plan if "Scan" in line]
-    print("plan of the limit's query (serial): " + " / ".join(scans) + " / " + plan[-1].strip())
-
-    port = free_port()
-    log = open("/tmp/ispec_catalog_bench_daphne.log", "w")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
-        [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "portal.asgi:application"],
-        cwd=ROOT,
-        env=env(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}/fdsnws/event/1/"
-        for _ in range(100):
-            try:
-                if requests.get(base + "version", timeout=5).ok:
-                    break
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.5)
-        session = requests.Session()
-        results = {}
-        floor = timed(lambda: session.get(base + "version", timeout=10).content, args.requests)
-        print(
-            f"daphne floor (GET version, no database): median {statistics.median(floor) * 1000:.1f} ms, "
-            f"p95 {p95(floor) * 1000:.1f} ms"
-        )
-        for fmt in ("text", "xml"):
-
-            def fetch(fmt: str = fmt) -> None:
-                response = session.get(base + "query", params={**QUERY, "format": fmt}, timeout=60)
-                response.raise_for_status()
-                _ = response.content
-
-            fetch()  # warm up
-            rows = (
-                session.get(base + "query", params={**QUERY, "format": "text"}, timeout=60).text.count("\n")
-                - 1
-            )
-            results[fmt] = timed(fetch, args.requests)
-            print(
-                f"FDSN {fmt:4} through daphne: {rows} events, median {statistics.median(results[fmt]) * 1000:.1f} ms, "
-                f"p95 {p95(results[fmt]) * 1000:.1f} ms over {args.requests} requests"
-            )
-        inproc = subprocess.run(
-            [PYTHON, __file__, "--in-process", str(args.requests), DB],
-            cwd=ROOT,
-            env=env(),
-            check=True,
-            text=True,
-            capture_output=True,
-        )
-        print(inproc.stdout.strip())
-        with psycopg.connect(BENCH_DSN) as conn:
-
-            def copy() -> None:
-                with conn.cursor().copy(f"COPY ({SQL}) TO STDOUT") as out:
-                    for _block in out:
-                        pass
-
-            copy()
-            pg = timed(copy, args.requests)
-        pg_median = statistics.median(pg)
-        print(
-            f"PostgreSQL COPY of the same rows: median {pg_median * 1000:.1f} ms, p95 {p95(pg) * 1000:.1f} ms; "
-            f"ratio FDSN through daphne / PostgreSQL (medians): text {statistics.median(results['text']) / pg_median:.1f}, "
-            f"xml {statistics.median(results['xml']) / pg_median:.1f} (goals: text <= 2, xml <= 3); {load()}"
-        )
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
+    fdsn_part(args)
     pool_comparison(args)
 
 

@@ -11,7 +11,9 @@ with 401 when revoked or expired, 403 without the scope, 429 with
 ``Retry-After`` past its rate; every request logged).
 
 Results stream: rows are read from a server-side cursor in chunks and
-written in ~64 kB pieces, so memory does not grow with the result. A
+written in ~64 kB pieces, so memory does not grow with the result; an answer
+with a ``limit`` of at most ``IN_MEMORY_ROWS`` is read at once and sent as one
+body (issue 18: a plain query planned for all rows, no hop per piece). A
 request that would return more than ``max_events()`` events (after
 ``offset`` and ``limit``, with or without ``limit``) is refused with 413
 and a body naming how many it would return, as SeisComP's fdsnws does.
@@ -50,12 +52,15 @@ from .fdsn_params import (
     parse_fdsn_query,
 )
 from .formats import (
+    QUAKEML_TAIL,
     ROW_FIELDS,
+    TEXT_ROW_FIELDS,
+    quakeml_events,
+    quakeml_head,
     write_fdsn_text,
     write_fdsn_text_rows,
     write_geojson,
     write_quakeml,
-    write_quakeml_rows,
 )
 from .formats.events import EventOut, MagnitudeOut, OriginOut
 
@@ -286,18 +291,36 @@ def _events(rows: Iterator[dict[str, Any]], query: FdsnQuery) -> Iterator[Any]:
 
 
 def _pieces(parts: Iterable[str | bytes]) -> Iterator[bytes]:
-    """Join small writer pieces into ~64 kB ones (fewer round trips through the server)."""
+    """Join small writer pieces into ~64 kB ones (fewer round trips through the server);
+    text is encoded once a piece, not once a line."""
     buffer: list[bytes] = []
+    texts: list[str] = []
     size = 0
     for part in parts:
-        data = part.encode("utf-8") if isinstance(part, str) else part
-        buffer.append(data)
-        size += len(data)
+        if isinstance(part, str):
+            texts.append(part)
+        else:
+            if texts:
+                buffer.append("".join(texts).encode("utf-8"))
+                texts = []
+            buffer.append(part)
+        size += len(part)
         if size >= PIECE_BYTES:
+            if texts:
+                buffer.append("".join(texts).encode("utf-8"))
+                texts = []
             yield b"".join(buffer)
             buffer, size = [], 0
+    if texts:
+        buffer.append("".join(texts).encode("utf-8"))
     if buffer:
         yield b"".join(buffer)
+
+
+def _with_head_and_tail(head: str, events: Iterator[str], tail: str) -> Iterator[str]:
+    yield head
+    yield from events
+    yield tail
 
 
 async def _async_pieces(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
@@ -348,18 +371,24 @@ def query(request: HttpRequest) -> HttpResponse:
     if refusal is not None:
         return refusal
     # Text and QuakeML of the preferred solutions print value tuples straight into lines
-    # (issue 18); versions (includeall*) and GeoJSON go through mappings as before.
+    # (issue 18), read with each time as the database's text and only the columns the
+    # format prints (selectors.fdsn_rows); versions (includeall*) and GeoJSON go through
+    # mappings as before.
     tuples = params.format in ("text", "xml") and not (
         params.includeallorigins or params.includeallmagnitudes
     )
-    values = qs.values_list(*ROW_FIELDS) if tuples else qs.values(*VALUE_FIELDS)
-    if params.limit is not None and params.limit <= IN_MEMORY_ROWS:
-        # A plain query: a server-side cursor makes PostgreSQL plan for the first
-        # rows (cursor_tuple_fraction), walking the time index and filtering,
-        # which was 10x slower on a million events (bench/catalog_bench.py).
-        rows: Iterator[Any] = iter(list(values))
+    # A plain query of a few rows is read at once: a server-side cursor makes PostgreSQL
+    # plan for the first rows (cursor_tuple_fraction), walking the time index and
+    # filtering, which was 10x slower on a million events (bench/catalog_bench.py).
+    at_once = params.limit is not None and params.limit <= IN_MEMORY_ROWS
+    rows: Iterator[Any]
+    if tuples:
+        fields = TEXT_ROW_FIELDS if params.format == "text" else ROW_FIELDS
+        rows = selectors.fdsn_rows(qs, fields, chunk_size=None if at_once else CHUNK_ROWS)
+    elif at_once:
+        rows = iter(list(qs.values(*VALUE_FIELDS)))
     else:
-        rows = values.iterator(chunk_size=CHUNK_ROWS)
+        rows = qs.values(*VALUE_FIELDS).iterator(chunk_size=CHUNK_ROWS)
     first = next(rows, None)
     if first is None:
         return HttpResponse(status=params.nodata)
@@ -386,7 +415,7 @@ def query(request: HttpRequest) -> HttpResponse:
         content_type = "application/json"
     else:
         if tuples:
-            body = write_quakeml_rows(all_rows())
+            body = _with_head_and_tail(quakeml_head(), quakeml_events(all_rows()), QUAKEML_TAIL)
         else:
             body = write_quakeml(
                 _events(all_rows(), params),
@@ -395,6 +424,11 @@ def query(request: HttpRequest) -> HttpResponse:
             )
         content_type = "application/xml"
     pieces = _pieces(body)
+    if at_once:
+        # The rows are in memory already (at most IN_MEMORY_ROWS): the whole answer in one
+        # body, which the server sends without coming back to this thread for each 64 kB
+        # piece (under ASGI every piece of a stream is a hop to the sync thread and back).
+        return HttpResponse(b"".join(pieces), content_type=content_type)
     if isinstance(request, ASGIRequest):
         # Under ASGI Django would drain a sync iterator into a list before sending
         # (django.http.response.StreamingHttpResponse.__aiter__); an async one streams.

@@ -50,7 +50,9 @@ __all__ = [
     "MagnitudeOut",
     "OriginOut",
     "as_event",
+    "database_time",
     "public_id",
+    "utc_text_parts",
 ]
 
 
@@ -283,3 +285,34 @@ ROW_FIELDS = (
     "created_at",
     "bureau__code",
 )
+
+
+def utc_text_parts(value: str) -> tuple[str, str] | None:
+    """PostgreSQL's text of a ``timestamptz`` read in a UTC session (DateStyle ISO, which
+    psycopg needs for any time it reads), ``2019-12-31 19:50:21.604+00``, as
+    ``("2019-12-31T19:50:21", "604000")``; the fraction is ``""`` when there is none (the
+    database writes none for zero microseconds). None for any other shape (a year before
+    1000 or after 9999, another offset): read those with :func:`database_time`.
+
+    The FDSN service reads its times as this text (``catalog.selectors.fdsn_rows``):
+    slicing it takes a fraction of building a datetime and formatting it again (issue 18).
+    """
+    size = len(value)
+    if not (size == 22 or (24 <= size <= 29 and value[19] == ".")):
+        return None
+    if value[-3:] != "+00" or value[4] != "-" or value[10] != " ":
+        return None
+    if value[0] == "0":  # a year before 1000: strftime does not pad those (the writers' bytes)
+        return None
+    return value[:10] + "T" + value[11:19], (value[20:-3].ljust(6, "0") if size > 22 else "")
+
+
+def database_time(value: str) -> datetime:
+    """An aware datetime of PostgreSQL's ISO text of a ``timestamptz`` (any offset)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise ValueError(f"not PostgreSQL's ISO text of a time with its offset: {value!r}")
+    return parsed

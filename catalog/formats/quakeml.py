@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
-from catalog.formats.events import EventOut, as_event, public_id
+from catalog.formats.events import EventOut, as_event, database_time, public_id, utc_text_parts
 from catalog.formats.rows import (
     DEPTH_RANGE_KM,
     LATITUDE_RANGE,
@@ -25,7 +25,17 @@ from catalog.formats.rows import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
-__all__ = ["BED_NAMESPACE", "QUAKEML_NAMESPACE", "read_quakeml", "write_quakeml", "write_quakeml_rows"]
+__all__ = [
+    "BED_NAMESPACE",
+    "QUAKEML_NAMESPACE",
+    "QUAKEML_TAIL",
+    "quakeml_events",
+    "quakeml_head",
+    "quakeml_row",
+    "read_quakeml",
+    "write_quakeml",
+    "write_quakeml_rows",
+]
 
 BED_NAMESPACE = "http://quakeml.org/xmlns/bed/1.2"
 QUAKEML_NAMESPACE = "http://quakeml.org/xmlns/quakeml/1.2"
@@ -319,19 +329,24 @@ def write_quakeml(
     yield b"</eventParameters>\n</q:quakeml>\n"
 
 
-def _utc_stamp(value: datetime) -> str:
-    """:func:`_time`, quicker for the UTC datetimes the database hands back."""
+def _utc_stamp(value: datetime | str) -> str:
+    """:func:`_time` of an aware datetime or of the database's text of one
+    (:func:`~catalog.formats.events.utc_text_parts`), quicker: the text is sliced, and a
+    UTC datetime written by ``isoformat`` (C: the same fields; its ``+00:00`` becomes the Z)."""
+    if isinstance(value, str):
+        parts = utc_text_parts(value)
+        if parts is not None:
+            return f"{parts[0]}.{parts[1] or '000000'}Z"
+        value = database_time(value)
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
     if value.year < 1000:  # strftime's %Y does not pad those: keep its bytes
         return _time(value)
-    return (
-        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
-        f"{value.second:02d}.{value.microsecond:06d}Z"
-    )
+    text = value.isoformat()[:-6]  # (isoformat(timespec=...) costs more than it saves)
+    return text + "Z" if value.microsecond else text + ".000000Z"
 
 
-def _row_xml(row: tuple[Any, ...], prefix: str) -> str:
+def quakeml_row(row: tuple[Any, ...], prefix: str = "smi:ispec") -> str:
     """One catalog row (``events.ROW_FIELDS`` order) as the ``<event>`` that
     :func:`_event_xml` writes for its flat mapping: same elements, same order."""
     (
@@ -413,6 +428,153 @@ def _row_xml(row: tuple[Any, ...], prefix: str) -> str:
     return "".join(out)
 
 
+def quakeml_head(
+    *, id_prefix: str = "smi:ispec", agency_id: str | None = "ISPEC", creation_time: datetime | None = None
+) -> str:
+    """The document up to the first ``<event>`` (``creation_time`` defaults to now)."""
+    created = creation_time or datetime.now(UTC)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<q:quakeml xmlns="{BED_NAMESPACE}" xmlns:q="{QUAKEML_NAMESPACE}">\n'
+        f"<eventParameters publicID={_attr(id_prefix + '/eventParameters')}>\n"
+        f"{_creation_info(agency_id, None, created)}\n"
+    )
+
+
+QUAKEML_TAIL = "</eventParameters>\n</q:quakeml>\n"
+
+
+def _plain_text(value: Any) -> bool:
+    """True when :func:`_text` gives ``value`` back as it is: a string without markup
+    characters or the control characters ``_CONTROL`` replaces (``isprintable()`` is False
+    for every control character; a few ``in`` tests take a fraction of a regular expression)."""
+    return (
+        type(value) is str
+        and value.isprintable()
+        and "&" not in value
+        and "<" not in value
+        and ">" not in value
+    )
+
+
+def _plain_id(value: Any) -> bool:
+    """True when ``quoteattr`` wraps ``value`` in double quotes and changes nothing else
+    (and :func:`_text` gives it back): no markup, no quotes, no tab, CR, LF or other control."""
+    return _plain_text(value) and '"' not in value and "'" not in value
+
+
+_AUTOMATIC = "<evaluationMode>automatic</evaluationMode><evaluationStatus>preliminary</evaluationStatus>"
+_MANUAL = "<evaluationMode>manual</evaluationMode><evaluationStatus>reviewed</evaluationStatus>"
+
+
+def _metres(depth_km: float) -> str:
+    """``repr(round(depth_km * 1000.0, 3))`` (what :func:`quakeml_row` writes), mostly
+    without ``round``, which is slow for what it does: when the shortest text of the
+    product has three decimals or fewer, rounding to three gives the product back. (The
+    nearest three-decimal number to it is then at most half a unit of the last place
+    away, and below 1e9 metres no such number lies exactly half a unit away, where
+    rounding to even could go the other way.)"""
+    product = depth_km * 1000.0
+    text = repr(product)
+    dot = text.find(".")
+    if dot > 0 and len(text) - dot <= 4 and "e" not in text and -1e9 < product < 1e9:
+        return text
+    return repr(round(product, 3))
+
+
+def quakeml_events(rows: Iterable[tuple[Any, ...]], prefix: str = "smi:ispec") -> Iterator[str]:
+    """:func:`quakeml_row` of each catalog row, quicker: the texts repeated on every row
+    (agency, types) are escaped once per answer, an id or a place name only when it holds
+    something to escape, and one f-string writes the event. A row whose id is already a
+    URI or needs escaping goes through :func:`quakeml_row` itself."""
+    if not _plain_id(prefix):
+        yield from (quakeml_row(row, prefix) for row in rows)
+        return
+    # (source, code, magnitude type, event type) -> agency, its <creationInfo> opened,
+    # <type> of the magnitude, <type> of the event: escaped once an answer
+    repeated: dict[tuple[Any, Any, Any, Any], tuple[str, str, str, str]] = {}
+    plain_id, plain_text, metres = _plain_id, _plain_text, _metres
+    for row in rows:
+        (
+            event_id,
+            time,
+            latitude,
+            longitude,
+            depth_km,
+            magnitude,
+            magnitude_type,
+            place,
+            source,
+            status,
+            event_type,
+            strike,
+            dip,
+            rake,
+            updated,
+            created,
+            code,
+        ) = row
+        if not plain_id(event_id) or event_id.startswith(("smi:", "quakeml:")):
+            yield quakeml_row(row, prefix)
+            continue
+        found = repeated.get((source, code, magnitude_type, event_type))
+        if found is None:
+            agency = _text(source or code)
+            found = (
+                agency,
+                f"<creationInfo><agencyID>{agency}</agencyID><author>{agency}</author>",
+                f"<type>{_text(magnitude_type)}</type>" if magnitude_type else "",
+                f"<type>{_text(event_type or 'earthquake')}</type>",
+            )
+            repeated[(source, code, magnitude_type, event_type)] = found
+        agency, info, kind, what = found
+        evaluation = _AUTOMATIC if status == "automatic" else _MANUAL
+        created_at = "" if created is None else f"<creationTime>{_utc_stamp(created)}</creationTime>"
+        if created is not None:
+            stamped = created_at
+        else:
+            stamped = "" if updated is None else f"<creationTime>{_utc_stamp(updated)}</creationTime>"
+        origin_id = f"{prefix}/origin/{event_id}"
+        if place:
+            if not plain_text(place):
+                place = _text(place)
+            description = f"<description><text>{place}</text><type>region name</type></description>"
+        else:
+            description = ""
+        mechanism = strike is not None and dip is not None and rake is not None
+        if mechanism:
+            mechanism_id = f"{prefix}/focalmechanism/{event_id}"
+            focal = (
+                f'<focalMechanism publicID="{mechanism_id}"><nodalPlanes preferredPlane="1"><nodalPlane1>'
+                f"<strike><value>{float(strike)!r}</value></strike><dip><value>{float(dip)!r}</value></dip>"
+                f"<rake><value>{float(rake)!r}</value></rake>"
+                f"</nodalPlane1></nodalPlanes><creationInfo><agencyID>{agency}</agencyID></creationInfo>"
+                "</focalMechanism>"
+            )
+            preferred_focal = f"<preferredFocalMechanismID>{mechanism_id}</preferredFocalMechanismID>"
+        else:
+            focal = preferred_focal = ""
+        depth = "" if depth_km is None else f"<depth><value>{metres(depth_km)}</value></depth>"
+        if magnitude is not None:
+            magnitude_id = f"{prefix}/magnitude/{event_id}"
+            mag = (
+                f'<magnitude publicID="{magnitude_id}"><mag><value>{float(magnitude)!r}</value></mag>{kind}'
+                f"<originID>{origin_id}</originID>{evaluation}{info}{created_at}</creationInfo></magnitude>"
+            )
+            preferred_mag = f"<preferredMagnitudeID>{magnitude_id}</preferredMagnitudeID>"
+        else:
+            mag = preferred_mag = ""
+        yield (
+            f'<event publicID="{prefix}/event/{event_id}">{description}{focal}'
+            f'<origin publicID="{origin_id}"><time><value>{_utc_stamp(time)}</value></time>'
+            f"<latitude><value>{float(latitude)!r}</value></latitude>"
+            f"<longitude><value>{float(longitude)!r}</value></longitude>{depth}{evaluation}"
+            f"{info}{created_at}</creationInfo></origin>{mag}"
+            f"<preferredOriginID>{origin_id}</preferredOriginID>{preferred_mag}{preferred_focal}"
+            f"{what}{info}{stamped}</creationInfo></event>\n"
+        )
+
+
 def write_quakeml_rows(
     rows: Iterable[tuple[Any, ...]],
     *,
@@ -421,15 +583,11 @@ def write_quakeml_rows(
     creation_time: datetime | None = None,
 ) -> Iterator[bytes]:
     """:func:`write_quakeml` (preferred origin and magnitude only) for catalog rows:
-    tuples in ``events.ROW_FIELDS`` order, one string per event, no object per row.
-    The same bytes as the flat mapping gives (tests/catalog/test_fdsn_golden.py)."""
-    created = creation_time or datetime.now(UTC)
-    yield (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<q:quakeml xmlns="{BED_NAMESPACE}" xmlns:q="{QUAKEML_NAMESPACE}">\n'
-        f"<eventParameters publicID={_attr(id_prefix + '/eventParameters')}>\n"
-        f"{_creation_info(agency_id, None, created)}\n"
-    ).encode()
-    for row in rows:
-        yield _row_xml(row, id_prefix).encode("utf-8")
-    yield b"</eventParameters>\n</q:quakeml>\n"
+    tuples in ``events.ROW_FIELDS`` order (times aware datetimes or the database's text of
+    them, ``events.utc_text_parts``), one string per event (:func:`quakeml_events`), no
+    object per row. The same bytes as the flat mapping gives
+    (tests/catalog/test_fdsn_golden.py)."""
+    yield quakeml_head(id_prefix=id_prefix, agency_id=agency_id, creation_time=creation_time).encode()
+    for event in quakeml_events(rows, id_prefix):
+        yield event.encode("utf-8")
+    yield QUAKEML_TAIL.encode()
