@@ -14,6 +14,7 @@ BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 USER = sys.argv[2] if len(sys.argv) > 2 else "jx_admin"
 PASSWORD = sys.argv[3] if len(sys.argv) > 3 else "ispec-demo-2026"
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+ONLY = set(sys.argv[4].split(",")) if len(sys.argv) > 4 else set()  # names to take again
 PAGES = [
     ("dashboard-zh", "/", {"width": 1280, "height": 860}),
     ("dashboard-zh-phone", "/", {"width": 390, "height": 844}),
@@ -22,6 +23,9 @@ PAGES = [
     ("matrix-zh", "/disciplines/matrix/", {"width": 1280, "height": 860}),
     ("product-zh", "/products/runs/2/", {"width": 1280, "height": 860}),
     ("topic-report-zh-phone", "/reports/topic/2/", {"width": 390, "height": 844}),
+    ("search-zh", "/search/?q=九江+水位", {"width": 1280, "height": 860}),
+    ("zone-zh", "/zones/1/", {"width": 1280, "height": 860}),
+    ("sharing-zh", "/sharing/", {"width": 1280, "height": 860}),
 ]
 
 
@@ -33,6 +37,8 @@ def main() -> None:
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
         )
         for name, path, viewport in PAGES:
+            if ONLY and name not in ONLY:
+                continue
             context = browser.new_context(base_url=BASE, locale="zh-CN", viewport=viewport)
             page = context.new_page()
             page.goto("/login/")
