@@ -22,6 +22,7 @@ bottom and work for every kind alike:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -93,8 +94,9 @@ def text_of(*parts: Any) -> str:
         if value is None:
             return
         if isinstance(value, dict):
-            for item in value.values():
-                walk(item)
+            for key, item in value.items():
+                if key not in _SHAPE_KEYS:
+                    walk(item)
         elif isinstance(value, list | tuple):
             for item in value:
                 walk(item)
@@ -111,9 +113,20 @@ def text_of(*parts: Any) -> str:
     return "\n".join(out)[:BODY_LIMIT]
 
 
+# GeoJSON in a report's JSON (a forecast's region): shapes, not words
+_SHAPE_KEYS = frozenset({"type", "coordinates", "bbox", "geometry", "geometries", "crs"})
+# a lowercase identifier alone ("fluid", "low", "quick_report"): a code of the JSON, whose
+# words the document gives elsewhere through its label in both languages
+_CODE = re.compile(r"[a-z][a-z0-9_]*")
+
+
 def _looks_like_data(value: str) -> bool:
-    """Ids, URLs, digests and base64 in a report's JSON are not words anyone searches for."""
-    return value.startswith(("http://", "https://", "/", "data:")) or (len(value) >= 32 and " " not in value)
+    """Ids, codes, URLs, digests and base64 in a report's JSON are not words anyone searches for."""
+    return (
+        value.startswith(("http://", "https://", "/", "data:"))
+        or (len(value) >= 32 and " " not in value)
+        or _CODE.fullmatch(value) is not None
+    )
 
 
 def both(label: Any) -> str:
