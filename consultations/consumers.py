@@ -7,24 +7,33 @@ bureaus (else close 4403): joining is reading. Acting in the room, a show of han
 same rule (``permissions.can_take_part``: a working role, never a viewer) decides;
 a refusal is answered with ``{"kind": "error", "status": 403, "detail": ...}`` and
 nothing is stored. A success is acknowledged with ``{"kind": "ack", "type": ...}``;
-everyone, the sender included, sees the change as a room event. Room events carry a per-meeting sequence number; a client
-sends ``{"type": "hello", "since": N}`` and receives every event after N from the
-log, then ``{"kind": "caught_up", "last_seq": M}``. Live events may also arrive while
-catching up: clients drop any seq they have already applied.
+everyone, the sender included, sees the change as a room event. Room events carry a
+per-meeting sequence number; a client opens the socket with ``?since=N`` in its URL (or
+sends ``{"type": "hello", "since": N}`` at any time) and receives every event after N
+from the log, then ``{"kind": "caught_up", "last_seq": M}``. Live events may also arrive
+while catching up: clients drop any seq they have already applied.
+
+The first frame is ``{"kind": "welcome", "meeting": id, "present": [{"id", "name"}, ...]}``,
+everyone present; then ``{"kind": "presence", "joined": [{"id", "name"}, ...], "left":
+[id, ...]}`` tells who came and went, gathered per room for a tenth of a second
+(``consultations.presence``).
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 
-from portal.consumers import PortalConsumer
+from portal.consumers import UNAUTHENTICATED, PortalConsumer
 from portal.exceptions import PermissionDenied, PortalError
 from portal.tenancy import actor_for
+from portal.ws_auth import resolved_user
 
 from . import selectors
+from .presence import presence_batcher
 from .services import conclusion as conclusion_services
 from .services import room as room_services
 
@@ -33,35 +42,116 @@ CATCH_UP_BATCH = 500
 ROOM_ACTIONS = ("vote", "comment")
 
 
+#: meeting id -> its room's group name. A meeting never changes bureau, so a process looks
+#: each up once; the join then adds the socket to the group before its one database call.
+_room_groups: dict[int, str] = {}
+_ROOM_GROUPS_KEPT = 10_000
+
+
+async def _room_group(meeting_id: int) -> str | None:
+    group = _room_groups.get(meeting_id)
+    if group is None:
+        bureau_id = await database_sync_to_async(selectors.meeting_bureau_id)(meeting_id=meeting_id)
+        if bureau_id is None:
+            return None
+        if len(_room_groups) >= _ROOM_GROUPS_KEPT:
+            _room_groups.clear()
+        group = _room_groups[meeting_id] = room_services.room_group_of(
+            bureau_id=bureau_id, meeting_id=meeting_id
+        )
+    return group
+
+
+def _since(scope: dict[str, Any]) -> int | None:
+    """``?since=N`` of the socket's URL: the last room event the client has (a number >= 0)."""
+    values = parse_qs(scope.get("query_string", b"").decode("ascii", "replace")).get("since")
+    try:
+        return max(0, int(values[0])) if values else None
+    except ValueError:
+        return None
+
+
 class MeetingRoomConsumer(PortalConsumer):
     meeting: Any = None
+    admitted = False
 
-    async def groups_for(self, user: Any) -> list[str] | None:
+    async def connect(self) -> None:
+        """Join in one database call (issue 18): the person, the meeting, the right to join,
+        the presence row, who is present, and, with ``?since=N`` in the URL, the events
+        after N. The socket joins the room's group first, so whatever is said in the room
+        while that call runs is not lost: Channels hands a consumer its messages one at a
+        time, so they wait until this method has sent the welcome and the catch-up."""
         meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
-        self.meeting = await database_sync_to_async(selectors.meeting_for_room)(
-            user=user, meeting_id=meeting_id
-        )
-        if self.meeting is None:
-            return None
-        return [room_services.room_group(self.meeting)]
+        since = _since(self.scope)
+        self.groups_joined = []
+        group = await _room_group(meeting_id)
+        if group is not None:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.append(group)
+        entry = await database_sync_to_async(self._enter)(meeting_id, since)
+        if isinstance(entry, int):
+            for joined in self.groups_joined:
+                await self.channel_layer.group_discard(joined, self.channel_name)
+            self.groups_joined = []
+            await self.close(code=entry)
+            return
+        self.meeting = entry.meeting
+        user = self.scope["user"]
+        if group is None:  # the meeting was created since the look-up
+            group = room_services.room_group(self.meeting)
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.append(group)
+        await self.accept()
+        await self.send_json({"kind": "welcome", "meeting": self.meeting.pk, "present": entry.present})
+        if entry.first:
+            presence_batcher().arrived(group, user.pk, user.label)
+        if since is not None:
+            await self._send_catch_up(since, entry.missed)
+        self.admitted = True
 
-    async def on_open(self, user: Any) -> None:
-        present, first = await database_sync_to_async(room_services.room_join)(
-            user=user, meeting=self.meeting, channel_name=self.channel_name
+    def _enter(self, meeting_id: int, since: int | None) -> room_services.RoomEntry | int:
+        """The join's database work (sync): the entry, or the code to close with."""
+        user = resolved_user(self.scope)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return UNAUTHENTICATED
+        entry = room_services.room_enter(
+            user=user,
+            meeting_id=meeting_id,
+            channel_name=self.channel_name,
+            since=since,
+            limit=CATCH_UP_BATCH,
         )
-        await self.send_json({"kind": "welcome", "meeting": self.meeting.pk, "present": present})
-        if first:
-            await self.channel_layer.group_send(
-                room_services.room_group(self.meeting),
-                {"type": "portal.event", "event": room_services.room_join_message(user)},
-            )
+        return FORBIDDEN if entry is None else entry
+
+    async def portal_event(self, message: dict[str, Any]) -> None:
+        if self.admitted:  # a refused socket may still have messages of the room queued
+            await super().portal_event(message)
 
     async def disconnect(self, code: int) -> None:
         if self.meeting is not None:
-            await database_sync_to_async(room_services.room_leave)(
+            gone = await database_sync_to_async(room_services.room_leave)(
                 meeting=self.meeting, channel_name=self.channel_name
             )
+            if gone is not None:
+                presence_batcher().left(room_services.room_group(self.meeting), gone)
         await super().disconnect(code)
+
+    async def _send_catch_up(self, since: int, events: list[dict[str, Any]] | None = None) -> None:
+        """Every room event after ``since``, in batches (a client back after a long absence
+        gets everything it missed), then ``caught_up``. ``events``: the first batch, when
+        the caller has read it already."""
+        last = since
+        while True:
+            if events is None:
+                events = await database_sync_to_async(self._missed)(last)
+            for event in events:
+                await self.send_json(event)
+            if events:
+                last = events[-1]["seq"]
+            if len(events) < CATCH_UP_BATCH:
+                break
+            events = None
+        await self.send_json({"kind": "caught_up", "last_seq": last})
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or self.meeting is None:
@@ -72,18 +162,7 @@ class MeetingRoomConsumer(PortalConsumer):
             except (TypeError, ValueError):
                 await self.send_json({"kind": "error", "detail": "since must be a number"})
                 return
-            # in batches, so a client back after a long absence gets everything it missed
-            last = since
-            while True:
-                events = await database_sync_to_async(self._missed)(last)
-                for event in events:
-                    await self.send_json(event)
-                if len(events) < CATCH_UP_BATCH:
-                    break
-                last = events[-1]["seq"]
-            if events:
-                last = events[-1]["seq"]
-            await self.send_json({"kind": "caught_up", "last_seq": last})
+            await self._send_catch_up(since)
         elif content.get("type") == "ping":
             await self.send_json({"kind": "pong"})
         elif content.get("type") in ROOM_ACTIONS:
