@@ -313,11 +313,15 @@ def run(args: argparse.Namespace) -> None:
     # spawn: the children start clean, without this process's Django and threads
     ctx = mp.get_context("spawn")
     start, stop, out = ctx.Event(), ctx.Event(), ctx.Queue()
-    in_flight = max(1, args.concurrent_joins // args.procs)
+    # the handshakes in flight, shared out over the processes
+    in_flight = [
+        max(1, args.concurrent_joins // args.procs + (i < args.concurrent_joins % args.procs))
+        for i in range(args.procs)
+    ]
     children = [
         ctx.Process(
             target=client_process,
-            args=(i, url, headers[i :: args.procs], in_flight, args.protocol, start, stop, out),
+            args=(i, url, headers[i :: args.procs], in_flight[i], args.protocol, start, stop, out),
             daemon=True,
         )
         for i in range(args.procs)

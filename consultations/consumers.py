@@ -22,10 +22,14 @@ everyone present; then ``{"kind": "presence", "joined": [{"id", "name"}, ...], "
 from __future__ import annotations
 
 import json
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
 
 from portal.consumers import UNAUTHENTICATED, PortalConsumer
 from portal.exceptions import PermissionDenied, PortalError
@@ -37,9 +41,41 @@ from .presence import presence_batcher
 from .services import conclusion as conclusion_services
 from .services import room as room_services
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+_T = TypeVar("_T")
+
 FORBIDDEN = 4403
 CATCH_UP_BATCH = 500
 ROOM_ACTIONS = ("vote", "comment")
+
+
+#: The joins' database calls run on threads of their own (issue 18). Channels runs every
+#: ``database_sync_to_async`` call of a process on one thread, so 200 people joining at once
+#: queued there one after another, each join's queries waiting on PostgreSQL in turn; here a
+#: few joins' queries are in flight together.
+_JOIN_THREADS = ThreadPoolExecutor(max_workers=settings.ROOM_JOIN_THREADS, thread_name_prefix="room-join")
+
+
+def _closing(work: Callable[..., _T], *args: Any) -> _T:
+    """Run ``work`` on a join thread and hand its connection back to the pool after.
+
+    This is what ``database_sync_to_async`` does around a call, done here with Django's
+    ``close_old_connections`` itself: Channels' test communicator replaces the one
+    ``database_sync_to_async`` calls (``channels.db.close_old_connections``) with a no-op
+    while a test talks to a consumer, which is harmless on the one thread that call
+    normally runs on, but left every other thread holding its pooled connection for good:
+    with ``thread_sensitive=False`` on the event loop's own executor (new threads for each
+    test's loop) the pool ran dry after a few tests and joins waited for a connection
+    until the tests timed out. A join thread is never a test's own thread, so closing
+    there never touches a test's transaction.
+    """
+    close_old_connections()
+    try:
+        return work(*args)
+    finally:
+        close_old_connections()
 
 
 #: meeting id -> its room's group name. A meeting never changes bureau, so a process looks
@@ -88,7 +124,9 @@ class MeetingRoomConsumer(PortalConsumer):
         if group is not None:
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.append(group)
-        entry = await database_sync_to_async(self._enter)(meeting_id, since)
+        entry = await sync_to_async(_closing, thread_sensitive=False, executor=_JOIN_THREADS)(
+            self._enter, meeting_id, since
+        )
         if isinstance(entry, int):
             for joined in self.groups_joined:
                 await self.channel_layer.group_discard(joined, self.channel_name)

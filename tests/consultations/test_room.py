@@ -253,3 +253,37 @@ async def test_malformed_frames_are_ignored(jx_meeting, jx_viewer):
     assert (await _next(viewer, "error"))["detail"] == "since must be a number"
     assert await _hello(viewer, 0) == []  # still connected and answering
     await viewer.disconnect()
+
+
+async def test_join_threads_hand_their_connections_back(jx_meeting, jx_viewer, jx_chair):
+    """The joins run on threads of their own (issue 18); each hands its pooled connection
+    back after a join, also under Channels' test communicator, which turns off the closing
+    that ``database_sync_to_async`` does (a thread that kept its connection drained the
+    pool after a few tests)."""
+    import threading
+
+    from django.conf import settings
+    from django.db import connection
+
+    from consultations.consumers import _JOIN_THREADS
+
+    sockets = []
+    for user in (jx_viewer, jx_chair, jx_viewer):
+        communicator, connected, _ = await _connect(user, jx_meeting.pk)
+        assert connected
+        await _next(communicator, "welcome")
+        sockets.append(communicator)
+    threads = settings.ROOM_JOIN_THREADS
+    barrier = threading.Barrier(threads)
+
+    def holds_a_connection() -> bool:
+        barrier.wait(timeout=5)  # one call on each of the threads
+        return connection.connection is not None
+
+    loop = asyncio.get_running_loop()
+    held = await asyncio.gather(
+        *(loop.run_in_executor(_JOIN_THREADS, holds_a_connection) for _ in range(threads))
+    )
+    assert held == [False] * threads
+    for communicator in sockets:
+        await communicator.disconnect()
