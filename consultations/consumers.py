@@ -15,8 +15,8 @@ while catching up: clients drop any seq they have already applied.
 
 The first frame is ``{"kind": "welcome", "meeting": id, "present": [{"id", "name"}, ...]}``,
 everyone present; then ``{"kind": "presence", "joined": [{"id", "name"}, ...], "left":
-[id, ...]}`` tells who came and went, gathered per room for a tenth of a second
-(``consultations.presence``).
+[id, ...]}`` tells who came and went, gathered per room for a quarter of a
+second (``consultations.presence``).
 """
 
 from __future__ import annotations

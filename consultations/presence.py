@@ -26,8 +26,12 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
-#: Seconds a room's changes are gathered before one message carries them all.
-WINDOW = 0.1
+#: Seconds a room's changes are gathered before one message carries them all. Each message
+#: is one frame to everyone present, so while people keep arriving a room of n costs
+#: n / WINDOW frames a second: at 0.1 s the frames of the 200-person join took a third of
+#: the server's event loop; at 0.25 s (still too short to notice who came) about half as much
+#: (bench/RESULTS.md, issue 18).
+WINDOW = 0.25
 
 logger = logging.getLogger(__name__)
 
