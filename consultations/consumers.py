@@ -21,7 +21,9 @@ second (``consultations.presence``).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs
@@ -78,6 +80,25 @@ def _closing(work: Callable[..., _T], *args: Any) -> _T:
         close_old_connections()
 
 
+#: Joins of a process between their first step and their database call's end, at most
+#: (per event loop). 200 people at once each took a channel-layer connection for the group
+#: and the pool of those (redis-py's, 100 by default) ran out: "Too many connections" ended
+#: joins with a 500 and lost presence messages. The rest wait their turn here, as they would
+#: for the join threads anyway.
+JOINS_AT_ONCE = 16
+_join_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _join_gate() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    gate = _join_gates.get(loop)
+    if gate is None:
+        gate = _join_gates[loop] = asyncio.Semaphore(JOINS_AT_ONCE)
+    return gate
+
+
 #: meeting id -> its room's group name. A meeting never changes bureau, so a process looks
 #: each up once; the join then adds the socket to the group before its one database call.
 _room_groups: dict[int, str] = {}
@@ -120,17 +141,19 @@ class MeetingRoomConsumer(PortalConsumer):
         meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
         since = _since(self.scope)
         self.groups_joined = []
-        group = await _room_group(meeting_id)
-        if group is not None:
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.groups_joined.append(group)
-        entry = await sync_to_async(_closing, thread_sensitive=False, executor=_JOIN_THREADS)(
-            self._enter, meeting_id, since
-        )
+        async with _join_gate():
+            group = await _room_group(meeting_id)
+            if group is not None:
+                await self.channel_layer.group_add(group, self.channel_name)
+                self.groups_joined.append(group)
+            entry = await sync_to_async(_closing, thread_sensitive=False, executor=_JOIN_THREADS)(
+                self._enter, meeting_id, since
+            )
+            if isinstance(entry, int):
+                for joined in self.groups_joined:
+                    await self.channel_layer.group_discard(joined, self.channel_name)
+                self.groups_joined = []
         if isinstance(entry, int):
-            for joined in self.groups_joined:
-                await self.channel_layer.group_discard(joined, self.channel_name)
-            self.groups_joined = []
             await self.close(code=entry)
             return
         self.meeting = entry.meeting

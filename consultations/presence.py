@@ -67,9 +67,14 @@ class PresenceBatcher:
     def left(self, group: str, user_id: int) -> None:
         self._change(group, user_id, None)
 
-    def _change(self, group: str, user_id: int, name: str | None) -> None:
+    def _change(self, group: str, user_id: int, name: str | None, *, newer_first: bool = False) -> None:
+        """Note a change. ``newer_first``: it is older than any change already noted for the
+        person (a change sent back after a failed send)."""
         pending = self.rooms.setdefault(group, _Pending())
-        pending.changes[user_id] = name
+        if newer_first:
+            pending.changes.setdefault(user_id, name)
+        else:
+            pending.changes[user_id] = name
         if pending.flush is None:
             pending.flush = asyncio.get_running_loop().call_later(WINDOW, self._flush, group)
 
@@ -77,16 +82,21 @@ class PresenceBatcher:
         pending = self.rooms.pop(group, None)
         if pending is None or not pending.changes:
             return
-        message = {"type": "portal.event", "event": presence_message(pending.changes)}
         # keep a reference: the loop holds tasks only weakly
-        task = asyncio.get_running_loop().create_task(get_channel_layer().group_send(group, message))
+        task = asyncio.get_running_loop().create_task(self._send(group, pending.changes))
         self.sending.add(task)
-        task.add_done_callback(self._sent)
+        task.add_done_callback(self.sending.discard)
 
-    def _sent(self, task: asyncio.Task[None]) -> None:
-        self.sending.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.warning("presence of %s not sent", task.get_name(), exc_info=task.exception())
+    async def _send(self, group: str, changes: dict[int, str | None]) -> None:
+        message = {"type": "portal.event", "event": presence_message(changes)}
+        try:
+            await get_channel_layer().group_send(group, message)
+        except Exception:
+            # e.g. the channel layer's Redis connections all busy: try again with the next
+            # window rather than leave the room believing who it believed
+            logger.warning("presence of %s not sent, trying again", group, exc_info=True)
+            for user_id, name in changes.items():
+                self._change(group, user_id, name, newer_first=True)
 
 
 _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PresenceBatcher] = weakref.WeakKeyDictionary()

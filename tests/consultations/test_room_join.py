@@ -169,3 +169,31 @@ async def test_a_windows_changes_go_as_one_message():
     message = await asyncio.wait_for(layer.receive(channel), timeout=5)
     assert message["event"] == {"kind": "presence", "joined": [], "left": [1]}
     await layer.group_discard(group, channel)
+
+
+async def test_a_presence_message_that_could_not_be_sent_goes_with_the_next_window(monkeypatch):
+    """A failed send (e.g. the channel layer's connections all busy) is not lost: its changes
+    go again with the next window, behind whatever changed since."""
+    sent: list[dict] = []
+
+    class FlakyLayer:
+        failures = 1
+
+        async def group_send(self, group, message):
+            if self.failures:
+                self.failures -= 1
+                batcher.left(group, 2)  # meanwhile, the second person leaves again
+                raise ConnectionError("Too many connections")
+            sent.append(message["event"])
+
+    layer = FlakyLayer()
+    monkeypatch.setattr(presence, "get_channel_layer", lambda: layer)
+    monkeypatch.setattr(presence, "WINDOW", 0.01)
+    batcher = presence.PresenceBatcher()
+    batcher.arrived("room", 1, "甲")
+    batcher.arrived("room", 2, "乙")
+    for _ in range(100):
+        if sent:
+            break
+        await asyncio.sleep(0.01)
+    assert sent == [{"kind": "presence", "joined": [{"id": 1, "name": "甲"}], "left": [2]}]
