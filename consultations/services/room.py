@@ -85,8 +85,8 @@ class RoomEntry:
 def room_enter(
     *, user: User, meeting_id: int, channel_name: str, since: int | None, limit: int
 ) -> RoomEntry | None:
-    """Join a socket to a meeting's room: the whole of a join's database work, for one
-    ``database_sync_to_async`` call (issue 18). None when ``user`` may not join.
+    """Join a socket to a meeting's room: the whole of a join's database work, for the
+    consumer's one sync call (issue 18). None when ``user`` may not join.
 
     Queries: the meeting with the right to join it (one), who is present (one), the
     presence row (one insert), and the events after ``since`` (one, and only when the
