@@ -39,11 +39,16 @@ def _wanted_bureau(scope: dict[str, Any]) -> str | None:
     return session.get(SESSION_BUREAU_KEY) if session is not None else None
 
 
-async def _bureau_id(user: Any, scope: dict[str, Any]) -> int | None:
+def _bureau_id_now(user: Any, scope: dict[str, Any]) -> int | None:
+    # sync: the first use of a socket's person reads it (portal.ws_auth)
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    actor = await database_sync_to_async(actor_for)(user, _wanted_bureau(scope))
+    actor = actor_for(user, _wanted_bureau(scope))
     return actor.bureau_id if actor is not None else None
+
+
+async def _bureau_id(user: Any, scope: dict[str, Any]) -> int | None:
+    return await database_sync_to_async(_bureau_id_now)(user, scope)
 
 
 def event_stream_text(message: dict[str, Any]) -> tuple[Hashable, str] | None:

@@ -64,18 +64,20 @@ def can_give_opinion(actor: Actor | None, meeting: Meeting, discipline_code: str
     return _takes_part(actor, meeting) and actor.has_role(Role.EXPERT, discipline=discipline_code)
 
 
-def can_join_room(user: User, meeting: Meeting) -> bool:
+def can_join_room(user: User, meeting: Meeting, *, listed: bool, member: bool) -> bool:
     """Read the meeting live: participants and people holding any role in its bureaus.
 
-    Joining is reading; acting in the room is ``can_take_part``.
+    Joining is reading; acting in the room is ``can_take_part``. The two facts that need
+    the database come with the meeting, read in the same query
+    (``selectors.meeting_for_room``: one query for the whole check, issue 18):
+    ``listed``, the person is one of the meeting's participants; ``member``, the person
+    holds an unrevoked membership (any role) in the owning bureau or a joint partner.
     """
     if not user.is_active:
         return False
     if user.is_superuser or meeting.chair_id == user.pk or meeting.recorder_id == user.pk:
         return True
-    if meeting.participants.filter(pk=user.pk).exists():
-        return True
-    return memberships_active(user=user, bureau_ids=meeting_bureau_ids(meeting)).exists()
+    return listed or member
 
 
 #: The roles that work in a consultation (DOMAIN.md): experts give discipline

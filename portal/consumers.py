@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from .selectors import notification_unread_count
 from .services import bureau_group, user_group
 from .tenancy import bureaus_of
+from .ws_auth import resolved_user
 
 UNAUTHENTICATED = 4401
 
@@ -20,7 +22,7 @@ class PortalConsumer(AsyncJsonWebsocketConsumer):
     groups_joined: list[str]
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
+        user = await database_sync_to_async(resolved_user)(self.scope)
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=UNAUTHENTICATED)
             return
@@ -34,6 +36,21 @@ class PortalConsumer(AsyncJsonWebsocketConsumer):
             self.groups_joined.append(group)
         await self.accept()
         await self.on_open(user)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch without its ``aclose_old_connections()`` before each handler.
+
+        Channels (4.2+) runs ``close_old_connections`` before every message it dispatches,
+        as a ``sync_to_async`` call: a hop to the process's one sync thread for each group
+        message each socket relays. A room of 200 people made 200 such hops per room event,
+        queued behind the joins' queries (issue 18). The portal's consumers reach the
+        database only through ``database_sync_to_async``, which closes old connections
+        around each call in that thread itself, so the hop bought nothing here.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def groups_for(self, user: Any) -> list[str] | None:
         raise NotImplementedError

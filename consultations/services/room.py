@@ -7,16 +7,16 @@ asks for the events after the last number it saw.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from consultations.models import Meeting, RoomEvent, RoomPresence
 from portal.exceptions import PermissionDenied
 from portal.links import safe_link
-from portal.services import broadcast, broadcast_on_commit
+from portal.services import broadcast_on_commit
 
 if TYPE_CHECKING:
     from portal.models import User
@@ -34,7 +34,11 @@ def _take_part_refused() -> PermissionDenied:
 
 def room_group(meeting: Meeting) -> str:
     """Channels group of a meeting's live room; carries the owning bureau."""
-    return f"bureau.{meeting.bureau_id}.meeting.{meeting.pk}"
+    return room_group_of(bureau_id=meeting.bureau_id, meeting_id=meeting.pk)
+
+
+def room_group_of(*, bureau_id: int, meeting_id: int) -> str:
+    return f"bureau.{bureau_id}.meeting.{meeting_id}"
 
 
 def _room_event(meeting: Meeting, kind: str, payload: dict[str, Any], user: User | None) -> RoomEvent:
@@ -66,37 +70,63 @@ def room_event_message(event: RoomEvent) -> dict[str, Any]:
     }
 
 
-def room_join(*, user: User, meeting: Meeting, channel_name: str) -> tuple[list[dict[str, Any]], bool]:
-    """Record an open socket; who is present (for the newcomer's welcome) and whether this
-    is the person's first socket in the room.
+@dataclass
+class RoomEntry:
+    """What a socket that joined a room is told first: the meeting, who is present (itself
+    included, by username), whether it is the person's first socket there (then the others
+    are told), and the room events after the ``since`` it asked for (up to ``limit``)."""
 
-    Presence is live only (not in the room log). The others hear of a person once, when
-    their first socket opens: a small ``join`` message (:func:`room_join_message`), not the
-    whole list, so a room of n people costs n messages per arrival rather than n lists of
-    n names. The caller (the consumer) sends it from its event loop: sending it here held
-    the one thread that runs every database call of the process for a Redis round trip
-    per arrival (issue 18: the 200-person join).
+    meeting: Meeting
+    present: list[dict[str, Any]]
+    first: bool
+    missed: list[dict[str, Any]]
+
+
+def room_enter(
+    *, user: User, meeting_id: int, channel_name: str, since: int | None, limit: int
+) -> RoomEntry | None:
+    """Join a socket to a meeting's room: the whole of a join's database work, for the
+    consumer's one sync call (issue 18). None when ``user`` may not join.
+
+    Queries: the meeting with the right to join it (one), who is present (one), the
+    presence row (one insert), and the events after ``since`` (one, and only when the
+    meeting has any: its ``last_seq`` came with it). The caller has already added the
+    socket to the room's group, so nothing said in the room after these reads is missed.
+
+    Presence is live only (not in the room log). The others hear of a person when their
+    first socket opens, gathered with the other arrivals of the moment into one message
+    (``consultations.presence``), sent by the caller from its event loop.
     """
-    with transaction.atomic():
-        first = not RoomPresence.objects.filter(meeting=meeting, user=user).exists()
-        RoomPresence.objects.update_or_create(
-            channel_name=channel_name, defaults={"meeting": meeting, "user": user}
-        )
-    from consultations.selectors import room_present
+    from consultations.selectors import meeting_for_room, room_events_after, room_present
 
-    return room_present(meeting=meeting), first
+    meeting = meeting_for_room(user=user, meeting_id=meeting_id)
+    if meeting is None:
+        return None
+    people = room_present(meeting=meeting)
+    first = all(person.pk != user.pk for person in people)
+    # a channel name is new with each socket: a plain insert, no lookup first
+    RoomPresence.objects.create(meeting=meeting, user=user, channel_name=channel_name)
+    if first:
+        people.append(user)
+        people.sort(key=lambda person: person.username)
+    missed = []
+    if since is not None and since < meeting.last_seq:
+        missed = [room_event_message(e) for e in room_events_after(meeting=meeting, since=since, limit=limit)]
+    return RoomEntry(
+        meeting=meeting,
+        present=[{"id": person.pk, "name": person.label} for person in people],
+        first=first,
+        missed=missed,
+    )
 
 
-def room_join_message(user: User) -> dict[str, Any]:
-    """What the others in the room hear when ``user``'s first socket opens."""
-    return {"kind": "presence", "op": "join", "user": {"id": user.pk, "name": user.label}}
-
-
-def room_leave(*, meeting: Meeting, channel_name: str) -> None:
-    """Forget a closed socket; the others hear when the person's last socket closed."""
+def room_leave(*, meeting: Meeting, channel_name: str) -> int | None:
+    """Forget a closed socket; the person's id when it was their last one in the room (the
+    others are then told, by the caller: ``consultations.presence``), else None."""
     row = RoomPresence.objects.filter(channel_name=channel_name).first()
     if row is None:
-        return
+        return None
     row.delete()
-    if not RoomPresence.objects.filter(meeting=meeting, user_id=row.user_id).exists():
-        broadcast(room_group(meeting), {"kind": "presence", "op": "leave", "user": {"id": row.user_id}})
+    if RoomPresence.objects.filter(meeting=meeting, user_id=row.user_id).exists():
+        return None
+    return row.user_id

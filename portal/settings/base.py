@@ -229,6 +229,10 @@ CACHES = {
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# Threads of a server process that run the live rooms' joins (consultations.consumers, issue
+# 18): a few joins' queries in flight at once instead of one after another. Each holds one of
+# the process's pooled connections during a join only; keep it below DATABASE_POOL_MAX_SIZE.
+ROOM_JOIN_THREADS = env.int("ROOM_JOIN_THREADS", default=2)
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",

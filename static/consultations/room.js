@@ -1,6 +1,6 @@
 /* The live meeting room: presence, opinions, the conclusion draft, forecasts, votes, comments.
- * Every room event carries a per-meeting sequence number; on (re)connect the page sends
- * {"type": "hello", "since": lastSeq} and the server replays what was missed. */
+ * Every room event carries a per-meeting sequence number; each (re)connect opens the socket
+ * with ?since=lastSeq and the server replays what was missed, then says "caught_up". */
 (function () {
   "use strict";
   var room = document.getElementById("room");
@@ -149,16 +149,16 @@
     box.setAttribute("data-count", ids.length);
   }
 
-  function onEvent(msg, ws) {
-    if (msg.kind === "welcome") {
+  function onEvent(msg) {
+    if (msg.kind === "welcome") {  // everyone present; the missed events follow (?since= in the URL)
       present = {};
       msg.present.forEach(function (p) { present[p.id] = p.name; });
       renderPresence();
-      ws.send(JSON.stringify({ type: "hello", since: lastSeq }));
       return;
     }
-    if (msg.kind === "presence") {
-      if (msg.op === "join") present[msg.user.id] = msg.user.name; else delete present[msg.user.id];
+    if (msg.kind === "presence") {  // who came and went in the last moment, several at once
+      (msg.joined || []).forEach(function (p) { present[p.id] = p.name; });
+      (msg.left || []).forEach(function (id) { delete present[id]; });
       renderPresence(); return;
     }
     if (msg.kind === "caught_up") {
@@ -170,7 +170,9 @@
     var handler = handlers[msg.type]; if (handler) handler(msg.payload);
   }
 
-  var socket = ISPEC.socket(room.getAttribute("data-ws"), onEvent, function () {});
+  // each (re)connect asks for the events after the last one applied, in the URL: the join
+  // then costs the server one database call (issue 18)
+  var socket = ISPEC.socket(function () { return room.getAttribute("data-ws") + "?since=" + lastSeq; }, onEvent, function () {});
   // the socket helper reconnects; mark the room offline until the next catch-up
   setInterval(function () {
     var ws = socket.raw();

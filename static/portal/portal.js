@@ -82,12 +82,13 @@
     }
   }
 
-  /* A websocket that reconnects with backoff; onmessage gets parsed JSON. */
+  /* A websocket that reconnects with backoff; onmessage gets parsed JSON. path: a string, or
+     a function called at each (re)connect (e.g. to say in the URL what the page already has). */
   ISPEC.socket = function (path, onmessage, onopen) {
     var delay = 500, ws, closed = false;
     function connect() {
       var proto = location.protocol === "https:" ? "wss://" : "ws://";
-      ws = new WebSocket(proto + location.host + path);
+      ws = new WebSocket(proto + location.host + (typeof path === "function" ? path() : path));
       ws.onopen = function () { delay = 500; if (onopen) onopen(ws); };
       ws.onmessage = function (m) { try { onmessage(JSON.parse(m.data), ws); } catch (e) { console.error(e); } };
       ws.onclose = function (e) {

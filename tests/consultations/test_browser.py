@@ -81,6 +81,13 @@ def test_chair_and_expert_see_each_other_live(
     assert opinion.regions.num_geom == 1
     assert opinion.regions.intersects(jx_meeting.bureau.jurisdiction)
 
+    # the expert leaves (both of the expert's pages show the room now): the chair sees it
+    expect(chair.locator("#presence")).to_contain_text(jx_expert.label)
+    form.close()
+    expert.close()
+    expect(chair.locator("#presence")).not_to_contain_text(jx_expert.label)
+    expect(chair.locator("#presence")).to_contain_text(jx_chair.label)
+
 
 def test_open_report_page_follows_the_sign_off_live(
     browser_login, asgi_server, report_in, jx_chair, jx_approver, as_actor

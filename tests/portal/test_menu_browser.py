@@ -9,7 +9,13 @@ from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AREAS = ["#nav-area-quakes", "#nav-area-observations", "#nav-area-forecast", "#nav-area-products", "#sharing-nav"]
+AREAS = [
+    "#nav-area-quakes",
+    "#nav-area-observations",
+    "#nav-area-forecast",
+    "#nav-area-products",
+    "#sharing-nav",
+]
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
