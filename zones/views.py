@@ -298,12 +298,10 @@ def plan_edit(request: HttpRequest, zone_id: int) -> HttpResponse:
         )
     plan = selectors.plan_of_bureau(actor=actor, zone=zone)
     options = {
-        "channels": [(str(c.pk), f"{c.station.code} {c}") for c in selectors.channel_options(actor=actor)],
+        "channels": [(str(c.pk), str(c)) for c in selectors.channel_options(actor=actor)],
         "schedules": [(str(s.pk), str(s)) for s in selectors.schedule_options(actor=actor)],
         "flows": [(str(f.pk), f.name) for f in selectors.flow_options(actor=actor)],
-        "watchers": [
-            (str(u.pk), u.get_full_name() or u.username) for u in selectors.watcher_options(actor=actor)
-        ],
+        "watchers": [(str(u.pk), u.label) for u in selectors.watcher_options(actor=actor)],
     }
     initial: dict[str, Any] = {"frequency": "weekly", "watchers": [str(actor.user.pk)]}
     if plan is not None:
