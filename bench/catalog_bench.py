@@ -310,7 +310,8 @@ def run(args: argparse.Namespace) -> None:
         "from portal.models import Bureau; Bureau.objects.get_or_create(code='BENCH', "
         "defaults={'name_zh': '基准', 'name_en': 'Bench', 'kind': 'national'})",
     )
-    csv_path = Path("/tmp/ispec_catalog_bench.csv")
+    # Named after the database: two engineers benchmarking at once must not share the file.
+    csv_path = Path(f"/tmp/ispec_catalog_bench_{DB}.csv")
     started = time.perf_counter()
     write_csv(csv_path, args.events)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
@@ -377,7 +378,7 @@ def run(args: argparse.Namespace) -> None:
     print("plan of the limit's query (serial): " + " / ".join(scans) + " / " + plan[-1].strip())
 
     port = free_port()
-    log = open("/tmp/ispec_catalog_bench_daphne.log", "w")  # noqa: SIM115 - closed below
+    log = open(f"/tmp/ispec_catalog_bench_daphne_{DB}.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
         [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "portal.asgi:application"],
         cwd=ROOT,

@@ -5,7 +5,7 @@ take the shapes described in :mod:`catalog.formats.events` and yield pieces
 for a streaming response.
 """
 
-from catalog.formats.csv_reader import CSV_FIELDS, EVENT_TYPES_ZH, read_csv
+from catalog.formats.csv_reader import CSV_FIELDS, EVENT_TYPES_ZH, CsvLayout, csv_layout, read_csv
 from catalog.formats.events import (
     ROW_FIELDS,
     EventOut,
@@ -41,6 +41,7 @@ __all__ = [
     "FDSN_TEXT_HEADER",
     "QUAKEML_NAMESPACE",
     "ROW_FIELDS",
+    "CsvLayout",
     "EventOut",
     "EventRow",
     "FocalMechanismOut",
@@ -50,6 +51,7 @@ __all__ = [
     "ReadResult",
     "RowError",
     "as_event",
+    "csv_layout",
     "public_id",
     "read_csv",
     "read_fdsn_text",
