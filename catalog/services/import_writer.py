@@ -98,8 +98,9 @@ def _run(
     # One transaction: the staging tables live until it ends (ON COMMIT DROP).
     with transaction.atomic():
         batch = Batch(bureau=bureau, publish=publish, user=user, summary=summary, data_origin=data_origin)
-        write(batch)
-        batch.flush()
+        with batch.checked_per_batch():
+            write(batch)
+            batch.flush()
         summary.fraction = 1.0
         if progress is not None:
             progress(summary)
@@ -353,7 +354,8 @@ def _import_csv(
     code = batch.bureau.code
     line_no = layout.header_line
     while True:
-        block = list(islice(raw, batch_size - batch.staged))
+        wanted = batch_size - batch.staged
+        block = list(islice(raw, wanted))
         if not block:
             return
         first = line_no + 1
@@ -398,6 +400,10 @@ def _import_csv(
         if batch.staged >= batch_size:
             batch.flush()
             reset_queries()
+        elif len(block) < wanted:
+            return  # the end of the file: the writer reports the last progress
+        # after a flush, and after each block on a long run of rejected lines: the
+        # progress is the import's heartbeat (see HEARTBEAT_GRACE)
         summary.fraction = fraction()
         if progress is not None:
             progress(summary)
