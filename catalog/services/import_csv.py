@@ -36,23 +36,41 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from itertools import chain, islice
+from typing import IO, TYPE_CHECKING
 
-from django.db import connection
+from django.db import connection, reset_queries
 
+from catalog.formats import RowError, csv_layout
 from catalog.formats.csv_reader import EVENT_TYPES_ZH, STATUS_WORDS
-from catalog.formats.rows import DEPTH_RANGE_KM, LATITUDE_RANGE, LONGITUDE_RANGE, MAGNITUDE_RANGE
+from catalog.formats.rows import (
+    DEPTH_RANGE_KM,
+    LATITUDE_RANGE,
+    LONGITUDE_RANGE,
+    MAGNITUDE_RANGE,
+    iter_text_lines,
+)
 from catalog.models import EventStatus, ReportKind
 from catalog.quick_report import MAGNITUDE_TYPE_SPELLINGS, normalise_magnitude_type
 
-from .import_batches import FUTURE_TOLERANCE, STAGE, STAGE_COLUMNS
+from .import_batches import (
+    FUTURE_TOLERANCE,
+    STAGE,
+    STAGE_COLUMNS,
+    CountingLines,
+    read_ahead,
+    row_solution,
+    write_rows,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Iterator
     from datetime import timedelta
 
-    from catalog.formats import CsvLayout
+    from catalog.formats import CsvLayout, ReadResult
 
-    from .import_batches import Batch
+    from .events import Solution
+    from .import_batches import Batch, ImportSummary
 
 LINES = "catalog_import_lines"
 
@@ -88,8 +106,9 @@ _B32 = "abcdefghijklmnopqrstuvwxyz234567"
 
 
 def _literal(text: str) -> str:
-    """A constant of this module's tables as an SQL string literal (standard_conforming_strings)."""
-    return "'" + text.replace("'", "''") + "'"
+    """A constant of this module's tables as an SQL string literal (standard_conforming_strings)
+    in a statement run with parameters (a "%" doubled)."""
+    return "'" + text.replace("'", "''").replace("%", "%%") + "'"
 
 
 def _magnitude_type_sql(raw: str) -> str:
@@ -169,7 +188,7 @@ class CsvFastPath:
     @property
     def copy_sql(self) -> str:
         columns = ", ".join(f"c{i + 1}" for i in range(self.columns))
-        delimiter = _literal(self.layout.sep)
+        delimiter = "'" + self.layout.sep.replace("'", "''") + "'"  # (run without parameters)
         return f"COPY {LINES} ({columns}) FROM STDIN (FORMAT csv, DELIMITER {delimiter})"
 
     def bad_lines(self, lines: list[str]) -> list[int]:
@@ -302,3 +321,211 @@ WITH checked AS MATERIALIZED (
 )
 SELECT line FROM checked WHERE NOT ok
 """  # noqa: S608
+
+
+@dataclass
+class _Checked:
+    """Lines read and checked ahead of the writer: the line number of the first, their
+    text, the positions the pattern does not take and the reader's rows for those
+    (positions it skips, a blank line or a comment, are absent)."""
+
+    first: int
+    lines: list[str]
+    bad: list[int]
+    read: dict[int, ReadResult]
+
+
+@dataclass
+class _Rest:
+    """The raw lines from ``first`` on that the fast path does not take: the rest of the file
+    goes through the reader."""
+
+    first: int
+    block: list[bytes]
+
+
+#: Lines the checking thread reads at a time.
+_CHECK_LINES = 4096
+
+
+def _text_lines(block: list[bytes]) -> list[str] | None:
+    """The block's lines as text, or None where the fast path ends (see the module docstring)."""
+    data = b"".join(block)
+    if b'"' in data or b"\x00" in data:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    if text.endswith("\n"):
+        lines.pop()
+    return lines
+
+
+def _checked(raw: Iterator[bytes], fast: CsvFastPath, first: int) -> Iterator[_Checked | _Rest]:
+    """The lines from ``first`` on, checked (pure: run in a thread while the database works)."""
+    while True:
+        block = list(islice(raw, _CHECK_LINES))
+        if not block:
+            return
+        lines = _text_lines(block)
+        if lines is None:
+            yield _Rest(first, block)
+            return
+        bad = fast.bad_lines(lines)
+        read = {}
+        for position in bad:
+            result = fast.layout.line(lines[position], first + position)
+            if result is not None:
+                read[position] = result
+        yield _Checked(first, lines, bad, read)
+        first += len(block)
+
+
+def _utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def import_csv(
+    batch: Batch,
+    fileobj: IO[bytes],
+    size: int,
+    batch_size: int,
+    progress: Callable[[ImportSummary], None] | None,
+    *,
+    fast_path: bool = True,
+) -> None:
+    """A CSV file into ``batch``: the header in Python, then the lines through the fast path
+    (checked a block ahead in a thread) until a block it cannot take; the rest through the
+    reader."""
+    counting = CountingLines(fileobj)
+    raw = iter(counting)
+    header_raw: list[bytes] = []
+
+    def recorded() -> Iterator[bytes]:
+        for item in raw:
+            header_raw.append(item)
+            yield item
+
+    text = iter_text_lines(recorded(), None)
+    layout = csv_layout(text)
+
+    def fraction(_row: object = None) -> float:
+        return min(1.0, counting.consumed / max(1, size))
+
+    fast = CsvFastPath.for_layout(layout) if fast_path else None
+    # A header read as GB18030 keeps the reader's choice for the lines after it.
+    if fast is None or not all(_utf8(line) for line in header_raw):
+        rows = layout.rows(text, layout.header_line)
+        write_rows(batch, rows, batch_size, progress, fraction, key_by_line=True)
+        return
+    with connection.cursor() as cursor:
+        for statement in fast.create_sql:
+            cursor.execute(statement)
+    # a batch's worth of lines checked ahead: the thread works while the database does
+    depth = batch_size // _CHECK_LINES + 2
+    checked = read_ahead(_checked(raw, fast, layout.header_line + 1), name="catalog-import-csv", depth=depth)
+    try:
+        rest = _write_lines(batch, fast, checked, batch_size, progress, fraction)
+    finally:
+        checked.close()  # the thread stops
+    if rest is not None:
+        tail = iter_text_lines(chain(rest.block, raw), None, start=False, first_line=rest.first)
+        write_rows(batch, layout.rows(tail, rest.first - 1), batch_size, progress, fraction, key_by_line=True)
+
+
+def _write_lines(
+    batch: Batch,
+    fast: CsvFastPath,
+    checked: Generator[_Checked | _Rest],
+    batch_size: int,
+    progress: Callable[[ImportSummary], None] | None,
+    fraction: Callable[[], float],
+) -> _Rest | None:
+    """Checked lines into batches, ``batch_size - batch.staged`` lines at a time (each gives
+    at most one row, so the batches end where the reader's would); returns where the fast
+    path ended, if it did before the end of the file."""
+    current: _Checked | None = None
+    offset = 0
+    rest: _Rest | None = None
+    ended = False
+    while True:
+        wanted = batch_size - batch.staged
+        taken: list[tuple[_Checked, int, int]] = []
+        count = 0
+        while count < wanted and not ended:
+            if current is None or offset == len(current.lines):
+                item = next(checked, None)
+                if item is None or isinstance(item, _Rest):
+                    rest, ended = item, True
+                    break
+                current, offset = item, 0
+            end = min(len(current.lines), offset + wanted - count)
+            taken.append((current, offset, end))
+            count += end - offset
+            offset = end
+        if taken:
+            _stage_lines(batch, fast, taken)
+        if batch.staged >= batch_size:
+            batch.flush()
+            reset_queries()
+        elif count < wanted:
+            return rest  # the end of the file or of the fast path
+        # after a flush, and after each block on a long run of rejected lines: the
+        # progress is the import's heartbeat (see HEARTBEAT_GRACE)
+        batch.summary.fraction = fraction()
+        if progress is not None:
+            progress(batch.summary)
+
+
+def _stage_lines(batch: Batch, fast: CsvFastPath, taken: list[tuple[_Checked, int, int]]) -> None:
+    """Consecutive checked lines (slices of blocks) into the batch: the lines the pattern
+    takes through the database, the rest (and those it refused) as the reader reads them."""
+    first = taken[0][0].first + taken[0][1]
+    lines: list[str] = []
+    bad: list[int] = []  # line numbers
+    read: list[tuple[int, ReadResult]] = []
+    for block, start, end in taken:
+        lines += block.lines[start:end]
+        for position in block.bad:
+            if start <= position < end:
+                bad.append(block.first + position)
+                if position in block.read:
+                    read.append((block.first + position, block.read[position]))
+    good = len(lines) - len(bad)
+    if good:
+        if bad:
+            skipped = {line - first for line in bad}
+            placeholder = fast.placeholder()
+            data = "\n".join(placeholder if i in skipped else text for i, text in enumerate(lines))
+        else:
+            data = "\n".join(lines)
+        refused = fast.stage(batch, data, first_line=first, lines=good, bureau_code=batch.bureau.code)
+        for line in refused:
+            result = fast.layout.line(lines[line - first], line)
+            if result is not None:
+                read.append((line, result))
+    else:
+        refused = []
+    read.sort(key=lambda item: item[0])
+    summary = batch.summary
+    summary.rows_read += good - len(refused) + len(read)
+    solutions: list[tuple[int, Solution, str]] = []
+    for line, result in read:
+        if isinstance(result, RowError):
+            summary.reject(result.line, result.reason)
+            continue
+        try:
+            solutions.append((line, row_solution(result), f"line {line}"))
+        except (TypeError, ValueError) as problem:
+            summary.reject(result.line, str(problem))
+    batch.stage_solutions(solutions)
