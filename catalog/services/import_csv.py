@@ -36,6 +36,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from itertools import chain, islice
 from typing import IO, TYPE_CHECKING
 
@@ -53,6 +54,7 @@ from catalog.formats.rows import (
 from catalog.models import EventStatus, ReportKind
 from catalog.quick_report import MAGNITUDE_TYPE_SPELLINGS, normalise_magnitude_type
 
+from .events import public_id_at
 from .import_batches import (
     FUTURE_TOLERANCE,
     STAGE,
@@ -65,7 +67,6 @@ from .import_batches import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator
-    from datetime import timedelta
 
     from catalog.formats import CsvLayout, ReadResult
 
@@ -85,8 +86,7 @@ _DATE = rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
 _CLOCK = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
 _ZONE = r"(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9])"
 _DATETIME = rf"{_DATE}[T ]{_CLOCK}{_ZONE}?"
-# Four decimals as written, or up to ten but not a tie at the fifth ("5", "50", ...).
-_COORDINATE = r"-?[0-9]{1,3}(?:\.(?:[0-9]{1,4}|[0-9]{4}(?!50*(?![0-9]))[0-9]{1,6}))?"
+_COORDINATE = r"-?[0-9]{1,3}(?:\.[0-9]{1,17})?"
 _DEPTH = r"(?:-?[0-9]{1,4}(?:\.[0-9]{1,10})?)?"
 _ANGLE = r"(?:-?[0-9]{1,3}(?:\.[0-9]{1,10})?)?"
 _MAG_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
@@ -102,7 +102,7 @@ _FIELDS = frozenset(
     }
 )  # fmt: skip
 
-_B32 = "abcdefghijklmnopqrstuvwxyz234567"
+_NO_SHIFT = timedelta(0)
 
 
 def _literal(text: str) -> str:
@@ -127,7 +127,12 @@ class CsvFastPath:
     pattern: re.Pattern[str]
     columns: int
     convert_sql: str
+    #: the zone of times written without one, as a shift from UTC
     offset: timedelta
+    time: int
+    date: int | None
+    latitude: int
+    longitude: int
 
     @classmethod
     def for_layout(cls, layout: CsvLayout) -> CsvFastPath | None:
@@ -174,11 +179,15 @@ class CsvFastPath:
             columns=count,
             convert_sql=_convert_sql(layout),
             offset=offset,
+            time=layout.columns["time"].index,
+            date=layout.index("date"),
+            latitude=layout.columns["latitude"].index,
+            longitude=layout.columns["longitude"].index,
         )
 
     @property
     def create_sql(self) -> list[str]:
-        columns = ", ".join(f"c{i + 1} text" for i in range(self.columns))
+        columns = ", ".join(f"c{i + 1} text" for i in range(self.columns)) + ", public_id text"
         return [
             # pg_temp: never a table of the schema that might have the same name
             f"DROP TABLE IF EXISTS pg_temp.{LINES}",
@@ -187,7 +196,7 @@ class CsvFastPath:
 
     @property
     def copy_sql(self) -> str:
-        columns = ", ".join(f"c{i + 1}" for i in range(self.columns))
+        columns = ", ".join(f"c{i + 1}" for i in range(self.columns)) + ", public_id"
         delimiter = "'" + self.layout.sep.replace("'", "''") + "'"  # (run without parameters)
         return f"COPY {LINES} ({columns}) FROM STDIN (FORMAT csv, DELIMITER {delimiter})"
 
@@ -202,25 +211,58 @@ class CsvFastPath:
 
     def placeholder(self) -> str:
         """A line of empty fields (NULLs): keeps the numbering where a line is left to the reader."""
-        return self.layout.sep * (self.columns - 1)
+        return self.layout.sep * self.columns
 
-    def stage(self, batch: Batch, data: str, *, first_line: int, lines: int, bureau_code: str) -> list[int]:
+    def copy_lines(self, lines: list[str], bureau_code: str) -> tuple[list[str], list[int]]:
+        """The lines as copied (each with its event's public id appended, a placeholder where
+        the reader reads the line) and the positions the reader reads."""
+        bad = self.bad_lines(lines)
+        skipped = set(bad)
+        placeholder = self.placeholder()
+        sep = self.layout.sep
+        copied = []
+        for position, line in enumerate(lines):
+            if position not in skipped:
+                try:
+                    copied.append(f"{line}{sep}{self._public_id(line, bureau_code)}")
+                    continue
+                except (ValueError, OverflowError):  # out of the years 1000-9999 in UTC
+                    bad.append(position)
+            copied.append(placeholder)
+        return copied, sorted(bad)
+
+    def _public_id(self, line: str, bureau_code: str) -> str:
+        """make_public_id of a line the pattern took, from its text: the time as the reader
+        reads it (the pattern leaves only ISO 8601 with a zone or none), the coordinates as
+        floats (PostgreSQL reads the same decimals to the same floats)."""
+        fields = line.split(self.layout.sep)
+        time = fields[self.time]
+        shift = self.offset
+        if self.date is not None:
+            time = f"{fields[self.date]} {time}"
+        elif time[-1] == "Z":
+            time, shift = time[:-1], _NO_SHIFT
+        elif time[-6] in "+-":
+            sign = -1 if time[-6] == "-" else 1
+            time, shift = time[:-6], sign * timedelta(hours=int(time[-5:-3]), minutes=int(time[-2:]))
+        utc = datetime.fromisoformat(time) - shift
+        if utc.year < 1000:
+            raise ValueError("Python writes such a year without leading zeros in the id")
+        iso = utc.isoformat(timespec="microseconds")
+        moment = iso[0:4] + iso[5:7] + iso[8:10] + iso[11:13] + iso[14:16] + iso[17:19] + iso[20:26]
+        return public_id_at(bureau_code, moment, float(fields[self.latitude]), float(fields[self.longitude]))
+
+    def stage(self, batch: Batch, data: str, *, first_line: int, lines: int) -> list[int]:
         """Copy ``data`` (whole lines, the first being ``first_line``; ``lines`` of them not
         placeholders) and convert it into the staging table; returns the lines the database
-        refused (a range, the future, a year before 1001), in order."""
+        refused (a range, the future), in order."""
         batch.begin()
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {LINES} RESTART IDENTITY")
             with cursor.cursor.copy(self.copy_sql) as copy:
                 copy.write(data.encode("utf-8"))
             cursor.execute(
-                self.convert_sql,
-                {
-                    "base": first_line - 1,
-                    "code": bureau_code,
-                    "offset": self.offset,
-                    "future": FUTURE_TOLERANCE,
-                },
+                self.convert_sql, {"base": first_line - 1, "offset": self.offset, "future": FUTURE_TOLERANCE}
             )
             refused = sorted(line for (line,) in cursor.fetchall())
         batch.added(lines - len(refused))
@@ -261,12 +303,6 @@ def _convert_sql(layout: CsvLayout) -> str:
         f"THEN {_literal(EventStatus.AUTOMATIC)} ELSE {_literal(EventStatus.REVIEWED)} END"
     )
 
-    def four_decimals(text: str) -> str:
-        # "{:.4f}" of the float: the text rounded (no ties, see the pattern); a negative
-        # number that rounds to zero prints as "-0.0000" in Python
-        rounded = f"round({text}::numeric, 4)"
-        return f"CASE WHEN left({text}, 1) = '-' AND {rounded} = 0 THEN '-0.0000' ELSE {rounded}::text END"
-
     def angle(field: str, low: float, high: float) -> tuple[str, str]:
         value = f"{col(field)}::float8"
         return value, f"({field} IS NULL OR {field} BETWEEN {low} AND {high})"
@@ -276,7 +312,6 @@ def _convert_sql(layout: CsvLayout) -> str:
         angle("dip", 0.0, 90.0),
         angle("rake", -180.0, 180.0),
     )
-    b32 = " || ".join(f"substr({_literal(_B32)}, (get_byte(digest, {i}) & 31) + 1, 1)" for i in range(10))
     stage_columns = ", ".join(name for name, _kind in STAGE_COLUMNS)
     # Names and constants of this module only; the values are parameters.
     return f"""
@@ -287,13 +322,10 @@ WITH checked AS MATERIALIZED (
         AND (depth_km IS NULL OR depth_km BETWEEN {DEPTH_RANGE_KM[0]} AND {DEPTH_RANGE_KM[1]})
         AND magnitude BETWEEN {MAGNITUDE_RANGE[0]} AND {MAGNITUDE_RANGE[1]}
         AND {strike_ok} AND {dip_ok} AND {rake_ok}
-        -- Python prints years before 1000 without leading zeros in the public id
-        AND origin_time >= '1001-01-01T00:00:00Z'::timestamptz
         AND origin_time <= clock_timestamp() + %(future)s::interval, false) AS ok
     FROM (
         -- OFFSET 0: each value converted once, not once per use in the checks
-        SELECT n + %(base)s AS line, {origin} AS origin_time,
-            {lat} AS latitude_text, {lon} AS longitude_text,
+        SELECT n + %(base)s AS line, {origin} AS origin_time, public_id,
             {lat}::float8 AS latitude, {lon}::float8 AS longitude, {depth} AS depth_km,
             {value}::float8 AS magnitude, {magnitude_type} AS magnitude_type,
             left(coalesce({col("location")}, ''), 200) AS location_name,
@@ -307,17 +339,10 @@ WITH checked AS MATERIALIZED (
     ) converted
 ), staged AS (
     INSERT INTO {STAGE} ({stage_columns})
-    SELECT line, 'ispec' || to_char(origin_time AT TIME ZONE 'UTC', 'YYYY') || {b32},
-        external_id, origin_time, latitude, longitude, depth_km, magnitude, magnitude_type,
-        location_name, source, event_type, status, {_literal(ReportKind.CATALOG)}, strike, dip, rake,
-        'line ' || line
-    FROM (
-        -- make_public_id: SHA-1 of "code|UTC time to the microsecond|lat|lon" (OFFSET 0: the
-        -- digest once per row, not once per character taken from it)
-        SELECT checked.*, digest(%(code)s || '|' || to_char(origin_time AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS')
-            || '|' || {four_decimals("latitude_text")} || '|' || {four_decimals("longitude_text")}, 'sha1') AS digest
-        FROM checked WHERE ok OFFSET 0
-    ) r
+    SELECT line, public_id, external_id, origin_time, latitude, longitude, depth_km, magnitude,
+        magnitude_type, location_name, source, event_type, status, {_literal(ReportKind.CATALOG)},
+        strike, dip, rake, 'line ' || line
+    FROM checked WHERE ok
 )
 SELECT line FROM checked WHERE NOT ok
 """  # noqa: S608
@@ -326,11 +351,13 @@ SELECT line FROM checked WHERE NOT ok
 @dataclass
 class _Checked:
     """Lines read and checked ahead of the writer: the line number of the first, their
-    text, the positions the pattern does not take and the reader's rows for those
-    (positions it skips, a blank line or a comment, are absent)."""
+    text, the same as copied (:meth:`CsvFastPath.copy_lines`), the positions the reader
+    reads and its rows for those (positions it skips, a blank line or a comment, are
+    absent)."""
 
     first: int
     lines: list[str]
+    copied: list[str]
     bad: list[int]
     read: dict[int, ReadResult]
 
@@ -367,7 +394,9 @@ def _text_lines(block: list[bytes]) -> list[str] | None:
     return lines
 
 
-def _checked(raw: Iterator[bytes], fast: CsvFastPath, first: int) -> Iterator[_Checked | _Rest]:
+def _checked(
+    raw: Iterator[bytes], fast: CsvFastPath, first: int, bureau_code: str
+) -> Iterator[_Checked | _Rest]:
     """The lines from ``first`` on, checked (pure: run in a thread while the database works)."""
     while True:
         block = list(islice(raw, _CHECK_LINES))
@@ -377,13 +406,13 @@ def _checked(raw: Iterator[bytes], fast: CsvFastPath, first: int) -> Iterator[_C
         if lines is None:
             yield _Rest(first, block)
             return
-        bad = fast.bad_lines(lines)
+        copied, bad = fast.copy_lines(lines, bureau_code)
         read = {}
         for position in bad:
             result = fast.layout.line(lines[position], first + position)
             if result is not None:
                 read[position] = result
-        yield _Checked(first, lines, bad, read)
+        yield _Checked(first, lines, copied, bad, read)
         first += len(block)
 
 
@@ -433,7 +462,8 @@ def import_csv(
             cursor.execute(statement)
     # a batch's worth of lines checked ahead: the thread works while the database does
     depth = batch_size // _CHECK_LINES + 2
-    checked = read_ahead(_checked(raw, fast, layout.header_line + 1), name="catalog-import-csv", depth=depth)
+    lines = _checked(raw, fast, layout.header_line + 1, batch.bureau.code)
+    checked = read_ahead(lines, name="catalog-import-csv", depth=depth)
     try:
         rest = _write_lines(batch, fast, checked, batch_size, progress, fraction)
     finally:
@@ -492,30 +522,23 @@ def _stage_lines(batch: Batch, fast: CsvFastPath, taken: list[tuple[_Checked, in
     takes through the database, the rest (and those it refused) as the reader reads them."""
     first = taken[0][0].first + taken[0][1]
     lines: list[str] = []
-    bad: list[int] = []  # line numbers
+    copied: list[str] = []
+    bad = 0
     read: list[tuple[int, ReadResult]] = []
     for block, start, end in taken:
         lines += block.lines[start:end]
+        copied += block.copied[start:end]
         for position in block.bad:
             if start <= position < end:
-                bad.append(block.first + position)
+                bad += 1
                 if position in block.read:
                     read.append((block.first + position, block.read[position]))
-    good = len(lines) - len(bad)
-    if good:
-        if bad:
-            skipped = {line - first for line in bad}
-            placeholder = fast.placeholder()
-            data = "\n".join(placeholder if i in skipped else text for i, text in enumerate(lines))
-        else:
-            data = "\n".join(lines)
-        refused = fast.stage(batch, data, first_line=first, lines=good, bureau_code=batch.bureau.code)
-        for line in refused:
-            result = fast.layout.line(lines[line - first], line)
-            if result is not None:
-                read.append((line, result))
-    else:
-        refused = []
+    good = len(lines) - bad
+    refused = fast.stage(batch, "\n".join(copied), first_line=first, lines=good) if good else []
+    for line in refused:
+        result = fast.layout.line(lines[line - first], line)
+        if result is not None:
+            read.append((line, result))
     read.sort(key=lambda item: item[0])
     summary = batch.summary
     summary.rows_read += good - len(refused) + len(read)

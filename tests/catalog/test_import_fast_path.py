@@ -50,6 +50,9 @@ EDGES = HEADER + "\n".join(
         "2024-01-04T02:00:00Z,28.111150000,115.1111500,5,2.0,ML,tie with zeros,,,,,,,,,",
         "2024-01-04T03:00:00Z,28.111151,115.111149,5,2.0,ML,no tie,,,,,,,,,",
         "2024-01-04T04:00:00Z,28.12345678901,115.5,5,2.0,ML,eleven decimals,,,,,,,,,",
+        "2024-01-04T04:30:00Z,28.123456789012345678,115.5,5,2.0,ML,eighteen decimals,,,,,,,,,",
+        "9999-12-31T20:00:00-05:00,28.5,115.5,5,2.0,ML,past the year 9999 in UTC,,,,,,,,,",
+        "1000-01-01T00:00:00Z,28.5,115.5,5,2.0,ML,the year 1000,,,,,,,,,",
         "2024-01-04T05:00:00Z,-0.00001,-0,5,2.0,ML,negative zero,,,,,,,,,",
         "2024-01-04T06:00:00Z,0,-0.00004,5,2.0,ML,zero and negative zero,,,,,,,,,",
         "2024-01-04T07:00:00Z,-0.00006,0.00005,5,2.0,ML,not zero,,,,,,,,,",
@@ -155,9 +158,9 @@ def _both(bureau, monkeypatch, files: list[bytes], **kwargs) -> tuple[dict, dict
     converted = 0
     real_stage = import_csv.CsvFastPath.stage
 
-    def counting_stage(self, batch, data, *, first_line, lines, bureau_code):
+    def counting_stage(self, batch, data, *, first_line, lines):
         nonlocal converted
-        refused = real_stage(self, batch, data, first_line=first_line, lines=lines, bureau_code=bureau_code)
+        refused = real_stage(self, batch, data, first_line=first_line, lines=lines)
         converted += lines - len(refused)
         return refused
 
