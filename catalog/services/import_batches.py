@@ -2,16 +2,21 @@
 
 A batch's rows reach the staging table (``catalog_import_stage``, a temporary table of the
 import's transaction) in one of two ways: rows the readers parsed in Python, by binary
-``COPY`` (:meth:`Batch.stage_solutions`), or CSV lines converted by PostgreSQL itself
-(:mod:`catalog.services.import_csv`). Each staged row has a key, increasing in file order
-(its line in a CSV file, else its position): it breaks ties as the list index did before.
+``COPY`` (:meth:`Batch.stage_solutions`, fed by :func:`write_rows`), or CSV lines converted
+by PostgreSQL itself (:mod:`catalog.services.import_csv`). Each staged row has a key,
+increasing in file order (its line in a CSV file, else its position): it breaks ties as
+the list index did before issue 18.
 
 :meth:`Batch.flush` then works on the server, a handful of statements whatever the size:
 the rows that are events the bureau already has (by external id, else within the
-duplicate window: time on the time index, distance on the sphere), the rows that
-duplicate an earlier row of the same batch (only the few with a neighbour within the
-window come back to Python, and the fold runs over them as it always did), one statement
-inserting the new events and their first versions, and a bulk update of changed ones.
+duplicate window: time on the time index, distance on the sphere; no walk at all for a
+row outside the span of the bureau's catalog), the rows that duplicate an earlier row of
+the same batch (only the few with a neighbour within the window come back to Python, and
+the fold runs over them as it always did), one statement inserting the new events and
+their first versions, and a bulk update of changed ones.
+
+Reading runs a batch ahead in a thread (:func:`read_ahead`): the readers and the CSV
+checks are pure, so they work while the database does.
 """
 
 from __future__ import annotations
