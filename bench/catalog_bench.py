@@ -362,6 +362,13 @@ def run(args: argparse.Namespace) -> None:
         f"peak RSS of the importing process {peak_kib / 1024:.0f} MiB "
         f"(the same command's --help: {baseline_kib / 1024:.0f} MiB)"
     )
+    # The command's own clock (import_file and its commit, without starting Django: a
+    # worker has started already); the goal is judged on the whole command above.
+    inside = float(summary["seconds"])
+    print(
+        f"import inside the command (no process start-up, {elapsed - inside:.1f} s): {inside:.1f} s -> "
+        f"{args.events / inside:,.0f} events/s"
+    )
     csv_path.unlink()
     with psycopg.connect(BENCH_DSN, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE catalog_event")
@@ -369,7 +376,7 @@ def run(args: argparse.Namespace) -> None:
     print(
         f"import limit: COPY FROM STDIN of the same {args.events:,} rows into an empty copy of catalog_event "
         f"with its indexes: {limit_rate:,.0f} events/s; import / limit = {args.events / elapsed / limit_rate:.2f} "
-        f"(goal >= 0.5); {load()}"
+        f"(goal >= 0.5; inside the command {args.events / inside / limit_rate:.2f}); {load()}"
     )
     with psycopg.connect(BENCH_DSN, autocommit=True) as conn:
         conn.execute("SET max_parallel_workers_per_gather = 0")
