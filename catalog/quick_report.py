@@ -240,6 +240,10 @@ _MAG_TYPES = {
 }
 
 
+#: Lower-case magnitude types -> their canonical spelling (normalise_magnitude_type).
+MAGNITUDE_TYPE_SPELLINGS = _MAG_TYPES
+
+
 def normalise_magnitude_type(raw: str) -> str:
     """Canonical spelling of a magnitude type: "ML", "Ms", "Mw", "mb", "M"...
 

@@ -5,7 +5,7 @@ take the shapes described in :mod:`catalog.formats.events` and yield pieces
 for a streaming response.
 """
 
-from catalog.formats.csv_reader import CSV_FIELDS, EVENT_TYPES_ZH, read_csv
+from catalog.formats.csv_reader import CSV_FIELDS, EVENT_TYPES_ZH, CsvLayout, csv_layout, read_csv
 from catalog.formats.events import (
     ROW_FIELDS,
     EventOut,
@@ -48,6 +48,7 @@ __all__ = [
     "QUAKEML_TAIL",
     "ROW_FIELDS",
     "TEXT_ROW_FIELDS",
+    "CsvLayout",
     "EventOut",
     "EventRow",
     "FocalMechanismOut",
@@ -57,6 +58,7 @@ __all__ = [
     "ReadResult",
     "RowError",
     "as_event",
+    "csv_layout",
     "public_id",
     "quakeml_events",
     "quakeml_head",

@@ -82,7 +82,7 @@ from catalog.quick_report import normalise_magnitude_type
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
-__all__ = ["CSV_FIELDS", "EVENT_TYPES_ZH", "read_csv"]
+__all__ = ["CSV_FIELDS", "EVENT_TYPES_ZH", "CsvLayout", "csv_layout", "read_csv"]
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "time": ("time", "origintime", "datetime", "eventtime", "otime", "utctime",
@@ -142,10 +142,15 @@ _STATUS = {
     "final": ("manual", "final"),
 }
 
+#: 状态 / evaluation-mode words (lower case) -> (evaluation mode, evaluation status).
+STATUS_WORDS = _STATUS
+
 _MAG_VALUE_RE = re.compile(r"^\s*(?P<type>[A-Za-z][A-Za-z_]{0,4})?\s*(?P<value>[-+]?\d+(?:\.\d+)?)\s*$")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 _UNIT_RE = re.compile(r"^(?P<name>.*?)\s*[(\[（]\s*(?P<unit>[^)\]）]*)\s*[)\]）]\s*$")
 _MAX_HEADER_SEARCH = 10
+#: A depth column in these units holds metres.
+_METRE_UNITS = ("m", "米", "metres", "meters")
 #: Raw field names of the news.ceic.ac.cn service, whose times are Beijing time.
 _CEIC_KEYS = frozenset({"otime", "epilat", "epilon", "epidepth", "locationc", "cataid"})
 
@@ -217,29 +222,88 @@ def _usable(columns: Mapping[str, _Column]) -> bool:
     return ("time" in columns or "date" in columns) and "latitude" in columns and "longitude" in columns
 
 
-def read_csv(
-    fileobj: IO[Any] | Iterable[Any],
+@dataclass(frozen=True)
+class CsvLayout:
+    """What a table's header says: where each field is, the zone of its times, the
+    delimiter. Read once by :func:`csv_layout`; every data row is read against it."""
+
+    headers: tuple[str, ...]
+    columns: Mapping[str, _Column]
+    implied_type: str | None
+    default_tz: tzinfo
+    explicit_tz: str | tzinfo | None
+    default_magnitude_type: str | None
+    sep: str
+    header_line: int
+    #: A data row needs at least this many columns.
+    needed: int
+
+    def index(self, field: str) -> int | None:
+        """The column (from 0) that holds ``field``, None when the table has none."""
+        column = self.columns.get(field)
+        return None if column is None else column.index
+
+    def time_zone(self) -> tzinfo:
+        """The zone of the times written without one."""
+        time_col = self.columns.get("time")
+        column = time_col or self.columns["date"]
+        return _column_tz(column, self.default_tz, self.explicit_tz)
+
+    def depth_in_metres(self) -> bool:
+        column = self.columns.get("depth")
+        return column is not None and column.unit in _METRE_UNITS
+
+    def rows(self, lines: Iterable[str], after_line: int) -> Iterator[ReadResult]:
+        """The rows of ``lines``, the table's text after its line ``after_line``."""
+        reader = csv.reader(lines, delimiter=self.sep)
+        previous_end = 0
+        for fields in _csv_rows(reader, after_line):
+            start = after_line + previous_end + 1
+            previous_end = reader.line_num
+            result = self.record(fields, start)
+            if result is not None:
+                yield result
+
+    def line(self, text: str, line: int) -> ReadResult | None:
+        """One physical line holding one whole row (no quoted line break), read as
+        :meth:`rows` reads it; None for a line it skips (blank, a comment)."""
+        try:
+            fields = next(csv.reader([text], delimiter=self.sep), [])
+        except csv.Error as problem:
+            raise _format_error(problem, line) from None
+        return self.record(fields, line)
+
+    def record(self, fields: list[str], line: int) -> ReadResult | None:
+        """The row a record's fields give, starting at ``line``; None when skipped."""
+        if not fields or all(not f.strip() for f in fields) or fields[0].lstrip().startswith("#"):
+            return None
+        if len(fields) < self.needed:
+            return RowError(line, f"expected at least {self.needed} columns, found {len(fields)}")
+        try:
+            return _row(
+                fields,
+                self.columns,
+                self.implied_type,
+                self.default_tz,
+                self.default_magnitude_type,
+                line,
+                self.explicit_tz,
+            )
+        except BadValueError as problem:
+            column = self.columns.get(problem.column)
+            return RowError(line, problem.reason, column.header if column else problem.column)
+
+
+def csv_layout(
+    lines: Iterator[str],
     *,
     mapping: Mapping[str, str] | None = None,
     tz: str | tzinfo | None = None,
-    encoding: str | None = None,
     delimiter: str | None = None,
     default_magnitude_type: str | None = None,
-) -> Iterator[ReadResult]:
-    """Yield an EventRow or a RowError for each data row of a catalogue table.
-
-    ``fileobj`` is a text or binary file-like object (or any iterable of
-    lines); it is read line by line, never whole. ``mapping`` maps a field
-    name (see ``CSV_FIELDS``) to the header of the column that holds it,
-    overriding the automatic matching. ``tz`` is the zone of times written
-    without one (default: Beijing for Chinese headers, else UTC).
-
-    The header is the first line (within the first ten) whose columns give a
-    time and both coordinates; lines before it are skipped (export titles).
-    Raises FormatError when no such header exists; every bad data row is a
-    RowError("line N: <field> '<value>' ...") and reading goes on.
-    """
-    lines = iter_text_lines(fileobj, encoding)
+) -> CsvLayout:
+    """Find the header in ``lines`` (text lines, the file's first) and read it; the
+    iterator is left just after the header line. Raises FormatError without one."""
     line_no = 0
     headers: list[str] | None = None
     first_seen: list[str] | None = None
@@ -279,31 +343,46 @@ def read_csv(
             f"the header has no magnitude column (columns: {', '.join(h.strip() for h in headers)})",
             line=header_line,
         )
+    return CsvLayout(
+        headers=tuple(headers),
+        columns=columns,
+        implied_type=implied_type,
+        default_tz=default_tz,
+        explicit_tz=tz,
+        default_magnitude_type=default_magnitude_type,
+        sep=sep,
+        header_line=header_line,
+        needed=max(col.index for col in columns.values()) + 1,
+    )
 
-    reader = csv.reader(lines, delimiter=sep)
-    needed = max(col.index for col in columns.values()) + 1
-    previous_end = 0
-    for fields in _csv_rows(reader, header_line):
-        start = header_line + previous_end + 1
-        previous_end = reader.line_num
-        if not fields or all(not f.strip() for f in fields) or fields[0].lstrip().startswith("#"):
-            continue
-        if len(fields) < needed:
-            yield RowError(start, f"expected at least {needed} columns, found {len(fields)}")
-            continue
-        try:
-            yield _row(
-                fields,
-                columns,
-                implied_type,
-                default_tz,
-                default_magnitude_type,
-                start,
-                tz,
-            )
-        except BadValueError as problem:
-            column = columns.get(problem.column)
-            yield RowError(start, problem.reason, column.header if column else problem.column)
+
+def read_csv(
+    fileobj: IO[Any] | Iterable[Any],
+    *,
+    mapping: Mapping[str, str] | None = None,
+    tz: str | tzinfo | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    default_magnitude_type: str | None = None,
+) -> Iterator[ReadResult]:
+    """Yield an EventRow or a RowError for each data row of a catalogue table.
+
+    ``fileobj`` is a text or binary file-like object (or any iterable of
+    lines); it is read line by line, never whole. ``mapping`` maps a field
+    name (see ``CSV_FIELDS``) to the header of the column that holds it,
+    overriding the automatic matching. ``tz`` is the zone of times written
+    without one (default: Beijing for Chinese headers, else UTC).
+
+    The header is the first line (within the first ten) whose columns give a
+    time and both coordinates; lines before it are skipped (export titles).
+    Raises FormatError when no such header exists; every bad data row is a
+    RowError("line N: <field> '<value>' ...") and reading goes on.
+    """
+    lines = iter_text_lines(fileobj, encoding)
+    layout = csv_layout(
+        lines, mapping=mapping, tz=tz, delimiter=delimiter, default_magnitude_type=default_magnitude_type
+    )
+    yield from layout.rows(lines, layout.header_line)
 
 
 def _format_error(problem: csv.Error, line: int) -> FormatError:
@@ -319,7 +398,7 @@ def _format_error(problem: csv.Error, line: int) -> FormatError:
     return FormatError(f"not a readable table row: {text}", line=line)
 
 
-def _csv_rows(reader: Any, header_line: int) -> Iterator[list[str]]:
+def _csv_rows(reader: Any, after_line: int) -> Iterator[list[str]]:
     """The reader's rows; its errors (a field over the size limit...) become FormatError
     naming the line the broken row starts on (where an open quote would be)."""
     read_up_to = 0
@@ -329,7 +408,7 @@ def _csv_rows(reader: Any, header_line: int) -> Iterator[list[str]]:
         except StopIteration:
             return
         except csv.Error as problem:
-            raise _format_error(problem, header_line + read_up_to + 1) from None
+            raise _format_error(problem, after_line + read_up_to + 1) from None
         read_up_to = reader.line_num
         yield fields
 
@@ -383,12 +462,7 @@ def _row(
     if "depth" in columns:
         raw_depth = get("depth")
         depth = parse_float(raw_depth, column="depth", required=False)
-        if depth is not None and columns["depth"].unit in (
-            "m",
-            "米",
-            "metres",
-            "meters",
-        ):
+        if depth is not None and columns["depth"].unit in _METRE_UNITS:
             depth /= 1000.0
         if depth is not None and not DEPTH_RANGE_KM[0] <= depth <= DEPTH_RANGE_KM[1]:
             raise BadValueError(

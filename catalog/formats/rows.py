@@ -95,17 +95,20 @@ class BadValueError(ValueError):
 # ---------------------------------------------------------------- input lines
 
 
-def iter_text_lines(fileobj: IO[Any] | Iterable[Any], encoding: str | None) -> Iterator[str]:
+def iter_text_lines(
+    fileobj: IO[Any] | Iterable[Any], encoding: str | None, *, start: bool = True, first_line: int = 1
+) -> Iterator[str]:
     """Yield text lines from a text or binary file-like object, one at a time.
 
     Binary input is decoded line by line: with ``encoding`` when given,
     otherwise UTF-8 (a BOM is dropped) falling back to GB18030 (a superset of
     GBK/GB2312, what Chinese Excel writes) from the first line that is not
-    UTF-8 on.
+    UTF-8 on. ``start=False`` reads on from the middle of a file (line
+    ``first_line``): no BOM is looked for.
     """
     chosen = encoding
-    first = True
-    for number, raw in enumerate(fileobj, start=1):
+    first = start
+    for number, raw in enumerate(fileobj, start=first_line):
         # A NUL byte means a binary or corrupted file; PostgreSQL text cannot store one
         # either, so the file is refused here, at the line, not by the database later.
         if ("\x00" if isinstance(raw, str) else b"\x00") in raw:

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from catalog.models import Event, EventImport
-from catalog.services import import_writer
+from catalog.services import import_batches, import_writer
 from catalog.services import imports as event_import_services
 from portal.jobs import watchdog
 from portal.models import Notification
@@ -72,7 +72,7 @@ def test_an_unforeseen_error_in_the_import_fails_it_and_tells_the_uploader(
     def broken(*args, **kwargs):
         raise KeyError("boom")
 
-    monkeypatch.setattr(import_writer._Batcher, "flush", broken)
+    monkeypatch.setattr(import_batches.Batch, "flush", broken)
     client = api(jx_forecaster)
     # when
     with django_capture_on_commit_callbacks(execute=True):
