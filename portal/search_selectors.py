@@ -153,13 +153,20 @@ def search_found(*, actor: Actor | None, flt: SearchFilter) -> Found:
     for id_, kind_key, score, date in fetched:
         by_kind.setdefault(kind_key, []).append(Candidate(id_, kind_key, float(score), date))
     capped = frozenset(key for key, found in by_kind.items() if len(found) > KIND_CAP)
-    kept = [c for found in by_kind.values() for c in found[:KIND_CAP]]
+    # each part came newest first; sorted again here so the one left out is the oldest
+    # whatever order the UNION handed the rows over in
+    kept = [c for found in by_kind.values() for c in sorted(found, key=_newest_key)[:KIND_CAP]]
     kept.sort(key=_rank_key)
     return Found(
         ranked=tuple(kept),
         counts={key: min(len(found), KIND_CAP) for key, found in by_kind.items()},
         capped=capped,
     )
+
+
+def _newest_key(candidate: Candidate) -> tuple[float, int]:
+    when = candidate.date.timestamp() if candidate.date is not None else float("-inf")
+    return (-when, -candidate.id)
 
 
 def _rank_key(candidate: Candidate) -> tuple[float, float, int]:
