@@ -171,8 +171,7 @@ def _newest_key(candidate: Candidate) -> tuple[float, int]:
 
 def _rank_key(candidate: Candidate) -> tuple[float, float, int]:
     # higher score first; among equals the newer, then the later indexed; no date last
-    when = candidate.date.timestamp() if candidate.date is not None else float("-inf")
-    return (-candidate.score, -when, -candidate.id)
+    return (-candidate.score, *_newest_key(candidate))
 
 
 def _narrowed(found: QuerySet[SearchDocument], flt: SearchFilter) -> QuerySet[SearchDocument]:
