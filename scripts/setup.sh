@@ -27,7 +27,7 @@ PG_MAJOR=$(ls /usr/lib/postgresql | sort -n | tail -1)
 apt_install "postgresql-${PG_MAJOR}-postgis-3" "postgresql-${PG_MAJOR}-rum" gdal-bin libsqlite3-mod-spatialite \
   chromium fonts-noto-cjk fonts-wqy-zenhei poppler-utils python3-venv gettext make curl
 # nginx in front of the daphnes of the scale-out benchmarks (bench/scale/); they start their own
-apt_install nginx-light
+apt_install nginx  # the package every Debian and Ubuntu release has (nginx-light is nginx plus a module on Debian 12)
 command -v redis-server >/dev/null || apt_install redis-server
 
 # Services (no systemd here: start them the way the machine's own scripts do).
