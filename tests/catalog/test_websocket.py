@@ -103,9 +103,14 @@ async def test_catalog_page_socket_is_for_bureau_people_only(jx_forecaster, outs
 
 
 async def group_members(group: str) -> list[str]:
+    """The group's members that are this process's channels. Another process's stay in Redis
+    until the group expires when it was killed without leaving (the live server of a browser
+    test run before): they are not this process's to count."""
     layer = get_channel_layer()
     connection = layer.connection(layer.consistent_hash(group))
-    return [m.decode() for m in await connection.zrange(layer._group_key(group), 0, -1)]
+    mine = layer.client_prefix  # "specific.<this process's layer>!"
+    members = [m.decode() for m in await connection.zrange(layer._group_key(group), 0, -1)]
+    return [m for m in members if m.startswith(f"specific.{mine}!")]
 
 
 async def test_many_sockets_are_one_member_per_process_and_each_hears_once(
