@@ -317,6 +317,15 @@ def _pieces(parts: Iterable[str | bytes]) -> Iterator[bytes]:
         yield b"".join(buffer)
 
 
+def _whole(parts: Iterable[str | bytes]) -> bytes:
+    """The writer's pieces as one body: text joined and encoded once (the writers give
+    text, but for QuakeML's bytes; ``_pieces`` takes either)."""
+    parts = list(parts)
+    if all(type(part) is str for part in parts):
+        return "".join(parts).encode("utf-8")  # type: ignore[arg-type]
+    return b"".join(_pieces(parts))
+
+
 def _with_head_and_tail(head: str, events: Iterator[str], tail: str) -> Iterator[str]:
     yield head
     yield from events
@@ -384,7 +393,12 @@ def query(request: HttpRequest) -> HttpResponse:
     rows: Iterator[Any]
     if tuples:
         fields = TEXT_ROW_FIELDS if params.format == "text" else ROW_FIELDS
-        rows = selectors.fdsn_rows(qs, fields, chunk_size=None if at_once else CHUNK_ROWS)
+        rows = selectors.fdsn_rows(
+            qs,
+            fields,
+            chunk_size=None if at_once else CHUNK_ROWS,
+            floats_as_text=True,
+        )
     elif at_once:
         rows = iter(list(qs.values(*VALUE_FIELDS)))
     else:
@@ -423,12 +437,12 @@ def query(request: HttpRequest) -> HttpResponse:
                 include_all_magnitudes=params.includeallmagnitudes,
             )
         content_type = "application/xml"
-    pieces = _pieces(body)
     if at_once:
         # The rows are in memory already (at most IN_MEMORY_ROWS): the whole answer in one
         # body, which the server sends without coming back to this thread for each 64 kB
         # piece (under ASGI every piece of a stream is a hop to the sync thread and back).
-        return HttpResponse(b"".join(pieces), content_type=content_type)
+        return HttpResponse(_whole(body), content_type=content_type)
+    pieces = _pieces(body)
     if isinstance(request, ASGIRequest):
         # Under ASGI Django would drain a sync iterator into a list before sending
         # (django.http.response.StreamingHttpResponse.__aiter__); an async one streams.

@@ -268,16 +268,23 @@ def events_for_fdsn(*, actor: Actor | None, query: FdsnQuery) -> QuerySet[Event]
 #: django/db/backends/postgresql/psycopg_any.py: about 3 µs a value, 10 ms of the 1,000
 #: events of an FDSN answer, three times a row) and the writers then spent another
 #: microsecond writing each datetime back into text (issue 18).
-#: psycopg's loader of ``text`` (its C one with psycopg-binary), given the times.
-_TIME_AS_TEXT = adapters.get_loader(adapters.types["text"].oid, Format.TEXT)
+#: psycopg's loader of ``text`` (its C one with psycopg-binary), given the times (and, for
+#: the text format, the floats).
+_AS_TEXT = adapters.get_loader(adapters.types["text"].oid, Format.TEXT)
 
 
 def fdsn_rows(
-    events: QuerySet[Event], fields: Sequence[str], *, chunk_size: int | None = None
+    events: QuerySet[Event],
+    fields: Sequence[str],
+    *,
+    chunk_size: int | None = None,
+    floats_as_text: bool = False,
 ) -> Iterator[tuple[Any, ...]]:
     """``events.values_list(*fields)`` as plain tuples for the FDSN writers, with each
     ``timestamptz`` as the database's text of it (above): all at once, or with
-    ``chunk_size`` through a server-side cursor.
+    ``chunk_size`` through a server-side cursor. ``floats_as_text``: each ``double
+    precision`` too, for the text writer (``formats.fdsn_text.float_text`` prints it as it
+    came instead of parsing it here and writing it again there).
 
     The fields are plain columns (text, floats, times) that need no converter of Django's
     (tests/catalog/test_fdsn_fast_paths.py checks the tuples against ``values_list``'s own). The
@@ -286,22 +293,29 @@ def fdsn_rows(
     values = events.values_list(*fields)
     sql, params = values.query.sql_with_params()
     connection = connections[values.db]
+    as_text = ("timestamptz", "float8") if floats_as_text else ("timestamptz",)
     if chunk_size is None:
         with connection.cursor() as cursor:
-            cursor.cursor.adapters.register_loader("timestamptz", _TIME_AS_TEXT)
+            for name in as_text:
+                cursor.cursor.adapters.register_loader(name, _AS_TEXT)
             cursor.execute(sql, params)
             return iter(cursor.fetchall())
-    return _fdsn_rows_streamed(connection, sql, params, chunk_size)
+    return _fdsn_rows_streamed(connection, sql, params, chunk_size, as_text)
 
 
 def _fdsn_rows_streamed(
-    connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any], chunk_size: int
+    connection: BaseDatabaseWrapper,
+    sql: str,
+    params: Sequence[Any],
+    chunk_size: int,
+    as_text: Sequence[str],
 ) -> Iterator[tuple[Any, ...]]:
     # As QuerySet.iterator(): a named (server-side, WITH HOLD in autocommit) cursor of
     # Django's, unless the database's settings turn those off (a transaction pooler).
     server_side = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
     with connection.chunked_cursor() if server_side else connection.cursor() as cursor:
-        cursor.cursor.adapters.register_loader("timestamptz", _TIME_AS_TEXT)
+        for name in as_text:
+            cursor.cursor.adapters.register_loader(name, _AS_TEXT)
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(chunk_size):
             yield from rows

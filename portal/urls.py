@@ -27,6 +27,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # First: the FDSN service is the busiest read, and Django tries the patterns in order
+    # (after the feature apps' ~30 includes it was 0.2-0.3 ms of resolving a request).
+    path("fdsnws/event/1/", include("catalog.fdsn_urls")),
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -55,7 +58,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     *(path("api/v1/", include(f"{app}.api_urls")) for app in settings.PORTAL_FEATURE_APPS),
     *(path("", include(f"{app}.urls")) for app in settings.PORTAL_FEATURE_APPS),
-    path("fdsnws/event/1/", include("catalog.fdsn_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up code as a script file (?script), not inline:
     # the Content-Security-Policy admits no inline script.

@@ -51,6 +51,7 @@ __all__ = [
     "OriginOut",
     "as_event",
     "database_time",
+    "float_text",
     "public_id",
     "utc_text_parts",
 ]
@@ -305,6 +306,28 @@ def utc_text_parts(value: str) -> tuple[str, str] | None:
     if value[0] == "0":  # a year before 1000: strftime does not pad those (the writers' bytes)
         return None
     return value[:10] + "T" + value[11:19], (value[20:-3].ljust(6, "0") if size > 22 else "")
+
+
+def float_text(value: Any) -> str:
+    """``repr(float(value))`` of a float, or of PostgreSQL's text of a ``double precision``
+    read as text (``catalog.selectors.fdsn_rows(floats_as_text=True)``), mostly without
+    parsing it.
+
+    Since PostgreSQL 12 a float is written as its shortest exact decimal (with the
+    server's default ``extra_float_digits=1``, which ``portal.settings`` pins per connection),
+    as is Python's ``repr``: for a plain decimal (a point, no exponent) the digits are the
+    same, and a whole number lacks only the ``.0`` (``3`` → ``3.0``, ``-0`` → ``-0.0``). The
+    rest (exponents, which PostgreSQL starts at 1e15 and Python at 1e16, ``Infinity``,
+    ``NaN``) is parsed and written by Python. tests/catalog/test_fdsn_fast_paths.py checks
+    it against ``repr`` on values of every magnitude read back from the database.
+    """
+    if type(value) is str:
+        if "." in value:
+            if "e" not in value:
+                return value
+        elif "e" not in value and value[-1:].isdigit():
+            return value + ".0"
+    return repr(float(value))
 
 
 def database_time(value: str) -> datetime:

@@ -11,7 +11,14 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
-from catalog.formats.events import EventOut, as_event, database_time, public_id, utc_text_parts
+from catalog.formats.events import (
+    EventOut,
+    as_event,
+    database_time,
+    float_text,
+    public_id,
+    utc_text_parts,
+)
 from catalog.formats.rows import (
     DEPTH_RANGE_KM,
     LATITUDE_RANGE,
@@ -334,6 +341,17 @@ def _utc_stamp(value: datetime | str) -> str:
     (:func:`~catalog.formats.events.utc_text_parts`), quicker: the text is sliced, and a
     UTC datetime written by ``isoformat`` (C: the same fields; its ``+00:00`` becomes the Z)."""
     if isinstance(value, str):
+        # the common shape, `2019-12-31 19:50:21.604+00`, sliced without utc_text_parts' tuple
+        size = len(value)
+        if (
+            24 <= size <= 29
+            and value[19] == "."
+            and value[-3:] == "+00"
+            and value[0] != "0"
+            and value[4] == "-"
+            and value[10] == " "
+        ):
+            return f"{value[:10]}T{value[11:19]}.{value[20:-3].ljust(6, '0')}Z"
         parts = utc_text_parts(value)
         if parts is not None:
             return f"{parts[0]}.{parts[1] or '000000'}Z"
@@ -393,21 +411,21 @@ def quakeml_row(row: tuple[Any, ...], prefix: str = "smi:ispec") -> str:
         out.append(
             f"<focalMechanism publicID={_attr(public_id('focalmechanism', local, prefix))}>"
             '<nodalPlanes preferredPlane="1"><nodalPlane1>'
-            f"<strike><value>{float(strike)!r}</value></strike><dip><value>{float(dip)!r}</value></dip>"
-            f"<rake><value>{float(rake)!r}</value></rake>"
+            f"<strike><value>{float_text(strike)}</value></strike><dip><value>{float_text(dip)}</value></dip>"
+            f"<rake><value>{float_text(rake)}</value></rake>"
             f"</nodalPlane1></nodalPlanes><creationInfo><agencyID>{agency}</agencyID></creationInfo>"
             "</focalMechanism>"
         )
-    depth = "" if depth_km is None else _value("depth", round(depth_km * 1000.0, 3))
+    depth = "" if depth_km is None else _value("depth", round(float(depth_km) * 1000.0, 3))
     out.append(
         f"<origin publicID={_attr(origin_pid)}><time><value>{_utc_stamp(time)}</value></time>"
-        f"<latitude><value>{float(latitude)!r}</value></latitude>"
-        f"<longitude><value>{float(longitude)!r}</value></longitude>{depth}{evaluation}{info_created}</origin>"
+        f"<latitude><value>{float_text(latitude)}</value></latitude>"
+        f"<longitude><value>{float_text(longitude)}</value></longitude>{depth}{evaluation}{info_created}</origin>"
     )
     if magnitude is not None:
         kind = f"<type>{_text(magnitude_type)}</type>" if magnitude_type else ""
         out.append(
-            f"<magnitude publicID={_attr(magnitude_pid)}><mag><value>{float(magnitude)!r}</value></mag>{kind}"
+            f"<magnitude publicID={_attr(magnitude_pid)}><mag><value>{float_text(magnitude)}</value></mag>{kind}"
             f"<originID>{origin_id}</originID>{evaluation}{info_created}</magnitude>"
         )
     out.append(f"<preferredOriginID>{origin_id}</preferredOriginID>")
@@ -493,7 +511,7 @@ def quakeml_events(rows: Iterable[tuple[Any, ...]], prefix: str = "smi:ispec") -
     # (source, code, magnitude type, event type) -> agency, its <creationInfo> opened,
     # <type> of the magnitude, <type> of the event: escaped once an answer
     repeated: dict[tuple[Any, Any, Any, Any], tuple[str, str, str, str]] = {}
-    plain_id, plain_text, metres = _plain_id, _plain_text, _metres
+    plain_id, plain_text, metres, number, stamp = _plain_id, _plain_text, _metres, float_text, _utc_stamp
     for row in rows:
         (
             event_id,
@@ -529,11 +547,11 @@ def quakeml_events(rows: Iterable[tuple[Any, ...]], prefix: str = "smi:ispec") -
             repeated[(source, code, magnitude_type, event_type)] = found
         agency, info, kind, what = found
         evaluation = _AUTOMATIC if status == "automatic" else _MANUAL
-        created_at = "" if created is None else f"<creationTime>{_utc_stamp(created)}</creationTime>"
+        created_at = "" if created is None else f"<creationTime>{stamp(created)}</creationTime>"
         if created is not None:
             stamped = created_at
         else:
-            stamped = "" if updated is None else f"<creationTime>{_utc_stamp(updated)}</creationTime>"
+            stamped = "" if updated is None else f"<creationTime>{stamp(updated)}</creationTime>"
         origin_id = f"{prefix}/origin/{event_id}"
         if place:
             if not plain_text(place):
@@ -546,19 +564,19 @@ def quakeml_events(rows: Iterable[tuple[Any, ...]], prefix: str = "smi:ispec") -
             mechanism_id = f"{prefix}/focalmechanism/{event_id}"
             focal = (
                 f'<focalMechanism publicID="{mechanism_id}"><nodalPlanes preferredPlane="1"><nodalPlane1>'
-                f"<strike><value>{float(strike)!r}</value></strike><dip><value>{float(dip)!r}</value></dip>"
-                f"<rake><value>{float(rake)!r}</value></rake>"
+                f"<strike><value>{number(strike)}</value></strike><dip><value>{number(dip)}</value></dip>"
+                f"<rake><value>{number(rake)}</value></rake>"
                 f"</nodalPlane1></nodalPlanes><creationInfo><agencyID>{agency}</agencyID></creationInfo>"
                 "</focalMechanism>"
             )
             preferred_focal = f"<preferredFocalMechanismID>{mechanism_id}</preferredFocalMechanismID>"
         else:
             focal = preferred_focal = ""
-        depth = "" if depth_km is None else f"<depth><value>{metres(depth_km)}</value></depth>"
+        depth = "" if depth_km is None else f"<depth><value>{metres(float(depth_km))}</value></depth>"
         if magnitude is not None:
             magnitude_id = f"{prefix}/magnitude/{event_id}"
             mag = (
-                f'<magnitude publicID="{magnitude_id}"><mag><value>{float(magnitude)!r}</value></mag>{kind}'
+                f'<magnitude publicID="{magnitude_id}"><mag><value>{number(magnitude)}</value></mag>{kind}'
                 f"<originID>{origin_id}</originID>{evaluation}{info}{created_at}</creationInfo></magnitude>"
             )
             preferred_mag = f"<preferredMagnitudeID>{magnitude_id}</preferredMagnitudeID>"
@@ -566,9 +584,9 @@ def quakeml_events(rows: Iterable[tuple[Any, ...]], prefix: str = "smi:ispec") -
             mag = preferred_mag = ""
         yield (
             f'<event publicID="{prefix}/event/{event_id}">{description}{focal}'
-            f'<origin publicID="{origin_id}"><time><value>{_utc_stamp(time)}</value></time>'
-            f"<latitude><value>{float(latitude)!r}</value></latitude>"
-            f"<longitude><value>{float(longitude)!r}</value></longitude>{depth}{evaluation}"
+            f'<origin publicID="{origin_id}"><time><value>{stamp(time)}</value></time>'
+            f"<latitude><value>{number(latitude)}</value></latitude>"
+            f"<longitude><value>{number(longitude)}</value></longitude>{depth}{evaluation}"
             f"{info}{created_at}</creationInfo></origin>{mag}"
             f"<preferredOriginID>{origin_id}</preferredOriginID>{preferred_mag}{preferred_focal}"
             f"{what}{info}{stamped}</creationInfo></event>\n"

@@ -167,10 +167,14 @@ if env.bool("DATABASE_POOL", default=True):
 # 2.3x slower (68 ms against 29 ms, bench/RESULTS.md, issue 18); set per connection, so a big
 # database server can allow it again (DATABASE_PARALLEL_WORKERS=2, or "" for the server's own).
 _parallel = env.str("DATABASE_PARALLEL_WORKERS", default="0")
+# Floats as their shortest exact text (PostgreSQL's default, pinned here): the FDSN text
+# writer prints them as the database wrote them instead of parsing and repr()-ing each one
+# (catalog.formats.fdsn_text.float_text); a server set to extra_float_digits=0 would round
+# them to 15 digits.
+_options = ["-c extra_float_digits=1"]
 if _parallel != "":
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c max_parallel_workers_per_gather={int(_parallel)}"
-    )
+    _options.append(f"-c max_parallel_workers_per_gather={int(_parallel)}")
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(_options)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"

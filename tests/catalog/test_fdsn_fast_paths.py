@@ -11,6 +11,7 @@ would miss, control characters, markup, tiny and whole numbers.
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import struct
@@ -29,7 +30,7 @@ from catalog.formats import (
     write_quakeml,
     write_quakeml_rows,
 )
-from catalog.formats.events import database_time, utc_text_parts
+from catalog.formats.events import database_time, float_text, utc_text_parts
 from catalog.formats.quakeml import _metres
 from catalog.models import Event, EventStatus, ReportKind
 from catalog.services.events import Solution, event_record_solution
@@ -182,15 +183,19 @@ def test_fdsn_rows_are_values_list_with_the_database_text_of_times(odd_catalog, 
         monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
     query = parse_fdsn_query({"format": "xml"})
     events = selectors.events_for_fdsn(actor=None, query=query)
-    for fields, chunk_size in ((ROW_FIELDS, None), (TEXT_ROW_FIELDS, None), (ROW_FIELDS, 4)):
+    cases = [(ROW_FIELDS, None), (TEXT_ROW_FIELDS, None), (ROW_FIELDS, 4)]
+    for (fields, chunk_size), floats_as_text in itertools.product(cases, (False, True)):
         expected = list(events.values_list(*fields))
-        got = list(selectors.fdsn_rows(events, fields, chunk_size=chunk_size))
+        got = list(selectors.fdsn_rows(events, fields, chunk_size=chunk_size, floats_as_text=floats_as_text))
         assert len(got) == len(expected) == len(ODD)
         for read, django in zip(got, expected, strict=True):
             for value, reference in zip(read, django, strict=True):
                 if isinstance(reference, datetime):
                     assert isinstance(value, str)
                     assert database_time(value) == reference
+                elif floats_as_text and isinstance(reference, float):
+                    assert isinstance(value, str)
+                    assert float_text(value) == repr(reference)
                 else:
                     assert value == reference
                     assert type(value) is type(reference)
@@ -287,3 +292,27 @@ def test_depths_in_metres_are_what_round_gives():
         except OverflowError:
             continue
         assert _metres(value) == expected, value
+
+
+@pytest.mark.django_db
+def test_the_database_text_of_a_float_is_written_as_repr_writes_the_float():
+    """``float_text`` of what PostgreSQL sends for a ``double precision`` (its shortest exact
+    decimal, as the settings pin it) is ``repr`` of the float: whole numbers, signed zeros,
+    the edges where either side starts its exponent (1e-4; PostgreSQL at 1e15, Python at
+    1e16), infinities and NaN, and random values of every magnitude."""
+    rng = random.Random(20261202)  # noqa: S311 - reproducible test values
+    values = [0.0, -0.0, 1.0, -3.0, 3.3, 0.1 + 0.2, 22.0196, 104.9423, 179.99999999999997, -180.0]
+    values += [1e-4, 9.999999999999999e-05, 1e-05, 1.5e-07, 5e-324, 1.7976931348623157e308]
+    values += [1e14, 123456789012345.0, 999999999999999.9, 1e15, 1.5e15, 9999999999999998.0, 1e16, 1e22]
+    values += [float("inf"), float("-inf"), float("nan")]
+    values += [x / 10 for x in range(-100, 1000)] + [rng.uniform(-180, 180) for _ in range(5_000)]
+    values += [rng.uniform(0, 1) * 10.0 ** rng.randint(-12, 20) for _ in range(5_000)]
+    values += [struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0] for _ in range(5_000)]
+    with connection.cursor() as cursor:
+        cursor.cursor.adapters.register_loader("float8", selectors._AS_TEXT)
+        cursor.execute("SELECT unnest(%s::float8[])", [values])
+        texts = [text for (text,) in cursor.fetchall()]
+    assert all(type(text) is str for text in texts)
+    for value, text in zip(values, texts, strict=True):
+        assert float_text(text) == repr(value), (value, text)
+        assert float_text(value) == repr(value)
