@@ -268,7 +268,9 @@ def post_quake_defaults(kind: str) -> dict[str, Decimal | float | None]:
 class EventVersion(models.Model):
     """One solution of an event as it arrived (quick report, import, correction)."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="versions")
+    # No index of its own: eventversion_unique_number (event, version) serves every lookup
+    # by event (issue 18: one index fewer for each imported event's first version).
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="versions", db_index=False)
     version = models.PositiveIntegerField(_("version"))
     origin_time = models.DateTimeField(_("origin time"))
     latitude = models.FloatField(_("latitude"))

@@ -213,7 +213,7 @@ WITH unmatched AS (
     SELECT u.*,
         u.origin_time - lag(u.origin_time) OVER in_time AS since_previous,
         lead(u.origin_time) OVER in_time - u.origin_time AS until_next,
-        count(*) OVER (PARTITION BY u.external_id) AS sharing
+        {sharing} AS sharing
     FROM unmatched u
     WINDOW in_time AS (ORDER BY u.origin_time, u.idx)
 )
@@ -391,7 +391,13 @@ class Batch:
                 },
             )
             matches: dict[int, int] = dict(cursor.fetchall())
-            cursor.execute(_FOLD_CANDIDATES_SQL, {"matched": list(matches), "seconds": self.seconds})
+            # Rows sharing an external id are counted only where the batch has any: the count
+            # is a second sort of the batch (a third of this statement for a file without ids).
+            sharing = "count(*) OVER (PARTITION BY u.external_id)" if external else "1"
+            cursor.execute(
+                _FOLD_CANDIDATES_SQL.format(sharing=sharing),
+                {"matched": list(matches), "seconds": self.seconds},
+            )
             folded = self._fold_within_batch(cursor.fetchall())
         # A later row of the same event in this batch replaces the first one's values.
         source: dict[int, int] = {}
