@@ -56,7 +56,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import median_filter
 
 MAD_TO_SIGMA = 1.4826
 
@@ -212,6 +211,10 @@ def find_flat(values: np.ndarray, interval: int, params: QcParams) -> list[Span]
 
 
 def find_spikes(values: np.ndarray, params: QcParams, q: float) -> list[Span]:
+    from scipy.ndimage import (
+        median_filter,  # scipy loads when a check needs it, not with every process (products.methods.canvas)
+    )
+
     present = ~np.isnan(values)
     if present.sum() < params.spike_window:
         return []

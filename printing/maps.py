@@ -14,12 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-from matplotlib.patches import Polygon as PolygonPatch
-
 from .rendering import figure_png
 
 if TYPE_CHECKING:
@@ -72,6 +66,13 @@ def draw_map(
     legend: bool = False,
 ) -> bytes:
     """A PNG map over ``extent`` = (lon_min, lon_max, lat_min, lat_max)."""
+    # matplotlib loads with the first map, not with every process (products.methods.canvas)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Polygon as PolygonPatch
+
     plt.rcParams["font.sans-serif"] = FONTS
     plt.rcParams["axes.unicode_minus"] = False
     lon0, lon1, lat0, lat1 = extent

@@ -18,12 +18,11 @@ import functools
 import hashlib
 import json
 import subprocess
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import numpy as np
-import scipy
 
 PACKAGE_VERSION = "1.0"
 METHODS_DIR = Path(__file__).resolve().parent / "methods"
@@ -75,8 +74,9 @@ def record(*, method: str, params: dict[str, Any], selection: dict[str, Any]) ->
         "methods_sha256": methods_sha256(),
         "libraries": {
             "numpy": np.__version__,
-            "scipy": scipy.__version__,
-            "matplotlib": matplotlib.__version__,
+            # read from the installed packages' metadata: importing them costs a second
+            "scipy": metadata.version("scipy"),
+            "matplotlib": metadata.version("matplotlib"),
         },
         "method": method,
         "params": params,

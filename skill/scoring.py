@@ -34,8 +34,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from scipy.stats import binom
-
 from products.methods.forecast import r0_binomial
 
 if TYPE_CHECKING:
@@ -130,6 +128,10 @@ def molchan_bound(n: int, taus: Sequence[float], confidence: float = 0.95) -> li
     """The Molchan diagram's confidence bound for ``n`` target quakes (Zechar & Jordan 2008):
     at each τ the miss rate ν_c = 1 − h_c / n, h_c the smallest number of predicted quakes
     that random alarms covering τ reach with probability at most 1 − ``confidence``."""
+    from scipy.stats import (
+        binom,  # scipy loads when a check needs it, not with every process (products.methods.canvas)
+    )
+
     alpha = 1.0 - confidence
     points = []
     for tau in taus:

@@ -7,27 +7,21 @@ engine saves them as PNG and SVG.
 
 from __future__ import annotations
 
-from typing import Any
-
-import matplotlib
-
-matplotlib.use("Agg")
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.collections import PolyCollection
-from matplotlib.figure import Figure
 
 from ._common import bin_index, to_days
+from .canvas import new_figure
 from .omori import integral
 from .sequence import LABELS
 
-matplotlib.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "DejaVu Sans"]
-matplotlib.rcParams["font.family"] = "sans-serif"
-matplotlib.rcParams["axes.unicode_minus"] = False
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def _new(ncols: int = 1, size: tuple[float, float] = (7.0, 5.0)) -> tuple[Figure, Any]:
-    fig = Figure(figsize=size, dpi=110, layout="constrained")
+    fig = new_figure(figsize=size, dpi=110, layout="constrained")
     axes = fig.subplots(1, ncols)
     return fig, axes
 
@@ -104,6 +98,8 @@ def _map(ax: Any, collection: dict[str, Any], key: str, cmap: str, vmin: Any = N
             continue
         polys.append(np.asarray(f["geometry"]["coordinates"][0]))
         values.append(v)
+    from matplotlib.collections import PolyCollection  # matplotlib loads with the first figure
+
     pc = PolyCollection(polys, array=np.asarray(values, dtype=float), cmap=cmap, edgecolors="none")
     if vmin is not None or vmax is not None:
         pc.set_clim(vmin, vmax)
@@ -245,7 +241,7 @@ def figure_forecast_score(result: dict[str, Any], inputs: dict[str, Any]) -> Fig
 
 
 def figure_lurr(result: dict[str, Any], inputs: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(8.0, 4.0), dpi=110, layout="constrained")
+    fig = new_figure(figsize=(8.0, 4.0), dpi=110, layout="constrained")
     ax = fig.subplots()
     ends = np.array(result["window_end"], dtype="datetime64[s]")
     y = np.array([np.nan if v is None else v for v in result["y"]], dtype=float)

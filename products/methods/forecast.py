@@ -36,8 +36,6 @@ import itertools
 from typing import Any
 
 import numpy as np
-from matplotlib.path import Path
-from scipy.stats import binom
 
 from ._common import EARTH_RADIUS_KM, fnum, require, to_days
 
@@ -61,6 +59,8 @@ def area_km2(coords: Any) -> float:
 
 def inside(coords: Any, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Points inside a polygon (boundary points count as inside)."""
+    from matplotlib.path import Path  # matplotlib loads when a run needs it (see products.methods.canvas)
+
     if lon.size == 0:
         return np.zeros(0, dtype=bool)
     ring = _ring(coords)
@@ -70,6 +70,8 @@ def inside(coords: Any, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 
 def union_area_km2(polygons: list[np.ndarray]) -> float:
+    from matplotlib.path import Path  # matplotlib loads when a run needs it (see products.methods.canvas)
+
     if len(polygons) == 1:
         return area_km2(polygons[0])
     rings = [_ring(p) for p in polygons]
@@ -134,6 +136,8 @@ def _hits(forecasts: list[dict[str, Any]], lon, lat, days, mags) -> np.ndarray:
 
 def r0_binomial(n: int, p: float, level: float = 0.025) -> float | None:
     """R0: h0 / n - p with h0 the smallest h such that P(H >= h | n, p) <= level."""
+    from scipy.stats import binom  # scipy loads when a run needs it (see products.methods.canvas)
+
     for h in range(n + 1):
         if binom.sf(h - 1, n, p) <= level:
             return float(h / n - p)

@@ -32,7 +32,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from ._common import (
     bin_decimals,
@@ -83,6 +82,8 @@ def neighbours(
     radius_km: float | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(node id, event index) pairs and each node's sampling radius in km."""
+    from scipy.spatial import cKDTree  # scipy loads when a run needs it (see products.methods.canvas)
+
     tree = cKDTree(unit_vectors(lat, lon))
     nodes = unit_vectors(node_lat, node_lon)
     if radius_km is not None:

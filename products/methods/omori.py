@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
 
 from ._common import fnum, require, to_days
 
@@ -83,6 +82,8 @@ def omori(
     positive definite (e.g. c at its bound). Raises InsufficientData for fewer
     than 20 events or less than one day of data.
     """
+    from scipy.optimize import minimize  # scipy loads when a run needs it (see products.methods.canvas)
+
     days = to_days(times)
     if mainshock_time is not None:
         days = days - float(to_days(np.array([mainshock_time]))[0])

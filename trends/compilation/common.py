@@ -5,11 +5,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
 from portal.timefmt import BEIJING
 from printing.maps import FONTS
 
@@ -67,6 +62,12 @@ def magnitude_size(magnitude: float | None) -> float:
 
 
 def new_plot(size: tuple[float, float] = (7.0, 3.6)) -> tuple[Any, Any]:
+    # matplotlib loads with the first plot, not with every process (products.methods.canvas)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     plt.rcParams["font.sans-serif"] = FONTS
     plt.rcParams["axes.unicode_minus"] = False
     figure, axes = plt.subplots(figsize=size)

@@ -3,16 +3,19 @@ thread-safe); labels in Chinese and English like the other products' figures."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
+from products.methods.canvas import new_figure
 from products.methods.fluids.figures import _days, _floats
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def figure_annual_break(result: dict[str, Any], inputs: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(8.0, 6.0), dpi=110, layout="constrained")
+    fig = new_figure(figsize=(8.0, 6.0), dpi=110, layout="constrained")
     top, bottom = fig.subplots(2, 1)
     days = _days(result["days"])
     top.plot(days, _floats(result["daily"]), lw=0.6, color="tab:blue", label="日均值 daily mean")
@@ -41,7 +44,7 @@ def figure_annual_break(result: dict[str, Any], inputs: dict[str, Any]) -> Figur
 
 
 def figure_rate_change(result: dict[str, Any], inputs: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(8.0, 5.5), dpi=110, layout="constrained")
+    fig = new_figure(figsize=(8.0, 5.5), dpi=110, layout="constrained")
     top, bottom = fig.subplots(2, 1, gridspec_kw={"height_ratios": (3, 1.4)})
     days = _days(result["days"])
     top.plot(days, _floats(result["daily"]), lw=0.6, color="tab:blue", label="日均值 daily mean")
@@ -69,7 +72,7 @@ def figure_rate_change(result: dict[str, Any], inputs: dict[str, Any]) -> Figure
 
 
 def figure_k_sigma(result: dict[str, Any], inputs: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(8.0, 5.5), dpi=110, layout="constrained")
+    fig = new_figure(figsize=(8.0, 5.5), dpi=110, layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True)
     days = _days(result["days"])
     top.plot(days, _floats(result["daily"]), lw=0.8, color="tab:blue", label="日均值 daily mean")

@@ -26,7 +26,6 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import optimize, stats
 
 from products.methods._common import fnum, require
 from products.methods.series_common import daily_values, finite_list, iso_days
@@ -60,6 +59,8 @@ def _lag1(residual: np.ndarray, t: np.ndarray) -> float:
 def hinge_rate_change(
     *, series: list[SeriesInput], min_segment_days: int, confidence: float
 ) -> dict[str, Any]:
+    from scipy import optimize, stats  # scipy loads when a run needs it (see products.methods.canvas)
+
     part = series[0]
     days, daily = daily_values(part, min_coverage=0.5)
     need = max(2 * min_segment_days, 10)

@@ -3,12 +3,16 @@ thread-safe); labels in Chinese and English like the other disciplines' figures.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
+
+from products.methods.canvas import new_figure
 
 MAX_LINES = 12  # more stations than this are drawn as their first twelve
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def _days(values: list[str]) -> np.ndarray:
@@ -20,7 +24,7 @@ def _floats(values: list[Any]) -> np.ndarray:
 
 
 def figure_daily_value(result: dict[str, Any], inputs: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(8.0, 5.5), dpi=110, layout="constrained")
+    fig = new_figure(figsize=(8.0, 5.5), dpi=110, layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True)
     days = _days(result["days"])
     for station in result["stations"][:MAX_LINES]:
@@ -40,7 +44,7 @@ def figure_daily_value(result: dict[str, Any], inputs: dict[str, Any]) -> Figure
 
 
 def figure_day_to_day_ratio(result: dict[str, Any], inputs: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(8.0, 5.5), dpi=110, layout="constrained")
+    fig = new_figure(figsize=(8.0, 5.5), dpi=110, layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True)
     days = _days(result["days"])
     for station in result["stations"][:MAX_LINES]:
@@ -58,7 +62,7 @@ def figure_day_to_day_ratio(result: dict[str, Any], inputs: dict[str, Any]) -> F
 
 
 def figure_harmonic_amplitude_ratio(result: dict[str, Any], inputs: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(8.0, 4.5), dpi=110, layout="constrained")
+    fig = new_figure(figsize=(8.0, 4.5), dpi=110, layout="constrained")
     ax = fig.subplots()
     for station in result["stations"][:MAX_LINES]:
         days = _days(station["days"])
@@ -71,7 +75,7 @@ def figure_harmonic_amplitude_ratio(result: dict[str, Any], inputs: dict[str, An
 
 
 def figure_diurnal_correlation(result: dict[str, Any], inputs: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(8.0, 4.0), dpi=110, layout="constrained")
+    fig = new_figure(figsize=(8.0, 4.0), dpi=110, layout="constrained")
     ax = fig.subplots()
     days = _days(result["days"])
     ax.plot(days, _floats(result["r"]), lw=0.8, color="black")
@@ -88,7 +92,7 @@ def figure_diurnal_correlation(result: dict[str, Any], inputs: dict[str, Any]) -
 
 
 def figure_lurr_series(result: dict[str, Any], inputs: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(8.0, 4.0), dpi=110, layout="constrained")
+    fig = new_figure(figsize=(8.0, 4.0), dpi=110, layout="constrained")
     ax = fig.subplots()
     for station in result["stations"][:MAX_LINES]:
         ax.plot(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
+
+from products.methods.canvas import new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def _days(values: list[str]) -> np.ndarray:
@@ -17,7 +21,7 @@ def _floats(values: list[Any]) -> np.ndarray:
 
 
 def figure_trend_residual(result: dict[str, Any], inputs: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(8.0, 5.5), dpi=110, layout="constrained")
+    fig = new_figure(figsize=(8.0, 5.5), dpi=110, layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True)
     days = _days(result["days"])
     top.plot(days, _floats(result["daily"]), lw=0.8, color="tab:blue", label="日均值 daily mean")
@@ -40,7 +44,7 @@ def figure_trend_residual(result: dict[str, Any], inputs: dict[str, Any]) -> Fig
 
 
 def figure_barometric_tidal(result: dict[str, Any], inputs: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(8.0, 6.5), dpi=110, layout="constrained")
+    fig = new_figure(figsize=(8.0, 6.5), dpi=110, layout="constrained")
     top, middle, bottom = fig.subplots(3, 1, gridspec_kw={"height_ratios": (2, 2, 1.6)})
     hourly = result.get("hourly")
     if hourly:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.patches import Polygon
 
 from products.methods._common import to_days
+from products.methods.canvas import new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def _events(inputs: dict[str, Any], result: dict[str, Any], mag_min: float | None) -> tuple[np.ndarray, ...]:
@@ -43,12 +45,14 @@ def _rings(geometry: dict[str, Any]) -> list[np.ndarray]:
 
 
 def figure_seismic_gap(result: dict[str, Any], inputs: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(7.0, 6.0), dpi=110, layout="constrained")
+    fig = new_figure(figsize=(7.0, 6.0), dpi=110, layout="constrained")
+    from matplotlib import patches  # loaded with the first figure (products.methods.canvas)
+
     ax = fig.subplots()
     _map_axes(ax, *_events(inputs, result, result["mag_min"]))
     for i, feature in enumerate(result["features"]):
         for ring in _rings(feature["geometry"]):
-            ax.add_patch(Polygon(ring, closed=True, fc="tab:red", ec="darkred", alpha=0.35, lw=1.2))
+            ax.add_patch(patches.Polygon(ring, closed=True, fc="tab:red", ec="darkred", alpha=0.35, lw=1.2))
         cx, cy = feature["properties"]["center"]
         ax.annotate(f"{i + 1}: {feature['properties']['size_km']:g} km", (cx, cy), ha="center", fontsize=8)
     w, s, e, n = result["bbox"]
@@ -62,13 +66,15 @@ def figure_seismic_gap(result: dict[str, Any], inputs: dict[str, Any]) -> Figure
 
 
 def figure_seismic_band(result: dict[str, Any], inputs: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(7.0, 6.0), dpi=110, layout="constrained")
+    fig = new_figure(figsize=(7.0, 6.0), dpi=110, layout="constrained")
+    from matplotlib import patches  # loaded with the first figure (products.methods.canvas)
+
     ax = fig.subplots()
     _map_axes(ax, *_events(inputs, result, result["mag_min"]))
     for i, feature in enumerate(result["features"]):
         p = feature["properties"]
         for ring in _rings(feature["geometry"]):
-            ax.add_patch(Polygon(ring, closed=True, fc="none", ec="tab:red", lw=1.5))
+            ax.add_patch(patches.Polygon(ring, closed=True, fc="none", ec="tab:red", lw=1.5))
         ax.annotate(
             f"{i + 1}: {p['length_km']:g}×{p['width_km']:g} km, {p['azimuth_deg']:g}°, N={p['count']}",
             tuple(p["center"]),
@@ -84,7 +90,7 @@ def figure_seismic_band(result: dict[str, Any], inputs: dict[str, Any]) -> Figur
 
 
 def figure_swarm(result: dict[str, Any], inputs: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(11.0, 5.0), dpi=110, layout="constrained")
+    fig = new_figure(figsize=(11.0, 5.0), dpi=110, layout="constrained")
     ax_map, ax_time = fig.subplots(1, 2)
     lon, lat, mags = _events(inputs, {}, None)
     _map_axes(ax_map, lon, lat, mags)

@@ -33,9 +33,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from products.methods._common import days_to_iso, fnum, require
 
@@ -47,6 +44,10 @@ COORD_DECIMALS = 4
 
 def density_groups(xy: np.ndarray, link_km: float, min_neighbours: float) -> np.ndarray:
     """Group label of each core point (-1: not core) at radius ``link_km`` (Euclidean, km)."""
+    from scipy.sparse import coo_matrix  # scipy loads when a run needs it (see products.methods.canvas)
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
     tree = cKDTree(xy)
     n = xy.shape[0]
     neighbours = tree.query_ball_point(xy, link_km, return_length=True) - 1

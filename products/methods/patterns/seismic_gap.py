@@ -30,7 +30,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
 from shapely.geometry import box, mapping
 from shapely.ops import unary_union
 
@@ -39,8 +38,9 @@ from products.methods._common import bin_decimals, days_to_iso, fnum, require
 from ._common import KM_PER_DEG, clean_events, window_bounds
 
 MIN_WINDOW_EVENTS = 20
-FOUR_CONNECTED = ndimage.generate_binary_structure(2, 1)
-EIGHT_CONNECTED = ndimage.generate_binary_structure(2, 2)
+# scipy.ndimage.generate_binary_structure(2, 1) and (2, 2), written out: scipy loads with a run
+FOUR_CONNECTED = np.array([[False, True, False], [True, True, True], [False, True, False]])
+EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 
 def _grid(lat: np.ndarray, lon: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -74,6 +74,8 @@ def seismic_gap(
     """Gaps as a GeoJSON FeatureCollection (one polygon per gap) with the criteria applied.
 
     Raises InsufficientData with fewer than 20 events at or above ``mag_min`` in the window."""
+    from scipy import ndimage  # scipy loads when a run needs it (see products.methods.canvas)
+
     ev = clean_events(lat, lon, times, magnitudes)
     start, end = window_bounds(ev["days"], window_days, window_end)
     strong = ev["mags"] >= mag_min - 1e-9

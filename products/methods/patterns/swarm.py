@@ -35,9 +35,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from products.methods._common import bin_values, days_to_iso, fnum, require
 from products.methods.bvalue import bvalue
@@ -57,6 +54,10 @@ def space_time_groups(xy: np.ndarray, days: np.ndarray, link_km: float, link_day
     Pairs are first found in a box (Chebyshev distance on x, y and time scaled so that
     ``link_days`` equals ``link_km``), then kept if their epicentral distance is within
     ``link_km``."""
+    from scipy.sparse import coo_matrix  # scipy loads when a run needs it (see products.methods.canvas)
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
     scaled = np.column_stack([xy, days * (link_km / link_days)])
     pairs = cKDTree(scaled).query_pairs(link_km, p=np.inf, output_type="ndarray")
     if pairs.size:

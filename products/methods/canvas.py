@@ -1,0 +1,34 @@
+"""Matplotlib for the methods' figures, loaded when the first figure is drawn.
+
+Every portal process imports the method registry at start (its panels, the run services),
+but only a worker that finishes a run draws: importing matplotlib (and scipy, which the
+methods import inside the functions that use it) at start was about a second of every
+``manage.py`` command, server and worker start (issue 18: a third of Django's start-up).
+Figures use the Agg backend, no pyplot (so workers stay thread-safe) and CJK-capable fonts.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+@functools.cache
+def _figure_class() -> type[Figure]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "DejaVu Sans"]
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    from matplotlib.figure import Figure
+
+    return Figure
+
+
+def new_figure(**kwargs: Any) -> Figure:
+    """``matplotlib.figure.Figure(**kwargs)``, matplotlib set up on the first call."""
+    return _figure_class()(**kwargs)
