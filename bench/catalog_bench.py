@@ -454,6 +454,11 @@ def main() -> None:
         action="store_true",
         help="only the FDSN figures, on the catalog --db already holds (one --keep left); nothing dropped",
     )
+    parser.add_argument(
+        "--import-only",
+        action="store_true",
+        help="only the import and its limits (on a new --db), no FDSN or concurrency figures",
+    )
     args = parser.parse_args()
     use_database(args.db)
     if args.fdsn_only:
@@ -560,6 +565,8 @@ def run(args: argparse.Namespace) -> None:
         f"{both_rate:,.0f} events/s; import / that = {args.events / elapsed / both_rate:.2f} "
         f"(inside the command {args.events / inside / both_rate:.2f}); {load()}"
     )
+    if args.import_only:
+        return
     fdsn_part(args)
     pool_comparison(args)
 
