@@ -268,8 +268,8 @@ def events_for_fdsn(*, actor: Actor | None, query: FdsnQuery) -> QuerySet[Event]
 #: django/db/backends/postgresql/psycopg_any.py: about 3 µs a value, 10 ms of the 1,000
 #: events of an FDSN answer, three times a row) and the writers then spent another
 #: microsecond writing each datetime back into text (issue 18).
-#: psycopg's loader of ``text`` (its C one with psycopg-binary), given the times (and, for
-#: the text format, the floats).
+#: psycopg's loader of ``text`` (its C one with psycopg-binary), given the times (and the
+#: floats, ``floats_as_text``).
 _AS_TEXT = adapters.get_loader(adapters.types["text"].oid, Format.TEXT)
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "database_time",
     "float_text",
     "public_id",
+    "utc_iso_text",
     "utc_text_parts",
 ]
 
@@ -306,6 +307,25 @@ def utc_text_parts(value: str) -> tuple[str, str] | None:
     if value[0] == "0":  # a year before 1000: strftime does not pad those (the writers' bytes)
         return None
     return value[:10] + "T" + value[11:19], (value[20:-3].ljust(6, "0") if size > 22 else "")
+
+
+def utc_iso_text(value: Any) -> str | None:
+    """``YYYY-MM-DDTHH:MM:SS.ffffff`` (UTC, six digits) of the database's text of a time in
+    its common shape, ``2019-12-31 19:50:21.604+00`` (a fraction, a year from 1000); None
+    for anything else (a datetime, no fraction, another shape: :func:`utc_text_parts` and
+    :func:`database_time` read those). The writers' quick path: one slice and one f-string
+    instead of a tuple of parts (issue 18)."""
+    if (
+        type(value) is str
+        and 24 <= len(value) <= 29
+        and value[19] == "."
+        and value[-3:] == "+00"
+        and value[0] != "0"
+        and value[4] == "-"
+        and value[10] == " "
+    ):
+        return f"{value[:10]}T{value[11:19]}.{value[20:-3].ljust(6, '0')}"
+    return None
 
 
 def float_text(value: Any) -> str:

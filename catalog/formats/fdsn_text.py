@@ -18,6 +18,7 @@ from catalog.formats.events import (
     as_event,
     database_time,
     float_text,
+    utc_iso_text,
     utc_text_parts,
 )
 from catalog.formats.rows import (
@@ -243,7 +244,7 @@ def write_fdsn_text_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[str]:
     place name only when it holds something to clean.
     """
     yield FDSN_TEXT_HEADER + "\n"
-    text, utc_time, number = _text, _utc_time, float_text
+    text, utc_time, iso_text, number = _text, _utc_time, utc_iso_text, float_text
     # (source, code, magnitude type) -> (agency, catalog, magnitude type) as printed
     repeated: dict[tuple[Any, Any, Any], tuple[str, str, str]] = {}
     for row in rows:
@@ -274,15 +275,7 @@ def write_fdsn_text_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[str]:
             and place.strip() == place
         ):
             place = text(place)
-        # The common time, the database's `2019-12-31 19:50:21.604+00`, sliced here (a call
-        # of utc_time a row is a tenth of this writer); any other shape goes through it.
-        if type(time) is str and 24 <= len(time) <= 29 and time[19] == "." and time[-3:] == "+00":
-            if time[4] == "-" and time[10] == " " and time[0] != "0":
-                time = f"{time[:10]}T{time[11:19]}.{time[20:-3].ljust(6, '0')}"
-            else:
-                time = utc_time(time)
-        else:
-            time = utc_time(time)
+        time = iso_text(time) or utc_time(time)
         depth = "" if depth_km is None else number(depth_km)
         mag = "||" if magnitude is None else f"{kind}|{number(magnitude)}|{agency}"
         yield (

@@ -17,6 +17,7 @@ from catalog.formats.events import (
     database_time,
     float_text,
     public_id,
+    utc_iso_text,
     utc_text_parts,
 )
 from catalog.formats.rows import (
@@ -341,17 +342,9 @@ def _utc_stamp(value: datetime | str) -> str:
     (:func:`~catalog.formats.events.utc_text_parts`), quicker: the text is sliced, and a
     UTC datetime written by ``isoformat`` (C: the same fields; its ``+00:00`` becomes the Z)."""
     if isinstance(value, str):
-        # the common shape, `2019-12-31 19:50:21.604+00`, sliced without utc_text_parts' tuple
-        size = len(value)
-        if (
-            24 <= size <= 29
-            and value[19] == "."
-            and value[-3:] == "+00"
-            and value[0] != "0"
-            and value[4] == "-"
-            and value[10] == " "
-        ):
-            return f"{value[:10]}T{value[11:19]}.{value[20:-3].ljust(6, '0')}Z"
+        common = utc_iso_text(value)
+        if common is not None:
+            return common + "Z"
         parts = utc_text_parts(value)
         if parts is not None:
             return f"{parts[0]}.{parts[1] or '000000'}Z"
