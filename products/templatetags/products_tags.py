@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from products.forms import shown_rows, shown_value
 from products.methods.registry import METHODS
 from products.permissions import can_run_products
+from products.schedule_words import crontab_words
 
 if TYPE_CHECKING:
     from portal.tenancy import Actor
@@ -22,6 +23,12 @@ def method_title(name: str) -> str:
     if method is None:
         return name
     return method.title_en if (get_language() or "").startswith("en") else method.title_zh
+
+
+@register.filter
+def schedule_words(schedule: object) -> str:
+    """A schedule's timing in words in the reader's language (``products.schedule_words``)."""
+    return crontab_words(str(getattr(schedule, "crontab_text", schedule)))
 
 
 @register.filter
