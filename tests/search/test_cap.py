@@ -81,3 +81,23 @@ def test_the_page_says_more_than_and_how_to_narrow(shanggao, jx_forecaster, clie
     assert "More than 3 results" in page
     assert 'id="search-capped"' in page
     assert "3+" in page
+
+
+def test_the_kinds_with_the_words_are_found_in_one_statement(shanggao, jx_forecaster, as_actor):
+    """Which kinds have any document with the words is one statement (a probe per kind,
+    ``UNION ALL``), not a round trip per registered kind."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portal import search
+
+    flt = search_filter(q="上高")
+    assert len(search.kinds()) > 10
+    with CaptureQueriesContext(connection) as queries:
+        present = search_selectors._kinds_with_the_words(search_selectors._query(flt.words), flt)
+    assert present == {"event"}
+    selects = [
+        q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith(("SELECT", "("))
+    ]
+    assert len(selects) == 1, selects
+    assert selects[0].count("UNION ALL") == len(search.kinds()) - 1
