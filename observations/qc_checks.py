@@ -211,9 +211,8 @@ def find_flat(values: np.ndarray, interval: int, params: QcParams) -> list[Span]
 
 
 def find_spikes(values: np.ndarray, params: QcParams, q: float) -> list[Span]:
-    from scipy.ndimage import (
-        median_filter,  # scipy loads when a check needs it, not with every process (products.methods.canvas)
-    )
+    # scipy loads when a check needs it, not with every process (products.methods.canvas)
+    from scipy.ndimage import median_filter
 
     present = ~np.isnan(values)
     if present.sum() < params.spike_window:

@@ -23,6 +23,20 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "portal" / "data"
 FONTS = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "DejaVu Sans"]
 
 
+def pyplot() -> Any:
+    """matplotlib's pyplot on the Agg backend with CJK fonts, for the printed maps and
+    plots: imported with the first of them, not with every process (as
+    products.methods.canvas does for the methods' figures)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["font.sans-serif"] = FONTS
+    plt.rcParams["axes.unicode_minus"] = False
+    return plt
+
+
 @lru_cache(maxsize=1)
 def province_rings() -> list[tuple[str, list[list[tuple[float, float]]]]]:
     """(code, outer rings) of every province and region in the shipped outlines."""
@@ -66,15 +80,9 @@ def draw_map(
     legend: bool = False,
 ) -> bytes:
     """A PNG map over ``extent`` = (lon_min, lon_max, lat_min, lat_max)."""
-    # matplotlib loads with the first map, not with every process (products.methods.canvas)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     from matplotlib.patches import Polygon as PolygonPatch
 
-    plt.rcParams["font.sans-serif"] = FONTS
-    plt.rcParams["axes.unicode_minus"] = False
     lon0, lon1, lat0, lat1 = extent
     figure, axes = plt.subplots(figsize=size)
     axes.set_facecolor("#dfe9f3")

@@ -128,9 +128,8 @@ def molchan_bound(n: int, taus: Sequence[float], confidence: float = 0.95) -> li
     """The Molchan diagram's confidence bound for ``n`` target quakes (Zechar & Jordan 2008):
     at each τ the miss rate ν_c = 1 − h_c / n, h_c the smallest number of predicted quakes
     that random alarms covering τ reach with probability at most 1 − ``confidence``."""
-    from scipy.stats import (
-        binom,  # scipy loads when a check needs it, not with every process (products.methods.canvas)
-    )
+    # scipy loads when a score needs it, not with every process (products.methods.canvas)
+    from scipy.stats import binom
 
     alpha = 1.0 - confidence
     points = []

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from portal.timefmt import BEIJING
-from printing.maps import FONTS
+from printing.maps import pyplot
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -62,13 +62,5 @@ def magnitude_size(magnitude: float | None) -> float:
 
 
 def new_plot(size: tuple[float, float] = (7.0, 3.6)) -> tuple[Any, Any]:
-    # matplotlib loads with the first plot, not with every process (products.methods.canvas)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams["font.sans-serif"] = FONTS
-    plt.rcParams["axes.unicode_minus"] = False
-    figure, axes = plt.subplots(figsize=size)
+    figure, axes = pyplot().subplots(figsize=size)
     return figure, axes
