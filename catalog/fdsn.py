@@ -25,10 +25,8 @@ import json
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import translation
@@ -65,7 +63,7 @@ from .formats import (
 from .formats.events import EventOut, MagnitudeOut, OriginOut
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
 #: The most events one response may hold; ``settings.CATALOG_FDSN_MAX_EVENTS`` overrides.
 DEFAULT_MAX_EVENTS = 20_000
@@ -332,13 +330,6 @@ def _with_head_and_tail(head: str, events: Iterator[str], tail: str) -> Iterator
     yield tail
 
 
-async def _async_pieces(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
-    """Pull each piece in the request's sync thread (where its database cursor lives)."""
-    step = sync_to_async(lambda: next(pieces, None), thread_sensitive=True)
-    while (piece := await step()) is not None:
-        yield piece
-
-
 def _selected(request: HttpRequest, query: FdsnQuery, actor: Actor | None) -> tuple[Any, HttpResponse | None]:
     """The page of events to send, or a 413 naming how many the query would return.
 
@@ -442,12 +433,9 @@ def query(request: HttpRequest) -> HttpResponse:
         # body, which the server sends without coming back to this thread for each 64 kB
         # piece (under ASGI every piece of a stream is a hop to the sync thread and back).
         return HttpResponse(_whole(body), content_type=content_type)
-    pieces = _pieces(body)
-    if isinstance(request, ASGIRequest):
-        # Under ASGI Django would drain a sync iterator into a list before sending
-        # (django.http.response.StreamingHttpResponse.__aiter__); an async one streams.
-        return StreamingHttpResponse(_async_pieces(pieces), content_type=content_type)
-    return StreamingHttpResponse(pieces, content_type=content_type)
+    # Under ASGI the portal's handler reads the pieces one at a time on the request's thread,
+    # where the cursor lives (portal/asgi_handler.py).
+    return StreamingHttpResponse(_pieces(body), content_type=content_type)
 
 
 @require_GET

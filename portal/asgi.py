@@ -3,10 +3,12 @@
 import gc
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
-django_asgi_app = get_asgi_application()
+
+from .asgi_handler import application as http_application
+
+# Django's ASGI handler, serving each request in one call on a kept thread (portal/asgi_handler.py)
+django_asgi_app = http_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
