@@ -82,7 +82,8 @@ async def test_a_request_runs_on_one_thread_that_the_next_request_gets_again(han
     first = list(asgi_urls.SEEN)
     assert _steps(first) == ["started", "view", "finished"]
     threads = {thread for _step, thread in first}
-    assert len(threads) == 1 and threading.get_ident() not in threads
+    assert len(threads) == 1
+    assert threading.get_ident() not in threads
 
     asgi_urls.SEEN.clear()
     assert await _whole(await _start(handler, "/plain/")) == (200, b"plain")
