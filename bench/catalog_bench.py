@@ -26,6 +26,9 @@ Issue 18 added, in the same run:
 - the COPY limit of the FDSN query written as the best plan wants it (the box also on
   latitude/longitude, so the public magnitude index answers it) and its EXPLAIN;
 - ``count`` through daphne with the connection pool and without (``DATABASE_POOL=0``);
+- beside that limit, ``COPY`` of the statement the service itself runs for each format (caught
+  from Django's query log: the columns that format prints, the bureau's code by its join), so
+  that the database's share of each answer and the service's own share can be told apart;
 - requests per second of the FDSN text query at 1, 4 and 16 clients (threads, each
   with its own kept connection, for ``--seconds`` each) with p50/p99 latency.
 
@@ -43,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import socket
 import statistics
@@ -159,13 +163,6 @@ def p95(values: list[float]) -> float:
     return float(np.percentile(values, 95))
 
 
-def copy_rows(conn: psycopg.Connection) -> None:
-    """The limit: PostgreSQL alone writing the same rows (``COPY (the query) TO STDOUT``)."""
-    with conn.cursor().copy(f"COPY ({SQL}) TO STDOUT") as out:
-        for _block in out:
-            pass
-
-
 def interleaved(funcs: dict[str, Callable[[], object]], repeats: int) -> dict[str, list[float]]:
     """Seconds of each function, run in turn ``repeats`` times (after one warm-up each), so
     that a change of the machine's load falls on all of them alike."""
@@ -194,6 +191,43 @@ def report_ratios(where: str, times: dict[str, list[float]]) -> None:
         f"text {statistics.median(times['text']) / pg:.2f}, xml {statistics.median(times['xml']) / pg:.2f} "
         f"(goals: text <= 2, xml <= 3); {load()}"
     )
+    own = {fmt: statistics.median(times[f"copy {fmt}"]) for fmt in ("text", "xml")}
+    print(
+        "PostgreSQL COPY of the service's own statement for each format (the columns it prints, the "
+        f"bureau's code by its join; in turn with the above): text {own['text'] * 1000:.1f} ms, "
+        f"xml {own['xml'] * 1000:.1f} ms; ratio FDSN {where} / that COPY (medians): "
+        f"text {statistics.median(times['text']) / own['text']:.2f}, "
+        f"xml {statistics.median(times['xml']) / own['xml']:.2f}"
+    )
+
+
+def copy_statement(conn: psycopg.Connection, sql: str) -> Callable[[], None]:
+    """PostgreSQL alone writing the rows of ``sql`` (``COPY (sql) TO STDOUT``): with ``SQL``,
+    the limit."""
+
+    def run() -> None:
+        with conn.cursor().copy(f"COPY ({sql}) TO STDOUT") as out:
+            for _block in out:
+                pass
+
+    return run
+
+
+def service_statements() -> dict[str, str]:
+    """The statement the FDSN service runs for the query in each format, as it ran it (the
+    literal text psycopg sent, caught by Django's query log): the limit of each format's
+    data, beside the nine columns of ``SQL``. Needs Django set up."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="localhost")
+    statements = {}
+    for fmt in ("text", "xml"):
+        with CaptureQueriesContext(connection) as caught:
+            client.get("/fdsnws/event/1/query", {**QUERY, "format": fmt})
+        (statements[fmt],) = [q["sql"] for q in caught.captured_queries if 'FROM "catalog_event"' in q["sql"]]
+    return statements
 
 
 def in_process(repeats: int) -> None:
@@ -212,10 +246,13 @@ def in_process(repeats: int) -> None:
     def fetch(fmt: str) -> Callable[[], object]:
         return lambda: body(client.get("/fdsnws/event/1/query", {**QUERY, "format": fmt}))
 
+    statements = service_statements()
     with psycopg.connect(BENCH_DSN) as conn:
         times = interleaved(
             {
-                "copy": lambda: copy_rows(conn),
+                "copy": copy_statement(conn, SQL),
+                "copy text": copy_statement(conn, statements["text"]),
+                "copy xml": copy_statement(conn, statements["xml"]),
                 "floor": lambda: body(client.get("/fdsnws/event/1/version")),
                 "text": fetch("text"),
                 "xml": fetch("xml"),
@@ -409,10 +446,22 @@ def fdsn_part(args: argparse.Namespace) -> None:
         rows = bytes(fetch("query", {**QUERY, "format": "text"})()).count(b"\n") - 1  # type: ignore[arg-type]
         print(f"the FDSN query selects {rows} events; {args.requests} requests of each kind, in turn")
 
+        statements = json.loads(
+            subprocess.run(
+                [PYTHON, __file__, "--service-sql", DB],
+                cwd=ROOT,
+                env=env(),
+                check=True,
+                text=True,
+                capture_output=True,
+            ).stdout
+        )
         with psycopg.connect(BENCH_DSN) as conn:
             times = interleaved(
                 {
-                    "copy": lambda: copy_rows(conn),
+                    "copy": copy_statement(conn, SQL),
+                    "copy text": copy_statement(conn, statements["text"]),
+                    "copy xml": copy_statement(conn, statements["xml"]),
                     "floor": fetch("version"),
                     "text": fetch("query", {**QUERY, "format": "text"}),
                     "xml": fetch("query", {**QUERY, "format": "xml"}),
@@ -436,6 +485,13 @@ def fdsn_part(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--service-sql":
+        import django
+
+        use_database(sys.argv[2])
+        django.setup()
+        print(json.dumps(service_statements()))
+        return
     if len(sys.argv) == 4 and sys.argv[1] == "--in-process":
         use_database(sys.argv[3])
         in_process(int(sys.argv[2]))

@@ -495,7 +495,7 @@ def _metres(depth_km: float) -> str:
 
 def quakeml_events(rows: Iterable[tuple[Any, ...]], prefix: str = "smi:ispec") -> Iterator[str]:
     """:func:`quakeml_row` of each catalog row, quicker: the texts repeated on every row
-    (agency, types) are escaped once per answer, an id or a place name only when it holds
+    (agency, types, the creation time of the events of one import) are written once per answer, an id or a place name only when it holds
     something to escape, and one f-string writes the event. A row whose id is already a
     URI or needs escaping goes through :func:`quakeml_row` itself."""
     if not _plain_id(prefix):
@@ -504,6 +504,8 @@ def quakeml_events(rows: Iterable[tuple[Any, ...]], prefix: str = "smi:ispec") -
     # (source, code, magnitude type, event type) -> agency, its <creationInfo> opened,
     # <type> of the magnitude, <type> of the event: escaped once an answer
     repeated: dict[tuple[Any, Any, Any, Any], tuple[str, str, str, str]] = {}
+    # creation time -> its <creationTime>: the events of one import share theirs
+    creations: dict[Any, str] = {}
     plain_id, plain_text, metres, number, stamp = _plain_id, _plain_text, _metres, float_text, _utc_stamp
     for row in rows:
         (
@@ -540,10 +542,12 @@ def quakeml_events(rows: Iterable[tuple[Any, ...]], prefix: str = "smi:ispec") -
             repeated[(source, code, magnitude_type, event_type)] = found
         agency, info, kind, what = found
         evaluation = _AUTOMATIC if status == "automatic" else _MANUAL
-        created_at = "" if created is None else f"<creationTime>{stamp(created)}</creationTime>"
         if created is not None:
-            stamped = created_at
+            created_at = stamped = creations.get(created) or creations.setdefault(
+                created, f"<creationTime>{stamp(created)}</creationTime>"
+            )
         else:
+            created_at = ""
             stamped = "" if updated is None else f"<creationTime>{stamp(updated)}</creationTime>"
         origin_id = f"{prefix}/origin/{event_id}"
         if place:
