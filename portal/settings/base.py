@@ -150,9 +150,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 # closes around each database call; with the pool a close hands it back instead. The pool
 # keeps connections itself, so CONN_MAX_AGE must be 0 with it (Django refuses otherwise).
 # Sizing: each process (a daphne, a Celery prefork child, beat, a manage.py command) holds at
-# most DATABASE_POOL_MAX_SIZE. Sync views and database_sync_to_async run in one thread per
-# process (thread_sensitive), so 1 busy connection is the rule and a few cover streaming and
-# bursts. Budget: processes x max_size <= max_connections - superuser_reserved_connections
+# most DATABASE_POOL_MAX_SIZE. Under daphne each HTTP request runs on a thread of its own
+# (portal/asgi_handler.py) and holds a connection only while it runs, so a process has at most
+# that many requests at the database at once and the next waits up to the timeout. Budget: processes x max_size <= max_connections - superuser_reserved_connections
 # - headroom for psql/migrations; e.g. 2 daphne + 4 workers + beat = 7 x 4 = 28 of 100.
 # DATABASE_POOL=0 turns it off (then CONN_MAX_AGE applies as before).
 if env.bool("DATABASE_POOL", default=True):
