@@ -6,6 +6,7 @@ One module per concept:
 * ``quick_reports``: quick-report intake, its inbox and corrections (``QUICK_REPORT_WORKFLOW``);
 * ``import_writer``: reading a catalog file and writing its rows in batches (all or nothing);
 * ``import_batches``: a batch of an import, staged in a temporary table and written on the server;
+* ``import_rows``: the rows read in Python: checked into solutions, fed to the batch, read a batch ahead;
 * ``import_csv``: the CSV fast path (PostgreSQL converts the ordinary lines; the reader the rest);
 * ``imports``: a person's import (``EventImport``): checks, the run, progress, its workflow.
 

@@ -55,15 +55,8 @@ from catalog.models import EventStatus, ReportKind
 from catalog.quick_report import MAGNITUDE_TYPE_SPELLINGS, normalise_magnitude_type
 
 from .events import public_id_at
-from .import_batches import (
-    FUTURE_TOLERANCE,
-    STAGE,
-    STAGE_COLUMNS,
-    CountingLines,
-    read_ahead,
-    row_solution,
-    write_rows,
-)
+from .import_batches import STAGE, STAGE_COLUMNS
+from .import_rows import FUTURE_TOLERANCE, CountingLines, read_ahead, row_solution, write_rows
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator

@@ -27,8 +27,9 @@ from portal.exceptions import InvalidInput
 from portal.services import broadcast_on_commit
 
 from .events import PUBLIC_GROUP, event_feature, events_group
-from .import_batches import MAX_STORED_ERRORS, Batch, CountingLines, ImportSummary, write_rows
+from .import_batches import MAX_STORED_ERRORS, Batch, ImportSummary
 from .import_csv import import_csv
+from .import_rows import CountingLines, write_rows
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
