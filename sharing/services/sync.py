@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from observations.models import ObservationItem
 from products.methods.registry import METHODS
+from products.schedule_words import crontab_words
 from sharing import selectors
 from sharing.models import Dataset, DatasetKind, Frequency, Level, SharedReportKind, Zone
 from sharing.selectors import Holding
@@ -128,7 +129,11 @@ def _describe(
         words = _both(
             lambda: (
                 _("The results of the schedule's runs (%(crontab)s). %(period)s.")
-                % {"crontab": schedule.crontab_text, "period": _period(holding)}
+                # the timing in the reader's words, and the crontab for those who read those
+                % {
+                    "crontab": f"{crontab_words(schedule.crontab_text)}: {schedule.crontab_text}",
+                    "period": _period(holding),
+                }
             )
         )
     else:

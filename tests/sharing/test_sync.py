@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from products.schedule_words import crontab_words
 from sharing.models import Dataset, Level, Zone
 from sharing.services.datasets import dataset_update
 from sharing.services.sync import datasets_sync
@@ -58,7 +59,13 @@ def test_a_dataset_for_each_thing_held(jx, nm, channels, jx_forecaster):
     assert station.coverage.geom_type == "Point"
     assert rows["item:WL"].zone == Zone.CUSTOM
     assert rows["method:bvalue"].zone == Zone.PRODUCTS
-    assert rows[f"schedule:{schedule.pk}"].for_schedule
+    scheduled = rows[f"schedule:{schedule.pk}"]
+    assert scheduled.for_schedule
+    # its timing in each language's words, beside the crontab
+    for language, description in (("en", scheduled.description_en), ("zh-hans", scheduled.description_zh)):
+        words = crontab_words(schedule.crontab_text, language)
+        assert words != schedule.crontab_text
+        assert f"{words}: {schedule.crontab_text}" in description
 
 
 def test_the_sync_is_idempotent_and_keeps_what_people_set(jx, datasets, jx_steward, as_actor):
