@@ -497,8 +497,8 @@ def quakeml_events(rows: Iterable[tuple[Any, ...]], prefix: str = "smi:ispec") -
     """:func:`quakeml_row` of each catalog row, quicker: the texts repeated on every row
     (agency, types, the creation time the events of one import share) are written once per
     answer, an id or a place name escaped only when it holds something to escape, and one
-    f-string writes the event. A row whose id is already a
-    URI or needs escaping goes through :func:`quakeml_row` itself."""
+    f-string writes the event. A row whose id is already a URI or needs escaping goes
+    through :func:`quakeml_row` itself."""
     if not _plain_id(prefix):
         yield from (quakeml_row(row, prefix) for row in rows)
         return
