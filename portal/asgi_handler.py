@@ -60,9 +60,11 @@ _END = object()
 class ThreadPool:
     """Single-thread executors kept between requests: one is lent to a request for its whole
     life. It grows to the most requests served at once (as Django's thread a request does),
-    and keeps those threads instead of joining them."""
+    and keeps up to ``keep`` idle threads instead of joining them (the rest of a burst's
+    threads end when their request does)."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: int = 32) -> None:
+        self.keep = keep
         self._idle: queue.SimpleQueue[ThreadPoolExecutor] = queue.SimpleQueue()
 
     def take(self) -> ThreadPoolExecutor:
@@ -75,7 +77,13 @@ class ThreadPool:
         # An executor still running a request that ended early (a client gone while its view
         # ran) may be given back: its next request queues behind that work on the same
         # thread, which keeps each database connection to one request at a time.
-        self._idle.put(executor)
+        if self._idle.qsize() >= self.keep:
+            executor.shutdown(wait=False)  # its thread ends once its work is done
+        else:
+            self._idle.put(executor)
+
+    def idle(self) -> int:
+        return self._idle.qsize()
 
 
 class PortalASGIHandler(ASGIHandler):

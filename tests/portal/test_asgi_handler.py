@@ -11,10 +11,10 @@ import pytest
 from asgiref.testing import ApplicationCommunicator
 from django.core import signals
 
-from portal.asgi_handler import PortalASGIHandler
+from portal.asgi_handler import PortalASGIHandler, ThreadPool
 from tests.portal import asgi_urls
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+pytestmark = pytest.mark.django_db(transaction=True)  # async tests: asyncio_mode = "auto"
 
 
 @pytest.fixture
@@ -140,3 +140,18 @@ async def test_a_query_that_is_not_utf8_is_refused_with_400_as_django_does(handl
 async def test_a_websocket_scope_is_not_for_this_handler(handler):
     with pytest.raises(ValueError, match="websocket"):
         await handler({"type": "websocket"}, None, None)
+
+
+def test_the_pool_keeps_a_bounded_number_of_idle_threads():
+    pool = ThreadPool(keep=3)
+    lent = [pool.take() for _ in range(5)]  # a burst of five requests at once
+    threads = [executor.submit(threading.get_ident).result(5) for executor in lent]
+    assert len(set(threads)) == 5
+    for executor in lent:
+        pool.give_back(executor)
+    assert pool.idle() == 3
+    kept = [pool.take() for _ in range(3)]
+    assert kept == lent[:3]  # the same executors, lent again
+    assert pool.take() not in lent  # the two beyond the bound were shut down, a new one is made
+    with pytest.raises(RuntimeError):
+        lent[4].submit(threading.get_ident)
