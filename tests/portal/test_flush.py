@@ -74,3 +74,44 @@ def test_elsewhere_the_audit_trail_refuses_the_flush(settings, jx, jx_admin):
     with pytest.raises(CommandError):
         _flush()
     assert AuditEvent.objects.filter(comment="kept").exists()
+
+
+def test_a_write_caught_in_a_deadlock_with_the_flush_commits_and_the_flush_tries_again(jx, jx_admin):
+    """Another process's write still under way when a test ends: it holds the last table the
+    flush locks and then wants one the flush already holds. PostgreSQL aborts the flush (the
+    longer waiter); the write commits; the flush, tried again, empties that too."""
+    import threading
+    import time
+
+    import psycopg
+
+    tables = sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
+    first, last = tables[0], tables[-1]
+    settings_dict = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        password=settings_dict["PASSWORD"],
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or 5432,
+    )
+    other.execute(f'LOCK TABLE "{last}" IN ROW EXCLUSIVE MODE')  # a write under way on the last table
+    finished: list[str] = []
+
+    def then_wants_the_first() -> None:
+        time.sleep(0.5)  # the flush waits on the last table by now, the others locked
+        other.execute(f'LOCK TABLE "{first}" IN ROW SHARE MODE')  # a foreign key's check, say
+        other.commit()
+        finished.append("committed")
+
+    writer = threading.Thread(target=then_wants_the_first)
+    writer.start()
+    try:
+        with pgtrigger.ignore(*DELETE_TRIGGERS):
+            emptied = empty_filled_tables("default")
+    finally:
+        writer.join(20)
+        other.close()
+    assert finished == ["committed"]
+    assert "portal_bureau" in emptied
+    assert _filled_tables() == []

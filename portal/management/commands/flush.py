@@ -17,13 +17,15 @@ writes while they are emptied) and the foreign keys checked at commit (Django's 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pgtrigger
 from django.conf import settings
 from django.core.management.commands import flush
 from django.core.management.sql import emit_post_migrate_signal
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
+from psycopg.errors import DeadlockDetected
 
 TRUNCATE_TRIGGERS = ("portal.AuditEvent:audit_no_truncate", "portal.AuditAnchor:anchor_no_truncate")
 DELETE_TRIGGERS = ("portal.AuditEvent:audit_append_only", "portal.AuditAnchor:anchor_append_only")
@@ -49,9 +51,31 @@ class Command(flush.Command):
             return super().handle(**options)
 
 
+#: Times the emptying is tried when PostgreSQL breaks a deadlock by aborting it.
+FLUSH_ATTEMPTS = 5
+
+
 def empty_filled_tables(database: str) -> list[str]:
     """DELETE every row of the Django tables that hold any (the same tables ``flush`` empties);
-    returns their names."""
+    returns their names.
+
+    The LOCK takes the tables one after the other. A write of another process still under
+    way when a test ends (a request a live server is finishing, a worker's task appending to
+    the audit chain) may hold one table and wait for one already locked here: PostgreSQL then
+    aborts one of the two. When it aborts this one, the other commits, and the emptying is
+    tried again (and empties what the other wrote)."""
+    attempt = 1
+    while True:
+        try:
+            return _empty_filled_tables(database)
+        except OperationalError as problem:
+            if not isinstance(problem.__cause__, DeadlockDetected) or attempt >= FLUSH_ATTEMPTS:
+                raise
+        time.sleep(0.1 * attempt)
+        attempt += 1
+
+
+def _empty_filled_tables(database: str) -> list[str]:
     connection = connections[database]
     tables = sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
     if not tables:
