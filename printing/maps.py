@@ -14,26 +14,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .figures import set_up_matplotlib
 from .rendering import figure_png
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "portal" / "data"
-FONTS = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "DejaVu Sans"]
 
 
 def pyplot() -> Any:
     """matplotlib's pyplot on the Agg backend with CJK fonts, for the printed maps and
-    plots: imported with the first of them, not with every process (as
-    products.methods.canvas does for the methods' figures)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    plots: imported with the first of them, not with every process (printing.figures)."""
+    set_up_matplotlib()
     import matplotlib.pyplot as plt
 
-    plt.rcParams["font.sans-serif"] = FONTS
-    plt.rcParams["axes.unicode_minus"] = False
     return plt
 
 

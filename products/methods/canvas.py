@@ -4,7 +4,8 @@ Every portal process imports the method registry at start (its panels, the run s
 but only a worker that finishes a run draws: importing matplotlib (and scipy, which the
 methods import inside the functions that use it) at start was about a second of every
 ``manage.py`` command, server and worker start (issue 18: a third of Django's start-up).
-Figures use the Agg backend, no pyplot (so workers stay thread-safe) and CJK-capable fonts.
+Figures use the Agg backend and CJK-capable fonts (printing.figures), no pyplot (so workers
+stay thread-safe).
 """
 
 from __future__ import annotations
@@ -12,18 +13,15 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
+from printing.figures import set_up_matplotlib
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
 @functools.cache
 def _figure_class() -> type[Figure]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    matplotlib.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "DejaVu Sans"]
-    matplotlib.rcParams["font.family"] = "sans-serif"
-    matplotlib.rcParams["axes.unicode_minus"] = False
+    set_up_matplotlib()
     from matplotlib.figure import Figure
 
     return Figure
