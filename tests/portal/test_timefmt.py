@@ -179,9 +179,9 @@ UTC_ROW = re.compile(r"<tr>\s*<th[^>]*>[^<]*UTC[^<]*</th>\s*<td[^>]*>[^<]*</td>\
 
 def _demo_times() -> list[dt.datetime]:
     """Every instant stored by the portal's own apps (origin times, meetings, stamps, a data
-    request's deadline): each app at the repository's top level, not a list that a new app escapes
-    (the sharing app's deadlines, left out, made their Beijing midnight a "UTC" suspect on the
-    day after another instant at 08:00)."""
+    request's deadline): each app at the repository's top level, not a list that a new app
+    escapes. With the sharing app left out, a deadline at Beijing midnight, rightly shown as
+    "2026-12-01 00:00", was taken for the UTC rendering of another instant, 08:00 that day."""
     root = Path(settings.BASE_DIR).resolve()
     own = {config.label for config in apps.get_app_configs() if Path(config.path).resolve().parent == root}
     moments: set[dt.datetime] = set()
