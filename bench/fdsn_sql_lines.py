@@ -16,7 +16,6 @@ Usage, on a catalog a ``catalog_bench.py --keep`` run left:
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from catalog_bench import SQL, copy_statement, interleaved  # the catalog bench's limit and helpers
+from catalog_bench import SQL, copy_statement, interleaved, load  # the catalog bench's limit and helpers
 
 WHERE = SQL.split("FROM catalog_event", 1)[1]
 LINES = (
@@ -49,8 +48,7 @@ def main() -> None:
     print(f"COPY of the same rows as FDSN text lines written by PostgreSQL: median {lines * 1000:.2f} ms")
     print(
         f"lines / limit {lines / nine:.2f}: {2 - lines / nine:.2f}x the limit ({(2 * nine - lines) * 1000:.2f} ms) "
-        "left for the request, the ORM and the server within the 2x goal; "
-        "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+        f"left for the request, the ORM and the server within the 2x goal; {load()}"
     )
 
 

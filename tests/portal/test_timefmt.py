@@ -9,17 +9,16 @@ import re
 import subprocess
 import time
 from collections import deque
-from pathlib import Path
 
 import pytest
 from django.apps import apps
-from django.conf import settings
 from django.db import models
 from django.template import Context, Template
 from django.utils import translation
 
 from portal.models import ReportView
 from portal.timefmt import beijing, format_date, format_time
+from tests.test_architecture import _project_apps  # the apps that live in this repository
 from tests.test_crawl import (  # the crawl's helpers (the demo data: tests/conftest.py)
     _html,
     _is_skipped,
@@ -182,11 +181,10 @@ def _demo_times() -> list[dt.datetime]:
     request's deadline): each app at the repository's top level, not a list that a new app
     escapes. With the sharing app left out, a deadline at Beijing midnight, rightly shown as
     "2026-12-01 00:00", was taken for the UTC rendering of another instant, 08:00 that day."""
-    root = Path(settings.BASE_DIR).resolve()
-    own = {config.label for config in apps.get_app_configs() if Path(config.path).resolve().parent == root}
+    own = _project_apps()
     moments: set[dt.datetime] = set()
     for model in apps.get_models():
-        if model._meta.app_label not in own:
+        if model._meta.app_config.name not in own:
             continue
         if model is ReportView:  # ~80,000 demo readings, one a minute or so: as suspects they
             continue  # would make every UTC text one (their Beijing texts are allowed below)
