@@ -372,6 +372,7 @@ def _fuzz(
 
     token, _ = Token.objects.get_or_create(user=user)
     headers = {"Authorization": f"Token {token.key}"}
+    excluded = [] if probe_without_token else [ignored_auth]
     failures: list[str] = []
     for result in api_schema.get_all_operations():
         operation = result.ok()
@@ -386,7 +387,6 @@ def _fuzz(
         else:
             valid = operation.as_strategy(GenerationMode.POSITIVE)
         strategies = [valid, operation.as_strategy(GenerationMode.NEGATIVE)]
-        excluded = [] if probe_without_token else [ignored_auth]
         for strategy in strategies:
 
             @settings(
