@@ -34,6 +34,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    """A part of the suite (``--shard``) on test databases of its own (tests/shards.py)."""
+    from tests.shards import name_test_databases
+
+    name_test_databases(request.config)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _drop_stray_connections(django_db_setup, django_db_blocker):
     """Before the test database is dropped, end the connections other threads left open

@@ -1,0 +1,155 @@
+"""``--shard K/N``: run the K-th of N parts of the suite, on a test database of its own.
+
+``scripts/test.sh`` runs the parts side by side, one pytest process each, so that the suite's
+waits (the browser, the worker, daphne, PostgreSQL) overlap on the two cores instead of adding
+up. pytest-xdist was not used because its scheduler hands tests out one at a time in any order,
+while this suite orders them within a process: the demo readers run together in the demo's one
+transaction, after the other database tests and before the first transactional one
+(tests/conftest.py). A part here is a plain pytest run of whole files, which keeps that order,
+its module fixtures (Chromium) and its session fixtures (the demo, daphne, the worker).
+
+Files are dealt out by an estimate of their time (a browser test counts for seconds, a plain
+test for a fraction of one), heaviest first, each to the part with the least so far; the demo
+readers all go to the first part, so the demo is seeded once. The estimate is of the tests'
+kinds, not of recorded durations, so a new file needs no list updated.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+#: Estimated seconds of a test by its kind (measured on the 2-core machine: a browser test
+#: 2-5 s, one that waits on the worker or daphne 1-3 s, a transactional one ~0.5 s, the rest
+#: 0.05-0.2 s). Files known to be long count for what they take.
+BROWSER_S = 3.0
+LIVE_S = 2.0
+TRANSACTIONAL_S = 0.5
+PLAIN_S = 0.15
+FILE_S = {
+    "tests/test_schema_fuzz.py": 155.0,
+    "tests/test_crawl.py": 230.0,
+    "tests/portal/test_timefmt.py": 30.0,
+    "tests/catalog/test_alert_rule_migration.py": 35.0,
+    "tests/observations/test_series_demo.py": 25.0,
+}
+#: The demo's share beyond its readers' estimates: seeding it takes 65-70 s, and its readers run
+#: longer than their files' figures say; at 70 the parts took 712 and 605 s.
+DEMO_SEED_S = 120.0
+LIVE_FIXTURES = ("real_celery", "celery_worker_process", "asgi_server", "live_server")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--shard",
+        default=None,
+        metavar="K/N",
+        help="run the K-th of N parts of the suite (1-based), on test databases suffixed _shardK",
+    )
+
+
+def _parse(value: str) -> tuple[int, int]:
+    try:
+        index, count = (int(part) for part in value.split("/"))
+    except ValueError:
+        raise pytest.UsageError(f"--shard {value!r}: expected K/N, as 1/2") from None
+    if not 1 <= index <= count:
+        raise pytest.UsageError(f"--shard {value!r}: K must be from 1 to N")
+    return index, count
+
+
+def shard_of(config: pytest.Config) -> tuple[int, int] | None:
+    value = config.getoption("--shard")
+    return None if value is None else _parse(value)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    shard_of(config)  # a malformed --shard is refused before anything runs
+
+
+def name_test_databases(config: pytest.Config) -> None:
+    """``test_<name>_shardK`` for a part, so parts running at once never share a database
+    (called by tests/conftest.py's ``django_db_modify_db_settings``, pytest-django's hook for
+    the names: a fixture of a conftest file overrides a plugin's, one of this module not)."""
+    shard = shard_of(config)
+    if shard is None:
+        return
+    from django.conf import settings
+
+    for alias in settings.DATABASES.values():
+        test = alias.setdefault("TEST", {})
+        if test.get("MIRROR"):
+            continue
+        test["NAME"] = f"{test.get('NAME') or 'test_' + alias['NAME']}_shard{shard[0]}"
+
+
+def estimate(item: pytest.Item) -> float:
+    fixtures = getattr(item, "fixturenames", ())
+    if item.get_closest_marker("browser") is not None:
+        return BROWSER_S
+    if item.get_closest_marker("worker") is not None or any(name in fixtures for name in LIVE_FIXTURES):
+        return LIVE_S
+    if "transactional_db" in fixtures:
+        return TRANSACTIONAL_S
+    return PLAIN_S
+
+
+def deal(items: Sequence[pytest.Item], count: int, *, pinned: set[int]) -> tuple[list[int], list[float]]:
+    """The part (0-based) of each item, and each part's estimated seconds: the pinned items
+    (by index) to the first part, the files of the rest, heaviest first, each to the lightest
+    part so far."""
+    load = [0.0] * count
+    files: dict[str, list[int]] = defaultdict(list)
+    pinned_files: dict[str, list[int]] = defaultdict(list)
+    for index, item in enumerate(items):
+        (pinned_files if index in pinned else files)[item.nodeid.split("::", 1)[0]].append(index)
+
+    def weight(path: str, indexes: list[int]) -> float:
+        return FILE_S.get(path, sum(estimate(items[i]) for i in indexes))
+
+    if pinned:
+        load[0] += DEMO_SEED_S + sum(weight(path, found) for path, found in pinned_files.items())
+    parts = [0] * len(items)
+    weights = {path: weight(path, indexes) for path, indexes in files.items()}
+    for path in sorted(files, key=lambda p: (-weights[p], p)):
+        lightest = min(range(count), key=lambda k: (load[k], k))
+        load[lightest] += weights[path]
+        for index in files[path]:
+            parts[index] = lightest
+    return parts, load
+
+
+_DEALT = pytest.StashKey[tuple[int, list[float]]]()
+
+
+@pytest.hookimpl(tryfirst=True)  # before tests/conftest.py orders what is left
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    shard = shard_of(config)
+    if shard is None:
+        return
+    from tests.conftest import _reads_the_demo
+
+    index, count = shard
+    parts, load = deal(items, count, pinned={i for i, item in enumerate(items) if _reads_the_demo(item)})
+    kept = [item for item, part in zip(items, parts, strict=True) if part == index - 1]
+    dropped = [item for item, part in zip(items, parts, strict=True) if part != index - 1]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    items[:] = kept
+    config.stash[_DEALT] = (len(kept), load)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    shard = shard_of(config)
+    if shard is None or _DEALT not in config.stash:
+        return
+    tests, load = config.stash[_DEALT]
+    estimates = " / ".join(f"{seconds:.0f}" for seconds in load)
+    terminalreporter.write_line(
+        f"part {shard[0]} of {shard[1]}: {tests} tests; estimated seconds of the parts: {estimates}"
+    )

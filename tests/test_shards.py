@@ -1,0 +1,70 @@
+"""How tests/shards.py deals the suite into parts (scripts/test.sh runs them side by side)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.shards import BROWSER_S, FILE_S, PLAIN_S, deal, estimate
+
+
+@dataclass
+class FakeItem:
+    nodeid: str
+    markers: tuple[str, ...] = ()
+    fixturenames: tuple[str, ...] = field(default_factory=tuple)
+
+    def get_closest_marker(self, name: str) -> object | None:
+        return name if name in self.markers else None
+
+
+def _items() -> list[FakeItem]:
+    items = [FakeItem(f"tests/a/test_{n}.py::test_{k}") for n in range(12) for k in range(n + 1)]
+    items += [FakeItem(f"tests/b/test_browser.py::test_{k}", markers=("browser",)) for k in range(20)]
+    items += [FakeItem("tests/test_schema_fuzz.py::test_fuzz")]
+    items += [
+        FakeItem("tests/test_crawl.py::test_crawl[r1]"),
+        FakeItem("tests/test_crawl.py::test_crawl[r2]"),
+    ]
+    return items
+
+
+def test_every_test_is_in_one_part_and_no_file_is_split() -> None:
+    items = _items()
+    parts, load = deal(items, 2, pinned=set())  # type: ignore[arg-type]
+    assert len(parts) == len(items)
+    assert set(parts) == {0, 1}
+    by_file: dict[str, set[int]] = {}
+    for item, part in zip(items, parts, strict=True):
+        by_file.setdefault(item.nodeid.split("::")[0], set()).add(part)
+    assert all(len(found) == 1 for found in by_file.values()), by_file
+    total = sum(load)
+    assert total == pytest.approx(
+        sum(estimate(i) for i in items if "fuzz" not in i.nodeid and "crawl" not in i.nodeid)  # type: ignore[arg-type]
+        + FILE_S["tests/test_schema_fuzz.py"]
+        + FILE_S["tests/test_crawl.py"]
+    )
+    assert max(load) - min(load) <= FILE_S["tests/test_crawl.py"]  # within the largest file
+
+
+def test_the_demo_readers_all_go_to_the_first_part() -> None:
+    items = _items()
+    crawl = {i for i, item in enumerate(items) if "crawl" in item.nodeid}
+    parts, _load = deal(items, 3, pinned=crawl)  # type: ignore[arg-type]
+    assert {parts[i] for i in crawl} == {0}
+    assert set(parts) == {0, 1, 2}
+
+
+def test_a_browser_test_weighs_more_than_a_plain_one() -> None:
+    assert estimate(FakeItem("x.py::t", markers=("browser",))) == BROWSER_S  # type: ignore[arg-type]
+    assert estimate(FakeItem("x.py::t")) == PLAIN_S  # type: ignore[arg-type]
+    assert estimate(FakeItem("x.py::t", fixturenames=("real_celery",))) > PLAIN_S  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", ["1", "0/2", "3/2", "a/b", "1/2/3"])
+def test_a_malformed_shard_is_refused(value: str) -> None:
+    from tests.shards import _parse
+
+    with pytest.raises(pytest.UsageError):
+        _parse(value)
