@@ -5,43 +5,65 @@ waits (the browser, the worker, daphne, PostgreSQL) overlap on the two cores ins
 up. pytest-xdist was not used because its scheduler hands tests out one at a time in any order,
 while this suite orders them within a process: the demo readers run together in the demo's one
 transaction, after the other database tests and before the first transactional one
-(tests/conftest.py). A part here is a plain pytest run of whole files, which keeps that order,
-its module fixtures (Chromium) and its session fixtures (the demo, daphne, the worker).
+(tests/conftest.py). pytest-split deals tests by recorded durations but cannot keep a group
+together. A part here is a plain pytest run of whole files, which keeps that order, its module
+fixtures (Chromium) and its session fixtures (the demo, daphne, the worker).
 
-Files are dealt out by an estimate of their time (a browser test counts for seconds, a plain
-test for a fraction of one), heaviest first, each to the part with the least so far; the demo
-readers all go to the first part, so the demo is seeded once. The estimate is of the tests'
-kinds, not of recorded durations, so a new file needs no list updated.
+Files are dealt out by their time, heaviest first, each to the part with the least so far; the
+demo readers all go to the first part, so the demo is seeded once. A file's time is the one
+recorded in ``shard_times.json`` (its tests' set-up, call and tear-down, summed from a run with
+``--durations=0``); a file not recorded there is estimated by its tests' kinds (a browser test
+counts for seconds, a plain test for a fraction of one). To record the times again::
+
+    PYTEST_ADDOPTS="--durations=0 --durations-min=0" scripts/test.sh > /tmp/suite.log
+    .venv/bin/python -m tests.shards /tmp/suite.log > tests/shard_times.json
 """
 
 from __future__ import annotations
 
+import json
+import re
+import sys
 from collections import defaultdict
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
-#: Estimated seconds of a test by its kind (measured on the 2-core machine: a browser test
-#: 2-5 s, one that waits on the worker or daphne 1-3 s, a transactional one ~0.5 s, the rest
-#: 0.05-0.2 s). Files known to be long count for what they take.
+#: Estimated seconds of a test not recorded, by its kind (measured on the 2-core machine: a
+#: browser test 2-5 s, one that waits on the worker or daphne 1-3 s, a transactional one ~0.5 s,
+#: the rest 0.05-0.2 s).
 BROWSER_S = 3.0
 LIVE_S = 2.0
 TRANSACTIONAL_S = 0.5
 PLAIN_S = 0.15
-FILE_S = {
-    "tests/test_schema_fuzz.py": 155.0,
-    "tests/test_crawl.py": 230.0,
-    "tests/portal/test_timefmt.py": 30.0,
-    "tests/catalog/test_alert_rule_migration.py": 35.0,
-    "tests/observations/test_series_demo.py": 25.0,
-}
-#: The demo's share beyond its readers' estimates: seeding it takes 65-70 s, and its readers run
-#: longer than their files' figures say; at 70 the parts took 712 and 605 s.
-DEMO_SEED_S = 120.0
 LIVE_FIXTURES = ("real_celery", "celery_worker_process", "asgi_server", "live_server")
+TIMES = Path(__file__).with_name("shard_times.json")
+DURATION_RE = re.compile(r"^(?:\[\d+/\d+\] )?([\d.]+)s (?:setup|call|teardown) +(\S+?)::")
+
+
+@cache
+def recorded_times() -> dict[str, float]:
+    """Seconds of each file, as last recorded (empty when the file is missing)."""
+    try:
+        return {str(path): float(seconds) for path, seconds in json.loads(TIMES.read_text()).items()}
+    except FileNotFoundError:
+        return {}
+
+
+def file_times(lines: Iterable[str]) -> dict[str, float]:
+    """Seconds of each test file, summed from pytest's ``--durations=0`` lines (with or
+    without the ``[k/n] `` prefix of scripts/test.sh)."""
+    times: dict[str, float] = defaultdict(float)
+    for line in lines:
+        found = DURATION_RE.match(line)
+        if found:
+            times[found.group(2)] += float(found.group(1))
+    return {path: round(seconds, 1) for path, seconds in sorted(times.items())}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -109,13 +131,19 @@ def deal(items: Sequence[pytest.Item], count: int, *, pinned: set[int]) -> tuple
     for index, item in enumerate(items):
         (pinned_files if index in pinned else files)[item.nodeid.split("::", 1)[0]].append(index)
 
-    def weight(path: str, indexes: list[int]) -> float:
-        return FILE_S.get(path, sum(estimate(items[i]) for i in indexes))
+    times = recorded_times()
 
-    if pinned:
-        load[0] += DEMO_SEED_S + sum(weight(path, found) for path, found in pinned_files.items())
+    def weight(path: str, indexes: list[int]) -> float:
+        return times[path] if path in times else sum(estimate(items[i]) for i in indexes)
+
+    load[0] += sum(weight(path, found) for path, found in pinned_files.items())
     parts = [0] * len(items)
-    weights = {path: weight(path, indexes) for path, indexes in files.items()}
+    # A file with demo readers and other tests: the others by their estimate (its recorded time
+    # is counted with the demo readers).
+    weights = {
+        path: sum(estimate(items[i]) for i in indexes) if path in pinned_files else weight(path, indexes)
+        for path, indexes in files.items()
+    }
     for path in sorted(files, key=lambda p: (-weights[p], p)):
         lightest = min(range(count), key=lambda k: (load[k], k))
         load[lightest] += weights[path]
@@ -153,3 +181,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     terminalreporter.write_line(
         f"part {shard[0]} of {shard[1]}: {tests} tests; estimated seconds of the parts: {estimates}"
     )
+
+
+if __name__ == "__main__":  # python -m tests.shards LOG...: the files' times, as JSON
+    with open(sys.argv[1], encoding="utf-8") if len(sys.argv) > 1 else sys.stdin as log:
+        print(json.dumps(file_times(log), indent=1, ensure_ascii=False))
