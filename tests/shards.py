@@ -111,12 +111,14 @@ def name_test_databases(config: pytest.Config) -> None:
 
 
 def estimate(item: pytest.Item) -> float:
+    from tests.conftest import _transactional
+
     fixtures = getattr(item, "fixturenames", ())
     if item.get_closest_marker("browser") is not None:
         return BROWSER_S
     if item.get_closest_marker("worker") is not None or any(name in fixtures for name in LIVE_FIXTURES):
         return LIVE_S
-    if "transactional_db" in fixtures:
+    if _transactional(item):
         return TRANSACTIONAL_S
     return PLAIN_S
 
@@ -133,16 +135,17 @@ def deal(items: Sequence[pytest.Item], count: int, *, pinned: set[int]) -> tuple
 
     times = recorded_times()
 
-    def weight(path: str, indexes: list[int]) -> float:
-        return times[path] if path in times else sum(estimate(items[i]) for i in indexes)
+    def weight(path: str, indexes: list[int], *, recorded: bool = True) -> float:
+        if recorded and path in times:
+            return times[path]
+        return sum(estimate(items[i]) for i in indexes)
 
     load[0] += sum(weight(path, found) for path, found in pinned_files.items())
     parts = [0] * len(items)
     # A file with demo readers and other tests: the others by their estimate (its recorded time
     # is counted with the demo readers).
     weights = {
-        path: sum(estimate(items[i]) for i in indexes) if path in pinned_files else weight(path, indexes)
-        for path, indexes in files.items()
+        path: weight(path, indexes, recorded=path not in pinned_files) for path, indexes in files.items()
     }
     for path in sorted(files, key=lambda p: (-weights[p], p)):
         lightest = min(range(count), key=lambda k: (load[k], k))

@@ -65,6 +65,7 @@ def test_a_browser_test_weighs_more_than_a_plain_one() -> None:
     assert estimate(FakeItem("x.py::t", markers=("browser",))) == BROWSER_S  # type: ignore[arg-type]
     assert estimate(FakeItem("x.py::t")) == PLAIN_S  # type: ignore[arg-type]
     assert estimate(FakeItem("x.py::t", fixturenames=("real_celery",))) > PLAIN_S  # type: ignore[arg-type]
+    assert estimate(FakeItem("x.py::t", fixturenames=("transactional_db",))) > PLAIN_S  # type: ignore[arg-type]
 
 
 def test_file_times_sum_the_durations_of_each_file() -> None:
